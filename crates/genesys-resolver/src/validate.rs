@@ -1,0 +1,685 @@
+//! Schema rules for a [`ResolvePayload`]: every violation at once, each with a JSON path, a
+//! stable code and a message.
+//!
+//! The seed's rules are here with the seed's limits as defaults ([`Limits`]), together with the
+//! rules the seed lacks. The validator never connects anywhere: hosts that are IP literals pass,
+//! and the [address policy](crate::policy) of the prober decides about them.
+//!
+//! ```
+//! use genesys_resolver::payload::ResolvePayload;
+//! use genesys_resolver::validate::{validate, ViolationCode};
+//!
+//! let mut payload = ResolvePayload::seed_build(
+//!     "orders", "http://hooks.example.com", ["v2.routing.queues.{id}.conversations"], [], 9,
+//! );
+//! let errors = validate(&payload).unwrap_err();
+//! let codes: Vec<_> = errors.violations().iter().map(|v| (v.path.as_str(), v.code)).collect();
+//! assert_eq!(codes, [
+//!     ("uri", ViolationCode::UriNotHttps),
+//!     ("retryPolicy.maxRetries", ViolationCode::MaxRetriesOutOfRange),
+//! ]);
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::payload::ResolvePayload;
+
+/// Bounds the validator enforces. The defaults are the seed's, plus Genesys' request size limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Most entries allowed in `uris` (the seed's `maxEndpointCount`, 10).
+    pub max_uris: usize,
+    /// Largest `retryPolicy.maxRetries` (the seed's `maxRetryCount`, 5).
+    pub max_retries: i64,
+    /// Smallest `retryPolicy.backoffFactor` (1.0).
+    pub min_backoff_factor: f64,
+    /// Largest `retryPolicy.backoffFactor` (10.0).
+    pub max_backoff_factor: f64,
+    /// Largest `retryPolicy.retryInterval` in seconds (3600); it must also be above zero.
+    pub max_retry_interval: f64,
+    /// Longest `name` in characters (255).
+    pub max_name_chars: usize,
+    /// Accepted values of `type` (`webhook`).
+    pub allowed_types: Vec<String>,
+    /// Largest serialized payload in bytes (512000, Genesys' `request.bytes.max`).
+    pub max_payload_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_uris: 10,
+            max_retries: 5,
+            min_backoff_factor: 1.0,
+            max_backoff_factor: 10.0,
+            max_retry_interval: 3600.0,
+            max_name_chars: 255,
+            allowed_types: vec![crate::payload::DEFAULT_TYPE.to_owned()],
+            max_payload_bytes: 512_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Sets the most entries allowed in `uris`.
+    #[must_use]
+    pub fn with_max_uris(mut self, n: usize) -> Self {
+        self.max_uris = n;
+        self
+    }
+
+    /// Sets the largest `maxRetries`.
+    #[must_use]
+    pub fn with_max_retries(mut self, n: i64) -> Self {
+        self.max_retries = n;
+        self
+    }
+
+    /// Sets the accepted values of `type`.
+    #[must_use]
+    pub fn with_allowed_types<S: Into<String>>(mut self, types: impl IntoIterator<Item = S>) -> Self {
+        self.allowed_types = types.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the largest serialized payload in bytes.
+    #[must_use]
+    pub fn with_max_payload_bytes(mut self, n: usize) -> Self {
+        self.max_payload_bytes = n;
+        self
+    }
+
+    /// Sets the largest `retryInterval` in seconds.
+    #[must_use]
+    pub fn with_max_retry_interval(mut self, seconds: f64) -> Self {
+        self.max_retry_interval = seconds;
+        self
+    }
+
+    /// Sets the accepted range of `backoffFactor`.
+    #[must_use]
+    pub fn with_backoff_factor_range(mut self, min: f64, max: f64) -> Self {
+        self.min_backoff_factor = min;
+        self.max_backoff_factor = max;
+        self
+    }
+
+    /// Sets the longest `name` in characters.
+    #[must_use]
+    pub fn with_max_name_chars(mut self, n: usize) -> Self {
+        self.max_name_chars = n;
+        self
+    }
+}
+
+/// A stable, machine-readable name for each rule. The serialized form (`snake_case`, see
+/// [`ViolationCode::as_str`]) never changes once released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ViolationCode {
+    /// A key the payload does not have (often a typo such as `maxRetry`).
+    UnknownKey,
+    /// A key the payload must have is absent.
+    MissingKey,
+    /// A value of the wrong JSON type (a string where a number belongs, ...).
+    WrongType,
+    /// `name` is empty or only white space.
+    NameEmpty,
+    /// `name` is longer than [`Limits::max_name_chars`].
+    NameTooLong,
+    /// `name` contains control characters.
+    NameControlCharacters,
+    /// `type` is not one of [`Limits::allowed_types`].
+    TypeNotAllowed,
+    /// `uri` (or a `uris` entry) is empty.
+    UriMissing,
+    /// The URI cannot be parsed.
+    UriInvalid,
+    /// The URI's scheme is not `https`.
+    UriNotHttps,
+    /// The URI has no host.
+    UriNoHost,
+    /// The URI carries user-info (credentials in a URL).
+    UriUserInfo,
+    /// The URI has a `#fragment`, which is never sent to a server.
+    UriFragment,
+    /// The URI names port 0.
+    UriPortZero,
+    /// The same endpoint is listed twice (after normalising case and the default port).
+    UriDuplicate,
+    /// `uris` has more entries than [`Limits::max_uris`].
+    TooManyUris,
+    /// `maxRetries` is outside `0..=`[`Limits::max_retries`].
+    MaxRetriesOutOfRange,
+    /// `retryInterval` is not finite or not in `(0, `[`Limits::max_retry_interval`]`]`.
+    RetryIntervalOutOfRange,
+    /// `backoffFactor` is not finite or outside the limits' range.
+    BackoffFactorOutOfRange,
+    /// `eventFilters` is empty, so nothing would be delivered.
+    EventFiltersEmpty,
+    /// An `eventType` is not a Genesys topic name.
+    EventTypeInvalid,
+    /// The same `eventType` is listed twice.
+    EventTypeDuplicate,
+    /// An entry of `fields` is empty.
+    FieldEmpty,
+    /// A header name is not an HTTP token.
+    HeaderNameInvalid,
+    /// A header value contains CR, LF or another control character.
+    HeaderValueInvalid,
+    /// A header the platform sets itself (`Authorization`, `Host`, `Content-Length`, ...).
+    HeaderReserved,
+    /// The same header name appears twice, differing only in case.
+    HeaderDuplicate,
+    /// The serialized payload is larger than [`Limits::max_payload_bytes`].
+    PayloadTooLarge,
+}
+
+impl ViolationCode {
+    /// The code as it appears in JSON and in Python's `Violation.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownKey => "unknown_key",
+            Self::MissingKey => "missing_key",
+            Self::WrongType => "wrong_type",
+            Self::NameEmpty => "name_empty",
+            Self::NameTooLong => "name_too_long",
+            Self::NameControlCharacters => "name_control_characters",
+            Self::TypeNotAllowed => "type_not_allowed",
+            Self::UriMissing => "uri_missing",
+            Self::UriInvalid => "uri_invalid",
+            Self::UriNotHttps => "uri_not_https",
+            Self::UriNoHost => "uri_no_host",
+            Self::UriUserInfo => "uri_user_info",
+            Self::UriFragment => "uri_fragment",
+            Self::UriPortZero => "uri_port_zero",
+            Self::UriDuplicate => "uri_duplicate",
+            Self::TooManyUris => "too_many_uris",
+            Self::MaxRetriesOutOfRange => "max_retries_out_of_range",
+            Self::RetryIntervalOutOfRange => "retry_interval_out_of_range",
+            Self::BackoffFactorOutOfRange => "backoff_factor_out_of_range",
+            Self::EventFiltersEmpty => "event_filters_empty",
+            Self::EventTypeInvalid => "event_type_invalid",
+            Self::EventTypeDuplicate => "event_type_duplicate",
+            Self::FieldEmpty => "field_empty",
+            Self::HeaderNameInvalid => "header_name_invalid",
+            Self::HeaderValueInvalid => "header_value_invalid",
+            Self::HeaderReserved => "header_reserved",
+            Self::HeaderDuplicate => "header_duplicate",
+            Self::PayloadTooLarge => "payload_too_large",
+        }
+    }
+}
+
+impl fmt::Display for ViolationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One broken rule: where (a JSON path such as `uris[3]` or `retryPolicy.maxRetries`; empty for
+/// the whole payload), which rule, and a message for people.
+///
+/// Messages never repeat a URI's user-info, so a password in a URL does not reach logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// JSON path of the offending value; empty for the payload as a whole.
+    pub path: String,
+    /// The rule broken.
+    pub code: ViolationCode,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+impl Violation {
+    /// A violation at `path`.
+    pub fn new(path: impl Into<String>, code: ViolationCode, message: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() { "payload" } else { &self.path };
+        write!(f, "{path}: {} [{}]", self.message, self.code)
+    }
+}
+
+/// Every violation found in one payload (never empty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(transparent)]
+pub struct ValidationErrors {
+    violations: Vec<Violation>,
+}
+
+impl ValidationErrors {
+    pub(crate) fn new(violations: Vec<Violation>) -> Self {
+        Self { violations }
+    }
+
+    /// The violations, in the order the payload's fields appear.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// Consumes the error, returning the violations.
+    pub fn into_violations(self) -> Vec<Violation> {
+        self.violations
+    }
+
+    /// Whether any violation has this code.
+    pub fn has(&self, code: ViolationCode) -> bool {
+        self.violations.iter().any(|v| v.code == code)
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.violations.len();
+        write!(f, "payload is invalid ({n} violation{}): ", if n == 1 { "" } else { "s" })?;
+        for (i, v) in self.violations.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Validates with the default [`Limits`].
+pub fn validate(payload: &ResolvePayload) -> Result<(), ValidationErrors> {
+    validate_with(payload, &Limits::default())
+}
+
+/// Validates with the given limits, returning every violation found.
+pub fn validate_with(payload: &ResolvePayload, limits: &Limits) -> Result<(), ValidationErrors> {
+    let violations = violations(payload, limits);
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(ValidationErrors::new(violations))
+    }
+}
+
+/// Every violation of `payload` against `limits`, in field order; empty when it is valid.
+pub fn violations(payload: &ResolvePayload, limits: &Limits) -> Vec<Violation> {
+    let mut out = Vec::new();
+    check_name(&payload.name, limits, &mut out);
+    if !limits.allowed_types.contains(&payload.kind) {
+        out.push(Violation::new(
+            "type",
+            ViolationCode::TypeNotAllowed,
+            format!(
+                "type {:?} is not one of: {}",
+                payload.kind,
+                limits.allowed_types.join(", ")
+            ),
+        ));
+    }
+    check_endpoints(payload, limits, &mut out);
+    check_retry_policy(payload, limits, &mut out);
+    check_filters(payload, &mut out);
+    check_headers(payload, &mut out);
+    if out.is_empty() {
+        // Only a payload that is otherwise valid is measured, so one oversized field does not
+        // report twice.
+        let size = payload.to_wire_json().len();
+        if size > limits.max_payload_bytes {
+            out.push(Violation::new(
+                "",
+                ViolationCode::PayloadTooLarge,
+                format!(
+                    "serialized payload is {size} bytes; the limit is {}",
+                    limits.max_payload_bytes
+                ),
+            ));
+        }
+    }
+    out
+}
+
+fn check_name(name: &str, limits: &Limits, out: &mut Vec<Violation>) {
+    if name.trim().is_empty() {
+        out.push(Violation::new("name", ViolationCode::NameEmpty, "name is empty"));
+        return;
+    }
+    let chars = name.chars().count();
+    if chars > limits.max_name_chars {
+        out.push(Violation::new(
+            "name",
+            ViolationCode::NameTooLong,
+            format!(
+                "name is {chars} characters; the limit is {}",
+                limits.max_name_chars
+            ),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        out.push(Violation::new(
+            "name",
+            ViolationCode::NameControlCharacters,
+            "name contains control characters",
+        ));
+    }
+}
+
+fn check_endpoints(payload: &ResolvePayload, limits: &Limits, out: &mut Vec<Violation>) {
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for (path, raw) in payload.endpoints() {
+        let Some(url) = check_uri(&path, raw, out) else {
+            continue;
+        };
+        let key = endpoint_key(&url);
+        if let Some(first) = seen.get(&key) {
+            out.push(Violation::new(
+                path,
+                ViolationCode::UriDuplicate,
+                format!("same endpoint as {first}"),
+            ));
+        } else {
+            seen.insert(key, path);
+        }
+    }
+    if payload.uris.len() > limits.max_uris {
+        out.push(Violation::new(
+            "uris",
+            ViolationCode::TooManyUris,
+            format!(
+                "{} entries in uris; the limit is {}",
+                payload.uris.len(),
+                limits.max_uris
+            ),
+        ));
+    }
+}
+
+/// A normalised form of an endpoint for duplicate detection: the `url` crate lowercases the
+/// scheme and host and drops the scheme's default port.
+fn endpoint_key(url: &Url) -> String {
+    url.as_str().to_owned()
+}
+
+/// Checks one URI; returns it parsed when every rule passed.
+fn check_uri(path: &str, raw: &str, out: &mut Vec<Violation>) -> Option<Url> {
+    if raw.trim().is_empty() {
+        out.push(Violation::new(path, ViolationCode::UriMissing, "URI is empty"));
+        return None;
+    }
+    let url = match Url::parse(raw.trim()) {
+        Ok(url) => url,
+        Err(e) => {
+            out.push(Violation::new(
+                path,
+                ViolationCode::UriInvalid,
+                format!("URI cannot be parsed: {e}"),
+            ));
+            return None;
+        }
+    };
+    let before = out.len();
+    if url.scheme() != "https" {
+        out.push(Violation::new(
+            path,
+            ViolationCode::UriNotHttps,
+            format!("URI must use https, not {}", url.scheme()),
+        ));
+    }
+    if url.host().is_none() || url.host_str() == Some("") {
+        out.push(Violation::new(path, ViolationCode::UriNoHost, "URI has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        out.push(Violation::new(
+            path,
+            ViolationCode::UriUserInfo,
+            "URI carries credentials (user-info); send them in a header instead",
+        ));
+    }
+    if url.fragment().is_some() {
+        out.push(Violation::new(
+            path,
+            ViolationCode::UriFragment,
+            "URI has a #fragment, which is never sent to the destination",
+        ));
+    }
+    if url.port() == Some(0) {
+        out.push(Violation::new(path, ViolationCode::UriPortZero, "URI names port 0"));
+    }
+    (out.len() == before).then_some(url)
+}
+
+fn check_retry_policy(payload: &ResolvePayload, limits: &Limits, out: &mut Vec<Violation>) {
+    let rp = &payload.retry_policy;
+    if !(0..=limits.max_retries).contains(&rp.max_retries) {
+        out.push(Violation::new(
+            "retryPolicy.maxRetries",
+            ViolationCode::MaxRetriesOutOfRange,
+            format!(
+                "retry count {} must be between 0 and {}",
+                rp.max_retries, limits.max_retries
+            ),
+        ));
+    }
+    let interval = rp.retry_interval;
+    if !interval.is_finite() || interval <= 0.0 || interval > limits.max_retry_interval {
+        out.push(Violation::new(
+            "retryPolicy.retryInterval",
+            ViolationCode::RetryIntervalOutOfRange,
+            format!(
+                "retry interval {interval} must be above 0 and at most {} seconds",
+                limits.max_retry_interval
+            ),
+        ));
+    }
+    let factor = rp.backoff_factor;
+    if !factor.is_finite() || factor < limits.min_backoff_factor || factor > limits.max_backoff_factor
+    {
+        out.push(Violation::new(
+            "retryPolicy.backoffFactor",
+            ViolationCode::BackoffFactorOutOfRange,
+            format!(
+                "backoff factor {factor} must be between {} and {}",
+                limits.min_backoff_factor, limits.max_backoff_factor
+            ),
+        ));
+    }
+}
+
+fn check_filters(payload: &ResolvePayload, out: &mut Vec<Violation>) {
+    if payload.event_filters.is_empty() {
+        out.push(Violation::new(
+            "eventFilters",
+            ViolationCode::EventFiltersEmpty,
+            "eventFilters is empty, so no event would be delivered",
+        ));
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, filter) in payload.event_filters.iter().enumerate() {
+        let path = format!("eventFilters[{i}].eventType");
+        if is_topic_name(&filter.event_type) {
+            if let Some(first) = seen.get(filter.event_type.as_str()) {
+                out.push(Violation::new(
+                    path,
+                    ViolationCode::EventTypeDuplicate,
+                    format!("same event type as eventFilters[{first}]"),
+                ));
+            } else {
+                seen.insert(&filter.event_type, i);
+            }
+        } else {
+            out.push(Violation::new(
+                path,
+                ViolationCode::EventTypeInvalid,
+                format!(
+                    "{:?} is not a Genesys topic name (v2.<segment>... with letters, digits, _, - or {{id}} placeholders)",
+                    filter.event_type
+                ),
+            ));
+        }
+        for (j, field) in filter.fields.iter().enumerate() {
+            if field.trim().is_empty() {
+                out.push(Violation::new(
+                    format!("eventFilters[{i}].fields[{j}]"),
+                    ViolationCode::FieldEmpty,
+                    "field name is empty",
+                ));
+            }
+        }
+    }
+}
+
+/// Whether `s` is a Genesys notification topic name: `v2.` then dot-separated segments of
+/// letters, digits, `_` or `-`, or `{placeholder}` segments.
+pub fn is_topic_name(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("v2.") else {
+        return false;
+    };
+    !rest.is_empty() && rest.split('.').all(is_topic_segment)
+}
+
+fn is_topic_segment(seg: &str) -> bool {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+        Some(inner) => plain(inner),
+        None => plain(seg),
+    }
+}
+
+/// Headers the platform sets itself, or that are hop-by-hop: never configurable per payload.
+pub const RESERVED_HEADERS: &[&str] = &[
+    "authorization",
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-authorization",
+];
+
+/// The JSON path of a header: `headers.X-Foo`, or `headers["odd name"]` when the name is not a
+/// token.
+pub fn header_path(name: &str) -> String {
+    if is_token(name) {
+        format!("headers.{name}")
+    } else {
+        format!("headers[{}]", serde_json::Value::String(name.to_owned()))
+    }
+}
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
+                )
+        })
+}
+
+fn check_headers(payload: &ResolvePayload, out: &mut Vec<Violation>) {
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for (name, value) in &payload.headers {
+        let path = header_path(name);
+        if !is_token(name) {
+            out.push(Violation::new(
+                path.clone(),
+                ViolationCode::HeaderNameInvalid,
+                "header name is not an HTTP token",
+            ));
+        }
+        let lower = name.to_ascii_lowercase();
+        if RESERVED_HEADERS.contains(&lower.as_str()) {
+            out.push(Violation::new(
+                path.clone(),
+                ViolationCode::HeaderReserved,
+                format!("{name} is set by the platform and cannot be configured"),
+            ));
+        }
+        if value.chars().any(|c| c.is_control() && c != '\t') {
+            // The value itself is not repeated: it may be a credential.
+            out.push(Violation::new(
+                path.clone(),
+                ViolationCode::HeaderValueInvalid,
+                "header value contains CR, LF or another control character",
+            ));
+        }
+        if let Some(first) = seen.get(&lower) {
+            out.push(Violation::new(
+                path,
+                ViolationCode::HeaderDuplicate,
+                format!("same header as {first} (names are case-insensitive)"),
+            ));
+        } else {
+            seen.insert(lower, name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_names() {
+        for ok in [
+            "v2.routing.queues.{id}.conversations",
+            "v2.users.{id}.presence",
+            "v2.detail.events.conversation.{id}.customer.start",
+            "v2.a-b_c.1",
+        ] {
+            assert!(is_topic_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "v2.",
+            "v2",
+            "v3.routing",
+            "routing.queues",
+            "v2.routing..queues",
+            "v2.routing.{}",
+            "v2.routing.{id",
+            "v2.rout ing",
+            "v2.routing.",
+        ] {
+            assert!(!is_topic_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn header_paths() {
+        assert_eq!(header_path("X-Foo"), "headers.X-Foo");
+        assert_eq!(header_path("bad name"), "headers[\"bad name\"]");
+    }
+}
