@@ -33,7 +33,11 @@
 //! - [`validate`]: schema rules with configurable [`Limits`](validate::Limits).
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
 
+pub mod metrics;
 pub mod payload;
+pub mod pipeline;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod tls;
 pub mod validate;
 
