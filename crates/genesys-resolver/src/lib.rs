@@ -43,3 +43,8 @@ pub mod validate;
 
 pub use payload::{EventFilter, PayloadError, ResolvePayload, RetryPolicy};
 pub use validate::{Limits, ValidationErrors, Violation, ViolationCode};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
