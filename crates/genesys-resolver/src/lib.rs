@@ -31,8 +31,10 @@
 //! # Modules
 //! - [`payload`]: the wire model, its builder and strict parser.
 //! - [`validate`]: schema rules with configurable [`Limits`](validate::Limits).
+//! - [`eventbridge`]: Amazon EventBridge source integrations on the real integrations API.
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
 
+pub mod eventbridge;
 pub mod metrics;
 pub mod payload;
 pub mod pipeline;
