@@ -32,7 +32,10 @@
 //! - [`payload`]: the wire model, its builder and strict parser.
 //! - [`validate`]: schema rules with configurable [`Limits`](validate::Limits).
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
+//! - [`metrics`]: the [`MetricsSink`] trait and [`Metrics`], with a JSON snapshot and Prometheus text.
+//! - [`audit`]: one [`AuditRecord`] per resolve, written by an [`AuditSink`].
 
+pub mod audit;
 pub mod metrics;
 pub mod payload;
 pub mod pipeline;
@@ -41,5 +44,7 @@ pub mod testkit;
 pub mod tls;
 pub mod validate;
 
+pub use audit::{AuditRecord, AuditSink};
+pub use metrics::{Metrics, MetricsSink, MetricsSnapshot};
 pub use payload::{EventFilter, PayloadError, ResolvePayload, RetryPolicy};
 pub use validate::{Limits, ValidationErrors, Violation, ViolationCode};
