@@ -154,17 +154,18 @@ const PHASE_BUCKETS: [f64; 14] = [
 // Percentile histogram
 // ---------------------------------------------------------------------------------------------
 
-/// Sub-buckets per power of two: 16, so a bucket is at most 1/16 (6.25 %) of its lower bound wide
-/// and a percentile interpolated to the bucket's middle is within about 3 % of the true value.
-const SUB_BITS: u32 = 4;
+/// Sub-buckets per power of two: 32, so a bucket is at most 1/32 (3.1 %) of its lower bound wide,
+/// and an interpolated percentile is within that of the true value (within half of it when the
+/// bucket holds a single value).
+const SUB_BITS: u32 = 5;
 const SUB_COUNT: u64 = 1 << SUB_BITS;
-/// Buckets needed to cover every `u64` nanosecond value: 16 exact ones below 16 ns, then 16 per
+/// Buckets needed to cover every `u64` nanosecond value: 32 exact ones below 32 ns, then 32 per
 /// power of two up to 2^64.
 const BUCKET_COUNT: usize = (64 - SUB_BITS as usize + 1) * (1 << SUB_BITS);
 
 /// A log-linear histogram of durations in nanoseconds (the layout of an HDR histogram with
-/// 16 sub-buckets per power of two). Memory is bounded: at most [`BUCKET_COUNT`] counters
-/// (7.6 KiB), allocated on the first observation.
+/// 32 sub-buckets per power of two). Memory is bounded: [`BUCKET_COUNT`] counters (1,920, 15 KiB),
+/// allocated on the first observation.
 #[derive(Clone, Default)]
 struct LatencyHistogram {
     counts: Vec<u64>,
@@ -853,11 +854,25 @@ mod tests {
                 (low - expected_low).abs() < 1e-6 * low.max(1.0),
                 "bucket {index}"
             );
-            assert!(width <= (low / 16.0).max(1.0), "bucket {index} too wide");
+            assert!(width <= (low / 32.0).max(1.0), "bucket {index} too wide");
             expected_low = low + width;
         }
         assert_eq!(LatencyHistogram::bucket_index(u64::MAX), BUCKET_COUNT - 1);
-        for v in [0, 1, 15, 16, 17, 31, 32, 1000, 123_456_789, u64::MAX / 3] {
+        for v in [
+            0,
+            1,
+            15,
+            16,
+            17,
+            31,
+            32,
+            33,
+            63,
+            64,
+            1000,
+            123_456_789,
+            u64::MAX / 3,
+        ] {
             let (low, width) = LatencyHistogram::bucket_bounds(LatencyHistogram::bucket_index(v));
             let v = v as f64;
             assert!(
