@@ -228,10 +228,16 @@ pub fn redact_headers(headers: &BTreeMap<String, String>) -> BTreeMap<String, St
         .collect()
 }
 
+/// Query parameter names that hold secrets: the sensitive header names, plus `sig` (shared access
+/// signatures).
+fn is_sensitive_query_param(name: &str) -> bool {
+    is_sensitive_header(name) || name.eq_ignore_ascii_case("sig")
+}
+
 /// `uri` without user-info (`https://user:pass@host/` becomes `https://host/`) and with the value
-/// of every query parameter whose name is sensitive (as for headers: `token`, `key`, `sig…`)
-/// replaced by [`REDACTED`]. Works on text, so it also cleans a URI that does not parse; the rest
-/// of the string is kept as it was.
+/// of every query parameter whose name is sensitive (as for headers, plus `sig`)
+/// replaced by [`REDACTED`]; URLs nested in the query lose their user-info too. Works on text, so
+/// it also cleans a URI that does not parse; the rest of the string is kept as it was.
 pub fn sanitize_uri(uri: &str) -> String {
     let (before_fragment, fragment) = match uri.find('#') {
         Some(i) => uri.split_at(i),
@@ -261,7 +267,7 @@ pub fn sanitize_uri(uri: &str) -> String {
                 out.push('&');
             }
             match pair.split_once('=') {
-                Some((name, _)) if is_sensitive_header(name) => {
+                Some((name, _)) if is_sensitive_query_param(name) => {
                     out.push_str(name);
                     out.push('=');
                     out.push_str(REDACTED);
@@ -271,7 +277,8 @@ pub fn sanitize_uri(uri: &str) -> String {
         }
     }
     out.push_str(fragment);
-    out
+    // A URL nested in the query or fragment (`?next=https://u:p@host/`) loses its user-info too.
+    scrub_text(&out)
 }
 
 /// `text` (an error message) with the user-info of every URL in it removed and every
@@ -491,6 +498,10 @@ mod tests {
         assert_eq!(sanitize_uri("user:pw@host/path"), "host/path");
         assert_eq!(sanitize_uri("https://h/p@q"), "https://h/p@q");
         assert_eq!(sanitize_uri(""), "");
+        assert_eq!(
+            sanitize_uri("https://h/cb?next=https://u:p@x.example/&sig=abc"),
+            "https://h/cb?next=https://x.example/&sig=[REDACTED]"
+        );
     }
 
     #[test]
