@@ -33,7 +33,10 @@
 //! - [`validate`]: schema rules with configurable [`Limits`](validate::Limits).
 //! - [`eventbridge`]: Amazon EventBridge source integrations on the real integrations API.
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
+//! - [`metrics`]: the [`MetricsSink`] trait and [`Metrics`], with a JSON snapshot and Prometheus text.
+//! - [`audit`]: one [`AuditRecord`] per resolve, written by an [`AuditSink`].
 
+pub mod audit;
 pub mod eventbridge;
 pub mod metrics;
 pub mod payload;
@@ -43,6 +46,8 @@ pub mod testkit;
 pub mod tls;
 pub mod validate;
 
+pub use audit::{AuditRecord, AuditSink};
+pub use metrics::{Metrics, MetricsSink, MetricsSnapshot};
 pub use payload::{EventFilter, PayloadError, ResolvePayload, RetryPolicy};
 pub use validate::{Limits, ValidationErrors, Violation, ViolationCode};
 
