@@ -32,14 +32,28 @@
 //! - [`payload`]: the wire model, its builder and strict parser.
 //! - [`validate`]: schema rules with configurable [`Limits`](validate::Limits).
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
+//! - [`environment`]: which Genesys Cloud region or base URL to talk to.
+//! - [`auth`]: access tokens: the [`TokenSource`](auth::TokenSource) trait and the OAuth client
+//!   credentials grant with a single-flight refreshed cache.
+//! - [`api`]: the [`IntegrationsApi`](api::IntegrationsApi) trait and
+//!   [`GenesysClient`](api::GenesysClient), with 401 recovery, retries, pacing and no duplicate
+//!   creates.
+//! - [`retry`]: the [`RetryPolicy`](retry::RetryPolicy) of API calls.
 
+pub mod api;
+pub mod auth;
+pub mod environment;
 pub mod metrics;
 pub mod payload;
 pub mod pipeline;
+pub mod retry;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod tls;
 pub mod validate;
 
+pub use api::{ClientError, GenesysClient, Integration, IntegrationsApi};
+pub use auth::{AccessToken, AuthError, ClientCredentials, TokenSource};
+pub use environment::Environment;
 pub use payload::{EventFilter, PayloadError, ResolvePayload, RetryPolicy};
 pub use validate::{Limits, ValidationErrors, Violation, ViolationCode};
