@@ -283,14 +283,14 @@ fn check_url(mut url: Url, base: bool) -> Result<Url, EnvironmentError> {
 }
 
 /// Removes `user:password@` from a URL-like string so an error never repeats a credential.
+/// Everything up to the last `@` is dropped: a password may itself hold `/`, `?` or `#`, so the
+/// end of the authority cannot be trusted in a string that failed to parse.
 fn redact_userinfo(value: &str) -> String {
     let Some((scheme, rest)) = value.split_once("://") else {
         return value.to_owned();
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rfind('@') {
-        Some(at) => format!("{scheme}://[redacted]@{}{tail}", &authority[at + 1..]),
+    match rest.rfind('@') {
+        Some(at) => format!("{scheme}://[redacted]@{}", &rest[at + 1..]),
         None => value.to_owned(),
     }
 }
@@ -413,6 +413,8 @@ mod tests {
         assert!(msg.contains("credentials"), "{msg}");
         assert!(!msg.contains("hunter2"), "{msg}");
         assert!(!format!("{err:?}").contains("hunter2"));
+        let err = Environment::parse("https://u:p/a?s#s@api.example.com/x").unwrap_err();
+        assert!(!err.to_string().contains("p/a"), "{err}");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use genesys_resolver::api::{ApiRequest, ClientError, GenesysClient, IntegrationsApi};
-use genesys_resolver::auth::{AccessToken, StaticToken, TokenSource};
+use genesys_resolver::auth::{AccessToken, StaticToken};
 use genesys_resolver::environment::Environment;
 use genesys_resolver::metrics::{MetricsSink, RetryReason};
 use genesys_resolver::payload::ResolvePayload;

@@ -265,7 +265,7 @@ async fn expiry_counts_from_the_response_arrival() {
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(token_body("tok", 4))
-                .set_delay(Duration::from_millis(1000)),
+                .set_delay(Duration::from_secs(1)),
         )
         .mount(&login)
         .await;
