@@ -33,11 +33,10 @@
 //! - [`validate`]: schema rules with configurable [`Limits`](validate::Limits).
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
 //! - [`environment`]: which Genesys Cloud region or base URL to talk to.
-//! - [`auth`]: access tokens: the [`TokenSource`](auth::TokenSource) trait and the OAuth client
+//! - [`auth`]: access tokens: the [`TokenSource`] trait and the OAuth client
 //!   credentials grant with a single-flight refreshed cache.
-//! - [`api`]: the [`IntegrationsApi`](api::IntegrationsApi) trait and
-//!   [`GenesysClient`](api::GenesysClient), with 401 recovery, retries, pacing and no duplicate
-//!   creates.
+//! - [`api`]: the [`IntegrationsApi`] trait and [`GenesysClient`], with 401 recovery, retries,
+//!   pacing and no duplicate creates.
 //! - [`retry`]: the [`RetryPolicy`](retry::RetryPolicy) of API calls.
 
 pub mod api;
