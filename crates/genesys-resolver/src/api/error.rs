@@ -42,6 +42,21 @@ pub(crate) struct ErrorBody {
 }
 
 impl ApiError {
+    /// An error answer of `status` to `method path` (for [`IntegrationsApi`](super::IntegrationsApi)
+    /// fakes in tests); set the other fields as needed.
+    pub fn new(method: impl Into<String>, path: impl Into<String>, status: u16) -> Self {
+        Self {
+            method: method.into(),
+            path: path.into(),
+            status,
+            code: None,
+            message: None,
+            correlation_id: None,
+            retry_after: None,
+            body_snippet: None,
+        }
+    }
+
     /// Reads an error response: Genesys' error body when there is one, else a text snippet.
     pub(crate) fn from_response(
         method: &str,

@@ -42,7 +42,7 @@ mod error;
 mod limiter;
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 pub use client::{
     ApiRequest, ApiResponse, DEFAULT_INTEGRATIONS_PATH, DEFAULT_PAGE_SIZE, DEFAULT_REQUEST_TIMEOUT,
@@ -111,6 +111,25 @@ const PAYLOAD_KEYS: [&str; 7] = [
 ];
 
 impl Integration {
+    /// An integration holding `payload` under `id`, as the API would return it (for
+    /// [`IntegrationsApi`] fakes in tests).
+    pub fn from_payload(id: impl Into<String>, payload: &ResolvePayload) -> Self {
+        let id = id.into();
+        let mut raw: Value = serde_json::from_str(&payload.to_wire_json())
+            .unwrap_or_else(|_| Value::Object(Map::new()));
+        if let Value::Object(map) = &mut raw {
+            map.insert("id".to_owned(), Value::String(id.clone()));
+        }
+        Self {
+            id,
+            name: payload.name.clone(),
+            payload: Some(payload.clone()),
+            raw,
+            correlation_id: None,
+            recovered: false,
+        }
+    }
+
     /// Reads an integration entity: an object with string `id` and `name`. The payload is parsed
     /// from the payload keys only; `Err` says what is missing.
     pub fn from_entity(raw: Value, correlation_id: Option<String>) -> Result<Self, String> {
@@ -164,5 +183,25 @@ mod tests {
         assert_eq!(Integration::from_entity(raw, None).unwrap().payload, None);
         assert!(Integration::from_entity(serde_json::json!({"name": "x"}), None).is_err());
         assert!(Integration::from_entity(serde_json::json!([]), None).is_err());
+        let fake = Integration::from_payload("id-1", &payload);
+        assert_eq!(fake.payload.as_ref(), Some(&payload));
+        assert_eq!(
+            Integration::from_entity(fake.raw.clone(), None).unwrap(),
+            fake
+        );
+    }
+
+    #[test]
+    fn shared_types_are_send_and_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<GenesysClient>();
+        check::<ClientError>();
+        check::<Integration>();
+        check::<std::sync::Arc<dyn IntegrationsApi>>();
+        check::<crate::auth::ClientCredentials>();
+        check::<crate::auth::AuthError>();
+        check::<std::sync::Arc<dyn crate::auth::TokenSource>>();
+        check::<crate::environment::Environment>();
+        check::<crate::retry::RetryPolicy>();
     }
 }
