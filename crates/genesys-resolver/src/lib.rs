@@ -32,10 +32,18 @@
 //! - [`payload`]: the wire model, its builder and strict parser.
 //! - [`validate`]: schema rules with configurable [`Limits`](validate::Limits).
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
+//! - [`dns`]: the [`DnsResolver`](dns::DnsResolver) trait, the system resolver and a static one.
+//! - [`policy`]: the [`AddressPolicy`](policy::AddressPolicy) that keeps probes off private,
+//!   loopback and metadata addresses.
+//! - [`probe`]: the [`EndpointProber`](probe::EndpointProber) trait and the real
+//!   [`Prober`](probe::Prober): DNS, address policy, TLS inspection and health of a destination.
 
+pub mod dns;
 pub mod metrics;
 pub mod payload;
 pub mod pipeline;
+pub mod policy;
+pub mod probe;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod tls;
