@@ -687,7 +687,10 @@ mod tests {
         p.retry_policy.retry_interval = 2.5;
         let json = p.to_wire_json();
         assert!(json.contains(r#""name":"a\u003cb\u003e\u0026c""#), "{json}");
-        assert!(json.contains(r#""retryInterval":2.5,"backoffFactor":2}"#), "{json}");
+        assert!(
+            json.contains(r#""retryInterval":2.5,"backoffFactor":2}"#),
+            "{json}"
+        );
     }
 
     #[test]

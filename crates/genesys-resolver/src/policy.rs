@@ -95,7 +95,11 @@ const NAMES: &[&str] = &[
 ];
 
 fn intern(s: &str) -> &'static str {
-    NAMES.iter().find(|n| **n == s).copied().unwrap_or("unknown")
+    NAMES
+        .iter()
+        .find(|n| **n == s)
+        .copied()
+        .unwrap_or("unknown")
 }
 
 /// The owned form a [`PolicyViolation`] is read from; names are interned on the way in.
@@ -394,17 +398,42 @@ mod tests {
                 "169.254.169.254",
                 "cloud-metadata",
             ),
-            ("::ffff:0:10.0.0.1", "ipv4-translated", "10.0.0.1", "rfc1918-private"),
+            (
+                "::ffff:0:10.0.0.1",
+                "ipv4-translated",
+                "10.0.0.1",
+                "rfc1918-private",
+            ),
             ("::127.0.0.1", "ipv4-compatible", "127.0.0.1", "loopback"),
-            ("::10.0.0.1", "ipv4-compatible", "10.0.0.1", "rfc1918-private"),
+            (
+                "::10.0.0.1",
+                "ipv4-compatible",
+                "10.0.0.1",
+                "rfc1918-private",
+            ),
             ("64:ff9b::7f00:1", "nat64", "127.0.0.1", "loopback"),
-            ("64:ff9b::a9fe:a9fe", "nat64", "169.254.169.254", "cloud-metadata"),
+            (
+                "64:ff9b::a9fe:a9fe",
+                "nat64",
+                "169.254.169.254",
+                "cloud-metadata",
+            ),
             ("2002:7f00:1::1", "6to4", "127.0.0.1", "loopback"),
             ("2002:c0a8:101::", "6to4", "192.168.1.1", "rfc1918-private"),
             // Teredo server 10.0.0.1, client public 8.8.8.8 (inverted f7f7:f7f7).
-            ("2001:0:a00:1::f7f7:f7f7", "teredo-server", "10.0.0.1", "rfc1918-private"),
+            (
+                "2001:0:a00:1::f7f7:f7f7",
+                "teredo-server",
+                "10.0.0.1",
+                "rfc1918-private",
+            ),
             // Teredo server 8.8.8.8, client 127.0.0.1 (inverted 80ff:fffe).
-            ("2001:0:808:808::80ff:fffe", "teredo-client", "127.0.0.1", "loopback"),
+            (
+                "2001:0:808:808::80ff:fffe",
+                "teredo-client",
+                "127.0.0.1",
+                "loopback",
+            ),
         ] {
             let v = refused(addr);
             assert_eq!(v.embedding, Some(embedding), "{addr}");
@@ -442,10 +471,15 @@ mod tests {
         }
         assert!(p.check("10.0.0.1".parse().unwrap()).is_err());
         assert!(p.check("169.254.169.254".parse().unwrap()).is_err());
-        assert_eq!(p.to_string(), "refuse non-global except 127.0.0.0/8, ::1/128");
-        assert!(AddressPolicy::allow_all()
-            .check("10.0.0.1".parse().unwrap())
-            .is_ok());
+        assert_eq!(
+            p.to_string(),
+            "refuse non-global except 127.0.0.0/8, ::1/128"
+        );
+        assert!(
+            AddressPolicy::allow_all()
+                .check("10.0.0.1".parse().unwrap())
+                .is_ok()
+        );
     }
 
     #[test]

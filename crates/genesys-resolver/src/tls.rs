@@ -177,7 +177,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("empty.pem");
         std::fs::write(&path, "not a pem").unwrap();
-        let err = TrustConfig::default().with_ca_file(&path).root_store().unwrap_err();
+        let err = TrustConfig::default()
+            .with_ca_file(&path)
+            .root_store()
+            .unwrap_err();
         assert!(matches!(err, TlsConfigError::BadCaFile { .. }), "{err}");
     }
 
@@ -191,7 +194,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ca.pem");
         std::fs::write(&path, cert.pem()).unwrap();
-        let cfg = TrustConfig::default().with_ca_file(&path).client_config().unwrap();
+        let cfg = TrustConfig::default()
+            .with_ca_file(&path)
+            .client_config()
+            .unwrap();
         assert!(cfg.alpn_protocols.is_empty());
     }
 }

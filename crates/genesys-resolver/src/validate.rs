@@ -82,7 +82,10 @@ impl Limits {
 
     /// Sets the accepted values of `type`.
     #[must_use]
-    pub fn with_allowed_types<S: Into<String>>(mut self, types: impl IntoIterator<Item = S>) -> Self {
+    pub fn with_allowed_types<S: Into<String>>(
+        mut self,
+        types: impl IntoIterator<Item = S>,
+    ) -> Self {
         self.allowed_types = types.into_iter().map(Into::into).collect();
         self
     }
@@ -250,7 +253,11 @@ impl Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() { "payload" } else { &self.path };
+        let path = if self.path.is_empty() {
+            "payload"
+        } else {
+            &self.path
+        };
         write!(f, "{path}: {} [{}]", self.message, self.code)
     }
 }
@@ -286,7 +293,11 @@ impl ValidationErrors {
 impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.violations.len();
-        write!(f, "payload is invalid ({n} violation{}): ", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "payload is invalid ({n} violation{}): ",
+            if n == 1 { "" } else { "s" }
+        )?;
         for (i, v) in self.violations.iter().enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
@@ -351,7 +362,11 @@ pub fn violations(payload: &ResolvePayload, limits: &Limits) -> Vec<Violation> {
 
 fn check_name(name: &str, limits: &Limits, out: &mut Vec<Violation>) {
     if name.trim().is_empty() {
-        out.push(Violation::new("name", ViolationCode::NameEmpty, "name is empty"));
+        out.push(Violation::new(
+            "name",
+            ViolationCode::NameEmpty,
+            "name is empty",
+        ));
         return;
     }
     let chars = name.chars().count();
@@ -413,7 +428,11 @@ fn endpoint_key(url: &Url) -> String {
 /// Checks one URI; returns it parsed when every rule passed.
 fn check_uri(path: &str, raw: &str, out: &mut Vec<Violation>) -> Option<Url> {
     if raw.trim().is_empty() {
-        out.push(Violation::new(path, ViolationCode::UriMissing, "URI is empty"));
+        out.push(Violation::new(
+            path,
+            ViolationCode::UriMissing,
+            "URI is empty",
+        ));
         return None;
     }
     let url = match Url::parse(raw.trim()) {
@@ -436,7 +455,11 @@ fn check_uri(path: &str, raw: &str, out: &mut Vec<Violation>) -> Option<Url> {
         ));
     }
     if url.host().is_none() || url.host_str() == Some("") {
-        out.push(Violation::new(path, ViolationCode::UriNoHost, "URI has no host"));
+        out.push(Violation::new(
+            path,
+            ViolationCode::UriNoHost,
+            "URI has no host",
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         out.push(Violation::new(
@@ -453,7 +476,11 @@ fn check_uri(path: &str, raw: &str, out: &mut Vec<Violation>) -> Option<Url> {
         ));
     }
     if url.port() == Some(0) {
-        out.push(Violation::new(path, ViolationCode::UriPortZero, "URI names port 0"));
+        out.push(Violation::new(
+            path,
+            ViolationCode::UriPortZero,
+            "URI names port 0",
+        ));
     }
     (out.len() == before).then_some(url)
 }
@@ -482,7 +509,9 @@ fn check_retry_policy(payload: &ResolvePayload, limits: &Limits, out: &mut Vec<V
         ));
     }
     let factor = rp.backoff_factor;
-    if !factor.is_finite() || factor < limits.min_backoff_factor || factor > limits.max_backoff_factor
+    if !factor.is_finite()
+        || factor < limits.min_backoff_factor
+        || factor > limits.max_backoff_factor
     {
         out.push(Violation::new(
             "retryPolicy.backoffFactor",
@@ -550,8 +579,7 @@ pub fn is_topic_name(s: &str) -> bool {
 fn is_topic_segment(seg: &str) -> bool {
     let plain = |s: &str| {
         !s.is_empty()
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     };
     match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
