@@ -5,7 +5,7 @@
 //! AAAA answer. [`StaticResolver`] answers from a fixed map, in the order given.
 //!
 //! ```
-//! use std::net::IpAddr;
+//! use std::net::{IpAddr, SocketAddr};
 //! use genesys_resolver::dns::{DnsResolver, StaticResolver};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -20,11 +20,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{LookupIpStrategy, ResolveHosts};
+use hickory_resolver::config::{
+    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
+};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::{ResolverBuilder, TokioResolver};
 use serde::{Deserialize, Serialize};
 
 use crate::pipeline::duration_ms;
@@ -156,9 +159,38 @@ impl SystemResolver {
 
     /// A resolver on the system configuration whose lookups give up after `timeout`.
     pub fn with_timeout(timeout: Duration) -> Result<Self, DnsConfigError> {
-        let mut builder = TokioResolver::builder_tokio().map_err(|e| DnsConfigError {
+        let builder = TokioResolver::builder_tokio().map_err(|e| DnsConfigError {
             message: e.to_string(),
         })?;
+        Self::finish(builder, timeout)
+    }
+
+    /// A resolver asking these name servers (UDP, then TCP on truncation) instead of the
+    /// system's, still honouring the hosts file. For embedders with their own DNS servers, and
+    /// for tests with a local one.
+    pub fn with_name_servers(
+        servers: &[SocketAddr],
+        timeout: Duration,
+    ) -> Result<Self, DnsConfigError> {
+        let name_servers = servers
+            .iter()
+            .map(|addr| {
+                let mut udp = ConnectionConfig::udp();
+                udp.port = addr.port();
+                let mut tcp = ConnectionConfig::tcp();
+                tcp.port = addr.port();
+                NameServerConfig::new(addr.ip(), true, vec![udp, tcp])
+            })
+            .collect();
+        let config = ResolverConfig::from_parts(None, Vec::new(), name_servers);
+        let builder = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default());
+        Self::finish(builder, timeout)
+    }
+
+    fn finish(
+        mut builder: ResolverBuilder<TokioRuntimeProvider>,
+        timeout: Duration,
+    ) -> Result<Self, DnsConfigError> {
         let opts = builder.options_mut();
         opts.timeout = timeout;
         opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;

@@ -767,14 +767,19 @@ impl Inner {
                 })?;
             let response = sender.send_request(request);
             tokio::pin!(conn);
+            tokio::pin!(response);
+            let http_err = |e: hyper::Error| ProbeFailure::Http {
+                message: e.to_string(),
+            };
             tokio::select! {
-                response = response => response.map_err(|e| ProbeFailure::Http { message: e.to_string() }),
-                closed = &mut conn => Err(ProbeFailure::Http {
-                    message: match closed {
-                        Ok(()) => "connection closed before a response".to_owned(),
-                        Err(e) => e.to_string(),
-                    },
-                }),
+                biased;
+                response = &mut response => response.map_err(http_err),
+                closed = &mut conn => match closed {
+                    // The server answered and closed (`connection: close`): the response has
+                    // been handed over, or the request was cancelled.
+                    Ok(()) => response.await.map_err(http_err),
+                    Err(e) => Err(http_err(e)),
+                },
             }
         };
         let response = tokio::time::timeout(self.health_timeout, exchange)

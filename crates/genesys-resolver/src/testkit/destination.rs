@@ -26,12 +26,13 @@
 
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use ipnet::{IpNet, Ipv4Net};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,
@@ -42,6 +43,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
+use crate::dns::StaticResolver;
+use crate::policy::AddressPolicy;
+use crate::probe::{Prober, ProberBuilder};
 use crate::tls::TrustConfig;
 
 /// The names a destination's certificate is valid for unless told otherwise.
@@ -538,6 +542,30 @@ impl TlsDestination {
     pub fn leaf_der(&self) -> Option<&CertificateDer<'static>> {
         self.leaf.as_ref()
     }
+}
+
+/// An address policy that refuses what the default refuses except loopback (`127.0.0.0/8` and
+/// `::1`), so probes can reach local destinations.
+pub fn loopback_policy() -> AddressPolicy {
+    AddressPolicy::default().with_allowed([
+        IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::new(127, 0, 0, 0), 8)),
+        IpNet::from(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+    ])
+}
+
+/// A resolver that maps `localhost` to `127.0.0.1` only (where destinations listen by
+/// default), whatever the hosts file says.
+pub fn localhost_resolver() -> StaticResolver {
+    StaticResolver::new().with_host("localhost", [IpAddr::V4(Ipv4Addr::LOCALHOST)])
+}
+
+/// A prober builder set up for local destinations: trusts `ca` only, allows loopback
+/// ([`loopback_policy`]) and resolves `localhost` to `127.0.0.1` ([`localhost_resolver`]).
+pub fn prober_for(ca: &TestCa) -> ProberBuilder {
+    Prober::builder()
+        .trust(ca.trust_config())
+        .policy(loopback_policy())
+        .resolver(Arc::new(localhost_resolver()))
 }
 
 /// A loopback address on which nothing listens: binds a port, then frees it. Connecting to it
