@@ -272,6 +272,7 @@ pub struct TlsDestinationBuilder<'a> {
     delay: Duration,
     versions: TlsVersions,
     bind: IpAddr,
+    port: u16,
 }
 
 impl TlsDestinationBuilder<'_> {
@@ -318,6 +319,14 @@ impl TlsDestinationBuilder<'_> {
         self
     }
 
+    /// The port to listen on (default 0: chosen by the system). A fixed port lets two
+    /// destinations on different loopback addresses share one, as a name re-resolving between
+    /// them would see.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
     /// Starts serving. The server stops when the [`TlsDestination`] is dropped.
     pub async fn start(self) -> io::Result<TlsDestination> {
         let issued = self.ca.issue(&self.kind, &self.names);
@@ -335,7 +344,7 @@ impl TlsDestinationBuilder<'_> {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
 
-        let listener = TcpListener::bind(SocketAddr::new(self.bind, 0)).await?;
+        let listener = TcpListener::bind(SocketAddr::new(self.bind, self.port)).await?;
         let addr = listener.local_addr()?;
         let counters = Arc::new(Counters::default());
         let response = Arc::new(Response {
@@ -488,6 +497,7 @@ impl TlsDestination {
             delay: Duration::ZERO,
             versions: TlsVersions::default(),
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
         }
     }
 
