@@ -57,7 +57,11 @@ async fn valid_certificate_is_reported_in_full() {
         cert.days_until_expiry
     );
     let expected = Sha256::digest(dest.leaf_der().unwrap().as_ref());
-    let expected: String = expected.iter().map(|b| format!("{b:02x}")).collect();
+    let expected = expected.iter().fold(String::new(), |mut s, b| {
+        use std::fmt::Write as _;
+        write!(s, "{b:02x}").unwrap();
+        s
+    });
     assert_eq!(cert.sha256_fingerprint, expected);
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
 
