@@ -49,5 +49,8 @@ pub mod testkit;
 pub mod tls;
 pub mod validate;
 
+pub use dns::{DnsError, DnsResolver};
 pub use payload::{EventFilter, PayloadError, ResolvePayload, RetryPolicy};
+pub use policy::{AddressPolicy, PolicyViolation};
+pub use probe::{EndpointProber, ProbeFailure, ProbeReport, Prober};
 pub use validate::{Limits, ValidationErrors, Violation, ViolationCode};

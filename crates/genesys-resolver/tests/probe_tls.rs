@@ -330,3 +330,27 @@ async fn tls10_only_server_is_a_protocol_version_failure() {
     );
     assert!(report.health.is_none());
 }
+
+#[tokio::test]
+async fn ipv6_loopback_destination() {
+    let ca = TestCa::new();
+    let dest = match TlsDestination::builder(&ca)
+        .bind(std::net::Ipv6Addr::LOCALHOST)
+        .start()
+        .await
+    {
+        Ok(dest) => dest,
+        Err(e) => {
+            eprintln!("SKIPPED ipv6_loopback_destination: cannot bind [::1] here: {e}");
+            return;
+        }
+    };
+    let report = prober_for(&ca)
+        .build()
+        .unwrap()
+        .probe(&dest.ip_uri("/v6"))
+        .await;
+    assert!(report.ok(), "{report:#?}");
+    assert_eq!(report.host, "::1");
+    assert_eq!(report.connected_to, Some(dest.addr()));
+}

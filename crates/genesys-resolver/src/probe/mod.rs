@@ -356,6 +356,10 @@ type SharedProbe = Shared<BoxFuture<'static, ProbeReport>>;
 
 /// The real prober. Cheap to clone; clones share the in-flight probes, the cache and the
 /// concurrency bound.
+///
+/// Each probe runs in its own Tokio task (so must be called within a Tokio runtime): callers
+/// asking for the same endpoint at the same time await that one task, and a caller that gives
+/// up leaves it to finish, bounded by its timeouts, for the others.
 #[derive(Clone)]
 pub struct Prober {
     inner: Arc<Inner>,

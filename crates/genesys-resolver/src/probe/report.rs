@@ -44,8 +44,9 @@ pub struct ProbeReport {
 }
 
 impl ProbeReport {
-    /// A report with nothing filled in yet.
-    pub(crate) fn new(uri: impl Into<String>) -> Self {
+    /// A report for `uri` with nothing filled in yet: no failure, no timings. For
+    /// [`EndpointProber`](super::EndpointProber) fakes in tests; set the public fields as needed.
+    pub fn new(uri: impl Into<String>) -> Self {
         Self {
             uri: uri.into(),
             host: String::new(),
@@ -59,6 +60,13 @@ impl ProbeReport {
             warnings: Vec::new(),
             from_cache: false,
         }
+    }
+
+    /// A report for `uri` that failed with `failure` (for fakes in tests).
+    pub fn failed(uri: impl Into<String>, failure: ProbeFailure) -> Self {
+        let mut report = Self::new(uri);
+        report.failure = Some(failure);
+        report
     }
 
     /// Whether the endpoint passed every check.
@@ -181,6 +189,13 @@ pub struct HealthReport {
     pub status: u16,
     /// The `Location` of a redirect (3xx), reported and not followed.
     pub redirect: Option<String>,
+}
+
+impl HealthReport {
+    /// A health answer with `status` and, for a redirect, its `Location`.
+    pub fn new(status: u16, redirect: Option<String>) -> Self {
+        Self { status, redirect }
+    }
 }
 
 /// Why a TLS handshake failed.
