@@ -2,3 +2,4 @@
 //! uses this crate. Enabled by the `testkit` feature.
 
 pub mod genesys;
+pub mod destination;
