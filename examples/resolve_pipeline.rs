@@ -61,8 +61,10 @@ async fn main() -> ExitCode {
 /// Resolves a payload file against the configured Genesys.
 async fn against_genesys(file: Option<String>, check: bool) -> Result<bool, Error> {
     let config = Config::from_env()?;
-    let file = file.ok_or("GENESYS_ENVIRONMENT is set, so a payload file is needed: \
-         cargo run --example resolve_pipeline -- payload.json")?;
+    let file = file.ok_or(
+        "GENESYS_ENVIRONMENT is set, so a payload file is needed: \
+         cargo run --example resolve_pipeline -- payload.json",
+    )?;
     let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
     let payload = ResolvePayload::from_json(&bytes)?;
     let resolver = config
@@ -114,7 +116,10 @@ async fn demo() -> Result<bool, Error> {
 
     let resolver = Resolver::builder()
         .environment(genesys.environment())
-        .credentials(genesys.client_id(), genesys.client_secret().to_owned().into())
+        .credentials(
+            genesys.client_id(),
+            genesys.client_secret().to_owned().into(),
+        )
         .trust_root(ca.ca_der())
         // The destinations are on loopback, which the address policy refuses by default.
         .allow_cidrs(["127.0.0.0/8".parse()?, "::1/128".parse()?])

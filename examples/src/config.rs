@@ -16,8 +16,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use genesys_resolver::environment::Environment;
-use genesys_resolver::pipeline::ResolverBuilder;
 use genesys_resolver::pipeline::Resolver;
+use genesys_resolver::pipeline::ResolverBuilder;
 use ipnet::IpNet;
 use secrecy::SecretString;
 

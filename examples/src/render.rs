@@ -7,7 +7,10 @@ use genesys_resolver::pipeline::{ResolveError, ResolveReport};
 use genesys_resolver::probe::ProbeReport;
 
 fn ms(d: Option<std::time::Duration>) -> String {
-    d.map_or_else(|| "-".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1000.0))
+    d.map_or_else(
+        || "-".to_owned(),
+        |d| format!("{:.1} ms", d.as_secs_f64() * 1000.0),
+    )
 }
 
 /// One endpoint: address, phase timings, TLS and certificate, health.
@@ -36,10 +39,14 @@ pub fn endpoint(out: &mut String, r: &ProbeReport) {
             tls.verified
         );
         if let Some(c) = &tls.certificate {
+            let expires = c
+                .not_after
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|_| c.not_after.to_string());
             let _ = writeln!(
                 out,
-                "    certificate   {} issued by {}; expires {} ({} days)",
-                c.subject, c.issuer, c.not_after, c.days_until_expiry
+                "    certificate   {} issued by {}; expires {expires} ({} days)",
+                c.subject, c.issuer, c.days_until_expiry
             );
         }
     }
@@ -63,7 +70,11 @@ pub fn report(r: &ResolveReport) -> String {
         if r.dry_run { "check" } else { "resolve" },
         r.integration_name,
         r.action,
-        if r.recovered { " (lost response recovered)" } else { "" },
+        if r.recovered {
+            " (lost response recovered)"
+        } else {
+            ""
+        },
         r.latency_ms
     );
     let _ = writeln!(
@@ -81,11 +92,10 @@ pub fn report(r: &ResolveReport) -> String {
         .collect();
     let _ = writeln!(out, "  stages          {}", stages.join(", "));
     let _ = writeln!(out, "endpoints:");
+    // Each endpoint's warnings are shown with it; `r.warnings` repeats them for callers that
+    // only read the summary.
     for e in &r.endpoints {
         endpoint(&mut out, e);
-    }
-    for w in &r.warnings {
-        let _ = writeln!(out, "warning: {w}");
     }
     out
 }

@@ -72,10 +72,13 @@ pub mod validate;
 pub use api::{ClientError, GenesysClient, Integration, IntegrationsApi};
 pub use audit::{AuditRecord, AuditSink};
 pub use auth::{AccessToken, AuthError, ClientCredentials, TokenSource};
+pub use dns::{DnsError, DnsResolver};
 pub use environment::Environment;
 pub use metrics::{Metrics, MetricsSink, MetricsSnapshot};
 pub use payload::{EventFilter, PayloadError, ResolvePayload, RetryPolicy};
 pub use pipeline::{ResolveError, ResolveReport, Resolver};
+pub use policy::{AddressPolicy, PolicyViolation};
+pub use probe::{EndpointProber, ProbeFailure, ProbeReport, Prober};
 pub use validate::{Limits, ValidationErrors, Violation, ViolationCode};
 
 /// The README's examples, compiled and run as doctests.

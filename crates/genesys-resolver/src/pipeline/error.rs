@@ -261,9 +261,10 @@ impl ResolveError {
     pub fn correlation_id(&self) -> Option<&str> {
         match &self.cause {
             Cause::Client(e) => e.correlation_id(),
-            Cause::Auth(AuthError::Rejected { correlation_id, .. } | AuthError::Status { correlation_id, .. }) => {
-                correlation_id.as_deref()
-            }
+            Cause::Auth(
+                AuthError::Rejected { correlation_id, .. }
+                | AuthError::Status { correlation_id, .. },
+            ) => correlation_id.as_deref(),
             _ => None,
         }
     }

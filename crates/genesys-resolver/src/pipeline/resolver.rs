@@ -12,8 +12,9 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use super::{Action, ProbePhase, ResolveError, ResolveOutcome, Stage};
-use crate::api::{ClientError, ConfigError, GenesysClient, Integration, IntegrationsApi};
+use crate::api::{GenesysClient, Integration, IntegrationsApi};
 use crate::audit::{AuditRecord, AuditSink, TracingAudit};
+use crate::auth::ConfigError;
 use crate::auth::TokenSource;
 use crate::dns::DnsResolver;
 use crate::environment::Environment;
@@ -286,8 +287,13 @@ impl Resolver {
                     tracing::info!(name = %payload.name, "integration created concurrently; updating it instead");
                     let found = api.find_by_name(&payload.name).await.map_err(submit_err)?;
                     match found {
-                        Some(i) if i.payload.as_ref() == Some(payload) => Ok((Action::Unchanged, i)),
-                        Some(i) => api.update(&i.id, payload).await.map(|i| (Action::Updated, i)),
+                        Some(i) if i.payload.as_ref() == Some(payload) => {
+                            Ok((Action::Unchanged, i))
+                        }
+                        Some(i) => api
+                            .update(&i.id, payload)
+                            .await
+                            .map(|i| (Action::Updated, i)),
                         None => Err(e),
                     }
                 }
@@ -323,6 +329,9 @@ impl Run {
         }
     }
 }
+
+/// The integrations API and, when there is one, the token source of the token stage.
+type ClientParts = (Arc<dyn IntegrationsApi>, Option<Arc<dyn TokenSource>>);
 
 /// Sends every observation to several sinks.
 #[derive(Debug)]
@@ -398,7 +407,11 @@ impl ResolverBuilder {
     }
 
     /// OAuth client credentials for the client-credentials grant.
-    pub fn credentials(mut self, client_id: impl Into<String>, client_secret: SecretString) -> Self {
+    pub fn credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: SecretString,
+    ) -> Self {
         self.credentials = Some((client_id.into(), client_secret));
         self
     }
@@ -530,74 +543,85 @@ impl ResolverBuilder {
         trust
     }
 
+    /// The Genesys client and the token source of the token stage: the replacements given, or
+    /// the real [`GenesysClient`] with [`crate::auth::ClientCredentials`].
+    fn build_client(
+        &self,
+        trust: &TrustConfig,
+        sink: &Arc<dyn MetricsSink>,
+    ) -> Result<ClientParts, BuildError> {
+        if let Some(api) = &self.api {
+            return Ok((api.clone(), self.tokens.clone()));
+        }
+        let environment = self
+            .environment
+            .clone()
+            .ok_or(BuildError::Missing("environment"))?;
+        let mut client = GenesysClient::builder()
+            .environment(environment)
+            .trust(trust.clone())
+            .metrics(sink.clone());
+        client = match (&self.tokens, &self.credentials) {
+            (Some(tokens), _) => client.token_source(tokens.clone()),
+            (None, Some((id, secret))) => client.credentials(id.clone(), secret.clone()),
+            (None, None) => return Err(BuildError::Missing("credentials")),
+        };
+        if let Some(path) = &self.integrations_path {
+            client = client.integrations_path(path.clone());
+        }
+        if let Some(n) = self.rate_limit {
+            client = client.rate_limit_per_minute(n);
+        }
+        if let Some(policy) = self.retry {
+            client = client.retry_policy(policy);
+        }
+        if let Some(t) = self.request_timeout {
+            client = client.request_timeout(t);
+        }
+        let client = client.build()?;
+        let tokens = client.token_source().clone();
+        Ok((Arc::new(client), Some(tokens)))
+    }
+
+    /// The prober given, or the real [`Prober`] with these settings.
+    fn build_prober(
+        &self,
+        trust: TrustConfig,
+        sink: &Arc<dyn MetricsSink>,
+    ) -> Result<Arc<dyn EndpointProber>, BuildError> {
+        if let Some(p) = &self.prober {
+            return Ok(p.clone());
+        }
+        let mut b = Prober::builder()
+            .policy(AddressPolicy::default().with_allowed(self.allow.iter().copied()))
+            .trust(trust)
+            .metrics(sink.clone())
+            .cache_ttl(self.probe_cache_ttl);
+        if let Some(dns) = &self.dns {
+            b = b.resolver(dns.clone());
+        }
+        if let Some(t) = self.health_timeout {
+            b = b.health_timeout(t);
+        }
+        if let Some(n) = self.probe_concurrency {
+            b = b.concurrency(n);
+        }
+        Ok(Arc::new(b.build()?))
+    }
+
     /// Checks every setting and builds the resolver. Nothing is sent yet.
     pub fn build(self) -> Result<Resolver, BuildError> {
         let metrics = self.metrics.clone().unwrap_or_default();
-        let mut sinks: Vec<Arc<dyn MetricsSink>> = vec![Arc::new(metrics.clone())];
-        sinks.extend(self.sinks.iter().cloned());
-        let sink: Arc<dyn MetricsSink> = if sinks.len() == 1 {
+        let sink: Arc<dyn MetricsSink> = if self.sinks.is_empty() {
             Arc::new(metrics.clone())
         } else {
-            Arc::new(FanoutMetrics(sinks))
+            let mut all: Vec<Arc<dyn MetricsSink>> = vec![Arc::new(metrics.clone())];
+            all.extend(self.sinks.iter().cloned());
+            Arc::new(FanoutMetrics(all))
         };
         let trust = self.trust();
-
-        let (api, tokens): (Arc<dyn IntegrationsApi>, Option<Arc<dyn TokenSource>>) =
-            match self.api.clone() {
-                Some(api) => (api, self.tokens.clone()),
-                None => {
-                    let environment = self
-                        .environment
-                        .clone()
-                        .ok_or(BuildError::Missing("environment"))?;
-                    let mut client = GenesysClient::builder()
-                        .environment(environment)
-                        .trust(trust.clone())
-                        .metrics(sink.clone());
-                    client = match (&self.tokens, &self.credentials) {
-                        (Some(tokens), _) => client.token_source(tokens.clone()),
-                        (None, Some((id, secret))) => client.credentials(id.clone(), secret.clone()),
-                        (None, None) => return Err(BuildError::Missing("credentials")),
-                    };
-                    if let Some(path) = &self.integrations_path {
-                        client = client.integrations_path(path.clone());
-                    }
-                    if let Some(n) = self.rate_limit {
-                        client = client.rate_limit_per_minute(n);
-                    }
-                    if let Some(policy) = &self.retry {
-                        client = client.retry_policy(policy.clone());
-                    }
-                    if let Some(t) = self.request_timeout {
-                        client = client.request_timeout(t);
-                    }
-                    let client = client.build()?;
-                    let tokens = client.token_source().clone();
-                    (Arc::new(client), Some(tokens))
-                }
-            };
-
-        let prober: Arc<dyn EndpointProber> = match self.prober.clone() {
-            Some(p) => p,
-            None => {
-                let mut b = Prober::builder()
-                    .policy(AddressPolicy::default().with_allowed(self.allow.iter().copied()))
-                    .trust(trust)
-                    .metrics(sink.clone())
-                    .cache_ttl(self.probe_cache_ttl);
-                if let Some(dns) = &self.dns {
-                    b = b.resolver(dns.clone());
-                }
-                if let Some(t) = self.health_timeout {
-                    b = b.health_timeout(t);
-                }
-                if let Some(n) = self.probe_concurrency {
-                    b = b.concurrency(n);
-                }
-                Arc::new(b.build()?)
-            }
-        };
-
+        let (api, tokens) = self.build_client(&trust, &sink)?;
+        let prober = self.build_prober(trust, &sink)?;
         Ok(Resolver {
             inner: Arc::new(Inner {
                 limits: self.limits.unwrap_or_default(),

@@ -335,6 +335,12 @@ impl MockGenesys {
         data.create_limit = per_second.map(|limit| (limit, Instant::now(), 0));
     }
 
+    /// Every access token the mock has issued, revoked ones included, so tests can check that
+    /// none of them leaked into logs or audit records.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.data().issued_log.clone()
+    }
+
     /// How many token requests arrived.
     pub fn token_requests(&self) -> usize {
         self.shared.data().token_log.len()
@@ -435,6 +441,8 @@ impl Shared {
 #[derive(Default)]
 struct Data {
     tokens: HashMap<String, Instant>,
+    /// Every token ever issued, revoked ones included.
+    issued_log: Vec<String>,
     issued: u64,
     next_id: u64,
     next_correlation: u64,
@@ -714,6 +722,7 @@ async fn token(
                 data.issued += 1;
                 let value = format!("mock-token-{}-{:016x}", data.issued, rand::random::<u64>());
                 let lifetime = shared.config.token_lifetime;
+                data.issued_log.push(value.clone());
                 data.tokens.insert(value.clone(), Instant::now() + lifetime);
                 json_response(
                     200,
