@@ -99,7 +99,6 @@ pub struct Integration {
     pub recovered: bool,
 }
 
-
 impl Integration {
     /// An integration holding `payload` under `id`, as the API would return it (for
     /// [`IntegrationsApi`] fakes in tests).
