@@ -19,6 +19,16 @@ use serde_json::{Value, json};
 
 use crate::validate::{self, Limits, ValidationErrors, Violation, ViolationCode};
 
+mod deploy;
+mod error;
+
+pub use deploy::{
+    DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DeployAction,
+    DeployReport, DeployStep, EventBridgeDeployer, EventBridgeDeployerBuilder, INTEGRATIONS_PATH,
+    Plan, PlanAction, ReportedState, StepTiming, TOPICS_PATH,
+};
+pub use error::DeployError;
+
 /// The integration type id of an Amazon EventBridge source.
 pub const TYPE_ID: &str = "amazon-eventbridge-source";
 
@@ -193,11 +203,14 @@ impl EventBridgeIntegration {
     }
 
     /// Unknown topics against the organisation's available topics, each with the nearest known
-    /// topic as a suggestion. Topic ids from Genesys use `{id}` placeholders as ours do.
+    /// topic as a suggestion. Topic ids from Genesys use `{id}` placeholders; a placeholder
+    /// matches `{id}` or any one concrete segment (a queue id, say), so
+    /// `v2.routing.queues.8a1f.conversations` is offered when
+    /// `v2.routing.queues.{id}.conversations` is.
     pub fn unknown_topics<S: AsRef<str>>(&self, available: &[S]) -> Vec<Violation> {
         let mut out = Vec::new();
         for (i, topic) in self.topics.iter().enumerate() {
-            if available.iter().any(|a| a.as_ref() == topic) {
+            if available.iter().any(|a| topic_matches(topic, a.as_ref())) {
                 continue;
             }
             let hint = nearest(topic, available.iter().map(AsRef::as_ref))
@@ -296,6 +309,28 @@ pub struct FieldChange {
     pub desired: Value,
 }
 
+/// Whether `topic` is an instance of the available topic id `pattern`: the same segments, where
+/// a `{...}` segment of the pattern stands for any one non-empty segment.
+fn topic_matches(topic: &str, pattern: &str) -> bool {
+    if topic == pattern {
+        return true;
+    }
+    let mut t = topic.split('.');
+    let mut p = pattern.split('.');
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(ts), Some(ps)) => {
+                let placeholder = ps.len() > 2 && ps.starts_with('{') && ps.ends_with('}');
+                if ts.is_empty() || !(ts == ps || placeholder) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
 /// The closest candidate by edit distance, if it is close enough to be a likely typo.
 fn nearest<'a>(s: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
@@ -384,6 +419,13 @@ mod tests {
                 .contains("did you mean v2.routing.queues.{id}.conversations")
         );
         assert!(valid().unknown_topics(&available).is_empty());
+        let concrete = valid().topics(["v2.users.0f3c-11.presence"]);
+        assert!(concrete.unknown_topics(&available).is_empty());
+        let wrong_depth = EventBridgeIntegration {
+            topics: vec!["v2.users.a.b.presence".into()],
+            ..valid()
+        };
+        assert_eq!(wrong_depth.unknown_topics(&available).len(), 1);
     }
 
     #[test]
