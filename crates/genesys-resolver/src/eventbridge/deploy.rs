@@ -133,7 +133,11 @@ impl ReportedState {
         });
         let detail = detail.or_else(|| {
             (code == "ERROR")
-                .then(|| state.and_then(|s| s.get("effective")).and_then(Value::as_str))
+                .then(|| {
+                    state
+                        .and_then(|s| s.get("effective"))
+                        .and_then(Value::as_str)
+                })
                 .flatten()
                 .map(str::to_owned)
         });
@@ -996,7 +1000,8 @@ impl EventBridgeDeployer {
     /// Writes `config/current` at `version`. On a version conflict the configuration is read
     /// again: if it already holds `desired` (a lost write of ours, or someone else's), nothing
     /// more is written; otherwise the write is retried once at the new version. Returns the new
-    /// version (when Genesys said), the conflicts met and whether this call's write landed.
+    /// version (when Genesys said), the conflicts met and whether the configuration now holds
+    /// `desired`.
     async fn write_config(
         &self,
         desired: &EventBridgeIntegration,
@@ -1035,7 +1040,12 @@ impl EventBridgeDeployer {
                         .ok()
                         .as_ref()
                         .and_then(config_version);
-                    tracing::info!(name = desired.name, id, version = written, "configuration written");
+                    tracing::info!(
+                        name = desired.name,
+                        id,
+                        version = written,
+                        "configuration written"
+                    );
                     return Ok((written, conflicts, true));
                 }
                 Err(e) => e,
@@ -1061,7 +1071,9 @@ impl EventBridgeDeployer {
                 .diff(&current.properties, current.notes.as_deref())
                 .is_empty()
             {
-                return Ok((Some(current.version), conflicts, false));
+                // Our earlier write landed (its answer was lost and the resend met the conflict),
+                // or another writer wrote the same: the change is in place either way.
+                return Ok((Some(current.version), conflicts, true));
             }
             version = current.version;
         }
@@ -1129,9 +1141,7 @@ impl EventBridgeDeployer {
                 trace.time(DeployStep::Activate, started);
                 return Err(DeployError::ActivationFailed {
                     integration_id: id.to_owned(),
-                    detail: state
-                        .detail
-                        .unwrap_or_else(|| "no detail given".to_owned()),
+                    detail: state.detail.unwrap_or_else(|| "no detail given".to_owned()),
                 });
             }
             let now = Instant::now();

@@ -294,7 +294,10 @@ impl MockGenesysBuilder {
 
     /// The topic ids `GET /api/v2/notifications/availabletopics` lists (default
     /// [`DEFAULT_AVAILABLE_TOPICS`]).
-    pub fn available_topics<S: Into<String>>(mut self, topics: impl IntoIterator<Item = S>) -> Self {
+    pub fn available_topics<S: Into<String>>(
+        mut self,
+        topics: impl IntoIterator<Item = S>,
+    ) -> Self {
         self.available_topics = topics.into_iter().map(Into::into).collect();
         self
     }
@@ -841,7 +844,9 @@ fn admit_with_body(
                 corr,
             );
         }
-        Some(Fault::DropConnection) if !matches!(route, Route::Create | Route::IntegrationCreate) => {
+        Some(Fault::DropConnection)
+            if !matches!(route, Route::Create | Route::IntegrationCreate) =>
+        {
             conn.kill();
             return (Next::Respond(StatusCode::OK.into_response()), corr);
         }
@@ -1254,7 +1259,10 @@ struct PlatformIntegration {
 
 impl PlatformIntegration {
     fn version(&self) -> u64 {
-        self.config.get("version").and_then(Value::as_u64).unwrap_or(1)
+        self.config
+            .get("version")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
     }
 
     fn set_reported(&mut self, code: &'static str, detail: Option<String>) {
@@ -1368,7 +1376,14 @@ async fn platform_list(
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response {
-    let (next, corr) = admit(&shared, Route::IntegrationList, "GET", &uri, &headers, &conn);
+    let (next, corr) = admit(
+        &shared,
+        Route::IntegrationList,
+        "GET",
+        &uri,
+        &headers,
+        &conn,
+    );
     if let Next::Respond(response) = next {
         return response;
     }
@@ -1481,9 +1496,7 @@ async fn platform_create(
         let mut data = shared.data();
         *data.creates_by_name.entry(name.to_owned()).or_default() += 1;
         let id = data.store_platform(name, type_id, notes);
-        let entity = data
-            .platform_mut(&id)
-            .map_or(Value::Null, |p| p.entity());
+        let entity = data.platform_mut(&id).map_or(Value::Null, |p| p.entity());
         json_response(200, &entity, &corr)
     };
     finish(response, next, &conn).await
@@ -1684,7 +1697,14 @@ async fn available_topics(
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response {
-    let (next, corr) = admit(&shared, Route::AvailableTopics, "GET", &uri, &headers, &conn);
+    let (next, corr) = admit(
+        &shared,
+        Route::AvailableTopics,
+        "GET",
+        &uri,
+        &headers,
+        &conn,
+    );
     if let Next::Respond(response) = next {
         return response;
     }
