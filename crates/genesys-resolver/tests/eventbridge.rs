@@ -189,8 +189,7 @@ async fn update_writes_the_field_diff_at_the_read_version() {
     let put = mock
         .request_log()
         .into_iter()
-        .filter(|r| r.route == Route::ConfigPut)
-        .next_back()
+        .rfind(|r| r.route == Route::ConfigPut)
         .unwrap();
     let body: Value = serde_json::from_str(put.body.as_deref().unwrap()).unwrap();
     assert_eq!(body["version"], 2);

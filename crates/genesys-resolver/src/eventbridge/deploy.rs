@@ -731,15 +731,14 @@ impl EventBridgeDeployer {
     ) -> Result<DeployReport, DeployError> {
         let survey = self.survey(desired, trace).await?;
         let mut recovered_create = false;
-        let existing = match survey.existing {
-            Some(existing) => existing,
-            None => {
-                let (id, recovered) = self.create(desired, trace).await?;
-                recovered_create = recovered;
-                progress.integration_id = Some(id.clone());
-                progress.actions.push(DeployAction::Created);
-                self.read(desired, &id, trace).await?
-            }
+        let existing = if let Some(existing) = survey.existing {
+            existing
+        } else {
+            let (id, recovered) = self.create(desired, trace).await?;
+            recovered_create = recovered;
+            progress.integration_id = Some(id.clone());
+            progress.actions.push(DeployAction::Created);
+            self.read(desired, &id, trace).await?
         };
         let id = existing.id.clone();
         progress.integration_id = Some(id.clone());
@@ -803,11 +802,11 @@ impl EventBridgeDeployer {
             Some(entity) => {
                 let id = entity_id(&entity, DeployStep::Lookup)?;
                 let mut existing = self.read(desired, &id, trace).await?;
-                existing.intended_state = entity
+                entity
                     .get("intendedState")
                     .and_then(Value::as_str)
                     .unwrap_or("DISABLED")
-                    .to_owned();
+                    .clone_into(&mut existing.intended_state);
                 existing.reported = ReportedState::from_entity(&entity);
                 Some(existing)
             }

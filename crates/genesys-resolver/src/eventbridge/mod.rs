@@ -13,6 +13,49 @@
 //! assert_eq!(desired.properties()["awsAccountRegion"], "eu-west-1");
 //! # Ok::<(), genesys_resolver::validate::ValidationErrors>(())
 //! ```
+//!
+//! [`EventBridgeDeployer`] deploys it over a [`GenesysClient`](crate::api::GenesysClient) (same
+//! token source, retries, pacing and metrics as every other call), idempotently:
+//!
+//! 1. validate (and, opt-in, check the topics against `GET
+//!    /api/v2/notifications/availabletopics`, cached per deployer);
+//! 2. find the integration by name and type, walking every page of `GET /api/v2/integrations`;
+//! 3. create it if missing (`POST`; a lost response is looked up before anything is resent, so
+//!    there is never a second integration);
+//! 4. read `config/current` for its `version`, and `PUT` it when it differs (a version conflict
+//!    is read again and retried once);
+//! 5. `PATCH` `intendedState: ENABLED` when it is not enabled;
+//! 6. poll with exponential backoff until `reportedState.code` is `ACTIVE` (or `ERROR`, with its
+//!    detail, or the bounded wait runs out).
+//!
+//! [`plan`](EventBridgeDeployer::plan) runs steps 1, 2 and the read of 4 and says what
+//! [`apply`](EventBridgeDeployer::apply) would do ([`PlanAction`]). When everything matches and
+//! is `ACTIVE`, apply sends only reads.
+//!
+//! ```
+//! use genesys_resolver::api::GenesysClient;
+//! use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration, PlanAction};
+//! use genesys_resolver::testkit::genesys::MockGenesys;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mock = MockGenesys::start().await?;
+//! let client = GenesysClient::builder()
+//!     .environment(mock.environment())
+//!     .credentials(mock.client_id(), mock.client_secret())
+//!     .build()?;
+//! let deployer = EventBridgeDeployer::builder(client)
+//!     .poll_interval(std::time::Duration::from_millis(10), std::time::Duration::from_millis(100))
+//!     .build()?;
+//! let desired = EventBridgeIntegration::new("orders-to-aws", "123456789012", "eu-west-1", "orders")
+//!     .topics(["v2.routing.queues.{id}.conversations"]);
+//!
+//! assert_eq!(deployer.plan(&desired).await?.action, PlanAction::Create);
+//! let report = deployer.apply(&desired).await?;
+//! assert!(report.reported_state.is_active());
+//! assert!(deployer.plan(&desired).await?.is_nothing());
+//! # Ok(()) }
+//! ```
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
