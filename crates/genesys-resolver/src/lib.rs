@@ -49,7 +49,7 @@
 //!   text.
 //! - [`audit`]: one [`AuditRecord`] per resolve, written by an [`AuditSink`].
 //! - [`eventbridge`]: Amazon EventBridge source integrations on the real integrations API: the
-//!   model and its rules, and the [`EventBridgeDeployer`](eventbridge::EventBridgeDeployer) that
+//!   model and its rules, and the [`EventBridgeDeployer`] that
 //!   plans and applies them idempotently.
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
 //! - `testkit` (feature `testkit`): a mock Genesys Cloud and local TLS destinations for tests.
