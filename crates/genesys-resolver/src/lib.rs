@@ -48,7 +48,9 @@
 //! - [`metrics`]: the [`MetricsSink`] trait and [`Metrics`], with a JSON snapshot and Prometheus
 //!   text.
 //! - [`audit`]: one [`AuditRecord`] per resolve, written by an [`AuditSink`].
-//! - [`eventbridge`]: Amazon EventBridge source integrations on the real integrations API.
+//! - [`eventbridge`]: Amazon EventBridge source integrations on the real integrations API: the
+//!   model and its rules, and the [`EventBridgeDeployer`] that
+//!   plans and applies them idempotently.
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
 //! - `testkit` (feature `testkit`): a mock Genesys Cloud and local TLS destinations for tests.
 
@@ -74,6 +76,7 @@ pub use audit::{AuditRecord, AuditSink};
 pub use auth::{AccessToken, AuthError, ClientCredentials, TokenSource};
 pub use dns::{DnsError, DnsResolver};
 pub use environment::Environment;
+pub use eventbridge::{DeployError, EventBridgeDeployer, EventBridgeIntegration};
 pub use metrics::{Metrics, MetricsSink, MetricsSnapshot};
 pub use payload::{EventFilter, PayloadError, ResolvePayload, RetryPolicy};
 pub use pipeline::{ResolveError, ResolveReport, Resolver};

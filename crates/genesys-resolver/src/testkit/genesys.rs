@@ -74,6 +74,20 @@ pub enum Route {
     Get,
     /// `PUT <integrations path>/{id}`.
     Update,
+    /// `GET /api/v2/integrations` (the real integrations API's listing).
+    IntegrationList,
+    /// `POST /api/v2/integrations`.
+    IntegrationCreate,
+    /// `GET /api/v2/integrations/{id}`.
+    IntegrationGet,
+    /// `PATCH /api/v2/integrations/{id}`.
+    IntegrationPatch,
+    /// `GET /api/v2/integrations/{id}/config/current`.
+    ConfigGet,
+    /// `PUT /api/v2/integrations/{id}/config/current`.
+    ConfigPut,
+    /// `GET /api/v2/notifications/availabletopics`.
+    AvailableTopics,
 }
 
 /// A fault applied to the next request of a route.
@@ -88,8 +102,8 @@ pub enum Fault {
         /// The `Retry-After` header value.
         retry_after: Option<String>,
     },
-    /// Close the connection without answering. A create is stored first (its response is
-    /// lost); other requests are not processed.
+    /// Close the connection without answering. A create (of either integrations API) is
+    /// stored first (its response is lost); other requests are not processed.
     DropConnection,
     /// Process the request normally, then wait this long before answering (for timeouts).
     Delay(Duration),
@@ -111,6 +125,62 @@ impl Fault {
         Self::Status {
             status: 429,
             retry_after: Some(retry_after_secs.to_string()),
+        }
+    }
+}
+
+/// The real integrations API's route, served beside the seed's.
+const PLATFORM_PATH: &str = "/api/v2/integrations";
+/// The notification topics listing.
+const TOPICS_PATH: &str = "/api/v2/notifications/availabletopics";
+
+/// The topics the mock lists by default at `GET /api/v2/notifications/availabletopics`.
+pub const DEFAULT_AVAILABLE_TOPICS: &[&str] = &[
+    "v2.routing.queues.{id}.conversations",
+    "v2.routing.queues.{id}.users",
+    "v2.users.{id}.presence",
+    "v2.users.{id}.activity",
+    "v2.users.{id}.conversations",
+    "v2.detail.events.conversation.{id}.customer.start",
+    "v2.detail.events.conversation.{id}.customer.end",
+    "v2.detail.events.conversation.{id}.acw",
+    "v2.analytics.queues.{id}.observations",
+    "v2.conversations.{id}.transcription",
+];
+
+/// How an integration of the real integrations API moves from `ACTIVATING` once it is enabled
+/// (or its configuration is written while enabled). "Reads" are `GET
+/// /api/v2/integrations/{id}` requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Activation {
+    /// `ACTIVE` from the n-th read on; earlier reads see `ACTIVATING` (0: at once).
+    AfterPolls(u32),
+    /// `ACTIVE` once this much time has passed.
+    AfterDelay(Duration),
+    /// `ERROR` from the `polls`-th read on, with `detail` as the reported state's message.
+    Error {
+        /// Reads before the error shows (0: at once).
+        polls: u32,
+        /// The message of `reportedState.detail`.
+        detail: String,
+    },
+    /// Stays `ACTIVATING` for ever (for timeouts).
+    Never,
+}
+
+impl Default for Activation {
+    fn default() -> Self {
+        Self::AfterPolls(2)
+    }
+}
+
+impl Activation {
+    /// An `ERROR` at the first read, with `detail`.
+    pub fn error(detail: impl Into<String>) -> Self {
+        Self::Error {
+            polls: 1,
+            detail: detail.into(),
         }
     }
 }
@@ -140,6 +210,18 @@ pub struct RecordedRequest {
     pub method: String,
     /// The path and query.
     pub uri: String,
+    /// The request body, recorded for the writes of the real integrations API
+    /// ([`Route::IntegrationCreate`], [`Route::IntegrationPatch`], [`Route::ConfigPut`]);
+    /// `None` for every other route.
+    pub body: Option<String>,
+}
+
+impl RecordedRequest {
+    /// Whether the request could change something: any method but GET and HEAD, token
+    /// requests excepted.
+    pub fn is_write(&self) -> bool {
+        self.route != Route::Token && !matches!(self.method.as_str(), "GET" | "HEAD")
+    }
 }
 
 /// Builds a [`MockGenesys`].
@@ -151,6 +233,8 @@ pub struct MockGenesysBuilder {
     token_lifetime: Duration,
     integrations_path: String,
     page_size: u32,
+    activation: Activation,
+    available_topics: Vec<String>,
 }
 
 impl Default for MockGenesysBuilder {
@@ -161,6 +245,11 @@ impl Default for MockGenesysBuilder {
             token_lifetime: Duration::from_secs(86_400),
             integrations_path: crate::api::DEFAULT_INTEGRATIONS_PATH.to_owned(),
             page_size: 25,
+            activation: Activation::default(),
+            available_topics: DEFAULT_AVAILABLE_TOPICS
+                .iter()
+                .map(|t| (*t).to_owned())
+                .collect(),
         }
     }
 }
@@ -196,8 +285,35 @@ impl MockGenesysBuilder {
         self
     }
 
-    /// Binds a loopback port and starts serving.
+    /// How integrations of the real integrations API come up once enabled (default
+    /// [`Activation::AfterPolls(2)`](Activation::AfterPolls)).
+    pub fn activation(mut self, activation: Activation) -> Self {
+        self.activation = activation;
+        self
+    }
+
+    /// The topic ids `GET /api/v2/notifications/availabletopics` lists (default
+    /// [`DEFAULT_AVAILABLE_TOPICS`]).
+    pub fn available_topics<S: Into<String>>(
+        mut self,
+        topics: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.available_topics = topics.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Binds a loopback port and starts serving. Fails with `InvalidInput` when the seed's
+    /// integrations route is the real integrations API's route (`/api/v2/integrations`), which
+    /// the mock serves separately.
     pub async fn start(self) -> io::Result<MockGenesys> {
+        let seed_path = format!("/{}", self.integrations_path.trim_matches('/'));
+        if seed_path == PLATFORM_PATH {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the seed's integrations path must differ from /api/v2/integrations, \
+                 which the mock serves as the real integrations API",
+            ));
+        }
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let base_url = Url::parse(&format!("http://{addr}/"))
@@ -211,13 +327,27 @@ impl MockGenesysBuilder {
                 integrations_path: path.clone(),
                 page_size: self.page_size,
             },
-            data: Mutex::new(Data::default()),
+            data: Mutex::new(Data {
+                activation: self.activation,
+                available_topics: self.available_topics,
+                ..Data::default()
+            }),
         });
         let conns: Arc<Mutex<Vec<Weak<KillSwitch>>>> = Arc::default();
         let router = Router::new()
             .route("/oauth/token", post(token))
             .route(&path, get(list).post(create))
             .route(&format!("{path}/{{id}}"), get(get_one).put(update))
+            .route(PLATFORM_PATH, get(platform_list).post(platform_create))
+            .route(
+                &format!("{PLATFORM_PATH}/{{id}}"),
+                get(platform_get).patch(platform_patch),
+            )
+            .route(
+                &format!("{PLATFORM_PATH}/{{id}}/config/current"),
+                get(config_get).put(config_put),
+            )
+            .route(TOPICS_PATH, get(available_topics))
             .fallback(not_found)
             .with_state(shared.clone());
         let listener = MockListener {
@@ -400,6 +530,74 @@ impl MockGenesys {
         data.store_new(entity, &path)
     }
 
+    /// Every request that could change something (see [`RecordedRequest::is_write`]), in
+    /// order: empty means the code under test only read.
+    pub fn write_requests(&self) -> Vec<RecordedRequest> {
+        self.shared
+            .data()
+            .log
+            .iter()
+            .filter(|r| r.is_write())
+            .cloned()
+            .collect()
+    }
+
+    /// Sets how integrations of the real integrations API come up from the next enable (or
+    /// config write of an enabled integration) on.
+    pub fn set_activation(&self, activation: Activation) {
+        self.shared.data().activation = activation;
+    }
+
+    /// Replaces the topic ids `GET /api/v2/notifications/availabletopics` lists.
+    pub fn set_available_topics<S: Into<String>>(&self, topics: impl IntoIterator<Item = S>) {
+        self.shared.data().available_topics = topics.into_iter().map(Into::into).collect();
+    }
+
+    /// Every integration of the real integrations API (`/api/v2/integrations`), as `GET
+    /// /api/v2/integrations/{id}` would return it (without counting as a poll), in creation
+    /// order.
+    pub fn platform_integrations(&self) -> Vec<Value> {
+        let mut data = self.shared.data();
+        data.platform
+            .iter_mut()
+            .map(|p| {
+                p.advance(false);
+                p.entity()
+            })
+            .collect()
+    }
+
+    /// The integrations of the real integrations API named `name`.
+    pub fn platform_integrations_named(&self, name: &str) -> Vec<Value> {
+        self.platform_integrations()
+            .into_iter()
+            .filter(|e| e.get("name").and_then(Value::as_str) == Some(name))
+            .collect()
+    }
+
+    /// The `config/current` of the integration `id` of the real integrations API.
+    pub fn platform_config(&self, id: &str) -> Option<Value> {
+        self.shared
+            .data()
+            .platform
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.config.clone())
+    }
+
+    /// Stores an integration of the real integrations API directly (test setup), disabled,
+    /// with an empty configuration at version 1; returns its id.
+    pub fn insert_platform_integration(&self, name: &str, type_id: &str) -> String {
+        self.shared.data().store_platform(name, type_id, None)
+    }
+
+    /// Makes the next `times` writes of `config/current` meet a concurrent change: just before
+    /// each, the stored version moves on (as if another client had written), so a write
+    /// carrying the version read earlier is refused with 409.
+    pub fn race_config_writes(&self, times: usize) {
+        self.shared.data().config_races += times;
+    }
+
     /// Stops serving and closes every open connection.
     pub fn shutdown(&self) {
         self.server.abort();
@@ -452,6 +650,12 @@ struct Data {
     log: Vec<RecordedRequest>,
     creates_by_name: HashMap<String, usize>,
     create_limit: Option<(u32, Instant, u32)>,
+    /// Integrations of the real integrations API, in creation order.
+    platform: Vec<PlatformIntegration>,
+    activation: Activation,
+    available_topics: Vec<String>,
+    /// Config writes still to be preceded by a simulated concurrent write.
+    config_races: usize,
 }
 
 impl Data {
@@ -465,12 +669,44 @@ impl Data {
         self.faults.remove(at).map(|(_, f)| f)
     }
 
-    fn record(&mut self, route: Route, method: &str, uri: &axum::http::Uri) {
+    fn record(&mut self, route: Route, method: &str, uri: &axum::http::Uri, body: Option<&[u8]>) {
         self.log.push(RecordedRequest {
             route,
             method: method.to_owned(),
             uri: uri.to_string(),
+            body: body.map(|b| String::from_utf8_lossy(b).into_owned()),
         });
+    }
+
+    fn store_platform(&mut self, name: &str, type_id: &str, notes: Option<String>) -> String {
+        self.next_id += 1;
+        let id = format!("00000000-0000-4000-9000-{:012x}", self.next_id);
+        self.platform.push(PlatformIntegration {
+            id: id.clone(),
+            name: name.to_owned(),
+            type_id: type_id.to_owned(),
+            notes: notes.clone(),
+            intended_state: "DISABLED",
+            reported: "INACTIVE",
+            detail: None,
+            activating: None,
+            last_updated: time::OffsetDateTime::now_utc(),
+            config: json!({
+                "id": id,
+                "name": name,
+                "version": 1,
+                "properties": {},
+                "advanced": {},
+                "notes": notes.unwrap_or_default(),
+                "credentials": {},
+                "selfUri": format!("{PLATFORM_PATH}/{id}/config/current"),
+            }),
+        });
+        id
+    }
+
+    fn platform_mut(&mut self, id: &str) -> Option<&mut PlatformIntegration> {
+        self.platform.iter_mut().find(|p| p.id == id)
     }
 
     fn store_new(&mut self, mut entity: Value, path: &str) -> String {
@@ -568,8 +804,21 @@ fn admit(
     headers: &HeaderMap,
     conn: &ConnHandle,
 ) -> (Next, String) {
+    admit_with_body(shared, route, method, uri, headers, conn, None)
+}
+
+/// [`admit`], recording the request body too (the real integrations API's writes).
+fn admit_with_body(
+    shared: &Shared,
+    route: Route,
+    method: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    conn: &ConnHandle,
+    body: Option<&[u8]>,
+) -> (Next, String) {
     let mut data = shared.data();
-    data.record(route, method, uri);
+    data.record(route, method, uri, body);
     let corr = data.correlation_id();
     let fault = data.take_fault(route);
     let mut delay = None;
@@ -595,7 +844,9 @@ fn admit(
                 corr,
             );
         }
-        Some(Fault::DropConnection) if route != Route::Create => {
+        Some(Fault::DropConnection)
+            if !matches!(route, Route::Create | Route::IntegrationCreate) =>
+        {
             conn.kill();
             return (Next::Respond(StatusCode::OK.into_response()), corr);
         }
@@ -985,6 +1236,486 @@ async fn not_found(uri: axum::http::Uri) -> Response {
         &format!("No resource at {}", uri.path()),
         "mock-corr-none",
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real integrations API (`/api/v2/integrations`) and the topics listing
+
+/// An integration of the real integrations API.
+struct PlatformIntegration {
+    id: String,
+    name: String,
+    type_id: String,
+    notes: Option<String>,
+    intended_state: &'static str,
+    reported: &'static str,
+    detail: Option<String>,
+    /// The activation under way: its behaviour, when it began, reads since.
+    activating: Option<(Activation, Instant, u32)>,
+    last_updated: time::OffsetDateTime,
+    /// `config/current` as stored (an object with `version`).
+    config: Value,
+}
+
+impl PlatformIntegration {
+    fn version(&self) -> u64 {
+        self.config
+            .get("version")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+    }
+
+    fn set_reported(&mut self, code: &'static str, detail: Option<String>) {
+        self.reported = code;
+        self.detail = detail;
+        self.last_updated = time::OffsetDateTime::now_utc();
+    }
+
+    fn start_activation(&mut self, activation: Activation) {
+        self.set_reported("ACTIVATING", None);
+        self.activating = Some((activation, Instant::now(), 0));
+        self.advance(false);
+    }
+
+    /// Moves an activation on; `poll` counts this as a read.
+    fn advance(&mut self, poll: bool) {
+        let Some((activation, started, reads)) = &mut self.activating else {
+            return;
+        };
+        if poll {
+            *reads += 1;
+        }
+        let settled = match activation {
+            Activation::AfterPolls(n) => (*reads >= *n).then_some(None),
+            Activation::AfterDelay(d) => (started.elapsed() >= *d).then_some(None),
+            Activation::Error { polls, detail } => (*reads >= *polls).then(|| Some(detail.clone())),
+            Activation::Never => None,
+        };
+        match settled {
+            Some(None) => {
+                self.activating = None;
+                self.set_reported("ACTIVE", None);
+            }
+            Some(Some(detail)) => {
+                self.activating = None;
+                self.set_reported("ERROR", Some(detail));
+            }
+            None => {}
+        }
+    }
+
+    fn entity(&self) -> Value {
+        let effective = match self.reported {
+            "ACTIVE" => "Active",
+            "ACTIVATING" => "Activating",
+            "DEACTIVATING" => "Deactivating",
+            "ERROR" => "Error",
+            _ => "Inactive",
+        };
+        let last_updated = self
+            .last_updated
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let mut reported = json!({
+            "code": self.reported,
+            "effective": effective,
+            "lastUpdated": last_updated,
+        });
+        if let Some(detail) = &self.detail {
+            reported["detail"] = json!({
+                "localizableMessageCode": "INTEGRATION_ACTIVATION_FAILED",
+                "message": detail,
+            });
+        }
+        let mut entity = json!({
+            "id": self.id,
+            "name": self.name,
+            "integrationType": {
+                "id": self.type_id,
+                "selfUri": format!("{PLATFORM_PATH}/types/{}", self.type_id),
+            },
+            "intendedState": self.intended_state,
+            "config": {
+                "current": {
+                    "id": self.id,
+                    "selfUri": format!("{PLATFORM_PATH}/{}/config/current", self.id),
+                },
+            },
+            "reportedState": reported,
+            "selfUri": format!("{PLATFORM_PATH}/{}", self.id),
+        });
+        if let Some(notes) = &self.notes {
+            entity["notes"] = json!(notes);
+        }
+        entity
+    }
+}
+
+fn parse_object(body: &[u8], corr: &str) -> Result<Map<String, Value>, Box<Response>> {
+    let bad = |message: &str| Box::new(genesys_error(400, "bad.request", message, corr));
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(bad("The body must be a JSON object")),
+        Err(_) => Err(bad("The body is not valid JSON")),
+    }
+}
+
+fn integration_not_found(id: &str, corr: &str) -> Response {
+    genesys_error(
+        404,
+        "not.found",
+        &format!("Integration {id} not found"),
+        corr,
+    )
+}
+
+async fn platform_list(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
+    Query(query): Query<HashMap<String, String>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (next, corr) = admit(
+        &shared,
+        Route::IntegrationList,
+        "GET",
+        &uri,
+        &headers,
+        &conn,
+    );
+    if let Next::Respond(response) = next {
+        return response;
+    }
+    let number = |key: &str, default: u32| match query.get(key) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or(()),
+    };
+    let (Ok(page_size), Ok(page_number)) = (
+        number("pageSize", shared.config.page_size),
+        number("pageNumber", 1),
+    ) else {
+        return genesys_error(
+            400,
+            "bad.request",
+            "pageSize and pageNumber must be 1 to 500",
+            &corr,
+        );
+    };
+    let type_filter = query.get("integrationType").filter(|t| !t.is_empty());
+    let matching: Vec<Value> = {
+        let mut data = shared.data();
+        data.platform
+            .iter_mut()
+            .filter(|p| type_filter.is_none_or(|t| &p.type_id == t))
+            .map(|p| {
+                p.advance(false);
+                p.entity()
+            })
+            .collect()
+    };
+    let total = matching.len();
+    let page_count = total.div_ceil(page_size as usize).max(1);
+    let entities: Vec<Value> = matching
+        .into_iter()
+        .skip((page_number as usize - 1) * page_size as usize)
+        .take(page_size as usize)
+        .collect();
+    let type_param = type_filter
+        .map(|t| {
+            let encoded: String = url::form_urlencoded::byte_serialize(t.as_bytes()).collect();
+            format!("&integrationType={encoded}")
+        })
+        .unwrap_or_default();
+    let page_uri =
+        |n: usize| format!("{PLATFORM_PATH}?pageSize={page_size}&pageNumber={n}{type_param}");
+    let mut envelope = json!({
+        "entities": entities,
+        "pageSize": page_size,
+        "pageNumber": page_number,
+        "total": total,
+        "pageCount": page_count,
+        "firstUri": page_uri(1),
+        "selfUri": page_uri(page_number as usize),
+        "lastUri": page_uri(page_count),
+    });
+    if (page_number as usize) < page_count {
+        envelope["nextUri"] = Value::String(page_uri(page_number as usize + 1));
+    }
+    if page_number > 1 {
+        envelope["previousUri"] = Value::String(page_uri(page_number as usize - 1));
+    }
+    let response = json_response(200, &envelope, &corr);
+    finish(response, next, &conn).await
+}
+
+async fn platform_create(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (next, corr) = admit_with_body(
+        &shared,
+        Route::IntegrationCreate,
+        "POST",
+        &uri,
+        &headers,
+        &conn,
+        Some(&body),
+    );
+    if let Next::Respond(response) = next {
+        return response;
+    }
+    let map = match parse_object(&body, &corr) {
+        Ok(map) => map,
+        Err(response) => return *response,
+    };
+    let name = map.get("name").and_then(Value::as_str).unwrap_or_default();
+    let type_id = map
+        .get("integrationType")
+        .and_then(|t| t.get("id"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if name.is_empty() || type_id.is_empty() {
+        return genesys_error(
+            400,
+            "bad.request",
+            "name and integrationType.id are required",
+            &corr,
+        );
+    }
+    let notes = map.get("notes").and_then(Value::as_str).map(str::to_owned);
+    // Like the real API, names need not be unique: a blindly repeated create makes a duplicate.
+    let response = {
+        let mut data = shared.data();
+        *data.creates_by_name.entry(name.to_owned()).or_default() += 1;
+        let id = data.store_platform(name, type_id, notes);
+        let entity = data.platform_mut(&id).map_or(Value::Null, |p| p.entity());
+        json_response(200, &entity, &corr)
+    };
+    finish(response, next, &conn).await
+}
+
+async fn platform_get(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (next, corr) = admit(&shared, Route::IntegrationGet, "GET", &uri, &headers, &conn);
+    if let Next::Respond(response) = next {
+        return response;
+    }
+    let entity = shared.data().platform_mut(&id).map(|p| {
+        p.advance(true);
+        p.entity()
+    });
+    let response = match entity {
+        Some(entity) => json_response(200, &entity, &corr),
+        None => integration_not_found(&id, &corr),
+    };
+    finish(response, next, &conn).await
+}
+
+async fn platform_patch(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (next, corr) = admit_with_body(
+        &shared,
+        Route::IntegrationPatch,
+        "PATCH",
+        &uri,
+        &headers,
+        &conn,
+        Some(&body),
+    );
+    if let Next::Respond(response) = next {
+        return response;
+    }
+    let map = match parse_object(&body, &corr) {
+        Ok(map) => map,
+        Err(response) => return *response,
+    };
+    let intended = match map.get("intendedState") {
+        None => None,
+        Some(Value::String(s)) if s == "ENABLED" => Some("ENABLED"),
+        Some(Value::String(s)) if s == "DISABLED" => Some("DISABLED"),
+        Some(_) => {
+            return genesys_error(
+                400,
+                "bad.request",
+                "intendedState must be ENABLED or DISABLED",
+                &corr,
+            );
+        }
+    };
+    let response = {
+        let mut data = shared.data();
+        let activation = data.activation.clone();
+        match data.platform_mut(&id) {
+            None => integration_not_found(&id, &corr),
+            Some(p) => {
+                match intended {
+                    Some("ENABLED") if p.intended_state != "ENABLED" || p.reported == "ERROR" => {
+                        p.intended_state = "ENABLED";
+                        p.start_activation(activation);
+                    }
+                    Some("DISABLED") => {
+                        p.intended_state = "DISABLED";
+                        p.activating = None;
+                        p.set_reported("INACTIVE", None);
+                    }
+                    _ => {}
+                }
+                json_response(200, &p.entity(), &corr)
+            }
+        }
+    };
+    finish(response, next, &conn).await
+}
+
+async fn config_get(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (next, corr) = admit(&shared, Route::ConfigGet, "GET", &uri, &headers, &conn);
+    if let Next::Respond(response) = next {
+        return response;
+    }
+    let config = shared.data().platform_mut(&id).map(|p| p.config.clone());
+    let response = match config {
+        Some(config) => json_response(200, &config, &corr),
+        None => integration_not_found(&id, &corr),
+    };
+    finish(response, next, &conn).await
+}
+
+async fn config_put(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (next, corr) = admit_with_body(
+        &shared,
+        Route::ConfigPut,
+        "PUT",
+        &uri,
+        &headers,
+        &conn,
+        Some(&body),
+    );
+    if let Next::Respond(response) = next {
+        return response;
+    }
+    let mut map = match parse_object(&body, &corr) {
+        Ok(map) => map,
+        Err(response) => return *response,
+    };
+    let Some(version) = map.get("version").and_then(Value::as_u64) else {
+        return genesys_error(
+            400,
+            "bad.request",
+            "version is required to update a configuration",
+            &corr,
+        );
+    };
+    let response = {
+        let mut data = shared.data();
+        let race = data.config_races > 0;
+        if race {
+            data.config_races -= 1;
+        }
+        let activation = data.activation.clone();
+        match data.platform_mut(&id) {
+            None => integration_not_found(&id, &corr),
+            Some(p) => {
+                if race {
+                    let bumped = p.version() + 1;
+                    p.config["version"] = json!(bumped);
+                }
+                let current = p.version();
+                if version == current {
+                    for (key, default) in [
+                        ("properties", json!({})),
+                        ("advanced", json!({})),
+                        ("credentials", json!({})),
+                    ] {
+                        let value = map.remove(key).unwrap_or(default);
+                        p.config[key] = value;
+                    }
+                    if let Some(name) = map.get("name").and_then(Value::as_str) {
+                        p.config["name"] = json!(name);
+                    }
+                    let notes = map
+                        .get("notes")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    p.config["notes"] = json!(notes);
+                    p.config["version"] = json!(current + 1);
+                    if p.intended_state == "ENABLED" {
+                        p.start_activation(activation);
+                    }
+                    json_response(200, &p.config, &corr)
+                } else {
+                    genesys_error(
+                        409,
+                        "general.conflict",
+                        &format!(
+                            "The configuration version {version} is not the current version {current}"
+                        ),
+                        &corr,
+                    )
+                }
+            }
+        }
+    };
+    finish(response, next, &conn).await
+}
+
+async fn available_topics(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (next, corr) = admit(
+        &shared,
+        Route::AvailableTopics,
+        "GET",
+        &uri,
+        &headers,
+        &conn,
+    );
+    if let Next::Respond(response) = next {
+        return response;
+    }
+    let entities: Vec<Value> = shared
+        .data()
+        .available_topics
+        .iter()
+        .map(|t| json!({"id": t, "description": format!("Notifications of {t}")}))
+        .collect();
+    let response = json_response(200, &json!({ "entities": entities }), &corr);
+    finish(response, next, &conn).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,11 +13,64 @@
 //! assert_eq!(desired.properties()["awsAccountRegion"], "eu-west-1");
 //! # Ok::<(), genesys_resolver::validate::ValidationErrors>(())
 //! ```
+//!
+//! [`EventBridgeDeployer`] deploys it over a [`GenesysClient`](crate::api::GenesysClient) (same
+//! token source, retries, pacing and metrics as every other call), idempotently:
+//!
+//! 1. validate (and, opt-in, check the topics against `GET
+//!    /api/v2/notifications/availabletopics`, cached per deployer);
+//! 2. find the integration by name and type, walking every page of `GET /api/v2/integrations`;
+//! 3. create it if missing (`POST`; a lost response is looked up before anything is resent, so
+//!    there is never a second integration);
+//! 4. read `config/current` for its `version`, and `PUT` it when it differs (a version conflict
+//!    is read again and retried once);
+//! 5. `PATCH` `intendedState: ENABLED` when it is not enabled;
+//! 6. poll with exponential backoff until `reportedState.code` is `ACTIVE` (or `ERROR`, with its
+//!    detail, or the bounded wait runs out).
+//!
+//! [`plan`](EventBridgeDeployer::plan) runs steps 1, 2 and the read of 4 and says what
+//! [`apply`](EventBridgeDeployer::apply) would do ([`PlanAction`]). When everything matches and
+//! is `ACTIVE`, apply sends only reads.
+//!
+//! ```no_run
+//! use genesys_resolver::api::GenesysClient;
+//! use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration, PlanAction};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // GENESYS_ENVIRONMENT, GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET
+//! let deployer = EventBridgeDeployer::builder(GenesysClient::from_env()?)
+//!     .check_topics(true)
+//!     .build()?;
+//! let desired = EventBridgeIntegration::new("orders-to-aws", "123456789012", "eu-west-1", "orders")
+//!     .topics(["v2.routing.queues.{id}.conversations"]);
+//!
+//! let plan = deployer.plan(&desired).await?; // reads only
+//! if plan.action != PlanAction::Nothing {
+//!     let report = deployer.apply(&desired).await?;
+//!     assert!(report.reported_state.is_active());
+//! }
+//! assert!(deployer.plan(&desired).await?.is_nothing());
+//! # Ok(()) }
+//! ```
+//!
+//! The test kit's `testkit::genesys::MockGenesys` (feature `testkit`)
+//! serves these endpoints for tests, with paging, versions and conflicts, and activation that
+//! ends in `ACTIVE` or `ERROR`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::validate::{self, Limits, ValidationErrors, Violation, ViolationCode};
+
+mod deploy;
+mod error;
+
+pub use deploy::{
+    DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DeployAction,
+    DeployReport, DeployStep, EventBridgeDeployer, EventBridgeDeployerBuilder, INTEGRATIONS_PATH,
+    Plan, PlanAction, ReportedState, StepTiming, TOPICS_PATH,
+};
+pub use error::DeployError;
 
 /// The integration type id of an Amazon EventBridge source.
 pub const TYPE_ID: &str = "amazon-eventbridge-source";
@@ -193,11 +246,14 @@ impl EventBridgeIntegration {
     }
 
     /// Unknown topics against the organisation's available topics, each with the nearest known
-    /// topic as a suggestion. Topic ids from Genesys use `{id}` placeholders as ours do.
+    /// topic as a suggestion. Topic ids from Genesys use `{id}` placeholders; a placeholder
+    /// matches `{id}` or any one concrete segment (a queue id, say), so
+    /// `v2.routing.queues.8a1f.conversations` is offered when
+    /// `v2.routing.queues.{id}.conversations` is.
     pub fn unknown_topics<S: AsRef<str>>(&self, available: &[S]) -> Vec<Violation> {
         let mut out = Vec::new();
         for (i, topic) in self.topics.iter().enumerate() {
-            if available.iter().any(|a| a.as_ref() == topic) {
+            if available.iter().any(|a| topic_matches(topic, a.as_ref())) {
                 continue;
             }
             let hint = nearest(topic, available.iter().map(AsRef::as_ref))
@@ -296,6 +352,28 @@ pub struct FieldChange {
     pub desired: Value,
 }
 
+/// Whether `topic` is an instance of the available topic id `pattern`: the same segments, where
+/// a `{...}` segment of the pattern stands for any one non-empty segment.
+fn topic_matches(topic: &str, pattern: &str) -> bool {
+    if topic == pattern {
+        return true;
+    }
+    let mut t = topic.split('.');
+    let mut p = pattern.split('.');
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(ts), Some(ps)) => {
+                let placeholder = ps.len() > 2 && ps.starts_with('{') && ps.ends_with('}');
+                if ts.is_empty() || !(ts == ps || placeholder) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
 /// The closest candidate by edit distance, if it is close enough to be a likely typo.
 fn nearest<'a>(s: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
@@ -384,6 +462,13 @@ mod tests {
                 .contains("did you mean v2.routing.queues.{id}.conversations")
         );
         assert!(valid().unknown_topics(&available).is_empty());
+        let concrete = valid().topics(["v2.users.0f3c-11.presence"]);
+        assert!(concrete.unknown_topics(&available).is_empty());
+        let wrong_depth = EventBridgeIntegration {
+            topics: vec!["v2.users.a.b.presence".into()],
+            ..valid()
+        };
+        assert_eq!(wrong_depth.unknown_topics(&available).len(), 1);
     }
 
     #[test]

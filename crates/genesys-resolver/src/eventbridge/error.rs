@@ -1,0 +1,156 @@
+//! [`DeployError`]: why planning or deploying an EventBridge integration failed.
+
+use std::time::Duration;
+
+use super::deploy::DeployStep;
+use crate::api::ClientError;
+use crate::pipeline::Stage;
+use crate::validate::{ValidationErrors, Violation};
+
+/// Why [`plan`](super::EventBridgeDeployer::plan) or [`apply`](super::EventBridgeDeployer::apply)
+/// failed. Never carries a token or a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeployError {
+    /// The desired integration breaks the rules (account id, region, suffix, topics), or names
+    /// topics the organisation does not offer (each with the nearest offered topic). Nothing was
+    /// written. Fix the integration.
+    #[error("the EventBridge integration is invalid: {0}")]
+    Validation(ValidationErrors),
+    /// A call to the Genesys API failed at `step`, after every retry the client's policy allowed.
+    /// See the [`ClientError`] (its status, code and correlation id); retry when
+    /// [`is_retryable`](Self::is_retryable) says so.
+    #[error("{step}: {source}")]
+    Client {
+        /// The step whose request failed.
+        step: DeployStep,
+        /// What the client saw.
+        #[source]
+        source: ClientError,
+    },
+    /// Genesys answered success with a body the deployer cannot use (an entity without `id`, a
+    /// configuration without `version`). The API is not what the deployer expects; report it.
+    #[error("{step}: unexpected response: {reason}")]
+    InvalidResponse {
+        /// The step whose response was unusable.
+        step: DeployStep,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// More than one integration of type `amazon-eventbridge-source` has this name, so the
+    /// deployer cannot tell which to manage. Nothing was written. Delete or rename the extras.
+    #[error("{} EventBridge integrations are named {name:?} ({}); delete or rename the extras", ids.len(), ids.join(", "))]
+    Ambiguous {
+        /// The name.
+        name: String,
+        /// The ids of the integrations with that name.
+        ids: Vec<String>,
+    },
+    /// Writing `config/current` met a version conflict, re-read the configuration, and met
+    /// another: someone else keeps changing it. Retry later, or find the other writer.
+    #[error(
+        "the configuration of integration {integration_id} kept changing under us: \
+         {attempts} writes met a version conflict"
+    )]
+    Conflict {
+        /// The integration.
+        integration_id: String,
+        /// The writes that were refused.
+        attempts: u32,
+    },
+    /// The integration reported `ERROR` while activating. `detail` is Genesys' explanation
+    /// (often missing AWS-side setup: the partner event source must be associated with an event
+    /// bus). Fix the cause and apply again.
+    #[error("integration {integration_id} failed to activate: {detail}")]
+    ActivationFailed {
+        /// The integration.
+        integration_id: String,
+        /// `reportedState.detail`'s message, or the `effective` text when there was none.
+        detail: String,
+    },
+    /// The integration did not report `ACTIVE` within the activation timeout. It may still come
+    /// up: apply again (nothing will be rewritten) or raise the timeout.
+    #[error(
+        "integration {integration_id} was not ACTIVE after {waited:?} (last reported {last_state})"
+    )]
+    ActivationTimeout {
+        /// The integration.
+        integration_id: String,
+        /// The last `reportedState.code` seen.
+        last_state: String,
+        /// How long the deployer waited.
+        waited: Duration,
+    },
+}
+
+impl DeployError {
+    /// Whether running the same plan or apply again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Client { source, .. } => source.is_retryable(),
+            Self::Conflict { .. } | Self::ActivationTimeout { .. } => true,
+            Self::Validation(_)
+            | Self::InvalidResponse { .. }
+            | Self::Ambiguous { .. }
+            | Self::ActivationFailed { .. } => false,
+        }
+    }
+
+    /// The step that failed, when one did (validation failures have none).
+    pub fn step(&self) -> Option<DeployStep> {
+        match self {
+            Self::Client { step, .. } | Self::InvalidResponse { step, .. } => Some(*step),
+            Self::Validation(_) => Some(DeployStep::Validate),
+            Self::Ambiguous { .. } => Some(DeployStep::Lookup),
+            Self::Conflict { .. } => Some(DeployStep::WriteConfig),
+            Self::ActivationFailed { .. } | Self::ActivationTimeout { .. } => {
+                Some(DeployStep::Activate)
+            }
+        }
+    }
+
+    /// The pipeline [`Stage`] the failure belongs to, as metrics and audit records name it:
+    /// `validate`, `route_mapping` (finding and reading the integration), `token`, or `submit`.
+    pub fn stage(&self) -> Stage {
+        if let Self::Client {
+            source: ClientError::Auth(_),
+            ..
+        } = self
+        {
+            return Stage::Token;
+        }
+        self.step().map_or(Stage::Submit, DeployStep::stage)
+    }
+
+    /// The violations, for [`Validation`](Self::Validation); empty otherwise.
+    pub fn violations(&self) -> &[Violation] {
+        match self {
+            Self::Validation(e) => e.violations(),
+            _ => &[],
+        }
+    }
+
+    /// Genesys' correlation id of the failing response, if any.
+    pub fn correlation_id(&self) -> Option<&str> {
+        match self {
+            Self::Client { source, .. } => source.correlation_id(),
+            _ => None,
+        }
+    }
+
+    /// The integration concerned, when one was known.
+    pub fn integration_id(&self) -> Option<&str> {
+        match self {
+            Self::Conflict { integration_id, .. }
+            | Self::ActivationFailed { integration_id, .. }
+            | Self::ActivationTimeout { integration_id, .. } => Some(integration_id),
+            _ => None,
+        }
+    }
+}
+
+impl From<ValidationErrors> for DeployError {
+    fn from(e: ValidationErrors) -> Self {
+        Self::Validation(e)
+    }
+}
