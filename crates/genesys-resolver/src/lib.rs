@@ -31,17 +31,54 @@
 //! # Modules
 //! - [`payload`]: the wire model, its builder and strict parser.
 //! - [`validate`]: schema rules with configurable [`Limits`](validate::Limits).
+//! - [`pipeline`]: the [`Resolver`](pipeline::Resolver) that runs every stage, its report and
+//!   errors.
+//! - [`environment`]: which Genesys Cloud region or base URL to talk to.
+//! - [`auth`]: access tokens: the [`TokenSource`](auth::TokenSource) trait and the OAuth client
+//!   credentials grant with a single-flight refreshed cache.
+//! - [`api`]: the [`IntegrationsApi`](api::IntegrationsApi) trait and
+//!   [`GenesysClient`](api::GenesysClient), with 401 recovery, retries, pacing and no duplicate
+//!   creates.
+//! - [`retry`]: the [`RetryPolicy`](retry::RetryPolicy) of API calls.
+//! - [`dns`]: the [`DnsResolver`](dns::DnsResolver) trait, the system resolver and a static one.
+//! - [`policy`]: the [`AddressPolicy`](policy::AddressPolicy) that keeps probes off private,
+//!   loopback and metadata addresses.
+//! - [`probe`]: the [`EndpointProber`](probe::EndpointProber) trait and the real
+//!   [`Prober`](probe::Prober): DNS, address policy, TLS inspection and health of a destination.
+//! - [`metrics`]: the [`MetricsSink`] trait and [`Metrics`], with a JSON snapshot and Prometheus
+//!   text.
+//! - [`audit`]: one [`AuditRecord`] per resolve, written by an [`AuditSink`].
+//! - [`eventbridge`]: Amazon EventBridge source integrations on the real integrations API.
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
+//! - `testkit` (feature `testkit`): a mock Genesys Cloud and local TLS destinations for tests.
 
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod dns;
+pub mod environment;
+pub mod eventbridge;
 pub mod metrics;
 pub mod payload;
 pub mod pipeline;
+pub mod policy;
+pub mod probe;
+pub mod retry;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod tls;
 pub mod validate;
 
+pub use api::{ClientError, GenesysClient, Integration, IntegrationsApi};
+pub use audit::{AuditRecord, AuditSink};
+pub use auth::{AccessToken, AuthError, ClientCredentials, TokenSource};
+pub use dns::{DnsError, DnsResolver};
+pub use environment::Environment;
+pub use metrics::{Metrics, MetricsSink, MetricsSnapshot};
 pub use payload::{EventFilter, PayloadError, ResolvePayload, RetryPolicy};
+pub use pipeline::{ResolveError, ResolveReport, Resolver};
+pub use policy::{AddressPolicy, PolicyViolation};
+pub use probe::{EndpointProber, ProbeFailure, ProbeReport, Prober};
 pub use validate::{Limits, ValidationErrors, Violation, ViolationCode};
 
 /// The README's examples, compiled and run as doctests.

@@ -182,6 +182,17 @@ pub enum ViolationCode {
     HeaderDuplicate,
     /// The serialized payload is larger than [`Limits::max_payload_bytes`].
     PayloadTooLarge,
+    /// An AWS account id that is not exactly 12 digits.
+    AwsAccountIdInvalid,
+    /// A string that is not an AWS region code.
+    AwsRegionUnknown,
+    /// An EventBridge event source suffix that is empty, too long, or has characters outside
+    /// `[A-Za-z0-9._-]`.
+    EventSourceSuffixInvalid,
+    /// An EventBridge integration with no topic.
+    TopicsEmpty,
+    /// A topic the organisation does not offer (`GET /api/v2/notifications/availabletopics`).
+    TopicUnknown,
 }
 
 impl ViolationCode {
@@ -216,6 +227,11 @@ impl ViolationCode {
             Self::HeaderReserved => "header_reserved",
             Self::HeaderDuplicate => "header_duplicate",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::AwsAccountIdInvalid => "aws_account_id_invalid",
+            Self::AwsRegionUnknown => "aws_region_unknown",
+            Self::EventSourceSuffixInvalid => "event_source_suffix_invalid",
+            Self::TopicsEmpty => "topics_empty",
+            Self::TopicUnknown => "topic_unknown",
         }
     }
 }
@@ -360,7 +376,7 @@ pub fn violations(payload: &ResolvePayload, limits: &Limits) -> Vec<Violation> {
     out
 }
 
-fn check_name(name: &str, limits: &Limits, out: &mut Vec<Violation>) {
+pub(crate) fn check_name(name: &str, limits: &Limits, out: &mut Vec<Violation>) {
     if name.trim().is_empty() {
         out.push(Violation::new(
             "name",

@@ -187,3 +187,9 @@ pub mod duration_ms {
         Duration::try_from_secs_f64(ms / 1000.0).map_err(serde::de::Error::custom)
     }
 }
+
+mod error;
+mod resolver;
+
+pub use error::{ErrorKind, ResolveError};
+pub use resolver::{BuildError, ResolveReport, Resolver, ResolverBuilder, StageTiming};

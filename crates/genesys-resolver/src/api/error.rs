@@ -1,0 +1,314 @@
+//! [`ClientError`] and [`ApiError`]: why an API call failed.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::AuthError;
+use crate::auth::ConfigError;
+
+/// A non-success answer of the Genesys API, with what Genesys said about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP method of the request.
+    pub method: String,
+    /// The request path (no query, no host).
+    pub path: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// Genesys' error `code` (`not.found`, `too.many.requests`, ...), when the body had one.
+    pub code: Option<String>,
+    /// Genesys' error `message`.
+    pub message: Option<String>,
+    /// The body's `contextId`, or the `ININ-Correlation-Id` header: quote it to Genesys support.
+    pub correlation_id: Option<String>,
+    /// The `Retry-After` the response carried.
+    #[serde(with = "opt_secs", skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<Duration>,
+    /// The start of the body when it was not a Genesys error body (an HTML proxy page, say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_snippet: Option<String>,
+}
+
+/// The fields of Genesys' error body the client reads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ErrorBody {
+    pub(crate) message: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) context_id: Option<String>,
+}
+
+impl ApiError {
+    /// An error answer of `status` to `method path` (for [`IntegrationsApi`](super::IntegrationsApi)
+    /// fakes in tests); set the other fields as needed.
+    pub fn new(method: impl Into<String>, path: impl Into<String>, status: u16) -> Self {
+        Self {
+            method: method.into(),
+            path: path.into(),
+            status,
+            code: None,
+            message: None,
+            correlation_id: None,
+            retry_after: None,
+            body_snippet: None,
+        }
+    }
+
+    /// Reads an error response: Genesys' error body when there is one, else a text snippet.
+    pub(crate) fn from_response(
+        method: &str,
+        path: &str,
+        status: u16,
+        header_correlation: Option<String>,
+        retry_after: Option<Duration>,
+        body: &[u8],
+    ) -> Self {
+        let parsed = serde_json::from_slice::<ErrorBody>(body)
+            .ok()
+            .filter(|b| b.message.is_some() || b.code.is_some());
+        let (code, message, context, body_snippet) = if let Some(b) = parsed {
+            (b.code, b.message, b.context_id, None)
+        } else {
+            let s = crate::auth::snippet(body);
+            (None, None, None, (!s.is_empty()).then_some(s))
+        };
+        Self {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            status,
+            code,
+            message,
+            correlation_id: context.filter(|c| !c.is_empty()).or(header_correlation),
+            retry_after,
+            body_snippet,
+        }
+    }
+
+    /// Whether a retry may succeed: 429, 502, 503 and 504.
+    pub fn is_retryable(&self) -> bool {
+        crate::retry::retry_reason(self.status).is_some()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} answered {}", self.method, self.path, self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " ({code})")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        } else if let Some(snippet) = &self.body_snippet {
+            write!(f, ": {snippet}")?;
+        }
+        if let Some(id) = &self.correlation_id {
+            write!(f, " [correlation id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Why a call to the Genesys API failed. Never carries a token, a secret or a URL with one.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// No access token could be obtained; see the [`AuthError`].
+    #[error("authentication failed: {0}")]
+    Auth(#[from] AuthError),
+    /// The API answered a non-success status (after any retries the policy allowed). Check
+    /// `status`, `code` and `message`; quote the correlation id to Genesys support.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// The API asked to wait (`Retry-After`) longer than the retry policy's maximum; the call
+    /// failed at once. Try again after `retry_after`.
+    #[error(
+        "rate limited: asked to wait {retry_after:?}, more than the allowed {max_wait:?} ({error})"
+    )]
+    RateLimited {
+        /// The wait the server asked for.
+        retry_after: Duration,
+        /// The policy's maximum wait.
+        max_wait: Duration,
+        /// The 429 (or 503) answer.
+        error: Box<ApiError>,
+    },
+    /// No response within the request timeout. `outcome_unknown` is true when the request may
+    /// have been processed (it was sent); retryable.
+    #[error("{method} {path} timed out after {timeout:?}")]
+    Timeout {
+        /// The HTTP method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// The timeout that passed.
+        timeout: Duration,
+        /// Whether the server may have acted on the request.
+        outcome_unknown: bool,
+    },
+    /// The connection failed or broke. `outcome_unknown` is true when it broke after the request
+    /// was sent; retryable.
+    #[error("{method} {path} failed: {message}")]
+    Transport {
+        /// The HTTP method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// What failed (without any URL).
+        message: String,
+        /// Whether the server may have acted on the request.
+        outcome_unknown: bool,
+    },
+    /// A success response could not be read as the expected JSON. The server or the
+    /// integrations path is not what the client expects.
+    #[error("{method} {path}: unreadable {status} response: {reason}")]
+    Decode {
+        /// The HTTP method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// The HTTP status.
+        status: u16,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A request could not be built from the arguments (an empty id, a body that does not
+    /// serialize). Fix the arguments.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The client is misconfigured.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+impl ClientError {
+    /// Whether trying the same call again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Auth(e) => e.is_retryable(),
+            Self::Api(e) => e.is_retryable(),
+            Self::RateLimited { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
+            Self::Decode { .. } | Self::InvalidRequest(_) | Self::Config(_) => false,
+        }
+    }
+
+    /// The HTTP status of the failing response, if one arrived.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Auth(e) => e.status(),
+            Self::Api(e) | Self::RateLimited { error: e, .. } => Some(e.status),
+            Self::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The Genesys correlation id of the failing response, if any.
+    pub fn correlation_id(&self) -> Option<&str> {
+        match self {
+            Self::Api(e) | Self::RateLimited { error: e, .. } => e.correlation_id.as_deref(),
+            Self::Auth(
+                AuthError::Rejected { correlation_id, .. }
+                | AuthError::Status { correlation_id, .. },
+            ) => correlation_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The wait the server asked for, if it sent `Retry-After`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after, .. } => Some(*retry_after),
+            Self::Api(e) => e.retry_after,
+            _ => None,
+        }
+    }
+
+    /// The [`ApiError`], for `Api` and `RateLimited`.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(e) | Self::RateLimited { error: e, .. } => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the request may have taken effect although no success answer arrived: a
+    /// timeout or broken connection after sending, or a 502/504 from a gateway. Such a create
+    /// must be checked before it is sent again.
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            Self::Timeout {
+                outcome_unknown, ..
+            }
+            | Self::Transport {
+                outcome_unknown, ..
+            } => *outcome_unknown,
+            Self::Api(e) => matches!(e.status, 502 | 504),
+            _ => false,
+        }
+    }
+}
+
+mod opt_secs {
+    use std::time::Duration;
+
+    use serde::Serializer;
+
+    #[allow(clippy::ref_option)] // serde's `with` passes `&Option<T>`
+    pub(super) fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_f64(d.as_secs_f64()),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genesys_body_and_header_correlation() {
+        let body = br#"{"message":"Rate limit exceeded","code":"too.many.requests.retry.after","status":429,"contextId":"ctx-1","details":[],"errors":[]}"#;
+        let e = ApiError::from_response(
+            "POST",
+            "/x",
+            429,
+            Some("hdr".into()),
+            Some(Duration::from_secs(3)),
+            body,
+        );
+        assert_eq!(e.code.as_deref(), Some("too.many.requests.retry.after"));
+        assert_eq!(e.correlation_id.as_deref(), Some("ctx-1"));
+        assert!(e.is_retryable());
+        let e = ApiError::from_response(
+            "GET",
+            "/x",
+            500,
+            Some("hdr".into()),
+            None,
+            b"<html>oops</html>",
+        );
+        assert_eq!(e.correlation_id.as_deref(), Some("hdr"));
+        assert_eq!(e.body_snippet.as_deref(), Some("<html>oops</html>"));
+        assert!(e.to_string().contains("oops"), "{e}");
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn outcome_unknown_statuses() {
+        let err = |s| {
+            ClientError::Api(Box::new(ApiError::from_response(
+                "POST", "/x", s, None, None, b"",
+            )))
+        };
+        assert!(err(502).is_outcome_unknown());
+        assert!(err(504).is_outcome_unknown());
+        assert!(!err(503).is_outcome_unknown());
+        assert!(!err(429).is_outcome_unknown());
+        assert_eq!(err(409).status(), Some(409));
+    }
+}

@@ -1,0 +1,549 @@
+//! Audit log: one [`AuditRecord`] per resolve, written by an [`AuditSink`] as a JSON line, a
+//! `tracing` event, or kept in memory.
+//!
+//! A record carries what an operator needs to answer "who deployed what, when, and did it work"
+//! and nothing secret: the `uri` loses any user-info (`user:pass@`) and the values of secret
+//! query parameters, header values that look secret are replaced by `"[REDACTED]"`, and the
+//! error text is scrubbed the same way.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use genesys_resolver::audit::{AuditRecord, AuditSink, JsonLinesAudit};
+//! use genesys_resolver::pipeline::{Action, ResolveOutcome};
+//! use genesys_resolver::ResolvePayload;
+//!
+//! let payload = ResolvePayload::builder("orders-webhook", "https://hooks.example.com/genesys")
+//!     .event_types(["v2.routing.queues.{id}.conversations"])
+//!     .header("X-Api-Key", "s3cr3t")
+//!     .build()?;
+//! let outcome = ResolveOutcome::succeeded(Action::Created, Duration::from_millis(250), false);
+//! let record = AuditRecord::from_payload(&payload, &outcome).with_integration_id("4f1c");
+//! assert_eq!(record.latency_ms, 250.0);
+//! assert_eq!(record.headers["X-Api-Key"], "[REDACTED]");
+//!
+//! let sink = JsonLinesAudit::new(Vec::new());
+//! sink.record(&record);
+//! let line = String::from_utf8(sink.into_inner())?;
+//! assert!(line.ends_with('\n') && !line.contains("s3cr3t"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::payload::ResolvePayload;
+use crate::pipeline::{Action, ResolveOutcome, Stage};
+
+/// The `message` of every record: the seed's slog message.
+pub const AUDIT_MESSAGE: &str = "resolve_operation";
+
+/// The `tracing` target of [`TracingAudit`]'s events.
+pub const AUDIT_TARGET: &str = "genesys_resolver::audit";
+
+/// What replaces a secret value.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// One resolve, as the audit log records it.
+///
+/// Serialized with every key present (`null` where there is nothing), in this order:
+/// `timestamp`, `message`, `integration_name`, `uri`, `endpoint_count`, `action`, `success`,
+/// `latency_ms`, `failed_stage`, `error`, `correlation_id`, `dry_run`, `integration_id`,
+/// `headers`.
+///
+/// Differences from the seed's `LogResolve`: `latency_ms` is milliseconds (the seed passed a
+/// `time.Duration` to `slog.Duration`, which writes nanoseconds under that key); the time is
+/// under `timestamp` and the message under `message` (slog's `time` and `msg`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AuditRecord {
+    /// When the resolve finished, RFC 3339 in UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    pub timestamp: OffsetDateTime,
+    /// Always [`AUDIT_MESSAGE`] (`"resolve_operation"`).
+    #[serde(default = "default_message")]
+    pub message: String,
+    /// The payload's `name`.
+    pub integration_name: String,
+    /// The payload's primary `uri`, without user-info and with secret query values redacted.
+    pub uri: String,
+    /// How many destinations the payload names (`uri` plus `uris`).
+    pub endpoint_count: usize,
+    /// What the resolve did (or, for a dry run, would do); `null` when it failed.
+    pub action: Option<Action>,
+    /// Whether the resolve succeeded.
+    pub success: bool,
+    /// Wall time of the resolve in milliseconds (fractional). The seed wrote nanoseconds here.
+    pub latency_ms: f64,
+    /// The stage that failed, when it failed.
+    pub failed_stage: Option<Stage>,
+    /// The error's message, when it failed (scrubbed of user-info and bearer tokens).
+    pub error: Option<String>,
+    /// The correlation id of the request that triggered the resolve, when there was one.
+    pub correlation_id: Option<String>,
+    /// Whether this was a dry run, which submits nothing.
+    pub dry_run: bool,
+    /// The id of the integration created or updated, when known.
+    pub integration_id: Option<String>,
+    /// The payload's headers; values of sensitive ones are [`REDACTED`].
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+fn default_message() -> String {
+    AUDIT_MESSAGE.to_owned()
+}
+
+impl AuditRecord {
+    /// A record of `payload`'s resolve ending in `outcome`, timestamped now. Secrets are removed
+    /// here: `uri` is [`sanitize_uri`]d and `headers` are [`redact_headers`]ed.
+    pub fn from_payload(payload: &ResolvePayload, outcome: &ResolveOutcome) -> Self {
+        let mut record = Self::new(
+            &payload.name,
+            &payload.uri,
+            payload.endpoint_count(),
+            outcome,
+        );
+        record.headers = redact_headers(&payload.headers);
+        record
+    }
+
+    /// A record from the payload's parts, for a request that never became a
+    /// [`ResolvePayload`] (malformed JSON, say). `uri` is [`sanitize_uri`]d; there are no headers.
+    pub fn new(
+        integration_name: impl Into<String>,
+        uri: &str,
+        endpoint_count: usize,
+        outcome: &ResolveOutcome,
+    ) -> Self {
+        Self {
+            timestamp: OffsetDateTime::now_utc(),
+            message: default_message(),
+            integration_name: integration_name.into(),
+            uri: sanitize_uri(uri),
+            endpoint_count,
+            action: outcome.action,
+            success: outcome.is_success(),
+            latency_ms: outcome.latency.as_secs_f64() * 1000.0,
+            failed_stage: outcome.failed_stage,
+            error: None,
+            correlation_id: None,
+            dry_run: outcome.dry_run,
+            integration_id: None,
+            headers: BTreeMap::new(),
+        }
+    }
+
+    /// Sets the error message (scrubbed with [`scrub_text`]).
+    #[must_use]
+    pub fn with_error(mut self, error: impl fmt::Display) -> Self {
+        self.error = Some(scrub_text(&error.to_string()));
+        self
+    }
+
+    /// Sets the correlation id.
+    #[must_use]
+    pub fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
+        self.correlation_id = Some(id.into());
+        self
+    }
+
+    /// Sets the integration id.
+    #[must_use]
+    pub fn with_integration_id(mut self, id: impl Into<String>) -> Self {
+        self.integration_id = Some(id.into());
+        self
+    }
+
+    /// Sets the timestamp (it must be UTC to keep the record's contract; others are converted).
+    #[must_use]
+    pub fn with_timestamp(mut self, timestamp: OffsetDateTime) -> Self {
+        self.timestamp = timestamp.to_offset(time::UtcOffset::UTC);
+        self
+    }
+
+    /// The record as one line of JSON, without the trailing newline.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|err| {
+            // Strings, numbers and a formatted UTC date: serializing cannot fail in practice.
+            tracing::warn!(error = %err, "serializing an audit record failed");
+            String::from("{}")
+        })
+    }
+}
+
+/// Whether a header's value is a secret: `Authorization`, `Proxy-Authorization`, `Cookie`,
+/// `Set-Cookie`, `X-Api-Key`, and any name whose lowercase form contains `token`, `secret`,
+/// `password`, `auth`, `key`, `signature`, `credential`, `cookie` or `session`.
+pub fn is_sensitive_header(name: &str) -> bool {
+    const EXACT: [&str; 5] = [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+    ];
+    const CONTAINS: [&str; 9] = [
+        "token",
+        "secret",
+        "password",
+        "auth",
+        "key",
+        "signature",
+        "credential",
+        "cookie",
+        "session",
+    ];
+    let lower = name.trim().to_ascii_lowercase();
+    EXACT.contains(&lower.as_str()) || CONTAINS.iter().any(|word| lower.contains(word))
+}
+
+/// Whether a value carries a credential whatever its header's name: an HTTP auth scheme with a
+/// parameter (`Bearer …`, `Basic …`, `Digest …`).
+fn looks_like_credential(value: &str) -> bool {
+    let mut parts = value.trim().splitn(2, char::is_whitespace);
+    let scheme = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let has_param = parts.next().is_some_and(|rest| !rest.trim().is_empty());
+    has_param && matches!(scheme.as_str(), "bearer" | "basic" | "digest" | "token")
+}
+
+/// `headers` with the value of every sensitive one (by [`is_sensitive_header`], or a value that
+/// starts with an auth scheme such as `Bearer`) replaced by [`REDACTED`].
+pub fn redact_headers(headers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if is_sensitive_header(name) || looks_like_credential(value) {
+                REDACTED.to_owned()
+            } else {
+                value.clone()
+            };
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+/// Query parameter names that hold secrets: the sensitive header names, plus `sig` (shared access
+/// signatures).
+fn is_sensitive_query_param(name: &str) -> bool {
+    is_sensitive_header(name) || name.eq_ignore_ascii_case("sig")
+}
+
+/// `uri` without user-info (`https://user:pass@host/` becomes `https://host/`) and with the value
+/// of every query parameter whose name is sensitive (as for headers, plus `sig`)
+/// replaced by [`REDACTED`]; URLs nested in the query lose their user-info too. Works on text, so
+/// it also cleans a URI that does not parse; the rest of the string is kept as it was.
+pub fn sanitize_uri(uri: &str) -> String {
+    let (before_fragment, fragment) = match uri.find('#') {
+        Some(i) => uri.split_at(i),
+        None => (uri, ""),
+    };
+    let (before_query, query) = match before_fragment.find('?') {
+        Some(i) => (&before_fragment[..i], Some(&before_fragment[i + 1..])),
+        None => (before_fragment, None),
+    };
+    let authority_start = before_query.find("://").map_or(0, |i| i + 3);
+    let authority_end = before_query[authority_start..]
+        .find('/')
+        .map_or(before_query.len(), |i| authority_start + i);
+    let authority = &before_query[authority_start..authority_end];
+    let host = authority
+        .rfind('@')
+        .map_or(authority, |i| &authority[i + 1..]);
+
+    let mut out = String::with_capacity(uri.len());
+    out.push_str(&before_query[..authority_start]);
+    out.push_str(host);
+    out.push_str(&before_query[authority_end..]);
+    if let Some(query) = query {
+        out.push('?');
+        for (i, pair) in query.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            match pair.split_once('=') {
+                Some((name, _)) if is_sensitive_query_param(name) => {
+                    out.push_str(name);
+                    out.push('=');
+                    out.push_str(REDACTED);
+                }
+                _ => out.push_str(pair),
+            }
+        }
+    }
+    out.push_str(fragment);
+    // A URL nested in the query or fragment (`?next=https://u:p@host/`) loses its user-info too.
+    scrub_text(&out)
+}
+
+/// `text` (an error message) with the user-info of every URL in it removed and every
+/// `Bearer <token>` replaced by `Bearer [REDACTED]`.
+pub fn scrub_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let authority_start = i + 3;
+        out.push_str(&rest[..authority_start]);
+        let tail = &rest[authority_start..];
+        let end = tail
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == '"' || c == '\''
+            })
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        out.push_str(
+            authority
+                .rfind('@')
+                .map_or(authority, |at| &authority[at + 1..]),
+        );
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+
+    // Bearer tokens, whatever the case of the scheme.
+    let mut result = String::with_capacity(out.len());
+    let mut words = out.split_inclusive(char::is_whitespace).peekable();
+    while let Some(word) = words.next() {
+        result.push_str(word);
+        if word.trim_end().eq_ignore_ascii_case("bearer")
+            && word.ends_with(char::is_whitespace)
+            && let Some(token) = words.next()
+        {
+            result.push_str(REDACTED);
+            let trailing = &token[token.trim_end().len()..];
+            result.push_str(trailing);
+        }
+    }
+    result
+}
+
+/// Receives one [`AuditRecord`] per resolve. Implementations must not block for long and must
+/// not panic: they are called on the request path, concurrently. A sink that cannot write
+/// reports it through `tracing` and carries on.
+pub trait AuditSink: Send + Sync + fmt::Debug {
+    /// Records one resolve.
+    fn record(&self, record: &AuditRecord);
+}
+
+impl<T: AuditSink + ?Sized> AuditSink for Arc<T> {
+    fn record(&self, record: &AuditRecord) {
+        (**self).record(record);
+    }
+}
+
+impl<T: AuditSink + ?Sized> AuditSink for Box<T> {
+    fn record(&self, record: &AuditRecord) {
+        (**self).record(record);
+    }
+}
+
+/// A sink that records nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoopAudit;
+
+impl AuditSink for NoopAudit {
+    fn record(&self, _record: &AuditRecord) {}
+}
+
+/// Writes each record as one line of JSON to a writer, flushing after each line. The writer sits
+/// behind a mutex and each line goes out in one `write_all`, so concurrent resolves never
+/// interleave lines. Write errors are reported with `tracing::warn!` and otherwise ignored.
+pub struct JsonLinesAudit<W: Write + Send> {
+    writer: Mutex<W>,
+}
+
+impl<W: Write + Send> JsonLinesAudit<W> {
+    /// A sink writing to `writer`.
+    pub fn new(writer: W) -> Self {
+        Self {
+            writer: Mutex::new(writer),
+        }
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.writer
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, W> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl JsonLinesAudit<io::Stdout> {
+    /// A sink writing to standard output (the seed's audit log).
+    pub fn stdout() -> Self {
+        Self::new(io::stdout())
+    }
+}
+
+impl<W: Write + Send> fmt::Debug for JsonLinesAudit<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JsonLinesAudit")
+            .field("writer", &std::any::type_name::<W>())
+            .finish()
+    }
+}
+
+impl<W: Write + Send> AuditSink for JsonLinesAudit<W> {
+    fn record(&self, record: &AuditRecord) {
+        let mut line = record.to_json().into_bytes();
+        line.push(b'\n');
+        let mut writer = self.lock();
+        if let Err(err) = writer.write_all(&line).and_then(|()| writer.flush()) {
+            tracing::warn!(
+                error = %err,
+                integration_name = %record.integration_name,
+                "writing an audit record failed"
+            );
+        }
+    }
+}
+
+/// Emits each record as a `tracing` event at INFO with target [`AUDIT_TARGET`]
+/// (`genesys_resolver::audit`), message [`AUDIT_MESSAGE`], and the record's fields (`headers` as
+/// a JSON object in a string). Route the target to its own layer to keep an audit trail.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TracingAudit;
+
+impl AuditSink for TracingAudit {
+    fn record(&self, record: &AuditRecord) {
+        let timestamp = record
+            .timestamp
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let headers = serde_json::to_string(&record.headers).unwrap_or_default();
+        tracing::info!(
+            target: AUDIT_TARGET,
+            timestamp = %timestamp,
+            integration_name = %record.integration_name,
+            uri = %record.uri,
+            endpoint_count = record.endpoint_count,
+            action = record.action.map(Action::as_str),
+            success = record.success,
+            latency_ms = record.latency_ms,
+            failed_stage = record.failed_stage.map(Stage::as_str),
+            error = record.error.as_deref(),
+            correlation_id = record.correlation_id.as_deref(),
+            dry_run = record.dry_run,
+            integration_id = record.integration_id.as_deref(),
+            headers = %headers,
+            "{AUDIT_MESSAGE}"
+        );
+    }
+}
+
+/// Keeps every record in memory; clones share the records. For tests and bindings.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryAudit {
+    records: Arc<Mutex<Vec<AuditRecord>>>,
+}
+
+impl MemoryAudit {
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<AuditRecord>> {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A copy of the records so far, oldest first.
+    pub fn records(&self) -> Vec<AuditRecord> {
+        self.lock().clone()
+    }
+
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// Removes and returns the records so far.
+    pub fn take(&self) -> Vec<AuditRecord> {
+        std::mem::take(&mut *self.lock())
+    }
+}
+
+impl AuditSink for MemoryAudit {
+    fn record(&self, record: &AuditRecord) {
+        self.lock().push(record.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_uri_strips_user_info_and_secret_query_values() {
+        assert_eq!(
+            sanitize_uri("https://user:pa%40ss@hooks.example.com:8443/p?a=1&token=abc#f"),
+            "https://hooks.example.com:8443/p?a=1&token=[REDACTED]#f"
+        );
+        assert_eq!(sanitize_uri("https://a.example"), "https://a.example");
+        assert_eq!(sanitize_uri("https://u@a.example?x"), "https://a.example?x");
+        assert_eq!(sanitize_uri("user:pw@host/path"), "host/path");
+        assert_eq!(sanitize_uri("https://h/p@q"), "https://h/p@q");
+        assert_eq!(sanitize_uri(""), "");
+        assert_eq!(
+            sanitize_uri("https://h/cb?next=https://u:p@x.example/&sig=abc"),
+            "https://h/cb?next=https://x.example/&sig=[REDACTED]"
+        );
+    }
+
+    #[test]
+    fn sensitive_header_names() {
+        for name in [
+            "Authorization",
+            "proxy-authorization",
+            "Cookie",
+            "Set-Cookie",
+            "X-Api-Key",
+            "X-Auth-Token",
+            "X-Hub-Signature",
+            "X-Client-Secret",
+            "db-password",
+            "X-Credentials",
+            "ApiKey",
+        ] {
+            assert!(is_sensitive_header(name), "{name}");
+        }
+        for name in ["Content-Type", "X-Genesys-Source", "Accept", "User-Agent"] {
+            assert!(!is_sensitive_header(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn scrub_text_removes_user_info_and_bearer_tokens() {
+        assert_eq!(
+            scrub_text("GET https://u:p@h.example/x failed: Bearer abc.def rejected"),
+            "GET https://h.example/x failed: Bearer [REDACTED] rejected"
+        );
+        assert_eq!(scrub_text("no urls here"), "no urls here");
+        assert_eq!(scrub_text("'https://u:p@h'"), "'https://h'");
+    }
+
+    #[test]
+    fn credential_values_are_redacted_under_any_name() {
+        let headers = BTreeMap::from([
+            ("X-Custom".to_owned(), "Bearer xyz".to_owned()),
+            ("X-Plain".to_owned(), "Bearer".to_owned()),
+        ]);
+        let red = redact_headers(&headers);
+        assert_eq!(red["X-Custom"], REDACTED);
+        assert_eq!(red["X-Plain"], "Bearer");
+    }
+}

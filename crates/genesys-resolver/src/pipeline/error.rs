@@ -1,0 +1,331 @@
+//! [`ResolveError`]: why a resolve failed, at which stage, and whether a retry can help.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use super::Stage;
+use crate::api::ClientError;
+use crate::auth::AuthError;
+use crate::probe::{ProbeFailure, ProbeReport};
+use crate::validate::{ValidationErrors, Violation};
+
+/// A flat classification of every [`ResolveError`], for callers that map errors to their own
+/// vocabulary (HTTP statuses, Python exception classes). New kinds may be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The payload breaks schema rules; see [`ResolveError::violations`]. Fix the payload.
+    Validation,
+    /// A destination resolves to an address the policy refuses (loopback, private, metadata,
+    /// ...). Nothing was connected to. Point it at a public address or allow the range.
+    AddressPolicy,
+    /// A destination's host name did not resolve.
+    Dns,
+    /// A destination refused or did not accept the TCP connection.
+    Connect,
+    /// A destination's TLS handshake failed (expired, wrong host, unknown issuer, old protocol).
+    Tls,
+    /// A destination's health check answered an unaccepted status or broke off.
+    Health,
+    /// A destination did not answer within its time limit.
+    ProbeTimeout,
+    /// No access token could be obtained (credentials refused, login host unreachable).
+    Auth,
+    /// Genesys answered an error status after every retry the policy allowed.
+    Api,
+    /// Genesys asked to wait longer than the retry policy allows; try again after
+    /// [`ResolveError::retry_after`].
+    RateLimited,
+    /// Genesys could not be reached or did not answer in time.
+    Transport,
+    /// The resolver or a request was misconfigured; a bug or a bad setting, not a passing fault.
+    Config,
+}
+
+impl ErrorKind {
+    /// The kind's name as used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validation => "validation",
+            Self::AddressPolicy => "address_policy",
+            Self::Dns => "dns",
+            Self::Connect => "connect",
+            Self::Tls => "tls",
+            Self::Health => "health",
+            Self::ProbeTimeout => "probe_timeout",
+            Self::Auth => "auth",
+            Self::Api => "api",
+            Self::RateLimited => "rate_limited",
+            Self::Transport => "transport",
+            Self::Config => "config",
+        }
+    }
+
+    /// Whether the caller's input is at fault (an HTTP service answers 400 for these).
+    pub fn is_input_error(self) -> bool {
+        matches!(self, Self::Validation | Self::AddressPolicy)
+    }
+
+    /// Whether a destination (not Genesys, not the input) is at fault.
+    pub fn is_destination_error(self) -> bool {
+        matches!(
+            self,
+            Self::Dns | Self::Connect | Self::Tls | Self::Health | Self::ProbeTimeout
+        )
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What went wrong underneath a [`ResolveError`].
+#[derive(Debug)]
+enum Cause {
+    Validation(ValidationErrors),
+    Probe { summary: String, retryable: bool },
+    Client(ClientError),
+    Auth(AuthError),
+}
+
+/// Why a resolve (or check) failed: the [`Stage`] that failed, a flat [`ErrorKind`], and the
+/// details. Never carries a token or secret; its `Display` is one line for logs, its `Serialize`
+/// form is what the HTTP service returns.
+#[derive(Debug, thiserror::Error)]
+pub struct ResolveError {
+    stage: Stage,
+    kind: ErrorKind,
+    cause: Cause,
+    /// Reports of every probed endpoint, failing ones first, for probe-stage errors.
+    endpoints: Vec<ProbeReport>,
+}
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: ", self.stage)?;
+        match &self.cause {
+            Cause::Validation(e) => write!(f, "{e}"),
+            Cause::Probe { summary, .. } => f.write_str(summary),
+            Cause::Client(e) => write!(f, "{e}"),
+            Cause::Auth(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl ResolveError {
+    pub(crate) fn validation(errors: ValidationErrors) -> Self {
+        Self {
+            stage: Stage::Validate,
+            kind: ErrorKind::Validation,
+            cause: Cause::Validation(errors),
+            endpoints: Vec::new(),
+        }
+    }
+
+    /// A failure of the client at `stage`; an authentication failure is the token stage's,
+    /// wherever it happened.
+    pub(crate) fn client(stage: Stage, error: ClientError) -> Self {
+        let kind = match &error {
+            ClientError::Auth(_) => ErrorKind::Auth,
+            ClientError::Api(_) | ClientError::Decode { .. } => ErrorKind::Api,
+            ClientError::RateLimited { .. } => ErrorKind::RateLimited,
+            ClientError::Timeout { .. } | ClientError::Transport { .. } => ErrorKind::Transport,
+            _ => ErrorKind::Config,
+        };
+        let stage = if kind == ErrorKind::Auth {
+            Stage::Token
+        } else {
+            stage
+        };
+        Self {
+            stage,
+            kind,
+            cause: Cause::Client(error),
+            endpoints: Vec::new(),
+        }
+    }
+
+    pub(crate) fn auth(error: AuthError) -> Self {
+        Self {
+            stage: Stage::Token,
+            kind: ErrorKind::Auth,
+            cause: Cause::Auth(error),
+            endpoints: Vec::new(),
+        }
+    }
+
+    /// A probe-stage failure from the reports of every endpoint (at least one failed).
+    pub(crate) fn probe(mut reports: Vec<ProbeReport>) -> Self {
+        // Failing endpoints first, an address-policy refusal before anything else: it decides
+        // that the input, not a destination, is at fault.
+        reports.sort_by_key(|r| match &r.failure {
+            Some(f) if f.is_input_error() => 0,
+            Some(_) => 1,
+            None => 2,
+        });
+        let failing: Vec<&ProbeReport> = reports.iter().filter(|r| !r.ok()).collect();
+        let kind = failing
+            .first()
+            .and_then(|r| r.failure.as_ref())
+            .map_or(ErrorKind::Health, kind_of_probe_failure);
+        let retryable = failing
+            .iter()
+            .all(|r| r.failure.as_ref().is_some_and(ProbeFailure::is_retryable));
+        let summary = failing
+            .iter()
+            .map(|r| match &r.failure {
+                Some(f) => format!("{} ({}): {f}", r.uri, f.stage()),
+                None => r.uri.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let n = failing.len();
+        let summary = format!(
+            "{n} endpoint{} failed: {summary}",
+            if n == 1 { "" } else { "s" }
+        );
+        Self {
+            stage: Stage::Probe,
+            kind,
+            cause: Cause::Probe { summary, retryable },
+            endpoints: reports,
+        }
+    }
+
+    /// The stage that failed.
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    /// The flat classification.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The schema violations, for [`ErrorKind::Validation`]; empty otherwise.
+    pub fn violations(&self) -> &[Violation] {
+        match &self.cause {
+            Cause::Validation(e) => e.violations(),
+            _ => &[],
+        }
+    }
+
+    /// The probe reports of every endpoint, failing ones first, for probe-stage errors.
+    pub fn endpoints(&self) -> &[ProbeReport] {
+        &self.endpoints
+    }
+
+    /// The reports of the endpoints that failed.
+    pub fn failed_endpoints(&self) -> impl Iterator<Item = &ProbeReport> {
+        self.endpoints.iter().filter(|r| !r.ok())
+    }
+
+    /// The client error, for failures talking to Genesys.
+    pub fn client_error(&self) -> Option<&ClientError> {
+        match &self.cause {
+            Cause::Client(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status Genesys (or its login host) answered, when one arrived.
+    pub fn status(&self) -> Option<u16> {
+        match &self.cause {
+            Cause::Client(e) => e.status(),
+            Cause::Auth(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// Genesys' error code (`bad.credentials`, `too.many.requests`, ...), or the OAuth `error`
+    /// for a refused token request.
+    pub fn code(&self) -> Option<&str> {
+        let auth = match &self.cause {
+            Cause::Client(ClientError::Auth(a)) | Cause::Auth(a) => Some(a),
+            Cause::Client(e) => return e.api_error().and_then(|a| a.code.as_deref()),
+            _ => None,
+        };
+        match auth {
+            Some(AuthError::Rejected { error, .. }) => error.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Genesys' correlation id of the failing response, for support requests.
+    pub fn correlation_id(&self) -> Option<&str> {
+        match &self.cause {
+            Cause::Client(e) => e.correlation_id(),
+            Cause::Auth(
+                AuthError::Rejected { correlation_id, .. }
+                | AuthError::Status { correlation_id, .. },
+            ) => correlation_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// How long Genesys asked to wait, for [`ErrorKind::RateLimited`] (and 429/503 answers that
+    /// carried `Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match &self.cause {
+            Cause::Client(e) => e.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// Whether the same resolve may succeed later without changing anything.
+    pub fn is_retryable(&self) -> bool {
+        match &self.cause {
+            Cause::Validation(_) => false,
+            Cause::Probe { retryable, .. } => *retryable,
+            Cause::Client(e) => e.is_retryable(),
+            Cause::Auth(e) => e.is_retryable(),
+        }
+    }
+}
+
+fn kind_of_probe_failure(f: &ProbeFailure) -> ErrorKind {
+    match f {
+        ProbeFailure::AddressPolicy(_) => ErrorKind::AddressPolicy,
+        ProbeFailure::InvalidUri { .. } => ErrorKind::Validation,
+        ProbeFailure::Dns(_) => ErrorKind::Dns,
+        ProbeFailure::Connect { .. } => ErrorKind::Connect,
+        ProbeFailure::Tls { .. } => ErrorKind::Tls,
+        ProbeFailure::Timeout { .. } => ErrorKind::ProbeTimeout,
+        _ => ErrorKind::Health,
+    }
+}
+
+impl Serialize for ResolveError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("stage", &self.stage)?;
+        map.serialize_entry("kind", &self.kind)?;
+        map.serialize_entry("message", &self.to_string())?;
+        map.serialize_entry("retryable", &self.is_retryable())?;
+        if !self.violations().is_empty() {
+            map.serialize_entry("violations", self.violations())?;
+        }
+        if !self.endpoints.is_empty() {
+            map.serialize_entry("endpoints", &self.endpoints)?;
+        }
+        if let Some(status) = self.status() {
+            map.serialize_entry("status", &status)?;
+        }
+        if let Some(code) = self.code() {
+            map.serialize_entry("code", code)?;
+        }
+        if let Some(id) = self.correlation_id() {
+            map.serialize_entry("correlation_id", id)?;
+        }
+        if let Some(wait) = self.retry_after() {
+            map.serialize_entry("retry_after_secs", &wait.as_secs_f64())?;
+        }
+        map.end()
+    }
+}
