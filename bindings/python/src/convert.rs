@@ -175,6 +175,11 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "object".to_owned())
 }
 
+/// Python's `repr` of a string (quotes and escapes as Python writes them).
+pub(crate) fn repr(py: Python<'_>, s: &str) -> PyResult<String> {
+    Ok(PyString::new(py, s).repr()?.to_cow()?.into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,13 +5,17 @@
 //! that turns it into an exception instance. Each [`Kind`] maps to exactly one class; kinds this
 //! binding does not know yet map to the base class, `ResolverError`.
 
-use genesys_resolver::pipeline::Stage;
+use genesys_resolver::pipeline::{ResolveError, Stage};
+use genesys_resolver::probe::ProbeReport;
 use genesys_resolver::{ValidationErrors, Violation};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyCFunction, PyDict, PyList, PyTuple, PyType};
+
+use crate::convert::repr;
+use crate::report::PyProbeReport;
 
 create_exception!(
     genesys_resolver,
@@ -110,6 +114,19 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     base.setattr("stage", py.None())?;
     base.setattr("kind", Kind::Other.name())?;
     base.setattr("retryable", false)?;
+    base.setattr("endpoints", PyList::empty(py))?;
+    // `err.to_dict()`: a native function bound as a method (`partialmethod` binds any callable).
+    let to_dict = PyCFunction::new_closure(
+        py,
+        Some(c"to_dict"),
+        Some(c"The error in the core's JSON form: stage, kind, message, retryable and details."),
+        |args, _kwargs| -> PyResult<Py<PyDict>> {
+            let err = args.get_item(0)?;
+            Ok(error_to_dict(&err)?.unbind())
+        },
+    )?;
+    let partialmethod = py.import("functools")?.getattr("partialmethod")?;
+    base.setattr("to_dict", partialmethod.call1((to_dict,))?)?;
     for ty in [py.get_type::<AuthError>(), py.get_type::<GenesysApiError>()] {
         ty.setattr("status", py.None())?;
         ty.setattr("code", py.None())?;
@@ -228,6 +245,8 @@ pub(crate) struct ErrorInfo {
     pub(crate) message: String,
     pub(crate) retryable: bool,
     pub(crate) violations: Vec<Violation>,
+    /// Probe reports of every endpoint, failing ones first, for probe-stage errors.
+    pub(crate) endpoints: Vec<ProbeReport>,
     pub(crate) status: Option<u16>,
     pub(crate) code: Option<String>,
     pub(crate) correlation_id: Option<String>,
@@ -244,6 +263,7 @@ impl ErrorInfo {
             message: message.into(),
             retryable: false,
             violations: Vec::new(),
+            endpoints: Vec::new(),
             status: None,
             code: None,
             correlation_id: None,
@@ -285,6 +305,10 @@ impl ErrorInfo {
             let violations = self.violations.into_iter().map(PyViolation::from);
             exc.setattr("violations", PyList::new(py, violations)?)?;
         }
+        if !self.endpoints.is_empty() {
+            let endpoints = self.endpoints.into_iter().map(PyProbeReport::from);
+            exc.setattr("endpoints", PyList::new(py, endpoints)?)?;
+        }
         if self.kind.carries_http_details() {
             exc.setattr("status", self.status)?;
             exc.setattr("code", self.code)?;
@@ -303,20 +327,59 @@ impl From<ValidationErrors> for ErrorInfo {
     }
 }
 
-// PHASE 2 (pipeline): the `ResolveError` arm. Everything else is in place; it only fills the
-// record from the core error's accessors:
-//
-//     impl From<genesys_resolver::pipeline::ResolveError> for ErrorInfo {
-//         fn from(err: ResolveError) -> Self {
-//             let kind = serde_json::to_value(err.kind()).ok()
-//                 .and_then(|v| v.as_str().map(Kind::from_name)).unwrap_or(Kind::Other);
-//             Self { kind, stage: Some(err.stage().as_str()), message: err.to_string(),
-//                    retryable: err.is_retryable(), violations: err.violations().to_vec(),
-//                    status: err.status(), code: err.code().map(Into::into),
-//                    correlation_id: err.correlation_id().map(Into::into),
-//                    retry_after: err.retry_after().map(|d| d.as_secs_f64()) }
-//         }
-//     }
+impl From<ResolveError> for ErrorInfo {
+    fn from(err: ResolveError) -> Self {
+        Self {
+            kind: Kind::from_name(err.kind().as_str()),
+            stage: Some(err.stage().as_str()),
+            message: err.to_string(),
+            retryable: err.is_retryable(),
+            violations: err.violations().to_vec(),
+            endpoints: err.endpoints().to_vec(),
+            status: err.status(),
+            code: err.code().map(str::to_owned),
+            correlation_id: err.correlation_id().map(str::to_owned),
+            retry_after: err.retry_after().map(|d| d.as_secs_f64()),
+        }
+    }
+}
+
+/// `err` in the core's JSON form (`ResolveError`'s `Serialize`): `stage`, `kind`, `message`,
+/// `retryable`, then `violations`, `endpoints`, `status`, `code`, `correlation_id` and
+/// `retry_after_secs` where present.
+fn error_to_dict<'py>(err: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    let py = err.py();
+    let d = PyDict::new(py);
+    d.set_item("stage", err.getattr("stage")?)?;
+    d.set_item("kind", err.getattr("kind")?)?;
+    d.set_item("message", err.str()?)?;
+    d.set_item("retryable", err.getattr("retryable")?)?;
+    for (attr, key) in [("violations", "violations"), ("endpoints", "endpoints")] {
+        let Ok(items) = err.getattr(attr) else {
+            continue;
+        };
+        if items.len()? > 0 {
+            let dicts = items
+                .try_iter()?
+                .map(|item| item?.call_method0("to_dict"))
+                .collect::<PyResult<Vec<_>>>()?;
+            d.set_item(key, dicts)?;
+        }
+    }
+    for (attr, key) in [
+        ("status", "status"),
+        ("code", "code"),
+        ("correlation_id", "correlation_id"),
+        ("retry_after", "retry_after_secs"),
+    ] {
+        if let Ok(value) = err.getattr(attr)
+            && !value.is_none()
+        {
+            d.set_item(key, value)?;
+        }
+    }
+    Ok(d)
+}
 
 /// Builds and raises the exception for `kind` with the given fields, exactly as a core error of
 /// that kind would be raised. Lets the test suite check every class and attribute without a
@@ -404,14 +467,11 @@ impl PyViolation {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let repr = |s: &str| -> PyResult<String> {
-            Ok(PyString::new(py, s).repr()?.to_cow()?.into_owned())
-        };
         Ok(format!(
             "Violation(path={}, code={}, message={})",
-            repr(&self.path)?,
-            repr(&self.code)?,
-            repr(&self.message)?
+            repr(py, &self.path)?,
+            repr(py, &self.code)?,
+            repr(py, &self.message)?
         ))
     }
 

@@ -3,6 +3,10 @@
 //! Thin by design: conversion between Python values and the core's types, and the mapping of core
 //! errors to one Python exception hierarchy. The logic lives in the `genesys-resolver` crate.
 //!
+//! - `resolver`: `Resolver` (blocking and asyncio methods) over the core's pipeline; `report`: the
+//!   typed `ResolveReport` and `ProbeReport`.
+//! - `testing`: the core's test kit (`MockGenesys`, `TestCa`, `TlsDestination`), re-exported by
+//!   the Python module `genesys_resolver.testing`.
 //! - `payload`: `build_payload`, `validate`, `to_wire_json` over plain dicts; `convert` turns
 //!   Python values into JSON, reporting what has no JSON form as violations at their paths.
 //! - `errors`: `ResolverError` and its subclasses; `ErrorInfo::into_pyerr` is the one place core
@@ -18,7 +22,10 @@ mod convert;
 mod errors;
 mod logging;
 mod payload;
+mod report;
+mod resolver;
 mod runtime;
+mod testing;
 
 use pyo3::prelude::*;
 
@@ -32,6 +39,12 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(payload::build_payload, m)?)?;
     m.add_function(wrap_pyfunction!(payload::validate_payload, m)?)?;
     m.add_function(wrap_pyfunction!(payload::to_wire_json, m)?)?;
+    m.add_class::<resolver::PyResolver>()?;
+    m.add_class::<report::PyResolveReport>()?;
+    m.add_class::<report::PyProbeReport>()?;
+    m.add_class::<testing::PyMockGenesys>()?;
+    m.add_class::<testing::PyTestCa>()?;
+    m.add_class::<testing::PyTlsDestination>()?;
     m.add_function(wrap_pyfunction!(errors::raise_error, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::sleep, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::sleep_async, m)?)?;

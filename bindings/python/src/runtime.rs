@@ -41,18 +41,23 @@ pub(crate) fn runtime() -> PyResult<&'static Runtime> {
     Ok(rt)
 }
 
-/// Runs `fut` to completion with the GIL released, on the calling thread inside the runtime, raising `KeyboardInterrupt` (or whatever a
-/// signal handler raises) within [`SIGNAL_POLL`] of a signal, after dropping the future.
-pub(crate) fn block_on<F>(py: Python<'_>, fut: F) -> PyResult<F::Output>
+/// Runs the future `make` returns to completion with the GIL released, on the calling thread
+/// inside the runtime, raising `KeyboardInterrupt` (or whatever a signal handler raises) within
+/// [`SIGNAL_POLL`] of a signal, after dropping the future.
+///
+/// The future is made inside the runtime, so timers and spawns in its constructor work, and it
+/// need not be `Send` (it never leaves this thread); only `make` crosses the GIL boundary.
+pub(crate) fn block_on<M, F>(py: Python<'_>, make: M) -> PyResult<F::Output>
 where
-    F: Future + Send,
+    M: FnOnce() -> F + Send,
+    F: Future,
     F::Output: Send,
 {
     let rt = runtime()?;
     crate::logging::refresh();
-    py.detach(|| {
-        rt.block_on(async {
-            let mut fut = std::pin::pin!(fut);
+    py.detach(move || {
+        rt.block_on(async move {
+            let mut fut = std::pin::pin!(make());
             let mut poll = tokio::time::interval(SIGNAL_POLL);
             poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
             loop {
@@ -90,8 +95,7 @@ where
 #[pyo3(name = "_sleep")]
 pub(crate) fn sleep(py: Python<'_>, seconds: f64) -> PyResult<()> {
     let d = duration(seconds)?;
-    // An async block, so the timer is created inside the runtime.
-    block_on(py, async move { tokio::time::sleep(d).await })
+    block_on(py, move || tokio::time::sleep(d))
 }
 
 /// The awaitable twin of [`sleep`]: resolves to `seconds` after sleeping that long.

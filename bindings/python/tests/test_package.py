@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import genesys_resolver as gr
-from genesys_resolver import _native
+from genesys_resolver import _native, testing
 
 from conftest import REPO
 
@@ -24,10 +24,14 @@ def test_version_is_the_crate_version() -> None:
 
 
 def test_all_names_every_public_export() -> None:
+    kit = set(testing.__all__)
+    assert kit == {"MockGenesys", "TestCa", "TlsDestination"}
     public = {name for name in dir(_native) if not name.startswith("_")} | {"__version__"}
-    assert set(gr.__all__) == public
+    assert set(gr.__all__) == public - kit
     for name in gr.__all__:
         assert getattr(gr, name) is getattr(_native, name)
+    for name in kit:
+        assert getattr(testing, name) is getattr(_native, name)
 
 
 def test_typing_markers_ship_in_the_package() -> None:

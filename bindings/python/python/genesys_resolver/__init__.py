@@ -13,8 +13,18 @@ Payloads are plain dicts in the seed's JSON shape (``name``, ``type``, ``uri``, 
     gr.validate(payload)            # raises gr.ValidationError listing every violation
     print(gr.to_wire_json(payload))  # byte for byte what the seed's Go code sends
 
-Every error is a :class:`ResolverError`; :class:`ValidationError` is also a ``ValueError``.
-Diagnostics go to the ``logging`` logger ``genesys_resolver``.
+A :class:`Resolver` proves a payload sound (schema rules, DNS, address policy, TLS, health of
+every destination) and deploys it to Genesys Cloud::
+
+    resolver = gr.Resolver("eu_west_1", client_id, client_secret)
+    report = resolver.resolve(payload)      # or resolver.check(payload): a dry run
+    print(report.action, report.integration_id)
+
+Every error is a :class:`ResolverError` naming the failed ``stage``; :class:`ValidationError` is
+also a ``ValueError``. Blocking calls release the GIL and stop on Ctrl-C; ``resolve_async`` and
+``check_async`` are awaitable. Diagnostics and audit records go to the ``logging`` logger
+``genesys_resolver``. :mod:`genesys_resolver.testing` has a mock Genesys and local HTTPS
+destinations for testing scripts.
 """
 
 from ._native import (
@@ -23,7 +33,10 @@ from ._native import (
     DnsError,
     GenesysApiError,
     HealthCheckError,
+    ProbeReport,
     RateLimitedError,
+    ResolveReport,
+    Resolver,
     ResolverError,
     TlsError,
     ValidationError,
@@ -40,7 +53,10 @@ __all__ = [
     "DnsError",
     "GenesysApiError",
     "HealthCheckError",
+    "ProbeReport",
     "RateLimitedError",
+    "ResolveReport",
+    "Resolver",
     "ResolverError",
     "TlsError",
     "ValidationError",
