@@ -193,7 +193,7 @@ def test_other_threads_run_during_a_slow_resolve(resolver: gr.Resolver, ca: Test
     assert report.endpoints[0].ok
     assert elapsed >= 0.9
     # About a thousand ticks on an idle machine; none at all if the GIL were held.
-    assert during > 50, during
+    assert during > 10, during
 
 
 def test_resolvers_are_shared_across_threads(resolver: gr.Resolver, dest: TlsDestination) -> None:
@@ -216,7 +216,9 @@ def test_resolvers_are_shared_across_threads(resolver: gr.Resolver, dest: TlsDes
 def test_ctrl_c_interrupts_a_slow_resolve() -> None:
     # In a child process, so the signal cannot reach the test runner.
     code = f"""
-import sys, tempfile, time
+import signal, sys, tempfile, time
+# As in an interactive Python, even if this runner was started with SIGINT ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import genesys_resolver as gr
 from genesys_resolver.testing import MockGenesys, TestCa, TlsDestination
 mock, ca = MockGenesys(), TestCa()

@@ -35,13 +35,15 @@ def test_other_threads_run_while_a_call_blocks() -> None:
         stop.set()
         worker.join()
     # About 500 ticks on an idle machine; none at all if the GIL were held.
-    assert during > 20, during
+    assert during > 10, during
 
 
 def test_ctrl_c_interrupts_a_blocking_call() -> None:
     # In a child process, so the signal cannot reach the test runner.
     code = (
-        "import sys, time\n"
+        "import signal, sys, time\n"
+        # As in an interactive Python, even if this runner was started with SIGINT ignored.
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from genesys_resolver import _native\n"
         "print('ready', flush=True)\n"
         "start = time.monotonic()\n"
