@@ -64,9 +64,7 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!(%addr, "resolver service starting");
-    let served = axum::serve(listener, service::router(resolver))
-        .with_graceful_shutdown(service::shutdown_signal())
-        .await;
+    let served = service::serve(listener, resolver, service::shutdown_signal()).await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

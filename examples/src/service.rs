@@ -133,6 +133,18 @@ async fn healthz() -> Response {
     json_response(StatusCode::OK, &json!({"status": "ok"}))
 }
 
+/// Serves the routes of `resolver` on `listener` until `shutdown` completes; then stops accepting
+/// connections and lets in-flight requests (and so in-flight resolves) finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    resolver: Resolver,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(resolver))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
 pub async fn shutdown_signal() {
     let ctrl_c = async {

@@ -261,6 +261,13 @@ async fn failing_destinations_are_502_naming_endpoint_and_stage() {
     assert_eq!(status, 502, "{body}");
     assert_eq!(body["kind"], "health");
 
+    let mut p = h.payload("nxdomain");
+    p["uri"] = json!("https://no-such-host.invalid/hook");
+    let (status, body) = h.resolve(&p).await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["kind"], "dns");
+    assert_eq!(body["endpoints"][0]["failure"]["stage"], "dns");
+
     let refused = refused_addr().await.unwrap();
     let mut p = h.payload("refused");
     p["uri"] = json!(format!("https://127.0.0.1:{}/", refused.port()));
@@ -426,4 +433,59 @@ async fn audit_lines_parse_and_hold_no_secret_or_token() {
             assert!(!line.contains(t.as_str()), "{line}");
         }
     }
+}
+
+#[tokio::test]
+async fn shutdown_lets_an_in_flight_resolve_finish() {
+    let genesys = MockGenesys::start().await.unwrap();
+    let ca = TestCa::new();
+    let slow = TlsDestination::builder(&ca)
+        .response_delay(Duration::from_millis(600))
+        .start()
+        .await
+        .unwrap();
+    let resolver = Resolver::builder()
+        .environment(genesys.environment())
+        .credentials(
+            genesys.client_id(),
+            genesys.client_secret().to_owned().into(),
+        )
+        .system_roots(false)
+        .trust_root(ca.ca_der())
+        .allow_cidrs(["127.0.0.0/8".parse().unwrap()])
+        .dns_resolver(Arc::new(localhost_resolver()))
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(service::serve(listener, resolver, async {
+        let _ = stopped.await;
+    }));
+    let payload = json!({
+        "name": "in-flight", "type": "webhook", "uri": slow.uri("/"),
+        "retryPolicy": {"maxRetries": 1, "retryInterval": 1, "backoffFactor": 1},
+        "eventFilters": [{"eventType": "v2.a"}]
+    });
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured(ca.trust_config().client_config().unwrap())
+        .build()
+        .unwrap();
+    let request = tokio::spawn(async move {
+        http.post(format!("{base}/resolve"))
+            .body(payload.to_string())
+            .send()
+            .await
+    });
+    // Let the request arrive and the probe start, then ask the server to stop.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.send(()).unwrap();
+    let response = request.await.unwrap().unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    assert_eq!(genesys.integrations_named("in-flight").len(), 1);
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stops once the request is done")
+        .unwrap()
+        .unwrap();
 }

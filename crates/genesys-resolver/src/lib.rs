@@ -1,6 +1,6 @@
 //! Validate, verify and deploy Genesys Cloud event-routing endpoint configurations.
 //!
-//! A [`ResolvePayload`](payload::ResolvePayload) names an integration and its destinations. This
+//! A [`ResolvePayload`] names an integration and its destinations. This
 //! crate proves it sound before anything is deployed: the schema rules of [`validate`], then
 //! (in later stages) DNS, address policy, TLS and the health of every destination, then deploys
 //! it to the Genesys Cloud REST API.
@@ -30,21 +30,21 @@
 //!
 //! # Modules
 //! - [`payload`]: the wire model, its builder and strict parser.
-//! - [`validate`]: schema rules with configurable [`Limits`](validate::Limits).
-//! - [`pipeline`]: the [`Resolver`](pipeline::Resolver) that runs every stage, its report and
+//! - [`validate`]: schema rules with configurable [`Limits`].
+//! - [`pipeline`]: the [`Resolver`] that runs every stage, its report and
 //!   errors.
 //! - [`environment`]: which Genesys Cloud region or base URL to talk to.
-//! - [`auth`]: access tokens: the [`TokenSource`](auth::TokenSource) trait and the OAuth client
+//! - [`auth`]: access tokens: the [`TokenSource`] trait and the OAuth client
 //!   credentials grant with a single-flight refreshed cache.
-//! - [`api`]: the [`IntegrationsApi`](api::IntegrationsApi) trait and
-//!   [`GenesysClient`](api::GenesysClient), with 401 recovery, retries, pacing and no duplicate
+//! - [`api`]: the [`IntegrationsApi`] trait and
+//!   [`GenesysClient`], with 401 recovery, retries, pacing and no duplicate
 //!   creates.
-//! - [`retry`]: the [`RetryPolicy`](retry::RetryPolicy) of API calls.
-//! - [`dns`]: the [`DnsResolver`](dns::DnsResolver) trait, the system resolver and a static one.
-//! - [`policy`]: the [`AddressPolicy`](policy::AddressPolicy) that keeps probes off private,
+//! - [`retry`]: the [`RetryPolicy`] of API calls.
+//! - [`dns`]: the [`DnsResolver`] trait, the system resolver and a static one.
+//! - [`policy`]: the [`AddressPolicy`] that keeps probes off private,
 //!   loopback and metadata addresses.
-//! - [`probe`]: the [`EndpointProber`](probe::EndpointProber) trait and the real
-//!   [`Prober`](probe::Prober): DNS, address policy, TLS inspection and health of a destination.
+//! - [`probe`]: the [`EndpointProber`] trait and the real
+//!   [`Prober`]: DNS, address policy, TLS inspection and health of a destination.
 //! - [`metrics`]: the [`MetricsSink`] trait and [`Metrics`], with a JSON snapshot and Prometheus
 //!   text.
 //! - [`audit`]: one [`AuditRecord`] per resolve, written by an [`AuditSink`].

@@ -420,7 +420,9 @@ struct Reader {
     violations: Vec<Violation>,
 }
 
-const PAYLOAD_KEYS: &[&str] = &[
+/// The top-level keys of a payload, in wire order; anything else beside them in an entity
+/// Genesys returns is server metadata.
+pub(crate) const PAYLOAD_KEYS: &[&str] = &[
     "name",
     "type",
     "uri",

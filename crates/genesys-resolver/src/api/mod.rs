@@ -99,17 +99,6 @@ pub struct Integration {
     pub recovered: bool,
 }
 
-/// The keys of the entity that belong to the payload; everything else is server metadata.
-const PAYLOAD_KEYS: [&str; 7] = [
-    "name",
-    "type",
-    "uri",
-    "uris",
-    "retryPolicy",
-    "eventFilters",
-    "headers",
-];
-
 impl Integration {
     /// An integration holding `payload` under `id`, as the API would return it (for
     /// [`IntegrationsApi`] fakes in tests).
@@ -146,7 +135,7 @@ impl Integration {
         };
         let payload_view: serde_json::Map<String, Value> = map
             .iter()
-            .filter(|(k, _)| PAYLOAD_KEYS.contains(&k.as_str()))
+            .filter(|(k, _)| crate::payload::PAYLOAD_KEYS.contains(&k.as_str()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let payload = ResolvePayload::from_value(&Value::Object(payload_view)).ok();
