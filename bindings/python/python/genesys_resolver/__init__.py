@@ -1,0 +1,68 @@
+"""Validate, verify and deploy Genesys Cloud event-routing endpoint configurations.
+
+Payloads are plain dicts in the seed's JSON shape (``name``, ``type``, ``uri``, ``uris``,
+``retryPolicy``, ``eventFilters``, ``headers``)::
+
+    import genesys_resolver as gr
+
+    payload = gr.build_payload(
+        "orders-webhook",
+        "https://hooks.example.com/genesys",
+        ["v2.routing.queues.{id}.conversations"],
+    )
+    gr.validate(payload)            # raises gr.ValidationError listing every violation
+    print(gr.to_wire_json(payload))  # byte for byte what the seed's Go code sends
+
+A :class:`Resolver` proves a payload sound (schema rules, DNS, address policy, TLS, health of
+every destination) and deploys it to Genesys Cloud::
+
+    resolver = gr.Resolver("eu_west_1", client_id, client_secret)
+    report = resolver.resolve(payload)      # or resolver.check(payload): a dry run
+    print(report.action, report.integration_id)
+
+Every error is a :class:`ResolverError` naming the failed ``stage``; :class:`ValidationError` is
+also a ``ValueError``. Blocking calls release the GIL and stop on Ctrl-C; ``resolve_async`` and
+``check_async`` are awaitable. Diagnostics and audit records go to the ``logging`` logger
+``genesys_resolver``. :mod:`genesys_resolver.testing` has a mock Genesys and local HTTPS
+destinations for testing scripts.
+"""
+
+from ._native import (
+    AddressPolicyError,
+    AuthError,
+    DnsError,
+    GenesysApiError,
+    HealthCheckError,
+    ProbeReport,
+    RateLimitedError,
+    ResolveReport,
+    Resolver,
+    ResolverError,
+    TlsError,
+    ValidationError,
+    Violation,
+    __version__,
+    build_payload,
+    to_wire_json,
+    validate,
+)
+
+__all__ = [
+    "AddressPolicyError",
+    "AuthError",
+    "DnsError",
+    "GenesysApiError",
+    "HealthCheckError",
+    "ProbeReport",
+    "RateLimitedError",
+    "ResolveReport",
+    "Resolver",
+    "ResolverError",
+    "TlsError",
+    "ValidationError",
+    "Violation",
+    "__version__",
+    "build_payload",
+    "to_wire_json",
+    "validate",
+]

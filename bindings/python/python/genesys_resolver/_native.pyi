@@ -1,0 +1,338 @@
+"""Type stubs of the native module ``genesys_resolver._native`` (checked by ``mypy.stubtest``)."""
+
+import os
+from collections.abc import Awaitable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Final, NoReturn, Optional, Sequence, Union, final
+
+__version__: Final[str]
+__all__ = [
+    "AddressPolicyError",
+    "AuthError",
+    "DnsError",
+    "GenesysApiError",
+    "HealthCheckError",
+    "MockGenesys",
+    "ProbeReport",
+    "RateLimitedError",
+    "ResolveReport",
+    "Resolver",
+    "ResolverError",
+    "TestCa",
+    "TlsDestination",
+    "TlsError",
+    "ValidationError",
+    "Violation",
+    "__version__",
+    "_raise_error",
+    "_sleep",
+    "_sleep_async",
+    "build_payload",
+    "to_wire_json",
+    "validate",
+]
+
+_Payload = dict[str, Any]
+"""A payload in the seed's JSON shape: ``name``, ``type``, ``uri``, ``uris``, ``retryPolicy``
+(``maxRetries``, ``retryInterval``, ``backoffFactor``), ``eventFilters`` (``eventType``,
+``fields``) and ``headers``."""
+
+_Limits = Mapping[str, Union[int, float, Sequence[str]]]
+"""Validation limits by ``Limits`` field name: ``max_uris``, ``max_retries``,
+``min_backoff_factor``, ``max_backoff_factor``, ``max_retry_interval``, ``max_name_chars``,
+``allowed_types``, ``max_payload_bytes``. Missing keys keep the defaults."""
+
+@final
+class Violation:
+    """One broken rule: ``path`` (JSON path, empty for the whole payload), ``code`` (stable rule
+    name such as ``uri_not_https``) and ``message``."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    def __new__(cls, path: str, code: str, message: str) -> Violation: ...
+    def to_dict(self) -> dict[str, str]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class ResolverError(Exception):
+    """Base class of every error genesys_resolver raises."""
+
+    stage: Optional[str]
+    """The pipeline stage that failed (``validate``, ``route_mapping``, ``probe``, ``token``,
+    ``submit``), or None for errors outside the pipeline."""
+    kind: str
+    """The core's error classification (``validation``, ``dns``, ``rate_limited``, ...)."""
+    retryable: bool
+    """Whether trying again later can help."""
+    endpoints: list[ProbeReport]
+    """For probe-stage errors: the report of every endpoint, failing ones first."""
+    def to_dict(self) -> dict[str, Any]:
+        """The error in the core's JSON form: ``stage``, ``kind``, ``message``, ``retryable``
+        and, where present, ``violations``, ``endpoints``, ``status``, ``code``,
+        ``correlation_id`` and ``retry_after_secs``."""
+
+class ValidationError(ResolverError, ValueError):
+    """The payload breaks the schema rules; ``violations`` lists every problem."""
+
+    violations: list[Violation]
+
+class AddressPolicyError(ResolverError):
+    """A destination resolves to an address the policy forbids."""
+
+class DnsError(ResolverError):
+    """A destination's host name could not be resolved."""
+
+class TlsError(ResolverError):
+    """The TLS handshake with a destination failed."""
+
+class HealthCheckError(ResolverError):
+    """A destination could not be reached or did not answer its health check."""
+
+class AuthError(ResolverError):
+    """Genesys Cloud refused the client credentials or the token."""
+
+    status: Optional[int]
+    code: Optional[str]
+    correlation_id: Optional[str]
+
+class GenesysApiError(ResolverError):
+    """The Genesys Cloud API answered with an error, or could not be reached (``status`` None)."""
+
+    status: Optional[int]
+    code: Optional[str]
+    correlation_id: Optional[str]
+
+class RateLimitedError(GenesysApiError):
+    """Genesys Cloud rate-limited the request; ``retry_after`` is in seconds."""
+
+    retry_after: Optional[float]
+
+@final
+class ProbeReport:
+    """What probing one endpoint found."""
+
+    @property
+    def uri(self) -> str: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def addresses(self) -> list[str]: ...
+    @property
+    def connected_to(self) -> Optional[str]: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def failure(self) -> Optional[dict[str, Any]]: ...
+    @property
+    def tls(self) -> Optional[dict[str, Any]]: ...
+    @property
+    def health(self) -> Optional[dict[str, Any]]: ...
+    @property
+    def phases(self) -> dict[str, Optional[float]]: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
+    def from_cache(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class ResolveReport:
+    """What a resolve (or a dry-run check) found and did."""
+
+    @property
+    def integration_name(self) -> str: ...
+    @property
+    def action(self) -> str:
+        """``created``, ``updated`` or ``unchanged``."""
+    @property
+    def dry_run(self) -> bool: ...
+    @property
+    def integration_id(self) -> Optional[str]: ...
+    @property
+    def recovered(self) -> bool: ...
+    @property
+    def endpoints(self) -> list[ProbeReport]: ...
+    @property
+    def stages(self) -> dict[str, float]:
+        """Milliseconds per stage that ran, in pipeline order."""
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
+    def correlation_id(self) -> Optional[str]: ...
+    @property
+    def latency_ms(self) -> float: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Resolver:
+    """Validates, probes and deploys payloads to one Genesys Cloud organisation."""
+
+    def __new__(
+        cls,
+        environment: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        allow_cidrs: Optional[Sequence[str]] = None,
+        ca_file: Union[str, os.PathLike[str], None] = None,
+        integrations_path: Optional[str] = None,
+        probe_concurrency: Optional[int] = None,
+        rate_limit_per_minute: Optional[int] = None,
+        health_timeout: Optional[float] = None,
+        request_timeout: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+        limits: Optional[_Limits] = None,
+        hosts: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
+    ) -> Resolver: ...
+    def resolve(self, payload: _Payload) -> ResolveReport: ...
+    def check(self, payload: _Payload) -> ResolveReport: ...
+    def resolve_many(
+        self, payloads: Iterable[_Payload], concurrency: int = 8
+    ) -> list[Union[ResolveReport, ResolverError]]: ...
+    def resolve_async(self, payload: _Payload) -> Awaitable[ResolveReport]: ...
+    def check_async(self, payload: _Payload) -> Awaitable[ResolveReport]: ...
+    def metrics(self) -> dict[str, Any]: ...
+    def prometheus(self) -> str: ...
+
+# The test kit, re-exported by `genesys_resolver.testing`.
+
+@final
+class MockGenesys:
+    """A mock Genesys Cloud on a loopback port, with fault injection."""
+
+    def __new__(
+        cls,
+        *,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        integrations_path: Optional[str] = None,
+        token_lifetime: Optional[float] = None,
+        page_size: Optional[int] = None,
+    ) -> MockGenesys: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def environment(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_secret(self) -> str: ...
+    @property
+    def integrations_path(self) -> str: ...
+    def push_fault(
+        self,
+        route: str,
+        *,
+        status: Optional[int] = None,
+        retry_after: Optional[str] = None,
+        drop_connection: bool = False,
+        delay: Optional[float] = None,
+        unauthorized: bool = False,
+        times: int = 1,
+    ) -> None: ...
+    def pending_faults(self) -> int: ...
+    def revoke_tokens(self) -> None: ...
+    def set_create_rate_limit(self, per_second: Optional[int]) -> None: ...
+    def issued_tokens(self) -> list[str]: ...
+    def token_requests(self) -> int: ...
+    def requests(self, route: str) -> int: ...
+    def request_log(self) -> list[dict[str, str]]: ...
+    def create_requests(self, name: str) -> int: ...
+    def integrations(self) -> list[dict[str, Any]]: ...
+    def integrations_named(self, name: str) -> list[dict[str, Any]]: ...
+    def insert_integration(self, entity: Mapping[str, Any]) -> str: ...
+    def stop(self) -> None: ...
+    def __enter__(self) -> MockGenesys: ...
+    def __exit__(
+        self,
+        *_exc: Union[type[BaseException], BaseException, TracebackType, None],
+    ) -> bool: ...
+
+@final
+class TestCa:
+    """A throw-away certificate authority for test destinations."""
+
+    __test__: Final[bool]
+    """False: not a pytest test class, though its name starts with ``Test``."""
+
+    def __new__(cls, common_name: Optional[str] = None) -> TestCa: ...
+    @property
+    def ca_pem(self) -> str: ...
+    def write_ca_pem(self, directory: Union[str, os.PathLike[str]]) -> str: ...
+
+@final
+class TlsDestination:
+    """A local HTTPS server with a certificate of a chosen kind, answering every request."""
+
+    def __new__(
+        cls,
+        ca: TestCa,
+        *,
+        certificate: str = "valid",
+        expiring_in_days: Optional[int] = None,
+        names: Optional[Sequence[str]] = None,
+        health_status: int = 200,
+        redirect_to: Optional[str] = None,
+        response_delay: Optional[float] = None,
+        tls_versions: str = "1.2+1.3",
+        bind: str = "127.0.0.1",
+        port: int = 0,
+    ) -> TlsDestination: ...
+    @property
+    def addr(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    def uri(self, path: str = "/") -> str: ...
+    def uri_for_host(self, host: str, path: str = "/") -> str: ...
+    def ip_uri(self, path: str = "/") -> str: ...
+    def connections(self) -> int: ...
+    def handshakes(self) -> int: ...
+    def requests(self) -> list[str]: ...
+    def stop(self) -> None: ...
+    def __enter__(self) -> TlsDestination: ...
+    def __exit__(
+        self,
+        *_exc: Union[type[BaseException], BaseException, TracebackType, None],
+    ) -> bool: ...
+
+def build_payload(
+    name: str,
+    uri: str,
+    event_types: Iterable[str],
+    *,
+    uris: Optional[Iterable[str]] = None,
+    max_retries: int = 3,
+    retry_interval: float = 5.0,
+    backoff_factor: float = 2.0,
+    headers: Optional[Mapping[str, str]] = None,
+    type: str = "webhook",
+    limits: Optional[_Limits] = None,
+) -> _Payload:
+    """The seed's ``BuildResolvePayload``, validated; raises ``ValidationError``."""
+
+def validate(payload: _Payload, *, limits: Optional[_Limits] = None) -> None:
+    """Checks every schema rule; raises ``ValidationError`` listing every violation."""
+
+def to_wire_json(payload: _Payload) -> str:
+    """The JSON the seed's Go code sends for ``payload``, byte for byte."""
+
+# Test hooks of the package's own test suite; not part of the API.
+def _raise_error(
+    kind: str,
+    message: str,
+    *,
+    stage: Optional[str] = None,
+    retryable: bool = False,
+    status: Optional[int] = None,
+    code: Optional[str] = None,
+    correlation_id: Optional[str] = None,
+    retry_after: Optional[float] = None,
+) -> NoReturn: ...
+def _sleep(seconds: float) -> None: ...
+def _sleep_async(seconds: float) -> Awaitable[float]: ...

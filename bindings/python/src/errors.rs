@@ -1,0 +1,486 @@
+//! The exception hierarchy and the one mapping from core errors to Python exceptions.
+//!
+//! Every error the core reports becomes an [`ErrorInfo`] (a flat record: kind, stage, message and
+//! the details Python users read as attributes), and [`ErrorInfo::into_pyerr`] is the single place
+//! that turns it into an exception instance. Each [`Kind`] maps to exactly one class; kinds this
+//! binding does not know yet map to the base class, `ResolverError`.
+
+use genesys_resolver::pipeline::{ResolveError, Stage};
+use genesys_resolver::probe::ProbeReport;
+use genesys_resolver::{ValidationErrors, Violation};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyCFunction, PyDict, PyList, PyTuple, PyType};
+
+use crate::convert::repr;
+use crate::report::PyProbeReport;
+
+create_exception!(
+    genesys_resolver,
+    ResolverError,
+    PyException,
+    "Base class of every error genesys_resolver raises.\n\n\
+     `stage` names the pipeline stage that failed (`validate`, `route_mapping`, `probe`, `token`, \
+     `submit`), or is None when the error belongs to no stage (configuration). `kind` is the \
+     core's flat error classification and `retryable` tells whether trying again later can help."
+);
+create_exception!(
+    genesys_resolver,
+    AddressPolicyError,
+    ResolverError,
+    "A destination resolves to an address the policy forbids (private, loopback, link-local, ...).\n\n\
+     Point the endpoint at a public address, or allow the range with `allow_cidrs`."
+);
+create_exception!(
+    genesys_resolver,
+    DnsError,
+    ResolverError,
+    "A destination's host name could not be resolved. Check the name and the resolver."
+);
+create_exception!(
+    genesys_resolver,
+    TlsError,
+    ResolverError,
+    "The TLS handshake with a destination failed (untrusted or expired certificate, wrong name, \
+     protocol).\n\nFix the destination's certificate, or trust its CA with `ca_file`."
+);
+create_exception!(
+    genesys_resolver,
+    HealthCheckError,
+    ResolverError,
+    "A destination could not be reached or did not answer its health check in time or with \
+     success. Check that the service is up and healthy."
+);
+create_exception!(
+    genesys_resolver,
+    AuthError,
+    ResolverError,
+    "Genesys Cloud refused the client credentials or the token. Check the client id, secret, \
+     environment and the OAuth client's roles.\n\n\
+     `status` and `code` carry the HTTP status and OAuth error code when Genesys answered."
+);
+create_exception!(
+    genesys_resolver,
+    GenesysApiError,
+    ResolverError,
+    "The Genesys Cloud API answered with an error, or could not be reached (then `status` is None).\n\n\
+     `status` is the HTTP status, `code` Genesys' error code and `correlation_id` the id to quote \
+     to Genesys support."
+);
+create_exception!(
+    genesys_resolver,
+    RateLimitedError,
+    GenesysApiError,
+    "Genesys Cloud rate-limited the request (HTTP 429) and retries ran out.\n\n\
+     `retry_after` is how many seconds Genesys asked to wait, when it said."
+);
+
+const VALIDATION_ERROR_DOC: &str = "The payload breaks the schema rules; also a ValueError.\n\n\
+     `violations` lists every problem at once, each with `path` (a JSON path such as `uris[3]` or \
+     `retryPolicy.maxRetries`), `code` (a stable rule name such as `uri_not_https`) and `message`.";
+
+/// `ValidationError(ResolverError, ValueError)`: two bases, which `create_exception!` cannot
+/// express, so the class is made with `type(...)` once per interpreter.
+static VALIDATION_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+fn validation_error_type(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
+    let ty = VALIDATION_ERROR.get_or_try_init(py, || -> PyResult<Py<PyType>> {
+        let bases = PyTuple::new(
+            py,
+            [
+                py.get_type::<ResolverError>(),
+                py.get_type::<PyValueError>(),
+            ],
+        )?;
+        let namespace = PyDict::new(py);
+        namespace.set_item("__module__", "genesys_resolver")?;
+        namespace.set_item("__doc__", VALIDATION_ERROR_DOC)?;
+        namespace.set_item("violations", PyList::empty(py))?;
+        let ty = py
+            .get_type::<PyType>()
+            .call1(("ValidationError", bases, namespace))?;
+        Ok(ty.cast_into::<PyType>()?.unbind())
+    })?;
+    Ok(ty.bind(py).clone())
+}
+
+/// Adds every exception class to the module and sets the class-level defaults of their
+/// attributes, so `err.status` reads None rather than failing on an error raised by hand.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let base = py.get_type::<ResolverError>();
+    base.setattr("stage", py.None())?;
+    base.setattr("kind", Kind::Other.name())?;
+    base.setattr("retryable", false)?;
+    base.setattr("endpoints", PyList::empty(py))?;
+    // `err.to_dict()`: a native function bound as a method (`partialmethod` binds any callable).
+    let to_dict = PyCFunction::new_closure(
+        py,
+        Some(c"to_dict"),
+        Some(c"The error in the core's JSON form: stage, kind, message, retryable and details."),
+        |args, _kwargs| -> PyResult<Py<PyDict>> {
+            let err = args.get_item(0)?;
+            Ok(error_to_dict(&err)?.unbind())
+        },
+    )?;
+    let partialmethod = py.import("functools")?.getattr("partialmethod")?;
+    base.setattr("to_dict", partialmethod.call1((to_dict,))?)?;
+    for ty in [py.get_type::<AuthError>(), py.get_type::<GenesysApiError>()] {
+        ty.setattr("status", py.None())?;
+        ty.setattr("code", py.None())?;
+        ty.setattr("correlation_id", py.None())?;
+    }
+    py.get_type::<RateLimitedError>()
+        .setattr("retry_after", py.None())?;
+
+    m.add("ResolverError", base)?;
+    m.add("ValidationError", validation_error_type(py)?)?;
+    m.add("AddressPolicyError", py.get_type::<AddressPolicyError>())?;
+    m.add("DnsError", py.get_type::<DnsError>())?;
+    m.add("TlsError", py.get_type::<TlsError>())?;
+    m.add("HealthCheckError", py.get_type::<HealthCheckError>())?;
+    m.add("AuthError", py.get_type::<AuthError>())?;
+    m.add("GenesysApiError", py.get_type::<GenesysApiError>())?;
+    m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
+    m.add_class::<PyViolation>()?;
+    Ok(())
+}
+
+/// The core's flat error classification (`pipeline::ErrorKind`), by its serialized name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Validation,
+    AddressPolicy,
+    Dns,
+    Connect,
+    Tls,
+    Health,
+    ProbeTimeout,
+    Auth,
+    Api,
+    RateLimited,
+    Transport,
+    Config,
+    /// A kind newer than this binding: raised as the base class.
+    Other,
+}
+
+impl Kind {
+    const ALL: [Kind; 13] = [
+        Kind::Validation,
+        Kind::AddressPolicy,
+        Kind::Dns,
+        Kind::Connect,
+        Kind::Tls,
+        Kind::Health,
+        Kind::ProbeTimeout,
+        Kind::Auth,
+        Kind::Api,
+        Kind::RateLimited,
+        Kind::Transport,
+        Kind::Config,
+        Kind::Other,
+    ];
+
+    /// The snake_case name the core's `ErrorKind` serializes to.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Validation => "validation",
+            Kind::AddressPolicy => "address_policy",
+            Kind::Dns => "dns",
+            Kind::Connect => "connect",
+            Kind::Tls => "tls",
+            Kind::Health => "health",
+            Kind::ProbeTimeout => "probe_timeout",
+            Kind::Auth => "auth",
+            Kind::Api => "api",
+            Kind::RateLimited => "rate_limited",
+            Kind::Transport => "transport",
+            Kind::Config => "config",
+            Kind::Other => "other",
+        }
+    }
+
+    /// The kind named `name`; unknown names are [`Kind::Other`].
+    pub(crate) fn from_name(name: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .unwrap_or(Kind::Other)
+    }
+
+    /// The one exception class for this kind.
+    fn exception_type(self, py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
+        Ok(match self {
+            Kind::Validation => validation_error_type(py)?,
+            Kind::AddressPolicy => py.get_type::<AddressPolicyError>(),
+            Kind::Dns => py.get_type::<DnsError>(),
+            Kind::Tls => py.get_type::<TlsError>(),
+            // A destination that refuses connections or does not answer in time is not healthy.
+            Kind::Connect | Kind::Health | Kind::ProbeTimeout => py.get_type::<HealthCheckError>(),
+            Kind::Auth => py.get_type::<AuthError>(),
+            // Transport: Genesys unreachable or timed out; `status` stays None.
+            Kind::Api | Kind::Transport => py.get_type::<GenesysApiError>(),
+            Kind::RateLimited => py.get_type::<RateLimitedError>(),
+            Kind::Config | Kind::Other => py.get_type::<ResolverError>(),
+        })
+    }
+
+    fn carries_http_details(self) -> bool {
+        matches!(
+            self,
+            Kind::Auth | Kind::Api | Kind::RateLimited | Kind::Transport
+        )
+    }
+}
+
+/// Everything a Python exception carries, from any core error.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorInfo {
+    pub(crate) kind: Kind,
+    /// The failed pipeline stage (`Stage::as_str`), None for errors outside the pipeline.
+    pub(crate) stage: Option<&'static str>,
+    pub(crate) message: String,
+    pub(crate) retryable: bool,
+    pub(crate) violations: Vec<Violation>,
+    /// Probe reports of every endpoint, failing ones first, for probe-stage errors.
+    pub(crate) endpoints: Vec<ProbeReport>,
+    pub(crate) status: Option<u16>,
+    pub(crate) code: Option<String>,
+    pub(crate) correlation_id: Option<String>,
+    /// Seconds.
+    pub(crate) retry_after: Option<f64>,
+}
+
+impl ErrorInfo {
+    /// An error of `kind` with only a message; set further fields as needed.
+    pub(crate) fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            stage: None,
+            message: message.into(),
+            retryable: false,
+            violations: Vec::new(),
+            endpoints: Vec::new(),
+            status: None,
+            code: None,
+            correlation_id: None,
+            retry_after: None,
+        }
+    }
+
+    /// A `ValidationError` listing `violations` (never empty in practice).
+    pub(crate) fn invalid(violations: Vec<Violation>) -> Self {
+        let n = violations.len();
+        let mut message = format!(
+            "payload is invalid ({n} violation{}): ",
+            if n == 1 { "" } else { "s" }
+        );
+        for (i, v) in violations.iter().enumerate() {
+            if i > 0 {
+                message.push_str("; ");
+            }
+            message.push_str(&v.to_string());
+        }
+        Self {
+            stage: Some(Stage::Validate.as_str()),
+            violations,
+            ..Self::new(Kind::Validation, message)
+        }
+    }
+
+    /// The Python exception for this error: the single mapping from core errors to Python.
+    pub(crate) fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        self.build(py).unwrap_or_else(|e| e)
+    }
+
+    fn build(self, py: Python<'_>) -> PyResult<PyErr> {
+        let exc = self.kind.exception_type(py)?.call1((self.message,))?;
+        exc.setattr("stage", self.stage)?;
+        exc.setattr("kind", self.kind.name())?;
+        exc.setattr("retryable", self.retryable)?;
+        if self.kind == Kind::Validation {
+            let violations = self.violations.into_iter().map(PyViolation::from);
+            exc.setattr("violations", PyList::new(py, violations)?)?;
+        }
+        if !self.endpoints.is_empty() {
+            let endpoints = self.endpoints.into_iter().map(PyProbeReport::from);
+            exc.setattr("endpoints", PyList::new(py, endpoints)?)?;
+        }
+        if self.kind.carries_http_details() {
+            exc.setattr("status", self.status)?;
+            exc.setattr("code", self.code)?;
+            exc.setattr("correlation_id", self.correlation_id)?;
+        }
+        if self.kind == Kind::RateLimited {
+            exc.setattr("retry_after", self.retry_after)?;
+        }
+        Ok(PyErr::from_value(exc))
+    }
+}
+
+impl From<ValidationErrors> for ErrorInfo {
+    fn from(errors: ValidationErrors) -> Self {
+        Self::invalid(errors.into_violations())
+    }
+}
+
+impl From<ResolveError> for ErrorInfo {
+    fn from(err: ResolveError) -> Self {
+        Self {
+            kind: Kind::from_name(err.kind().as_str()),
+            stage: Some(err.stage().as_str()),
+            message: err.to_string(),
+            retryable: err.is_retryable(),
+            violations: err.violations().to_vec(),
+            endpoints: err.endpoints().to_vec(),
+            status: err.status(),
+            code: err.code().map(str::to_owned),
+            correlation_id: err.correlation_id().map(str::to_owned),
+            retry_after: err.retry_after().map(|d| d.as_secs_f64()),
+        }
+    }
+}
+
+/// `err` in the core's JSON form (`ResolveError`'s `Serialize`): `stage`, `kind`, `message`,
+/// `retryable`, then `violations`, `endpoints`, `status`, `code`, `correlation_id` and
+/// `retry_after_secs` where present.
+fn error_to_dict<'py>(err: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    let py = err.py();
+    let d = PyDict::new(py);
+    d.set_item("stage", err.getattr("stage")?)?;
+    d.set_item("kind", err.getattr("kind")?)?;
+    d.set_item("message", err.str()?)?;
+    d.set_item("retryable", err.getattr("retryable")?)?;
+    for (attr, key) in [("violations", "violations"), ("endpoints", "endpoints")] {
+        let Ok(items) = err.getattr(attr) else {
+            continue;
+        };
+        if items.len()? > 0 {
+            let dicts = items
+                .try_iter()?
+                .map(|item| item?.call_method0("to_dict"))
+                .collect::<PyResult<Vec<_>>>()?;
+            d.set_item(key, dicts)?;
+        }
+    }
+    for (attr, key) in [
+        ("status", "status"),
+        ("code", "code"),
+        ("correlation_id", "correlation_id"),
+        ("retry_after", "retry_after_secs"),
+    ] {
+        if let Ok(value) = err.getattr(attr)
+            && !value.is_none()
+        {
+            d.set_item(key, value)?;
+        }
+    }
+    Ok(d)
+}
+
+/// Builds and raises the exception for `kind` with the given fields, exactly as a core error of
+/// that kind would be raised. Lets the test suite check every class and attribute without a
+/// failing network; not part of the public API.
+#[pyfunction]
+#[pyo3(name = "_raise_error", signature = (kind, message, *, stage=None, retryable=false, status=None, code=None, correlation_id=None, retry_after=None))]
+#[allow(clippy::too_many_arguments)] // mirrors the exception's attributes, one keyword each
+pub(crate) fn raise_error(
+    py: Python<'_>,
+    kind: &str,
+    message: String,
+    stage: Option<&str>,
+    retryable: bool,
+    status: Option<u16>,
+    code: Option<String>,
+    correlation_id: Option<String>,
+    retry_after: Option<f64>,
+) -> PyResult<()> {
+    let stage = match stage {
+        None => None,
+        Some(name) => Some(
+            Stage::ALL
+                .into_iter()
+                .map(Stage::as_str)
+                .find(|s| *s == name)
+                .ok_or_else(|| PyValueError::new_err(format!("unknown stage `{name}`")))?,
+        ),
+    };
+    let info = ErrorInfo {
+        stage,
+        retryable,
+        status,
+        code,
+        correlation_id,
+        retry_after,
+        ..ErrorInfo::new(Kind::from_name(kind), message)
+    };
+    Err(info.into_pyerr(py))
+}
+
+/// One broken rule of a payload: where (`path`), which rule (`code`) and what is wrong
+/// (`message`).
+#[pyclass(frozen, eq, hash, module = "genesys_resolver", name = "Violation")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PyViolation {
+    /// JSON path of the offending value, such as `uris[3]`; empty for the whole payload.
+    #[pyo3(get)]
+    path: String,
+    /// The stable rule name, such as `uri_not_https`.
+    #[pyo3(get)]
+    code: String,
+    /// What is wrong, for people.
+    #[pyo3(get)]
+    message: String,
+}
+
+impl From<Violation> for PyViolation {
+    fn from(v: Violation) -> Self {
+        Self {
+            path: v.path,
+            code: v.code.as_str().to_owned(),
+            message: v.message,
+        }
+    }
+}
+
+#[pymethods]
+impl PyViolation {
+    #[new]
+    fn new(path: String, code: String, message: String) -> Self {
+        Self {
+            path,
+            code,
+            message,
+        }
+    }
+
+    /// `{"path": ..., "code": ..., "message": ...}`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("path", &self.path)?;
+        d.set_item("code", &self.code)?;
+        d.set_item("message", &self.message)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Violation(path={}, code={}, message={})",
+            repr(py, &self.path)?,
+            repr(py, &self.code)?,
+            repr(py, &self.message)?
+        ))
+    }
+
+    fn __str__(&self) -> String {
+        let path = if self.path.is_empty() {
+            "payload"
+        } else {
+            &self.path
+        };
+        format!("{path}: {} [{}]", self.message, self.code)
+    }
+}

@@ -1,0 +1,52 @@
+//! The native module `genesys_resolver._native` of the Python package `genesys_resolver`.
+//!
+//! Thin by design: conversion between Python values and the core's types, and the mapping of core
+//! errors to one Python exception hierarchy. The logic lives in the `genesys-resolver` crate.
+//!
+//! - `resolver`: `Resolver` (blocking and asyncio methods) over the core's pipeline; `report`: the
+//!   typed `ResolveReport` and `ProbeReport`.
+//! - `testing`: the core's test kit (`MockGenesys`, `TestCa`, `TlsDestination`), re-exported by
+//!   the Python module `genesys_resolver.testing`.
+//! - `payload`: `build_payload`, `validate`, `to_wire_json` over plain dicts; `convert` turns
+//!   Python values into JSON, reporting what has no JSON form as violations at their paths.
+//! - `errors`: `ResolverError` and its subclasses; `ErrorInfo::into_pyerr` is the one place core
+//!   errors become Python exceptions.
+//! - `runtime`: the process-wide tokio runtime and `block_on`, which releases the GIL around every
+//!   blocking call and lets Ctrl-C interrupt it.
+//! - `logging`: `tracing`/`log` records to Python's `logging`, logger `genesys_resolver`.
+//!
+//! Build and install the package with `pip install ./bindings/python` (maturin); see the
+//! README's Python section.
+
+mod convert;
+mod errors;
+mod logging;
+mod payload;
+mod report;
+mod resolver;
+mod runtime;
+mod testing;
+
+use pyo3::prelude::*;
+
+/// The extension module. Python code imports it through the `genesys_resolver` package.
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logging::install(m.py())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    m.add_function(wrap_pyfunction!(payload::build_payload, m)?)?;
+    m.add_function(wrap_pyfunction!(payload::validate_payload, m)?)?;
+    m.add_function(wrap_pyfunction!(payload::to_wire_json, m)?)?;
+    m.add_class::<resolver::PyResolver>()?;
+    m.add_class::<report::PyResolveReport>()?;
+    m.add_class::<report::PyProbeReport>()?;
+    m.add_class::<testing::PyMockGenesys>()?;
+    m.add_class::<testing::PyTestCa>()?;
+    m.add_class::<testing::PyTlsDestination>()?;
+    m.add_function(wrap_pyfunction!(errors::raise_error, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::sleep, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::sleep_async, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,359 @@
+//! `build_payload`, `validate` and `to_wire_json`: payload dicts, checked by the core.
+
+use genesys_resolver::ResolvePayload;
+use genesys_resolver::payload::{
+    DEFAULT_BACKOFF_FACTOR, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_INTERVAL, DEFAULT_TYPE,
+    default_headers,
+};
+use genesys_resolver::validate::{self, Limits, Violation};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString, PyTuple};
+use serde_json::{Map, Value};
+
+use crate::convert::Converter;
+use crate::errors::ErrorInfo;
+
+/// Where the model keeps a float, by JSON path: the only places a non-finite float can land
+/// once the strict reader has accepted the document.
+fn put_back_non_finite(payload: &mut ResolvePayload, path: &str, value: f64) {
+    match path {
+        "retryPolicy.retryInterval" => payload.retry_policy.retry_interval = value,
+        "retryPolicy.backoffFactor" => payload.retry_policy.backoff_factor = value,
+        // Anywhere else a number is a wrong type or an unknown key, which the reader reported.
+        _ => {}
+    }
+}
+
+/// Reads the converted document strictly. Non-finite floats are put back into the model, where
+/// the validator reports them as out of range, as it does for the Rust builder.
+fn read(conv: &mut Converter, doc: &Value) -> Result<ResolvePayload, Vec<Violation>> {
+    match ResolvePayload::from_value(doc) {
+        Ok(mut payload) if !conv.has_violations() => {
+            for (path, value) in conv.non_finite() {
+                put_back_non_finite(&mut payload, path, *value);
+            }
+            Ok(payload)
+        }
+        Ok(_) => Err(conv.merge(Vec::new())),
+        Err(errors) => Err(conv.merge(errors.into_violations())),
+    }
+}
+
+/// A payload dict read strictly by the core, or the `ValidationError` listing what is wrong.
+/// The schema rules are not applied; see [`checked_payload`].
+pub(crate) fn payload_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ResolvePayload> {
+    let mut conv = Converter::default();
+    let doc = conv.value(obj, "");
+    read(&mut conv, &doc).map_err(|v| ErrorInfo::invalid(v).into_pyerr(obj.py()))
+}
+
+/// A payload dict read strictly and checked against every rule with `limits`.
+pub(crate) fn checked_payload(obj: &Bound<'_, PyAny>, limits: &Limits) -> PyResult<ResolvePayload> {
+    let payload = payload_from_py(obj)?;
+    validate::validate_with(&payload, limits)
+        .map_err(|e| ErrorInfo::from(e).into_pyerr(obj.py()))?;
+    Ok(payload)
+}
+
+/// The payload as a dict in the wire shape and order: exactly `json.loads(to_wire_json(p))`
+/// (camelCase keys, empty `uris`/`headers` left out, whole floats as ints).
+fn payload_to_py<'py>(py: Python<'py>, payload: &ResolvePayload) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?
+        .call_method1("loads", (payload.to_wire_json(),))
+}
+
+/// The seed's `BuildResolvePayload`, validated like the Rust builder.
+///
+/// Every argument lands at its JSON path, so a wrong type is a violation naming that path
+/// (`retryPolicy.maxRetries`), reported with every other problem in one `ValidationError`.
+/// `headers` are added to the seed's default headers (a name given again replaces the default).
+#[pyfunction]
+#[pyo3(
+    signature = (name, uri, event_types, *, uris=None, max_retries=None, retry_interval=None, backoff_factor=None, headers=None, r#type=None, limits=None),
+    text_signature = "(name, uri, event_types, *, uris=None, max_retries=3, retry_interval=5.0, backoff_factor=2.0, headers=None, type='webhook', limits=None)"
+)]
+#[allow(clippy::too_many_arguments)] // the seed's builder arguments, one keyword each
+#[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+pub(crate) fn build_payload<'py>(
+    py: Python<'py>,
+    name: Bound<'py, PyAny>,
+    uri: Bound<'py, PyAny>,
+    event_types: Bound<'py, PyAny>,
+    uris: Option<Bound<'py, PyAny>>,
+    max_retries: Option<Bound<'py, PyAny>>,
+    retry_interval: Option<Bound<'py, PyAny>>,
+    backoff_factor: Option<Bound<'py, PyAny>>,
+    headers: Option<Bound<'py, PyAny>>,
+    r#type: Option<Bound<'py, PyAny>>,
+    limits: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let limits = limits_from_py(limits.as_ref())?;
+    let mut conv = Converter::default();
+    let mut arg = |value: Option<&Bound<'py, PyAny>>, path: &str, default: Value| match value {
+        Some(v) if !v.is_none() => conv.value(v, path),
+        _ => default,
+    };
+
+    let mut doc = Map::new();
+    doc.insert("name".into(), arg(Some(&name), "name", Value::Null));
+    let kind = arg(r#type.as_ref(), "type", DEFAULT_TYPE.into());
+    doc.insert("type".into(), kind);
+    doc.insert("uri".into(), arg(Some(&uri), "uri", Value::Null));
+    let retry_policy = Map::from_iter([
+        (
+            "maxRetries".to_owned(),
+            arg(
+                max_retries.as_ref(),
+                "retryPolicy.maxRetries",
+                DEFAULT_MAX_RETRIES.into(),
+            ),
+        ),
+        (
+            "retryInterval".to_owned(),
+            arg(
+                retry_interval.as_ref(),
+                "retryPolicy.retryInterval",
+                DEFAULT_RETRY_INTERVAL.into(),
+            ),
+        ),
+        (
+            "backoffFactor".to_owned(),
+            arg(
+                backoff_factor.as_ref(),
+                "retryPolicy.backoffFactor",
+                DEFAULT_BACKOFF_FACTOR.into(),
+            ),
+        ),
+    ]);
+    doc.insert("retryPolicy".into(), Value::Object(retry_policy));
+
+    if let Some(uris) = uris.filter(|u| !u.is_none()) {
+        let list = string_list(&mut conv, &uris, "uris", "a list of URIs");
+        doc.insert("uris".into(), list);
+    }
+    doc.insert(
+        "eventFilters".into(),
+        event_filters(&mut conv, &event_types),
+    );
+    doc.insert(
+        "headers".into(),
+        merged_headers(&mut conv, headers.as_ref()),
+    );
+
+    let payload =
+        read(&mut conv, &Value::Object(doc)).map_err(|v| ErrorInfo::invalid(v).into_pyerr(py))?;
+    validate::validate_with(&payload, &limits).map_err(|e| ErrorInfo::from(e).into_pyerr(py))?;
+    payload_to_py(py, &payload)
+}
+
+/// `obj` as a JSON array, for arguments that take a list: any iterable but a string, bytes or
+/// a dict (iterating those is never what the caller meant).
+fn string_list(conv: &mut Converter, obj: &Bound<'_, PyAny>, path: &str, what: &str) -> Value {
+    let py = obj.py();
+    if obj.is_instance_of::<PyString>()
+        || obj.is_instance_of::<PyBytes>()
+        || obj.is_instance_of::<PyDict>()
+    {
+        conv.wrong_type(path, format!("expected {what}, found `{}`", type_name(obj)));
+        return Value::Null;
+    }
+    let items: PyResult<Vec<Bound<'_, PyAny>>> = obj
+        .try_iter()
+        .and_then(Iterator::collect::<PyResult<Vec<_>>>);
+    if let Ok(tuple) = items.and_then(|items| PyTuple::new(py, items)) {
+        conv.value(tuple.as_any(), path)
+    } else {
+        conv.wrong_type(path, format!("expected {what}, found `{}`", type_name(obj)));
+        Value::Null
+    }
+}
+
+/// `event_types` as the seed's `eventFilters`: one filter, every field, per event type.
+fn event_filters(conv: &mut Converter, event_types: &Bound<'_, PyAny>) -> Value {
+    match string_list(conv, event_types, "eventFilters", "a list of event types") {
+        Value::Array(types) => Value::Array(
+            types
+                .into_iter()
+                .map(|t| Value::Object(Map::from_iter([("eventType".to_owned(), t)])))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// The seed's default headers with `headers` laid over them.
+fn merged_headers(conv: &mut Converter, headers: Option<&Bound<'_, PyAny>>) -> Value {
+    let mut map: Map<String, Value> = default_headers()
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    match headers.filter(|h| !h.is_none()) {
+        None => {}
+        Some(h) if h.is_instance_of::<PyDict>() => {
+            if let Value::Object(given) = conv.value(h, "headers") {
+                map.extend(given);
+            }
+        }
+        Some(h) => {
+            let ty = type_name(h);
+            conv.wrong_type(
+                "headers",
+                format!("expected a dict of header names to values, found `{ty}`"),
+            );
+            return Value::Null;
+        }
+    }
+    Value::Object(map)
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .and_then(|n| n.to_cow().map(std::borrow::Cow::into_owned))
+        .unwrap_or_else(|_| "object".to_owned())
+}
+
+/// Checks a payload dict against every schema rule; raises `ValidationError` listing every
+/// violation (path, code, message), or returns None.
+#[pyfunction]
+#[pyo3(name = "validate", signature = (payload, *, limits=None))]
+#[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+pub(crate) fn validate_payload(
+    payload: Bound<'_, PyAny>,
+    limits: Option<Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    crate::logging::refresh();
+    let limits = limits_from_py(limits.as_ref())?;
+    let result = checked_payload(&payload, &limits);
+    tracing::debug!(
+        target: "genesys_resolver::python",
+        valid = result.is_ok(),
+        "validated a payload"
+    );
+    result.map(drop)
+}
+
+/// The JSON the seed's Go code sends for this payload, byte for byte. The payload is read
+/// strictly (`ValidationError` on a wrong shape); the schema rules are not applied, but numbers
+/// JSON cannot hold (NaN, infinities) are refused.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+pub(crate) fn to_wire_json(payload: Bound<'_, PyAny>) -> PyResult<String> {
+    let py = payload.py();
+    let mut conv = Converter::default();
+    let doc = conv.value(&payload, "");
+    let parsed = read(&mut conv, &doc).map_err(|v| ErrorInfo::invalid(v).into_pyerr(py))?;
+    if !conv.non_finite().is_empty() {
+        let unrepresentable: Vec<Violation> = validate::violations(&parsed, &Limits::default())
+            .into_iter()
+            .filter(|v| conv.non_finite().iter().any(|(path, _)| *path == v.path))
+            .collect();
+        return Err(ErrorInfo::invalid(unrepresentable).into_pyerr(py));
+    }
+    Ok(parsed.to_wire_json())
+}
+
+/// The validation limits from a dict of `Limits` field names (`max_uris`, `max_retries`, ...);
+/// missing keys keep their defaults.
+pub(crate) fn limits_from_py(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Limits> {
+    let mut limits = Limits::default();
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(limits);
+    };
+    let dict = obj.cast::<PyDict>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "limits: expected a dict, found `{}`",
+            type_name(obj)
+        ))
+    })?;
+    for (key, value) in dict.iter() {
+        let key: String = key
+            .extract()
+            .map_err(|_| PyTypeError::new_err("limits: keys must be strings"))?;
+        let at = |expected: &str| {
+            PyTypeError::new_err(format!(
+                "limits.{key}: expected {expected}, found `{}`",
+                type_name(&value)
+            ))
+        };
+        match key.as_str() {
+            "max_uris" => limits.max_uris = count(&value).ok_or_else(|| at("a count"))?,
+            "max_name_chars" => {
+                limits.max_name_chars = count(&value).ok_or_else(|| at("a count"))?;
+            }
+            "max_payload_bytes" => {
+                limits.max_payload_bytes = count(&value).ok_or_else(|| at("a count"))?;
+            }
+            "max_retries" => {
+                limits.max_retries = whole(&value).ok_or_else(|| at("a whole number"))?;
+            }
+            "min_backoff_factor" => {
+                limits.min_backoff_factor =
+                    finite(&key, &value).ok_or_else(|| at("a number"))??;
+            }
+            "max_backoff_factor" => {
+                limits.max_backoff_factor =
+                    finite(&key, &value).ok_or_else(|| at("a number"))??;
+            }
+            "max_retry_interval" => {
+                limits.max_retry_interval =
+                    finite(&key, &value).ok_or_else(|| at("a number"))??;
+            }
+            "allowed_types" => {
+                if value.is_instance_of::<PyString>() {
+                    return Err(at("a list of strings"));
+                }
+                limits.allowed_types = value.extract().map_err(|_| at("a list of strings"))?;
+            }
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "limits: unknown key `{other}`; expected one of {}",
+                    LIMIT_KEYS.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(limits)
+}
+
+const LIMIT_KEYS: &[&str] = &[
+    "max_uris",
+    "max_retries",
+    "min_backoff_factor",
+    "max_backoff_factor",
+    "max_retry_interval",
+    "max_name_chars",
+    "allowed_types",
+    "max_payload_bytes",
+];
+
+/// A Python int (not a bool) as an `i64`.
+fn whole(value: &Bound<'_, PyAny>) -> Option<i64> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return None;
+    }
+    value.extract().ok()
+}
+
+/// A non-negative Python int (not a bool).
+fn count(value: &Bound<'_, PyAny>) -> Option<usize> {
+    whole(value).and_then(|n| usize::try_from(n).ok())
+}
+
+/// A finite Python int or float (not a bool); `Some(Err)` for NaN and infinities.
+fn finite(key: &str, value: &Bound<'_, PyAny>) -> Option<PyResult<f64>> {
+    let number = value.is_instance_of::<PyFloat>()
+        || (value.is_instance_of::<PyInt>() && !value.is_instance_of::<PyBool>());
+    if !number {
+        return None;
+    }
+    let v: f64 = value.extract().ok()?;
+    Some(if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(PyValueError::new_err(format!(
+            "limits.{key}: expected a finite number, found {v}"
+        )))
+    })
+}

@@ -1,0 +1,511 @@
+//! The core's test kit for Python (`genesys_resolver.testing`): a mock Genesys Cloud and local
+//! HTTPS destinations with generated certificates, all on loopback, so Python users can test
+//! their scripts without a real organisation or the network.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use genesys_resolver::testkit::destination::{CertKind, TestCa, TlsDestination, TlsVersions};
+use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::report::serde_to_py;
+use crate::runtime::block_on;
+
+fn route(name: &str) -> PyResult<Route> {
+    Ok(match name {
+        "token" => Route::Token,
+        "create" => Route::Create,
+        "list" => Route::List,
+        "get" => Route::Get,
+        "update" => Route::Update,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "route: unknown route `{other}`; expected token, create, list, get or update"
+            )));
+        }
+    })
+}
+
+fn route_name(route: Route) -> &'static str {
+    match route {
+        Route::Token => "token",
+        Route::Create => "create",
+        Route::List => "list",
+        Route::Get => "get",
+        Route::Update => "update",
+        _ => "other",
+    }
+}
+
+fn seconds(setting: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|e| PyValueError::new_err(format!("{setting}: {e}")))
+}
+
+/// A mock Genesys Cloud (OAuth token endpoint and integrations API) on a loopback port, with
+/// fault injection and a record of what it received. Started on construction; stopped by
+/// `stop()`, at the end of a `with` block, or when garbage collected.
+#[pyclass(frozen, module = "genesys_resolver.testing", name = "MockGenesys")]
+pub(crate) struct PyMockGenesys {
+    mock: MockGenesys,
+}
+
+#[pymethods]
+impl PyMockGenesys {
+    #[new]
+    #[pyo3(signature = (*, client_id=None, client_secret=None, integrations_path=None, token_lifetime=None, page_size=None))]
+    fn new(
+        py: Python<'_>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        integrations_path: Option<String>,
+        token_lifetime: Option<f64>,
+        page_size: Option<u32>,
+    ) -> PyResult<Self> {
+        let mut builder = MockGenesys::builder();
+        if let Some(id) = client_id {
+            builder = builder.client_id(id);
+        }
+        if let Some(secret) = client_secret {
+            builder = builder.client_secret(secret);
+        }
+        if let Some(path) = integrations_path {
+            builder = builder.integrations_path(path);
+        }
+        if let Some(s) = token_lifetime {
+            builder = builder.token_lifetime(seconds("token_lifetime", s)?);
+        }
+        if let Some(n) = page_size {
+            builder = builder.page_size(n);
+        }
+        let mock = block_on(py, move || builder.start())?
+            .map_err(|e| PyOSError::new_err(format!("cannot start the mock Genesys: {e}")))?;
+        Ok(Self { mock })
+    }
+
+    /// `http://127.0.0.1:<port>/`: pass it as the `Resolver`'s `environment`.
+    #[getter]
+    fn base_url(&self) -> String {
+        self.mock.base_url().to_string()
+    }
+
+    /// The same as `base_url`: the value for `Resolver(environment=...)`.
+    #[getter]
+    fn environment(&self) -> String {
+        self.mock.base_url().to_string()
+    }
+
+    /// The client id the mock accepts.
+    #[getter]
+    fn client_id(&self) -> &str {
+        self.mock.client_id()
+    }
+
+    /// The client secret the mock accepts.
+    #[getter]
+    fn client_secret(&self) -> &str {
+        self.mock.client_secret()
+    }
+
+    /// The integrations route.
+    #[getter]
+    fn integrations_path(&self) -> &str {
+        self.mock.integrations_path()
+    }
+
+    /// Queues a fault for the next `times` requests of `route` (`token`, `create`, `list`,
+    /// `get`, `update`). Give exactly one of: `status` (an error answer, with `retry_after` as
+    /// the `Retry-After` header), `drop_connection`, `delay` (seconds, then a normal answer) or
+    /// `unauthorized` (401 `credentials.expired`).
+    #[pyo3(signature = (route, *, status=None, retry_after=None, drop_connection=false, delay=None, unauthorized=false, times=1))]
+    #[allow(clippy::too_many_arguments)] // one keyword per fault kind
+    #[allow(clippy::fn_params_excessive_bools)] // keyword flags, as Python callers expect
+    fn push_fault(
+        &self,
+        route: &str,
+        status: Option<u16>,
+        retry_after: Option<String>,
+        drop_connection: bool,
+        delay: Option<f64>,
+        unauthorized: bool,
+        times: usize,
+    ) -> PyResult<()> {
+        let route = self::route(route)?;
+        let given = usize::from(status.is_some())
+            + usize::from(drop_connection)
+            + usize::from(delay.is_some())
+            + usize::from(unauthorized);
+        if given != 1 {
+            return Err(PyValueError::new_err(
+                "push_fault: give exactly one of status, drop_connection, delay or unauthorized",
+            ));
+        }
+        if retry_after.is_some() && status.is_none() {
+            return Err(PyValueError::new_err(
+                "push_fault: retry_after goes with status",
+            ));
+        }
+        let fault = if let Some(status) = status {
+            Fault::Status {
+                status,
+                retry_after,
+            }
+        } else if let Some(d) = delay {
+            Fault::Delay(seconds("delay", d)?)
+        } else if drop_connection {
+            Fault::DropConnection
+        } else {
+            Fault::Unauthorized
+        };
+        self.mock.push_faults(route, &fault, times);
+        Ok(())
+    }
+
+    /// Faults still queued.
+    fn pending_faults(&self) -> usize {
+        self.mock.pending_faults()
+    }
+
+    /// Revokes every token issued so far (they answer 401 from now on).
+    fn revoke_tokens(&self) {
+        self.mock.revoke_tokens();
+    }
+
+    /// Limits creates to `per_second` (429 with `Retry-After: 1` beyond); None lifts it.
+    #[pyo3(signature = (per_second))]
+    fn set_create_rate_limit(&self, per_second: Option<u32>) {
+        self.mock.set_create_rate_limit(per_second);
+    }
+
+    /// Every access token issued so far, revoked ones included (to check none leaked).
+    fn issued_tokens(&self) -> Vec<String> {
+        self.mock.issued_tokens()
+    }
+
+    /// How many token requests arrived.
+    fn token_requests(&self) -> usize {
+        self.mock.token_requests()
+    }
+
+    /// How many requests of `route` arrived (faulted ones included).
+    fn requests(&self, route: &str) -> PyResult<usize> {
+        Ok(self.mock.requests(self::route(route)?))
+    }
+
+    /// Every request, in order, as `{"route", "method", "uri"}` dicts.
+    fn request_log<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.mock
+            .request_log()
+            .into_iter()
+            .map(|r| {
+                let d = PyDict::new(py);
+                d.set_item("route", route_name(r.route))?;
+                d.set_item("method", r.method)?;
+                d.set_item("uri", r.uri)?;
+                Ok(d)
+            })
+            .collect()
+    }
+
+    /// How many create requests named `name` arrived.
+    fn create_requests(&self, name: &str) -> usize {
+        self.mock.create_requests(name)
+    }
+
+    /// Every stored integration, in creation order.
+    fn integrations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.mock.integrations())
+    }
+
+    /// The stored integrations named `name`.
+    fn integrations_named<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.mock.integrations_named(name))
+    }
+
+    /// Stores an integration directly (test setup; a dict with a `name`); returns its id.
+    #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+    fn insert_integration(&self, entity: Bound<'_, PyAny>) -> PyResult<String> {
+        let py = entity.py();
+        let json: String = py
+            .import("json")?
+            .call_method1("dumps", (entity,))?
+            .extract()?;
+        let value: serde_json::Value = serde_json::from_str(&json)
+            .map_err(|e| PyValueError::new_err(format!("entity: {e}")))?;
+        if !value.is_object() {
+            return Err(PyValueError::new_err("entity: expected a dict"));
+        }
+        Ok(self.mock.insert_integration(value))
+    }
+
+    /// Stops serving and closes every open connection. The record stays readable.
+    fn stop(&self) {
+        self.mock.shutdown();
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, _exc: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.stop();
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        format!("MockGenesys(base_url='{}')", self.mock.base_url())
+    }
+}
+
+/// A throw-away certificate authority: destinations' certificates are issued by it; trust it
+/// with `Resolver(ca_file=ca.write_ca_pem(tmp_dir))`.
+#[pyclass(frozen, module = "genesys_resolver.testing", name = "TestCa")]
+pub(crate) struct PyTestCa {
+    ca: TestCa,
+}
+
+#[pymethods]
+impl PyTestCa {
+    /// Tells pytest this is not a test class, though its name starts with `Test`.
+    #[classattr]
+    #[allow(non_upper_case_globals)] // the attribute pytest looks for
+    const __test__: bool = false;
+
+    #[new]
+    #[pyo3(signature = (common_name=None))]
+    fn new(common_name: Option<&str>) -> Self {
+        Self {
+            ca: common_name.map_or_else(TestCa::new, TestCa::named),
+        }
+    }
+
+    /// The CA certificate in PEM form.
+    #[getter]
+    fn ca_pem(&self) -> String {
+        self.ca.ca_pem()
+    }
+
+    /// Writes the CA certificate to `directory/test-ca.pem`; returns the path.
+    #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+    fn write_ca_pem(&self, directory: PathBuf) -> PyResult<String> {
+        self.ca
+            .write_ca_pem(&directory)
+            .map(|p| p.to_string_lossy().into_owned())
+            .map_err(|e| PyOSError::new_err(format!("cannot write the CA file: {e}")))
+    }
+}
+
+fn cert_kind(name: &str, expiring_in_days: Option<u32>) -> PyResult<CertKind> {
+    Ok(match (name, expiring_in_days) {
+        ("valid", None) => CertKind::Valid,
+        ("expired", None) => CertKind::Expired,
+        ("not_yet_valid", None) => CertKind::NotYetValid,
+        ("wrong_host", None) => CertKind::WrongHost,
+        ("unknown_ca", None) => CertKind::UnknownCa,
+        ("expiring", Some(days)) => CertKind::ExpiringIn { days },
+        ("expiring", None) => {
+            return Err(PyValueError::new_err(
+                "certificate: `expiring` needs expiring_in_days",
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(PyValueError::new_err(
+                "expiring_in_days goes with certificate=\"expiring\"",
+            ));
+        }
+        (other, None) => {
+            return Err(PyValueError::new_err(format!(
+                "certificate: unknown kind `{other}`; expected valid, expired, not_yet_valid, wrong_host, unknown_ca or expiring"
+            )));
+        }
+    })
+}
+
+fn tls_versions(name: &str) -> PyResult<TlsVersions> {
+    Ok(match name {
+        "1.2+1.3" => TlsVersions::Tls12And13,
+        "1.2" => TlsVersions::Tls12Only,
+        "1.3" => TlsVersions::Tls13Only,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "tls_versions: unknown `{other}`; expected \"1.2+1.3\", \"1.2\" or \"1.3\""
+            )));
+        }
+    })
+}
+
+/// What a stopped destination had counted.
+#[derive(Debug, Default, Clone)]
+struct Counts {
+    connections: usize,
+    handshakes: usize,
+    requests: Vec<String>,
+}
+
+/// A small HTTPS server on loopback answering every request with `health_status` after
+/// `response_delay` seconds, with a certificate of the chosen kind issued by `ca`. Counts
+/// connections, handshakes and requests. Started on construction; stopped by `stop()`, at the
+/// end of a `with` block, or when garbage collected.
+#[pyclass(frozen, module = "genesys_resolver.testing", name = "TlsDestination")]
+pub(crate) struct PyTlsDestination {
+    addr: SocketAddr,
+    running: Mutex<Option<TlsDestination>>,
+    stopped: Mutex<Counts>,
+}
+
+impl PyTlsDestination {
+    fn counts(&self) -> Counts {
+        let running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        match running.as_ref() {
+            Some(d) => Counts {
+                connections: d.connections(),
+                handshakes: d.handshakes(),
+                requests: d.requests(),
+            },
+            None => self
+                .stopped
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        }
+    }
+}
+
+#[pymethods]
+impl PyTlsDestination {
+    #[new]
+    #[pyo3(signature = (ca, *, certificate="valid", expiring_in_days=None, names=None, health_status=200, redirect_to=None, response_delay=None, tls_versions="1.2+1.3", bind="127.0.0.1", port=0))]
+    #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
+    fn new(
+        py: Python<'_>,
+        ca: &Bound<'_, PyTestCa>,
+        certificate: &str,
+        expiring_in_days: Option<u32>,
+        names: Option<Vec<String>>,
+        health_status: u16,
+        redirect_to: Option<String>,
+        response_delay: Option<f64>,
+        tls_versions: &str,
+        bind: &str,
+        port: u16,
+    ) -> PyResult<Self> {
+        let kind = cert_kind(certificate, expiring_in_days)?;
+        let versions = self::tls_versions(tls_versions)?;
+        let ip: IpAddr = bind
+            .parse()
+            .map_err(|_| PyValueError::new_err(format!("bind: `{bind}` is not an IP address")))?;
+        if !ip.is_loopback() {
+            return Err(PyValueError::new_err(format!(
+                "bind: `{bind}` is not a loopback address; test destinations stay on this machine"
+            )));
+        }
+        let delay = response_delay
+            .map(|s| seconds("response_delay", s))
+            .transpose()?;
+        let ca = ca.get();
+        let mut builder = TlsDestination::builder(&ca.ca)
+            .certificate(kind)
+            .health_status(health_status)
+            .tls_versions(versions)
+            .bind(ip)
+            .port(port);
+        if let Some(names) = names {
+            builder = builder.names(names);
+        }
+        if let Some(location) = redirect_to {
+            builder = builder.redirect_to(location);
+        }
+        if let Some(d) = delay {
+            builder = builder.response_delay(d);
+        }
+        let dest = block_on(py, move || builder.start())?
+            .map_err(|e| PyOSError::new_err(format!("cannot start the destination: {e}")))?;
+        Ok(Self {
+            addr: dest.addr(),
+            running: Mutex::new(Some(dest)),
+            stopped: Mutex::new(Counts::default()),
+        })
+    }
+
+    /// The address listened on, `ip:port`.
+    #[getter]
+    fn addr(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// The port listened on.
+    #[getter]
+    fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// `https://localhost:PORT{path}` (resolve `localhost` with `hosts={"localhost":
+    /// ["127.0.0.1"]}` to reach it without asking DNS).
+    #[pyo3(signature = (path="/"))]
+    fn uri(&self, path: &str) -> String {
+        format!("https://localhost:{}{path}", self.addr.port())
+    }
+
+    /// `https://{host}:PORT{path}`, for a name `hosts` maps to this destination.
+    #[pyo3(signature = (host, path="/"))]
+    fn uri_for_host(&self, host: &str, path: &str) -> String {
+        format!("https://{host}:{}{path}", self.addr.port())
+    }
+
+    /// The URI with the listening address as the host (`https://127.0.0.1:PORT{path}`).
+    #[pyo3(signature = (path="/"))]
+    fn ip_uri(&self, path: &str) -> String {
+        match self.addr.ip() {
+            IpAddr::V4(ip) => format!("https://{ip}:{}{path}", self.addr.port()),
+            IpAddr::V6(ip) => format!("https://[{ip}]:{}{path}", self.addr.port()),
+        }
+    }
+
+    /// How many TCP connections were accepted.
+    fn connections(&self) -> usize {
+        self.counts().connections
+    }
+
+    /// How many TLS handshakes completed.
+    fn handshakes(&self) -> usize {
+        self.counts().handshakes
+    }
+
+    /// The request targets (path and query) received, in order.
+    fn requests(&self) -> Vec<String> {
+        self.counts().requests
+    }
+
+    /// Stops serving; the counts stay readable.
+    fn stop(&self) {
+        let counts = self.counts();
+        let dest = self
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if dest.is_some() {
+            *self.stopped.lock().unwrap_or_else(PoisonError::into_inner) = counts;
+        }
+        drop(dest);
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, _exc: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.stop();
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        format!("TlsDestination(addr='{}')", self.addr)
+    }
+}

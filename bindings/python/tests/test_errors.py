@@ -1,0 +1,125 @@
+"""The exception hierarchy: one base, one class per core error kind, details as attributes."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pytest
+
+import genesys_resolver as gr
+from genesys_resolver import _native
+
+SUBCLASSES = [
+    gr.ValidationError,
+    gr.AddressPolicyError,
+    gr.DnsError,
+    gr.TlsError,
+    gr.HealthCheckError,
+    gr.AuthError,
+    gr.GenesysApiError,
+    gr.RateLimitedError,
+]
+
+
+def test_one_base_for_everything() -> None:
+    assert issubclass(gr.ResolverError, Exception)
+    for cls in SUBCLASSES:
+        assert issubclass(cls, gr.ResolverError), cls
+        assert cls.__module__ == "genesys_resolver"
+        assert cls.__doc__
+    assert gr.ResolverError.__module__ == "genesys_resolver"
+
+
+def test_validation_error_is_also_a_value_error(payload: dict[str, Any]) -> None:
+    assert issubclass(gr.ValidationError, ValueError)
+    assert issubclass(gr.ValidationError, gr.ResolverError)
+    payload["uri"] = "http://a.example.com/"
+    with pytest.raises(ValueError) as info:
+        gr.validate(payload)
+    assert isinstance(info.value, gr.ResolverError)
+    assert isinstance(info.value, gr.ValidationError)
+
+
+def test_rate_limited_is_an_api_error() -> None:
+    assert issubclass(gr.RateLimitedError, gr.GenesysApiError)
+    others = [c for c in SUBCLASSES if c not in (gr.RateLimitedError, gr.GenesysApiError)]
+    for a in others:
+        for b in SUBCLASSES:
+            if a is not b:
+                assert not issubclass(a, b), (a, b)
+
+
+def raised(kind: str, **fields: Any) -> gr.ResolverError:
+    with pytest.raises(gr.ResolverError) as info:
+        _native._raise_error(kind, f"{kind} failed", **fields)
+    return info.value
+
+
+# Every kind of the core's ErrorKind maps to exactly one class.
+KINDS = [
+    ("validation", gr.ValidationError, "validate"),
+    ("address_policy", gr.AddressPolicyError, "probe"),
+    ("dns", gr.DnsError, "probe"),
+    ("connect", gr.HealthCheckError, "probe"),
+    ("tls", gr.TlsError, "probe"),
+    ("health", gr.HealthCheckError, "probe"),
+    ("probe_timeout", gr.HealthCheckError, "probe"),
+    ("auth", gr.AuthError, "token"),
+    ("api", gr.GenesysApiError, "submit"),
+    ("rate_limited", gr.RateLimitedError, "submit"),
+    ("transport", gr.GenesysApiError, "route_mapping"),
+    ("config", gr.ResolverError, None),
+    ("some_future_kind", gr.ResolverError, "submit"),
+]
+
+
+@pytest.mark.parametrize(("kind", "cls", "stage"), KINDS)
+def test_each_kind_raises_its_class_with_stage(kind: str, cls: type, stage: Optional[str]) -> None:
+    err = raised(kind, stage=stage, retryable=kind == "rate_limited")
+    assert type(err) is cls
+    assert err.stage == stage
+    assert err.kind == (kind if kind != "some_future_kind" else "other")
+    assert err.retryable is (kind == "rate_limited")
+    assert str(err) == f"{kind} failed"
+
+
+def test_api_errors_carry_status_code_and_correlation_id() -> None:
+    err = raised("api", stage="submit", status=409, code="conflict", correlation_id="c0ffee")
+    assert isinstance(err, gr.GenesysApiError)
+    assert (err.status, err.code, err.correlation_id) == (409, "conflict", "c0ffee")
+
+    unreachable = raised("transport", stage="submit", retryable=True)
+    assert isinstance(unreachable, gr.GenesysApiError)
+    assert unreachable.status is None
+    assert unreachable.retryable is True
+
+
+def test_auth_errors_carry_the_oauth_details() -> None:
+    err = raised("auth", stage="token", status=401, code="invalid_client", correlation_id="abc")
+    assert isinstance(err, gr.AuthError)
+    assert (err.status, err.code, err.correlation_id) == (401, "invalid_client", "abc")
+
+
+def test_rate_limited_carries_retry_after_in_seconds() -> None:
+    err = raised("rate_limited", stage="submit", status=429, code="too.many.requests", retry_after=1.5)
+    assert isinstance(err, gr.RateLimitedError)
+    assert isinstance(err, gr.GenesysApiError)
+    assert err.retry_after == 1.5
+    assert err.status == 429
+    with pytest.raises(gr.GenesysApiError):  # callers may catch the broader class
+        _native._raise_error("rate_limited", "slow down")
+
+
+def test_class_level_defaults_for_errors_raised_by_hand() -> None:
+    err = gr.ResolverError("boom")
+    assert err.stage is None
+    assert err.retryable is False
+    api = gr.GenesysApiError("boom")
+    assert (api.status, api.code, api.correlation_id) == (None, None, None)
+    assert gr.RateLimitedError("boom").retry_after is None
+    assert gr.ValidationError("boom").violations == []
+
+
+def test_an_unknown_stage_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown stage `nowhere`"):
+        _native._raise_error("api", "x", stage="nowhere")
