@@ -209,6 +209,29 @@ async fn resolve_many_keeps_order_and_does_not_stop_at_a_failure() {
 }
 
 #[tokio::test]
+async fn resolve_futures_are_send_and_can_be_spawned() {
+    fn assert_send<T: Send>(_: &T) {}
+    let s = setup().await;
+    let r = s.resolver();
+    let payloads: Vec<ResolvePayload> =
+        (0..3).map(|i| s.payload(&format!("spawned-{i}"))).collect();
+    let one = r.resolve(&payloads[0]);
+    assert_send(&one);
+    drop(one);
+    let many = r.resolve_many(&payloads, 2);
+    assert_send(&many);
+    drop(many);
+    // And for real: a service spawns them on its runtime.
+    let spawned = tokio::spawn({
+        let r = r.clone();
+        async move { r.resolve_many(&payloads, 2).await }
+    });
+    let outcomes = spawned.await.unwrap();
+    assert!(outcomes.iter().all(Result::is_ok));
+    assert_eq!(s.genesys.integrations().len(), 3);
+}
+
+#[tokio::test]
 async fn every_resolve_writes_one_audit_record() {
     let s = setup().await;
     let r = s.resolver();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use futures_util::stream::FuturesOrdered;
 use ipnet::IpNet;
 use rustls::pki_types::CertificateDer;
 use secrecy::SecretString;
@@ -155,10 +156,24 @@ impl Resolver {
         payloads: &[ResolvePayload],
         concurrency: usize,
     ) -> Vec<Result<ResolveReport, ResolveError>> {
-        futures_util::stream::iter(payloads.iter().map(|p| self.resolve(p)))
-            .buffered(concurrency.max(1))
-            .collect()
-            .await
+        // A window of at most `concurrency` resolves, completed in input order. Written without
+        // a closure over `self` so the future stays `Send` (a stream `map` closure here trips
+        // rustc's higher-ranked lifetime inference and makes it `!Send`).
+        let limit = concurrency.max(1);
+        let mut outcomes = Vec::with_capacity(payloads.len());
+        let mut window = FuturesOrdered::new();
+        for payload in payloads {
+            if window.len() >= limit
+                && let Some(outcome) = window.next().await
+            {
+                outcomes.push(outcome);
+            }
+            window.push_back(self.resolve(payload));
+        }
+        while let Some(outcome) = window.next().await {
+            outcomes.push(outcome);
+        }
+        outcomes
     }
 
     async fn run(
