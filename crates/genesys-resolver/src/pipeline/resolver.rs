@@ -393,6 +393,7 @@ pub struct ResolverBuilder {
     limits: Option<Limits>,
     probe_concurrency: Option<usize>,
     rate_limit: Option<u32>,
+    write_rate_limit: Option<u32>,
     health_timeout: Option<Duration>,
     probe_cache_ttl: Option<Duration>,
     retry: Option<RetryPolicy>,
@@ -504,6 +505,15 @@ impl ResolverBuilder {
         self
     }
 
+    /// Paces the API calls that change state (creates, updates) to at most `per_minute` a
+    /// minute, on top of [`rate_limit_per_minute`](Self::rate_limit_per_minute); see
+    /// [`GenesysClientBuilder::write_rate_limit_per_minute`](crate::api::GenesysClientBuilder::write_rate_limit_per_minute)
+    /// (off by default).
+    pub fn write_rate_limit_per_minute(mut self, per_minute: u32) -> Self {
+        self.write_rate_limit = Some(per_minute);
+        self
+    }
+
     /// The health check's timeout (default 5 s, the seed's).
     pub fn health_timeout(mut self, timeout: Duration) -> Self {
         self.health_timeout = Some(timeout);
@@ -586,6 +596,9 @@ impl ResolverBuilder {
         }
         if let Some(n) = self.rate_limit {
             client = client.rate_limit_per_minute(n);
+        }
+        if let Some(n) = self.write_rate_limit {
+            client = client.write_rate_limit_per_minute(n);
         }
         if let Some(policy) = self.retry {
             client = client.retry_policy(policy);
