@@ -394,3 +394,84 @@ async fn shutdown_stops_serving() {
     assert_eq!(env.api_base(), &base);
     assert_eq!(env.token_url().as_str(), format!("{base}oauth/token"));
 }
+
+#[tokio::test]
+async fn name_lookups_follow_renames_and_pages_use_the_index() {
+    let mock = MockGenesys::builder().page_size(2).start().await.unwrap();
+    let bearer = format!("Bearer {}", token(&mock).await);
+    let client = http();
+    let body = |name: &str| {
+        json!({"name": name, "type": "webhook", "uri": "https://a.example.com/",
+               "retryPolicy": {"maxRetries": 1, "retryInterval": 1, "backoffFactor": 1},
+               "eventFilters": [{"eventType": "v2.a"}]})
+    };
+    let mut ids = Vec::new();
+    for name in ["a", "b", "c", "d", "e"] {
+        let created: Value = client
+            .post(url(&mock, ""))
+            .header("authorization", &bearer)
+            .json(&body(name))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(created["id"].as_str().unwrap().to_owned());
+    }
+    // Rename "a" to "z": the old name no longer finds it, the new one does, and "z" cannot be
+    // created again.
+    let resp = client
+        .put(url(&mock, &format!("/{}", ids[0])))
+        .header("authorization", &bearer)
+        .json(&body("z"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let list = |name: &'static str| {
+        let client = client.clone();
+        let bearer = bearer.clone();
+        let u = url(&mock, &format!("?name={name}"));
+        async move {
+            let v: Value = client
+                .get(u)
+                .header("authorization", bearer)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v
+        }
+    };
+    assert_eq!(list("a").await["total"], 0);
+    let z = list("z").await;
+    assert_eq!(z["total"], 1);
+    assert_eq!(z["entities"][0]["id"], ids[0].as_str());
+    let again = client
+        .post(url(&mock, ""))
+        .header("authorization", &bearer)
+        .json(&body("z"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 409);
+    assert_eq!(mock.integrations_named("z").len(), 1);
+    assert!(mock.integrations_named("a").is_empty());
+
+    // Unfiltered paging still walks everything in creation order.
+    let page3: Value = client
+        .get(url(&mock, "?pageNumber=3"))
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page3["total"], 5);
+    assert_eq!(page3["entities"][0]["name"], "e");
+    assert!(page3.get("nextUri").is_none());
+}

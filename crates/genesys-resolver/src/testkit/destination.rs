@@ -435,7 +435,10 @@ async fn handle(
     if let Ok(mut requests) = counters.requests.lock() {
         requests.push(target);
     }
-    tokio::time::sleep(response.delay).await;
+    // A zero sleep still parks the task for a timer tick (about 1 ms); skip it.
+    if !response.delay.is_zero() {
+        tokio::time::sleep(response.delay).await;
+    }
     let body = format!("status {}\n", response.status);
     let mut out = format!(
         "HTTP/1.1 {} {}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n",

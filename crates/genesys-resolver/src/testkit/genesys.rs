@@ -513,13 +513,7 @@ impl MockGenesys {
 
     /// The stored integrations named `name`.
     pub fn integrations_named(&self, name: &str) -> Vec<Value> {
-        self.shared
-            .data()
-            .integrations
-            .iter()
-            .filter(|e| e.get("name").and_then(Value::as_str) == Some(name))
-            .cloned()
-            .collect()
+        self.shared.data().named(name).cloned().collect()
     }
 
     /// Stores an integration directly (test setup); returns its id. `entity` should be a JSON
@@ -645,6 +639,10 @@ struct Data {
     next_id: u64,
     next_correlation: u64,
     integrations: Vec<Value>,
+    /// Positions in `integrations` by name and by id, so lookups do not scan the store (the
+    /// load benchmark stores thousands).
+    by_name: HashMap<String, Vec<usize>>,
+    by_id: HashMap<String, usize>,
     faults: VecDeque<(Route, Fault)>,
     token_log: Vec<TokenRequest>,
     log: Vec<RecordedRequest>,
@@ -717,8 +715,47 @@ impl Data {
             map.insert("selfUri".to_owned(), Value::String(format!("{path}/{id}")));
             map.insert("version".to_owned(), json!(1));
         }
+        let at = self.integrations.len();
+        if let Some(name) = entity.get("name").and_then(Value::as_str) {
+            self.by_name.entry(name.to_owned()).or_default().push(at);
+        }
+        self.by_id.insert(id.clone(), at);
         self.integrations.push(entity);
         id
+    }
+
+    /// The stored seed-route integrations named `name`, in creation order.
+    fn named(&self, name: &str) -> impl Iterator<Item = &Value> {
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|&at| self.integrations.get(at))
+    }
+
+    /// Replaces the integration at `at`, keeping the name index in step.
+    fn replace_at(&mut self, at: usize, entity: Value) {
+        let old = self.integrations[at]
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let new = entity
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if old != new {
+            if let Some(old) = old
+                && let Some(list) = self.by_name.get_mut(&old)
+            {
+                list.retain(|&i| i != at);
+            }
+            if let Some(new) = new {
+                let list = self.by_name.entry(new).or_default();
+                list.push(at);
+                list.sort_unstable();
+            }
+        }
+        self.integrations[at] = entity;
     }
 }
 
@@ -1041,11 +1078,7 @@ async fn create(
         };
         if limited {
             fault_status(429, Some("1"), &corr)
-        } else if data
-            .integrations
-            .iter()
-            .any(|e| e.get("name").and_then(Value::as_str) == Some(&name))
-        {
+        } else if data.named(&name).next().is_some() {
             genesys_error(
                 409,
                 "general.conflict",
@@ -1076,12 +1109,13 @@ async fn get_one(
     if let Next::Respond(response) = next {
         return response;
     }
-    let found = shared
-        .data()
-        .integrations
-        .iter()
-        .find(|e| e.get("id").and_then(Value::as_str) == Some(&id))
-        .cloned();
+    let found = {
+        let data = shared.data();
+        data.by_id
+            .get(&id)
+            .and_then(|&at| data.integrations.get(at))
+            .cloned()
+    };
     let response = match found {
         Some(entity) => json_response(200, &entity, &corr),
         None => genesys_error(
@@ -1124,24 +1158,26 @@ async fn list(
             &corr,
         );
     };
-    let matching: Vec<Value> = shared
-        .data()
-        .integrations
-        .iter()
-        .filter(|e| {
-            query
-                .get("name")
-                .is_none_or(|n| e.get("name").and_then(Value::as_str) == Some(n))
-        })
-        .cloned()
-        .collect();
-    let total = matching.len();
+    // Only the requested page is cloned; a name filter goes through the index.
+    let skip = (page_number as usize - 1) * page_size as usize;
+    let (total, entities): (usize, Vec<Value>) = {
+        let data = shared.data();
+        let take = page_size as usize;
+        if let Some(n) = query.get("name") {
+            let total = data.by_name.get(n).map_or(0, Vec::len);
+            (
+                total,
+                data.named(n).skip(skip).take(take).cloned().collect(),
+            )
+        } else {
+            let all = &data.integrations;
+            (
+                all.len(),
+                all.iter().skip(skip).take(take).cloned().collect(),
+            )
+        }
+    };
     let page_count = total.div_ceil(page_size as usize).max(1);
-    let entities: Vec<Value> = matching
-        .into_iter()
-        .skip((page_number as usize - 1) * page_size as usize)
-        .take(page_size as usize)
-        .collect();
     let path = &shared.config.integrations_path;
     let name_param = query
         .get("name")
@@ -1189,14 +1225,10 @@ async fn update(
     };
     let response = {
         let mut data = shared.data();
-        let conflict = data.integrations.iter().any(|e| {
-            e.get("name").and_then(Value::as_str) == Some(&name)
-                && e.get("id").and_then(Value::as_str) != Some(&id)
-        });
-        let position = data
-            .integrations
-            .iter()
-            .position(|e| e.get("id").and_then(Value::as_str) == Some(&id));
+        let conflict = data
+            .named(&name)
+            .any(|e| e.get("id").and_then(Value::as_str) != Some(&id));
+        let position = data.by_id.get(&id).copied();
         match position {
             None => genesys_error(
                 404,
@@ -1221,7 +1253,7 @@ async fn update(
                     Value::String(format!("{}/{id}", shared.config.integrations_path)),
                 );
                 map.insert("version".to_owned(), json!(version + 1));
-                data.integrations[at] = Value::Object(map);
+                data.replace_at(at, Value::Object(map));
                 json_response(200, &data.integrations[at], &corr)
             }
         }
