@@ -23,7 +23,7 @@ use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::tls::TrustConfig;
 use genesys_resolver::validate::{Violation, ViolationCode};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyMapping, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
 use secrecy::SecretString;
 
 use crate::convert::repr;
@@ -55,7 +55,7 @@ impl Reader {
         self.violations.push(Violation::new(
             path,
             ViolationCode::WrongType,
-            format!("expected {expected}, found `{}`", type_name(obj)),
+            format!("expected {expected}, found {}", describe(obj)),
         ));
     }
 
@@ -141,6 +141,26 @@ impl Reader {
         } else {
             Err(ErrorInfo::invalid_subject(SUBJECT, self.violations).into_pyerr(py))
         }
+    }
+}
+
+/// What `obj` is, in the words of the core's reader for JSON values (`a number`, `null`), or
+/// its Python type for values JSON does not have.
+fn describe(obj: &Bound<'_, PyAny>) -> String {
+    if obj.is_none() {
+        "null".to_owned()
+    } else if obj.is_instance_of::<PyBool>() {
+        "a boolean".to_owned()
+    } else if obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>() {
+        "a number".to_owned()
+    } else if obj.is_instance_of::<PyString>() {
+        "a string".to_owned()
+    } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        "an array".to_owned()
+    } else if obj.is_instance_of::<PyDict>() {
+        "an object".to_owned()
+    } else {
+        format!("`{}`", type_name(obj))
     }
 }
 
