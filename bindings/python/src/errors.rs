@@ -5,6 +5,9 @@
 //! that turns it into an exception instance. Each [`Kind`] maps to exactly one class; kinds this
 //! binding does not know yet map to the base class, `ResolverError`.
 
+use genesys_resolver::api::ClientError;
+use genesys_resolver::auth::AuthError as CoreAuthError;
+use genesys_resolver::eventbridge::{DeployError as CoreDeployError, DeployStep};
 use genesys_resolver::pipeline::{ResolveError, Stage};
 use genesys_resolver::probe::ProbeReport;
 use genesys_resolver::{ValidationErrors, Violation};
@@ -77,6 +80,19 @@ create_exception!(
      `retry_after` is how many seconds Genesys asked to wait, when it said."
 );
 
+create_exception!(
+    genesys_resolver,
+    DeployError,
+    ResolverError,
+    "Deploying an Amazon EventBridge integration failed after Genesys answered: a configuration \
+     that kept changing (`conflict`), an integration that reported ERROR (`activation_failed`, \
+     with Genesys' `detail`) or did not become ACTIVE in time (`activation_timeout`), several \
+     integrations with the name (`ambiguous`), or a response the deployer cannot use \
+     (`invalid_response`).\n\n\
+     `step` names the deploy step, `integration_id` the integration when one was known and \
+     `detail` Genesys' explanation of an ERROR state."
+);
+
 const VALIDATION_ERROR_DOC: &str = "The payload breaks the schema rules; also a ValueError.\n\n\
      `violations` lists every problem at once, each with `path` (a JSON path such as `uris[3]` or \
      `retryPolicy.maxRetries`), `code` (a stable rule name such as `uri_not_https`) and `message`.";
@@ -115,6 +131,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     base.setattr("kind", Kind::Other.name())?;
     base.setattr("retryable", false)?;
     base.setattr("endpoints", PyList::empty(py))?;
+    base.setattr("step", py.None())?;
     // `err.to_dict()`: a native function bound as a method (`partialmethod` binds any callable).
     let to_dict = PyCFunction::new_closure(
         py,
@@ -134,6 +151,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     py.get_type::<RateLimitedError>()
         .setattr("retry_after", py.None())?;
+    let deploy = py.get_type::<DeployError>();
+    deploy.setattr("integration_id", py.None())?;
+    deploy.setattr("detail", py.None())?;
 
     m.add("ResolverError", base)?;
     m.add("ValidationError", validation_error_type(py)?)?;
@@ -144,11 +164,13 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("AuthError", py.get_type::<AuthError>())?;
     m.add("GenesysApiError", py.get_type::<GenesysApiError>())?;
     m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
+    m.add("DeployError", py.get_type::<DeployError>())?;
     m.add_class::<PyViolation>()?;
     Ok(())
 }
 
-/// The core's flat error classification (`pipeline::ErrorKind`), by its serialized name.
+/// The core's flat error classification (`pipeline::ErrorKind`), by its serialized name, and
+/// the EventBridge deployer's failures that have no `ErrorKind` (this binding's names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Validation,
@@ -163,12 +185,22 @@ pub(crate) enum Kind {
     RateLimited,
     Transport,
     Config,
+    /// `DeployError::Conflict`: `config/current` kept changing under the deployer.
+    Conflict,
+    /// `DeployError::ActivationFailed`: the integration reported `ERROR`.
+    ActivationFailed,
+    /// `DeployError::ActivationTimeout`: not `ACTIVE` within the activation timeout.
+    ActivationTimeout,
+    /// `DeployError::Ambiguous`: several EventBridge integrations have the name.
+    Ambiguous,
+    /// `DeployError::InvalidResponse`: a success answer the deployer cannot use.
+    InvalidResponse,
     /// A kind newer than this binding: raised as the base class.
     Other,
 }
 
 impl Kind {
-    const ALL: [Kind; 13] = [
+    const ALL: [Kind; 18] = [
         Kind::Validation,
         Kind::AddressPolicy,
         Kind::Dns,
@@ -181,6 +213,11 @@ impl Kind {
         Kind::RateLimited,
         Kind::Transport,
         Kind::Config,
+        Kind::Conflict,
+        Kind::ActivationFailed,
+        Kind::ActivationTimeout,
+        Kind::Ambiguous,
+        Kind::InvalidResponse,
         Kind::Other,
     ];
 
@@ -199,6 +236,11 @@ impl Kind {
             Kind::RateLimited => "rate_limited",
             Kind::Transport => "transport",
             Kind::Config => "config",
+            Kind::Conflict => "conflict",
+            Kind::ActivationFailed => "activation_failed",
+            Kind::ActivationTimeout => "activation_timeout",
+            Kind::Ambiguous => "ambiguous",
+            Kind::InvalidResponse => "invalid_response",
             Kind::Other => "other",
         }
     }
@@ -224,6 +266,11 @@ impl Kind {
             // Transport: Genesys unreachable or timed out; `status` stays None.
             Kind::Api | Kind::Transport => py.get_type::<GenesysApiError>(),
             Kind::RateLimited => py.get_type::<RateLimitedError>(),
+            Kind::Conflict
+            | Kind::ActivationFailed
+            | Kind::ActivationTimeout
+            | Kind::Ambiguous
+            | Kind::InvalidResponse => py.get_type::<DeployError>(),
             Kind::Config | Kind::Other => py.get_type::<ResolverError>(),
         })
     }
@@ -233,6 +280,28 @@ impl Kind {
             self,
             Kind::Auth | Kind::Api | Kind::RateLimited | Kind::Transport
         )
+    }
+
+    fn is_deploy(self) -> bool {
+        matches!(
+            self,
+            Kind::Conflict
+                | Kind::ActivationFailed
+                | Kind::ActivationTimeout
+                | Kind::Ambiguous
+                | Kind::InvalidResponse
+        )
+    }
+
+    /// The kind of a failed call to Genesys, as the core's pipeline classifies it.
+    fn of_client_error(err: &ClientError) -> Self {
+        match err {
+            ClientError::Auth(_) => Kind::Auth,
+            ClientError::Api(_) | ClientError::Decode { .. } => Kind::Api,
+            ClientError::RateLimited { .. } => Kind::RateLimited,
+            ClientError::Timeout { .. } | ClientError::Transport { .. } => Kind::Transport,
+            _ => Kind::Config,
+        }
     }
 }
 
@@ -252,6 +321,12 @@ pub(crate) struct ErrorInfo {
     pub(crate) correlation_id: Option<String>,
     /// Seconds.
     pub(crate) retry_after: Option<f64>,
+    /// The EventBridge deploy step that failed (`DeployStep::as_str`), for deployer errors.
+    pub(crate) step: Option<&'static str>,
+    /// The integration concerned, for `DeployError`s that know it.
+    pub(crate) integration_id: Option<String>,
+    /// Genesys' explanation of an `ERROR` state.
+    pub(crate) detail: Option<String>,
 }
 
 impl ErrorInfo {
@@ -268,14 +343,23 @@ impl ErrorInfo {
             code: None,
             correlation_id: None,
             retry_after: None,
+            step: None,
+            integration_id: None,
+            detail: None,
         }
     }
 
-    /// A `ValidationError` listing `violations` (never empty in practice).
+    /// A `ValidationError` listing `violations` of a payload (never empty in practice).
     pub(crate) fn invalid(violations: Vec<Violation>) -> Self {
+        Self::invalid_subject("payload", violations)
+    }
+
+    /// A `ValidationError` listing `violations` of `subject` (`payload`, `the EventBridge
+    /// integration`).
+    pub(crate) fn invalid_subject(subject: &str, violations: Vec<Violation>) -> Self {
         let n = violations.len();
         let mut message = format!(
-            "payload is invalid ({n} violation{}): ",
+            "{subject} is invalid ({n} violation{}): ",
             if n == 1 { "" } else { "s" }
         );
         for (i, v) in violations.iter().enumerate() {
@@ -317,6 +401,13 @@ impl ErrorInfo {
         if self.kind == Kind::RateLimited {
             exc.setattr("retry_after", self.retry_after)?;
         }
+        if self.step.is_some() {
+            exc.setattr("step", self.step)?;
+        }
+        if self.kind.is_deploy() {
+            exc.setattr("integration_id", self.integration_id)?;
+            exc.setattr("detail", self.detail)?;
+        }
         Ok(PyErr::from_value(exc))
     }
 }
@@ -340,13 +431,66 @@ impl From<ResolveError> for ErrorInfo {
             code: err.code().map(str::to_owned),
             correlation_id: err.correlation_id().map(str::to_owned),
             retry_after: err.retry_after().map(|d| d.as_secs_f64()),
+            step: None,
+            integration_id: None,
+            detail: None,
+        }
+    }
+}
+
+impl From<CoreDeployError> for ErrorInfo {
+    /// Validation -> `ValidationError`; a failed call -> `AuthError`, `GenesysApiError` or
+    /// `RateLimitedError` exactly as for the resolver; every other variant -> `DeployError`.
+    fn from(err: CoreDeployError) -> Self {
+        let stage = Some(err.stage().as_str());
+        let step = err.step().map(DeployStep::as_str);
+        let retryable = err.is_retryable();
+        let message = err.to_string();
+        let correlation_id = err.correlation_id().map(str::to_owned);
+        let integration_id = err.integration_id().map(str::to_owned);
+        let base = |kind: Kind| Self {
+            stage,
+            step,
+            retryable,
+            correlation_id: correlation_id.clone(),
+            integration_id: integration_id.clone(),
+            ..Self::new(kind, message.clone())
+        };
+        match err {
+            CoreDeployError::Validation(errors) => Self {
+                step,
+                ..Self::invalid_subject("the EventBridge integration", errors.into_violations())
+            },
+            CoreDeployError::Client { source, .. } => {
+                let code = match &source {
+                    ClientError::Auth(CoreAuthError::Rejected { error, .. }) => error.clone(),
+                    other => other.api_error().and_then(|a| a.code.clone()),
+                };
+                Self {
+                    status: source.status(),
+                    code,
+                    retry_after: source.retry_after().map(|d| d.as_secs_f64()),
+                    ..base(Kind::of_client_error(&source))
+                }
+            }
+            CoreDeployError::Conflict { .. } => base(Kind::Conflict),
+            CoreDeployError::ActivationFailed { detail, .. } => Self {
+                detail: Some(detail),
+                ..base(Kind::ActivationFailed)
+            },
+            CoreDeployError::ActivationTimeout { .. } => base(Kind::ActivationTimeout),
+            CoreDeployError::Ambiguous { .. } => base(Kind::Ambiguous),
+            CoreDeployError::InvalidResponse { .. } => base(Kind::InvalidResponse),
+            // A variant newer than this binding: the base class, with what every error has.
+            _ => base(Kind::Other),
         }
     }
 }
 
 /// `err` in the core's JSON form (`ResolveError`'s `Serialize`): `stage`, `kind`, `message`,
 /// `retryable`, then `violations`, `endpoints`, `status`, `code`, `correlation_id` and
-/// `retry_after_secs` where present.
+/// `retry_after_secs` where present, and for EventBridge deploys `step`, `integration_id` and
+/// `detail` where present.
 fn error_to_dict<'py>(err: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let py = err.py();
     let d = PyDict::new(py);
@@ -371,6 +515,9 @@ fn error_to_dict<'py>(err: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         ("code", "code"),
         ("correlation_id", "correlation_id"),
         ("retry_after", "retry_after_secs"),
+        ("step", "step"),
+        ("integration_id", "integration_id"),
+        ("detail", "detail"),
     ] {
         if let Ok(value) = err.getattr(attr)
             && !value.is_none()
@@ -381,11 +528,28 @@ fn error_to_dict<'py>(err: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     Ok(d)
 }
 
+/// The deploy step named `name` (`DeployStep::as_str`), for [`raise_error`].
+fn deploy_step(name: &str) -> Option<&'static str> {
+    [
+        DeployStep::Validate,
+        DeployStep::Topics,
+        DeployStep::Lookup,
+        DeployStep::Create,
+        DeployStep::ReadConfig,
+        DeployStep::WriteConfig,
+        DeployStep::Enable,
+        DeployStep::Activate,
+    ]
+    .into_iter()
+    .map(DeployStep::as_str)
+    .find(|s| *s == name)
+}
+
 /// Builds and raises the exception for `kind` with the given fields, exactly as a core error of
 /// that kind would be raised. Lets the test suite check every class and attribute without a
 /// failing network; not part of the public API.
 #[pyfunction]
-#[pyo3(name = "_raise_error", signature = (kind, message, *, stage=None, retryable=false, status=None, code=None, correlation_id=None, retry_after=None))]
+#[pyo3(name = "_raise_error", signature = (kind, message, *, stage=None, retryable=false, status=None, code=None, correlation_id=None, retry_after=None, step=None, integration_id=None, detail=None))]
 #[allow(clippy::too_many_arguments)] // mirrors the exception's attributes, one keyword each
 pub(crate) fn raise_error(
     py: Python<'_>,
@@ -397,6 +561,9 @@ pub(crate) fn raise_error(
     code: Option<String>,
     correlation_id: Option<String>,
     retry_after: Option<f64>,
+    step: Option<&str>,
+    integration_id: Option<String>,
+    detail: Option<String>,
 ) -> PyResult<()> {
     let stage = match stage {
         None => None,
@@ -408,6 +575,13 @@ pub(crate) fn raise_error(
                 .ok_or_else(|| PyValueError::new_err(format!("unknown stage `{name}`")))?,
         ),
     };
+    let step = match step {
+        None => None,
+        Some(name) => Some(
+            deploy_step(name)
+                .ok_or_else(|| PyValueError::new_err(format!("unknown step `{name}`")))?,
+        ),
+    };
     let info = ErrorInfo {
         stage,
         retryable,
@@ -415,6 +589,9 @@ pub(crate) fn raise_error(
         code,
         correlation_id,
         retry_after,
+        step,
+        integration_id,
+        detail,
         ..ErrorInfo::new(Kind::from_name(kind), message)
     };
     Err(info.into_pyerr(py))

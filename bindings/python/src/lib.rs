@@ -5,6 +5,9 @@
 //!
 //! - `resolver`: `Resolver` (blocking and asyncio methods) over the core's pipeline; `report`: the
 //!   typed `ResolveReport` and `ProbeReport`.
+//! - `eventbridge`: `EventBridgeIntegration` (the typed model, `validate()`),
+//!   `EventBridgeDeployer` (`plan`/`apply`, blocking and asyncio) and its `Plan` and
+//!   `DeployReport`.
 //! - `testing`: the core's test kit (`MockGenesys`, `TestCa`, `TlsDestination`), re-exported by
 //!   the Python module `genesys_resolver.testing`.
 //! - `payload`: `build_payload`, `validate`, `to_wire_json` over plain dicts; `convert` turns
@@ -20,6 +23,7 @@
 
 mod convert;
 mod errors;
+mod eventbridge;
 mod logging;
 mod payload;
 mod report;
@@ -42,6 +46,10 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<resolver::PyResolver>()?;
     m.add_class::<report::PyResolveReport>()?;
     m.add_class::<report::PyProbeReport>()?;
+    m.add_class::<eventbridge::PyEventBridgeIntegration>()?;
+    m.add_class::<eventbridge::PyEventBridgeDeployer>()?;
+    m.add_class::<eventbridge::PyPlan>()?;
+    m.add_class::<eventbridge::PyDeployReport>()?;
     m.add_class::<testing::PyMockGenesys>()?;
     m.add_class::<testing::PyTestCa>()?;
     m.add_class::<testing::PyTlsDestination>()?;

@@ -1,4 +1,5 @@
-//! The core's test kit for Python (`genesys_resolver.testing`): a mock Genesys Cloud and local
+//! The core's test kit for Python (`genesys_resolver.testing`): a mock Genesys Cloud (the seed's
+//! integrations route and the real integrations API with EventBridge activation) and local
 //! HTTPS destinations with generated certificates, all on loopback, so Python users can test
 //! their scripts without a real organisation or the network.
 
@@ -8,7 +9,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use genesys_resolver::testkit::destination::{CertKind, TestCa, TlsDestination, TlsVersions};
-use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
+use genesys_resolver::testkit::genesys::{Activation, Fault, MockGenesys, RecordedRequest, Route};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -16,30 +17,53 @@ use pyo3::types::PyDict;
 use crate::report::serde_to_py;
 use crate::runtime::block_on;
 
+/// Every route of the mock by its Python name: the seed's integrations route, then the real
+/// integrations API's (`/api/v2/integrations`) and the topics listing.
+const ROUTES: [(&str, Route); 12] = [
+    ("token", Route::Token),
+    ("create", Route::Create),
+    ("list", Route::List),
+    ("get", Route::Get),
+    ("update", Route::Update),
+    ("integration_list", Route::IntegrationList),
+    ("integration_create", Route::IntegrationCreate),
+    ("integration_get", Route::IntegrationGet),
+    ("integration_patch", Route::IntegrationPatch),
+    ("config_get", Route::ConfigGet),
+    ("config_put", Route::ConfigPut),
+    ("available_topics", Route::AvailableTopics),
+];
+
 fn route(name: &str) -> PyResult<Route> {
-    Ok(match name {
-        "token" => Route::Token,
-        "create" => Route::Create,
-        "list" => Route::List,
-        "get" => Route::Get,
-        "update" => Route::Update,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "route: unknown route `{other}`; expected token, create, list, get or update"
-            )));
-        }
-    })
+    ROUTES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, r)| *r)
+        .ok_or_else(|| {
+            let names: Vec<&str> = ROUTES.iter().map(|(n, _)| *n).collect();
+            PyValueError::new_err(format!(
+                "route: unknown route `{name}`; expected one of {}",
+                names.join(", ")
+            ))
+        })
 }
 
 fn route_name(route: Route) -> &'static str {
-    match route {
-        Route::Token => "token",
-        Route::Create => "create",
-        Route::List => "list",
-        Route::Get => "get",
-        Route::Update => "update",
-        _ => "other",
-    }
+    ROUTES
+        .iter()
+        .find(|(_, r)| *r == route)
+        .map_or("other", |(n, _)| *n)
+}
+
+/// A recorded request as `{"route", "method", "uri", "body"}` (`body` only for the writes of
+/// the real integrations API, else None).
+fn request_dict(py: Python<'_>, r: RecordedRequest) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("route", route_name(r.route))?;
+    d.set_item("method", r.method)?;
+    d.set_item("uri", r.uri)?;
+    d.set_item("body", r.body)?;
+    Ok(d)
 }
 
 fn seconds(setting: &str, value: f64) -> PyResult<Duration> {
@@ -93,7 +117,8 @@ impl PyMockGenesys {
         self.mock.base_url().to_string()
     }
 
-    /// The same as `base_url`: the value for `Resolver(environment=...)`.
+    /// The same as `base_url`: the value for `Resolver(environment=...)` and
+    /// `EventBridgeDeployer(environment=...)`.
     #[getter]
     fn environment(&self) -> String {
         self.mock.base_url().to_string()
@@ -118,7 +143,8 @@ impl PyMockGenesys {
     }
 
     /// Queues a fault for the next `times` requests of `route` (`token`, `create`, `list`,
-    /// `get`, `update`). Give exactly one of: `status` (an error answer, with `retry_after` as
+    /// `get`, `update`; for the real integrations API `integration_list`, `integration_create`,
+    /// `integration_get`, `integration_patch`, `config_get`, `config_put`, `available_topics`). Give exactly one of: `status` (an error answer, with `retry_after` as
     /// the `Retry-After` header), `drop_connection`, `delay` (seconds, then a normal answer) or
     /// `unauthorized` (401 `credentials.expired`).
     #[pyo3(signature = (route, *, status=None, retry_after=None, drop_connection=false, delay=None, unauthorized=false, times=1))]
@@ -196,18 +222,13 @@ impl PyMockGenesys {
         Ok(self.mock.requests(self::route(route)?))
     }
 
-    /// Every request, in order, as `{"route", "method", "uri"}` dicts.
+    /// Every request, in order, as `{"route", "method", "uri", "body"}` dicts (`body` only for
+    /// the writes of the real integrations API, else None).
     fn request_log<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
         self.mock
             .request_log()
             .into_iter()
-            .map(|r| {
-                let d = PyDict::new(py);
-                d.set_item("route", route_name(r.route))?;
-                d.set_item("method", r.method)?;
-                d.set_item("uri", r.uri)?;
-                Ok(d)
-            })
+            .map(|r| request_dict(py, r))
             .collect()
     }
 
@@ -240,6 +261,96 @@ impl PyMockGenesys {
             return Err(PyValueError::new_err("entity: expected a dict"));
         }
         Ok(self.mock.insert_integration(value))
+    }
+
+    /// Every request that could change something (any method but GET and HEAD, token requests
+    /// excepted), in order, as `{"route", "method", "uri", "body"}` dicts: empty means the code
+    /// under test only read.
+    fn write_requests<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.mock
+            .write_requests()
+            .into_iter()
+            .map(|r| request_dict(py, r))
+            .collect()
+    }
+
+    /// Sets how integrations of the real integrations API come up from the next enable (or
+    /// configuration write of an enabled integration) on. Give exactly one of: `after_polls`
+    /// (ACTIVE from the n-th state read on; the default is 2), `after_delay` (seconds), `error`
+    /// (ERROR with this detail, from the `error_after_polls`-th read on) or `never` (stays
+    /// ACTIVATING).
+    #[pyo3(signature = (*, after_polls=None, after_delay=None, error=None, error_after_polls=1, never=false))]
+    fn set_activation(
+        &self,
+        after_polls: Option<u32>,
+        after_delay: Option<f64>,
+        error: Option<String>,
+        error_after_polls: u32,
+        never: bool,
+    ) -> PyResult<()> {
+        let given = usize::from(after_polls.is_some())
+            + usize::from(after_delay.is_some())
+            + usize::from(error.is_some())
+            + usize::from(never);
+        if given != 1 {
+            return Err(PyValueError::new_err(
+                "set_activation: give exactly one of after_polls, after_delay, error or never",
+            ));
+        }
+        let activation = if let Some(n) = after_polls {
+            Activation::AfterPolls(n)
+        } else if let Some(d) = after_delay {
+            Activation::AfterDelay(seconds("after_delay", d)?)
+        } else if let Some(detail) = error {
+            Activation::Error {
+                polls: error_after_polls,
+                detail,
+            }
+        } else {
+            Activation::Never
+        };
+        self.mock.set_activation(activation);
+        Ok(())
+    }
+
+    /// Replaces the topic ids `GET /api/v2/notifications/availabletopics` lists.
+    fn set_available_topics(&self, topics: Vec<String>) {
+        self.mock.set_available_topics(topics);
+    }
+
+    /// Every integration of the real integrations API, as `GET /api/v2/integrations/{id}`
+    /// returns it (without counting as a state read), in creation order.
+    fn platform_integrations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.mock.platform_integrations())
+    }
+
+    /// The integrations of the real integrations API named `name`.
+    fn platform_integrations_named<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.mock.platform_integrations_named(name))
+    }
+
+    /// The `config/current` of the integration `id` of the real integrations API, or None.
+    fn platform_config<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.mock.platform_config(id))
+    }
+
+    /// Stores an integration of the real integrations API directly (test setup), disabled, with
+    /// an empty configuration at version 1; returns its id.
+    // The default is `eventbridge::TYPE_ID`, spelled out so Python's signature shows it.
+    #[pyo3(signature = (name, type_id="amazon-eventbridge-source"))]
+    fn insert_platform_integration(&self, name: &str, type_id: &str) -> String {
+        self.mock.insert_platform_integration(name, type_id)
+    }
+
+    /// Makes the next `times` writes of `config/current` meet a concurrent change, so each is
+    /// refused with 409 (a version conflict).
+    #[pyo3(signature = (times=1))]
+    fn race_config_writes(&self, times: usize) {
+        self.mock.race_config_writes(times);
     }
 
     /// Stops serving and closes every open connection. The record stays readable.
@@ -507,5 +618,16 @@ impl PyTlsDestination {
 
     fn __repr__(&self) -> String {
         format!("TlsDestination(addr='{}')", self.addr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_platform_integration_default_type_is_eventbridge() {
+        assert_eq!(
+            genesys_resolver::eventbridge::TYPE_ID,
+            "amazon-eventbridge-source"
+        );
     }
 }

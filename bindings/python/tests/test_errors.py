@@ -18,6 +18,7 @@ SUBCLASSES = [
     gr.AuthError,
     gr.GenesysApiError,
     gr.RateLimitedError,
+    gr.DeployError,
 ]
 
 
@@ -69,6 +70,12 @@ KINDS = [
     ("rate_limited", gr.RateLimitedError, "submit"),
     ("transport", gr.GenesysApiError, "route_mapping"),
     ("config", gr.ResolverError, None),
+    # The EventBridge deployer's failures that are not the resolver's.
+    ("conflict", gr.DeployError, "submit"),
+    ("activation_failed", gr.DeployError, "submit"),
+    ("activation_timeout", gr.DeployError, "submit"),
+    ("ambiguous", gr.DeployError, "route_mapping"),
+    ("invalid_response", gr.DeployError, "route_mapping"),
     ("some_future_kind", gr.ResolverError, "submit"),
 ]
 
@@ -118,6 +125,33 @@ def test_class_level_defaults_for_errors_raised_by_hand() -> None:
     assert (api.status, api.code, api.correlation_id) == (None, None, None)
     assert gr.RateLimitedError("boom").retry_after is None
     assert gr.ValidationError("boom").violations == []
+    assert err.step is None
+    deploy = gr.DeployError("boom")
+    assert (deploy.step, deploy.integration_id, deploy.detail) == (None, None, None)
+
+
+def test_deploy_errors_carry_step_integration_and_detail() -> None:
+    err = raised(
+        "activation_failed", stage="submit", step="activate", integration_id="i-1", detail="no event bus"
+    )
+    assert type(err) is gr.DeployError
+    assert (err.step, err.integration_id, err.detail) == ("activate", "i-1", "no event bus")
+    assert err.to_dict() == {
+        "stage": "submit",
+        "kind": "activation_failed",
+        "message": "activation_failed failed",
+        "retryable": False,
+        "step": "activate",
+        "integration_id": "i-1",
+        "detail": "no event bus",
+    }
+    # Any class carries the step of a failed deploy; only DeployError the integration details.
+    api = raised("api", stage="submit", step="create", status=400, integration_id="ignored")
+    assert type(api) is gr.GenesysApiError
+    assert api.step == "create"
+    assert not hasattr(api, "integration_id")
+    with pytest.raises(ValueError, match="unknown step `nowhere`"):
+        _native._raise_error("conflict", "x", step="nowhere")
 
 
 def test_an_unknown_stage_is_refused() -> None:

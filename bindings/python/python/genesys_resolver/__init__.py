@@ -20,9 +20,23 @@ every destination) and deploys it to Genesys Cloud::
     report = resolver.resolve(payload)      # or resolver.check(payload): a dry run
     print(report.action, report.integration_id)
 
+An :class:`EventBridgeDeployer` plans and applies an Amazon EventBridge source integration (the
+real way to route Genesys events to an event bus) idempotently::
+
+    desired = gr.EventBridgeIntegration(
+        "orders-to-aws", "123456789012", "eu-west-1", "orders",
+        ["v2.routing.queues.{id}.conversations"],
+    )
+    desired.validate()                       # raises gr.ValidationError listing every violation
+    deployer = gr.EventBridgeDeployer("eu_west_1", client_id, client_secret, check_topics=True)
+    plan = deployer.plan(desired)            # reads only: create, update (changes), enable, nothing
+    report = deployer.apply(desired)         # report.actions, report.reported_state["code"]
+
 Every error is a :class:`ResolverError` naming the failed ``stage``; :class:`ValidationError` is
-also a ``ValueError``. Blocking calls release the GIL and stop on Ctrl-C; ``resolve_async`` and
-``check_async`` are awaitable. Diagnostics and audit records go to the ``logging`` logger
+also a ``ValueError``; a failed EventBridge activation, conflict or ambiguous name is a
+:class:`DeployError` (``step``, ``integration_id``, ``detail``). Blocking calls release the GIL
+and stop on Ctrl-C; ``resolve_async``, ``check_async``, ``plan_async`` and ``apply_async`` are
+awaitable. Diagnostics and audit records go to the ``logging`` logger
 ``genesys_resolver``. :mod:`genesys_resolver.testing` has a mock Genesys and local HTTPS
 destinations for testing scripts.
 """
@@ -30,9 +44,14 @@ destinations for testing scripts.
 from ._native import (
     AddressPolicyError,
     AuthError,
+    DeployError,
+    DeployReport,
     DnsError,
+    EventBridgeDeployer,
+    EventBridgeIntegration,
     GenesysApiError,
     HealthCheckError,
+    Plan,
     ProbeReport,
     RateLimitedError,
     ResolveReport,
@@ -50,9 +69,14 @@ from ._native import (
 __all__ = [
     "AddressPolicyError",
     "AuthError",
+    "DeployError",
+    "DeployReport",
     "DnsError",
+    "EventBridgeDeployer",
+    "EventBridgeIntegration",
     "GenesysApiError",
     "HealthCheckError",
+    "Plan",
     "ProbeReport",
     "RateLimitedError",
     "ResolveReport",

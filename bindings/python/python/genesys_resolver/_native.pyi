@@ -3,16 +3,21 @@
 import os
 from collections.abc import Awaitable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Final, NoReturn, Optional, Sequence, Union, final
+from typing import Any, Final, NoReturn, Optional, Sequence, TypedDict, Union, final
 
 __version__: Final[str]
 __all__ = [
     "AddressPolicyError",
     "AuthError",
+    "DeployError",
+    "DeployReport",
     "DnsError",
+    "EventBridgeDeployer",
+    "EventBridgeIntegration",
     "GenesysApiError",
     "HealthCheckError",
     "MockGenesys",
+    "Plan",
     "ProbeReport",
     "RateLimitedError",
     "ResolveReport",
@@ -70,10 +75,13 @@ class ResolverError(Exception):
     """Whether trying again later can help."""
     endpoints: list[ProbeReport]
     """For probe-stage errors: the report of every endpoint, failing ones first."""
+    step: Optional[str]
+    """For EventBridge plans and applies: the deploy step that failed (``validate``, ``topics``,
+    ``lookup``, ``create``, ``read_config``, ``write_config``, ``enable``, ``activate``)."""
     def to_dict(self) -> dict[str, Any]:
         """The error in the core's JSON form: ``stage``, ``kind``, ``message``, ``retryable``
         and, where present, ``violations``, ``endpoints``, ``status``, ``code``,
-        ``correlation_id`` and ``retry_after_secs``."""
+        ``correlation_id``, ``retry_after_secs``, ``step``, ``integration_id`` and ``detail``."""
 
 class ValidationError(ResolverError, ValueError):
     """The payload breaks the schema rules; ``violations`` lists every problem."""
@@ -110,6 +118,16 @@ class RateLimitedError(GenesysApiError):
     """Genesys Cloud rate-limited the request; ``retry_after`` is in seconds."""
 
     retry_after: Optional[float]
+
+class DeployError(ResolverError):
+    """Deploying an EventBridge integration failed after Genesys answered: ``kind`` is
+    ``conflict``, ``activation_failed``, ``activation_timeout``, ``ambiguous`` or
+    ``invalid_response``."""
+
+    integration_id: Optional[str]
+    """The integration concerned, when one was known."""
+    detail: Optional[str]
+    """Genesys' explanation of an ERROR state (``activation_failed``)."""
 
 @final
 class ProbeReport:
@@ -200,7 +218,155 @@ class Resolver:
     def metrics(self) -> dict[str, Any]: ...
     def prometheus(self) -> str: ...
 
+_Change = dict[str, Any]
+"""One field that differs: ``field`` (a configuration property or ``notes``), ``current`` (what
+Genesys has, None when absent) and ``desired``."""
+
+@final
+class EventBridgeIntegration:
+    """The desired state of an Amazon EventBridge source integration."""
+
+    def __new__(
+        cls,
+        name: str,
+        aws_account_id: str,
+        aws_region: str,
+        event_source_suffix: str,
+        topics: Iterable[str],
+        *,
+        notes: Optional[str] = None,
+    ) -> EventBridgeIntegration: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> EventBridgeIntegration:
+        """Reads the JSON form (``name``, ``awsAccountId``, ``awsRegion``,
+        ``eventSourceSuffix``, ``topics``, optional ``notes``)."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def aws_account_id(self) -> str: ...
+    @property
+    def aws_region(self) -> str: ...
+    @property
+    def event_source_suffix(self) -> str: ...
+    @property
+    def topics(self) -> list[str]: ...
+    @property
+    def notes(self) -> Optional[str]: ...
+    def validate(self) -> None:
+        """Checks every rule; raises ``ValidationError`` listing every violation."""
+    def violations(self) -> list[Violation]: ...
+    def properties(self) -> dict[str, Any]:
+        """The ``properties`` of ``config/current`` this integration writes."""
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+_Integration = Union[EventBridgeIntegration, Mapping[str, Any]]
+"""An ``EventBridgeIntegration`` or its JSON form."""
+
+@final
+class Plan:
+    """What ``EventBridgeDeployer.apply`` would do."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def target(self) -> str:
+        """``aws://<region>/<account id>/<event source suffix>``."""
+    @property
+    def action(self) -> str:
+        """``create``, ``update``, ``enable`` or ``nothing``."""
+    @property
+    def changes(self) -> list[_Change]: ...
+    @property
+    def is_nothing(self) -> bool: ...
+    @property
+    def integration_id(self) -> Optional[str]: ...
+    @property
+    def current_version(self) -> Optional[int]: ...
+    @property
+    def intended_state(self) -> Optional[str]: ...
+    @property
+    def reported_state(self) -> Optional[dict[str, str]]: ...
+    @property
+    def enable(self) -> bool: ...
+    @property
+    def correlation_id(self) -> Optional[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class DeployReport:
+    """What ``EventBridgeDeployer.apply`` did."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def integration_id(self) -> str: ...
+    @property
+    def actions(self) -> list[str]:
+        """The writes made, in order: ``created``, ``configured``, ``enabled``."""
+    @property
+    def changed(self) -> bool: ...
+    @property
+    def changes(self) -> list[_Change]: ...
+    @property
+    def reported_state(self) -> dict[str, str]: ...
+    @property
+    def config_version(self) -> Optional[int]: ...
+    @property
+    def recovered_create(self) -> bool: ...
+    @property
+    def conflict_retries(self) -> int: ...
+    @property
+    def polls(self) -> int: ...
+    @property
+    def timings(self) -> list[dict[str, Any]]:
+        """``{"step", "elapsed_ms"}`` per step, in order."""
+    @property
+    def elapsed_ms(self) -> float: ...
+    @property
+    def correlation_id(self) -> Optional[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class EventBridgeDeployer:
+    """Plans and applies Amazon EventBridge source integrations on one organisation."""
+
+    def __new__(
+        cls,
+        environment: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        ca_file: Union[str, os.PathLike[str], None] = None,
+        check_topics: bool = False,
+        activation_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
+        page_size: Optional[int] = None,
+        rate_limit_per_minute: Optional[int] = None,
+        request_timeout: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+    ) -> EventBridgeDeployer: ...
+    def plan(self, integration: _Integration) -> Plan: ...
+    def apply(self, integration: _Integration) -> DeployReport: ...
+    def plan_async(self, integration: _Integration) -> Awaitable[Plan]: ...
+    def apply_async(self, integration: _Integration) -> Awaitable[DeployReport]: ...
+    def available_topics(self) -> list[str]: ...
+    def metrics(self) -> dict[str, Any]: ...
+    def prometheus(self) -> str: ...
+
 # The test kit, re-exported by `genesys_resolver.testing`.
+
+class _Request(TypedDict):
+    """A request the mock received."""
+
+    route: str
+    method: str
+    uri: str
+    body: Optional[str]
+    """For the writes of the real integrations API; None otherwise."""
 
 @final
 class MockGenesys:
@@ -242,7 +408,25 @@ class MockGenesys:
     def issued_tokens(self) -> list[str]: ...
     def token_requests(self) -> int: ...
     def requests(self, route: str) -> int: ...
-    def request_log(self) -> list[dict[str, str]]: ...
+    def request_log(self) -> list[_Request]: ...
+    def write_requests(self) -> list[_Request]: ...
+    def set_activation(
+        self,
+        *,
+        after_polls: Optional[int] = None,
+        after_delay: Optional[float] = None,
+        error: Optional[str] = None,
+        error_after_polls: int = 1,
+        never: bool = False,
+    ) -> None: ...
+    def set_available_topics(self, topics: Sequence[str]) -> None: ...
+    def platform_integrations(self) -> list[dict[str, Any]]: ...
+    def platform_integrations_named(self, name: str) -> list[dict[str, Any]]: ...
+    def platform_config(self, id: str) -> Optional[dict[str, Any]]: ...
+    def insert_platform_integration(
+        self, name: str, type_id: str = "amazon-eventbridge-source"
+    ) -> str: ...
+    def race_config_writes(self, times: int = 1) -> None: ...
     def create_requests(self, name: str) -> int: ...
     def integrations(self) -> list[dict[str, Any]]: ...
     def integrations_named(self, name: str) -> list[dict[str, Any]]: ...
@@ -333,6 +517,9 @@ def _raise_error(
     code: Optional[str] = None,
     correlation_id: Optional[str] = None,
     retry_after: Optional[float] = None,
+    step: Optional[str] = None,
+    integration_id: Optional[str] = None,
+    detail: Optional[str] = None,
 ) -> NoReturn: ...
 def _sleep(seconds: float) -> None: ...
 def _sleep_async(seconds: float) -> Awaitable[float]: ...

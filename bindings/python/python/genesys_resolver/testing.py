@@ -20,6 +20,16 @@ destinations with generated certificates, all on loopback.
             assert resolver.resolve(payload).action == "created"
             assert len(mock.integrations_named("orders")) == 1
 
+The mock also serves the real integrations API for ``EventBridgeDeployer``::
+
+    with MockGenesys() as mock:
+        deployer = gr.EventBridgeDeployer(
+            mock.environment, mock.client_id, mock.client_secret, poll_interval=0.01
+        )
+        mock.set_activation(error="the partner event source is not associated")
+        # deployer.apply(...) raises gr.DeployError with .detail; mock.write_requests() lists
+        # every write, mock.platform_integrations() what is stored.
+
 ``MockGenesys.push_fault`` injects errors (``status=503``, ``status=429, retry_after="2"``,
 ``drop_connection=True``, ``delay=1.5``, ``unauthorized=True``) into the next requests of a route.
 """
