@@ -293,15 +293,9 @@ impl Kind {
         )
     }
 
-    /// The kind of a failed call to Genesys, as the core's pipeline classifies it.
+    /// The kind of a failed call to Genesys, as the core classifies it.
     fn of_client_error(err: &ClientError) -> Self {
-        match err {
-            ClientError::Auth(_) => Kind::Auth,
-            ClientError::Api(_) | ClientError::Decode { .. } => Kind::Api,
-            ClientError::RateLimited { .. } => Kind::RateLimited,
-            ClientError::Timeout { .. } | ClientError::Transport { .. } => Kind::Transport,
-            _ => Kind::Config,
-        }
+        Kind::from_name(genesys_resolver::pipeline::ErrorKind::of_client_error(err).as_str())
     }
 }
 

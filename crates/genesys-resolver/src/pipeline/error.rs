@@ -65,6 +65,20 @@ impl ErrorKind {
         }
     }
 
+    /// The kind of a failed call to Genesys: [`ErrorKind::Auth`], [`ErrorKind::Api`],
+    /// [`ErrorKind::RateLimited`], [`ErrorKind::Transport`] or [`ErrorKind::Config`]. Anything that
+    /// talks to Genesys through a [`crate::api::GenesysClient`] (the pipeline, the EventBridge
+    /// deployer, bindings) classifies its failures with this one function.
+    pub fn of_client_error(error: &ClientError) -> Self {
+        match error {
+            ClientError::Auth(_) => Self::Auth,
+            ClientError::Api(_) | ClientError::Decode { .. } => Self::Api,
+            ClientError::RateLimited { .. } => Self::RateLimited,
+            ClientError::Timeout { .. } | ClientError::Transport { .. } => Self::Transport,
+            _ => Self::Config,
+        }
+    }
+
     /// Whether the caller's input is at fault (an HTTP service answers 400 for these).
     pub fn is_input_error(self) -> bool {
         matches!(self, Self::Validation | Self::AddressPolicy)
@@ -131,13 +145,7 @@ impl ResolveError {
     /// A failure of the client at `stage`; an authentication failure is the token stage's,
     /// wherever it happened.
     pub(crate) fn client(stage: Stage, error: ClientError) -> Self {
-        let kind = match &error {
-            ClientError::Auth(_) => ErrorKind::Auth,
-            ClientError::Api(_) | ClientError::Decode { .. } => ErrorKind::Api,
-            ClientError::RateLimited { .. } => ErrorKind::RateLimited,
-            ClientError::Timeout { .. } | ClientError::Transport { .. } => ErrorKind::Transport,
-            _ => ErrorKind::Config,
-        };
+        let kind = ErrorKind::of_client_error(&error);
         let stage = if kind == ErrorKind::Auth {
             Stage::Token
         } else {
