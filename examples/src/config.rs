@@ -10,6 +10,7 @@
 //! | `RESOLVER_INTEGRATIONS_PATH` | the integrations route | `/api/v2/outbound/integrations` |
 //! | `RESOLVER_PROBE_CACHE_TTL_SECS` | serve repeated probes of an endpoint from a cache | off |
 //! | `RESOLVER_RATE_LIMIT_PER_MINUTE` | pace Genesys API calls | off |
+//! | `RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE` | pace creates and updates on their own | off |
 //! | `RESOLVER_BIND` | the service's listen address | `0.0.0.0` (all, as the seed) |
 
 use std::path::PathBuf;
@@ -59,6 +60,8 @@ pub struct Config {
     pub probe_cache_ttl: Option<Duration>,
     /// Client-side rate limit.
     pub rate_limit_per_minute: Option<u32>,
+    /// Client-side pacing of writes (creates and updates) alone.
+    pub write_rate_limit_per_minute: Option<u32>,
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -127,6 +130,7 @@ impl Config {
                 .filter(|s| *s > 0.0)
                 .map(Duration::from_secs_f64),
             rate_limit_per_minute: parsed("RESOLVER_RATE_LIMIT_PER_MINUTE")?,
+            write_rate_limit_per_minute: parsed("RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE")?,
         })
     }
 
@@ -147,6 +151,9 @@ impl Config {
         }
         if let Some(n) = self.rate_limit_per_minute {
             b = b.rate_limit_per_minute(n);
+        }
+        if let Some(n) = self.write_rate_limit_per_minute {
+            b = b.write_rate_limit_per_minute(n);
         }
         b
     }
