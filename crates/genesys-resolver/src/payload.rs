@@ -182,6 +182,13 @@ impl ResolvePayload {
     /// reported at once with their JSON paths. The rules of [`crate::validate`] are not applied;
     /// use [`ResolvePayload::parse_and_validate`] for both.
     pub fn from_json(json: &[u8]) -> Result<Self, PayloadError> {
+        // Fast path: a well-formed payload parses directly (the derive is as strict as the
+        // walker: unknown keys and wrong types fail). Anything it refuses — including inputs the
+        // walker accepts, such as `null` for an optional list — is read again by the walker,
+        // which either accepts it or reports every problem with its path.
+        if let Ok(payload) = serde_json::from_slice::<Self>(json) {
+            return Ok(payload);
+        }
         let value: Value = serde_json::from_slice(json).map_err(|e| PayloadError::Syntax {
             line: e.line(),
             column: e.column(),
@@ -217,6 +224,16 @@ impl ResolvePayload {
         }
         // The serializer writes only whole UTF-8 characters.
         String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// The length in bytes of [`ResolvePayload::to_wire_json`], without building the string.
+    pub fn wire_len(&self) -> usize {
+        let mut counter = ByteCounter(0);
+        // Counting cannot fail; see `to_wire_json`.
+        if let Err(e) = self.write_wire_json(&mut counter) {
+            tracing::error!(error = %e, "measuring a payload failed");
+        }
+        counter.0
     }
 
     /// Writes [`ResolvePayload::to_wire_json`] to `writer`.
@@ -339,6 +356,19 @@ impl ResolvePayloadBuilder {
     pub fn build(self) -> Result<ResolvePayload, ValidationErrors> {
         validate::validate_with(&self.payload, &self.limits)?;
         Ok(self.payload)
+    }
+}
+
+/// A writer that only counts bytes.
+struct ByteCounter(usize);
+
+impl io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 

@@ -361,7 +361,7 @@ pub fn violations(payload: &ResolvePayload, limits: &Limits) -> Vec<Violation> {
     if out.is_empty() {
         // Only a payload that is otherwise valid is measured, so one oversized field does not
         // report twice.
-        let size = payload.to_wire_json().len();
+        let size = payload.wire_len();
         if size > limits.max_payload_bytes {
             out.push(Violation::new(
                 "",

@@ -85,6 +85,26 @@ proptest! {
     }
 
     #[test]
+    fn fast_path_agrees_with_the_walker(v in arb_json()) {
+        // `from_json` tries serde's derive first; the walker (`from_value`) is the reference.
+        let text = v.to_string();
+        let fast = ResolvePayload::from_json(text.as_bytes());
+        let walked = ResolvePayload::from_value(&v);
+        match (fast, walked) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => prop_assert_eq!(a.violations(), b.violations()),
+            (a, b) => return Err(TestCaseError::fail(format!("fast {a:?} vs walker {b:?}"))),
+        }
+    }
+
+    #[test]
+    fn wire_len_is_the_wire_json_length(v in arb_json()) {
+        if let Ok(p) = ResolvePayload::from_value(&v) {
+            prop_assert_eq!(p.wire_len(), p.to_wire_json().len());
+        }
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
         let _ = ResolvePayload::from_json(&bytes);
     }
@@ -122,6 +142,10 @@ proptest! {
         let wire = payload.to_wire_json();
         let back = ResolvePayload::from_json(wire.as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&back, &payload);
+        // The fast path (derive) and the walker agree on valid payloads too.
+        let value: serde_json::Value = serde_json::from_str(&wire).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let walked = ResolvePayload::from_value(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&walked, &payload);
         prop_assert_eq!(back.to_wire_json(), wire);
         prop_assert!(validate(&back).is_ok());
     }

@@ -420,3 +420,25 @@ fn parse_and_validate_applies_both() {
         )
     );
 }
+
+#[test]
+fn inputs_the_fast_path_refuses_are_read_by_the_walker() {
+    // A duplicate key: serde's derive refuses it; the walker keeps the last value, as JSON
+    // readers commonly do.
+    let wire = seed_sample().to_wire_json();
+    let dup = wire.replacen(
+        "{\"name\":\"queue-events-webhook\"",
+        "{\"name\":\"first\",\"name\":\"second\"",
+        1,
+    );
+    assert_eq!(
+        ResolvePayload::from_json(dup.as_bytes()).unwrap().name,
+        "second"
+    );
+    // `null` for an optional list or map means empty.
+    let mut v = valid_json();
+    v["uris"] = serde_json::Value::Null;
+    v["headers"] = serde_json::Value::Null;
+    let p = parse(&v).unwrap();
+    assert!(p.uris.is_empty() && p.headers.is_empty());
+}
