@@ -26,36 +26,22 @@ use genesys_resolver::payload::ResolvePayload;
 use genesys_resolver::pipeline::Resolver;
 use genesys_resolver::testkit::destination::{CertKind, TestCa, TlsDestination};
 use genesys_resolver::testkit::genesys::MockGenesys;
+use genesys_resolver_examples::cli::{self, Error};
 use genesys_resolver_examples::config::Config;
 use genesys_resolver_examples::render;
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let check = args.iter().any(|a| a == "--check");
-    let file = args.iter().find(|a| !a.starts_with("--")).cloned();
+    cli::init_tracing("warn");
+    let args = cli::Args::from_env();
+    let check = args.flag("--check");
+    let file = args.file();
     let result = if Config::genesys_configured() {
         against_genesys(file, check).await
     } else {
         demo().await
     };
-    match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    cli::exit_code(result)
 }
 
 /// Resolves a payload file against the configured Genesys.

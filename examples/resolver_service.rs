@@ -15,18 +15,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use genesys_resolver::audit::JsonLinesAudit;
+use genesys_resolver_examples::cli;
 use genesys_resolver_examples::config::Config;
 use genesys_resolver_examples::service;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    cli::init_tracing("info");
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {

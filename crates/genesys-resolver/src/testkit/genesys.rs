@@ -1139,24 +1139,9 @@ async fn list(
     if let Next::Respond(response) = next {
         return response;
     }
-    let number = |key: &str, default: u32| match query.get(key) {
-        None => Ok(default),
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=500).contains(n))
-            .ok_or(()),
-    };
-    let (Ok(page_size), Ok(page_number)) = (
-        number("pageSize", shared.config.page_size),
-        number("pageNumber", 1),
-    ) else {
-        return genesys_error(
-            400,
-            "bad.request",
-            "pageSize and pageNumber must be 1 to 500",
-            &corr,
-        );
+    let (page_size, page_number) = match page_params(&query, shared.config.page_size, &corr) {
+        Ok(p) => p,
+        Err(response) => return *response,
     };
     // Only the requested page is cloned; a name filter goes through the index.
     let skip = (page_number as usize - 1) * page_size as usize;
@@ -1177,34 +1162,80 @@ async fn list(
             )
         }
     };
-    let page_count = total.div_ceil(page_size as usize).max(1);
-    let path = &shared.config.integrations_path;
-    let name_param = query
+    let filter = query
         .get("name")
-        .map(|n| {
-            let encoded: String = url::form_urlencoded::byte_serialize(n.as_bytes()).collect();
-            format!("&name={encoded}")
-        })
+        .map(|n| filter_param("name", n))
         .unwrap_or_default();
-    let page_uri = |n: usize| format!("{path}?pageSize={page_size}&pageNumber={n}{name_param}");
+    let envelope = page_envelope(
+        &shared.config.integrations_path,
+        &filter,
+        entities,
+        total,
+        page_size,
+        page_number,
+    );
+    let response = json_response(200, &envelope, &corr);
+    finish(response, next, &conn).await
+}
+
+/// `pageSize` and `pageNumber` of a listing (each 1 to 500; `default_size` when absent), or the
+/// 400 answer Genesys gives for others.
+fn page_params(
+    query: &HashMap<String, String>,
+    default_size: u32,
+    corr: &str,
+) -> Result<(u32, u32), Box<Response>> {
+    let number = |key: &str, default: u32| match query.get(key) {
+        None => Some(default),
+        Some(v) => v.parse::<u32>().ok().filter(|n| (1..=500).contains(n)),
+    };
+    match (number("pageSize", default_size), number("pageNumber", 1)) {
+        (Some(size), Some(page)) => Ok((size, page)),
+        _ => Err(Box::new(genesys_error(
+            400,
+            "bad.request",
+            "pageSize and pageNumber must be 1 to 500",
+            corr,
+        ))),
+    }
+}
+
+/// `&key=value`, form-encoded, for the page links of a filtered listing.
+fn filter_param(key: &str, value: &str) -> String {
+    let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    format!("&{key}={encoded}")
+}
+
+/// The Genesys paging envelope around one page of a listing of `total` entities at `path`;
+/// `filter` (from [`filter_param`]) is repeated in every page link.
+fn page_envelope(
+    path: &str,
+    filter: &str,
+    entities: Vec<Value>,
+    total: usize,
+    page_size: u32,
+    page_number: u32,
+) -> Value {
+    let page_count = total.div_ceil(page_size as usize).max(1);
+    let page = page_number as usize;
+    let page_uri = |n: usize| format!("{path}?pageSize={page_size}&pageNumber={n}{filter}");
     let mut envelope = json!({
-        "entities": entities,
+        "entities": Value::Array(entities),
         "pageSize": page_size,
         "pageNumber": page_number,
         "total": total,
         "pageCount": page_count,
         "firstUri": page_uri(1),
-        "selfUri": page_uri(page_number as usize),
+        "selfUri": page_uri(page),
         "lastUri": page_uri(page_count),
     });
-    if (page_number as usize) < page_count {
-        envelope["nextUri"] = Value::String(page_uri(page_number as usize + 1));
+    if page < page_count {
+        envelope["nextUri"] = Value::String(page_uri(page + 1));
     }
-    if page_number > 1 {
-        envelope["previousUri"] = Value::String(page_uri(page_number as usize - 1));
+    if page > 1 {
+        envelope["previousUri"] = Value::String(page_uri(page - 1));
     }
-    let response = json_response(200, &envelope, &corr);
-    finish(response, next, &conn).await
+    envelope
 }
 
 async fn update(
@@ -1419,24 +1450,9 @@ async fn platform_list(
     if let Next::Respond(response) = next {
         return response;
     }
-    let number = |key: &str, default: u32| match query.get(key) {
-        None => Ok(default),
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=500).contains(n))
-            .ok_or(()),
-    };
-    let (Ok(page_size), Ok(page_number)) = (
-        number("pageSize", shared.config.page_size),
-        number("pageNumber", 1),
-    ) else {
-        return genesys_error(
-            400,
-            "bad.request",
-            "pageSize and pageNumber must be 1 to 500",
-            &corr,
-        );
+    let (page_size, page_number) = match page_params(&query, shared.config.page_size, &corr) {
+        Ok(p) => p,
+        Err(response) => return *response,
     };
     let type_filter = query.get("integrationType").filter(|t| !t.is_empty());
     let matching: Vec<Value> = {
@@ -1451,36 +1467,22 @@ async fn platform_list(
             .collect()
     };
     let total = matching.len();
-    let page_count = total.div_ceil(page_size as usize).max(1);
     let entities: Vec<Value> = matching
         .into_iter()
         .skip((page_number as usize - 1) * page_size as usize)
         .take(page_size as usize)
         .collect();
-    let type_param = type_filter
-        .map(|t| {
-            let encoded: String = url::form_urlencoded::byte_serialize(t.as_bytes()).collect();
-            format!("&integrationType={encoded}")
-        })
+    let filter = type_filter
+        .map(|t| filter_param("integrationType", t))
         .unwrap_or_default();
-    let page_uri =
-        |n: usize| format!("{PLATFORM_PATH}?pageSize={page_size}&pageNumber={n}{type_param}");
-    let mut envelope = json!({
-        "entities": entities,
-        "pageSize": page_size,
-        "pageNumber": page_number,
-        "total": total,
-        "pageCount": page_count,
-        "firstUri": page_uri(1),
-        "selfUri": page_uri(page_number as usize),
-        "lastUri": page_uri(page_count),
-    });
-    if (page_number as usize) < page_count {
-        envelope["nextUri"] = Value::String(page_uri(page_number as usize + 1));
-    }
-    if page_number > 1 {
-        envelope["previousUri"] = Value::String(page_uri(page_number as usize - 1));
-    }
+    let envelope = page_envelope(
+        PLATFORM_PATH,
+        &filter,
+        entities,
+        total,
+        page_size,
+        page_number,
+    );
     let response = json_response(200, &envelope, &corr);
     finish(response, next, &conn).await
 }
