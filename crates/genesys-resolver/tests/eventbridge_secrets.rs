@@ -1,8 +1,7 @@
 //! The EventBridge deployer never shows the client secret or an access token: not in `Debug`,
 //! errors, reports, plans, audit records or captured `tracing` output.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
@@ -12,45 +11,15 @@ use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration}
 use genesys_resolver::pipeline::Stage;
 use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Activation, Fault, MockGenesys, Route};
-use tracing_subscriber::fmt::MakeWriter;
+
+mod support;
+use support::{assert_clean, capture_logs};
 
 const SECRET: &str = "Ev3ntBr1dge&Secret=+%";
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-fn assert_clean(what: &str, text: &str, forbidden: &[String]) {
-    for f in forbidden {
-        assert!(!text.contains(f.as_str()), "{what} leaks {f:?}:\n{text}");
-    }
-}
-
 #[tokio::test]
 async fn secrets_stay_out_of_everything_the_deployer_produces() {
-    let logs = Buffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = capture_logs();
 
     let mock = MockGenesys::builder()
         .client_secret(SECRET)
@@ -133,7 +102,7 @@ async fn secrets_stay_out_of_everything_the_deployer_produces() {
     for (what, text) in &texts {
         assert_clean(what, text, &forbidden);
     }
-    let log_text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let log_text = logs.text();
     assert!(log_text.contains("lost create recovered"), "{log_text}");
     assert_clean("logs", &log_text, &forbidden);
 }

@@ -1,8 +1,6 @@
 //! Secrets (client secret, access tokens, Authorization headers) never appear in Debug,
 //! Display, errors, serialized reports or captured `tracing` output.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
@@ -11,35 +9,11 @@ use genesys_resolver::auth::{ClientCredentials, TokenSource};
 use genesys_resolver::payload::ResolvePayload;
 use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
-use tracing_subscriber::fmt::MakeWriter;
+
+mod support;
+use support::{assert_clean, capture_logs};
 
 const SECRET: &str = "S3cr&t=+%/Value";
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
 
 fn forbidden(mock: &MockGenesys, tokens: &[String]) -> Vec<String> {
     let basic = base64::engine::general_purpose::STANDARD.encode(format!(
@@ -56,21 +30,9 @@ fn forbidden(mock: &MockGenesys, tokens: &[String]) -> Vec<String> {
     out
 }
 
-fn assert_clean(what: &str, text: &str, forbidden: &[String]) {
-    for f in forbidden {
-        assert!(!text.contains(f.as_str()), "{what} leaks {f:?}:\n{text}");
-    }
-}
-
 #[tokio::test]
 async fn secrets_stay_out_of_logs_debug_and_errors() {
-    let logs = Buffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    let (logs, guard) = capture_logs();
 
     let mock = MockGenesys::builder()
         .client_secret(SECRET)
