@@ -37,8 +37,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::outcome::{Action, ResolveOutcome, Stage};
 use crate::payload::ResolvePayload;
-use crate::pipeline::{Action, ResolveOutcome, Stage};
 
 /// The `message` of every record: the seed's slog message.
 pub const AUDIT_MESSAGE: &str = "resolve_operation";
@@ -46,8 +46,11 @@ pub const AUDIT_MESSAGE: &str = "resolve_operation";
 /// The `tracing` target of [`TracingAudit`]'s events.
 pub const AUDIT_TARGET: &str = "genesys_resolver::audit";
 
-/// What replaces a secret value.
-pub const REDACTED: &str = "[REDACTED]";
+/// [`crate::redact::text`], under its former name.
+pub use crate::redact::text as scrub_text;
+/// [`crate::redact::uri`], under its former name.
+pub use crate::redact::uri as sanitize_uri;
+pub use crate::redact::{REDACTED, is_sensitive_header, redact_headers};
 
 /// One resolve, as the audit log records it.
 ///
@@ -175,151 +178,6 @@ impl AuditRecord {
             String::from("{}")
         })
     }
-}
-
-/// Whether a header's value is a secret: `Authorization`, `Proxy-Authorization`, `Cookie`,
-/// `Set-Cookie`, `X-Api-Key`, and any name whose lowercase form contains `token`, `secret`,
-/// `password`, `auth`, `key`, `signature`, `credential`, `cookie` or `session`.
-pub fn is_sensitive_header(name: &str) -> bool {
-    const EXACT: [&str; 5] = [
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-api-key",
-    ];
-    const CONTAINS: [&str; 9] = [
-        "token",
-        "secret",
-        "password",
-        "auth",
-        "key",
-        "signature",
-        "credential",
-        "cookie",
-        "session",
-    ];
-    let lower = name.trim().to_ascii_lowercase();
-    EXACT.contains(&lower.as_str()) || CONTAINS.iter().any(|word| lower.contains(word))
-}
-
-/// Whether a value carries a credential whatever its header's name: an HTTP auth scheme with a
-/// parameter (`Bearer …`, `Basic …`, `Digest …`).
-fn looks_like_credential(value: &str) -> bool {
-    let mut parts = value.trim().splitn(2, char::is_whitespace);
-    let scheme = parts.next().unwrap_or_default().to_ascii_lowercase();
-    let has_param = parts.next().is_some_and(|rest| !rest.trim().is_empty());
-    has_param && matches!(scheme.as_str(), "bearer" | "basic" | "digest" | "token")
-}
-
-/// `headers` with the value of every sensitive one (by [`is_sensitive_header`], or a value that
-/// starts with an auth scheme such as `Bearer`) replaced by [`REDACTED`].
-pub fn redact_headers(headers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    headers
-        .iter()
-        .map(|(name, value)| {
-            let value = if is_sensitive_header(name) || looks_like_credential(value) {
-                REDACTED.to_owned()
-            } else {
-                value.clone()
-            };
-            (name.clone(), value)
-        })
-        .collect()
-}
-
-/// Query parameter names that hold secrets: the sensitive header names, plus `sig` (shared access
-/// signatures).
-fn is_sensitive_query_param(name: &str) -> bool {
-    is_sensitive_header(name) || name.eq_ignore_ascii_case("sig")
-}
-
-/// `uri` without user-info (`https://user:pass@host/` becomes `https://host/`) and with the value
-/// of every query parameter whose name is sensitive (as for headers, plus `sig`)
-/// replaced by [`REDACTED`]; URLs nested in the query lose their user-info too. Works on text, so
-/// it also cleans a URI that does not parse; the rest of the string is kept as it was.
-pub fn sanitize_uri(uri: &str) -> String {
-    let (before_fragment, fragment) = match uri.find('#') {
-        Some(i) => uri.split_at(i),
-        None => (uri, ""),
-    };
-    let (before_query, query) = match before_fragment.find('?') {
-        Some(i) => (&before_fragment[..i], Some(&before_fragment[i + 1..])),
-        None => (before_fragment, None),
-    };
-    let authority_start = before_query.find("://").map_or(0, |i| i + 3);
-    let authority_end = before_query[authority_start..]
-        .find('/')
-        .map_or(before_query.len(), |i| authority_start + i);
-    let authority = &before_query[authority_start..authority_end];
-    let host = authority
-        .rfind('@')
-        .map_or(authority, |i| &authority[i + 1..]);
-
-    let mut out = String::with_capacity(uri.len());
-    out.push_str(&before_query[..authority_start]);
-    out.push_str(host);
-    out.push_str(&before_query[authority_end..]);
-    if let Some(query) = query {
-        out.push('?');
-        for (i, pair) in query.split('&').enumerate() {
-            if i > 0 {
-                out.push('&');
-            }
-            match pair.split_once('=') {
-                Some((name, _)) if is_sensitive_query_param(name) => {
-                    out.push_str(name);
-                    out.push('=');
-                    out.push_str(REDACTED);
-                }
-                _ => out.push_str(pair),
-            }
-        }
-    }
-    out.push_str(fragment);
-    // A URL nested in the query or fragment (`?next=https://u:p@host/`) loses its user-info too.
-    scrub_text(&out)
-}
-
-/// `text` (an error message) with the user-info of every URL in it removed and every
-/// `Bearer <token>` replaced by `Bearer [REDACTED]`.
-pub fn scrub_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        let authority_start = i + 3;
-        out.push_str(&rest[..authority_start]);
-        let tail = &rest[authority_start..];
-        let end = tail
-            .find(|c: char| {
-                matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == '"' || c == '\''
-            })
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        out.push_str(
-            authority
-                .rfind('@')
-                .map_or(authority, |at| &authority[at + 1..]),
-        );
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-
-    // Bearer tokens, whatever the case of the scheme.
-    let mut result = String::with_capacity(out.len());
-    let mut words = out.split_inclusive(char::is_whitespace).peekable();
-    while let Some(word) = words.next() {
-        result.push_str(word);
-        if word.trim_end().eq_ignore_ascii_case("bearer")
-            && word.ends_with(char::is_whitespace)
-            && let Some(token) = words.next()
-        {
-            result.push_str(REDACTED);
-            let trailing = &token[token.trim_end().len()..];
-            result.push_str(trailing);
-        }
-    }
-    result
 }
 
 /// Receives one [`AuditRecord`] per resolve. Implementations must not block for long and must
@@ -480,70 +338,5 @@ impl MemoryAudit {
 impl AuditSink for MemoryAudit {
     fn record(&self, record: &AuditRecord) {
         self.lock().push(record.clone());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sanitize_uri_strips_user_info_and_secret_query_values() {
-        assert_eq!(
-            sanitize_uri("https://user:pa%40ss@hooks.example.com:8443/p?a=1&token=abc#f"),
-            "https://hooks.example.com:8443/p?a=1&token=[REDACTED]#f"
-        );
-        assert_eq!(sanitize_uri("https://a.example"), "https://a.example");
-        assert_eq!(sanitize_uri("https://u@a.example?x"), "https://a.example?x");
-        assert_eq!(sanitize_uri("user:pw@host/path"), "host/path");
-        assert_eq!(sanitize_uri("https://h/p@q"), "https://h/p@q");
-        assert_eq!(sanitize_uri(""), "");
-        assert_eq!(
-            sanitize_uri("https://h/cb?next=https://u:p@x.example/&sig=abc"),
-            "https://h/cb?next=https://x.example/&sig=[REDACTED]"
-        );
-    }
-
-    #[test]
-    fn sensitive_header_names() {
-        for name in [
-            "Authorization",
-            "proxy-authorization",
-            "Cookie",
-            "Set-Cookie",
-            "X-Api-Key",
-            "X-Auth-Token",
-            "X-Hub-Signature",
-            "X-Client-Secret",
-            "db-password",
-            "X-Credentials",
-            "ApiKey",
-        ] {
-            assert!(is_sensitive_header(name), "{name}");
-        }
-        for name in ["Content-Type", "X-Genesys-Source", "Accept", "User-Agent"] {
-            assert!(!is_sensitive_header(name), "{name}");
-        }
-    }
-
-    #[test]
-    fn scrub_text_removes_user_info_and_bearer_tokens() {
-        assert_eq!(
-            scrub_text("GET https://u:p@h.example/x failed: Bearer abc.def rejected"),
-            "GET https://h.example/x failed: Bearer [REDACTED] rejected"
-        );
-        assert_eq!(scrub_text("no urls here"), "no urls here");
-        assert_eq!(scrub_text("'https://u:p@h'"), "'https://h'");
-    }
-
-    #[test]
-    fn credential_values_are_redacted_under_any_name() {
-        let headers = BTreeMap::from([
-            ("X-Custom".to_owned(), "Bearer xyz".to_owned()),
-            ("X-Plain".to_owned(), "Bearer".to_owned()),
-        ]);
-        let red = redact_headers(&headers);
-        assert_eq!(red["X-Custom"], REDACTED);
-        assert_eq!(red["X-Plain"], "Bearer");
     }
 }

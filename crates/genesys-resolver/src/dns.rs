@@ -30,7 +30,7 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::{ResolverBuilder, TokioResolver};
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::duration_ms;
+use crate::durations::duration_ms;
 
 /// The default time one lookup may take, including retries.
 pub const DEFAULT_LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);

@@ -220,7 +220,7 @@ impl Environment {
 
     fn from_url_str(value: &str) -> Result<Self, EnvironmentError> {
         let url = Url::parse(value).map_err(|_| EnvironmentError::Invalid {
-            value: redact_userinfo(value),
+            value: crate::redact::userinfo(value),
             reason: "not a valid URL",
         })?;
         let api_base = check_url(url, true)?;
@@ -260,7 +260,7 @@ impl Environment {
 /// makes the path end in `/` so relative paths join under it.
 fn check_url(mut url: Url, base: bool) -> Result<Url, EnvironmentError> {
     let invalid = |url: &Url, reason| EnvironmentError::Invalid {
-        value: redact_userinfo(url.as_str()),
+        value: crate::redact::userinfo(url.as_str()),
         reason,
     };
     if !matches!(url.scheme(), "http" | "https") {
@@ -280,19 +280,6 @@ fn check_url(mut url: Url, base: bool) -> Result<Url, EnvironmentError> {
         url.set_path(&path);
     }
     Ok(url)
-}
-
-/// Removes `user:password@` from a URL-like string so an error never repeats a credential.
-/// Everything up to the last `@` is dropped: a password may itself hold `/`, `?` or `#`, so the
-/// end of the authority cannot be trusted in a string that failed to parse.
-fn redact_userinfo(value: &str) -> String {
-    let Some((scheme, rest)) = value.split_once("://") else {
-        return value.to_owned();
-    };
-    match rest.rfind('@') {
-        Some(at) => format!("{scheme}://[redacted]@{}", &rest[at + 1..]),
-        None => value.to_owned(),
-    }
 }
 
 impl FromStr for Environment {

@@ -29,6 +29,14 @@
 //! ```
 //!
 //! # Modules
+//!
+//! The ground floor, shared by everything above it:
+//! - [`outcome`]: operations, stages, actions, probe phases, retry reasons and outcomes.
+//! - [`violation`]: the [`Violation`] vocabulary every rule set reports in.
+//! - [`redact`]: the one redaction of URIs, headers and upstream text.
+//! - [`durations`]: serde helpers for durations; [`names`]: stable names and typo hints.
+//!
+//! The parts and flows:
 //! - [`payload`]: the wire model, its builder and strict parser.
 //! - [`validate`]: schema rules with configurable [`Limits`].
 //! - [`pipeline`]: the [`Resolver`] that runs every stage, its report and
@@ -58,18 +66,23 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod dns;
+pub mod durations;
 pub mod environment;
 pub mod eventbridge;
 pub mod metrics;
+pub mod names;
+pub mod outcome;
 pub mod payload;
 pub mod pipeline;
 pub mod policy;
 pub mod probe;
+pub mod redact;
 pub mod retry;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod tls;
 pub mod validate;
+pub mod violation;
 
 pub use api::{ClientError, GenesysClient, Integration, IntegrationsApi};
 pub use audit::{AuditRecord, AuditSink};
@@ -78,11 +91,13 @@ pub use dns::{DnsError, DnsResolver};
 pub use environment::Environment;
 pub use eventbridge::{DeployError, EventBridgeDeployer, EventBridgeIntegration};
 pub use metrics::{Metrics, MetricsSink, MetricsSnapshot};
-pub use payload::{EventFilter, PayloadError, ResolvePayload, RetryPolicy};
+pub use outcome::{Action, Operation, ProbePhase, ResolveOutcome, Stage};
+pub use payload::{DeliveryRetry, EventFilter, PayloadError, ResolvePayload};
 pub use pipeline::{ResolveError, ResolveReport, Resolver};
 pub use policy::{AddressPolicy, PolicyViolation};
 pub use probe::{EndpointProber, ProbeFailure, ProbeReport, Prober};
-pub use validate::{Limits, ValidationErrors, Violation, ViolationCode};
+pub use validate::Limits;
+pub use violation::{ValidationErrors, Violation, ViolationCode};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -50,34 +50,8 @@ use prometheus_client::registry::{Registry, Unit};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::pipeline::{Action, ProbePhase, ResolveOutcome, Stage};
-
-/// Why an API call was retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum RetryReason {
-    /// 429 Too Many Requests.
-    RateLimited,
-    /// 502, 503 or 504.
-    ServerError,
-    /// The connection failed or timed out.
-    Transport,
-    /// 401 with a token that was then refreshed.
-    Unauthorized,
-}
-
-impl RetryReason {
-    /// The reason's name as a metrics label.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::RateLimited => "rate_limited",
-            Self::ServerError => "server_error",
-            Self::Transport => "transport",
-            Self::Unauthorized => "unauthorized",
-        }
-    }
-}
+pub use crate::outcome::RetryReason;
+use crate::outcome::{Action, ProbePhase, ResolveOutcome, Stage};
 
 /// Receives what the resolver's components observe. Every method has a no-op default, so a sink
 /// implements only what it needs. Implementations must be cheap and must not block: they are

@@ -28,19 +28,19 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::metrics::RetryReason;
+use crate::outcome::RetryReason;
 
 /// How an API call is retried. Cheap to copy; the defaults suit Genesys Cloud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RetryPolicy {
     max_attempts: u32,
-    #[serde(with = "crate::pipeline::duration_ms")]
+    #[serde(with = "crate::durations::duration_ms")]
     base_delay: Duration,
-    #[serde(with = "crate::pipeline::duration_ms")]
+    #[serde(with = "crate::durations::duration_ms")]
     max_delay: Duration,
-    #[serde(with = "opt_duration_ms")]
+    #[serde(with = "crate::durations::opt_duration_ms")]
     deadline: Option<Duration>,
-    #[serde(with = "crate::pipeline::duration_ms")]
+    #[serde(with = "crate::durations::duration_ms")]
     max_retry_after: Duration,
     jitter: bool,
 }
@@ -261,20 +261,6 @@ impl RetryState {
         }
         self.attempts += 1;
         Decision::Wait(wait)
-    }
-}
-
-mod opt_duration_ms {
-    use std::time::Duration;
-
-    use serde::Serializer;
-
-    #[allow(clippy::ref_option)] // serde's `with` passes `&Option<T>`
-    pub(super) fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-        match d {
-            Some(d) => crate::pipeline::duration_ms::serialize(d, s),
-            None => s.serialize_none(),
-        }
     }
 }
 

@@ -20,7 +20,8 @@ use crate::auth::{
     ClientCredentials, ConfigError, TokenSource, error_chain, header_string, http_client,
 };
 use crate::environment::Environment;
-use crate::metrics::{MetricsSink, NoopMetrics, RetryReason};
+use crate::metrics::{MetricsSink, NoopMetrics};
+use crate::outcome::RetryReason;
 use crate::payload::ResolvePayload;
 use crate::retry::{Decision, RetryPolicy, RetryState, parse_retry_after, retry_reason};
 use crate::tls::TrustConfig;

@@ -25,7 +25,10 @@ pub struct ApiError {
     /// The body's `contextId`, or the `ININ-Correlation-Id` header: quote it to Genesys support.
     pub correlation_id: Option<String>,
     /// The `Retry-After` the response carried.
-    #[serde(with = "opt_secs", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::durations::opt_duration_secs",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retry_after: Option<Duration>,
     /// The start of the body when it was not a Genesys error body (an HTML proxy page, say).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -248,20 +251,6 @@ impl ClientError {
             } => *outcome_unknown,
             Self::Api(e) => matches!(e.status, 502 | 504),
             _ => false,
-        }
-    }
-}
-
-mod opt_secs {
-    use std::time::Duration;
-
-    use serde::Serializer;
-
-    #[allow(clippy::ref_option)] // serde's `with` passes `&Option<T>`
-    pub(super) fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-        match d {
-            Some(d) => s.serialize_f64(d.as_secs_f64()),
-            None => s.serialize_none(),
         }
     }
 }

@@ -15,8 +15,10 @@ use super::{EventBridgeIntegration, FieldChange, TYPE_ID};
 use crate::api::{ApiRequest, ApiResponse, GenesysClient};
 use crate::audit::{AuditRecord, AuditSink};
 use crate::auth::ConfigError;
-use crate::metrics::{MetricsSink, RetryReason};
-use crate::pipeline::{Action, ResolveOutcome, Stage, duration_ms};
+use crate::durations::duration_ms;
+use crate::metrics::MetricsSink;
+use crate::outcome::RetryReason;
+use crate::outcome::{Action, ResolveOutcome, Stage};
 use crate::retry::Decision;
 use crate::validate::ValidationErrors;
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::deploy::DeployStep;
 use crate::api::ClientError;
-use crate::pipeline::Stage;
+use crate::outcome::Stage;
 use crate::validate::{ValidationErrors, Violation};
 
 /// Why [`plan`](super::EventBridgeDeployer::plan) or [`apply`](super::EventBridgeDeployer::apply)

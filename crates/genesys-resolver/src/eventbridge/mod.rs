@@ -196,7 +196,7 @@ impl EventBridgeIntegration {
             ));
         }
         if !AWS_REGIONS.contains(&self.aws_region.as_str()) {
-            let hint = nearest(&self.aws_region, AWS_REGIONS.iter().copied())
+            let hint = crate::names::suggest(&self.aws_region, AWS_REGIONS.iter().copied(), 3, 4)
                 .map(|r| format!("; did you mean {r}?"))
                 .unwrap_or_default();
             out.push(Violation::new(
@@ -256,7 +256,7 @@ impl EventBridgeIntegration {
             if available.iter().any(|a| topic_matches(topic, a.as_ref())) {
                 continue;
             }
-            let hint = nearest(topic, available.iter().map(AsRef::as_ref))
+            let hint = crate::names::suggest(topic, available.iter().map(AsRef::as_ref), 3, 4)
                 .map(|t| format!("; did you mean {t}?"))
                 .unwrap_or_default();
             out.push(Violation::new(
@@ -372,16 +372,6 @@ fn topic_matches(topic: &str, pattern: &str) -> bool {
             _ => return false,
         }
     }
-}
-
-/// The closest candidate by edit distance, if it is close enough to be a likely typo.
-fn nearest<'a>(s: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (crate::payload::edit_distance(s, c), c))
-        .filter(|(d, c)| *d <= 3.max(c.len() / 4))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
 }
 
 #[cfg(test)]

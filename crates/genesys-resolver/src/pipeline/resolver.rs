@@ -1,4 +1,4 @@
-//! [`Resolver`]: validate, route mapping, probe, token, submit, report.
+//! [`Resolver`]: validate, probe, token, route mapping, submit, report.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -136,8 +136,9 @@ impl Resolver {
         &self.inner.metrics
     }
 
-    /// Validates, maps the route, probes every endpoint, obtains a token and creates or updates
-    /// the integration (or leaves it alone when it already matches).
+    /// Validates, probes every endpoint, obtains a token, maps the route and creates or updates
+    /// the integration (or leaves it alone when it already matches). Nothing is sent to Genesys
+    /// unless the payload is valid and every destination is healthy.
     pub async fn resolve(&self, payload: &ResolvePayload) -> Result<ResolveReport, ResolveError> {
         self.run(payload, false).await
     }
@@ -244,14 +245,8 @@ impl Resolver {
         validate::validate_with(payload, &inner.limits).map_err(ResolveError::validation)?;
         run.finish(Stage::Validate);
 
-        let existing = inner
-            .api
-            .find_by_name(&payload.name)
-            .await
-            .map_err(|e| ResolveError::client(Stage::RouteMapping, e))?;
-        run.note(existing.as_ref());
-        run.finish(Stage::RouteMapping);
-
+        // Destinations first: a payload the address policy refuses, or whose destination is
+        // down, never costs a Genesys call.
         let reports = inner.prober.probe_payload(payload).await;
         if reports.iter().any(|r| !r.ok()) {
             return Err(ResolveError::probe(reports));
@@ -262,6 +257,14 @@ impl Resolver {
             tokens.token().await.map_err(ResolveError::auth)?;
             run.finish(Stage::Token);
         }
+
+        let existing = inner
+            .api
+            .find_by_name(&payload.name)
+            .await
+            .map_err(|e| ResolveError::client(Stage::RouteMapping, e))?;
+        run.note(existing.as_ref());
+        run.finish(Stage::RouteMapping);
 
         let planned = match &existing {
             None => Action::Created,

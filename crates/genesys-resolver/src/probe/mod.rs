@@ -54,8 +54,8 @@ pub use self::report::{
 };
 use crate::dns::{DnsConfigError, DnsResolver, SystemResolver};
 use crate::metrics::{MetricsSink, NoopMetrics};
+use crate::outcome::ProbePhase;
 use crate::payload::ResolvePayload;
-use crate::pipeline::ProbePhase;
 use crate::policy::AddressPolicy;
 use crate::tls::{TlsConfigError, TrustConfig};
 
@@ -460,7 +460,7 @@ impl Prober {
             inner.store(&task_key, &report);
             report
         });
-        let report_uri = redact(uri);
+        let report_uri = crate::redact::uri(uri);
         let shared = async move {
             task.await.unwrap_or_else(|e| {
                 let mut report = ProbeReport::new(report_uri);
@@ -507,18 +507,6 @@ impl EndpointProber for Prober {
     }
 }
 
-/// The URI without user-info, for reports and logs.
-fn redact(uri: &str) -> String {
-    match Url::parse(uri.trim()) {
-        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            url.to_string()
-        }
-        _ => uri.to_owned(),
-    }
-}
-
 /// Records a phase's timing in the report and the metrics sink.
 struct Clock<'a> {
     metrics: &'a dyn MetricsSink,
@@ -544,7 +532,7 @@ impl Inner {
 
     async fn run(&self, uri: &str) -> ProbeReport {
         let started = Instant::now();
-        let mut report = ProbeReport::new(redact(uri));
+        let mut report = ProbeReport::new(crate::redact::uri(uri));
         let outcome = self.run_phases(uri, &mut report).await;
         report.phases.total = started.elapsed();
         self.metrics
@@ -932,10 +920,13 @@ mod tests {
     #[test]
     fn credentials_are_redacted() {
         assert_eq!(
-            redact("https://user:secret@a.example/x"),
+            crate::redact::uri("https://user:secret@a.example/x"),
             "https://a.example/x"
         );
-        assert_eq!(redact("https://a.example/x"), "https://a.example/x");
+        assert_eq!(
+            crate::redact::uri("https://a.example/x"),
+            "https://a.example/x"
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::dns::DnsError;
-use crate::pipeline::{ProbePhase, duration_ms};
+use crate::durations::{duration_ms, opt_duration_ms};
+use crate::outcome::ProbePhase;
 use crate::policy::PolicyViolation;
 
 /// The result of probing one endpoint: what was resolved, where the prober connected, what the
@@ -112,28 +113,6 @@ impl PhaseTimings {
             ProbePhase::FirstByte => self.first_byte,
             _ => Some(self.total),
         }
-    }
-}
-
-mod opt_duration_ms {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    #[allow(clippy::ref_option)] // serde's `with` passes `&Option<T>`
-    pub(super) fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-        match d {
-            Some(d) => s.serialize_f64(d.as_secs_f64() * 1000.0),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Duration>, D::Error> {
-        Option::<f64>::deserialize(d)?
-            .map(|ms| Duration::try_from_secs_f64(ms / 1000.0).map_err(serde::de::Error::custom))
-            .transpose()
     }
 }
 

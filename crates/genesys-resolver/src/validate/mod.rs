@@ -21,12 +21,13 @@
 //! ```
 
 use std::collections::HashMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::payload::ResolvePayload;
+use crate::violation::is_token;
+pub use crate::violation::{ValidationErrors, Violation, ViolationCode, header_path};
 
 /// Bounds the validator enforces. The defaults are the seed's, plus Genesys' request size limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,210 +118,6 @@ impl Limits {
     pub fn with_max_name_chars(mut self, n: usize) -> Self {
         self.max_name_chars = n;
         self
-    }
-}
-
-/// A stable, machine-readable name for each rule. The serialized form (`snake_case`, see
-/// [`ViolationCode::as_str`]) never changes once released.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ViolationCode {
-    /// A key the payload does not have (often a typo such as `maxRetry`).
-    UnknownKey,
-    /// A key the payload must have is absent.
-    MissingKey,
-    /// A value of the wrong JSON type (a string where a number belongs, ...).
-    WrongType,
-    /// `name` is empty or only white space.
-    NameEmpty,
-    /// `name` is longer than [`Limits::max_name_chars`].
-    NameTooLong,
-    /// `name` contains control characters.
-    NameControlCharacters,
-    /// `type` is not one of [`Limits::allowed_types`].
-    TypeNotAllowed,
-    /// `uri` (or a `uris` entry) is empty.
-    UriMissing,
-    /// The URI cannot be parsed.
-    UriInvalid,
-    /// The URI's scheme is not `https`.
-    UriNotHttps,
-    /// The URI has no host.
-    UriNoHost,
-    /// The URI carries user-info (credentials in a URL).
-    UriUserInfo,
-    /// The URI has a `#fragment`, which is never sent to a server.
-    UriFragment,
-    /// The URI names port 0.
-    UriPortZero,
-    /// The same endpoint is listed twice (after normalising case and the default port).
-    UriDuplicate,
-    /// `uris` has more entries than [`Limits::max_uris`].
-    TooManyUris,
-    /// `maxRetries` is outside `0..=`[`Limits::max_retries`].
-    MaxRetriesOutOfRange,
-    /// `retryInterval` is not finite or not in `(0, `[`Limits::max_retry_interval`]`]`.
-    RetryIntervalOutOfRange,
-    /// `backoffFactor` is not finite or outside the limits' range.
-    BackoffFactorOutOfRange,
-    /// `eventFilters` is empty, so nothing would be delivered.
-    EventFiltersEmpty,
-    /// An `eventType` is not a Genesys topic name.
-    EventTypeInvalid,
-    /// The same `eventType` is listed twice.
-    EventTypeDuplicate,
-    /// An entry of `fields` is empty.
-    FieldEmpty,
-    /// A header name is not an HTTP token.
-    HeaderNameInvalid,
-    /// A header value contains CR, LF or another control character.
-    HeaderValueInvalid,
-    /// A header the platform sets itself (`Authorization`, `Host`, `Content-Length`, ...).
-    HeaderReserved,
-    /// The same header name appears twice, differing only in case.
-    HeaderDuplicate,
-    /// The serialized payload is larger than [`Limits::max_payload_bytes`].
-    PayloadTooLarge,
-    /// An AWS account id that is not exactly 12 digits.
-    AwsAccountIdInvalid,
-    /// A string that is not an AWS region code.
-    AwsRegionUnknown,
-    /// An EventBridge event source suffix that is empty, too long, or has characters outside
-    /// `[A-Za-z0-9._-]`.
-    EventSourceSuffixInvalid,
-    /// An EventBridge integration with no topic.
-    TopicsEmpty,
-    /// A topic the organisation does not offer (`GET /api/v2/notifications/availabletopics`).
-    TopicUnknown,
-}
-
-impl ViolationCode {
-    /// The code as it appears in JSON and in Python's `Violation.code`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::UnknownKey => "unknown_key",
-            Self::MissingKey => "missing_key",
-            Self::WrongType => "wrong_type",
-            Self::NameEmpty => "name_empty",
-            Self::NameTooLong => "name_too_long",
-            Self::NameControlCharacters => "name_control_characters",
-            Self::TypeNotAllowed => "type_not_allowed",
-            Self::UriMissing => "uri_missing",
-            Self::UriInvalid => "uri_invalid",
-            Self::UriNotHttps => "uri_not_https",
-            Self::UriNoHost => "uri_no_host",
-            Self::UriUserInfo => "uri_user_info",
-            Self::UriFragment => "uri_fragment",
-            Self::UriPortZero => "uri_port_zero",
-            Self::UriDuplicate => "uri_duplicate",
-            Self::TooManyUris => "too_many_uris",
-            Self::MaxRetriesOutOfRange => "max_retries_out_of_range",
-            Self::RetryIntervalOutOfRange => "retry_interval_out_of_range",
-            Self::BackoffFactorOutOfRange => "backoff_factor_out_of_range",
-            Self::EventFiltersEmpty => "event_filters_empty",
-            Self::EventTypeInvalid => "event_type_invalid",
-            Self::EventTypeDuplicate => "event_type_duplicate",
-            Self::FieldEmpty => "field_empty",
-            Self::HeaderNameInvalid => "header_name_invalid",
-            Self::HeaderValueInvalid => "header_value_invalid",
-            Self::HeaderReserved => "header_reserved",
-            Self::HeaderDuplicate => "header_duplicate",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::AwsAccountIdInvalid => "aws_account_id_invalid",
-            Self::AwsRegionUnknown => "aws_region_unknown",
-            Self::EventSourceSuffixInvalid => "event_source_suffix_invalid",
-            Self::TopicsEmpty => "topics_empty",
-            Self::TopicUnknown => "topic_unknown",
-        }
-    }
-}
-
-impl fmt::Display for ViolationCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One broken rule: where (a JSON path such as `uris[3]` or `retryPolicy.maxRetries`; empty for
-/// the whole payload), which rule, and a message for people.
-///
-/// Messages never repeat a URI's user-info, so a password in a URL does not reach logs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Violation {
-    /// JSON path of the offending value; empty for the payload as a whole.
-    pub path: String,
-    /// The rule broken.
-    pub code: ViolationCode,
-    /// What is wrong, for people.
-    pub message: String,
-}
-
-impl Violation {
-    /// A violation at `path`.
-    pub fn new(path: impl Into<String>, code: ViolationCode, message: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() {
-            "payload"
-        } else {
-            &self.path
-        };
-        write!(f, "{path}: {} [{}]", self.message, self.code)
-    }
-}
-
-/// Every violation found in one payload (never empty).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(transparent)]
-pub struct ValidationErrors {
-    violations: Vec<Violation>,
-}
-
-impl ValidationErrors {
-    pub(crate) fn new(violations: Vec<Violation>) -> Self {
-        Self { violations }
-    }
-
-    /// The violations, in the order the payload's fields appear.
-    pub fn violations(&self) -> &[Violation] {
-        &self.violations
-    }
-
-    /// Consumes the error, returning the violations.
-    pub fn into_violations(self) -> Vec<Violation> {
-        self.violations
-    }
-
-    /// Whether any violation has this code.
-    pub fn has(&self, code: ViolationCode) -> bool {
-        self.violations.iter().any(|v| v.code == code)
-    }
-}
-
-impl fmt::Display for ValidationErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.violations.len();
-        write!(
-            f,
-            "payload is invalid ({n} violation{}): ",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for (i, v) in self.violations.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{v}")?;
-        }
-        Ok(())
     }
 }
 
@@ -617,40 +414,6 @@ pub const RESERVED_HEADERS: &[&str] = &[
     "upgrade",
     "proxy-authorization",
 ];
-
-/// The JSON path of a header: `headers.X-Foo`, or `headers["odd name"]` when the name is not a
-/// token.
-pub fn header_path(name: &str) -> String {
-    if is_token(name) {
-        format!("headers.{name}")
-    } else {
-        format!("headers[{}]", serde_json::Value::String(name.to_owned()))
-    }
-}
-
-fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                )
-        })
-}
 
 fn check_headers(payload: &ResolvePayload, out: &mut Vec<Violation>) {
     let mut seen: HashMap<String, &str> = HashMap::new();

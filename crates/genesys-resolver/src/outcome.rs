@@ -1,0 +1,166 @@
+//! The shared vocabulary of outcomes: which [`Operation`] ran, its [`Stage`]s, what it did
+//! ([`Action`]), the timed [`ProbePhase`]s of a probe, why a call was retried ([`RetryReason`]),
+//! and how an operation ended ([`ResolveOutcome`]).
+//!
+//! Everything here is plain data on the ground floor: the client, the prober, metrics, audit and
+//! every flow (the resolve pipeline, the EventBridge deployer) speak these words, and none of them
+//! lends its own words downward.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::durations::duration_ms;
+use crate::names::named_enum;
+
+named_enum! {
+    /// A stage of an operation, in pipeline order; errors and metrics name the stage that failed.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[non_exhaustive]
+    pub enum Stage {
+        /// Schema rules of [`crate::validate`].
+        Validate = "validate",
+        /// DNS, address policy, TLS and health of every destination (before any Genesys call).
+        Probe = "probe",
+        /// Obtaining an access token (wherever in an operation it was needed).
+        Token = "token",
+        /// Looking up an existing integration with the same name.
+        RouteMapping = "route_mapping",
+        /// Creating or updating the integration.
+        Submit = "submit",
+    }
+}
+
+named_enum! {
+    /// Which kind of operation ran: metrics count each on its own, audit records name it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+    #[non_exhaustive]
+    pub enum Operation {
+        /// A resolve of a [`ResolvePayload`](crate::payload::ResolvePayload) (or its dry run,
+        /// `check`).
+        #[default]
+        Resolve = "resolve",
+        /// A deploy of an integration on the platform integrations API (or its dry run, `plan`).
+        Deploy = "deploy",
+    }
+}
+
+named_enum! {
+    /// What a resolve did to the integration.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[non_exhaustive]
+    pub enum Action {
+        /// No integration had the name; one was created.
+        Created = "created",
+        /// An integration with the name existed and differed; it was updated.
+        Updated = "updated",
+        /// An integration with the name existed and already matched; nothing was sent.
+        Unchanged = "unchanged",
+    }
+}
+
+named_enum! {
+    /// A timed phase of one endpoint probe (the phases of blackbox_exporter).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[non_exhaustive]
+    pub enum ProbePhase {
+        /// DNS resolution.
+        Resolve = "resolve",
+        /// TCP connect.
+        Connect = "connect",
+        /// TLS handshake.
+        Tls = "tls",
+        /// From sending the health request to the first byte of its response.
+        FirstByte = "first_byte",
+        /// The whole probe.
+        Total = "total",
+    }
+}
+
+named_enum! {
+    /// Why an API call was retried.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[non_exhaustive]
+    pub enum RetryReason {
+        /// 429 Too Many Requests.
+        RateLimited = "rate_limited",
+        /// 502, 503 or 504.
+        ServerError = "server_error",
+        /// The connection failed or timed out.
+        Transport = "transport",
+        /// 401 with a token that was then refreshed.
+        Unauthorized = "unauthorized",
+    }
+}
+
+/// How one operation ended, as the metrics sink sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ResolveOutcome {
+    /// Which operation this was (a resolve unless said otherwise).
+    #[serde(default)]
+    pub operation: Operation,
+    /// What was done, when it succeeded (or what would be done, for a dry run).
+    pub action: Option<Action>,
+    /// The stage that failed, when it failed.
+    pub failed_stage: Option<Stage>,
+    /// Wall time of the whole operation.
+    #[serde(with = "duration_ms")]
+    pub latency: Duration,
+    /// Whether this was a dry run (`check` or `plan`), which submits nothing.
+    pub dry_run: bool,
+}
+
+impl ResolveOutcome {
+    /// A successful resolve.
+    pub fn succeeded(action: Action, latency: Duration, dry_run: bool) -> Self {
+        Self {
+            operation: Operation::Resolve,
+            action: Some(action),
+            failed_stage: None,
+            latency,
+            dry_run,
+        }
+    }
+
+    /// A resolve that failed at `stage`.
+    pub fn failed(stage: Stage, latency: Duration, dry_run: bool) -> Self {
+        Self {
+            operation: Operation::Resolve,
+            action: None,
+            failed_stage: Some(stage),
+            latency,
+            dry_run,
+        }
+    }
+
+    /// The same outcome, for another operation.
+    #[must_use]
+    pub fn for_operation(mut self, operation: Operation) -> Self {
+        self.operation = operation;
+        self
+    }
+
+    /// Whether the operation succeeded.
+    pub fn is_success(&self) -> bool {
+        self.failed_stage.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_through_serde_and_from_name() {
+        for stage in Stage::ALL {
+            let json = serde_json::to_string(&stage).unwrap();
+            assert_eq!(json, format!("\"{stage}\""));
+            assert_eq!(Stage::from_name(stage.as_str()), Some(stage));
+            assert_eq!(stage.as_str().parse::<Stage>(), Ok(stage));
+        }
+        assert!("nope".parse::<Action>().is_err());
+        assert_eq!(ProbePhase::ALL.len(), 5);
+        assert_eq!(Operation::default(), Operation::Resolve);
+    }
+}

@@ -1,0 +1,488 @@
+//! One redaction for everything that is shown: URIs, headers and text from outside (upstream
+//! error bodies, messages that quote a request).
+//!
+//! Every place that shows a URI, a header or an error text (audit records, probe reports, errors,
+//! warnings, logs) goes through these functions, so there is one definition of what a secret
+//! looks like:
+//!
+//! - [`uri`]: user-info removed, values of secret-looking query parameters replaced;
+//! - [`redact_headers`]: values of sensitive headers (by name or by an auth-scheme value) replaced;
+//! - [`text`]: user-info of every URL; `Basic`/`Bearer`/`Digest`/`token` credentials in any
+//!   spelling (`Authorization: Bearer x`, `Authorization=Bearer x`, `"authorization":"Basic x"`);
+//!   the values of secret-looking `key=value` / `"key": "value"` pairs (`access_token`,
+//!   `client_secret`, `password`, ...); and every secret registered with [`register_secret`]
+//!   (the live client secret, every issued access token) by value.
+//!
+//! ```
+//! use genesys_resolver::redact;
+//!
+//! assert_eq!(
+//!     redact::text(r#"upstream said {"authorization":"Bearer tok-1"} for https://u:p@h.example/"#),
+//!     r#"upstream said {"authorization":"[REDACTED]"} for https://h.example/"#,
+//! );
+//! assert_eq!(redact::uri("https://h.example/cb?sig=abc&a=1"), "https://h.example/cb?sig=[REDACTED]&a=1");
+//! redact::register_secret("s3cr3t-value-123");
+//! assert_eq!(redact::text("echo: s3cr3t-value-123"), "echo: [REDACTED]");
+//! ```
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Mutex, PoisonError};
+
+use base64::Engine;
+
+/// What replaces a secret.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Whether a header's value is a secret: `Authorization`, `Proxy-Authorization`, `Cookie`,
+/// `Set-Cookie`, `X-Api-Key`, and any name whose lowercase form contains `token`, `secret`,
+/// `password`, `auth`, `key`, `signature`, `credential`, `cookie` or `session`.
+pub fn is_sensitive_header(name: &str) -> bool {
+    const EXACT: [&str; 5] = [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+    ];
+    const CONTAINS: [&str; 9] = [
+        "token",
+        "secret",
+        "password",
+        "auth",
+        "key",
+        "signature",
+        "credential",
+        "cookie",
+        "session",
+    ];
+    let lower = name.trim().to_ascii_lowercase();
+    EXACT.contains(&lower.as_str()) || CONTAINS.iter().any(|word| lower.contains(word))
+}
+
+/// Whether a value carries a credential whatever its header's name: an HTTP auth scheme with a
+/// parameter (`Bearer …`, `Basic …`, `Digest …`).
+fn looks_like_credential(value: &str) -> bool {
+    let mut parts = value.trim().splitn(2, char::is_whitespace);
+    let scheme = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let has_param = parts.next().is_some_and(|rest| !rest.trim().is_empty());
+    has_param && matches!(scheme.as_str(), "bearer" | "basic" | "digest" | "token")
+}
+
+/// `headers` with the value of every sensitive one (by [`is_sensitive_header`], or a value that
+/// starts with an auth scheme such as `Bearer`) replaced by [`REDACTED`].
+pub fn redact_headers(headers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if is_sensitive_header(name) || looks_like_credential(value) {
+                REDACTED.to_owned()
+            } else {
+                value.clone()
+            };
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+/// Query parameter names that hold secrets: the sensitive header names, plus `sig` (shared access
+/// signatures).
+fn is_sensitive_query_param(name: &str) -> bool {
+    is_sensitive_header(name) || name.eq_ignore_ascii_case("sig")
+}
+
+/// `uri` without user-info (`https://user:pass@host/` becomes `https://host/`) and with the value
+/// of every query parameter whose name is sensitive (as for headers, plus `sig`)
+/// replaced by [`REDACTED`]; URLs nested in the query lose their user-info too. Works on text, so
+/// it also cleans a URI that does not parse; the rest of the string is kept as it was.
+pub fn uri(uri: &str) -> String {
+    let (before_fragment, fragment) = match uri.find('#') {
+        Some(i) => uri.split_at(i),
+        None => (uri, ""),
+    };
+    let (before_query, query) = match before_fragment.find('?') {
+        Some(i) => (&before_fragment[..i], Some(&before_fragment[i + 1..])),
+        None => (before_fragment, None),
+    };
+    let authority_start = before_query.find("://").map_or(0, |i| i + 3);
+    let authority_end = before_query[authority_start..]
+        .find('/')
+        .map_or(before_query.len(), |i| authority_start + i);
+    let authority = &before_query[authority_start..authority_end];
+    let host = authority
+        .rfind('@')
+        .map_or(authority, |i| &authority[i + 1..]);
+
+    let mut out = String::with_capacity(uri.len());
+    out.push_str(&before_query[..authority_start]);
+    out.push_str(host);
+    out.push_str(&before_query[authority_end..]);
+    if let Some(query) = query {
+        out.push('?');
+        for (i, pair) in query.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            match pair.split_once('=') {
+                Some((name, _)) if is_sensitive_query_param(name) => {
+                    out.push_str(name);
+                    out.push('=');
+                    out.push_str(REDACTED);
+                }
+                _ => out.push_str(pair),
+            }
+        }
+    }
+    out.push_str(fragment);
+    // A URL nested in the query or fragment (`?next=https://u:p@host/`) loses its user-info too.
+    text(&out)
+}
+
+/// How many registered secrets are remembered; the oldest is forgotten first. Access tokens are
+/// refreshed, so only the latest few of each source are live.
+const MAX_REGISTERED: usize = 256;
+
+/// Registered secrets shorter than this are ignored: redacting a short common string by value
+/// would mangle ordinary text.
+const MIN_REGISTERED_LEN: usize = 8;
+
+static REGISTERED: Mutex<VecDeque<Box<str>>> = Mutex::new(VecDeque::new());
+
+/// Registers a live secret (a client secret, an issued access token) so that [`text`] removes it
+/// by value wherever it appears, also in its form-encoded and base64 spellings. Secrets shorter
+/// than 8 characters are ignored. The most recent 256 are kept.
+pub fn register_secret(secret: &str) {
+    if secret.len() < MIN_REGISTERED_LEN {
+        return;
+    }
+    let mut spellings = vec![secret.to_owned()];
+    let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    if encoded != secret {
+        spellings.push(encoded);
+    }
+    let mut registered = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
+    for spelling in spellings {
+        if registered.iter().any(|s| **s == *spelling) {
+            continue;
+        }
+        if registered.len() == MAX_REGISTERED {
+            registered.pop_front();
+        }
+        registered.push_back(spelling.into_boxed_str());
+    }
+}
+
+/// Registers client credentials: the secret itself and the `client_id:secret` pair in its HTTP
+/// Basic (base64) spelling, which an upstream error may quote back.
+pub fn register_client_credentials(client_id: &str, secret: &str) {
+    register_secret(secret);
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{client_id}:{secret}"));
+    register_secret(&basic);
+    register_secret(&format!("{client_id}:{secret}"));
+}
+
+/// Auth schemes whose parameter is a credential.
+const SCHEMES: [&str; 4] = ["bearer", "basic", "digest", "token"];
+
+/// Key names whose value is a secret in `key=value` or `"key": "value"` text, besides the
+/// sensitive header names of [`is_sensitive_header`].
+fn is_sensitive_key(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    is_sensitive_header(&lower) || matches!(lower.as_str(), "sig" | "code" | "assertion")
+}
+
+/// Characters a credential is made of (base64, base64url, JWT, hex, form-encoding).
+fn is_credential_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '=' | '%' | ':')
+}
+
+/// `text` (an error message, an upstream body) with every credential removed: see the
+/// [module docs](self).
+pub fn text(text: &str) -> String {
+    let out = strip_userinfo(text);
+    let out = redact_schemes(&out);
+    let out = redact_pairs(&out);
+    redact_registered(out)
+}
+
+/// Removes `user:password@` from every URL in `text`.
+fn strip_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let authority_start = i + 3;
+        out.push_str(&rest[..authority_start]);
+        let tail = &rest[authority_start..];
+        let end = tail
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == '"' || c == '\''
+            })
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        out.push_str(
+            authority
+                .rfind('@')
+                .map_or(authority, |at| &authority[at + 1..]),
+        );
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Replaces the parameter of every `Bearer`/`Basic`/`Digest`/`token` scheme word, wherever it
+/// stands (after a space, `=`, `:`, a quote, ...).
+fn redact_schemes(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < text.len() {
+        let Some(scheme) = SCHEMES.iter().find(|s| {
+            lower[i..].starts_with(**s) && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+        }) else {
+            i += text[i..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        };
+        let after = i + scheme.len();
+        let gap = text[after..]
+            .find(|c: char| c != ' ' && c != '\t')
+            .unwrap_or(text.len() - after);
+        let cred_start = after + gap;
+        let cred_len = text[cred_start..]
+            .find(|c: char| !is_credential_char(c))
+            .unwrap_or(text.len() - cred_start);
+        let credential = &text[cred_start..cred_start + cred_len];
+        // `token` is also an ordinary word ("token expired"): only a credential-shaped parameter
+        // (8+ characters with a digit or a symbol) counts after it.
+        let plausible = !credential.is_empty()
+            && (*scheme != "token"
+                || (credential.len() >= 8
+                    && credential
+                        .chars()
+                        .any(|c| c.is_ascii_digit() || "-._~+/=%".contains(c))));
+        if gap == 0 || !plausible {
+            i = after;
+            continue;
+        }
+        out.push_str(&text[copied..cred_start]);
+        out.push_str(REDACTED);
+        copied = cred_start + cred_len;
+        i = copied;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Replaces the value of every `key=value`, `key: value` or `"key":"value"` whose key is
+/// sensitive. A value that is an auth scheme and its parameter (already handled) is left alone.
+fn redact_pairs(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c != b'=' && c != b':' {
+            i += 1;
+            continue;
+        }
+        // The key: the word (letters, digits, `-`, `_`) just before, behind an optional quote.
+        let mut key_end = i;
+        while key_end > 0 && bytes[key_end - 1] == b' ' {
+            key_end -= 1;
+        }
+        if key_end > 0 && matches!(bytes[key_end - 1], b'"' | b'\'') {
+            key_end -= 1;
+        }
+        let mut key_start = key_end;
+        while key_start > 0
+            && (bytes[key_start - 1].is_ascii_alphanumeric()
+                || matches!(bytes[key_start - 1], b'-' | b'_'))
+        {
+            key_start -= 1;
+        }
+        let key = &text[key_start..key_end];
+        // `https://` is not a pair.
+        if key.is_empty() || !is_sensitive_key(key) || text[i + 1..].starts_with("//") {
+            i += 1;
+            continue;
+        }
+        let mut v = i + 1;
+        while v < bytes.len() && bytes[v] == b' ' {
+            v += 1;
+        }
+        let quote = bytes.get(v).copied().filter(|q| matches!(q, b'"' | b'\''));
+        if quote.is_some() {
+            v += 1;
+        }
+        let end = match quote {
+            Some(q) => text[v..].find(char::from(q)).map_or(text.len(), |e| v + e),
+            None => text[v..]
+                .find(|c: char| c.is_whitespace() || matches!(c, '&' | ',' | ';' | '}' | ']' | ')'))
+                .map_or(text.len(), |e| v + e),
+        };
+        let value = &text[v..end];
+        let lower = value.to_ascii_lowercase();
+        let is_scheme_pair = SCHEMES
+            .iter()
+            .any(|s| lower.starts_with(s) && lower[s.len()..].starts_with([' ', '\t']));
+        let already = value == REDACTED || value.is_empty();
+        if is_scheme_pair && quote.is_none() {
+            // `Authorization: Bearer x`: the scheme pass has redacted the parameter.
+            i = end;
+            continue;
+        }
+        if !already {
+            out.push_str(&text[copied..v]);
+            out.push_str(REDACTED);
+            copied = end;
+        }
+        i = end.max(i + 1);
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Replaces every registered secret by value.
+fn redact_registered(mut text: String) -> String {
+    let registered = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
+    for secret in registered.iter() {
+        if text.contains(&**secret) {
+            text = text.replace(&**secret, REDACTED);
+        }
+    }
+    text
+}
+
+/// The user-info of a URL-like string replaced by `[redacted]`, for configuration errors that
+/// must say where the problem is. Everything up to the last `@` is dropped: a password may itself
+/// hold `/`, `?` or `#`, so the end of the authority cannot be trusted in a string that failed
+/// to parse.
+pub fn userinfo(value: &str) -> String {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return value.to_owned();
+    };
+    match rest.rfind('@') {
+        Some(at) => format!("{scheme}://[redacted]@{}", &rest[at + 1..]),
+        None => value.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_uri_strips_user_info_and_secret_query_values() {
+        assert_eq!(
+            uri("https://user:pa%40ss@hooks.example.com:8443/p?a=1&token=abc#f"),
+            "https://hooks.example.com:8443/p?a=1&token=[REDACTED]#f"
+        );
+        assert_eq!(uri("https://a.example"), "https://a.example");
+        assert_eq!(uri("https://u@a.example?x"), "https://a.example?x");
+        assert_eq!(uri("user:pw@host/path"), "host/path");
+        assert_eq!(uri("https://h/p@q"), "https://h/p@q");
+        assert_eq!(uri(""), "");
+        assert_eq!(
+            uri("https://h/cb?next=https://u:p@x.example/&sig=abc"),
+            "https://h/cb?next=https://x.example/&sig=[REDACTED]"
+        );
+    }
+
+    #[test]
+    fn sensitive_header_names() {
+        for name in [
+            "Authorization",
+            "proxy-authorization",
+            "Cookie",
+            "Set-Cookie",
+            "X-Api-Key",
+            "X-Auth-Token",
+            "X-Hub-Signature",
+            "X-Client-Secret",
+            "db-password",
+            "X-Credentials",
+            "ApiKey",
+        ] {
+            assert!(is_sensitive_header(name), "{name}");
+        }
+        for name in ["Content-Type", "X-Genesys-Source", "Accept", "User-Agent"] {
+            assert!(!is_sensitive_header(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn scrub_text_removes_user_info_and_bearer_tokens() {
+        assert_eq!(
+            text("GET https://u:p@h.example/x failed: Bearer abc.def rejected"),
+            "GET https://h.example/x failed: Bearer [REDACTED] rejected"
+        );
+        assert_eq!(text("no urls here"), "no urls here");
+        assert_eq!(text("'https://u:p@h'"), "'https://h'");
+    }
+
+    #[test]
+    fn credential_values_are_redacted_under_any_name() {
+        let headers = BTreeMap::from([
+            ("X-Custom".to_owned(), "Bearer xyz".to_owned()),
+            ("X-Plain".to_owned(), "Bearer".to_owned()),
+        ]);
+        let red = redact_headers(&headers);
+        assert_eq!(red["X-Custom"], REDACTED);
+        assert_eq!(red["X-Plain"], "Bearer");
+    }
+
+    #[test]
+    fn credentials_in_any_spelling() {
+        for (given, want) in [
+            (
+                "Authorization=Bearer tok-abc123",
+                "Authorization=Bearer [REDACTED]",
+            ),
+            (
+                "header Authorization: Basic dXNlcjpwYXNz",
+                "header Authorization: Basic [REDACTED]",
+            ),
+            (
+                r#"{"Authorization":"Bearer x.y.z"}"#,
+                r#"{"Authorization":"[REDACTED]"}"#,
+            ),
+            ("got token ghp_1234567890abc", "got token [REDACTED]"),
+            ("the token expired", "the token expired"),
+            ("access_token=abc&x=1", "access_token=[REDACTED]&x=1"),
+            (
+                r#"{"client_secret": "hunter22"}"#,
+                r#"{"client_secret": "[REDACTED]"}"#,
+            ),
+            (
+                "see https://example.com/path",
+                "see https://example.com/path",
+            ),
+            ("=bearer=abc", "=bearer=abc"),
+            ("x=Bearer\tabc", "x=Bearer\t[REDACTED]"),
+        ] {
+            assert_eq!(text(given), want, "{given}");
+        }
+    }
+
+    #[test]
+    fn registered_secrets_are_removed_by_value() {
+        register_client_credentials("client-id-7", "p&ss=w0rd+/x");
+        let basic = base64::engine::general_purpose::STANDARD.encode("client-id-7:p&ss=w0rd+/x");
+        let echoed = format!(
+            "bad client p&ss=w0rd+/x ({basic}) p%26ss%3Dw0rd%2B%2Fx client-id-7:p&ss=w0rd+/x"
+        );
+        let out = text(&echoed);
+        assert!(!out.contains("w0rd"), "{out}");
+        assert!(!out.contains(&basic), "{out}");
+        register_secret("short");
+        assert_eq!(text("a short note"), "a short note");
+    }
+
+    #[test]
+    fn userinfo_is_replaced_up_to_the_last_at() {
+        assert_eq!(userinfo("https://u:p@ss@h/x"), "https://[redacted]@h/x");
+        assert_eq!(userinfo("https://h/x"), "https://h/x");
+    }
+}

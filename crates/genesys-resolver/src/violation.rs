@@ -1,0 +1,204 @@
+//! The violation vocabulary shared by every rule set: where (a JSON path), which rule (a stable
+//! [`ViolationCode`]) and a message, collected into [`ValidationErrors`].
+//!
+//! The payload's strict parser, the payload rules ([`crate::validate`]) and the EventBridge rules
+//! all report in these words, so a caller handles one shape whatever was wrong.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::names::named_enum;
+
+named_enum! {
+    /// A stable, machine-readable name for each rule. The serialized form (`snake_case`, see
+    /// [`ViolationCode::as_str`]) never changes once released.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[non_exhaustive]
+    pub enum ViolationCode {
+        /// A key the payload does not have (often a typo such as `maxRetry`).
+        UnknownKey = "unknown_key",
+        /// A key the payload must have is absent.
+        MissingKey = "missing_key",
+        /// A value of the wrong JSON type (a string where a number belongs, ...).
+        WrongType = "wrong_type",
+        /// `name` is empty or only white space.
+        NameEmpty = "name_empty",
+        /// `name` is longer than [`Limits::max_name_chars`].
+        NameTooLong = "name_too_long",
+        /// `name` contains control characters.
+        NameControlCharacters = "name_control_characters",
+        /// `type` is not one of [`Limits::allowed_types`].
+        TypeNotAllowed = "type_not_allowed",
+        /// `uri` (or a `uris` entry) is empty.
+        UriMissing = "uri_missing",
+        /// The URI cannot be parsed.
+        UriInvalid = "uri_invalid",
+        /// The URI's scheme is not `https`.
+        UriNotHttps = "uri_not_https",
+        /// The URI has no host.
+        UriNoHost = "uri_no_host",
+        /// The URI carries user-info (credentials in a URL).
+        UriUserInfo = "uri_user_info",
+        /// The URI has a `#fragment`, which is never sent to a server.
+        UriFragment = "uri_fragment",
+        /// The URI names port 0.
+        UriPortZero = "uri_port_zero",
+        /// The same endpoint is listed twice (after normalising case and the default port).
+        UriDuplicate = "uri_duplicate",
+        /// `uris` has more entries than [`Limits::max_uris`].
+        TooManyUris = "too_many_uris",
+        /// `maxRetries` is outside `0..=`[`Limits::max_retries`].
+        MaxRetriesOutOfRange = "max_retries_out_of_range",
+        /// `retryInterval` is not finite or not in `(0, `[`Limits::max_retry_interval`]`]`.
+        RetryIntervalOutOfRange = "retry_interval_out_of_range",
+        /// `backoffFactor` is not finite or outside the limits' range.
+        BackoffFactorOutOfRange = "backoff_factor_out_of_range",
+        /// `eventFilters` is empty, so nothing would be delivered.
+        EventFiltersEmpty = "event_filters_empty",
+        /// An `eventType` is not a Genesys topic name.
+        EventTypeInvalid = "event_type_invalid",
+        /// The same `eventType` is listed twice.
+        EventTypeDuplicate = "event_type_duplicate",
+        /// An entry of `fields` is empty.
+        FieldEmpty = "field_empty",
+        /// A header name is not an HTTP token.
+        HeaderNameInvalid = "header_name_invalid",
+        /// A header value contains CR, LF or another control character.
+        HeaderValueInvalid = "header_value_invalid",
+        /// A header the platform sets itself (`Authorization`, `Host`, `Content-Length`, ...).
+        HeaderReserved = "header_reserved",
+        /// The same header name appears twice, differing only in case.
+        HeaderDuplicate = "header_duplicate",
+        /// The serialized payload is larger than [`Limits::max_payload_bytes`].
+        PayloadTooLarge = "payload_too_large",
+        /// An AWS account id that is not exactly 12 digits.
+        AwsAccountIdInvalid = "aws_account_id_invalid",
+        /// A string that is not an AWS region code.
+        AwsRegionUnknown = "aws_region_unknown",
+        /// An EventBridge event source suffix that is empty, too long, or has characters outside
+        /// `[A-Za-z0-9._-]`.
+        EventSourceSuffixInvalid = "event_source_suffix_invalid",
+        /// An EventBridge integration with no topic.
+        TopicsEmpty = "topics_empty",
+        /// A topic the organisation does not offer (`GET /api/v2/notifications/availabletopics`).
+        TopicUnknown = "topic_unknown",
+    }
+}
+
+/// One broken rule: where (a JSON path such as `uris[3]` or `retryPolicy.maxRetries`; empty for
+/// the whole payload), which rule, and a message for people.
+///
+/// Messages never repeat a URI's user-info, so a password in a URL does not reach logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// JSON path of the offending value; empty for the payload as a whole.
+    pub path: String,
+    /// The rule broken.
+    pub code: ViolationCode,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+impl Violation {
+    /// A violation at `path`.
+    pub fn new(path: impl Into<String>, code: ViolationCode, message: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() {
+            "payload"
+        } else {
+            &self.path
+        };
+        write!(f, "{path}: {} [{}]", self.message, self.code)
+    }
+}
+
+/// Every violation found in one payload (never empty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(transparent)]
+pub struct ValidationErrors {
+    violations: Vec<Violation>,
+}
+
+impl ValidationErrors {
+    /// Wraps a non-empty list of violations.
+    pub(crate) fn new(violations: Vec<Violation>) -> Self {
+        Self { violations }
+    }
+
+    /// The violations, in the order the payload's fields appear.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// Consumes the error, returning the violations.
+    pub fn into_violations(self) -> Vec<Violation> {
+        self.violations
+    }
+
+    /// Whether any violation has this code.
+    pub fn has(&self, code: ViolationCode) -> bool {
+        self.violations.iter().any(|v| v.code == code)
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.violations.len();
+        write!(
+            f,
+            "payload is invalid ({n} violation{}): ",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for (i, v) in self.violations.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The JSON path of a header: `headers.X-Foo`, or `headers["odd name"]` when the name is not a
+/// token.
+pub fn header_path(name: &str) -> String {
+    if is_token(name) {
+        format!("headers.{name}")
+    } else {
+        format!("headers[{}]", serde_json::Value::String(name.to_owned()))
+    }
+}
+
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
+                )
+        })
+}
