@@ -37,7 +37,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::outcome::{Action, ResolveOutcome, Stage};
+use crate::outcome::{Action, Operation, ResolveOutcome, Stage};
 use crate::payload::ResolvePayload;
 
 /// The `message` of every record: the seed's slog message.
@@ -52,12 +52,12 @@ pub use crate::redact::text as scrub_text;
 pub use crate::redact::uri as sanitize_uri;
 pub use crate::redact::{REDACTED, is_sensitive_header, redact_headers};
 
-/// One resolve, as the audit log records it.
+/// One operation (a resolve, a deploy, or their dry runs), as the audit log records it.
 ///
 /// Serialized with every key present (`null` where there is nothing), in this order:
 /// `timestamp`, `message`, `integration_name`, `uri`, `endpoint_count`, `action`, `success`,
 /// `latency_ms`, `failed_stage`, `error`, `correlation_id`, `dry_run`, `integration_id`,
-/// `headers`.
+/// `headers`, `operation`, `target`.
 ///
 /// Differences from the seed's `LogResolve`: `latency_ms` is milliseconds (the seed passed a
 /// `time.Duration` to `slog.Duration`, which writes nanoseconds under that key); the time is
@@ -96,6 +96,13 @@ pub struct AuditRecord {
     /// The payload's headers; values of sensitive ones are [`REDACTED`].
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// Which operation this records: a `resolve` (or its dry run) or a `deploy` (or its plan).
+    #[serde(default)]
+    pub operation: Operation,
+    /// What the operation acted on, when it is not the `uri` (a deploy names the integration
+    /// type and the event source it configures, say); redacted like `uri`.
+    #[serde(default)]
+    pub target: Option<String>,
 }
 
 fn default_message() -> String {
@@ -139,6 +146,8 @@ impl AuditRecord {
             dry_run: outcome.dry_run,
             integration_id: None,
             headers: BTreeMap::new(),
+            operation: outcome.operation,
+            target: None,
         }
     }
 
@@ -153,6 +162,13 @@ impl AuditRecord {
     #[must_use]
     pub fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
         self.correlation_id = Some(id.into());
+        self
+    }
+
+    /// Sets the target (redacted with [`sanitize_uri`]).
+    #[must_use]
+    pub fn with_target(mut self, target: &str) -> Self {
+        self.target = Some(sanitize_uri(target));
         self
     }
 

@@ -319,25 +319,29 @@ fn redact_pairs(text: &str) -> String {
         let end = match quote {
             Some(q) => text[v..].find(char::from(q)).map_or(text.len(), |e| v + e),
             None => text[v..]
-                .find(|c: char| c.is_whitespace() || matches!(c, '&' | ',' | ';' | '}' | ']' | ')'))
+                .find(|c: char| {
+                    c.is_whitespace() || matches!(c, '&' | ',' | ';' | '}' | ']' | ')' | '#')
+                })
                 .map_or(text.len(), |e| v + e),
         };
         let value = &text[v..end];
         let lower = value.to_ascii_lowercase();
-        let is_scheme_pair = SCHEMES
-            .iter()
-            .any(|s| lower.starts_with(s) && lower[s.len()..].starts_with([' ', '\t']));
-        let already = value == REDACTED || value.is_empty();
-        if is_scheme_pair && quote.is_none() {
-            // `Authorization: Bearer x`: the scheme pass has redacted the parameter.
+        // `Authorization: Bearer x` (unquoted): the scheme pass has redacted the parameter.
+        let is_scheme_word = quote.is_none()
+            && SCHEMES.contains(&lower.as_str())
+            && text[end..].starts_with([' ', '\t']);
+        if is_scheme_word {
             i = end;
             continue;
         }
-        if !already {
-            out.push_str(&text[copied..v]);
-            out.push_str(REDACTED);
-            copied = end;
+        let already = text[v..].starts_with(REDACTED) || value.is_empty();
+        if already {
+            i = (v + REDACTED.len()).min(text.len()).max(i + 1);
+            continue;
         }
+        out.push_str(&text[copied..v]);
+        out.push_str(REDACTED);
+        copied = end;
         i = end.max(i + 1);
     }
     out.push_str(&text[copied..]);

@@ -16,7 +16,7 @@ use genesys_resolver::audit::{
 use genesys_resolver::pipeline::{Action, ResolveOutcome, Stage};
 use serde_json::Value;
 
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 16] = [
     "timestamp",
     "message",
     "integration_name",
@@ -31,6 +31,8 @@ const KEYS: [&str; 14] = [
     "dry_run",
     "integration_id",
     "headers",
+    "operation",
+    "target",
 ];
 
 /// A payload as a caller might send it before validation: credentials in the URI and secret
