@@ -19,7 +19,7 @@ from genesys_resolver.testing import MockGenesys, TestCa, TlsDestination
 
 from conftest import LOCAL, payload_for
 
-STAGES = ["validate", "route_mapping", "probe", "token", "submit"]
+STAGES = ["validate", "probe", "token", "route_mapping", "submit"]
 
 
 def insecure(payload: dict[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,9 @@ named_enum! {
         TypeNotAllowed = "type_not_allowed",
         /// `uri` (or a `uris` entry) is empty.
         UriMissing = "uri_missing",
+        /// The URI holds a backslash, white space or a control character (CR, LF, tab, ...): a
+        /// URL parser would read it as a different URI than the one stored, so it is refused.
+        UriNotExact = "uri_not_exact",
         /// The URI cannot be parsed.
         UriInvalid = "uri_invalid",
         /// The URI's scheme is not `https`.
@@ -60,6 +63,10 @@ named_enum! {
         EventTypeInvalid = "event_type_invalid",
         /// The same `eventType` is listed twice.
         EventTypeDuplicate = "event_type_duplicate",
+        /// A string field (`type`, a `fields` entry, ...) contains control characters.
+        ControlCharacters = "control_characters",
+        /// A JSON object has the same key twice; which value counts would be ambiguous.
+        DuplicateKey = "duplicate_key",
         /// An entry of `fields` is empty.
         FieldEmpty = "field_empty",
         /// A header name is not an HTTP token.
@@ -122,17 +129,43 @@ impl fmt::Display for Violation {
     }
 }
 
-/// Every violation found in one payload (never empty).
+/// The most violations one [`ValidationErrors`] keeps; the rest are only counted
+/// ([`ValidationErrors::total`]), so a hostile document cannot make an answer or a log line
+/// grow with its own size.
+pub const MAX_VIOLATIONS: usize = 100;
+
+/// Every violation found in one payload (never empty), at most [`MAX_VIOLATIONS`] of them.
+///
+/// Serializes as the list of the violations kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(transparent)]
 pub struct ValidationErrors {
     violations: Vec<Violation>,
+    /// How many were found beyond those kept.
+    #[serde(skip)]
+    omitted: usize,
 }
 
 impl ValidationErrors {
-    /// Wraps a non-empty list of violations.
+    /// Wraps a non-empty list of violations, keeping the first [`MAX_VIOLATIONS`].
     pub(crate) fn new(violations: Vec<Violation>) -> Self {
-        Self { violations }
+        Self::with_omitted(violations, 0)
+    }
+
+    /// Wraps violations of which `omitted` more were found but not kept.
+    pub(crate) fn with_omitted(mut violations: Vec<Violation>, omitted: usize) -> Self {
+        let extra = violations.len().saturating_sub(MAX_VIOLATIONS);
+        violations.truncate(MAX_VIOLATIONS);
+        Self {
+            violations,
+            omitted: omitted + extra,
+        }
+    }
+
+    /// How many violations were found in all: [`violations`](Self::violations) plus those
+    /// beyond [`MAX_VIOLATIONS`] that were only counted.
+    pub fn total(&self) -> usize {
+        self.violations.len() + self.omitted
     }
 
     /// The violations, in the order the payload's fields appear.
@@ -153,7 +186,7 @@ impl ValidationErrors {
 
 impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.violations.len();
+        let n = self.total();
         write!(
             f,
             "payload is invalid ({n} violation{}): ",
@@ -164,6 +197,9 @@ impl fmt::Display for ValidationErrors {
                 f.write_str("; ")?;
             }
             write!(f, "{v}")?;
+        }
+        if self.omitted > 0 {
+            write!(f, "; and {} more", self.omitted)?;
         }
         Ok(())
     }

@@ -341,3 +341,38 @@ fn building_without_environment_or_credentials_names_the_setting() {
     let e = Resolver::builder().environment(env).build().unwrap_err();
     assert!(e.to_string().contains("credentials"), "{e}");
 }
+
+#[tokio::test]
+async fn a_refused_or_dead_destination_costs_no_genesys_call() {
+    let s = setup().await;
+    let r = s.resolver();
+    // A port nothing listens on: bind one, then free it.
+    let dead_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dead = ResolvePayload::builder("dead", format!("https://localhost:{dead_port}/hook"))
+        .event_types(["v2.a"])
+        .build()
+        .unwrap();
+    let refused = ResolvePayload::builder("refused", "https://169.254.169.254/latest")
+        .event_types(["v2.a"])
+        .build()
+        .unwrap();
+    for payload in [&dead, &refused] {
+        for dry_run in [true, false] {
+            let e = if dry_run {
+                r.check(payload).await.unwrap_err()
+            } else {
+                r.resolve(payload).await.unwrap_err()
+            };
+            assert_eq!(e.stage(), Stage::Probe, "{e}");
+        }
+    }
+    assert!(
+        s.genesys.request_log().is_empty(),
+        "{:?}",
+        s.genesys.request_log()
+    );
+    assert_eq!(s.genesys.token_requests(), 0);
+}

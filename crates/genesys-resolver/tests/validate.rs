@@ -423,17 +423,18 @@ fn parse_and_validate_applies_both() {
 
 #[test]
 fn inputs_the_fast_path_refuses_are_read_by_the_walker() {
-    // A duplicate key: serde's derive refuses it; the walker keeps the last value, as JSON
-    // readers commonly do.
+    // A duplicate key: serde's derive refuses it, and so does the walker (a payload must not
+    // mean two things; see `duplicate_keys_anywhere_are_violations`).
     let wire = seed_sample().to_wire_json();
     let dup = wire.replacen(
         "{\"name\":\"queue-events-webhook\"",
         "{\"name\":\"first\",\"name\":\"second\"",
         1,
     );
+    let err = ResolvePayload::from_json(dup.as_bytes()).unwrap_err();
     assert_eq!(
-        ResolvePayload::from_json(dup.as_bytes()).unwrap().name,
-        "second"
+        codes(err.violations()),
+        one("name", ViolationCode::DuplicateKey)
     );
     // `null` for an optional list or map means empty.
     let mut v = valid_json();
@@ -441,4 +442,117 @@ fn inputs_the_fast_path_refuses_are_read_by_the_walker() {
     v["headers"] = serde_json::Value::Null;
     let p = parse(&v).unwrap();
     assert!(p.uris.is_empty() && p.headers.is_empty());
+}
+
+#[test]
+fn uris_a_parser_would_read_differently_are_refused() {
+    for raw in [
+        "https://127.0.0.1:18443\\@127.0.0.2:18443/",
+        "https://host.example/\r\nX-Injected: evil",
+        "https://host.example/a\tb",
+        " https://host.example/",
+        "https://host.example/ ",
+        "https://host.example/a b",
+        "https://host.example/\u{0}",
+        "https://host.example/\u{1b}[31m",
+    ] {
+        let mut p = seed_sample();
+        p.uri = raw.to_owned();
+        assert_eq!(
+            violations_of(&p),
+            one("uri", ViolationCode::UriNotExact),
+            "{raw:?}"
+        );
+    }
+    let mut p = seed_sample();
+    p.uris = vec!["https://b.example/\\x".to_owned()];
+    assert_eq!(
+        violations_of(&p),
+        one("uris[0]", ViolationCode::UriNotExact)
+    );
+}
+
+#[test]
+fn control_characters_are_refused_in_every_string_field() {
+    for field in ["f\r\nInjected: 1", "a\u{0}b", "esc\u{1b}[2J"] {
+        let mut p = seed_sample();
+        p.event_filters[0].fields = vec![field.to_owned()];
+        assert_eq!(
+            violations_of(&p),
+            one(
+                "eventFilters[0].fields[0]",
+                ViolationCode::ControlCharacters
+            ),
+            "{field:?}"
+        );
+    }
+    let mut p = seed_sample();
+    p.kind = "web\nhook".to_owned();
+    assert_eq!(
+        violations_of(&p),
+        one("type", ViolationCode::ControlCharacters)
+    );
+    let mut p = seed_sample();
+    p.headers.insert("X-A".to_owned(), "v\r\nX-B: 1".to_owned());
+    assert_eq!(
+        violations_of(&p),
+        one("headers.X-A", ViolationCode::HeaderValueInvalid)
+    );
+}
+
+#[test]
+fn duplicate_keys_anywhere_are_violations() {
+    let doc = json!({}).to_string(); // keep serde_json in use for the other tests' style
+    assert_eq!(doc, "{}");
+    let json = br#"{"name":"a","type":"webhook","uri":"https://a.example/",
+        "retryPolicy":{"maxRetries":1,"retryInterval":5,"backoffFactor":2,"maxRetries":2},
+        "eventFilters":[{"eventType":"v2.a","eventType":"v2.b"}],
+        "headers":{"X-A":"1","X-A":"2"},"name":"b"}"#;
+    let err = ResolvePayload::from_json(json).unwrap_err();
+    let got = codes(err.violations());
+    assert_eq!(
+        got,
+        [
+            (
+                "retryPolicy.maxRetries".to_owned(),
+                ViolationCode::DuplicateKey
+            ),
+            (
+                "eventFilters[0].eventType".to_owned(),
+                ViolationCode::DuplicateKey
+            ),
+            ("headers.X-A".to_owned(), ViolationCode::DuplicateKey),
+            ("name".to_owned(), ViolationCode::DuplicateKey),
+        ]
+    );
+    // Headers alone (which the derive would otherwise accept, keeping the last).
+    let json = br#"{"name":"a","type":"webhook","uri":"https://a.example/",
+        "retryPolicy":{"maxRetries":1,"retryInterval":5,"backoffFactor":2},
+        "eventFilters":[{"eventType":"v2.a"}],"headers":{"X-A":"1","X-A":"2"}}"#;
+    let err = ResolvePayload::from_json(json).unwrap_err();
+    assert_eq!(
+        codes(err.violations()),
+        one("headers.X-A", ViolationCode::DuplicateKey)
+    );
+}
+
+#[test]
+fn violation_lists_are_capped_and_counted() {
+    let uris = vec![1; 50_000];
+    let doc = json!({
+        "name": "a", "type": "webhook", "uri": "https://a.example/", "uris": uris,
+        "retryPolicy": {"maxRetries": 1, "retryInterval": 5, "backoffFactor": 2},
+        "eventFilters": [{"eventType": "v2.a"}],
+    });
+    let err = ResolvePayload::from_json(doc.to_string().as_bytes()).unwrap_err();
+    let PayloadError::Invalid(errors) = err else {
+        panic!("not a validation error")
+    };
+    assert_eq!(
+        errors.violations().len(),
+        genesys_resolver::violation::MAX_VIOLATIONS
+    );
+    assert_eq!(errors.total(), 50_000);
+    assert!(errors.to_string().len() < 20_000, "the message stays small");
+    assert!(errors.to_string().contains("and 49900 more"));
 }

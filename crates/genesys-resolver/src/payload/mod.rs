@@ -32,7 +32,7 @@ use std::io;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::violation::{ValidationErrors, Violation};
+use crate::violation::{ValidationErrors, Violation, ViolationCode};
 
 mod builder;
 mod parse;
@@ -40,7 +40,7 @@ mod wire;
 
 pub use builder::ResolvePayloadBuilder;
 pub(crate) use parse::PAYLOAD_KEYS;
-use parse::{Reader, syntax_message};
+use parse::{Reader, duplicate_keys, syntax_message};
 use wire::{ByteCounter, GoFormatter, go_float};
 
 /// The default integration `type`, as the seed's `BuildResolvePayload` sets it.
@@ -75,7 +75,11 @@ pub struct ResolvePayload {
     /// Which events are delivered.
     pub event_filters: Vec<EventFilter>,
     /// Headers sent with every delivery, sorted by name as the seed's Go map is on the wire.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "unique_map"
+    )]
     pub headers: BTreeMap<String, String>,
 }
 
@@ -203,17 +207,36 @@ impl ResolvePayload {
             column: e.column(),
             message: syntax_message(&e),
         })?;
-        Self::from_value(&value).map_err(PayloadError::Invalid)
+        let mut reader = Reader::default();
+        for path in duplicate_keys(json) {
+            reader.push(
+                path,
+                ViolationCode::DuplicateKey,
+                "the same key appears twice in one object".to_owned(),
+            );
+        }
+        let payload = reader.payload(&value);
+        match payload {
+            Some(p) if reader.violations.is_empty() => Ok(p),
+            _ => Err(PayloadError::Invalid(ValidationErrors::with_omitted(
+                reader.violations,
+                reader.omitted,
+            ))),
+        }
     }
 
     /// Reads a payload from an already-parsed JSON value, with the checks of
-    /// [`ResolvePayload::from_json`].
+    /// [`ResolvePayload::from_json`] (except for duplicate keys, which a parsed value no longer
+    /// holds).
     pub fn from_value(value: &Value) -> Result<Self, ValidationErrors> {
         let mut reader = Reader::default();
         let payload = reader.payload(value);
         match payload {
             Some(p) if reader.violations.is_empty() => Ok(p),
-            _ => Err(ValidationErrors::new(reader.violations)),
+            _ => Err(ValidationErrors::with_omitted(
+                reader.violations,
+                reader.omitted,
+            )),
         }
     }
 
@@ -258,6 +281,35 @@ impl ResolvePayload {
     pub fn endpoint_count(&self) -> usize {
         1 + self.uris.len()
     }
+}
+
+/// A map of strings that refuses a key given twice (serde's maps keep the last silently).
+fn unique_map<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    struct Unique;
+    impl<'de> serde::de::Visitor<'de> for Unique {
+        type Value = BTreeMap<String, String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object of strings")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<String, String>()? {
+                if out.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "duplicate key `{k}`"
+                    )));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique)
 }
 
 /// The seed's default headers.

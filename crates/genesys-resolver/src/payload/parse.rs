@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{DeliveryRetry, EventFilter, ResolvePayload};
-use crate::violation::{Violation, ViolationCode, header_path};
+use crate::violation::{MAX_VIOLATIONS, Violation, ViolationCode, header_path};
 
 pub(super) fn syntax_message(e: &serde_json::Error) -> String {
     // serde_json appends " at line L column C"; the position is reported separately.
@@ -21,6 +21,8 @@ pub(super) fn syntax_message(e: &serde_json::Error) -> String {
 #[derive(Default)]
 pub(super) struct Reader {
     pub(super) violations: Vec<Violation>,
+    /// Violations found beyond [`MAX_VIOLATIONS`], counted but not kept.
+    pub(super) omitted: usize,
 }
 
 /// The top-level keys of a payload, in wire order; anything else beside them in an entity
@@ -57,7 +59,11 @@ fn type_name(value: &Value) -> &'static str {
 }
 
 impl Reader {
-    fn push(&mut self, path: String, code: ViolationCode, message: String) {
+    pub(super) fn push(&mut self, path: String, code: ViolationCode, message: String) {
+        if self.violations.len() >= MAX_VIOLATIONS {
+            self.omitted += 1;
+            return;
+        }
         self.violations.push(Violation::new(path, code, message));
     }
 
@@ -243,6 +249,97 @@ impl Reader {
     }
 }
 
+/// The JSON path of every key that appears twice in one object of `json`, at most
+/// [`MAX_VIOLATIONS`] of them. `json` must be well-formed (the caller has parsed it already).
+/// serde_json keeps the last of duplicate keys silently; a payload must not mean two things.
+pub(super) fn duplicate_keys(json: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(json);
+    // Errors cannot occur on a document that already parsed; whatever was found is kept.
+    let _ = serde::de::DeserializeSeed::deserialize(
+        DupScan {
+            path: String::new(),
+            found: &mut found,
+        },
+        &mut de,
+    );
+    found
+}
+
+/// Walks any JSON value, recording the paths of duplicate keys.
+struct DupScan<'a> {
+    path: String,
+    found: &'a mut Vec<String>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for DupScan<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DupScan<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        while seq
+            .next_element_seed(DupScan {
+                path: format!("{}[{i}]", self.path),
+                found: &mut *self.found,
+            })?
+            .is_some()
+        {
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let path = if self.path == "headers" {
+                header_path(&key)
+            } else {
+                join(&self.path, &key)
+            };
+            if !seen.insert(key.into_owned()) && self.found.len() < MAX_VIOLATIONS {
+                self.found.push(path.clone());
+            }
+            map.next_value_seed(DupScan {
+                path,
+                found: &mut *self.found,
+            })?;
+        }
+        Ok(())
+    }
+}
+
 /// The known key closest to `key`, if it is close enough to be a typo.
 fn suggest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
     crate::names::suggest(key, known.iter().copied(), 2, 3)
@@ -257,5 +354,13 @@ mod tests {
         assert_eq!(suggest("maxRetry", RETRY_KEYS), Some("maxRetries"));
         assert_eq!(suggest("completelyOff", RETRY_KEYS), None);
         assert_eq!(suggest("URIS", PAYLOAD_KEYS), Some("uris"));
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_with_their_paths() {
+        let json =
+            br#"{"name":"a","x":[{"k":1,"k":2}],"headers":{"X-A":"1","X-A":"2"},"name":"b"}"#;
+        assert_eq!(duplicate_keys(json), ["x[0].k", "headers.X-A", "name"]);
+        assert!(duplicate_keys(br#"{"a":{"a":1},"b":[1,2]}"#).is_empty());
     }
 }

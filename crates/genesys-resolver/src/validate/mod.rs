@@ -140,7 +140,13 @@ pub fn validate_with(payload: &ResolvePayload, limits: &Limits) -> Result<(), Va
 pub fn violations(payload: &ResolvePayload, limits: &Limits) -> Vec<Violation> {
     let mut out = Vec::new();
     check_name(&payload.name, limits, &mut out);
-    if !limits.allowed_types.contains(&payload.kind) {
+    if payload.kind.chars().any(char::is_control) {
+        out.push(Violation::new(
+            "type",
+            ViolationCode::ControlCharacters,
+            "type contains control characters",
+        ));
+    } else if !limits.allowed_types.contains(&payload.kind) {
         out.push(Violation::new(
             "type",
             ViolationCode::TypeNotAllowed,
@@ -248,7 +254,7 @@ fn check_uri(path: &str, raw: &str, out: &mut Vec<Violation>) -> Option<Url> {
         ));
         return None;
     }
-    let url = match Url::parse(raw.trim()) {
+    let url = match Url::parse(raw) {
         Ok(url) => url,
         Err(e) => {
             out.push(Violation::new(
@@ -259,6 +265,25 @@ fn check_uri(path: &str, raw: &str, out: &mut Vec<Violation>) -> Option<Url> {
             return None;
         }
     };
+    if let Some(bad) = raw
+        .chars()
+        .find(|c| *c == '\\' || c.is_whitespace() || c.is_control())
+    {
+        let what = match bad {
+            '\\' => "a backslash".to_owned(),
+            '\r' | '\n' | '\t' => format!("{bad:?} (CR, LF or tab)"),
+            c if c.is_control() => format!("the control character U+{:04X}", u32::from(c)),
+            c => format!("white space (U+{:04X})", u32::from(c)),
+        };
+        out.push(Violation::new(
+            path,
+            ViolationCode::UriNotExact,
+            format!(
+                "URI contains {what}; a URL parser would read it as another URI than the one stored"
+            ),
+        ));
+        return None;
+    }
     let before = out.len();
     if url.scheme() != "https" {
         out.push(Violation::new(
@@ -374,6 +399,12 @@ fn check_filters(payload: &ResolvePayload, out: &mut Vec<Violation>) {
                     format!("eventFilters[{i}].fields[{j}]"),
                     ViolationCode::FieldEmpty,
                     "field name is empty",
+                ));
+            } else if field.chars().any(char::is_control) {
+                out.push(Violation::new(
+                    format!("eventFilters[{i}].fields[{j}]"),
+                    ViolationCode::ControlCharacters,
+                    "field name contains control characters",
                 ));
             }
         }
