@@ -93,6 +93,83 @@ named_enum! {
     }
 }
 
+named_enum! {
+    /// A flat classification of every failure of an operation (a resolve's
+    /// [`ResolveError`](crate::pipeline::ResolveError), a deploy's
+    /// [`DeployError`](crate::eventbridge::DeployError)), for callers that map errors to their
+    /// own vocabulary (HTTP statuses, Python exception classes). New kinds may be added.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[non_exhaustive]
+    pub enum ErrorKind {
+        /// The input breaks schema rules; see its violations. Fix the input.
+        Validation = "validation",
+        /// A destination resolves to an address the policy refuses (loopback, private, metadata,
+        /// ...). Nothing was connected to. Point it at a public address or allow the range.
+        AddressPolicy = "address_policy",
+        /// A destination's host name did not resolve.
+        Dns = "dns",
+        /// A destination refused or did not accept the TCP connection.
+        Connect = "connect",
+        /// A destination's TLS handshake failed (expired, wrong host, unknown issuer, old
+        /// protocol).
+        Tls = "tls",
+        /// A destination's health check answered an unaccepted status or broke off.
+        Health = "health",
+        /// A destination did not answer within its time limit.
+        ProbeTimeout = "probe_timeout",
+        /// No access token could be obtained (credentials refused, login host unreachable).
+        Auth = "auth",
+        /// Genesys answered an error status after every retry the policy allowed.
+        Api = "api",
+        /// Genesys asked to wait longer than the retry policy allows; try again after the wait
+        /// the error carries.
+        RateLimited = "rate_limited",
+        /// Genesys could not be reached or did not answer in time.
+        Transport = "transport",
+        /// The resolver or a request was misconfigured; a bug or a bad setting, not a passing
+        /// fault.
+        Config = "config",
+        /// A deploy's configuration kept changing under it (version conflicts beyond the retry
+        /// budget). Try again.
+        Conflict = "conflict",
+        /// The integration reported `ERROR`; the error carries Genesys' explanation.
+        ActivationFailed = "activation_failed",
+        /// The integration did not become `ACTIVE` in time. Check it later.
+        ActivationTimeout = "activation_timeout",
+        /// Several integrations carry the name; the error lists their ids. Remove the extras.
+        Ambiguous = "ambiguous",
+        /// Genesys answered success with a body that cannot be used.
+        InvalidResponse = "invalid_response",
+    }
+}
+
+impl ErrorKind {
+    /// Whether the caller's input is at fault (an HTTP service answers 400 for these).
+    pub fn is_input_error(self) -> bool {
+        matches!(self, Self::Validation | Self::AddressPolicy)
+    }
+
+    /// Whether a destination (not Genesys, not the input) is at fault.
+    pub fn is_destination_error(self) -> bool {
+        matches!(
+            self,
+            Self::Dns | Self::Connect | Self::Tls | Self::Health | Self::ProbeTimeout
+        )
+    }
+
+    /// Whether the kind belongs to a deploy on the platform integrations API only.
+    pub fn is_deploy_error(self) -> bool {
+        matches!(
+            self,
+            Self::Conflict
+                | Self::ActivationFailed
+                | Self::ActivationTimeout
+                | Self::Ambiguous
+                | Self::InvalidResponse
+        )
+    }
+}
+
 /// How one operation ended, as the metrics sink sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -12,59 +12,9 @@ use crate::auth::AuthError;
 use crate::probe::{ProbeFailure, ProbeReport};
 use crate::validate::{ValidationErrors, Violation};
 
-/// A flat classification of every [`ResolveError`], for callers that map errors to their own
-/// vocabulary (HTTP statuses, Python exception classes). New kinds may be added.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The payload breaks schema rules; see [`ResolveError::violations`]. Fix the payload.
-    Validation,
-    /// A destination resolves to an address the policy refuses (loopback, private, metadata,
-    /// ...). Nothing was connected to. Point it at a public address or allow the range.
-    AddressPolicy,
-    /// A destination's host name did not resolve.
-    Dns,
-    /// A destination refused or did not accept the TCP connection.
-    Connect,
-    /// A destination's TLS handshake failed (expired, wrong host, unknown issuer, old protocol).
-    Tls,
-    /// A destination's health check answered an unaccepted status or broke off.
-    Health,
-    /// A destination did not answer within its time limit.
-    ProbeTimeout,
-    /// No access token could be obtained (credentials refused, login host unreachable).
-    Auth,
-    /// Genesys answered an error status after every retry the policy allowed.
-    Api,
-    /// Genesys asked to wait longer than the retry policy allows; try again after
-    /// [`ResolveError::retry_after`].
-    RateLimited,
-    /// Genesys could not be reached or did not answer in time.
-    Transport,
-    /// The resolver or a request was misconfigured; a bug or a bad setting, not a passing fault.
-    Config,
-}
+use crate::outcome::ErrorKind;
 
 impl ErrorKind {
-    /// The kind's name as used in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Validation => "validation",
-            Self::AddressPolicy => "address_policy",
-            Self::Dns => "dns",
-            Self::Connect => "connect",
-            Self::Tls => "tls",
-            Self::Health => "health",
-            Self::ProbeTimeout => "probe_timeout",
-            Self::Auth => "auth",
-            Self::Api => "api",
-            Self::RateLimited => "rate_limited",
-            Self::Transport => "transport",
-            Self::Config => "config",
-        }
-    }
-
     /// The kind of a failed call to Genesys: [`ErrorKind::Auth`], [`ErrorKind::Api`],
     /// [`ErrorKind::RateLimited`], [`ErrorKind::Transport`] or [`ErrorKind::Config`]. Anything that
     /// talks to Genesys through a [`crate::api::GenesysClient`] (the pipeline, the EventBridge
@@ -77,25 +27,6 @@ impl ErrorKind {
             ClientError::Timeout { .. } | ClientError::Transport { .. } => Self::Transport,
             _ => Self::Config,
         }
-    }
-
-    /// Whether the caller's input is at fault (an HTTP service answers 400 for these).
-    pub fn is_input_error(self) -> bool {
-        matches!(self, Self::Validation | Self::AddressPolicy)
-    }
-
-    /// Whether a destination (not Genesys, not the input) is at fault.
-    pub fn is_destination_error(self) -> bool {
-        matches!(
-            self,
-            Self::Dns | Self::Connect | Self::Tls | Self::Health | Self::ProbeTimeout
-        )
-    }
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

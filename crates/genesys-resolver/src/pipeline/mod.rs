@@ -12,5 +12,6 @@ pub use crate::outcome::{Action, Operation, ProbePhase, ResolveOutcome, Stage};
 mod error;
 mod resolver;
 
-pub use error::{ErrorKind, ResolveError};
+pub use crate::outcome::ErrorKind;
+pub use error::ResolveError;
 pub use resolver::{BuildError, ResolveReport, Resolver, ResolverBuilder, StageTiming};
