@@ -6,8 +6,10 @@
 //! problem instead of a bare `TypeError` from deep inside.
 
 use genesys_resolver::validate::{self, Violation, ViolationCode};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
 /// Twice as deep as any payload nests (`eventFilters[0].fields[0]` is four levels): stops runaway
@@ -178,6 +180,17 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 /// Python's `repr` of a string (quotes and escapes as Python writes them).
 pub(crate) fn repr(py: Python<'_>, s: &str) -> PyResult<String> {
     Ok(PyString::new(py, s).repr()?.to_cow()?.into_owned())
+}
+
+/// `value` as Python objects through its JSON form (dicts keep the serialized field order).
+pub(crate) fn serde_to_py<'py, T: Serialize + ?Sized>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
+    // Reports are strings, numbers and lists: serializing cannot fail short of a bug.
+    let json = serde_json::to_string(value)
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot represent a value: {e}")))?;
+    py.import("json")?.call_method1("loads", (json,))
 }
 
 #[cfg(test)]

@@ -2,12 +2,14 @@
 //!
 //! Every error the core reports becomes an [`ErrorInfo`] (a flat record: kind, stage, message and
 //! the details Python users read as attributes), and [`ErrorInfo::into_pyerr`] is the single place
-//! that turns it into an exception instance. Each [`Kind`] maps to exactly one class; kinds this
+//! that turns it into an exception instance. Each of the core's
+//! [`ErrorKind`](genesys_resolver::outcome::ErrorKind)s maps to exactly one class; kinds this
 //! binding does not know yet map to the base class, `ResolverError`.
 
 use genesys_resolver::api::ClientError;
 use genesys_resolver::auth::AuthError as CoreAuthError;
 use genesys_resolver::eventbridge::{DeployError as CoreDeployError, DeployStep};
+use genesys_resolver::outcome::ErrorKind;
 use genesys_resolver::pipeline::{ResolveError, Stage};
 use genesys_resolver::probe::ProbeReport;
 use genesys_resolver::{ValidationErrors, Violation};
@@ -128,7 +130,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let base = py.get_type::<ResolverError>();
     base.setattr("stage", py.None())?;
-    base.setattr("kind", Kind::Other.name())?;
+    base.setattr("kind", OTHER)?;
     base.setattr("retryable", false)?;
     base.setattr("endpoints", PyList::empty(py))?;
     base.setattr("step", py.None())?;
@@ -169,140 +171,45 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// The core's flat error classification (`pipeline::ErrorKind`), by its serialized name, and
-/// the EventBridge deployer's failures that have no `ErrorKind` (this binding's names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Validation,
-    AddressPolicy,
-    Dns,
-    Connect,
-    Tls,
-    Health,
-    ProbeTimeout,
-    Auth,
-    Api,
-    RateLimited,
-    Transport,
-    Config,
-    /// `DeployError::Conflict`: `config/current` kept changing under the deployer.
-    Conflict,
-    /// `DeployError::ActivationFailed`: the integration reported `ERROR`.
-    ActivationFailed,
-    /// `DeployError::ActivationTimeout`: not `ACTIVE` within the activation timeout.
-    ActivationTimeout,
-    /// `DeployError::Ambiguous`: several EventBridge integrations have the name.
-    Ambiguous,
-    /// `DeployError::InvalidResponse`: a success answer the deployer cannot use.
-    InvalidResponse,
-    /// A kind newer than this binding: raised as the base class.
-    Other,
+/// The kind name of an error whose kind this binding does not know (raised as the base class).
+const OTHER: &str = "other";
+
+/// The one exception class for `kind` (`None`: a kind newer than this binding, the base class).
+fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_, PyType>> {
+    let Some(kind) = kind else {
+        return Ok(py.get_type::<ResolverError>());
+    };
+    Ok(match kind {
+        ErrorKind::Validation => validation_error_type(py)?,
+        ErrorKind::AddressPolicy => py.get_type::<AddressPolicyError>(),
+        ErrorKind::Dns => py.get_type::<DnsError>(),
+        ErrorKind::Tls => py.get_type::<TlsError>(),
+        // A destination that refuses connections or does not answer in time is not healthy.
+        ErrorKind::Connect | ErrorKind::Health | ErrorKind::ProbeTimeout => {
+            py.get_type::<HealthCheckError>()
+        }
+        ErrorKind::Auth => py.get_type::<AuthError>(),
+        // Transport: Genesys unreachable or timed out; `status` stays None.
+        ErrorKind::Api | ErrorKind::Transport => py.get_type::<GenesysApiError>(),
+        ErrorKind::RateLimited => py.get_type::<RateLimitedError>(),
+        k if k.is_deploy_error() => py.get_type::<DeployError>(),
+        _ => py.get_type::<ResolverError>(),
+    })
 }
 
-impl Kind {
-    const ALL: [Kind; 18] = [
-        Kind::Validation,
-        Kind::AddressPolicy,
-        Kind::Dns,
-        Kind::Connect,
-        Kind::Tls,
-        Kind::Health,
-        Kind::ProbeTimeout,
-        Kind::Auth,
-        Kind::Api,
-        Kind::RateLimited,
-        Kind::Transport,
-        Kind::Config,
-        Kind::Conflict,
-        Kind::ActivationFailed,
-        Kind::ActivationTimeout,
-        Kind::Ambiguous,
-        Kind::InvalidResponse,
-        Kind::Other,
-    ];
-
-    /// The snake_case name the core's `ErrorKind` serializes to.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Kind::Validation => "validation",
-            Kind::AddressPolicy => "address_policy",
-            Kind::Dns => "dns",
-            Kind::Connect => "connect",
-            Kind::Tls => "tls",
-            Kind::Health => "health",
-            Kind::ProbeTimeout => "probe_timeout",
-            Kind::Auth => "auth",
-            Kind::Api => "api",
-            Kind::RateLimited => "rate_limited",
-            Kind::Transport => "transport",
-            Kind::Config => "config",
-            Kind::Conflict => "conflict",
-            Kind::ActivationFailed => "activation_failed",
-            Kind::ActivationTimeout => "activation_timeout",
-            Kind::Ambiguous => "ambiguous",
-            Kind::InvalidResponse => "invalid_response",
-            Kind::Other => "other",
-        }
-    }
-
-    /// The kind named `name`; unknown names are [`Kind::Other`].
-    pub(crate) fn from_name(name: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.name() == name)
-            .unwrap_or(Kind::Other)
-    }
-
-    /// The one exception class for this kind.
-    fn exception_type(self, py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
-        Ok(match self {
-            Kind::Validation => validation_error_type(py)?,
-            Kind::AddressPolicy => py.get_type::<AddressPolicyError>(),
-            Kind::Dns => py.get_type::<DnsError>(),
-            Kind::Tls => py.get_type::<TlsError>(),
-            // A destination that refuses connections or does not answer in time is not healthy.
-            Kind::Connect | Kind::Health | Kind::ProbeTimeout => py.get_type::<HealthCheckError>(),
-            Kind::Auth => py.get_type::<AuthError>(),
-            // Transport: Genesys unreachable or timed out; `status` stays None.
-            Kind::Api | Kind::Transport => py.get_type::<GenesysApiError>(),
-            Kind::RateLimited => py.get_type::<RateLimitedError>(),
-            Kind::Conflict
-            | Kind::ActivationFailed
-            | Kind::ActivationTimeout
-            | Kind::Ambiguous
-            | Kind::InvalidResponse => py.get_type::<DeployError>(),
-            Kind::Config | Kind::Other => py.get_type::<ResolverError>(),
-        })
-    }
-
-    fn carries_http_details(self) -> bool {
-        matches!(
-            self,
-            Kind::Auth | Kind::Api | Kind::RateLimited | Kind::Transport
-        )
-    }
-
-    fn is_deploy(self) -> bool {
-        matches!(
-            self,
-            Kind::Conflict
-                | Kind::ActivationFailed
-                | Kind::ActivationTimeout
-                | Kind::Ambiguous
-                | Kind::InvalidResponse
-        )
-    }
-
-    /// The kind of a failed call to Genesys, as the core classifies it.
-    fn of_client_error(err: &ClientError) -> Self {
-        Kind::from_name(genesys_resolver::pipeline::ErrorKind::of_client_error(err).as_str())
-    }
+/// Whether errors of `kind` carry Genesys' status, code and correlation id.
+fn carries_http_details(kind: Option<ErrorKind>) -> bool {
+    matches!(
+        kind,
+        Some(ErrorKind::Auth | ErrorKind::Api | ErrorKind::RateLimited | ErrorKind::Transport)
+    )
 }
 
 /// Everything a Python exception carries, from any core error.
 #[derive(Debug, Clone)]
 pub(crate) struct ErrorInfo {
-    pub(crate) kind: Kind,
+    /// The core's kind; `None` for one this binding does not know.
+    pub(crate) kind: Option<ErrorKind>,
     /// The failed pipeline stage (`Stage::as_str`), None for errors outside the pipeline.
     pub(crate) stage: Option<&'static str>,
     pub(crate) message: String,
@@ -325,9 +232,9 @@ pub(crate) struct ErrorInfo {
 
 impl ErrorInfo {
     /// An error of `kind` with only a message; set further fields as needed.
-    pub(crate) fn new(kind: Kind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: impl Into<Option<ErrorKind>>, message: impl Into<String>) -> Self {
         Self {
-            kind,
+            kind: kind.into(),
             stage: None,
             message: message.into(),
             retryable: false,
@@ -365,7 +272,7 @@ impl ErrorInfo {
         Self {
             stage: Some(Stage::Validate.as_str()),
             violations,
-            ..Self::new(Kind::Validation, message)
+            ..Self::new(ErrorKind::Validation, message)
         }
     }
 
@@ -375,11 +282,11 @@ impl ErrorInfo {
     }
 
     fn build(self, py: Python<'_>) -> PyResult<PyErr> {
-        let exc = self.kind.exception_type(py)?.call1((self.message,))?;
+        let exc = exception_type(py, self.kind)?.call1((self.message,))?;
         exc.setattr("stage", self.stage)?;
-        exc.setattr("kind", self.kind.name())?;
+        exc.setattr("kind", self.kind.map_or(OTHER, ErrorKind::as_str))?;
         exc.setattr("retryable", self.retryable)?;
-        if self.kind == Kind::Validation {
+        if self.kind == Some(ErrorKind::Validation) {
             let violations = self.violations.into_iter().map(PyViolation::from);
             exc.setattr("violations", PyList::new(py, violations)?)?;
         }
@@ -387,18 +294,18 @@ impl ErrorInfo {
             let endpoints = self.endpoints.into_iter().map(PyProbeReport::from);
             exc.setattr("endpoints", PyList::new(py, endpoints)?)?;
         }
-        if self.kind.carries_http_details() {
+        if carries_http_details(self.kind) {
             exc.setattr("status", self.status)?;
             exc.setattr("code", self.code)?;
             exc.setattr("correlation_id", self.correlation_id)?;
         }
-        if self.kind == Kind::RateLimited {
+        if self.kind == Some(ErrorKind::RateLimited) {
             exc.setattr("retry_after", self.retry_after)?;
         }
         if self.step.is_some() {
             exc.setattr("step", self.step)?;
         }
-        if self.kind.is_deploy() {
+        if self.kind.is_some_and(ErrorKind::is_deploy_error) {
             exc.setattr("integration_id", self.integration_id)?;
             exc.setattr("detail", self.detail)?;
         }
@@ -415,7 +322,7 @@ impl From<ValidationErrors> for ErrorInfo {
 impl From<ResolveError> for ErrorInfo {
     fn from(err: ResolveError) -> Self {
         Self {
-            kind: Kind::from_name(err.kind().as_str()),
+            kind: Some(err.kind()),
             stage: Some(err.stage().as_str()),
             message: err.to_string(),
             retryable: err.is_retryable(),
@@ -442,7 +349,7 @@ impl From<CoreDeployError> for ErrorInfo {
         let message = err.to_string();
         let correlation_id = err.correlation_id().map(str::to_owned);
         let integration_id = err.integration_id().map(str::to_owned);
-        let base = |kind: Kind| Self {
+        let base = |kind: ErrorKind| Self {
             stage,
             step,
             retryable,
@@ -464,19 +371,22 @@ impl From<CoreDeployError> for ErrorInfo {
                     status: source.status(),
                     code,
                     retry_after: source.retry_after().map(|d| d.as_secs_f64()),
-                    ..base(Kind::of_client_error(&source))
+                    ..base(ErrorKind::of_client_error(&source))
                 }
             }
-            CoreDeployError::Conflict { .. } => base(Kind::Conflict),
+            CoreDeployError::Conflict { .. } => base(ErrorKind::Conflict),
             CoreDeployError::ActivationFailed { detail, .. } => Self {
                 detail: Some(detail),
-                ..base(Kind::ActivationFailed)
+                ..base(ErrorKind::ActivationFailed)
             },
-            CoreDeployError::ActivationTimeout { .. } => base(Kind::ActivationTimeout),
-            CoreDeployError::Ambiguous { .. } => base(Kind::Ambiguous),
-            CoreDeployError::InvalidResponse { .. } => base(Kind::InvalidResponse),
+            CoreDeployError::ActivationTimeout { .. } => base(ErrorKind::ActivationTimeout),
+            CoreDeployError::Ambiguous { .. } => base(ErrorKind::Ambiguous),
+            CoreDeployError::InvalidResponse { .. } => base(ErrorKind::InvalidResponse),
             // A variant newer than this binding: the base class, with what every error has.
-            _ => base(Kind::Other),
+            _ => Self {
+                kind: None,
+                ..base(ErrorKind::Config)
+            },
         }
     }
 }
@@ -562,10 +472,8 @@ pub(crate) fn raise_error(
     let stage = match stage {
         None => None,
         Some(name) => Some(
-            Stage::ALL
-                .into_iter()
+            Stage::from_name(name)
                 .map(Stage::as_str)
-                .find(|s| *s == name)
                 .ok_or_else(|| PyValueError::new_err(format!("unknown stage `{name}`")))?,
         ),
     };
@@ -586,7 +494,7 @@ pub(crate) fn raise_error(
         step,
         integration_id,
         detail,
-        ..ErrorInfo::new(Kind::from_name(kind), message)
+        ..ErrorInfo::new(ErrorKind::from_name(kind), message)
     };
     Err(info.into_pyerr(py))
 }

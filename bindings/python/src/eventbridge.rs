@@ -27,9 +27,10 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, Py
 use secrecy::SecretString;
 
 use crate::convert::repr;
-use crate::errors::{ErrorInfo, Kind, PyViolation};
-use crate::report::serde_to_py;
+use crate::convert::serde_to_py;
+use crate::errors::{ErrorInfo, PyViolation};
 use crate::runtime::{block_on, future_into_py, runtime};
+use genesys_resolver::outcome::ErrorKind;
 
 /// The keys of the integration's JSON form, with the Python argument each comes from.
 const KEYS: [(&str, &str); 6] = [
@@ -395,7 +396,7 @@ impl PyEventBridgeIntegration {
 
 /// A `ResolverError` of kind `config` (a bad setting), naming the setting.
 fn config_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
-    ErrorInfo::new(Kind::Config, message).into_pyerr(py)
+    ErrorInfo::new(ErrorKind::Config, message).into_pyerr(py)
 }
 
 /// Seconds as a positive `Duration`, or a config error naming `setting`.

@@ -8,21 +8,8 @@ use genesys_resolver::pipeline::ResolveReport;
 use genesys_resolver::probe::ProbeReport;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use serde::Serialize;
 
-use crate::convert::repr;
-use crate::errors::{ErrorInfo, Kind};
-
-/// `value` as Python objects through its JSON form (dicts keep the serialized field order).
-pub(crate) fn serde_to_py<'py, T: Serialize + ?Sized>(
-    py: Python<'py>,
-    value: &T,
-) -> PyResult<Bound<'py, PyAny>> {
-    let json = serde_json::to_string(value).map_err(|e| {
-        ErrorInfo::new(Kind::Other, format!("cannot represent a value: {e}")).into_pyerr(py)
-    })?;
-    py.import("json")?.call_method1("loads", (json,))
-}
+use crate::convert::{repr, serde_to_py};
 
 /// What a resolve (or a dry-run check) found and did.
 #[pyclass(frozen, module = "genesys_resolver", name = "ResolveReport")]

@@ -20,14 +20,16 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use secrecy::SecretString;
 
-use crate::errors::{ErrorInfo, Kind};
+use crate::convert::serde_to_py;
+use crate::errors::ErrorInfo;
 use crate::payload::{limits_from_py, payload_from_py};
-use crate::report::{PyResolveReport, serde_to_py};
+use crate::report::PyResolveReport;
 use crate::runtime::{block_on, future_into_py, runtime};
+use genesys_resolver::outcome::ErrorKind;
 
 /// A `ResolverError` of kind `config` (a bad setting), naming the setting.
 fn config_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
-    ErrorInfo::new(Kind::Config, message).into_pyerr(py)
+    ErrorInfo::new(ErrorKind::Config, message).into_pyerr(py)
 }
 
 /// A report, or the exception for the error (raised from the blocking and async methods).
@@ -211,8 +213,11 @@ impl PyResolver {
                         .into_bound(py)
                         .into_any(),
                     None => {
-                        return Err(ErrorInfo::new(Kind::Other, "resolve_many lost an outcome")
-                            .into_pyerr(py));
+                        return Err(ErrorInfo::new(
+                            ErrorKind::Config,
+                            "resolve_many lost an outcome",
+                        )
+                        .into_pyerr(py));
                     }
                 },
             };

@@ -14,7 +14,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::report::serde_to_py;
+use crate::convert::serde_to_py;
 use crate::runtime::block_on;
 
 /// Every route of the mock by its Python name: the seed's integrations route, then the real
