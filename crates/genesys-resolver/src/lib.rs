@@ -59,6 +59,7 @@
 //! - [`eventbridge`]: Amazon EventBridge source integrations on the real integrations API: the
 //!   model and its rules, and the [`EventBridgeDeployer`] that
 //!   plans and applies them idempotently.
+//! - [`settings`]: every setting as plain data, read from the environment in one place.
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
 //! - `testkit` (feature `testkit`): a mock Genesys Cloud and local TLS destinations for tests.
 
@@ -78,6 +79,7 @@ pub mod policy;
 pub mod probe;
 pub mod redact;
 pub mod retry;
+pub mod settings;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod tls;

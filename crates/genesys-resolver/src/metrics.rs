@@ -51,7 +51,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use crate::outcome::RetryReason;
+
+mod fanout;
 use crate::outcome::{Action, ProbePhase, ResolveOutcome, Stage};
+pub use fanout::FanoutMetrics;
 
 /// Receives what the resolver's components observe. Every method has a no-op default, so a sink
 /// implements only what it needs. Implementations must be cheap and must not block: they are

@@ -52,6 +52,8 @@ pub struct TrustConfig {
     pub ca_files: Vec<PathBuf>,
     /// Extra trust anchors in DER form (for tests and embedders that hold certificates in memory).
     pub extra_roots: Vec<CertificateDer<'static>>,
+    /// Extra trust anchors as PEM text (one or more `CERTIFICATE` blocks each).
+    pub ca_pem: Vec<String>,
 }
 
 impl TrustConfig {
@@ -77,6 +79,23 @@ impl TrustConfig {
         self
     }
 
+    /// Adds trust anchors from PEM text (one or more `CERTIFICATE` blocks).
+    #[must_use]
+    pub fn with_ca_pem(mut self, pem: impl Into<String>) -> Self {
+        self.ca_pem.push(pem.into());
+        self
+    }
+
+    /// The trust configuration [`TrustSettings`](crate::settings::TrustSettings) describe.
+    pub fn from_settings(settings: &crate::settings::TrustSettings) -> Self {
+        Self {
+            system_roots: settings.system_roots,
+            ca_files: settings.ca_files.clone(),
+            extra_roots: Vec::new(),
+            ca_pem: settings.ca_pem.clone(),
+        }
+    }
+
     /// Turns the system trust store on or off.
     #[must_use]
     pub fn with_system_roots(mut self, on: bool) -> Self {
@@ -96,7 +115,18 @@ impl TrustConfig {
             tracing::debug!(added, ignored, "loaded system trust anchors");
         }
         for path in &self.ca_files {
-            add_pem_file(&mut store, path)?;
+            let bytes = std::fs::read(path).map_err(|source| TlsConfigError::ReadCaFile {
+                path: path.clone(),
+                source,
+            })?;
+            add_pem(&mut store, &bytes, path)?;
+        }
+        for (i, pem) in self.ca_pem.iter().enumerate() {
+            add_pem(
+                &mut store,
+                pem.as_bytes(),
+                Path::new(&format!("<ca_pem[{i}]>")),
+            )?;
         }
         for der in &self.extra_roots {
             store
@@ -141,13 +171,10 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(provider)
 }
 
-fn add_pem_file(store: &mut RootCertStore, path: &Path) -> Result<(), TlsConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| TlsConfigError::ReadCaFile {
-        path: path.to_owned(),
-        source,
-    })?;
+/// Adds every certificate of PEM `bytes` read from `path` (a file, or `<ca_pem[i]>` for text).
+fn add_pem(store: &mut RootCertStore, bytes: &[u8], path: &Path) -> Result<(), TlsConfigError> {
     let mut added = 0usize;
-    for cert in CertificateDer::pem_slice_iter(&bytes) {
+    for cert in CertificateDer::pem_slice_iter(bytes) {
         let cert = cert.map_err(|e| TlsConfigError::BadCaFile {
             path: path.to_owned(),
             reason: e.to_string(),

@@ -9,9 +9,11 @@
 pub use crate::durations::duration_ms;
 pub use crate::outcome::{Action, Operation, ProbePhase, ResolveOutcome, Stage};
 
+mod builder;
 mod error;
 mod resolver;
 
 pub use crate::outcome::ErrorKind;
+pub use builder::{BuildError, ResolverBuilder};
 pub use error::ResolveError;
-pub use resolver::{BuildError, ResolveReport, Resolver, ResolverBuilder, StageTiming};
+pub use resolver::{ResolveReport, Resolver, StageTiming};

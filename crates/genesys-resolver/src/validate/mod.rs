@@ -31,6 +31,7 @@ pub use crate::violation::{ValidationErrors, Violation, ViolationCode, header_pa
 
 /// Bounds the validator enforces. The defaults are the seed's, plus Genesys' request size limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Limits {
     /// Most entries allowed in `uris` (the seed's `maxEndpointCount`, 10).

@@ -1,0 +1,371 @@
+//! [`ResolverBuilder`]: a [`ResolverSettings`] plus the components that replace the real ones.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use rustls::pki_types::CertificateDer;
+use secrecy::SecretString;
+
+use super::resolver::{Inner, Resolver};
+use crate::api::{GenesysClient, IntegrationsApi};
+use crate::audit::{AuditSink, TracingAudit};
+use crate::auth::{ConfigError, TokenSource};
+use crate::dns::DnsResolver;
+use crate::environment::Environment;
+use crate::metrics::{FanoutMetrics, Metrics, MetricsSink};
+use crate::policy::AddressPolicy;
+use crate::probe::{EndpointProber, Prober, ProberBuildError};
+use crate::retry::RetryPolicy;
+use crate::settings::{ResolverSettings, SettingsError, SettingsErrors};
+use crate::tls::TrustConfig;
+use crate::validate::Limits;
+
+/// Why a [`Resolver`] could not be built. Each variant names the setting to fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A setting the real components need was not given (and no component replacing them was).
+    #[error("missing setting `{0}`")]
+    Missing(&'static str),
+    /// Settings that are refused as they stand (each names its field).
+    #[error("invalid settings: {0}")]
+    Settings(#[from] SettingsErrors),
+    /// The environment held a setting that could not be read (it names the variable).
+    #[error("invalid setting: {0}")]
+    Environment(#[from] SettingsError),
+    /// The Genesys client or token source refused its settings.
+    #[error("Genesys client: {0}")]
+    Client(#[from] ConfigError),
+    /// The prober refused its settings (trust anchors, DNS configuration, timeouts).
+    #[error("prober: {0}")]
+    Prober(#[from] ProberBuildError),
+}
+
+/// Builds a [`Resolver`]: a [`ResolverSettings`] (plain data: environment, credentials, limits,
+/// trust, probe settings) plus the components that replace the real ones. With only an
+/// environment and credentials it uses the real components: [`GenesysClient`],
+/// [`crate::auth::ClientCredentials`], [`Prober`] with the system DNS resolver and the default
+/// [`AddressPolicy`]. Every setter writes into the settings; [`settings`](Self::settings) sets
+/// them all at once.
+#[derive(Default)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ResolverBuilder {
+    settings: ResolverSettings,
+    tokens: Option<Arc<dyn TokenSource>>,
+    api: Option<Arc<dyn IntegrationsApi>>,
+    prober: Option<Arc<dyn EndpointProber>>,
+    dns: Option<Arc<dyn DnsResolver>>,
+    extra_roots: Vec<CertificateDer<'static>>,
+    retry: Option<RetryPolicy>,
+    audit: Option<Arc<dyn AuditSink>>,
+    sinks: Vec<Arc<dyn MetricsSink>>,
+    metrics: Option<Metrics>,
+}
+
+impl fmt::Debug for ResolverBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResolverBuilder")
+            .field("settings", &self.settings)
+            .field("tokens", &self.tokens)
+            .field("api", &self.api)
+            .field("prober", &self.prober)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Resolver {
+    /// A builder whose defaults are the real components.
+    pub fn builder() -> ResolverBuilder {
+        ResolverBuilder::default()
+    }
+
+    /// A resolver configured from the environment ([`ResolverSettings::from_env`]: the
+    /// `GENESYS_*` and `RESOLVER_*` variables), with the real components.
+    pub fn from_env() -> Result<Self, BuildError> {
+        ResolverBuilder::from_env()?.build()
+    }
+}
+
+impl ResolverBuilder {
+    /// A builder preset from the environment ([`ResolverSettings::from_env`]).
+    pub fn from_env() -> Result<Self, BuildError> {
+        Ok(Self::default().settings(ResolverSettings::from_env()?))
+    }
+
+    /// Replaces every plain setting at once (components given to the builder stay).
+    pub fn settings(mut self, settings: ResolverSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The settings as they stand.
+    pub fn current_settings(&self) -> &ResolverSettings {
+        &self.settings
+    }
+
+    /// The Genesys environment (region, domain or base URL).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.settings.client.environment = Some(environment);
+        self
+    }
+
+    /// OAuth client credentials for the client-credentials grant.
+    pub fn credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: SecretString,
+    ) -> Self {
+        self.settings.client.client_id = Some(client_id.into());
+        self.settings.client.client_secret = Some(client_secret);
+        self
+    }
+
+    /// Replaces the token source (the token stage and the default client use it).
+    pub fn token_source(mut self, tokens: Arc<dyn TokenSource>) -> Self {
+        self.tokens = Some(tokens);
+        self
+    }
+
+    /// Replaces the integrations API (then no environment or credentials are needed; the
+    /// token stage runs only if a token source is given too).
+    pub fn integrations_api(mut self, api: Arc<dyn IntegrationsApi>) -> Self {
+        self.api = Some(api);
+        self
+    }
+
+    /// Replaces the endpoint prober.
+    pub fn prober(mut self, prober: Arc<dyn EndpointProber>) -> Self {
+        self.prober = Some(prober);
+        self
+    }
+
+    /// Replaces the DNS resolver of the default prober.
+    pub fn dns_resolver(mut self, dns: Arc<dyn DnsResolver>) -> Self {
+        self.dns = Some(dns);
+        self
+    }
+
+    /// Address ranges exempt from the address policy (for example `127.0.0.0/8` in tests).
+    pub fn allow_cidrs(mut self, cidrs: impl IntoIterator<Item = IpNet>) -> Self {
+        self.settings.probe.allow_cidrs.extend(cidrs);
+        self
+    }
+
+    /// A PEM file of extra trust anchors, for destinations and Genesys alike.
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.settings.trust.ca_files.push(path.into());
+        self
+    }
+
+    /// Extra trust anchors as PEM text, for destinations and Genesys alike.
+    pub fn ca_pem(mut self, pem: impl Into<String>) -> Self {
+        self.settings.trust.ca_pem.push(pem.into());
+        self
+    }
+
+    /// An extra trust anchor in DER form.
+    pub fn trust_root(mut self, der: CertificateDer<'static>) -> Self {
+        self.extra_roots.push(der);
+        self
+    }
+
+    /// Whether to trust the system store (default true).
+    pub fn system_roots(mut self, on: bool) -> Self {
+        self.settings.trust.system_roots = on;
+        self
+    }
+
+    /// The integrations route (default the seed's `/api/v2/outbound/integrations`).
+    pub fn integrations_path(mut self, path: impl Into<String>) -> Self {
+        self.settings.client.integrations_path = Some(path.into());
+        self
+    }
+
+    /// Validation limits (default [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.settings.limits = limits;
+        self
+    }
+
+    /// How many endpoints of one payload are probed at once.
+    pub fn probe_concurrency(mut self, n: usize) -> Self {
+        self.settings.probe.concurrency = Some(n);
+        self
+    }
+
+    /// Paces all API calls to at most `per_minute` requests a minute (off by default).
+    pub fn rate_limit_per_minute(mut self, per_minute: u32) -> Self {
+        self.settings.client.rate_limit_per_minute = Some(per_minute);
+        self
+    }
+
+    /// Paces the API calls that change state (creates, updates) to at most `per_minute` a
+    /// minute, on top of [`rate_limit_per_minute`](Self::rate_limit_per_minute); see
+    /// [`GenesysClientBuilder::write_rate_limit_per_minute`](crate::api::GenesysClientBuilder::write_rate_limit_per_minute)
+    /// (off by default).
+    pub fn write_rate_limit_per_minute(mut self, per_minute: u32) -> Self {
+        self.settings.client.write_rate_limit_per_minute = Some(per_minute);
+        self
+    }
+
+    /// The health check's timeout (default 5 s, the seed's).
+    pub fn health_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.probe.health_timeout = Some(timeout);
+        self
+    }
+
+    /// Serves repeated probes of an endpoint from a cache for `ttl` (off by default).
+    pub fn probe_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.probe.cache_ttl = Some(ttl);
+        self
+    }
+
+    /// The API retry policy. [`ClientSettings::max_attempts`](crate::settings::ClientSettings::max_attempts),
+    /// when set, still overrides its attempt limit.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The timeout of one API request.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.client.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Where audit records go (default [`TracingAudit`]).
+    pub fn audit(mut self, sink: Arc<dyn AuditSink>) -> Self {
+        self.audit = Some(sink);
+        self
+    }
+
+    /// A further metrics sink, fed alongside the built-in [`Metrics`].
+    pub fn metrics_sink(mut self, sink: Arc<dyn MetricsSink>) -> Self {
+        self.sinks.push(sink);
+        self
+    }
+
+    /// Use this [`Metrics`] (shared with other resolvers, or kept by the caller) instead of a
+    /// fresh one.
+    pub fn metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    fn trust(&self) -> TrustConfig {
+        let mut trust = TrustConfig::from_settings(&self.settings.trust);
+        for r in &self.extra_roots {
+            trust = trust.with_root(r.clone());
+        }
+        trust
+    }
+
+    /// The Genesys client and the token source of the token stage: the replacements given, or
+    /// the real [`GenesysClient`] with [`crate::auth::ClientCredentials`].
+    fn build_client(
+        &self,
+        trust: &TrustConfig,
+        sink: &Arc<dyn MetricsSink>,
+    ) -> Result<ClientParts, BuildError> {
+        if let Some(api) = &self.api {
+            return Ok((api.clone(), self.tokens.clone()));
+        }
+        let client = &self.settings.client;
+        let environment = client
+            .environment
+            .clone()
+            .ok_or(BuildError::Missing("environment"))?;
+        let mut builder = GenesysClient::builder()
+            .environment(environment)
+            .trust(trust.clone())
+            .metrics(sink.clone());
+        builder = match (&self.tokens, &client.client_id, &client.client_secret) {
+            (Some(tokens), _, _) => builder.token_source(tokens.clone()),
+            (None, Some(id), Some(secret)) => builder.credentials(id.clone(), secret.clone()),
+            (None, _, _) => return Err(BuildError::Missing("credentials")),
+        };
+        if let Some(path) = &client.integrations_path {
+            builder = builder.integrations_path(path.clone());
+        }
+        if let Some(n) = client.rate_limit_per_minute {
+            builder = builder.rate_limit_per_minute(n);
+        }
+        if let Some(n) = client.write_rate_limit_per_minute {
+            builder = builder.write_rate_limit_per_minute(n);
+        }
+        if let Some(n) = client.page_size {
+            builder = builder.page_size(n);
+        }
+        let mut retry = self.retry.unwrap_or_default();
+        if let Some(n) = client.max_attempts {
+            retry = retry.with_max_attempts(n);
+        }
+        builder = builder.retry_policy(retry);
+        if let Some(t) = client.request_timeout {
+            builder = builder.request_timeout(t);
+        }
+        let client = builder.build()?;
+        let tokens = client.token_source().clone();
+        Ok((Arc::new(client), Some(tokens)))
+    }
+
+    /// The prober given, or the real [`Prober`] with these settings.
+    fn build_prober(
+        &self,
+        trust: TrustConfig,
+        sink: &Arc<dyn MetricsSink>,
+    ) -> Result<Arc<dyn EndpointProber>, BuildError> {
+        if let Some(p) = &self.prober {
+            return Ok(p.clone());
+        }
+        let probe = &self.settings.probe;
+        let mut b = Prober::builder()
+            .policy(AddressPolicy::default().with_allowed(probe.allow_cidrs.iter().copied()))
+            .trust(trust)
+            .metrics(sink.clone())
+            .cache_ttl(probe.cache_ttl);
+        if let Some(dns) = &self.dns {
+            b = b.resolver(dns.clone());
+        }
+        if let Some(t) = probe.health_timeout {
+            b = b.health_timeout(t);
+        }
+        if let Some(n) = probe.concurrency {
+            b = b.concurrency(n);
+        }
+        Ok(Arc::new(b.build()?))
+    }
+
+    /// Checks every setting and builds the resolver. Nothing is sent yet.
+    pub fn build(self) -> Result<Resolver, BuildError> {
+        self.settings.validate()?;
+        let metrics = self.metrics.clone().unwrap_or_default();
+        let sink: Arc<dyn MetricsSink> = if self.sinks.is_empty() {
+            Arc::new(metrics.clone())
+        } else {
+            let mut all: Vec<Arc<dyn MetricsSink>> = vec![Arc::new(metrics.clone())];
+            all.extend(self.sinks.iter().cloned());
+            Arc::new(FanoutMetrics::new(all))
+        };
+        let trust = self.trust();
+        let (api, tokens) = self.build_client(&trust, &sink)?;
+        let prober = self.build_prober(trust, &sink)?;
+        Ok(Resolver {
+            inner: Arc::new(Inner {
+                limits: self.settings.limits,
+                api,
+                tokens,
+                prober,
+                metrics,
+                sink,
+                audit: self.audit.unwrap_or_else(|| Arc::new(TracingAudit)),
+            }),
+        })
+    }
+}
+
+/// The integrations API and, when there is one, the token source of the token stage.
+type ClientParts = (Arc<dyn IntegrationsApi>, Option<Arc<dyn TokenSource>>);

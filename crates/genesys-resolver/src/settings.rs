@@ -1,0 +1,475 @@
+//! Settings as plain data: what a [`GenesysClient`](crate::api::GenesysClient), a
+//! [`Prober`](crate::probe::Prober) and a [`Resolver`](crate::pipeline::Resolver) are configured
+//! with, apart from the components (token sources, sinks, fakes) a builder is handed.
+//!
+//! Each struct has a `Default`, is serde-serializable (the client secret is never written out),
+//! is checked whole by `validate`, and is read from the environment in one place
+//! ([`ResolverSettings::from_env`]). The builders wrap these structs; the HTTP service, the Python
+//! constructors and the examples all map onto them instead of re-declaring the settings.
+//!
+//! | variable | setting | default |
+//! |---|---|---|
+//! | `GENESYS_ENVIRONMENT` | [`ClientSettings::environment`]: region (`us_east_1`), domain or base URL | none |
+//! | `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET` | [`ClientSettings::client_id`], [`ClientSettings::client_secret`] | none |
+//! | `RESOLVER_INTEGRATIONS_PATH` | [`ClientSettings::integrations_path`] | `/api/v2/outbound/integrations` |
+//! | `RESOLVER_REQUEST_TIMEOUT_SECS` | [`ClientSettings::request_timeout`] | 30 s |
+//! | `RESOLVER_MAX_ATTEMPTS` | [`ClientSettings::max_attempts`] | 3 |
+//! | `RESOLVER_RATE_LIMIT_PER_MINUTE` | [`ClientSettings::rate_limit_per_minute`] | off |
+//! | `RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE` | [`ClientSettings::write_rate_limit_per_minute`] | off |
+//! | `RESOLVER_CA_FILE` | [`TrustSettings::ca_files`] (comma-separated) | none |
+//! | `RESOLVER_ALLOW_CIDRS` | [`ProbeSettings::allow_cidrs`] (comma-separated ranges or addresses) | none |
+//! | `RESOLVER_HEALTH_TIMEOUT_SECS` | [`ProbeSettings::health_timeout`] | 5 s |
+//! | `RESOLVER_PROBE_CONCURRENCY` | [`ProbeSettings::concurrency`] | 16 |
+//! | `RESOLVER_PROBE_CACHE_TTL_SECS` | [`ProbeSettings::cache_ttl`] (0 is off) | off |
+//!
+//! ```
+//! use genesys_resolver::settings::ResolverSettings;
+//!
+//! let vars = [("GENESYS_ENVIRONMENT", "eu_west_1"), ("RESOLVER_ALLOW_CIDRS", "10.1.0.0/16")];
+//! let settings = ResolverSettings::from_lookup(|name| {
+//!     vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+//! })?;
+//! assert_eq!(settings.client.environment.unwrap().api_base().as_str(), "https://api.euw1.pure.cloud/");
+//! assert_eq!(settings.probe.allow_cidrs.len(), 1);
+//! # Ok::<(), genesys_resolver::settings::SettingsError>(())
+//! ```
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use crate::durations::opt_duration_secs;
+use crate::environment::Environment;
+use crate::validate::Limits;
+
+/// One setting that was refused: where it came from (a variable or a field) and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting}: {reason}")]
+#[non_exhaustive]
+pub struct SettingsError {
+    /// The environment variable or field name (`RESOLVER_RATE_LIMIT_PER_MINUTE`,
+    /// `client.rate_limit_per_minute`).
+    pub setting: String,
+    /// What is wrong with it; never the value of a secret.
+    pub reason: String,
+}
+
+impl SettingsError {
+    /// A refused setting.
+    pub fn new(setting: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            setting: setting.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Every refused setting of one validation (never empty).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct SettingsErrors(pub Vec<SettingsError>);
+
+impl fmt::Display for SettingsErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// How to reach and call Genesys Cloud.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ClientSettings {
+    /// The organisation's environment (region, domain or base URL).
+    pub environment: Option<Environment>,
+    /// The OAuth client id.
+    pub client_id: Option<String>,
+    /// The OAuth client secret; never serialized, shown as `[redacted]` by `Debug`.
+    #[serde(skip_serializing, deserialize_with = "secret")]
+    pub client_secret: Option<SecretString>,
+    /// The seed route's integrations path (default `/api/v2/outbound/integrations`).
+    pub integrations_path: Option<String>,
+    /// The timeout of one API request (default 30 s).
+    #[serde(with = "opt_duration_secs")]
+    pub request_timeout: Option<Duration>,
+    /// Attempts of a retried API call, the first included (default 3).
+    pub max_attempts: Option<u32>,
+    /// Paces every API call to at most this many a minute (off by default).
+    pub rate_limit_per_minute: Option<u32>,
+    /// Paces creates and updates alone to at most this many a minute (off by default).
+    pub write_rate_limit_per_minute: Option<u32>,
+    /// Entries per page of a listing (default 100, at most 500).
+    pub page_size: Option<u32>,
+}
+
+impl fmt::Debug for ClientSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSettings")
+            .field("environment", &self.environment)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("integrations_path", &self.integrations_path)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_attempts", &self.max_attempts)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field(
+                "write_rate_limit_per_minute",
+                &self.write_rate_limit_per_minute,
+            )
+            .field("page_size", &self.page_size)
+            .finish()
+    }
+}
+
+fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
+}
+
+impl ClientSettings {
+    /// Every problem with these settings, each naming its field under `prefix`.
+    pub fn problems(&self, prefix: &str) -> Vec<SettingsError> {
+        let mut out = Vec::new();
+        let at = |field: &str| format!("{prefix}{field}");
+        for (field, value) in [
+            ("max_attempts", self.max_attempts),
+            ("rate_limit_per_minute", self.rate_limit_per_minute),
+            (
+                "write_rate_limit_per_minute",
+                self.write_rate_limit_per_minute,
+            ),
+        ] {
+            if value == Some(0) {
+                out.push(SettingsError::new(at(field), "must be at least 1"));
+            }
+        }
+        if let Some(n) = self.page_size
+            && !(1..=500).contains(&n)
+        {
+            out.push(SettingsError::new(at("page_size"), "must be 1 to 500"));
+        }
+        if self.request_timeout == Some(Duration::ZERO) {
+            out.push(SettingsError::new(
+                at("request_timeout"),
+                "must be above zero",
+            ));
+        }
+        if let Some(path) = &self.integrations_path
+            && (!path.starts_with('/')
+                || path.contains(['?', '#'])
+                || path.chars().any(char::is_whitespace))
+        {
+            out.push(SettingsError::new(
+                at("integrations_path"),
+                "must be an absolute path without query, fragment or white space",
+            ));
+        }
+        if self.client_id.is_some() != self.client_secret.is_some() {
+            out.push(SettingsError::new(
+                at("client_secret"),
+                "client_id and client_secret go together",
+            ));
+        }
+        out
+    }
+
+    /// Checks the settings whole.
+    pub fn validate(&self) -> Result<(), SettingsErrors> {
+        into_result(self.problems(""))
+    }
+}
+
+/// Which certificate authorities are trusted, for destinations and Genesys alike.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TrustSettings {
+    /// Trust the system store (default true; it honours `SSL_CERT_FILE` / `SSL_CERT_DIR`).
+    pub system_roots: bool,
+    /// PEM files of extra trust anchors.
+    pub ca_files: Vec<PathBuf>,
+    /// Extra trust anchors as PEM text.
+    pub ca_pem: Vec<String>,
+}
+
+impl Default for TrustSettings {
+    fn default() -> Self {
+        Self {
+            system_roots: true,
+            ca_files: Vec::new(),
+            ca_pem: Vec::new(),
+        }
+    }
+}
+
+/// How destinations are probed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ProbeSettings {
+    /// Address ranges exempt from the address policy.
+    pub allow_cidrs: Vec<IpNet>,
+    /// The health check's timeout (default 5 s).
+    #[serde(with = "opt_duration_secs")]
+    pub health_timeout: Option<Duration>,
+    /// How many endpoints of one payload are probed at once (default 16).
+    pub concurrency: Option<usize>,
+    /// Serve repeated probes of an endpoint from a cache for this long (off by default).
+    #[serde(with = "opt_duration_secs")]
+    pub cache_ttl: Option<Duration>,
+}
+
+impl ProbeSettings {
+    /// Every problem with these settings, each naming its field under `prefix`.
+    pub fn problems(&self, prefix: &str) -> Vec<SettingsError> {
+        let mut out = Vec::new();
+        if self.concurrency == Some(0) {
+            out.push(SettingsError::new(
+                format!("{prefix}concurrency"),
+                "must be at least 1",
+            ));
+        }
+        if self.health_timeout == Some(Duration::ZERO) {
+            out.push(SettingsError::new(
+                format!("{prefix}health_timeout"),
+                "must be above zero",
+            ));
+        }
+        out
+    }
+}
+
+/// Everything a [`Resolver`](crate::pipeline::Resolver) is configured with that is plain data.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ResolverSettings {
+    /// How to reach Genesys.
+    pub client: ClientSettings,
+    /// Trusted certificate authorities.
+    pub trust: TrustSettings,
+    /// How destinations are probed.
+    pub probe: ProbeSettings,
+    /// Validation limits.
+    pub limits: Limits,
+}
+
+impl ResolverSettings {
+    /// Reads every `GENESYS_*` / `RESOLVER_*` variable of the [module table](self) from the
+    /// process environment; unset or empty variables keep their defaults.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the variables through `lookup` (a map in tests, the environment in
+    /// [`from_env`](Self::from_env)). Each problem names its variable; a secret's value is never
+    /// repeated.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let mut s = Self::default();
+        if let Some(text) = var(crate::environment::ENV_VAR) {
+            s.client.environment = Some(
+                Environment::parse(text.trim())
+                    .map_err(|e| SettingsError::new(crate::environment::ENV_VAR, e.to_string()))?,
+            );
+        }
+        s.client.client_id = var(crate::auth::CLIENT_ID_VAR).map(|v| v.trim().to_owned());
+        s.client.client_secret = var(crate::auth::CLIENT_SECRET_VAR).map(SecretString::from);
+        s.client.integrations_path = var("RESOLVER_INTEGRATIONS_PATH").map(|v| v.trim().to_owned());
+        s.client.request_timeout = seconds(&var, "RESOLVER_REQUEST_TIMEOUT_SECS")?;
+        s.client.max_attempts = parsed(&var, "RESOLVER_MAX_ATTEMPTS")?;
+        s.client.rate_limit_per_minute = parsed(&var, "RESOLVER_RATE_LIMIT_PER_MINUTE")?;
+        s.client.write_rate_limit_per_minute =
+            parsed(&var, "RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE")?;
+        s.trust.ca_files = list(&var, "RESOLVER_CA_FILE").map(PathBuf::from).collect();
+        s.probe.allow_cidrs = list(&var, "RESOLVER_ALLOW_CIDRS")
+            .map(|item| {
+                parse_net(&item).ok_or_else(|| {
+                    SettingsError::new(
+                        "RESOLVER_ALLOW_CIDRS",
+                        format!("{item:?} is not an address range such as 10.0.0.0/8"),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        s.probe.health_timeout = seconds(&var, "RESOLVER_HEALTH_TIMEOUT_SECS")?;
+        s.probe.concurrency = parsed(&var, "RESOLVER_PROBE_CONCURRENCY")?;
+        s.probe.cache_ttl =
+            seconds(&var, "RESOLVER_PROBE_CACHE_TTL_SECS")?.filter(|ttl| !ttl.is_zero());
+        s.validate().map_err(|mut errors| errors.0.remove(0))?;
+        Ok(s)
+    }
+
+    /// Checks the settings whole; every problem names its field (`client.max_attempts`, ...).
+    pub fn validate(&self) -> Result<(), SettingsErrors> {
+        let mut out = self.client.problems("client.");
+        out.extend(self.probe.problems("probe."));
+        into_result(out)
+    }
+}
+
+/// An address range (`10.0.0.0/8`) or a single address (`10.1.2.3`, `::1`).
+pub fn parse_net(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+}
+
+fn into_result(problems: Vec<SettingsError>) -> Result<(), SettingsErrors> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(SettingsErrors(problems))
+    }
+}
+
+fn parsed<T: FromStr>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<T>, SettingsError>
+where
+    T::Err: fmt::Display,
+{
+    var(name)
+        .map(|v| {
+            v.trim()
+                .parse::<T>()
+                .map_err(|e| SettingsError::new(name, format!("{:?} is not valid: {e}", v.trim())))
+        })
+        .transpose()
+}
+
+fn seconds(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<Duration>, SettingsError> {
+    parsed::<f64>(var, name)?
+        .map(|s| {
+            Duration::try_from_secs_f64(s)
+                .map_err(|_| SettingsError::new(name, format!("{s} is not a number of seconds")))
+        })
+        .transpose()
+}
+
+fn list(var: &impl Fn(&str) -> Option<String>, name: &str) -> impl Iterator<Item = String> {
+    var(name)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let s = ResolverSettings::from_lookup(lookup(&[
+            ("GENESYS_ENVIRONMENT", "mypurecloud.de"),
+            ("GENESYS_CLIENT_ID", "id"),
+            ("GENESYS_CLIENT_SECRET", "s3cr3t"),
+            ("RESOLVER_INTEGRATIONS_PATH", "/api/v2/x"),
+            ("RESOLVER_REQUEST_TIMEOUT_SECS", "2.5"),
+            ("RESOLVER_MAX_ATTEMPTS", "5"),
+            ("RESOLVER_RATE_LIMIT_PER_MINUTE", "300"),
+            ("RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE", "60"),
+            ("RESOLVER_CA_FILE", "/a.pem, /b.pem"),
+            ("RESOLVER_ALLOW_CIDRS", "127.0.0.0/8, ::1"),
+            ("RESOLVER_HEALTH_TIMEOUT_SECS", "1"),
+            ("RESOLVER_PROBE_CONCURRENCY", "4"),
+            ("RESOLVER_PROBE_CACHE_TTL_SECS", "0"),
+        ]))
+        .unwrap();
+        assert_eq!(s.client.client_id.as_deref(), Some("id"));
+        assert_eq!(
+            s.client.client_secret.as_ref().unwrap().expose_secret(),
+            "s3cr3t"
+        );
+        assert_eq!(s.client.request_timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(s.client.max_attempts, Some(5));
+        assert_eq!(s.client.write_rate_limit_per_minute, Some(60));
+        assert_eq!(s.trust.ca_files.len(), 2);
+        assert_eq!(s.probe.allow_cidrs.len(), 2);
+        assert_eq!(s.probe.concurrency, Some(4));
+        assert_eq!(s.probe.cache_ttl, None, "0 is off");
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+        assert!(!serde_json::to_string(&s).unwrap().contains("s3cr3t"));
+    }
+
+    #[test]
+    fn problems_name_their_variable_or_field() {
+        let e = ResolverSettings::from_lookup(lookup(&[("RESOLVER_MAX_ATTEMPTS", "many")]))
+            .unwrap_err();
+        assert_eq!(e.setting, "RESOLVER_MAX_ATTEMPTS");
+        let e = ResolverSettings::from_lookup(lookup(&[("RESOLVER_ALLOW_CIDRS", "10.0.0.0/99")]))
+            .unwrap_err();
+        assert_eq!(e.setting, "RESOLVER_ALLOW_CIDRS");
+        let e =
+            ResolverSettings::from_lookup(lookup(&[("GENESYS_CLIENT_ID", "only-id")])).unwrap_err();
+        assert_eq!(e.setting, "client.client_secret");
+
+        let mut s = ResolverSettings::default();
+        s.client.rate_limit_per_minute = Some(0);
+        s.client.page_size = Some(1000);
+        s.probe.concurrency = Some(0);
+        let fields: Vec<String> = s
+            .validate()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.setting)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "client.rate_limit_per_minute",
+                "client.page_size",
+                "probe.concurrency"
+            ]
+        );
+    }
+
+    #[test]
+    fn settings_round_trip_through_serde_without_the_secret() {
+        let json = serde_json::json!({
+            "client": {"environment": "us_east_1", "client_id": "a", "client_secret": "b", "max_attempts": 2},
+            "probe": {"allow_cidrs": ["10.0.0.0/8"], "health_timeout": 1.5},
+        });
+        let s: ResolverSettings = serde_json::from_value(json).unwrap();
+        assert_eq!(s.probe.health_timeout, Some(Duration::from_millis(1500)));
+        let back = serde_json::to_value(&s).unwrap();
+        assert!(back["client"].get("client_secret").is_none());
+        assert_eq!(back["client"]["max_attempts"], 2);
+        let unknown = serde_json::from_value::<ResolverSettings>(serde_json::json!({"clinet": {}}));
+        assert!(unknown.is_err());
+    }
+}
