@@ -1,6 +1,8 @@
 //! Shared inputs and set-up for the benchmarks of genesys-resolver: the payloads every suite
 //! measures, the runtime, and a resolver wired to the test kit's mock Genesys and local TLS
-//! destinations.
+//! destinations; and [`load`], the load driver of the `load` binary.
+
+pub mod load;
 
 use std::sync::Arc;
 

@@ -1,0 +1,218 @@
+//! Load benchmark of `resolver_service` against the seed's Go service, side by side in one run.
+//!
+//! Starts the test kit's mock Genesys and a local TLS destination in this process, writes the
+//! test CA to a temporary PEM file (both services trust it: `RESOLVER_CA_FILE` / `SSL_CERT_FILE`),
+//! then for each scenario starts the service under test, drives `POST /resolve` with `C`
+//! concurrent clients for `N` requests (after a warm-up), and prints throughput, latency
+//! percentiles, the service's CPU seconds and peak RSS. Every scenario gets a fresh mock (same
+//! settings) so the mock's store is the same size for each; the destination is shared.
+//!
+//! Scenarios:
+//! - `seed`: the seed's Go service (probes `uri`: DNS, a TLS dial, then an HTTPS GET; submits).
+//! - `full`: `resolver_service`, no probe cache: every request is fully verified. Each request
+//!   names its own endpoint path (as in `seed`), so no probe is shared between requests.
+//! - `shared`: as `full`, but every request names the same endpoint: concurrent resolves share
+//!   one in-flight probe (single flight), though nothing is cached.
+//! - `cached`: `resolver_service` with the probe cache on (every request, one endpoint).
+//! - `ceiling`: this client posting the same payloads straight to the mock's create route.
+//! - `paced`: in process, `Resolver::resolve_many` against a mock limiting creates per second.
+//! - `fanout`: in process, probing ten endpoints whose health answers after 100 ms against one.
+//!
+//! Every payload has a distinct name, so every request of every scenario creates one
+//! integration (the seed always POSTs; ours lists, finds nothing, creates).
+//!
+//! Only loopback is used. See `docs/benchmarks.md` and `benches/load.sh`.
+
+// Percentile ranks and per-minute rates are small, positive figures computed in f64.
+#![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+
+mod cpu;
+mod driver;
+mod in_process;
+mod options;
+mod report;
+mod services;
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use genesys_resolver::testkit::destination::{TestCa, TlsDestination};
+use genesys_resolver::tls::TrustConfig;
+
+use self::cpu::clock_ticks;
+use self::in_process::{run_fanout, run_paced};
+use self::options::{Options, USAGE};
+use self::report::{Measured, ratio_line};
+use self::services::{Bench, Service};
+
+async fn run(o: Options) -> Result<(), String> {
+    let ca = TestCa::new();
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let ca_pem = ca.write_ca_pem(tmp.path()).map_err(|e| e.to_string())?;
+    let dest = TlsDestination::builder(&ca)
+        .start()
+        .await
+        .map_err(|e| e.to_string())?;
+    let uri = dest.uri("/genesys/webhook");
+    let trust = TrustConfig::system()
+        .with_system_roots(false)
+        .with_root(ca.ca_der())
+        .client_config()
+        .map_err(|e| e.to_string())?;
+    let client = reqwest::Client::builder()
+        .tls_backend_preconfigured(trust)
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| e.to_string())?;
+    println!(
+        "load: {} requests per scenario after {} warm-up, {} concurrent clients, destination {uri}, services pinned to CPUs {}",
+        o.requests,
+        o.warmup,
+        o.concurrency,
+        o.service_cpus.as_deref().unwrap_or("(none)")
+    );
+    let bench = Bench {
+        options: &o,
+        client,
+        ca_pem: ca_pem.clone(),
+        dest,
+        uri: uri.clone(),
+        ticks: clock_ticks(),
+    };
+    let mut results: BTreeMap<String, Measured> = BTreeMap::new();
+    let mut extra = Vec::new();
+    let ours_env = |cache: bool| {
+        let mut env = vec![
+            ("RESOLVER_BIND", "127.0.0.1".to_owned()),
+            ("RESOLVER_ALLOW_CIDRS", "127.0.0.0/8,::1/128".to_owned()),
+            ("RESOLVER_CA_FILE", ca_pem.display().to_string()),
+            ("RUST_LOG", "warn".to_owned()),
+        ];
+        if cache {
+            env.push(("RESOLVER_PROBE_CACHE_TTL_SECS", "3600".to_owned()));
+        }
+        env
+    };
+    for scenario in ["seed", "full", "shared", "cached"] {
+        if !o.wants(scenario) {
+            continue;
+        }
+        let service = match scenario {
+            "seed" => Service {
+                name: "seed",
+                program: &o.seed,
+                extra_env: Vec::new(),
+                distinct_uris: true,
+            },
+            "full" => Service {
+                name: "full",
+                program: &o.service,
+                extra_env: ours_env(false),
+                distinct_uris: true,
+            },
+            "shared" => Service {
+                name: "shared",
+                program: &o.service,
+                extra_env: ours_env(false),
+                distinct_uris: false,
+            },
+            _ => Service {
+                name: "cached",
+                program: &o.service,
+                extra_env: ours_env(true),
+                distinct_uris: false,
+            },
+        };
+        let m = bench.run_service(&service).await?;
+        m.print();
+        results.insert(scenario.to_owned(), m);
+    }
+    if o.wants("ceiling") {
+        let m = bench.run_ceiling().await?;
+        m.print();
+        results.insert("ceiling".to_owned(), m);
+    }
+    println!();
+    if let (Some(full), Some(seed)) = (results.get("full"), results.get("seed")) {
+        ratio_line(
+            "full / seed throughput (target >= 2)",
+            full.throughput(),
+            seed.throughput(),
+        );
+        ratio_line(
+            "full / seed p99 latency (target <= 1)",
+            full.percentile(99.0).as_secs_f64(),
+            seed.percentile(99.0).as_secs_f64(),
+        );
+        if let (Some(a), Some(b)) = (full.peak_rss_kib, seed.peak_rss_kib) {
+            ratio_line("full / seed peak RSS (target <= 1)", a as f64, b as f64);
+        }
+        if let (Some(a), Some(b)) = (full.cpu_secs, seed.cpu_secs) {
+            ratio_line(
+                "full / seed CPU per request",
+                a / full.ok.max(1) as f64,
+                b / seed.ok.max(1) as f64,
+            );
+        }
+        println!(
+            "TLS handshakes per request: full {:.2} (target <= 1), seed {:.2}",
+            full.handshakes_per_request(),
+            seed.handshakes_per_request()
+        );
+    }
+    if let (Some(cached), Some(ceiling)) = (results.get("cached"), results.get("ceiling")) {
+        ratio_line(
+            "cached / ceiling throughput (target >= 0.5)",
+            cached.throughput(),
+            ceiling.throughput(),
+        );
+    }
+    if let (Some(cached), Some(seed)) = (results.get("cached"), results.get("seed"))
+        && let (Some(a), Some(b)) = (cached.peak_rss_kib, seed.peak_rss_kib)
+    {
+        ratio_line("cached / seed peak RSS", a as f64, b as f64);
+    }
+    if o.wants("paced") {
+        extra.push(run_paced(&o, &ca, &uri).await?);
+    }
+    if o.wants("fanout") {
+        extra.push(run_fanout(&ca).await?);
+    }
+    if let Some(path) = &o.json {
+        let doc = serde_json::json!({
+            "requests": o.requests,
+            "concurrency": o.concurrency,
+            "warmup": o.warmup,
+            "scenarios": results.values().map(Measured::to_json).collect::<Vec<_>>(),
+            "in_process": extra,
+        });
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Runs the load driver with the process's arguments (the `load` binary's `main`): exit code 2
+/// on a bad command line, 1 when a scenario fails.
+pub fn main() -> ExitCode {
+    let options = match Options::parse() {
+        Ok(o) => o,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("{e}");
+            }
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = crate::runtime();
+    match rt.block_on(run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("load: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The services under test (the seed's Go service, `resolver_service`), started as child
+//! processes against a fresh mock, and the `ceiling` run straight against the mock.
+
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use genesys_resolver::testkit::destination::TlsDestination;
+use genesys_resolver::testkit::genesys::{MockGenesys, Route};
+use tokio::process::{Child, Command};
+
+use super::cpu::{CpuWatch, peak_rss_kib};
+use super::driver::{bodies, drive};
+use super::options::Options;
+use super::report::Measured;
+
+/// A loopback port nothing listens on (for the service under test).
+pub(super) fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
+}
+
+/// Waits until `port` accepts connections, or `child` exits, or 20 s pass.
+pub(super) async fn wait_listening(port: u16, child: &mut Child) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("the service exited before listening: {status}"));
+        }
+        if Instant::now() > deadline {
+            return Err(format!("nothing listened on port {port} within 20 s"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The environment both services share; proxies removed so nothing leaves loopback.
+/// With `cpus`, the program runs under `taskset -c <cpus>` (same pid: taskset execs it).
+pub(super) fn base_command(
+    program: &Path,
+    cpus: Option<&str>,
+    mock: &MockGenesys,
+    ca_pem: &Path,
+    port: u16,
+) -> Command {
+    let mut cmd = match cpus {
+        Some(cpus) => {
+            let mut c = Command::new("taskset");
+            c.arg("-c").arg(cpus).arg(program);
+            c
+        }
+        None => Command::new(program),
+    };
+    for var in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env(
+        "GENESYS_ENVIRONMENT",
+        mock.base_url().as_str().trim_end_matches('/'),
+    )
+    .env("GENESYS_CLIENT_ID", mock.client_id())
+    .env("GENESYS_CLIENT_SECRET", mock.client_secret())
+    .env("PORT", port.to_string())
+    .env("SSL_CERT_FILE", ca_pem)
+    .stdin(Stdio::null())
+    // Both services write one audit line per request to stdout.
+    .stdout(Stdio::null())
+    .stderr(Stdio::inherit())
+    .kill_on_drop(true);
+    cmd
+}
+
+/// Where a service under test comes from.
+pub(super) struct Service<'a> {
+    pub(super) name: &'a str,
+    pub(super) program: &'a Path,
+    pub(super) extra_env: Vec<(&'static str, String)>,
+    /// Whether every request names its own endpoint (so nothing can be shared between
+    /// concurrent probes or served from a cache).
+    pub(super) distinct_uris: bool,
+}
+
+/// What every scenario shares: the options, the client, the CA file and the destination.
+pub(super) struct Bench<'a> {
+    pub(super) options: &'a Options,
+    pub(super) client: reqwest::Client,
+    pub(super) ca_pem: PathBuf,
+    pub(super) dest: TlsDestination,
+    pub(super) uri: String,
+    pub(super) ticks: f64,
+}
+
+impl Bench<'_> {
+    /// Starts `service` against a fresh mock, warms it up and measures it.
+    pub(super) async fn run_service(&self, service: &Service<'_>) -> Result<Measured, String> {
+        let o = self.options;
+        let mock = MockGenesys::start().await.map_err(|e| e.to_string())?;
+        let port = free_port().map_err(|e| e.to_string())?;
+        let mut cmd = base_command(
+            service.program,
+            o.service_cpus.as_deref(),
+            &mock,
+            &self.ca_pem,
+            port,
+        );
+        for (k, v) in &service.extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", service.program.display()))?;
+        let pid = child.id().ok_or("the service has no pid")?;
+        wait_listening(port, &mut child).await?;
+        eprintln!("{}: pid {pid} listening on 127.0.0.1:{port}", service.name);
+        let url = format!("http://127.0.0.1:{port}/resolve");
+
+        let warm = drive(
+            &self.client,
+            &url,
+            None,
+            bodies(
+                &format!("{}-warm", service.name),
+                o.warmup,
+                &self.uri,
+                service.distinct_uris,
+            ),
+            o.concurrency,
+            o.time_limit,
+        )
+        .await;
+        if warm.ok < warm.requests {
+            eprintln!(
+                "{}: warm-up errors {:?}: {}",
+                service.name,
+                warm.errors,
+                warm.first_error.as_deref().unwrap_or("")
+            );
+        }
+
+        let handshakes = self.dest.handshakes();
+        let watch = CpuWatch::start(Some(pid), self.ticks);
+        let mut m = drive(
+            &self.client,
+            &url,
+            None,
+            bodies(service.name, o.requests, &self.uri, service.distinct_uris),
+            o.concurrency,
+            o.time_limit,
+        )
+        .await;
+        m.name = service.name.to_owned();
+        m.handshakes = self.dest.handshakes() - handshakes;
+        watch.finish(&mut m);
+        m.peak_rss_kib = peak_rss_kib(pid);
+        let _ = child.kill().await;
+        let creates = mock.requests(Route::Create);
+        if creates != o.warmup + m.ok {
+            eprintln!(
+                "{}: the mock saw {creates} creates for {} successful requests",
+                service.name,
+                o.warmup + m.ok
+            );
+        }
+        Ok(m)
+    }
+
+    /// This client posting the payloads straight to the mock's create route.
+    pub(super) async fn run_ceiling(&self) -> Result<Measured, String> {
+        let o = self.options;
+        let mock = MockGenesys::start().await.map_err(|e| e.to_string())?;
+        let token: serde_json::Value = self
+            .client
+            .post(
+                mock.base_url()
+                    .join("oauth/token")
+                    .map_err(|e| e.to_string())?,
+            )
+            .basic_auth(mock.client_id(), Some(mock.client_secret()))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        let token = token["access_token"]
+            .as_str()
+            .ok_or("no access_token from the mock")?
+            .to_owned();
+        let url = mock
+            .base_url()
+            .join(mock.integrations_path().trim_start_matches('/'))
+            .map_err(|e| e.to_string())?;
+        let _ = drive(
+            &self.client,
+            url.as_str(),
+            Some(&token),
+            bodies("ceiling-warm", o.warmup, &self.uri, false),
+            o.concurrency,
+            o.time_limit,
+        )
+        .await;
+        let watch = CpuWatch::start(None, self.ticks);
+        let mut m = drive(
+            &self.client,
+            url.as_str(),
+            Some(&token),
+            bodies("ceiling", o.requests, &self.uri, false),
+            o.concurrency,
+            o.time_limit,
+        )
+        .await;
+        "ceiling".clone_into(&mut m.name);
+        watch.finish(&mut m);
+        Ok(m)
+    }
+}

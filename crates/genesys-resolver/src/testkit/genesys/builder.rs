@@ -1,0 +1,174 @@
+//! [`MockGenesysBuilder`]: the mock's settings, and starting it (the routing table and the
+//! admission layer in front of it).
+
+use std::io;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use url::Url;
+
+use super::listener::{ConnHandle, KillSwitch, MockListener};
+use super::state::{Config, Data, Shared};
+use super::{
+    Activation, DEFAULT_AVAILABLE_TOPICS, MockGenesys, PLATFORM_PATH, TOPICS_PATH, middleware,
+    oauth, platform, responses, seed_routes,
+};
+
+/// Builds a [`MockGenesys`].
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `start` is called"]
+pub struct MockGenesysBuilder {
+    client_id: String,
+    client_secret: String,
+    token_lifetime: Duration,
+    integrations_path: String,
+    page_size: u32,
+    activation: Activation,
+    available_topics: Vec<String>,
+}
+
+impl Default for MockGenesysBuilder {
+    fn default() -> Self {
+        Self {
+            client_id: "mock-client-id".to_owned(),
+            client_secret: "mock-client-secret".to_owned(),
+            token_lifetime: Duration::from_secs(86_400),
+            integrations_path: crate::api::DEFAULT_INTEGRATIONS_PATH.to_owned(),
+            page_size: 25,
+            activation: Activation::default(),
+            available_topics: DEFAULT_AVAILABLE_TOPICS
+                .iter()
+                .map(|t| (*t).to_owned())
+                .collect(),
+        }
+    }
+}
+
+impl MockGenesysBuilder {
+    /// The OAuth client id the mock accepts.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = id.into();
+        self
+    }
+
+    /// The OAuth client secret the mock accepts.
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = secret.into();
+        self
+    }
+
+    /// The lifetime of issued tokens (whole seconds on the wire, at least 1; default one day).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime.max(Duration::from_secs(1));
+        self
+    }
+
+    /// The integrations route (default the seed's `/api/v2/outbound/integrations`).
+    pub fn integrations_path(mut self, path: impl Into<String>) -> Self {
+        self.integrations_path = path.into();
+        self
+    }
+
+    /// The default page size of listings (default 25).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size.max(1);
+        self
+    }
+
+    /// How integrations of the real integrations API come up once enabled (default
+    /// [`Activation::AfterPolls(2)`](Activation::AfterPolls)).
+    pub fn activation(mut self, activation: Activation) -> Self {
+        self.activation = activation;
+        self
+    }
+
+    /// The topic ids `GET /api/v2/notifications/availabletopics` lists (default
+    /// [`DEFAULT_AVAILABLE_TOPICS`]).
+    pub fn available_topics<S: Into<String>>(
+        mut self,
+        topics: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.available_topics = topics.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Binds a loopback port and starts serving. Fails with `InvalidInput` when the seed's
+    /// integrations route is the real integrations API's route (`/api/v2/integrations`), which
+    /// the mock serves separately.
+    pub async fn start(self) -> io::Result<MockGenesys> {
+        let seed_path = format!("/{}", self.integrations_path.trim_matches('/'));
+        if seed_path == PLATFORM_PATH {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the seed's integrations path must differ from /api/v2/integrations, \
+                 which the mock serves as the real integrations API",
+            ));
+        }
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let base_url = Url::parse(&format!("http://{addr}/"))
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let path = format!("/{}", self.integrations_path.trim_matches('/'));
+        let shared = Arc::new(Shared::new(
+            Config {
+                client_id: self.client_id,
+                client_secret: self.client_secret,
+                token_lifetime: self.token_lifetime,
+                integrations_path: path.clone(),
+                page_size: self.page_size,
+            },
+            Data {
+                activation: self.activation,
+                available_topics: self.available_topics,
+                ..Data::default()
+            },
+        ));
+        let conns: Arc<Mutex<Vec<Weak<KillSwitch>>>> = Arc::default();
+        // Every route passes through the admission layer (`middleware::admit`), whose
+        // `route_of` mirrors this table; the fallback does not.
+        let router = Router::new()
+            .route("/oauth/token", post(oauth::token))
+            .route(&path, get(seed_routes::list).post(seed_routes::create))
+            .route(
+                &format!("{path}/{{id}}"),
+                get(seed_routes::get_one).put(seed_routes::update),
+            )
+            .route(
+                PLATFORM_PATH,
+                get(platform::platform_list).post(platform::platform_create),
+            )
+            .route(
+                &format!("{PLATFORM_PATH}/{{id}}"),
+                get(platform::platform_get).patch(platform::platform_patch),
+            )
+            .route(
+                &format!("{PLATFORM_PATH}/{{id}}/config/current"),
+                get(platform::config_get).put(platform::config_put),
+            )
+            .route(TOPICS_PATH, get(platform::available_topics))
+            .route_layer(from_fn_with_state(shared.clone(), middleware::admit))
+            .fallback(responses::not_found)
+            .with_state(shared.clone());
+        let listener = MockListener {
+            inner: listener,
+            conns: conns.clone(),
+        };
+        let server = tokio::spawn(async move {
+            let service = router.into_make_service_with_connect_info::<ConnHandle>();
+            if let Err(e) = axum::serve(listener, service).await {
+                tracing::warn!(error = %e, "mock Genesys server stopped");
+            }
+        });
+        Ok(MockGenesys {
+            shared,
+            addr,
+            base_url,
+            server,
+            conns,
+        })
+    }
+}

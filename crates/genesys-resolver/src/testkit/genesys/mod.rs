@@ -1,0 +1,460 @@
+//! [`MockGenesys`]: a mock Genesys Cloud (OAuth token endpoint and integrations API) on a
+//! loopback port, with fault injection and a record of what it saw.
+//!
+//! It speaks what the real service speaks where the client depends on it: HTTP Basic client
+//! credentials (and the seed's form-body credentials), Genesys-shaped error bodies with
+//! `contextId` and an `ININ-Correlation-Id` header, bearer tokens that expire, and the paging
+//! envelope. Faults are queued and applied to the next matching requests.
+//!
+//! ```
+//! use genesys_resolver::api::{GenesysClient, IntegrationsApi};
+//! use genesys_resolver::payload::ResolvePayload;
+//! use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mock = MockGenesys::start().await?;
+//! mock.push_fault(Route::Create, Fault::status(503));
+//! let client = GenesysClient::builder()
+//!     .environment(mock.environment())
+//!     .credentials(mock.client_id(), mock.client_secret())
+//!     .retry_policy(genesys_resolver::retry::RetryPolicy::default()
+//!         .with_base_delay(std::time::Duration::from_millis(10)))
+//!     .build()?;
+//! let payload = ResolvePayload::builder("orders", "https://hooks.example.com/x")
+//!     .event_types(["v2.routing.queues.{id}.conversations"])
+//!     .build()?;
+//! let created = client.create(&payload).await?; // the 503 was retried
+//! assert_eq!(mock.requests(Route::Create), 2);
+//! assert_eq!(mock.integrations_named("orders").len(), 1);
+//! assert_eq!(created.payload, Some(payload));
+//! # Ok(()) }
+//! ```
+
+mod builder;
+mod faults;
+mod listener;
+mod middleware;
+mod oauth;
+mod platform;
+mod responses;
+mod seed_routes;
+mod state;
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use url::Url;
+
+pub use self::builder::MockGenesysBuilder;
+use self::listener::KillSwitch;
+use self::state::Shared;
+use crate::environment::Environment;
+
+/// A route of the mock, for faults and request counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Route {
+    /// `POST /oauth/token`.
+    Token,
+    /// `POST <integrations path>`.
+    Create,
+    /// `GET <integrations path>` (the listing).
+    List,
+    /// `GET <integrations path>/{id}`.
+    Get,
+    /// `PUT <integrations path>/{id}`.
+    Update,
+    /// `GET /api/v2/integrations` (the real integrations API's listing).
+    IntegrationList,
+    /// `POST /api/v2/integrations`.
+    IntegrationCreate,
+    /// `GET /api/v2/integrations/{id}`.
+    IntegrationGet,
+    /// `PATCH /api/v2/integrations/{id}`.
+    IntegrationPatch,
+    /// `GET /api/v2/integrations/{id}/config/current`.
+    ConfigGet,
+    /// `PUT /api/v2/integrations/{id}/config/current`.
+    ConfigPut,
+    /// `GET /api/v2/notifications/availabletopics`.
+    AvailableTopics,
+}
+
+/// A fault applied to the next request of a route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer `status` with a Genesys error body, and `Retry-After: <retry_after>` when set (any
+    /// string: seconds or an HTTP date).
+    Status {
+        /// The status to answer.
+        status: u16,
+        /// The `Retry-After` header value.
+        retry_after: Option<String>,
+    },
+    /// Close the connection without answering. A create (of either integrations API) is
+    /// stored first (its response is lost); other requests are not processed.
+    DropConnection,
+    /// Process the request normally, then wait this long before answering (for timeouts).
+    Delay(Duration),
+    /// Answer 401 `credentials.expired` whatever the token.
+    Unauthorized,
+}
+
+impl Fault {
+    /// An error answer with `status` and no `Retry-After`.
+    pub fn status(status: u16) -> Self {
+        Self::Status {
+            status,
+            retry_after: None,
+        }
+    }
+
+    /// A 429 with `Retry-After: <seconds>`.
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        Self::Status {
+            status: 429,
+            retry_after: Some(retry_after_secs.to_string()),
+        }
+    }
+}
+
+/// The real integrations API's route, served beside the seed's.
+const PLATFORM_PATH: &str = "/api/v2/integrations";
+/// The notification topics listing.
+const TOPICS_PATH: &str = "/api/v2/notifications/availabletopics";
+
+/// The topics the mock lists by default at `GET /api/v2/notifications/availabletopics`.
+pub const DEFAULT_AVAILABLE_TOPICS: &[&str] = &[
+    "v2.routing.queues.{id}.conversations",
+    "v2.routing.queues.{id}.users",
+    "v2.users.{id}.presence",
+    "v2.users.{id}.activity",
+    "v2.users.{id}.conversations",
+    "v2.detail.events.conversation.{id}.customer.start",
+    "v2.detail.events.conversation.{id}.customer.end",
+    "v2.detail.events.conversation.{id}.acw",
+    "v2.analytics.queues.{id}.observations",
+    "v2.conversations.{id}.transcription",
+];
+
+/// How an integration of the real integrations API moves from `ACTIVATING` once it is enabled
+/// (or its configuration is written while enabled). "Reads" are `GET
+/// /api/v2/integrations/{id}` requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Activation {
+    /// `ACTIVE` from the n-th read on; earlier reads see `ACTIVATING` (0: at once).
+    AfterPolls(u32),
+    /// `ACTIVE` once this much time has passed.
+    AfterDelay(Duration),
+    /// `ERROR` from the `polls`-th read on, with `detail` as the reported state's message.
+    Error {
+        /// Reads before the error shows (0: at once).
+        polls: u32,
+        /// The message of `reportedState.detail`.
+        detail: String,
+    },
+    /// Stays `ACTIVATING` for ever (for timeouts).
+    Never,
+}
+
+impl Default for Activation {
+    fn default() -> Self {
+        Self::AfterPolls(2)
+    }
+}
+
+impl Activation {
+    /// An `ERROR` at the first read, with `detail`.
+    pub fn error(detail: impl Into<String>) -> Self {
+        Self::Error {
+            polls: 1,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// A token request as the mock received it (the test kit keeps secrets here on purpose, so tests
+/// can check their encoding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenRequest {
+    /// The raw `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The raw form body.
+    pub body: String,
+    /// The client id and secret the mock decoded (from Basic, else the form), if any.
+    pub credentials: Option<(String, String)>,
+}
+
+/// A request the mock received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// The route.
+    pub route: Route,
+    /// The HTTP method.
+    pub method: String,
+    /// The path and query.
+    pub uri: String,
+    /// The request body, recorded for the writes of the real integrations API
+    /// ([`Route::IntegrationCreate`], [`Route::IntegrationPatch`], [`Route::ConfigPut`]);
+    /// `None` for every other route.
+    pub body: Option<String>,
+}
+
+impl RecordedRequest {
+    /// Whether the request could change something: any method but GET and HEAD, token
+    /// requests excepted.
+    pub fn is_write(&self) -> bool {
+        self.route != Route::Token && !matches!(self.method.as_str(), "GET" | "HEAD")
+    }
+}
+
+/// A mock Genesys Cloud on a loopback port. Stops when dropped or on [`shutdown`](Self::shutdown).
+pub struct MockGenesys {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    base_url: Url,
+    server: JoinHandle<()>,
+    conns: Arc<Mutex<Vec<Weak<KillSwitch>>>>,
+}
+
+impl fmt::Debug for MockGenesys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockGenesys")
+            .field("base_url", &self.base_url.as_str())
+            .field("integrations_path", &self.shared.config.integrations_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockGenesys {
+    /// Starts a mock with the default settings.
+    pub async fn start() -> io::Result<Self> {
+        Self::builder().start().await
+    }
+
+    /// A builder for a mock with other settings.
+    pub fn builder() -> MockGenesysBuilder {
+        MockGenesysBuilder::default()
+    }
+
+    /// `http://127.0.0.1:<port>/`.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// An [`Environment`] pointing at the mock (token URL `<base>/oauth/token`).
+    pub fn environment(&self) -> Environment {
+        let token_url = self
+            .base_url
+            .join("oauth/token")
+            .unwrap_or_else(|_| self.base_url.clone());
+        Environment::from_urls(self.base_url.clone(), token_url)
+            .unwrap_or_else(|e| unreachable!("a loopback http URL is a valid environment: {e}"))
+    }
+
+    /// The accepted client id.
+    pub fn client_id(&self) -> &str {
+        &self.shared.config.client_id
+    }
+
+    /// The accepted client secret.
+    pub fn client_secret(&self) -> &str {
+        &self.shared.config.client_secret
+    }
+
+    /// The integrations route.
+    pub fn integrations_path(&self) -> &str {
+        &self.shared.config.integrations_path
+    }
+
+    /// Queues `fault` for the next request of `route`.
+    pub fn push_fault(&self, route: Route, fault: Fault) {
+        self.shared.data().faults.push_back((route, fault));
+    }
+
+    /// Queues `fault` for the next `times` requests of `route`.
+    pub fn push_faults(&self, route: Route, fault: &Fault, times: usize) {
+        let mut data = self.shared.data();
+        for _ in 0..times {
+            data.faults.push_back((route, fault.clone()));
+        }
+    }
+
+    /// Faults still queued.
+    pub fn pending_faults(&self) -> usize {
+        self.shared.data().faults.len()
+    }
+
+    /// Revokes every token issued so far: they answer 401 `credentials.expired` from now on.
+    pub fn revoke_tokens(&self) {
+        let mut data = self.shared.data();
+        data.tokens.clear();
+    }
+
+    /// Limits creates to `per_second` per one-second window, answering 429 with
+    /// `Retry-After: 1` beyond it; `None` lifts the limit.
+    pub fn set_create_rate_limit(&self, per_second: Option<u32>) {
+        let mut data = self.shared.data();
+        data.create_limit = per_second.map(|limit| (limit, Instant::now(), 0));
+    }
+
+    /// Every access token the mock has issued, revoked ones included, so tests can check that
+    /// none of them leaked into logs or audit records.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.data().issued_log.clone()
+    }
+
+    /// How many token requests arrived.
+    pub fn token_requests(&self) -> usize {
+        self.shared.data().token_log.len()
+    }
+
+    /// Every token request, in order.
+    pub fn token_request_log(&self) -> Vec<TokenRequest> {
+        self.shared.data().token_log.clone()
+    }
+
+    /// How many requests of `route` arrived (faulted ones included).
+    pub fn requests(&self, route: Route) -> usize {
+        self.shared
+            .data()
+            .log
+            .iter()
+            .filter(|r| r.route == route)
+            .count()
+    }
+
+    /// Every API and token request, in order.
+    pub fn request_log(&self) -> Vec<RecordedRequest> {
+        self.shared.data().log.clone()
+    }
+
+    /// How many create requests named `name` arrived (including refused ones).
+    pub fn create_requests(&self, name: &str) -> usize {
+        self.shared
+            .data()
+            .creates_by_name
+            .get(name)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Every stored integration, in creation order.
+    pub fn integrations(&self) -> Vec<Value> {
+        self.shared.data().integrations.clone()
+    }
+
+    /// The stored integrations named `name`.
+    pub fn integrations_named(&self, name: &str) -> Vec<Value> {
+        self.shared.data().named(name).cloned().collect()
+    }
+
+    /// Stores an integration directly (test setup); returns its id. `entity` should be a JSON
+    /// object with a `name`.
+    pub fn insert_integration(&self, entity: Value) -> String {
+        let mut data = self.shared.data();
+        let path = self.shared.config.integrations_path.clone();
+        data.store_new(entity, &path)
+    }
+
+    /// Every request that could change something (see [`RecordedRequest::is_write`]), in
+    /// order: empty means the code under test only read.
+    pub fn write_requests(&self) -> Vec<RecordedRequest> {
+        self.shared
+            .data()
+            .log
+            .iter()
+            .filter(|r| r.is_write())
+            .cloned()
+            .collect()
+    }
+
+    /// Sets how integrations of the real integrations API come up from the next enable (or
+    /// config write of an enabled integration) on.
+    pub fn set_activation(&self, activation: Activation) {
+        self.shared.data().activation = activation;
+    }
+
+    /// Replaces the topic ids `GET /api/v2/notifications/availabletopics` lists.
+    pub fn set_available_topics<S: Into<String>>(&self, topics: impl IntoIterator<Item = S>) {
+        self.shared.data().available_topics = topics.into_iter().map(Into::into).collect();
+    }
+
+    /// Every integration of the real integrations API (`/api/v2/integrations`), as `GET
+    /// /api/v2/integrations/{id}` would return it (without counting as a poll), in creation
+    /// order.
+    pub fn platform_integrations(&self) -> Vec<Value> {
+        let mut data = self.shared.data();
+        data.platform
+            .iter_mut()
+            .map(|p| {
+                p.advance(false);
+                p.entity()
+            })
+            .collect()
+    }
+
+    /// The integrations of the real integrations API named `name`.
+    pub fn platform_integrations_named(&self, name: &str) -> Vec<Value> {
+        self.platform_integrations()
+            .into_iter()
+            .filter(|e| e.get("name").and_then(Value::as_str) == Some(name))
+            .collect()
+    }
+
+    /// The `config/current` of the integration `id` of the real integrations API.
+    pub fn platform_config(&self, id: &str) -> Option<Value> {
+        self.shared
+            .data()
+            .platform
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.config.clone())
+    }
+
+    /// Stores an integration of the real integrations API directly (test setup), disabled,
+    /// with an empty configuration at version 1; returns its id.
+    pub fn insert_platform_integration(&self, name: &str, type_id: &str) -> String {
+        self.shared.data().store_platform(name, type_id, None)
+    }
+
+    /// Makes the next `times` writes of `config/current` meet a concurrent change: just before
+    /// each, the stored version moves on (as if another client had written), so a write
+    /// carrying the version read earlier is refused with 409.
+    pub fn race_config_writes(&self, times: usize) {
+        self.shared.data().config_races += times;
+    }
+
+    /// Stops serving and closes every open connection.
+    pub fn shutdown(&self) {
+        self.server.abort();
+        let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
+        for kill in conns.iter().filter_map(Weak::upgrade) {
+            kill.kill();
+        }
+    }
+}
+
+impl Drop for MockGenesys {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
