@@ -51,12 +51,17 @@
 //! - [`eventbridge`]: Amazon EventBridge source integrations on the real integrations API: the
 //!   model and its rules, and the [`EventBridgeDeployer`] that
 //!   plans and applies them idempotently.
+//! - [`coordination`]: one turn per integration name for concurrent callers (the
+//!   [`Coordinator`](coordination::Coordinator) trait, in-process and, with feature `redis`,
+//!   across processes) and pacing budgets ([`Pacer`](coordination::Pacer)), shared by replicas
+//!   through Redis.
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
 //! - `testkit` (feature `testkit`): a mock Genesys Cloud and local TLS destinations for tests.
 
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod coordination;
 pub mod dns;
 pub mod environment;
 pub mod eventbridge;
