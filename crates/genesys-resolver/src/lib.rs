@@ -60,12 +60,17 @@
 //!   model and its rules, and the [`EventBridgeDeployer`] that
 //!   plans and applies them idempotently.
 //! - [`settings`]: every setting as plain data, read from the environment in one place.
+//! - [`coordination`]: one turn per integration name for concurrent callers (the
+//!   [`Coordinator`](coordination::Coordinator) trait, in-process and, with feature `redis`,
+//!   across processes) and pacing budgets ([`Pacer`](coordination::Pacer)), shared by replicas
+//!   through Redis.
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
 //! - `testkit` (feature `testkit`): a mock Genesys Cloud and local TLS destinations for tests.
 
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod coordination;
 pub mod dns;
 pub mod durations;
 pub mod environment;
