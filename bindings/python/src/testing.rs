@@ -17,42 +17,20 @@ use pyo3::types::PyDict;
 use crate::convert::serde_to_py;
 use crate::runtime::block_on;
 
-/// Every route of the mock by its Python name: the seed's integrations route, then the real
-/// integrations API's (`/api/v2/integrations`) and the topics listing.
-const ROUTES: [(&str, Route); 12] = [
-    ("token", Route::Token),
-    ("create", Route::Create),
-    ("list", Route::List),
-    ("get", Route::Get),
-    ("update", Route::Update),
-    ("integration_list", Route::IntegrationList),
-    ("integration_create", Route::IntegrationCreate),
-    ("integration_get", Route::IntegrationGet),
-    ("integration_patch", Route::IntegrationPatch),
-    ("config_get", Route::ConfigGet),
-    ("config_put", Route::ConfigPut),
-    ("available_topics", Route::AvailableTopics),
-];
-
+/// The mock's route named `name` (the test kit's own `Route` names: `token`, `create`, ...,
+/// `integration_list`, `config_put`, `available_topics`).
 fn route(name: &str) -> PyResult<Route> {
-    ROUTES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, r)| *r)
-        .ok_or_else(|| {
-            let names: Vec<&str> = ROUTES.iter().map(|(n, _)| *n).collect();
-            PyValueError::new_err(format!(
-                "route: unknown route `{name}`; expected one of {}",
-                names.join(", ")
-            ))
-        })
+    Route::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Route::ALL.iter().map(|r| r.as_str()).collect();
+        PyValueError::new_err(format!(
+            "route: unknown route `{name}`; expected one of {}",
+            names.join(", ")
+        ))
+    })
 }
 
 fn route_name(route: Route) -> &'static str {
-    ROUTES
-        .iter()
-        .find(|(_, r)| *r == route)
-        .map_or("other", |(n, _)| *n)
+    route.as_str()
 }
 
 /// A recorded request as `{"route", "method", "uri", "body"}` (`body` only for the writes of

@@ -13,10 +13,20 @@ use url::Url;
 
 use super::listener::{ConnHandle, KillSwitch, MockListener};
 use super::state::{Config, Data, Shared};
-use super::{
-    Activation, DEFAULT_AVAILABLE_TOPICS, MockGenesys, PLATFORM_PATH, TOPICS_PATH, middleware,
-    oauth, platform, responses, seed_routes,
-};
+use super::types::{Activation, DEFAULT_AVAILABLE_TOPICS, PLATFORM_PATH, TOPICS_PATH};
+use super::{MockGenesys, middleware, oauth, platform, responses, seed_routes};
+
+impl MockGenesys {
+    /// Starts a mock with the default settings.
+    pub async fn start() -> io::Result<Self> {
+        Self::builder().start().await
+    }
+
+    /// A builder for a mock with other settings.
+    pub fn builder() -> MockGenesysBuilder {
+        MockGenesysBuilder::default()
+    }
+}
 
 /// Builds a [`MockGenesys`].
 #[derive(Debug, Clone)]

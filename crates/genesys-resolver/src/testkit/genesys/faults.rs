@@ -8,7 +8,7 @@ use axum::response::Response;
 
 use super::listener::ConnHandle;
 use super::responses::genesys_error;
-use super::{Fault, Route};
+use super::types::{Fault, Route};
 
 /// What a request's fault (if any) asks for before its handler runs.
 pub(super) enum Plan {

@@ -29,13 +29,11 @@ use tokio::time::Instant;
 
 use super::faults::{self, Plan};
 use super::listener::ConnHandle;
+use super::oauth;
 use super::responses::{Refused, genesys_error};
 use super::state::{Data, Shared};
-use super::{PLATFORM_PATH, Route, TOPICS_PATH, oauth};
-
-/// The correlation id the admission layer gave the request (a request extension).
-#[derive(Debug, Clone)]
-pub(super) struct CorrelationId(pub(super) String);
+pub(super) use super::types::CorrelationId;
+use super::types::{PLATFORM_PATH, Route, TOPICS_PATH};
 
 /// The admission layer (see the module documentation).
 pub(super) async fn admit(

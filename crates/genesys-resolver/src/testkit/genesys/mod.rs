@@ -33,6 +33,7 @@
 
 mod builder;
 mod faults;
+mod integration;
 mod listener;
 mod middleware;
 mod oauth;
@@ -40,186 +41,24 @@ mod platform;
 mod responses;
 mod seed_routes;
 mod state;
+mod types;
 
 use std::fmt;
-use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::time::Duration;
 
 use serde_json::Value;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use url::Url;
 
-pub use self::builder::MockGenesysBuilder;
 use self::listener::KillSwitch;
 use self::state::Shared;
 use crate::environment::Environment;
-
-/// A route of the mock, for faults and request counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Route {
-    /// `POST /oauth/token`.
-    Token,
-    /// `POST <integrations path>`.
-    Create,
-    /// `GET <integrations path>` (the listing).
-    List,
-    /// `GET <integrations path>/{id}`.
-    Get,
-    /// `PUT <integrations path>/{id}`.
-    Update,
-    /// `GET /api/v2/integrations` (the real integrations API's listing).
-    IntegrationList,
-    /// `POST /api/v2/integrations`.
-    IntegrationCreate,
-    /// `GET /api/v2/integrations/{id}`.
-    IntegrationGet,
-    /// `PATCH /api/v2/integrations/{id}`.
-    IntegrationPatch,
-    /// `GET /api/v2/integrations/{id}/config/current`.
-    ConfigGet,
-    /// `PUT /api/v2/integrations/{id}/config/current`.
-    ConfigPut,
-    /// `GET /api/v2/notifications/availabletopics`.
-    AvailableTopics,
-}
-
-/// A fault applied to the next request of a route.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Fault {
-    /// Answer `status` with a Genesys error body, and `Retry-After: <retry_after>` when set (any
-    /// string: seconds or an HTTP date).
-    Status {
-        /// The status to answer.
-        status: u16,
-        /// The `Retry-After` header value.
-        retry_after: Option<String>,
-    },
-    /// Close the connection without answering. A create (of either integrations API) is
-    /// stored first (its response is lost); other requests are not processed.
-    DropConnection,
-    /// Process the request normally, then wait this long before answering (for timeouts).
-    Delay(Duration),
-    /// Answer 401 `credentials.expired` whatever the token.
-    Unauthorized,
-}
-
-impl Fault {
-    /// An error answer with `status` and no `Retry-After`.
-    pub fn status(status: u16) -> Self {
-        Self::Status {
-            status,
-            retry_after: None,
-        }
-    }
-
-    /// A 429 with `Retry-After: <seconds>`.
-    pub fn too_many_requests(retry_after_secs: u64) -> Self {
-        Self::Status {
-            status: 429,
-            retry_after: Some(retry_after_secs.to_string()),
-        }
-    }
-}
-
-/// The real integrations API's route, served beside the seed's.
-const PLATFORM_PATH: &str = "/api/v2/integrations";
-/// The notification topics listing.
-const TOPICS_PATH: &str = "/api/v2/notifications/availabletopics";
-
-/// The topics the mock lists by default at `GET /api/v2/notifications/availabletopics`.
-pub const DEFAULT_AVAILABLE_TOPICS: &[&str] = &[
-    "v2.routing.queues.{id}.conversations",
-    "v2.routing.queues.{id}.users",
-    "v2.users.{id}.presence",
-    "v2.users.{id}.activity",
-    "v2.users.{id}.conversations",
-    "v2.detail.events.conversation.{id}.customer.start",
-    "v2.detail.events.conversation.{id}.customer.end",
-    "v2.detail.events.conversation.{id}.acw",
-    "v2.analytics.queues.{id}.observations",
-    "v2.conversations.{id}.transcription",
-];
-
-/// How an integration of the real integrations API moves from `ACTIVATING` once it is enabled
-/// (or its configuration is written while enabled). "Reads" are `GET
-/// /api/v2/integrations/{id}` requests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Activation {
-    /// `ACTIVE` from the n-th read on; earlier reads see `ACTIVATING` (0: at once).
-    AfterPolls(u32),
-    /// `ACTIVE` once this much time has passed.
-    AfterDelay(Duration),
-    /// `ERROR` from the `polls`-th read on, with `detail` as the reported state's message.
-    Error {
-        /// Reads before the error shows (0: at once).
-        polls: u32,
-        /// The message of `reportedState.detail`.
-        detail: String,
-    },
-    /// Stays `ACTIVATING` for ever (for timeouts).
-    Never,
-}
-
-impl Default for Activation {
-    fn default() -> Self {
-        Self::AfterPolls(2)
-    }
-}
-
-impl Activation {
-    /// An `ERROR` at the first read, with `detail`.
-    pub fn error(detail: impl Into<String>) -> Self {
-        Self::Error {
-            polls: 1,
-            detail: detail.into(),
-        }
-    }
-}
-
-/// A token request as the mock received it (the test kit keeps secrets here on purpose, so tests
-/// can check their encoding).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TokenRequest {
-    /// The raw `Authorization` header, if any.
-    pub authorization: Option<String>,
-    /// The `Content-Type` header, if any.
-    pub content_type: Option<String>,
-    /// The raw form body.
-    pub body: String,
-    /// The client id and secret the mock decoded (from Basic, else the form), if any.
-    pub credentials: Option<(String, String)>,
-}
-
-/// A request the mock received.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RecordedRequest {
-    /// The route.
-    pub route: Route,
-    /// The HTTP method.
-    pub method: String,
-    /// The path and query.
-    pub uri: String,
-    /// The request body, recorded for the writes of the real integrations API
-    /// ([`Route::IntegrationCreate`], [`Route::IntegrationPatch`], [`Route::ConfigPut`]);
-    /// `None` for every other route.
-    pub body: Option<String>,
-}
-
-impl RecordedRequest {
-    /// Whether the request could change something: any method but GET and HEAD, token
-    /// requests excepted.
-    pub fn is_write(&self) -> bool {
-        self.route != Route::Token && !matches!(self.method.as_str(), "GET" | "HEAD")
-    }
-}
+pub use builder::MockGenesysBuilder;
+pub use types::{
+    Activation, DEFAULT_AVAILABLE_TOPICS, Fault, RecordedRequest, Route, TokenRequest,
+};
 
 /// A mock Genesys Cloud on a loopback port. Stops when dropped or on [`shutdown`](Self::shutdown).
 pub struct MockGenesys {
@@ -240,16 +79,6 @@ impl fmt::Debug for MockGenesys {
 }
 
 impl MockGenesys {
-    /// Starts a mock with the default settings.
-    pub async fn start() -> io::Result<Self> {
-        Self::builder().start().await
-    }
-
-    /// A builder for a mock with other settings.
-    pub fn builder() -> MockGenesysBuilder {
-        MockGenesysBuilder::default()
-    }
-
     /// `http://127.0.0.1:<port>/`.
     pub fn base_url(&self) -> &Url {
         &self.base_url

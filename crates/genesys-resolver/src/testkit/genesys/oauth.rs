@@ -12,10 +12,10 @@ use base64::Engine;
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::TokenRequest;
-use super::middleware::CorrelationId;
 use super::responses::json_response;
 use super::state::Shared;
+use super::types::CorrelationId;
+use super::types::TokenRequest;
 
 /// The form fields of a token request body.
 fn form(body: &[u8]) -> HashMap<String, String> {

@@ -13,11 +13,11 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::faults::fault_status;
-use super::middleware::CorrelationId;
 use super::responses::{
     bad_request, filter_param, genesys_error, json_response, page_envelope, page_params,
 };
 use super::state::Shared;
+use super::types::CorrelationId;
 
 /// The entity of a create or update body, and its (non-empty) name.
 fn parse_entity(body: &[u8], corr: &str) -> Result<(Map<String, Value>, String), Box<Response>> {

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::platform::PlatformIntegration;
-use super::{Activation, Fault, RecordedRequest, Route, TokenRequest};
+use super::integration::PlatformIntegration;
+use super::types::{Activation, Fault, RecordedRequest, Route, TokenRequest};
 
 /// The settings a mock was started with.
 pub(super) struct Config {
