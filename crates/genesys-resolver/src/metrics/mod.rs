@@ -131,7 +131,7 @@ impl Metrics {
     ///
     /// | family | type | labels |
     /// |---|---|---|
-    /// | `resolves_total` | counter | `outcome` (success, failure), `action` (created, updated, unchanged, none), `stage` (a [`Stage`] or none) |
+    /// | `resolves_total` | counter | `outcome` (success, failure), `action` (created, updated, unchanged, none), `stage` (a [`Stage`](crate::outcome::Stage) or none) |
     /// | `dry_runs_total` | counter | as `resolves_total` |
     /// | `resolve_duration_seconds` | histogram | |
     /// | `probe_phase_duration_seconds` | histogram | `phase` (a [`ProbePhase`]) |

@@ -2,7 +2,7 @@
 //! connection per probe.
 //!
 //! [`Prober`] resolves the host once, refuses it if *any* address is refused by the
-//! [`AddressPolicy`], connects to an address that passed (no second lookup, so a name that
+//! [`AddressPolicy`](crate::policy::AddressPolicy), connects to an address that passed (no second lookup, so a name that
 //! re-resolves to a private address cannot be reached), performs the TLS handshake with SNI set
 //! to the host, and sends `GET path?query` over HTTP/1.1 on that same connection. Every phase has
 //! a timeout and is timed; the [`ProbeReport`] carries the certificate details even when
