@@ -283,7 +283,8 @@ impl<W: Write + Send> AuditSink for JsonLinesAudit<W> {
 
 /// Emits each record as a `tracing` event at INFO with target [`AUDIT_TARGET`]
 /// (`genesys_resolver::audit`), message [`AUDIT_MESSAGE`], and the record's fields (`headers` as
-/// a JSON object in a string). Route the target to its own layer to keep an audit trail.
+/// a JSON object in a string; the record's `target` as `operation_target`, apart from the event's
+/// own `tracing` target). Route the target to its own layer to keep an audit trail.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TracingAudit;
 
@@ -309,6 +310,8 @@ impl AuditSink for TracingAudit {
             dry_run = record.dry_run,
             integration_id = record.integration_id.as_deref(),
             headers = %headers,
+            operation = record.operation.as_str(),
+            operation_target = record.target.as_deref(),
             "{AUDIT_MESSAGE}"
         );
     }

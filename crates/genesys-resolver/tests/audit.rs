@@ -13,6 +13,7 @@ use genesys_resolver::audit::{
     AUDIT_MESSAGE, AUDIT_TARGET, AuditRecord, AuditSink, JsonLinesAudit, MemoryAudit, NoopAudit,
     REDACTED, TracingAudit,
 };
+use genesys_resolver::outcome::Operation;
 use genesys_resolver::pipeline::{Action, ResolveOutcome, Stage};
 use serde_json::Value;
 
@@ -380,6 +381,50 @@ fn tracing_audit_emits_an_info_event_with_the_fields() {
     let headers: Value = serde_json::from_str(fields["headers"].as_str().unwrap()).unwrap();
     assert_eq!(headers["X-Api-Key"], REDACTED);
     for secret in SECRETS {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+}
+
+#[test]
+fn tracing_audit_carries_the_operation_and_its_target() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(captured.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let deploy = ResolveOutcome::succeeded(Action::Updated, Duration::from_millis(40), false)
+            .for_operation(Operation::Deploy);
+        TracingAudit.record(
+            &AuditRecord::new("orders-bridge", "", 1, &deploy)
+                .with_target("aws-eventbridge:https://u:pw@events.example/src?sig=s3cr3t-sig"),
+        );
+        let resolve = ResolveOutcome::succeeded(Action::Created, Duration::from_millis(5), false);
+        TracingAudit.record(&AuditRecord::from_payload(&leaky_payload(), &resolve));
+    });
+    let text = captured.text();
+    let events: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(events.len(), 2, "{text}");
+    let deploy = &events[0];
+    assert_eq!(
+        deploy["target"], AUDIT_TARGET,
+        "tracing's own target is kept"
+    );
+    assert_eq!(deploy["fields"]["operation"], "deploy");
+    assert_eq!(
+        deploy["fields"]["operation_target"],
+        "aws-eventbridge:https://events.example/src?sig=[REDACTED]"
+    );
+    let resolve = &events[1];
+    assert_eq!(resolve["fields"]["operation"], "resolve");
+    assert!(
+        resolve["fields"].get("operation_target").is_none(),
+        "no target on a resolve: {resolve}"
+    );
+    for secret in SECRETS.iter().chain(&["s3cr3t-sig", "pw@"]) {
         assert!(!text.contains(secret), "{secret} leaked: {text}");
     }
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 use genesys_resolver::metrics::{
     Metrics, MetricsSink, MetricsSnapshot, NoopMetrics, OPENMETRICS_CONTENT_TYPE, RetryReason,
 };
+use genesys_resolver::outcome::Operation;
 use genesys_resolver::pipeline::{Action, ProbePhase, ResolveOutcome, Stage};
 
 const ACTIONS: [Action; 3] = [Action::Created, Action::Updated, Action::Unchanged];
@@ -561,4 +562,308 @@ fn metrics_is_send_sync_static() {
     fn assert_traits<T: Send + Sync + Clone + std::fmt::Debug + 'static>() {}
     assert_traits::<Metrics>();
     assert_traits::<MetricsSnapshot>();
+}
+
+fn deploy(outcome: ResolveOutcome) -> ResolveOutcome {
+    outcome.for_operation(Operation::Deploy)
+}
+
+/// The figures of a snapshot that only resolves (and checks) may move.
+fn resolve_figures(s: &MetricsSnapshot) -> String {
+    format!(
+        "{} {} {} {} {} {} {} {} {} {:?} {:?} {} {} {:?}",
+        s.reachability_rate,
+        s.total_resolves,
+        s.successful_resolves,
+        s.failed_resolves,
+        s.avg_latency_ms,
+        s.p50_latency_ms,
+        s.p90_latency_ms,
+        s.p99_latency_ms,
+        s.max_latency_ms,
+        s.by_action,
+        s.by_failed_stage,
+        s.dry_runs,
+        s.failed_dry_runs,
+        s.last_resolve,
+    )
+}
+
+#[test]
+fn a_deploy_does_not_change_resolve_counters() {
+    let metrics = Metrics::new();
+    metrics.resolve_finished(&ResolveOutcome::succeeded(
+        Action::Created,
+        Duration::from_millis(10),
+        false,
+    ));
+    metrics.resolve_finished(&ResolveOutcome::failed(
+        Stage::Probe,
+        Duration::from_millis(30),
+        false,
+    ));
+    metrics.resolve_finished(&ResolveOutcome::succeeded(
+        Action::Unchanged,
+        Duration::from_millis(3),
+        true,
+    ));
+    let before = metrics.snapshot();
+    let text_before = parse_exposition(&metrics.prometheus_text());
+
+    metrics.resolve_finished(&deploy(ResolveOutcome::succeeded(
+        Action::Updated,
+        Duration::from_millis(900),
+        false,
+    )));
+    metrics.resolve_finished(&deploy(ResolveOutcome::succeeded(
+        Action::Created,
+        Duration::from_millis(1100),
+        false,
+    )));
+    metrics.resolve_finished(&deploy(ResolveOutcome::failed(
+        Stage::Submit,
+        Duration::from_secs(2),
+        false,
+    )));
+    metrics.resolve_finished(&deploy(ResolveOutcome::succeeded(
+        Action::Created,
+        Duration::from_millis(50),
+        true,
+    )));
+    metrics.resolve_finished(&deploy(ResolveOutcome::failed(
+        Stage::RouteMapping,
+        Duration::from_millis(50),
+        true,
+    )));
+    let after = metrics.snapshot();
+
+    assert_eq!(resolve_figures(&after), resolve_figures(&before));
+    assert_eq!((after.total_resolves, after.successful_resolves), (2, 1));
+    assert_eq!(after.reachability_rate, 0.5);
+    assert_eq!(after.avg_latency_ms, 20.0);
+    assert_eq!(metrics.reachability_rate(), 0.5);
+
+    let d = &after.deploys;
+    assert_eq!((d.total, d.successful, d.failed), (3, 2, 1));
+    assert_eq!(d.success_rate, 2.0 / 3.0);
+    assert!((d.avg_latency_ms - 4000.0 / 3.0).abs() < 1e-9, "{d:?}");
+    assert_eq!(d.max_latency_ms, 2000.0);
+    assert!(
+        d.p50_latency_ms > 1000.0 && d.p50_latency_ms < 1200.0,
+        "{d:?}"
+    );
+    assert_eq!(d.by_action["updated"], 1);
+    assert_eq!(d.by_action["created"], 1, "a plan is not a deploy");
+    assert_eq!(d.by_action["unchanged"], 0);
+    assert_eq!(d.by_failed_stage["submit"], 1);
+    assert_eq!(
+        d.by_failed_stage["route_mapping"], 0,
+        "a plan is not a deploy"
+    );
+    assert_eq!((d.plans, d.failed_plans), (2, 1));
+    assert!(d.last_deploy.is_some());
+    assert!(before.deploys.last_deploy.is_none());
+
+    // The Prometheus resolve series did not move either.
+    let text_after = parse_exposition(&metrics.prometheus_text());
+    for name in [
+        "genesys_resolver_resolves_total",
+        "genesys_resolver_dry_runs_total",
+        "genesys_resolver_resolve_duration_seconds_count",
+        "genesys_resolver_resolve_duration_seconds_sum",
+        "genesys_resolver_last_resolve_timestamp_seconds",
+    ] {
+        assert_eq!(
+            sum(&text_after, name, &[]),
+            sum(&text_before, name, &[]),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn deploys_show_up_in_their_own_series() {
+    let metrics = Metrics::new();
+    let empty = parse_exposition(&metrics.prometheus_text());
+    assert_eq!(
+        sum(
+            &empty,
+            "genesys_resolver_deploys_total",
+            &[("outcome", "failure"), ("stage", "submit")]
+        ),
+        0.0,
+        "known deploy series exist at zero"
+    );
+    assert!(
+        empty
+            .iter()
+            .any(|s| s.name == "genesys_resolver_deploys_total"
+                && s.labels.get("action").map(String::as_str) == Some("unchanged"))
+    );
+
+    metrics.resolve_finished(&deploy(ResolveOutcome::succeeded(
+        Action::Updated,
+        Duration::from_millis(30),
+        false,
+    )));
+    metrics.resolve_finished(&deploy(ResolveOutcome::failed(
+        Stage::Token,
+        Duration::from_millis(5),
+        false,
+    )));
+    metrics.resolve_finished(&deploy(ResolveOutcome::succeeded(
+        Action::Unchanged,
+        Duration::from_millis(5),
+        true,
+    )));
+    let text = metrics.prometheus_text();
+    for family in [
+        "# TYPE genesys_resolver_deploys counter",
+        "# TYPE genesys_resolver_deploy_plans counter",
+        "# TYPE genesys_resolver_deploy_duration_seconds histogram",
+        "# UNIT genesys_resolver_deploy_duration_seconds seconds",
+        "# TYPE genesys_resolver_last_deploy_timestamp_seconds gauge",
+    ] {
+        assert!(text.contains(family), "missing {family:?} in\n{text}");
+    }
+    let samples = parse_exposition(&text);
+    let get = |name: &str, filter: &[(&str, &str)]| sum(&samples, name, filter);
+    assert_eq!(
+        get(
+            "genesys_resolver_deploys_total",
+            &[
+                ("outcome", "success"),
+                ("action", "updated"),
+                ("stage", "none")
+            ]
+        ),
+        1.0
+    );
+    assert_eq!(
+        get(
+            "genesys_resolver_deploys_total",
+            &[
+                ("outcome", "failure"),
+                ("action", "none"),
+                ("stage", "token")
+            ]
+        ),
+        1.0
+    );
+    assert_eq!(get("genesys_resolver_deploys_total", &[]), 2.0);
+    assert_eq!(
+        get(
+            "genesys_resolver_deploy_plans_total",
+            &[("outcome", "success"), ("action", "unchanged")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        get("genesys_resolver_deploy_duration_seconds_count", &[]),
+        2.0
+    );
+    assert!((get("genesys_resolver_deploy_duration_seconds_sum", &[]) - 0.035).abs() < 1e-9);
+    assert_eq!(
+        get(
+            "genesys_resolver_deploy_duration_seconds_bucket",
+            &[("le", "0.025")]
+        ),
+        1.0
+    );
+    let last = get("genesys_resolver_last_deploy_timestamp_seconds", &[]);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() as f64;
+    assert!((now - last).abs() < 600.0, "last deploy {last}, now {now}");
+    // None of it is a resolve.
+    assert_eq!(get("genesys_resolver_resolves_total", &[]), 0.0);
+    assert_eq!(get("genesys_resolver_dry_runs_total", &[]), 0.0);
+    assert_eq!(
+        get("genesys_resolver_resolve_duration_seconds_count", &[]),
+        0.0
+    );
+    assert_eq!(
+        get("genesys_resolver_last_resolve_timestamp_seconds", &[]),
+        0.0
+    );
+}
+
+#[test]
+fn json_has_a_deploys_object() {
+    let metrics = Metrics::new();
+    let value: serde_json::Value = serde_json::from_str(&metrics.to_json()).unwrap();
+    let deploys = &value["deploys"];
+    for key in ["total", "successful", "failed", "plans", "failed_plans"] {
+        assert_eq!(deploys[key].as_u64(), Some(0), "{key} in {deploys}");
+    }
+    for key in [
+        "success_rate",
+        "avg_latency_ms",
+        "p50_latency_ms",
+        "p90_latency_ms",
+        "p99_latency_ms",
+        "max_latency_ms",
+    ] {
+        assert_eq!(deploys[key].as_f64(), Some(0.0), "{key} in {deploys}");
+    }
+    assert_eq!(deploys["by_action"]["created"], 0);
+    assert_eq!(deploys["by_failed_stage"]["submit"], 0);
+    assert!(deploys["last_deploy"].is_null());
+
+    metrics.resolve_finished(&deploy(ResolveOutcome::succeeded(
+        Action::Created,
+        Duration::from_millis(7),
+        false,
+    )));
+    let snap = metrics.snapshot();
+    let json = snap.to_json();
+    let back: MetricsSnapshot = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, snap);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["deploys"]["by_action"]["created"], 1);
+    assert_eq!(value["total_resolves"], 0);
+    assert_eq!(value["by_action"]["created"], 0);
+    assert!(value["last_resolve"].is_null());
+    assert!(value["deploys"]["last_deploy"].is_string());
+}
+
+#[test]
+fn deploys_and_resolves_from_many_threads_stay_apart() {
+    const THREADS: u64 = 4;
+    const PER_THREAD: u64 = 2_000;
+    let metrics = Metrics::new();
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let sink = metrics.clone();
+            thread::spawn(move || {
+                for i in 0..PER_THREAD {
+                    let latency = Duration::from_millis(1 + i % 20);
+                    let outcome = if (t + i).is_multiple_of(2) {
+                        ResolveOutcome::succeeded(Action::Created, latency, false)
+                    } else {
+                        deploy(ResolveOutcome::succeeded(Action::Updated, latency, false))
+                    };
+                    sink.resolve_finished(&outcome);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let half = THREADS * PER_THREAD / 2;
+    let snap = metrics.snapshot();
+    assert_eq!(snap.total_resolves, half);
+    assert_eq!(snap.by_action["created"], half);
+    assert_eq!(snap.by_action["updated"], 0);
+    assert_eq!(snap.deploys.total, half);
+    assert_eq!(snap.deploys.by_action["updated"], half);
+    assert_eq!(snap.deploys.by_action["created"], 0);
+    let samples = parse_exposition(&metrics.prometheus_text());
+    assert_eq!(
+        sum(&samples, "genesys_resolver_resolves_total", &[]) as u64,
+        half
+    );
+    assert_eq!(
+        sum(&samples, "genesys_resolver_deploys_total", &[]) as u64,
+        half
+    );
 }

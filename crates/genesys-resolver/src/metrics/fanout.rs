@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::MetricsSink;
+use super::sink::MetricsSink;
 use crate::outcome::{ProbePhase, ResolveOutcome, RetryReason};
 
 /// Sends every observation to several sinks.

@@ -1,0 +1,50 @@
+//! The [`MetricsSink`] trait every component reports to, and [`NoopMetrics`].
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::outcome::{ProbePhase, ResolveOutcome, RetryReason};
+
+/// Receives what the resolver's components observe. Every method has a no-op default, so a sink
+/// implements only what it needs. Implementations must be cheap and must not block: they are
+/// called on the request path, concurrently.
+pub trait MetricsSink: Send + Sync + fmt::Debug {
+    /// An operation finished: a resolve (or its dry run, `check`) or, with
+    /// [`Operation::Deploy`](crate::outcome::Operation::Deploy), a deploy (or its plan). Both the
+    /// resolve pipeline and the deployers call this; a sink tells them apart by
+    /// `outcome.operation`.
+    fn resolve_finished(&self, outcome: &ResolveOutcome) {
+        let _ = outcome;
+    }
+
+    /// A phase of an endpoint probe finished after `elapsed`.
+    fn probe_phase(&self, phase: ProbePhase, elapsed: Duration) {
+        let _ = (phase, elapsed);
+    }
+
+    /// An endpoint probe finished, healthy or not.
+    fn probe_finished(&self, healthy: bool) {
+        let _ = healthy;
+    }
+
+    /// A token request to the login host finished.
+    fn token_fetched(&self, ok: bool) {
+        let _ = ok;
+    }
+
+    /// An API response arrived with `status` (0 when no response arrived).
+    fn api_response(&self, status: u16) {
+        let _ = status;
+    }
+
+    /// An API call is being retried.
+    fn api_retry(&self, reason: RetryReason) {
+        let _ = reason;
+    }
+}
+
+/// A sink that records nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoopMetrics;
+
+impl MetricsSink for NoopMetrics {}

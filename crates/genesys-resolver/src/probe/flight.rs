@@ -1,0 +1,116 @@
+//! Single flight and cache: callers probing the same endpoint at once share one probe task, and
+//! with a cache TTL a repeated probe is served from the last report.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::future::FutureExt;
+use url::Url;
+
+use super::EndpointProber;
+use super::prober::{Inner, Prober, SharedProbe};
+use super::report::{ProbeFailure, ProbeReport};
+
+impl Prober {
+    /// Drops every cached result.
+    pub fn clear_cache(&self) {
+        if let Ok(mut cache) = self.inner.cache.lock() {
+            cache.clear();
+        }
+    }
+
+    fn cached(&self, key: &str) -> Option<ProbeReport> {
+        let ttl = self.inner.cache_ttl?;
+        let cache = self.inner.cache.lock().ok()?;
+        let (at, report) = cache.get(key)?;
+        (at.elapsed() < ttl).then(|| {
+            let mut report = report.clone();
+            report.from_cache = true;
+            report
+        })
+    }
+
+    /// The in-flight probe of `key`, joining one already running or starting one. The probe
+    /// runs in its own task, so a caller that gives up (drops its future) leaves it to finish
+    /// for the others, bounded by its timeouts; the task removes its own entry when done.
+    fn join_or_start(&self, key: &str, uri: &str) -> SharedProbe {
+        let Ok(mut inflight) = self.inner.inflight.lock() else {
+            // A poisoned map only means another caller panicked mid-insert; probe unshared.
+            let inner = Arc::clone(&self.inner);
+            let uri = uri.to_owned();
+            return async move { inner.run(&uri).await }.boxed().shared();
+        };
+        if let Some(running) = inflight.get(key) {
+            return running.clone();
+        }
+        let inner = Arc::clone(&self.inner);
+        let task_key = key.to_owned();
+        let task_uri = uri.to_owned();
+        let task = tokio::spawn(async move {
+            let _entry = InflightEntry {
+                inner: Arc::clone(&inner),
+                key: task_key.clone(),
+            };
+            let report = match inner.permits.acquire().await {
+                Ok(_permit) => inner.run(&task_uri).await,
+                Err(_) => inner.run(&task_uri).await,
+            };
+            inner.store(&task_key, &report);
+            report
+        });
+        let report_uri = crate::redact::uri(uri);
+        let shared = async move {
+            task.await.unwrap_or_else(|e| {
+                let mut report = ProbeReport::new(report_uri);
+                report.failure = Some(ProbeFailure::Internal {
+                    message: e.to_string(),
+                });
+                report
+            })
+        }
+        .boxed()
+        .shared();
+        inflight.insert(key.to_owned(), shared.clone());
+        shared
+    }
+}
+
+/// Removes an in-flight entry when its task ends, however it ends.
+struct InflightEntry {
+    inner: Arc<Inner>,
+    key: String,
+}
+
+impl Drop for InflightEntry {
+    fn drop(&mut self) {
+        if let Ok(mut inflight) = self.inner.inflight.lock() {
+            inflight.remove(&self.key);
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl EndpointProber for Prober {
+    async fn probe(&self, uri: &str) -> ProbeReport {
+        let key = Url::parse(uri.trim()).map_or_else(|_| uri.to_owned(), |u| u.to_string());
+        if let Some(hit) = self.cached(&key) {
+            tracing::debug!(uri = %hit.uri, "probe served from cache");
+            return hit;
+        }
+        self.join_or_start(&key, uri).await
+    }
+
+    fn concurrency(&self) -> usize {
+        self.inner.concurrency
+    }
+}
+
+impl Inner {
+    fn store(&self, key: &str, report: &ProbeReport) {
+        let Some(ttl) = self.cache_ttl else { return };
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.retain(|_, (at, _)| at.elapsed() < ttl);
+            cache.insert(key.to_owned(), (Instant::now(), report.clone()));
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! The phases of one probe, in order: DNS and the address policy, TCP connect, the TLS
+//! handshake (capturing the chain whatever the verdict), and the health `GET` on that same
+//! connection. Each has its own timeout and is timed into the report and the metrics sink.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Empty;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use url::Host;
+
+use super::inspect;
+use super::prober::Inner;
+use super::report::{HealthReport, ProbeFailure, ProbeReport, TlsFailureKind, TlsReport};
+use super::target::Target;
+use crate::metrics::MetricsSink;
+use crate::outcome::ProbePhase;
+
+/// Records a phase's timing in the report and the metrics sink.
+struct Clock<'a> {
+    metrics: &'a dyn MetricsSink,
+}
+
+impl Clock<'_> {
+    fn done(&self, phase: ProbePhase, started: Instant, slot: &mut Option<Duration>) -> Duration {
+        let elapsed = started.elapsed();
+        *slot = Some(elapsed);
+        self.metrics.probe_phase(phase, elapsed);
+        elapsed
+    }
+}
+
+impl Inner {
+    pub(super) async fn run(&self, uri: &str) -> ProbeReport {
+        let started = Instant::now();
+        let mut report = ProbeReport::new(crate::redact::uri(uri));
+        let outcome = self.run_phases(uri, &mut report).await;
+        report.phases.total = started.elapsed();
+        self.metrics
+            .probe_phase(ProbePhase::Total, report.phases.total);
+        if let Err(failure) = outcome {
+            tracing::info!(uri = %report.uri, stage = failure.stage(), error = %failure, "probe failed");
+            report.failure = Some(failure);
+        } else {
+            tracing::debug!(uri = %report.uri, total = ?report.phases.total, "probe healthy");
+        }
+        self.metrics.probe_finished(report.ok());
+        report
+    }
+
+    async fn run_phases(&self, uri: &str, report: &mut ProbeReport) -> Result<(), ProbeFailure> {
+        let clock = Clock {
+            metrics: self.metrics.as_ref(),
+        };
+        let target = Target::parse(uri)?;
+        report.host.clone_from(&target.host_display);
+        report.port = target.port;
+
+        // Resolve once; every address must pass the policy.
+        let t = Instant::now();
+        let addresses = match &target.host {
+            Host::Ipv4(ip) => vec![IpAddr::V4(*ip)],
+            Host::Ipv6(ip) => vec![IpAddr::V6(*ip)],
+            Host::Domain(name) => {
+                match tokio::time::timeout(self.resolve_timeout, self.resolver.lookup(name)).await {
+                    Err(_) => {
+                        return Err(ProbeFailure::Timeout {
+                            phase: ProbePhase::Resolve,
+                            limit: self.resolve_timeout,
+                        });
+                    }
+                    Ok(Err(e)) => return Err(ProbeFailure::Dns(e)),
+                    Ok(Ok(addrs)) => addrs,
+                }
+            }
+        };
+        clock.done(ProbePhase::Resolve, t, &mut report.phases.resolve);
+        report.addresses.clone_from(&addresses);
+        if addresses.is_empty() {
+            return Err(ProbeFailure::Dns(crate::dns::DnsError::NoRecords {
+                host: target.host_display.clone(),
+            }));
+        }
+        self.policy
+            .check_all(&addresses)
+            .map_err(ProbeFailure::AddressPolicy)?;
+
+        // Connect to a checked address; never look the name up again.
+        let t = Instant::now();
+        let (tcp, peer) = self.connect(&addresses, target.port).await?;
+        clock.done(ProbePhase::Connect, t, &mut report.phases.connect);
+        report.connected_to = Some(peer);
+
+        // TLS, capturing the chain whatever the verdict.
+        let t = Instant::now();
+        let tls = self.handshake(tcp, &target, report).await;
+        clock.done(ProbePhase::Tls, t, &mut report.phases.tls);
+        let tls = tls?;
+
+        // Health, on the same connection.
+        let t = Instant::now();
+        let status = self.health(tls, &target, report).await;
+        clock.done(ProbePhase::FirstByte, t, &mut report.phases.first_byte);
+        let status = status?;
+        if !self.accepted.contains(status) {
+            return Err(ProbeFailure::Health { status });
+        }
+        Ok(())
+    }
+
+    async fn connect(
+        &self,
+        addresses: &[IpAddr],
+        port: u16,
+    ) -> Result<(TcpStream, SocketAddr), ProbeFailure> {
+        let mut tried = Vec::with_capacity(addresses.len());
+        let mut last_error = String::new();
+        let mut all_timed_out = true;
+        for ip in addresses {
+            let addr = SocketAddr::new(*ip, port);
+            tried.push(addr);
+            match tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr)).await {
+                Ok(Ok(stream)) => {
+                    let _ = stream.set_nodelay(true);
+                    return Ok((stream, addr));
+                }
+                Ok(Err(e)) => {
+                    all_timed_out = false;
+                    tracing::debug!(%addr, error = %e, "connect failed");
+                    last_error = format!("{addr}: {e}");
+                }
+                Err(_) => {
+                    tracing::debug!(%addr, "connect timed out");
+                    last_error = format!("{addr}: timed out");
+                }
+            }
+        }
+        if all_timed_out {
+            return Err(ProbeFailure::Timeout {
+                phase: ProbePhase::Connect,
+                limit: self.connect_timeout,
+            });
+        }
+        Err(ProbeFailure::Connect {
+            addresses: tried,
+            message: last_error,
+        })
+    }
+
+    async fn handshake(
+        &self,
+        tcp: TcpStream,
+        target: &Target,
+        report: &mut ProbeReport,
+    ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, ProbeFailure> {
+        let (verifier, seen) = inspect::CapturingVerifier::new(Arc::clone(&self.verifier));
+        let mut config = rustls::ClientConfig::builder_with_provider(Arc::clone(&self.provider))
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+            .map_err(|e| ProbeFailure::Tls {
+                kind: TlsFailureKind::Other,
+                message: e.to_string(),
+            })?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let server_name = target.server_name()?;
+
+        let result =
+            tokio::time::timeout(self.tls_timeout, connector.connect(server_name, tcp)).await;
+        let captured = seen.lock().ok().and_then(|mut s| s.take());
+        let now = time::OffsetDateTime::now_utc();
+        let mut tls_report = captured.as_ref().map(|c| TlsReport {
+            verified: c.error.is_none(),
+            verification_error: c.error.as_ref().map(ToString::to_string),
+            protocol_version: None,
+            cipher_suite: None,
+            alpn: None,
+            chain_length: c.chain.len(),
+            certificate: c
+                .chain
+                .first()
+                .and_then(|leaf| inspect::certificate_info(leaf, now)),
+        });
+        let outcome = match result {
+            Err(_) => Err(ProbeFailure::Timeout {
+                phase: ProbePhase::Tls,
+                limit: self.tls_timeout,
+            }),
+            Ok(Err(io)) => {
+                // Prefer the verifier's own error; otherwise the rustls error inside the I/O error.
+                let rustls_err = captured.as_ref().and_then(|c| c.error.clone()).or_else(|| {
+                    io.get_ref()
+                        .and_then(|e| e.downcast_ref::<rustls::Error>())
+                        .cloned()
+                });
+                Err(match rustls_err {
+                    Some(e) => ProbeFailure::Tls {
+                        kind: inspect::classify(&e),
+                        message: e.to_string(),
+                    },
+                    None => ProbeFailure::Tls {
+                        kind: TlsFailureKind::Other,
+                        message: io.to_string(),
+                    },
+                })
+            }
+            Ok(Ok(stream)) => {
+                let (_, conn) = stream.get_ref();
+                if let Some(r) = tls_report.as_mut() {
+                    r.protocol_version = conn.protocol_version().map(inspect::version_name);
+                    r.cipher_suite = conn
+                        .negotiated_cipher_suite()
+                        .map(|s| format!("{:?}", s.suite()));
+                    r.alpn = conn
+                        .alpn_protocol()
+                        .map(|p| String::from_utf8_lossy(p).into_owned());
+                }
+                Ok(stream)
+            }
+        };
+        if let Some(cert) = tls_report.as_ref().and_then(|r| r.certificate.as_ref()) {
+            let left = time::Duration::try_from(self.expiry_warning).unwrap_or(time::Duration::MAX);
+            if cert.not_after > now && cert.not_after - now < left {
+                report.warnings.push(format!(
+                    "certificate expires in {} days (at {}), within the {}-day warning threshold",
+                    cert.days_until_expiry,
+                    cert.not_after
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default(),
+                    self.expiry_warning.as_secs() / 86_400
+                ));
+            }
+        }
+        report.tls = tls_report;
+        outcome
+    }
+
+    async fn health(
+        &self,
+        tls: tokio_rustls::client::TlsStream<TcpStream>,
+        target: &Target,
+        report: &mut ProbeReport,
+    ) -> Result<u16, ProbeFailure> {
+        let request = http::Request::get(target.path_and_query.as_str())
+            .header(http::header::HOST, target.authority.as_str())
+            .header(http::header::USER_AGENT, self.user_agent.as_str())
+            .header(http::header::ACCEPT, "*/*")
+            .header(http::header::CONNECTION, "close")
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| ProbeFailure::InvalidUri {
+                reason: format!("cannot build the health request: {e}"),
+            })?;
+        let exchange = async {
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+                .await
+                .map_err(|e| ProbeFailure::Http {
+                    message: e.to_string(),
+                })?;
+            let response = sender.send_request(request);
+            tokio::pin!(conn);
+            tokio::pin!(response);
+            let http_err = |e: hyper::Error| ProbeFailure::Http {
+                message: e.to_string(),
+            };
+            tokio::select! {
+                biased;
+                response = &mut response => response.map_err(http_err),
+                closed = &mut conn => match closed {
+                    // The server answered and closed (`connection: close`): the response has
+                    // been handed over, or the request was cancelled.
+                    Ok(()) => response.await.map_err(http_err),
+                    Err(e) => Err(http_err(e)),
+                },
+            }
+        };
+        let response = tokio::time::timeout(self.health_timeout, exchange)
+            .await
+            .map_err(|_| ProbeFailure::Timeout {
+                phase: ProbePhase::FirstByte,
+                limit: self.health_timeout,
+            })??;
+        let status = response.status();
+        let redirect = if status.is_redirection() {
+            response
+                .headers()
+                .get(http::header::LOCATION)
+                // A redirect target may carry a token or a signature of its own: the report and
+                // its warning show it redacted, like the probed URI.
+                .map(|v| crate::redact::uri(&String::from_utf8_lossy(v.as_bytes())))
+        } else {
+            None
+        };
+        if let Some(location) = &redirect {
+            report.warnings.push(format!(
+                "health check answered {} redirecting to {location}; redirects are not followed",
+                status.as_u16()
+            ));
+        }
+        report.health = Some(HealthReport {
+            status: status.as_u16(),
+            redirect,
+        });
+        Ok(status.as_u16())
+    }
+}
