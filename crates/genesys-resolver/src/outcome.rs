@@ -140,6 +140,10 @@ named_enum! {
         Ambiguous = "ambiguous",
         /// Genesys answered success with a body that cannot be used.
         InvalidResponse = "invalid_response",
+        /// Concurrent callers could not be coordinated: the turn on the integration's name was
+        /// not had in time, the coordination store (Redis) was unreachable, or a lease was lost
+        /// mid-operation. Nothing was deployed unlocked. Retryable.
+        Coordination = "coordination",
     }
 }
 

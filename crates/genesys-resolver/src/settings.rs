@@ -21,6 +21,10 @@
 //! | `RESOLVER_HEALTH_TIMEOUT_SECS` | [`ProbeSettings::health_timeout`] | 5 s |
 //! | `RESOLVER_PROBE_CONCURRENCY` | [`ProbeSettings::concurrency`] | 16 |
 //! | `RESOLVER_PROBE_CACHE_TTL_SECS` | [`ProbeSettings::cache_ttl`] (0 is off) | off |
+//! | `RESOLVER_REDIS_URL` | [`CoordinationSettings::redis_url`] (feature `redis`) | in-process only |
+//! | `RESOLVER_LEASE_TTL_SECS` | [`CoordinationSettings::lease_ttl`] | 30 s |
+//! | `RESOLVER_LEASE_WAIT_SECS` | [`CoordinationSettings::lease_wait`] | 60 s |
+//! | `RESOLVER_REDIS_KEY_PREFIX` | [`CoordinationSettings::key_prefix`] | `genesys-resolver:` |
 //!
 //! ```
 //! use genesys_resolver::settings::ResolverSettings;
@@ -29,7 +33,7 @@
 //! let settings = ResolverSettings::from_lookup(|name| {
 //!     vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
 //! })?;
-//! assert_eq!(settings.client.environment.unwrap().api_base().as_str(), "https://api.euw1.pure.cloud/");
+//! assert_eq!(settings.client.environment.unwrap().api_base().as_str(), "https://api.mypurecloud.ie/");
 //! assert_eq!(settings.probe.allow_cidrs.len(), 1);
 //! # Ok::<(), genesys_resolver::settings::SettingsError>(())
 //! ```
@@ -251,6 +255,84 @@ impl ProbeSettings {
     }
 }
 
+/// How concurrent callers of one integration name are coordinated.
+///
+/// In one process the resolver always serialises operations on the same name. With
+/// `redis_url` set (cargo feature `redis`), a per-name lease in Redis serialises them across
+/// processes too, and the pacers draw from budgets shared by every replica.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CoordinationSettings {
+    /// `redis://[user:password@]host:port[/db]` of the coordination store; in-process only
+    /// when absent. Serialized and shown without its password.
+    #[serde(serialize_with = "redacted_url")]
+    pub redis_url: Option<String>,
+    /// How long a lease lives without renewal (default 30 s); a crashed holder's lease expires
+    /// after it.
+    #[serde(with = "opt_duration_secs")]
+    pub lease_ttl: Option<Duration>,
+    /// How long an operation waits for its turn on a name (default 60 s).
+    #[serde(with = "opt_duration_secs")]
+    pub lease_wait: Option<Duration>,
+    /// Prefix of the Redis keys (default `genesys-resolver:`); keys also name the environment,
+    /// so two organisations never collide.
+    pub key_prefix: Option<String>,
+}
+
+impl fmt::Debug for CoordinationSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CoordinationSettings")
+            .field(
+                "redis_url",
+                &self.redis_url.as_deref().map(crate::redact::userinfo),
+            )
+            .field("lease_ttl", &self.lease_ttl)
+            .field("lease_wait", &self.lease_wait)
+            .field("key_prefix", &self.key_prefix)
+            .finish()
+    }
+}
+
+#[allow(clippy::ref_option)] // serde's `serialize_with` passes `&Option<T>`
+fn redacted_url<S: serde::Serializer>(url: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match url {
+        Some(url) => s.serialize_some(&crate::redact::userinfo(url)),
+        None => s.serialize_none(),
+    }
+}
+
+/// The default time an operation waits for its turn on a name.
+pub const DEFAULT_LEASE_WAIT: Duration = Duration::from_secs(60);
+
+impl CoordinationSettings {
+    /// Every problem with these settings, each naming its field under `prefix`.
+    pub fn problems(&self, prefix: &str) -> Vec<SettingsError> {
+        let mut out = Vec::new();
+        if let Some(url) = &self.redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            out.push(SettingsError::new(
+                format!("{prefix}redis_url"),
+                "must be a redis:// or rediss:// URL",
+            ));
+        }
+        if self.lease_ttl.is_some_and(|t| t < Duration::from_secs(1)) {
+            out.push(SettingsError::new(
+                format!("{prefix}lease_ttl"),
+                "must be at least 1 s",
+            ));
+        }
+        if self.key_prefix.as_deref() == Some("") {
+            out.push(SettingsError::new(
+                format!("{prefix}key_prefix"),
+                "must not be empty",
+            ));
+        }
+        out
+    }
+}
+
 /// Everything a [`Resolver`](crate::pipeline::Resolver) is configured with that is plain data.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -264,6 +346,8 @@ pub struct ResolverSettings {
     pub probe: ProbeSettings,
     /// Validation limits.
     pub limits: Limits,
+    /// Coordination of concurrent callers.
+    pub coordination: CoordinationSettings,
 }
 
 impl ResolverSettings {
@@ -308,6 +392,10 @@ impl ResolverSettings {
         s.probe.concurrency = parsed(&var, "RESOLVER_PROBE_CONCURRENCY")?;
         s.probe.cache_ttl =
             seconds(&var, "RESOLVER_PROBE_CACHE_TTL_SECS")?.filter(|ttl| !ttl.is_zero());
+        s.coordination.redis_url = var("RESOLVER_REDIS_URL").map(|v| v.trim().to_owned());
+        s.coordination.lease_ttl = seconds(&var, "RESOLVER_LEASE_TTL_SECS")?;
+        s.coordination.lease_wait = seconds(&var, "RESOLVER_LEASE_WAIT_SECS")?;
+        s.coordination.key_prefix = var("RESOLVER_REDIS_KEY_PREFIX");
         s.validate().map_err(|mut errors| errors.0.remove(0))?;
         Ok(s)
     }
@@ -316,6 +404,7 @@ impl ResolverSettings {
     pub fn validate(&self) -> Result<(), SettingsErrors> {
         let mut out = self.client.problems("client.");
         out.extend(self.probe.problems("probe."));
+        out.extend(self.coordination.problems("coordination."));
         into_result(out)
     }
 }

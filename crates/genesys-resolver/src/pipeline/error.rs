@@ -9,6 +9,7 @@ use serde::{Serialize, Serializer};
 use super::Stage;
 use crate::api::ClientError;
 use crate::auth::AuthError;
+use crate::coordination::CoordinationError;
 use crate::probe::{ProbeFailure, ProbeReport};
 use crate::validate::{ValidationErrors, Violation};
 
@@ -37,6 +38,7 @@ enum Cause {
     Probe { summary: String, retryable: bool },
     Client(ClientError),
     Auth(AuthError),
+    Coordination(CoordinationError),
 }
 
 /// Why a resolve (or check) failed: the [`Stage`] that failed, a flat [`ErrorKind`], and the
@@ -59,6 +61,7 @@ impl fmt::Display for ResolveError {
             Cause::Probe { summary, .. } => f.write_str(summary),
             Cause::Client(e) => write!(f, "{e}"),
             Cause::Auth(e) => write!(f, "{e}"),
+            Cause::Coordination(e) => write!(f, "{e}"),
         }
     }
 }
@@ -96,6 +99,24 @@ impl ResolveError {
             kind: ErrorKind::Auth,
             cause: Cause::Auth(error),
             endpoints: Vec::new(),
+        }
+    }
+
+    /// Concurrent callers could not be coordinated at `stage`.
+    pub(crate) fn coordination(stage: Stage, error: CoordinationError) -> Self {
+        Self {
+            stage,
+            kind: ErrorKind::Coordination,
+            cause: Cause::Coordination(error),
+            endpoints: Vec::new(),
+        }
+    }
+
+    /// The coordination error, for [`ErrorKind::Coordination`].
+    pub fn coordination_error(&self) -> Option<&CoordinationError> {
+        match &self.cause {
+            Cause::Coordination(e) => Some(e),
+            _ => None,
         }
     }
 
@@ -224,6 +245,7 @@ impl ResolveError {
             Cause::Probe { retryable, .. } => *retryable,
             Cause::Client(e) => e.is_retryable(),
             Cause::Auth(e) => e.is_retryable(),
+            Cause::Coordination(e) => e.is_retryable(),
         }
     }
 }
