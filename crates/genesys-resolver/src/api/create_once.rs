@@ -21,7 +21,7 @@ pub(crate) enum IfLookupFails {
 #[derive(Debug)]
 pub(crate) enum Created<T> {
     /// The create's own success response.
-    Sent(ApiResponse),
+    Sent(Box<ApiResponse>),
     /// A create whose response was lost, found by the lookup.
     Found(T),
 }
@@ -53,7 +53,7 @@ impl GenesysClient {
         let mut after_unknown = false;
         loop {
             let error = match self.execute_with(&request, &mut state).await {
-                Ok(response) => return Ok(Created::Sent(response)),
+                Ok(response) => return Ok(Created::Sent(Box::new(response))),
                 Err(e) => e,
             };
             let conflict_after_unknown = after_unknown && error.status() == Some(409);

@@ -55,6 +55,7 @@ mod transport;
 pub use builder::{DEFAULT_REQUEST_TIMEOUT, GENESYS_RATE_LIMIT_PER_MINUTE, GenesysClientBuilder};
 pub use error::{ApiError, ClientError};
 pub use paging::DEFAULT_PAGE_SIZE;
+pub(crate) use paging::PAGE_SIZES;
 pub use platform::{
     CreatedIntegration, PLATFORM_INTEGRATIONS_PATH, PlatformApi, Reply, TOPICS_PATH,
 };
