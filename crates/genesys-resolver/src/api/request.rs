@@ -115,7 +115,7 @@ impl ApiRequest {
     }
 }
 
-/// A success response of [`GenesysClient::execute`].
+/// A success response of [`GenesysClient::execute`](super::GenesysClient::execute).
 #[derive(Debug, Clone)]
 pub struct ApiResponse {
     pub(super) method: Method,
