@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::deploy::DeployStep;
+use super::report::DeployStep;
 use crate::api::ClientError;
 use crate::outcome::Stage;
 use crate::validate::{ValidationErrors, Violation};

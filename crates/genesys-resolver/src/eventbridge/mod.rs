@@ -14,8 +14,10 @@
 //! # Ok::<(), genesys_resolver::validate::ValidationErrors>(())
 //! ```
 //!
-//! [`EventBridgeDeployer`] deploys it over a [`GenesysClient`](crate::api::GenesysClient) (same
-//! token source, retries, pacing and metrics as every other call), idempotently:
+//! [`EventBridgeDeployer`] deploys it over the platform integrations API, a
+//! [`PlatformApi`](crate::api::PlatformApi) (by default the
+//! [`GenesysClient`](crate::api::GenesysClient), with the same token source, retries, pacing and
+//! metrics as every other call; a test can hand in a fake), idempotently:
 //!
 //! 1. validate (and, opt-in, check the topics against `GET
 //!    /api/v2/notifications/availabletopics`, cached per deployer);
@@ -62,15 +64,21 @@ use serde_json::{Value, json};
 
 use crate::validate::{self, Limits, ValidationErrors, Violation, ViolationCode};
 
+mod apply;
+mod builder;
 mod deploy;
 mod error;
+mod report;
+mod steps;
 
-pub use deploy::{
-    DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DeployAction,
-    DeployReport, DeployStep, EventBridgeDeployer, EventBridgeDeployerBuilder, INTEGRATIONS_PATH,
-    Plan, PlanAction, ReportedState, StepTiming, TOPICS_PATH,
-};
+pub use crate::api::{PLATFORM_INTEGRATIONS_PATH as INTEGRATIONS_PATH, TOPICS_PATH};
+pub use builder::EventBridgeDeployerBuilder;
+pub use deploy::EventBridgeDeployer;
 pub use error::DeployError;
+pub use report::{
+    DeployAction, DeployReport, DeployStep, Plan, PlanAction, ReportedState, StepTiming,
+};
+pub use steps::{DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL};
 
 /// The integration type id of an Amazon EventBridge source.
 pub const TYPE_ID: &str = "amazon-eventbridge-source";
