@@ -349,13 +349,14 @@ impl From<CoreDeployError> for ErrorInfo {
         let message = err.to_string();
         let correlation_id = err.correlation_id().map(str::to_owned);
         let integration_id = err.integration_id().map(str::to_owned);
-        let base = |kind: ErrorKind| Self {
+        let kind = err.kind();
+        let base = Self {
             stage,
-            step,
             retryable,
-            correlation_id: correlation_id.clone(),
-            integration_id: integration_id.clone(),
-            ..Self::new(kind, message.clone())
+            correlation_id,
+            step,
+            integration_id,
+            ..Self::new(kind, message)
         };
         match err {
             CoreDeployError::Validation(errors) => Self {
@@ -371,22 +372,14 @@ impl From<CoreDeployError> for ErrorInfo {
                     status: source.status(),
                     code,
                     retry_after: source.retry_after().map(|d| d.as_secs_f64()),
-                    ..base(ErrorKind::of_client_error(&source))
+                    ..base
                 }
             }
-            CoreDeployError::Conflict { .. } => base(ErrorKind::Conflict),
             CoreDeployError::ActivationFailed { detail, .. } => Self {
                 detail: Some(detail),
-                ..base(ErrorKind::ActivationFailed)
+                ..base
             },
-            CoreDeployError::ActivationTimeout { .. } => base(ErrorKind::ActivationTimeout),
-            CoreDeployError::Ambiguous { .. } => base(ErrorKind::Ambiguous),
-            CoreDeployError::InvalidResponse { .. } => base(ErrorKind::InvalidResponse),
-            // A variant newer than this binding: the base class, with what every error has.
-            _ => Self {
-                kind: None,
-                ..base(ErrorKind::Config)
-            },
+            _ => base,
         }
     }
 }

@@ -282,6 +282,9 @@ pub enum ConfigError {
     /// The environment could not be parsed.
     #[error(transparent)]
     Environment(#[from] EnvironmentError),
+    /// A plain setting was refused ([`crate::settings`]): it names the field or variable.
+    #[error(transparent)]
+    Settings(#[from] crate::settings::SettingsError),
     /// The trust store or TLS configuration could not be built.
     #[error(transparent)]
     Tls(#[from] TlsConfigError),

@@ -143,6 +143,11 @@ fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>
 }
 
 impl ClientSettings {
+    /// The client's part of [`ResolverSettings::from_env`].
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Ok(ResolverSettings::from_env()?.client)
+    }
+
     /// Every problem with these settings, each naming its field under `prefix`.
     pub fn problems(&self, prefix: &str) -> Vec<SettingsError> {
         let mut out = Vec::new();

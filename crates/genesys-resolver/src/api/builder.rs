@@ -1,19 +1,21 @@
 //! [`GenesysClientBuilder`]: every setting of a [`GenesysClient`], checked at once.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
 
-use super::limiter::RateLimiter;
 use super::paging::{DEFAULT_PAGE_SIZE, PAGE_SIZES};
 use super::seed::DEFAULT_INTEGRATIONS_PATH;
 use super::transport::{GenesysClient, Inner};
 use crate::auth::{ClientCredentials, ConfigError, TokenSource, http_client};
+use crate::coordination::{LocalPacer, Pacer};
 use crate::environment::Environment;
 use crate::metrics::{MetricsSink, NoopMetrics};
 use crate::retry::RetryPolicy;
+use crate::settings::ClientSettings;
 use crate::tls::TrustConfig;
 
 /// The default timeout of one HTTP request.
@@ -28,28 +30,15 @@ impl GenesysClient {
         GenesysClientBuilder::default()
     }
 
-    /// A client for `GENESYS_ENVIRONMENT` with `GENESYS_CLIENT_ID` / `GENESYS_CLIENT_SECRET`
-    /// credentials and default settings.
+    /// A client configured from the environment ([`ClientSettings::from_env`]: the
+    /// `GENESYS_*` and `RESOLVER_*` variables of the client).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::builder_from_env()?.build()
     }
 
-    /// A builder preset from `GENESYS_ENVIRONMENT`, `GENESYS_CLIENT_ID` and
-    /// `GENESYS_CLIENT_SECRET`.
+    /// A builder preset from the environment ([`ClientSettings::from_env`]).
     pub fn builder_from_env() -> Result<GenesysClientBuilder, ConfigError> {
-        let environment = Environment::from_env()?;
-        let id = read_required(crate::auth::CLIENT_ID_VAR)?;
-        let secret = read_required(crate::auth::CLIENT_SECRET_VAR)?;
-        Ok(Self::builder()
-            .environment(environment)
-            .credentials(id, SecretString::from(secret)))
-    }
-}
-
-fn read_required(var: &'static str) -> Result<String, ConfigError> {
-    match std::env::var(var) {
-        Ok(v) if !v.is_empty() => Ok(v),
-        _ => Err(ConfigError::Missing { field: var }),
+        Ok(Self::builder().settings(ClientSettings::from_env()?))
     }
 }
 
@@ -57,34 +46,23 @@ fn read_required(var: &'static str) -> Result<String, ConfigError> {
 #[derive(Default)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct GenesysClientBuilder {
-    environment: Option<Environment>,
+    settings: ClientSettings,
     tokens: Option<Arc<dyn TokenSource>>,
-    credentials: Option<(String, SecretString)>,
     trust: Option<TrustConfig>,
-    integrations_path: Option<String>,
-    timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
-    rate_limit: Option<u32>,
-    write_rate_limit: Option<u32>,
     metrics: Option<Arc<dyn MetricsSink>>,
-    page_size: Option<u32>,
+    pacer: Option<Arc<dyn Pacer>>,
+    write_pacer: Option<Arc<dyn Pacer>>,
 }
 
 impl fmt::Debug for GenesysClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GenesysClientBuilder")
-            .field("environment", &self.environment)
+            .field("settings", &self.settings)
             .field("tokens", &self.tokens)
-            .field(
-                "credentials",
-                &self.credentials.as_ref().map(|(id, _)| (id, "[redacted]")),
-            )
-            .field("integrations_path", &self.integrations_path)
-            .field("timeout", &self.timeout)
             .field("retry", &self.retry)
-            .field("rate_limit", &self.rate_limit)
-            .field("write_rate_limit", &self.write_rate_limit)
-            .field("page_size", &self.page_size)
+            .field("pacer", &self.pacer)
+            .field("write_pacer", &self.write_pacer)
             .finish_non_exhaustive()
     }
 }
@@ -92,7 +70,7 @@ impl fmt::Debug for GenesysClientBuilder {
 impl GenesysClientBuilder {
     /// The Genesys environment (required).
     pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = Some(environment);
+        self.settings.environment = Some(environment);
         self
     }
 
@@ -109,7 +87,8 @@ impl GenesysClientBuilder {
         client_id: impl Into<String>,
         client_secret: impl Into<SecretString>,
     ) -> Self {
-        self.credentials = Some((client_id.into(), client_secret.into()));
+        self.settings.client_id = Some(client_id.into());
+        self.settings.client_secret = Some(client_secret.into());
         self
     }
 
@@ -121,17 +100,39 @@ impl GenesysClientBuilder {
 
     /// The integrations route (default [`DEFAULT_INTEGRATIONS_PATH`]).
     pub fn integrations_path(mut self, path: impl Into<String>) -> Self {
-        self.integrations_path = Some(path.into());
+        self.settings.integrations_path = Some(path.into());
         self
     }
 
     /// The timeout of one HTTP request, body included (default 30 s).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.settings.request_timeout = Some(timeout);
         self
     }
 
-    /// The retry policy (default [`RetryPolicy::default`]).
+    /// Replaces every plain setting at once (components given to the builder stay).
+    pub fn settings(mut self, settings: ClientSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Draws every call's send slot from `pacer` instead of an in-process
+    /// [`rate_limit_per_minute`](Self::rate_limit_per_minute) pacer: a
+    /// [`RedisPacer`](crate::coordination::RedisPacer) shares one budget among replicas.
+    pub fn pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
+        self.pacer = Some(pacer);
+        self
+    }
+
+    /// Draws the send slots of writes from `pacer` instead of an in-process
+    /// [`write_rate_limit_per_minute`](Self::write_rate_limit_per_minute) pacer.
+    pub fn write_pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
+        self.write_pacer = Some(pacer);
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`];
+    /// [`ClientSettings::max_attempts`] still overrides its attempt limit).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
@@ -140,7 +141,7 @@ impl GenesysClientBuilder {
     /// Paces all calls of the client to at most `per_minute` requests a minute, evenly spread.
     /// Off by default; Genesys allows [`GENESYS_RATE_LIMIT_PER_MINUTE`] (300) per token.
     pub fn rate_limit_per_minute(mut self, per_minute: u32) -> Self {
-        self.rate_limit = Some(per_minute);
+        self.settings.rate_limit_per_minute = Some(per_minute);
         self
     }
 
@@ -156,7 +157,7 @@ impl GenesysClientBuilder {
     /// limit cross a window edge with one too many whenever one arrives a little later than the
     /// next.
     pub fn write_rate_limit_per_minute(mut self, per_minute: u32) -> Self {
-        self.write_rate_limit = Some(per_minute);
+        self.settings.write_rate_limit_per_minute = Some(per_minute);
         self
     }
 
@@ -168,46 +169,34 @@ impl GenesysClientBuilder {
 
     /// The page size of listings (1 to 500, default 100).
     pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = Some(page_size);
+        self.settings.page_size = Some(page_size);
         self
     }
 
     /// Checks the settings and builds the client. Nothing is sent yet.
     pub fn build(self) -> Result<GenesysClient, ConfigError> {
-        let environment = self.environment.ok_or(ConfigError::Missing {
+        let settings = self.settings;
+        if let Some(problem) = settings.problems("").into_iter().next() {
+            return Err(problem.into());
+        }
+        let environment = settings.environment.ok_or(ConfigError::Missing {
             field: "environment",
         })?;
-        let timeout = self.timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
-        if timeout.is_zero() {
-            return Err(invalid("request_timeout", "must be positive"));
-        }
-        let integrations_path = self
+        let timeout = settings.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+        let integrations_path = settings
             .integrations_path
             .unwrap_or_else(|| DEFAULT_INTEGRATIONS_PATH.to_owned());
-        if !integrations_path.starts_with('/')
-            || integrations_path.contains(['?', '#'])
-            || integrations_path.len() < 2
-        {
-            return Err(invalid(
-                "integrations_path",
-                "must start with '/' and carry no query or fragment",
-            ));
+        if integrations_path.len() < 2 {
+            return Err(invalid("integrations_path", "must name a route below `/`"));
         }
         let integrations_path = integrations_path.trim_end_matches('/').to_owned();
-        let page_size = self.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !PAGE_SIZES.contains(&page_size) {
-            return Err(invalid("page_size", "must be 1 to 500"));
-        }
-        if self.rate_limit == Some(0) {
-            return Err(invalid("rate_limit_per_minute", "must be positive"));
-        }
-        if self.write_rate_limit == Some(0) {
-            return Err(invalid("write_rate_limit_per_minute", "must be positive"));
-        }
+        let page_size = settings.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        debug_assert!(PAGE_SIZES.contains(&page_size), "checked by the settings");
         let metrics = self.metrics.unwrap_or_else(|| Arc::new(NoopMetrics));
         let trust = self.trust.unwrap_or_else(TrustConfig::system);
         let http = http_client(&trust, timeout)?;
-        let tokens: Arc<dyn TokenSource> = match (self.tokens, self.credentials) {
+        let credentials = settings.client_id.zip(settings.client_secret);
+        let tokens: Arc<dyn TokenSource> = match (self.tokens, credentials) {
             (Some(_), Some(_)) => {
                 return Err(invalid(
                     "token_source",
@@ -229,6 +218,15 @@ impl GenesysClientBuilder {
                 });
             }
         };
+        let mut retry = self.retry.unwrap_or_default();
+        if let Some(n) = settings.max_attempts {
+            retry = retry.with_max_attempts(n);
+        }
+        let local = |per_minute: Option<u32>| -> Option<Arc<dyn Pacer>> {
+            per_minute
+                .and_then(NonZeroU32::new)
+                .map(|n| Arc::new(LocalPacer::per_minute(n)) as Arc<dyn Pacer>)
+        };
         Ok(GenesysClient {
             inner: Arc::new(Inner {
                 environment,
@@ -236,11 +234,13 @@ impl GenesysClientBuilder {
                 http,
                 integrations_path,
                 timeout,
-                retry: self.retry.unwrap_or_default(),
-                limiter: self.rate_limit.map(RateLimiter::per_minute),
-                rate_limit: self.rate_limit,
-                write_limiter: self.write_rate_limit.map(RateLimiter::per_minute),
-                write_rate_limit: self.write_rate_limit,
+                retry,
+                limiter: self.pacer.or_else(|| local(settings.rate_limit_per_minute)),
+                rate_limit: settings.rate_limit_per_minute,
+                write_limiter: self
+                    .write_pacer
+                    .or_else(|| local(settings.write_rate_limit_per_minute)),
+                write_rate_limit: settings.write_rate_limit_per_minute,
                 metrics,
                 page_size,
             }),

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthError;
 use crate::auth::ConfigError;
+use crate::coordination::CoordinationError;
 
 /// A non-success answer of the Genesys API, with what Genesys said about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -186,6 +187,10 @@ pub enum ClientError {
     /// The client is misconfigured.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A shared pacing budget (Redis) could not hand out a send slot; nothing was sent.
+    /// Retryable once the coordination store is back.
+    #[error("pacing: {0}")]
+    Coordination(#[from] CoordinationError),
 }
 
 impl ClientError {
@@ -196,6 +201,7 @@ impl ClientError {
             Self::Api(e) => e.is_retryable(),
             Self::RateLimited { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
             Self::Decode { .. } | Self::InvalidRequest(_) | Self::Config(_) => false,
+            Self::Coordination(e) => e.is_retryable(),
         }
     }
 

@@ -45,7 +45,6 @@
 mod builder;
 mod create_once;
 mod error;
-mod limiter;
 mod paging;
 mod platform;
 mod request;

@@ -26,6 +26,13 @@ pub trait IntegrationsApi: Send + Sync + std::fmt::Debug {
     /// The integration named exactly `name`, walking every page of the listing.
     async fn find_by_name(&self, name: &str) -> Result<Option<Integration>, ClientError>;
 
+    /// Every integration named exactly `name` (Genesys allows duplicate names; an older tool
+    /// may have left some), walking every page. The default asks
+    /// [`find_by_name`](Self::find_by_name), for fakes that hold one per name.
+    async fn find_all_by_name(&self, name: &str) -> Result<Vec<Integration>, ClientError> {
+        Ok(self.find_by_name(name).await?.into_iter().collect())
+    }
+
     /// Creates an integration from `payload`.
     ///
     /// # No duplicates
@@ -142,6 +149,21 @@ impl IntegrationsApi for GenesysClient {
                 .map_err(|reason| response.decode_error(reason))?;
             found = Some(integration);
             Ok(ControlFlow::Break(()))
+        })
+        .await?;
+        Ok(found)
+    }
+
+    async fn find_all_by_name(&self, name: &str) -> Result<Vec<Integration>, ClientError> {
+        let request = ApiRequest::get(&self.inner.integrations_path).query("name", &name);
+        let mut found = Vec::new();
+        self.walk_pages(&request, self.inner.page_size, |entity, response| {
+            if entity.get("name").and_then(Value::as_str) == Some(name) {
+                let integration = Integration::from_entity(entity, response.correlation_id.clone())
+                    .map_err(|reason| response.decode_error(reason))?;
+                found.push(integration);
+            }
+            Ok(ControlFlow::Continue(()))
         })
         .await?;
         Ok(found)

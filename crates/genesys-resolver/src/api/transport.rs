@@ -13,9 +13,9 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::error::{ApiError, ClientError};
-use super::limiter::RateLimiter;
 use super::request::{ApiRequest, ApiResponse};
 use crate::auth::{TokenSource, error_chain, header_string};
+use crate::coordination::Pacer;
 use crate::environment::Environment;
 use crate::metrics::MetricsSink;
 use crate::outcome::RetryReason;
@@ -35,9 +35,9 @@ pub(super) struct Inner {
     pub(super) integrations_path: String,
     pub(super) timeout: Duration,
     pub(super) retry: RetryPolicy,
-    pub(super) limiter: Option<RateLimiter>,
+    pub(super) limiter: Option<Arc<dyn Pacer>>,
     pub(super) rate_limit: Option<u32>,
-    pub(super) write_limiter: Option<RateLimiter>,
+    pub(super) write_limiter: Option<Arc<dyn Pacer>>,
     pub(super) write_rate_limit: Option<u32>,
     pub(super) metrics: Arc<dyn MetricsSink>,
     pub(super) page_size: u32,
@@ -168,14 +168,14 @@ impl GenesysClient {
                         }));
                     };
                     if let Some(limiter) = &inner.limiter {
-                        limiter.acquire().await;
+                        limiter.acquire().await?;
                     }
                     // The write pacer last, closest to the send, so writes leave evenly spaced
                     // whatever the wait for the overall pacer was.
                     if let Some(limiter) =
                         inner.write_limiter.as_ref().filter(|_| is_write(&method))
                     {
-                        limiter.acquire().await;
+                        limiter.acquire().await?;
                     }
                     let mut builder = inner
                         .http

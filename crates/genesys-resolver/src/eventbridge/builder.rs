@@ -9,6 +9,7 @@ use super::steps::Settings;
 use crate::api::{GenesysClient, PlatformApi};
 use crate::audit::AuditSink;
 use crate::auth::ConfigError;
+use crate::coordination::{Coordinator, LocalCoordinator};
 use crate::metrics::MetricsSink;
 
 impl EventBridgeDeployer {
@@ -20,6 +21,7 @@ impl EventBridgeDeployer {
             metrics: None,
             audit: None,
             settings: Settings::default(),
+            coordinator: None,
         }
     }
 }
@@ -32,6 +34,7 @@ pub struct EventBridgeDeployerBuilder {
     metrics: Option<Arc<dyn MetricsSink>>,
     audit: Option<Arc<dyn AuditSink>>,
     settings: Settings,
+    coordinator: Option<Arc<dyn Coordinator>>,
 }
 
 impl fmt::Debug for EventBridgeDeployerBuilder {
@@ -101,6 +104,21 @@ impl EventBridgeDeployerBuilder {
         self
     }
 
+    /// Coordinates concurrent applies of one name with `coordinator` (default: a
+    /// [`LocalCoordinator`], serialising the applies of this process); a
+    /// [`RedisCoordinator`](crate::coordination::RedisCoordinator) serialises them across
+    /// processes.
+    pub fn coordinator(mut self, coordinator: Arc<dyn Coordinator>) -> Self {
+        self.coordinator = Some(coordinator);
+        self
+    }
+
+    /// How long an apply waits for its turn on a name (default 60 s).
+    pub fn lease_wait(mut self, wait: Duration) -> Self {
+        self.settings.lease_wait = wait;
+        self
+    }
+
     /// Checks the settings and builds the deployer. Nothing is sent yet.
     pub fn build(self) -> Result<EventBridgeDeployer, ConfigError> {
         let invalid = |field, reason: &str| ConfigError::Invalid {
@@ -129,6 +147,9 @@ impl EventBridgeDeployerBuilder {
             metrics: self.metrics,
             audit: self.audit,
             settings,
+            coordinator: self
+                .coordinator
+                .unwrap_or_else(|| Arc::new(LocalCoordinator::new())),
         }))
     }
 }

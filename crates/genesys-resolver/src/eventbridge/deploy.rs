@@ -14,6 +14,7 @@ use super::report::{DeployAction, DeployReport, DeployStep, Plan, PlanAction};
 use super::steps::{Settings, Steps, target};
 use crate::api::{GenesysClient, PlatformApi};
 use crate::audit::{AuditRecord, AuditSink};
+use crate::coordination::{Coordinator, LeaseKey, LocalCoordinator};
 use crate::metrics::MetricsSink;
 use crate::outcome::{Action, Operation, ResolveOutcome, Stage};
 
@@ -50,6 +51,7 @@ struct Inner {
     audit: Option<Arc<dyn AuditSink>>,
     settings: Settings,
     topics: OnceCell<Arc<Vec<String>>>,
+    coordinator: Arc<dyn Coordinator>,
 }
 
 impl fmt::Debug for EventBridgeDeployer {
@@ -77,6 +79,7 @@ pub(super) struct Parts {
     pub(super) metrics: Option<Arc<dyn MetricsSink>>,
     pub(super) audit: Option<Arc<dyn AuditSink>>,
     pub(super) settings: Settings,
+    pub(super) coordinator: Arc<dyn Coordinator>,
 }
 
 impl EventBridgeDeployer {
@@ -89,6 +92,7 @@ impl EventBridgeDeployer {
             metrics: None,
             audit: None,
             settings: Settings::default(),
+            coordinator: Arc::new(LocalCoordinator::new()),
         })
     }
 
@@ -101,6 +105,7 @@ impl EventBridgeDeployer {
                 audit: parts.audit,
                 settings: parts.settings,
                 topics: OnceCell::new(),
+                coordinator: parts.coordinator,
             }),
         }
     }
@@ -164,7 +169,9 @@ impl EventBridgeDeployer {
         let started = Instant::now();
         let mut steps = self.steps();
         let mut progress = Progress::default();
-        let result = steps.apply(desired, &mut progress, started).await;
+        let result = self
+            .apply_in_turn(&mut steps, desired, &mut progress, started)
+            .await;
         let action = result.as_ref().ok().map(|r| {
             if r.actions.contains(&DeployAction::Created) {
                 Action::Created
@@ -193,6 +200,41 @@ impl EventBridgeDeployer {
             );
         }
         result
+    }
+
+    /// [`Steps::apply`] holding the turn on the integration's name: a concurrent apply of the
+    /// same name (in this process, or in another one sharing a Redis coordinator) waits, then
+    /// finds what this one created.
+    async fn apply_in_turn(
+        &self,
+        steps: &mut Steps<'_>,
+        desired: &EventBridgeIntegration,
+        progress: &mut Progress,
+        started: Instant,
+    ) -> Result<DeployReport, DeployError> {
+        let key = LeaseKey::new(
+            self.inner.client.environment().api_base().to_string(),
+            super::TYPE_ID,
+            desired.name.clone(),
+        );
+        let lease = self
+            .inner
+            .coordinator
+            .acquire(&key, self.inner.settings.lease_wait)
+            .await
+            .map_err(|source| DeployError::Coordination {
+                step: DeployStep::Lookup,
+                source,
+            })?;
+        let report = steps.apply(desired, progress, started).await?;
+        lease
+            .release()
+            .await
+            .map_err(|source| DeployError::Coordination {
+                step: DeployStep::Activate,
+                source,
+            })?;
+        Ok(report)
     }
 
     /// Metrics and audit for one plan or apply, counted as a deploy.

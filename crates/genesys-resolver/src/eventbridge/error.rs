@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use super::report::DeployStep;
 use crate::api::ClientError;
-use crate::outcome::Stage;
+use crate::coordination::CoordinationError;
+use crate::outcome::{ErrorKind, Stage};
 use crate::validate::{ValidationErrors, Violation};
 
 /// Why [`plan`](super::EventBridgeDeployer::plan) or [`apply`](super::EventBridgeDeployer::apply)
@@ -81,6 +82,18 @@ pub enum DeployError {
         /// How long the deployer waited.
         waited: Duration,
     },
+    /// Concurrent deploys of the same name could not be coordinated: the turn on the name was
+    /// not had in time, the coordination store (Redis) was unreachable, or the lease was lost
+    /// mid-apply (then what was written stands, but was not known to be exclusive: plan again).
+    /// Nothing was written unlocked. Retryable.
+    #[error("{step}: {source}")]
+    Coordination {
+        /// The step at which coordination failed (`lookup` before, `activate` after the writes).
+        step: DeployStep,
+        /// What failed.
+        #[source]
+        source: CoordinationError,
+    },
 }
 
 impl DeployError {
@@ -88,6 +101,7 @@ impl DeployError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Client { source, .. } => source.is_retryable(),
+            Self::Coordination { source, .. } => source.is_retryable(),
             Self::Conflict { .. } | Self::ActivationTimeout { .. } => true,
             Self::Validation(_)
             | Self::InvalidResponse { .. }
@@ -99,7 +113,9 @@ impl DeployError {
     /// The step that failed, when one did (validation failures have none).
     pub fn step(&self) -> Option<DeployStep> {
         match self {
-            Self::Client { step, .. } | Self::InvalidResponse { step, .. } => Some(*step),
+            Self::Client { step, .. }
+            | Self::InvalidResponse { step, .. }
+            | Self::Coordination { step, .. } => Some(*step),
             Self::Validation(_) => Some(DeployStep::Validate),
             Self::Ambiguous { .. } => Some(DeployStep::Lookup),
             Self::Conflict { .. } => Some(DeployStep::WriteConfig),
@@ -120,6 +136,20 @@ impl DeployError {
             return Stage::Token;
         }
         self.step().map_or(Stage::Submit, DeployStep::stage)
+    }
+
+    /// The flat classification, shared with the resolve pipeline's errors.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Validation(_) => ErrorKind::Validation,
+            Self::Client { source, .. } => ErrorKind::of_client_error(source),
+            Self::InvalidResponse { .. } => ErrorKind::InvalidResponse,
+            Self::Ambiguous { .. } => ErrorKind::Ambiguous,
+            Self::Conflict { .. } => ErrorKind::Conflict,
+            Self::ActivationFailed { .. } => ErrorKind::ActivationFailed,
+            Self::ActivationTimeout { .. } => ErrorKind::ActivationTimeout,
+            Self::Coordination { .. } => ErrorKind::Coordination,
+        }
     }
 
     /// The violations, for [`Validation`](Self::Validation); empty otherwise.

@@ -30,6 +30,7 @@ pub(super) struct Settings {
     pub(super) activation_timeout: Duration,
     pub(super) poll_interval: Duration,
     pub(super) max_poll_interval: Duration,
+    pub(super) lease_wait: Duration,
 }
 
 impl Default for Settings {
@@ -40,6 +41,7 @@ impl Default for Settings {
             activation_timeout: DEFAULT_ACTIVATION_TIMEOUT,
             poll_interval: DEFAULT_POLL_INTERVAL,
             max_poll_interval: DEFAULT_MAX_POLL_INTERVAL,
+            lease_wait: crate::settings::DEFAULT_LEASE_WAIT,
         }
     }
 }

@@ -13,6 +13,7 @@ use super::resolver::{Inner, Resolver};
 use crate::api::{GenesysClient, IntegrationsApi};
 use crate::audit::{AuditSink, TracingAudit};
 use crate::auth::{ConfigError, TokenSource};
+use crate::coordination::{CoordinationError, Coordinator, LocalCoordinator, Pacer};
 use crate::dns::DnsResolver;
 use crate::environment::Environment;
 use crate::metrics::{FanoutMetrics, Metrics, MetricsSink};
@@ -42,6 +43,9 @@ pub enum BuildError {
     /// The prober refused its settings (trust anchors, DNS configuration, timeouts).
     #[error("prober: {0}")]
     Prober(#[from] ProberBuildError),
+    /// The coordination store (Redis) could not be connected to, or refused its options.
+    #[error("coordination: {0}")]
+    Coordination(#[from] CoordinationError),
 }
 
 /// Builds a [`Resolver`]: a [`ResolverSettings`] (plain data: environment, credentials, limits,
@@ -63,6 +67,9 @@ pub struct ResolverBuilder {
     audit: Option<Arc<dyn AuditSink>>,
     sinks: Vec<Arc<dyn MetricsSink>>,
     metrics: Option<Metrics>,
+    coordinator: Option<Arc<dyn Coordinator>>,
+    pacer: Option<Arc<dyn Pacer>>,
+    write_pacer: Option<Arc<dyn Pacer>>,
 }
 
 impl fmt::Debug for ResolverBuilder {
@@ -72,6 +79,7 @@ impl fmt::Debug for ResolverBuilder {
             .field("tokens", &self.tokens)
             .field("api", &self.api)
             .field("prober", &self.prober)
+            .field("coordinator", &self.coordinator)
             .finish_non_exhaustive()
     }
 }
@@ -255,6 +263,105 @@ impl ResolverBuilder {
         self
     }
 
+    /// Coordinates concurrent callers of one name with `coordinator` (default: a
+    /// [`LocalCoordinator`], which serialises the callers of this resolver's process). A
+    /// [`RedisCoordinator`](crate::coordination::RedisCoordinator) serialises them across
+    /// processes; [`build_async`](Self::build_async) connects one from
+    /// [`CoordinationSettings::redis_url`](crate::settings::CoordinationSettings::redis_url).
+    pub fn coordinator(mut self, coordinator: Arc<dyn Coordinator>) -> Self {
+        self.coordinator = Some(coordinator);
+        self
+    }
+
+    /// Draws every API call's send slot from `pacer` (a shared budget) instead of the
+    /// in-process [`rate_limit_per_minute`](Self::rate_limit_per_minute) pacer.
+    pub fn pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
+        self.pacer = Some(pacer);
+        self
+    }
+
+    /// Draws the send slots of writes from `pacer` (a shared budget) instead of the
+    /// in-process [`write_rate_limit_per_minute`](Self::write_rate_limit_per_minute) pacer.
+    pub fn write_pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
+        self.write_pacer = Some(pacer);
+        self
+    }
+
+    /// Builds the resolver, first connecting what the settings ask to be connected: with
+    /// [`CoordinationSettings::redis_url`](crate::settings::CoordinationSettings::redis_url)
+    /// set (and no coordinator given), a Redis lease coordinator, and Redis pacers for the
+    /// rate limits that are set, so every replica shares one lease per name and one budget.
+    /// A Redis that cannot be reached fails the build with a coordination error; nothing falls
+    /// back to working unlocked.
+    pub async fn build_async(mut self) -> Result<Resolver, BuildError> {
+        self.settings.validate()?;
+        if self.coordinator.is_none()
+            && let Some(url) = self.settings.coordination.redis_url.clone()
+        {
+            self = self.connect_redis(&url).await?;
+        }
+        self.build()
+    }
+
+    #[cfg(feature = "redis")]
+    async fn connect_redis(mut self, url: &str) -> Result<Self, BuildError> {
+        use crate::coordination::{Budget, PaceKey, RedisCoordinator, RedisOptions};
+        let c = &self.settings.coordination;
+        let mut options = RedisOptions::default();
+        if let Some(ttl) = c.lease_ttl {
+            options = options.lease_ttl(ttl);
+        }
+        if let Some(prefix) = &c.key_prefix {
+            options = options
+                .lease_prefix(format!("{prefix}lease:"))
+                .pace_prefix(format!("{prefix}pace:"));
+        }
+        let redis = RedisCoordinator::connect(url, options).await?;
+        let environment = self.lease_environment();
+        let client = &self.settings.client;
+        if self.pacer.is_none()
+            && let Some(n) = client
+                .rate_limit_per_minute
+                .and_then(std::num::NonZeroU32::new)
+        {
+            self.pacer = Some(Arc::new(
+                redis.pacer(PaceKey::new(environment.clone(), Budget::Calls), n),
+            ));
+        }
+        if self.write_pacer.is_none()
+            && let Some(n) = client
+                .write_rate_limit_per_minute
+                .and_then(std::num::NonZeroU32::new)
+        {
+            self.write_pacer = Some(Arc::new(
+                redis.pacer(PaceKey::new(environment, Budget::Writes), n),
+            ));
+        }
+        self.coordinator = Some(Arc::new(redis));
+        Ok(self)
+    }
+
+    #[cfg(not(feature = "redis"))]
+    #[allow(clippy::unused_async)] // the same signature as with the feature
+    async fn connect_redis(self, _url: &str) -> Result<Self, BuildError> {
+        Err(BuildError::Settings(crate::settings::SettingsErrors(vec![
+            SettingsError::new(
+                "coordination.redis_url",
+                "this build has no Redis support (cargo feature `redis`)",
+            ),
+        ])))
+    }
+
+    /// The environment part of lease and pace keys: the API base, so two organisations never
+    /// share a key; `custom` when the integrations API is replaced and no environment is set.
+    fn lease_environment(&self) -> String {
+        self.settings
+            .client
+            .environment
+            .as_ref()
+            .map_or_else(|| "custom".to_owned(), |e| e.api_base().to_string())
+    }
+
     fn trust(&self) -> TrustConfig {
         let mut trust = TrustConfig::from_settings(&self.settings.trust);
         for r in &self.extra_roots {
@@ -273,39 +380,26 @@ impl ResolverBuilder {
         if let Some(api) = &self.api {
             return Ok((api.clone(), self.tokens.clone()));
         }
-        let client = &self.settings.client;
-        let environment = client
-            .environment
-            .clone()
-            .ok_or(BuildError::Missing("environment"))?;
+        if self.settings.client.environment.is_none() {
+            return Err(BuildError::Missing("environment"));
+        }
         let mut builder = GenesysClient::builder()
-            .environment(environment)
+            .settings(self.settings.client.clone())
             .trust(trust.clone())
             .metrics(sink.clone());
-        builder = match (&self.tokens, &client.client_id, &client.client_secret) {
-            (Some(tokens), _, _) => builder.token_source(tokens.clone()),
-            (None, Some(id), Some(secret)) => builder.credentials(id.clone(), secret.clone()),
-            (None, _, _) => return Err(BuildError::Missing("credentials")),
-        };
-        if let Some(path) = &client.integrations_path {
-            builder = builder.integrations_path(path.clone());
+        if let Some(tokens) = &self.tokens {
+            builder = builder.token_source(tokens.clone());
+        } else if self.settings.client.client_id.is_none() {
+            return Err(BuildError::Missing("credentials"));
         }
-        if let Some(n) = client.rate_limit_per_minute {
-            builder = builder.rate_limit_per_minute(n);
+        if let Some(policy) = self.retry {
+            builder = builder.retry_policy(policy);
         }
-        if let Some(n) = client.write_rate_limit_per_minute {
-            builder = builder.write_rate_limit_per_minute(n);
+        if let Some(pacer) = &self.pacer {
+            builder = builder.pacer(pacer.clone());
         }
-        if let Some(n) = client.page_size {
-            builder = builder.page_size(n);
-        }
-        let mut retry = self.retry.unwrap_or_default();
-        if let Some(n) = client.max_attempts {
-            retry = retry.with_max_attempts(n);
-        }
-        builder = builder.retry_policy(retry);
-        if let Some(t) = client.request_timeout {
-            builder = builder.request_timeout(t);
+        if let Some(pacer) = &self.write_pacer {
+            builder = builder.write_pacer(pacer.clone());
         }
         let client = builder.build()?;
         let tokens = client.token_source().clone();
@@ -339,9 +433,18 @@ impl ResolverBuilder {
         Ok(Arc::new(b.build()?))
     }
 
-    /// Checks every setting and builds the resolver. Nothing is sent yet.
+    /// Checks every setting and builds the resolver. Nothing is sent yet. Settings that need
+    /// a connection first (a Redis URL) need [`build_async`](Self::build_async).
     pub fn build(self) -> Result<Resolver, BuildError> {
         self.settings.validate()?;
+        if self.coordinator.is_none() && self.settings.coordination.redis_url.is_some() {
+            return Err(BuildError::Settings(crate::settings::SettingsErrors(vec![
+                SettingsError::new(
+                    "coordination.redis_url",
+                    "connecting to Redis needs `build_async` (or give a coordinator)",
+                ),
+            ])));
+        }
         let metrics = self.metrics.clone().unwrap_or_default();
         let sink: Arc<dyn MetricsSink> = if self.sinks.is_empty() {
             Arc::new(metrics.clone())
@@ -353,6 +456,13 @@ impl ResolverBuilder {
         let trust = self.trust();
         let (api, tokens) = self.build_client(&trust, &sink)?;
         let prober = self.build_prober(trust, &sink)?;
+        let lease_environment = self.lease_environment();
+        let lease_scope = self
+            .settings
+            .client
+            .integrations_path
+            .clone()
+            .unwrap_or_else(|| crate::api::DEFAULT_INTEGRATIONS_PATH.to_owned());
         Ok(Resolver {
             inner: Arc::new(Inner {
                 limits: self.settings.limits,
@@ -362,6 +472,16 @@ impl ResolverBuilder {
                 metrics,
                 sink,
                 audit: self.audit.unwrap_or_else(|| Arc::new(TracingAudit)),
+                coordinator: self
+                    .coordinator
+                    .unwrap_or_else(|| Arc::new(LocalCoordinator::new())),
+                lease_environment,
+                lease_scope,
+                lease_wait: self
+                    .settings
+                    .coordination
+                    .lease_wait
+                    .unwrap_or(crate::settings::DEFAULT_LEASE_WAIT),
             }),
         })
     }

@@ -26,6 +26,7 @@ impl ErrorKind {
             ClientError::Api(_) | ClientError::Decode { .. } => Self::Api,
             ClientError::RateLimited { .. } => Self::RateLimited,
             ClientError::Timeout { .. } | ClientError::Transport { .. } => Self::Transport,
+            ClientError::Coordination(_) => Self::Coordination,
             _ => Self::Config,
         }
     }
@@ -39,6 +40,7 @@ enum Cause {
     Client(ClientError),
     Auth(AuthError),
     Coordination(CoordinationError),
+    Ambiguous { name: String, ids: Vec<String> },
 }
 
 /// Why a resolve (or check) failed: the [`Stage`] that failed, a flat [`ErrorKind`], and the
@@ -62,6 +64,12 @@ impl fmt::Display for ResolveError {
             Cause::Client(e) => write!(f, "{e}"),
             Cause::Auth(e) => write!(f, "{e}"),
             Cause::Coordination(e) => write!(f, "{e}"),
+            Cause::Ambiguous { name, ids } => write!(
+                f,
+                "{} integrations are named {name:?} ({}); resolve refuses to pick one: delete the extras",
+                ids.len(),
+                ids.join(", ")
+            ),
         }
     }
 }
@@ -109,6 +117,28 @@ impl ResolveError {
             kind: ErrorKind::Coordination,
             cause: Cause::Coordination(error),
             endpoints: Vec::new(),
+        }
+    }
+
+    /// Several integrations carry the payload's name (left by an older tool): the resolve does
+    /// not pick one.
+    pub(crate) fn ambiguous(name: &str, ids: Vec<String>) -> Self {
+        Self {
+            stage: Stage::RouteMapping,
+            kind: ErrorKind::Ambiguous,
+            cause: Cause::Ambiguous {
+                name: name.to_owned(),
+                ids,
+            },
+            endpoints: Vec::new(),
+        }
+    }
+
+    /// The ids of the integrations sharing the name, for [`ErrorKind::Ambiguous`].
+    pub fn ambiguous_ids(&self) -> &[String] {
+        match &self.cause {
+            Cause::Ambiguous { ids, .. } => ids,
+            _ => &[],
         }
     }
 
@@ -241,7 +271,7 @@ impl ResolveError {
     /// Whether the same resolve may succeed later without changing anything.
     pub fn is_retryable(&self) -> bool {
         match &self.cause {
-            Cause::Validation(_) => false,
+            Cause::Validation(_) | Cause::Ambiguous { .. } => false,
             Cause::Probe { retryable, .. } => *retryable,
             Cause::Client(e) => e.is_retryable(),
             Cause::Auth(e) => e.is_retryable(),
@@ -283,6 +313,9 @@ impl Serialize for ResolveError {
         }
         if let Some(id) = self.correlation_id() {
             map.serialize_entry("correlation_id", id)?;
+        }
+        if !self.ambiguous_ids().is_empty() {
+            map.serialize_entry("integration_ids", self.ambiguous_ids())?;
         }
         if let Some(wait) = self.retry_after() {
             map.serialize_entry("retry_after_secs", &wait.as_secs_f64())?;

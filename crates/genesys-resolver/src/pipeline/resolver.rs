@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
@@ -12,6 +12,7 @@ use super::{Action, ResolveError, ResolveOutcome, Stage};
 use crate::api::{Integration, IntegrationsApi};
 use crate::audit::{AuditRecord, AuditSink};
 use crate::auth::TokenSource;
+use crate::coordination::{Coordinator, LeaseKey};
 use crate::metrics::{Metrics, MetricsSink};
 use crate::payload::ResolvePayload;
 use crate::probe::{EndpointProber, ProbeReport};
@@ -86,6 +87,13 @@ pub(super) struct Inner {
     pub(super) metrics: Metrics,
     pub(super) sink: Arc<dyn MetricsSink>,
     pub(super) audit: Arc<dyn AuditSink>,
+    pub(super) coordinator: Arc<dyn Coordinator>,
+    /// The environment part of lease keys (the API base, or `custom` for a replaced API).
+    pub(super) lease_environment: String,
+    /// The scope part of lease keys (the integrations route).
+    pub(super) lease_scope: String,
+    /// How long a resolve waits for its turn on a name.
+    pub(super) lease_wait: Duration,
 }
 
 impl fmt::Debug for Resolver {
@@ -228,11 +236,37 @@ impl Resolver {
             run.finish(Stage::Token);
         }
 
-        let existing = inner
+        // One turn per name: a second caller of the same name waits here, then looks up and
+        // finds what the first created. A dry run only reads and takes no turn.
+        let lease = if dry_run {
+            None
+        } else {
+            let key = LeaseKey::new(
+                inner.lease_environment.clone(),
+                inner.lease_scope.clone(),
+                payload.name.clone(),
+            );
+            Some(
+                inner
+                    .coordinator
+                    .acquire(&key, inner.lease_wait)
+                    .await
+                    .map_err(|e| ResolveError::coordination(Stage::RouteMapping, e))?,
+            )
+        };
+
+        let mut found = inner
             .api
-            .find_by_name(&payload.name)
+            .find_all_by_name(&payload.name)
             .await
             .map_err(|e| ResolveError::client(Stage::RouteMapping, e))?;
+        if found.len() > 1 {
+            return Err(ResolveError::ambiguous(
+                &payload.name,
+                found.into_iter().map(|i| i.id).collect(),
+            ));
+        }
+        let existing = found.pop();
         run.note(existing.as_ref());
         run.finish(Stage::RouteMapping);
 
@@ -241,10 +275,16 @@ impl Resolver {
             Some(i) if i.payload.as_ref() == Some(payload) => Action::Unchanged,
             Some(_) => Action::Updated,
         };
-        if dry_run {
+        let Some(lease) = lease else {
             return Ok((planned, existing, reports, false));
-        }
+        };
+        let coordination = |e| ResolveError::coordination(Stage::Submit, e);
+        // A lease lost while looking up means another caller may be writing: stop before
+        // sending anything.
+        lease.ensure_held().map_err(coordination)?;
         let (action, integration) = self.submit(payload, existing, run).await?;
+        // Lost while writing: what was written stands, but it was not known to be exclusive.
+        lease.release().await.map_err(coordination)?;
         run.finish(Stage::Submit);
         let recovered = integration.recovered;
         Ok((action, Some(integration), reports, recovered))

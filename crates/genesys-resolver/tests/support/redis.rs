@@ -50,6 +50,7 @@ impl RedisServer {
     }
 
     /// The port it listens (or listened) on.
+    #[allow(dead_code)] // not every test that includes this module asks for the port
     pub(crate) fn port(&self) -> u16 {
         self.port
     }

@@ -37,6 +37,7 @@ pub struct MockGenesysBuilder {
     token_lifetime: Duration,
     integrations_path: String,
     page_size: u32,
+    duplicate_names: bool,
     activation: Activation,
     available_topics: Vec<String>,
 }
@@ -49,6 +50,7 @@ impl Default for MockGenesysBuilder {
             token_lifetime: Duration::from_secs(86_400),
             integrations_path: crate::api::DEFAULT_INTEGRATIONS_PATH.to_owned(),
             page_size: 25,
+            duplicate_names: false,
             activation: Activation::default(),
             available_topics: DEFAULT_AVAILABLE_TOPICS
                 .iter()
@@ -80,6 +82,14 @@ impl MockGenesysBuilder {
     /// The integrations route (default the seed's `/api/v2/outbound/integrations`).
     pub fn integrations_path(mut self, path: impl Into<String>) -> Self {
         self.integrations_path = path.into();
+        self
+    }
+
+    /// Whether the seed route stores a second integration under a name already taken, as the
+    /// real Genesys API does (it has no unique-name constraint), instead of answering 409
+    /// (default false: 409). Turn it on to test that concurrent callers leave one integration.
+    pub fn allow_duplicate_names(mut self, on: bool) -> Self {
+        self.duplicate_names = on;
         self
     }
 
@@ -130,6 +140,7 @@ impl MockGenesysBuilder {
                 token_lifetime: self.token_lifetime,
                 integrations_path: path.clone(),
                 page_size: self.page_size,
+                duplicate_names: self.duplicate_names,
             },
             Data {
                 activation: self.activation,

@@ -34,8 +34,8 @@ fn parse_entity(body: &[u8], corr: &str) -> Result<(Map<String, Value>, String),
     Ok((map, name))
 }
 
-/// `POST <path>`: stores a new integration; 409 when the name is taken, 429 beyond the create
-/// rate limit.
+/// `POST <path>`: stores a new integration; 409 when the name is taken (unless duplicate names
+/// are allowed, as the real API allows them), 429 beyond the create rate limit.
 pub(super) async fn create(
     State(shared): State<Arc<Shared>>,
     Extension(CorrelationId(corr)): Extension<CorrelationId>,
@@ -60,7 +60,7 @@ pub(super) async fn create(
     };
     if limited {
         fault_status(429, Some("1"), &corr)
-    } else if data.named(&name).next().is_some() {
+    } else if !shared.config.duplicate_names && data.named(&name).next().is_some() {
         genesys_error(
             409,
             "general.conflict",

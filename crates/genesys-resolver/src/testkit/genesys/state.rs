@@ -18,6 +18,8 @@ pub(super) struct Config {
     pub(super) token_lifetime: Duration,
     pub(super) integrations_path: String,
     pub(super) page_size: u32,
+    /// Whether the seed route accepts a name already taken (the real API does).
+    pub(super) duplicate_names: bool,
 }
 
 /// The state behind every handler.
