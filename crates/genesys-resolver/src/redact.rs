@@ -183,11 +183,47 @@ pub fn register_client_credentials(client_id: &str, secret: &str) {
 /// Auth schemes whose parameter is a credential.
 const SCHEMES: [&str; 4] = ["bearer", "basic", "digest", "token"];
 
-/// Key names whose value is a secret in `key=value` or `"key": "value"` text, besides the
-/// sensitive header names of [`is_sensitive_header`].
+/// Whether `key` in `key=value` or `"key": "value"` text names a secret: a known credential
+/// name (`authorization`, `access_token`, `client_secret`, `password`, `x-api-key`, `sig`, ...)
+/// or a name ending in one (`GENESYS_CLIENT_SECRET`, `refresh_token`, `db_password`). Narrower
+/// than [`is_sensitive_header`] on purpose: ordinary log fields such as `token_url` or `auth`
+/// stay readable.
 fn is_sensitive_key(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
-    is_sensitive_header(&lower) || matches!(lower.as_str(), "sig" | "code" | "assertion")
+    const NAMES: [&str; 22] = [
+        "authorization",
+        "proxy_authorization",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "token",
+        "client_secret",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "api_key",
+        "apikey",
+        "x_api_key",
+        "sig",
+        "signature",
+        "cookie",
+        "set_cookie",
+        "session",
+        "sessionid",
+        "credentials",
+        "private_key",
+    ];
+    const SUFFIXES: [&str; 7] = [
+        "_secret",
+        "_password",
+        "_token",
+        "_tokens",
+        "_api_key",
+        "_apikey",
+        "_signature",
+    ];
+    let key = key.to_ascii_lowercase().replace('-', "_");
+    NAMES.contains(&key.as_str()) || SUFFIXES.iter().any(|s| key.ends_with(s))
 }
 
 /// Characters a credential is made of (base64, base64url, JWT, hex, form-encoding).
@@ -253,11 +289,14 @@ fn redact_schemes(text: &str) -> String {
             .find(|c: char| !is_credential_char(c))
             .unwrap_or(text.len() - cred_start);
         let credential = &text[cred_start..cred_start + cred_len];
-        // `token` is also an ordinary word ("token expired"): only a credential-shaped parameter
-        // (8+ characters with a digit or a symbol) counts after it.
+        // `token` is also an ordinary word ("token expired", "token https://..."): it counts
+        // only as a header value (after `:`, `=` or a quote) with a credential-shaped parameter.
+        let as_value = text[..i].trim_end().ends_with([':', '=', '"', '\'']);
         let plausible = !credential.is_empty()
+            && !credential.contains("://")
             && (*scheme != "token"
-                || (credential.len() >= 8
+                || (as_value
+                    && credential.len() >= 8
                     && credential
                         .chars()
                         .any(|c| c.is_ascii_digit() || "-._~+/=%".contains(c))));
@@ -452,7 +491,24 @@ mod tests {
                 r#"{"Authorization":"Bearer x.y.z"}"#,
                 r#"{"Authorization":"[REDACTED]"}"#,
             ),
-            ("got token ghp_1234567890abc", "got token [REDACTED]"),
+            (
+                "Authorization: token ghp_1234567890abc",
+                "Authorization: token [REDACTED]",
+            ),
+            ("got token ghp_1234567890abc", "got token ghp_1234567890abc"),
+            (
+                "token_url=https://login.example/oauth/token failed",
+                "token_url=https://login.example/oauth/token failed",
+            ),
+            ("auth=none field", "auth=none field"),
+            (
+                "RESOLVER_API_KEY: no value",
+                "RESOLVER_API_KEY: [REDACTED] value",
+            ),
+            (
+                "GENESYS_CLIENT_SECRET=abc",
+                "GENESYS_CLIENT_SECRET=[REDACTED]",
+            ),
             ("the token expired", "the token expired"),
             ("access_token=abc&x=1", "access_token=[REDACTED]&x=1"),
             (

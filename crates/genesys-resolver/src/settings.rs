@@ -51,6 +51,11 @@ use crate::durations::opt_duration_secs;
 use crate::environment::Environment;
 use crate::validate::Limits;
 
+/// The environment variable holding the OAuth client id.
+pub const CLIENT_ID_VAR: &str = "GENESYS_CLIENT_ID";
+/// The environment variable holding the OAuth client secret.
+pub const CLIENT_SECRET_VAR: &str = "GENESYS_CLIENT_SECRET";
+
 /// One setting that was refused: where it came from (a variable or a field) and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{setting}: {reason}")]
@@ -374,8 +379,8 @@ impl ResolverSettings {
                     .map_err(|e| SettingsError::new(crate::environment::ENV_VAR, e.to_string()))?,
             );
         }
-        s.client.client_id = var(crate::auth::CLIENT_ID_VAR).map(|v| v.trim().to_owned());
-        s.client.client_secret = var(crate::auth::CLIENT_SECRET_VAR).map(SecretString::from);
+        s.client.client_id = var(CLIENT_ID_VAR).map(|v| v.trim().to_owned());
+        s.client.client_secret = var(CLIENT_SECRET_VAR).map(SecretString::from);
         s.client.integrations_path = var("RESOLVER_INTEGRATIONS_PATH").map(|v| v.trim().to_owned());
         s.client.request_timeout = seconds(&var, "RESOLVER_REQUEST_TIMEOUT_SECS")?;
         s.client.max_attempts = parsed(&var, "RESOLVER_MAX_ATTEMPTS")?;

@@ -74,7 +74,10 @@ impl ApiError {
             .ok()
             .filter(|b| b.message.is_some() || b.code.is_some());
         let (code, message, context, body_snippet) = if let Some(b) = parsed {
-            (b.code, b.message, b.context_id, None)
+            // Genesys' own text can quote the request (its Authorization header, a token):
+            // it is scrubbed here, once, before any error, log line or answer shows it.
+            let message = b.message.map(|m| crate::redact::text(&m));
+            (b.code, message, b.context_id, None)
         } else {
             let s = crate::auth::snippet(body);
             (None, None, None, (!s.is_empty()).then_some(s))

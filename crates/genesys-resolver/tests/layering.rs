@@ -1,0 +1,267 @@
+//! The layering rule of `docs/architecture.md`, checked on the sources: every `crate::` path a
+//! file uses (in `use` lines or inline, comments aside) must point to a strictly lower layer or
+//! into the file's own top-level module, and no two files may import each other.
+//!
+//! A new module gets its layer here when it is added; the test fails until it has one.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Each module (by path prefix below `src/`, the longest prefix wins) and its layer. Lower
+/// numbers are lower layers.
+const LAYERS: &[(&str, u32)] = &[
+    // The ground floor: shared words, nothing below them.
+    ("names", 0),
+    ("durations", 0),
+    ("redact", 0),
+    ("outcome", 1),
+    ("violation", 1),
+    // The data model and its rules. The payload's builder validates, so it sits above the rules.
+    ("policy", 2),
+    ("environment", 2),
+    ("payload", 2),
+    ("validate", 3),
+    ("payload/builder", 4),
+    ("settings", 5),
+    ("tls", 6),
+    // The parts: each behind a trait, each using only parts listed above it.
+    ("dns", 7),
+    ("metrics", 7),
+    ("coordination", 7),
+    ("retry", 8),
+    ("audit", 8),
+    ("auth", 9),
+    ("probe", 10),
+    ("api", 11),
+    // The flows: they use every part and never each other.
+    ("pipeline", 20),
+    ("eventbridge", 20),
+    // The test kit sits on top.
+    ("testkit", 30),
+    ("lib", 40),
+];
+
+fn src_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// `api/seed.rs` -> `api/seed`; `api/mod.rs` -> `api`; `lib.rs` -> `lib`.
+fn module_of(path: &Path) -> String {
+    let rel = path.strip_prefix(src_dir()).unwrap().with_extension("");
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.last().is_some_and(|p| p == "mod") && parts.len() > 1 {
+        parts.pop();
+    }
+    parts.join("/")
+}
+
+fn layer_of(module: &str) -> Option<u32> {
+    LAYERS
+        .iter()
+        .filter(|(prefix, _)| module == *prefix || module.starts_with(&format!("{prefix}/")))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(_, layer)| *layer)
+}
+
+fn top(module: &str) -> &str {
+    module.split('/').next().unwrap_or(module)
+}
+
+/// The source without comments and without the inline `#[cfg(test)] mod tests { ... }` block.
+fn code_of(text: &str) -> String {
+    let text = match text.find("#[cfg(test)]\nmod tests {") {
+        Some(i) => &text[..i],
+        None => text,
+    };
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .map(|l| l.split(" // ").next().unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every module a file refers to through `crate::a::b` paths and `use crate::{a, b::c}` groups,
+/// resolved to the longest existing module.
+fn imports(code: &str, modules: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let resolve = |segments: &[&str], out: &mut BTreeSet<String>| {
+        for k in (1..=segments.len()).rev() {
+            let candidate = segments[..k].join("/");
+            if modules.contains(&candidate) {
+                out.insert(candidate);
+                return;
+            }
+        }
+    };
+    let bytes = code.as_bytes();
+    let mut i = 0;
+    while let Some(at) = code[i..].find("crate::") {
+        let start = i + at;
+        let boundary = start == 0
+            || !(bytes[start - 1].is_ascii_alphanumeric()
+                || bytes[start - 1] == b'_'
+                || bytes[start - 1] == b'$');
+        i = start + "crate::".len();
+        if !boundary {
+            continue;
+        }
+        let rest = &code[i..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // `use crate::{a::b, c};`
+            let end = group.find('}').unwrap_or(group.len());
+            for item in group[..end].split(',') {
+                let segs: Vec<&str> = item.trim().split("::").map(str::trim).collect();
+                resolve(&segs, &mut out);
+            }
+            continue;
+        }
+        let path: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+            .collect();
+        let segs: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+        resolve(&segs, &mut out);
+    }
+    out
+}
+
+/// Imports through `super::` / `self::` of files in a module directory, as module names.
+fn relative_imports(
+    module: &str,
+    is_mod_file: bool,
+    code: &str,
+    modules: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    let parent: Vec<&str> = if is_mod_file {
+        module.split('/').collect::<Vec<_>>()
+    } else {
+        let mut p: Vec<&str> = module.split('/').collect();
+        p.pop();
+        p
+    };
+    let mut out = BTreeSet::new();
+    for line in code.lines() {
+        let line = line.trim();
+        let Some(rest) = line
+            .strip_prefix("use super::")
+            .or_else(|| line.strip_prefix("pub(super) use super::"))
+            .or_else(|| line.strip_prefix("pub(crate) use super::"))
+        else {
+            continue;
+        };
+        // From a `mod.rs`, `super` is the module's own parent.
+        let base: Vec<&str> = if is_mod_file {
+            let mut p = parent.clone();
+            p.pop();
+            p
+        } else {
+            parent.clone()
+        };
+        let items: Vec<String> = match rest.find('{') {
+            Some(b) => {
+                let prefix = &rest[..b];
+                let end = rest.rfind('}').unwrap_or(rest.len());
+                rest[b + 1..end]
+                    .split(',')
+                    .map(|i| format!("{prefix}{}", i.trim()))
+                    .collect()
+            }
+            None => vec![rest.trim_end_matches(';').to_owned()],
+        };
+        for item in items {
+            let mut segs: Vec<&str> = base.clone();
+            segs.extend(item.split("::").map(str::trim).filter(|s| !s.is_empty()));
+            for k in (1..=segs.len()).rev() {
+                let candidate = segs[..k].join("/");
+                if modules.contains(&candidate) && candidate != module {
+                    out.insert(candidate);
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_import_runs_up_the_layers_and_no_two_files_import_each_other() {
+    let mut files = Vec::new();
+    rust_files(&src_dir(), &mut files);
+    let modules: BTreeSet<String> = files.iter().map(|f| module_of(f)).collect();
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for file in &files {
+        let module = module_of(file);
+        let Some(layer) = layer_of(&module) else {
+            problems.push(format!("{module}: no layer in tests/layering.rs LAYERS"));
+            continue;
+        };
+        let text = std::fs::read_to_string(file).unwrap();
+        let code = code_of(&text);
+        let is_mod_file = file.file_name().is_some_and(|n| n == "mod.rs");
+        let mut deps = imports(&code, &modules);
+        deps.extend(relative_imports(&module, is_mod_file, &code, &modules));
+        deps.remove(&module);
+        for dep in &deps {
+            let same_module = top(dep) == top(&module);
+            let dep_layer = layer_of(dep).unwrap_or(u32::MAX);
+            if !same_module && dep_layer >= layer && module != "lib" {
+                problems.push(format!(
+                    "{module} (layer {layer}) imports {dep} (layer {dep_layer})"
+                ));
+            }
+        }
+        edges.insert(module, deps);
+    }
+    for (a, deps) in &edges {
+        for b in deps {
+            if a < b && edges.get(b).is_some_and(|d| d.contains(a)) {
+                problems.push(format!("{a} and {b} import each other"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "layering broken:\n{}",
+        problems.join("\n")
+    );
+    assert!(
+        edges.len() > 40,
+        "the test found the sources ({} files)",
+        edges.len()
+    );
+}
+
+#[test]
+fn the_checker_sees_an_upward_import() {
+    let modules: BTreeSet<String> = ["pipeline", "outcome", "api/seed", "api"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let code = "use crate::pipeline::Stage;\nfn f() { crate::api::seed::X; }\n// crate::api in a comment\n";
+    let found = imports(&code_of(code), &modules);
+    assert_eq!(
+        found,
+        ["api/seed", "pipeline"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    );
+    assert!(layer_of("outcome") < layer_of("pipeline"));
+    assert_eq!(layer_of("payload/builder"), Some(4));
+    assert_eq!(layer_of("payload/wire"), Some(2));
+}
