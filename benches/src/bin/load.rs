@@ -49,7 +49,7 @@ usage: load [options]
   --warmup W             unmeasured requests before each scenario (default 200)
   --time-limit SECS      stop a scenario's measurement after this long (default 120)
   --scenarios LIST       comma-separated: seed,full,shared,cached,ceiling,paced,fanout (default all)
-  --service PATH         resolver_service binary (default target/release/examples/resolver_service)
+  --service PATH         resolver_service binary (default target/release/resolver_service)
   --seed PATH            the seed's Go binary (default /tmp/seed-resolver)
   --paced-requests M     payloads of the paced run (default 200)
   --paced-rate R         creates per second the mock allows in the paced run (default 20)
@@ -88,7 +88,7 @@ impl Options {
             ]
             .map(String::from)
             .to_vec(),
-            service: PathBuf::from("target/release/examples/resolver_service"),
+            service: PathBuf::from("target/release/resolver_service"),
             seed: PathBuf::from("/tmp/seed-resolver"),
             paced_requests: 200,
             paced_rate: 20,
@@ -373,6 +373,8 @@ fn base_command(
     .env("GENESYS_CLIENT_SECRET", mock.client_secret())
     .env("PORT", port.to_string())
     .env("SSL_CERT_FILE", ca_pem)
+    // The seed's unauthenticated contract on loopback (the Go seed ignores it).
+    .env("RESOLVER_AUTH", "none")
     .stdin(Stdio::null())
     // Both services write one audit line per request to stdout.
     .stdout(Stdio::null())
