@@ -24,11 +24,12 @@ use genesys_resolver_service::logging::{self, ScrubbingWriter};
 use genesys_resolver_service::{router, serve};
 use secrecy::ExposeSecret;
 
-/// A configuration problem, told on stderr (scrubbed), and exit code 2.
+/// A configuration problem, told on stderr on one line, and exit code 2. Configuration errors
+/// name variables and rules, never a token or secret value.
 fn config_error(e: &dyn std::fmt::Display) -> ExitCode {
-    eprint!(
+    eprintln!(
         "{}",
-        logging::safe_line(format!("configuration error: {e}").as_bytes())
+        logging::escape_controls(&format!("configuration error: {e}"))
     );
     ExitCode::from(2)
 }
@@ -45,7 +46,7 @@ async fn main() -> ExitCode {
     logging::init(config.log_format, "info");
     if matches!(config.service.auth, Auth::None) {
         tracing::warn!(
-            "RESOLVER_AUTH=none: POST /resolve needs no token; anyone who can reach {} can \
+            "authentication is off (RESOLVER_AUTH is none): POST /resolve needs no token; anyone who can reach {} can \
              create and change integrations with this service's Genesys credentials",
             config.addr
         );
@@ -80,7 +81,7 @@ async fn main() -> ExitCode {
     tracing::info!(
         %addr,
         tls = tls.is_some(),
-        auth = if matches!(config.service.auth, Auth::None) { "none" } else { "tokens" },
+        callers = if matches!(config.service.auth, Auth::None) { "anyone" } else { "bearer tokens" },
         "resolver service listening"
     );
     let app = router::app(resolver, &config.service);
