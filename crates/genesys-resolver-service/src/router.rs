@@ -47,7 +47,7 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use crate::auth::Auth;
 use crate::config::ServiceSettings;
 
-/// The caller's address, put in each request's extensions by [`crate::serve`].
+/// The caller's address, put in each request's extensions by [`serve_app`](crate::serve::serve_app).
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
 
