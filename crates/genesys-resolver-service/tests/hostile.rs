@@ -271,6 +271,18 @@ async fn no_token_means_401_and_nothing_reaches_genesys() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 401);
+    // Two Authorization headers, the right token among them, are refused too.
+    let resp = svc
+        .http
+        .post(svc.url("/resolve"))
+        .header("authorization", format!("Bearer {OTHER_TOKEN}"))
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("content-type", "application/json")
+        .body(p.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
     assert_eq!(genesys.token_requests(), 0, "nothing reached Genesys");
     assert_eq!(genesys.requests(Route::Create), 0);
     assert!(genesys.integrations().is_empty());
@@ -630,6 +642,15 @@ async fn idle_slow_and_stalled_clients_are_cut_off_and_fds_come_back() {
         s.write_all(head.as_bytes()).await.unwrap();
         stalled.push(s);
     }
+    // A keep-alive connection that finished a request and then idles.
+    let mut kept = TcpStream::connect(&addr).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = closed_by_server(&mut kept)
+        .await
+        .expect("an idle keep-alive connection stays open");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     for s in &mut idle {
         assert!(
             closed_by_server(s).await.is_some(),
@@ -660,7 +681,7 @@ async fn connection_and_in_flight_caps_answer_503() {
     let genesys = mock_genesys().await;
     let ca = TestCa::new();
     let slow = TlsDestination::builder(&ca)
-        .response_delay(Duration::from_millis(1500))
+        .response_delay(Duration::from_millis(3000))
         .start()
         .await
         .unwrap();
