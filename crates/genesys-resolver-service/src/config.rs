@@ -90,8 +90,10 @@ pub struct ServiceSettings {
     pub max_body_bytes: usize,
     /// Time to send a request's headers; also how long a keep-alive connection may stay idle.
     pub header_timeout: Duration,
-    /// Time to send a request's body (408 after).
+    /// Time to send a request's body (408 after), counting any wait for a body slot.
     pub body_timeout: Duration,
+    /// Request bodies buffered at once at most (each up to `max_body_bytes`); others wait.
+    pub max_bodies_reading: usize,
     /// Open connections at most; more are answered 503 and closed.
     pub max_connections: usize,
     /// Resolves running at once at most; more are answered 503 with `Retry-After`.
@@ -112,6 +114,7 @@ impl Default for ServiceSettings {
             max_body_bytes: crate::MAX_BODY_BYTES,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
+            max_bodies_reading: 32,
             max_connections: 512,
             max_in_flight: 256,
             max_violations: crate::MAX_VIOLATIONS,
@@ -312,6 +315,7 @@ impl ServiceSettings {
             max_body_bytes: d.max_body_bytes,
             header_timeout: seconds("RESOLVER_HEADER_TIMEOUT_SECS", d.header_timeout)?,
             body_timeout: seconds("RESOLVER_BODY_TIMEOUT_SECS", d.body_timeout)?,
+            max_bodies_reading: d.max_bodies_reading,
             max_connections: count("RESOLVER_MAX_CONNECTIONS", d.max_connections)?,
             max_in_flight: count("RESOLVER_MAX_IN_FLIGHT", d.max_in_flight)?,
             max_violations: d.max_violations,

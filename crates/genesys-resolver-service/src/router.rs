@@ -57,6 +57,7 @@ struct AppState {
     auth: Arc<Auth>,
     allowed_origins: Arc<[String]>,
     in_flight: Arc<Semaphore>,
+    bodies: Arc<Semaphore>,
     settings: Arc<ServiceSettings>,
 }
 
@@ -73,6 +74,7 @@ pub fn app(resolver: Resolver, settings: &ServiceSettings) -> Router {
         auth: Arc::new(settings.auth.clone()),
         allowed_origins: settings.allowed_origins.clone().into(),
         in_flight: Arc::new(Semaphore::new(settings.max_in_flight)),
+        bodies: Arc::new(Semaphore::new(settings.max_bodies_reading)),
         settings: Arc::new(settings.clone()),
     };
     let resolve_route =
@@ -186,10 +188,13 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
 }
 
 async fn resolve(State(state): State<AppState>, request: Request) -> Response {
-    let read = tokio::time::timeout(
-        state.settings.body_timeout,
-        Bytes::from_request(request, &state),
-    );
+    // Bodies are buffered whole (up to the body limit), so only so many are read at once: a
+    // crowd of stalled senders holds at most that many megabytes, and the rest wait in their
+    // socket buffers (which the kernel holds, not the process) until their deadline.
+    let read = tokio::time::timeout(state.settings.body_timeout, async {
+        let _slot = state.bodies.acquire().await;
+        Bytes::from_request(request, &state).await
+    });
     let body = match read.await {
         Ok(Ok(body)) => body,
         Ok(Err(rejection)) => return rejection.into_response(),

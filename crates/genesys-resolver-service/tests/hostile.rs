@@ -947,3 +947,49 @@ fn client_identity() -> (
         rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
     )
 }
+
+#[tokio::test]
+async fn stalled_large_bodies_hold_bounded_memory_burst_after_burst() {
+    let genesys = mock_genesys().await;
+    let ca = TestCa::new();
+    let svc = start_service(
+        genesys.base_url().as_str(),
+        &ca,
+        &[("RESOLVER_BODY_TIMEOUT_SECS", "2".to_owned())],
+    )
+    .await;
+    let addr = format!("127.0.0.1:{}", svc.port);
+    let baseline = svc.rss_kib();
+    let chunk = vec![b' '; (1 << 20) - 4096];
+    for burst in 0..2 {
+        // 100 bodies of almost 1 MiB each, then silence.
+        let mut stalled = Vec::new();
+        for _ in 0..100 {
+            let mut s = TcpStream::connect(&addr).await.unwrap();
+            let head = format!(
+                "POST /resolve HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                1 << 20
+            );
+            s.write_all(head.as_bytes()).await.unwrap();
+            s.write_all(&chunk).await.unwrap();
+            stalled.push(s);
+        }
+        let peak = svc.rss_kib();
+        for s in &mut stalled {
+            let answer = closed_by_server(s)
+                .await
+                .expect("a stalled body stays open");
+            assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        }
+        drop(stalled);
+        let after = svc.rss_kib();
+        // At most 32 bodies are buffered at once: about 32 MiB over the baseline, not 100.
+        assert!(
+            peak.max(after) < baseline + 64 * 1024,
+            "burst {burst}: RSS {baseline} KiB -> {peak} KiB -> {after} KiB"
+        );
+    }
+    let resp = svc.http.get(svc.url("/healthz")).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+}
