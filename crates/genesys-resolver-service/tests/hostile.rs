@@ -681,7 +681,7 @@ async fn connection_and_in_flight_caps_answer_503() {
     let genesys = mock_genesys().await;
     let ca = TestCa::new();
     let slow = TlsDestination::builder(&ca)
-        .response_delay(Duration::from_millis(3000))
+        .response_delay(Duration::from_secs(3))
         .start()
         .await
         .unwrap();
