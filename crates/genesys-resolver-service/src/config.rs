@@ -20,7 +20,7 @@
 //! | `RESOLVER_API_TOKENS_FILE` | file of bearer tokens, one a line, `#` comments | none |
 //! | `RESOLVER_TLS_CERT`, `RESOLVER_TLS_KEY` | PEM certificate chain and key: serve HTTPS | plain HTTP |
 //! | `RESOLVER_TLS_CLIENT_CA` | PEM CA file: require client certificates it issued | off |
-//! | `RESOLVER_ALLOWED_ORIGINS` | comma-separated `Origin` values accepted | none (any `Origin` is 403) |
+//! | `RESOLVER_ALLOWED_ORIGINS` | comma-separated origins whose pages may call (CORS) | none (any `Origin` is 403) |
 //! | `RESOLVER_HEADER_TIMEOUT_SECS` | time to send a request's headers, and keep-alive idle time | 10 |
 //! | `RESOLVER_BODY_TIMEOUT_SECS` | time to send a request's body | 30 |
 //! | `RESOLVER_MAX_CONNECTIONS` | open connections; more are answered 503 and closed | 512 |
@@ -279,6 +279,31 @@ fn auth_from_env() -> Result<Auth, ConfigError> {
     }
 }
 
+/// `RESOLVER_ALLOWED_ORIGINS`: each `scheme://host[:port]`, compared exactly (browsers send
+/// them lowercase, without a path).
+fn origins_from_env() -> Result<Vec<String>, ConfigError> {
+    let origins = list("RESOLVER_ALLOWED_ORIGINS");
+    for o in &origins {
+        let well_formed = (o.starts_with("https://") || o.starts_with("http://"))
+            && !o
+                .trim_end_matches('/')
+                .contains(|c: char| c.is_ascii_uppercase())
+            && o.split("://")
+                .nth(1)
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+            && http::HeaderValue::from_str(o).is_ok();
+        if !well_formed {
+            return Err(ConfigError {
+                variable: "RESOLVER_ALLOWED_ORIGINS",
+                reason: format!(
+                    "{o:?} is not an origin (`https://host[:port]`, lowercase, no path)"
+                ),
+            });
+        }
+    }
+    Ok(origins)
+}
+
 fn tls_from_env() -> Result<Option<TlsFiles>, ConfigError> {
     let cert = var("RESOLVER_TLS_CERT").map(PathBuf::from);
     let key = var("RESOLVER_TLS_KEY").map(PathBuf::from);
@@ -311,7 +336,7 @@ impl ServiceSettings {
         let d = Self::default();
         Ok(Self {
             auth: auth_from_env()?,
-            allowed_origins: list("RESOLVER_ALLOWED_ORIGINS"),
+            allowed_origins: origins_from_env()?,
             max_body_bytes: d.max_body_bytes,
             header_timeout: seconds("RESOLVER_HEADER_TIMEOUT_SECS", d.header_timeout)?,
             body_timeout: seconds("RESOLVER_BODY_TIMEOUT_SECS", d.body_timeout)?,

@@ -27,11 +27,12 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -42,6 +43,7 @@ use genesys_resolver::redact;
 use genesys_resolver::violation::Violation;
 use serde_json::{Map, Value, json};
 use tokio::sync::Semaphore;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 
 use crate::auth::Auth;
@@ -79,11 +81,24 @@ pub fn app(resolver: Resolver, settings: &ServiceSettings) -> Router {
     };
     let resolve_route =
         post(resolve).route_layer(middleware::from_fn_with_state(state.clone(), guard_resolve));
+    // Pages of the allowed origins may call the service from a browser: preflights are answered
+    // and the answers carry CORS headers. Any other origin was refused before this layer.
+    let origins: Vec<HeaderValue> = settings
+        .allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600));
     Router::new()
         .route("/resolve", resolve_route)
         .route("/metrics", get(metrics_json))
         .route("/metrics/prometheus", get(metrics_prometheus))
         .route("/healthz", get(healthz))
+        .layer(cors)
         .layer(middleware::from_fn_with_state(state.clone(), check_origin))
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(SetSensitiveRequestHeadersLayer::new([
@@ -117,12 +132,9 @@ fn peer_of(request: &Request) -> String {
 /// cannot drive the service with its user's network position.
 async fn check_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if let Some(origin) = request.headers().get(header::ORIGIN) {
-        let allowed = origin.to_str().is_ok_and(|o| {
-            state
-                .allowed_origins
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(o.trim()))
-        });
+        let allowed = origin
+            .to_str()
+            .is_ok_and(|o| state.allowed_origins.iter().any(|a| a == o));
         if !allowed {
             tracing::warn!(
                 target: "resolver_service::audit",

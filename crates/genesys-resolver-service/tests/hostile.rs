@@ -60,6 +60,17 @@ struct Service {
 /// The environment of a service against `genesys_url` with `ca` trusted, one token, and
 /// loopback destinations allowed; `extra` adds to it or overrides it.
 async fn start_service(genesys_url: &str, ca: &TestCa, extra: &[(&str, String)]) -> Service {
+    launch(genesys_url, ca, extra, None).await
+}
+
+/// [`start_service`], with the soft open-file limit lowered to `soft_nofile` before the start
+/// when given (the hard limit is left as it is).
+async fn launch(
+    genesys_url: &str,
+    ca: &TestCa,
+    extra: &[(&str, String)],
+    soft_nofile: Option<u64>,
+) -> Service {
     let dir = tempfile::tempdir().unwrap();
     let ca_pem = ca.write_ca_pem(dir.path()).unwrap();
     let port = {
@@ -88,7 +99,15 @@ async fn start_service(genesys_url: &str, ca: &TestCa, extra: &[(&str, String)])
     for (k, v) in extra {
         env.insert((*k).to_owned(), v.clone());
     }
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_resolver_service"));
+    let bin = env!("CARGO_BIN_EXE_resolver_service");
+    let mut cmd = match soft_nofile {
+        None => Command::new(bin),
+        Some(n) => {
+            let mut c = Command::new("sh");
+            c.args(["-c", &format!("ulimit -Sn {n} && exec \"$0\""), bin]);
+            c
+        }
+    };
     for var in [
         "HTTP_PROXY",
         "HTTPS_PROXY",
@@ -246,12 +265,23 @@ async fn no_token_means_401_and_nothing_reaches_genesys() {
     let genesys = mock_genesys().await;
     let ca = TestCa::new();
     let dest = TlsDestination::builder(&ca).start().await.unwrap();
-    let svc = start_service(genesys.base_url().as_str(), &ca, &[]).await;
+    let svc = launch(genesys.base_url().as_str(), &ca, &[], Some(256)).await;
     assert!(
         svc.stderr.text().contains("127.0.0.1:"),
         "listens on loopback by default: {}",
         svc.stderr.text()
     );
+
+    // The soft open-file limit, started at 256, was raised to the hard one.
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", svc.pid())).unwrap();
+    let files: Vec<&str> = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_ne!(files[3], "256", "{limits}");
+    assert_eq!(files[3], files[4], "soft and hard: {limits}");
 
     let p = payload("orders", &dest.uri("/hook"));
     for token in [None, Some(OTHER_TOKEN)] {
@@ -439,6 +469,27 @@ async fn cross_site_requests_are_refused() {
         resp.status().as_u16(),
         403,
         "a page elsewhere cannot read the metrics"
+    );
+    // A browser's preflight: answered for the allowed origin, refused for any other.
+    let preflight = |origin: &'static str| {
+        svc.http
+            .request(reqwest::Method::OPTIONS, svc.url("/resolve"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let resp = preflight("http://evil.example").await.unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    assert!(resp.headers().get("access-control-allow-origin").is_none());
+    let resp = preflight("https://ops.example").await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(
+        resp.headers().get("access-control-allow-origin").unwrap(),
+        "https://ops.example"
     );
     assert_eq!(genesys.token_requests(), 0);
     assert!(genesys.integrations().is_empty(), "nothing stored");
