@@ -165,22 +165,32 @@ pub struct Config {
     pub service: ServiceSettings,
 }
 
-fn var(name: &'static str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+/// Where variables are read from: the process environment, or a map in tests.
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
-fn required(name: &'static str) -> Result<String, ConfigError> {
-    var(name).ok_or(ConfigError {
+fn var(env: Lookup<'_>, name: &'static str) -> Option<String> {
+    env(name).filter(|v| !v.trim().is_empty())
+}
+
+fn required(env: Lookup<'_>, name: &'static str) -> Result<String, ConfigError> {
+    var(env, name).ok_or(ConfigError {
         variable: name,
         reason: "is not set".to_owned(),
     })
 }
 
-fn parsed<T: std::str::FromStr>(name: &'static str) -> Result<Option<T>, ConfigError>
+fn parsed<T: std::str::FromStr>(
+    env: Lookup<'_>,
+    name: &'static str,
+) -> Result<Option<T>, ConfigError>
 where
     T::Err: std::fmt::Display,
 {
-    var(name)
+    var(env, name)
         .map(|v| {
             v.trim().parse::<T>().map_err(|e| ConfigError {
                 variable: name,
@@ -191,8 +201,12 @@ where
 }
 
 /// A whole number of seconds, at least 1.
-fn seconds(name: &'static str, default: Duration) -> Result<Duration, ConfigError> {
-    match parsed::<f64>(name)? {
+fn seconds(
+    env: Lookup<'_>,
+    name: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    match parsed::<f64>(env, name)? {
         None => Ok(default),
         Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
         Some(s) => Err(ConfigError {
@@ -202,8 +216,8 @@ fn seconds(name: &'static str, default: Duration) -> Result<Duration, ConfigErro
     }
 }
 
-fn count(name: &'static str, default: usize) -> Result<usize, ConfigError> {
-    match parsed::<usize>(name)? {
+fn count(env: Lookup<'_>, name: &'static str, default: usize) -> Result<usize, ConfigError> {
+    match parsed::<usize>(env, name)? {
         None => Ok(default),
         Some(0) => Err(ConfigError {
             variable: name,
@@ -213,8 +227,8 @@ fn count(name: &'static str, default: usize) -> Result<usize, ConfigError> {
     }
 }
 
-fn list(name: &'static str) -> Vec<String> {
-    var(name)
+fn list(env: Lookup<'_>, name: &'static str) -> Vec<String> {
+    var(env, name)
         .map(|v| {
             v.split(',')
                 .map(str::trim)
@@ -227,16 +241,16 @@ fn list(name: &'static str) -> Vec<String> {
 
 /// `RESOLVER_AUTH`, `RESOLVER_API_TOKENS` and `RESOLVER_API_TOKENS_FILE`: tokens, or `none` said
 /// explicitly. No token and no `none` is an error that says how to fix it.
-fn auth_from_env() -> Result<Auth, ConfigError> {
-    let mode = var("RESOLVER_AUTH").map(|v| v.trim().to_ascii_lowercase());
+fn auth_from_env(env: Lookup<'_>) -> Result<Auth, ConfigError> {
+    let mode = var(env, "RESOLVER_AUTH").map(|v| v.trim().to_ascii_lowercase());
     let mut tokens = ApiTokens::default();
-    if let Some(text) = var("RESOLVER_API_TOKENS") {
+    if let Some(text) = var(env, "RESOLVER_API_TOKENS") {
         tokens.add_list(&text).map_err(|reason| ConfigError {
             variable: "RESOLVER_API_TOKENS",
             reason,
         })?;
     }
-    if let Some(path) = var("RESOLVER_API_TOKENS_FILE") {
+    if let Some(path) = var(env, "RESOLVER_API_TOKENS_FILE") {
         let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
             variable: "RESOLVER_API_TOKENS_FILE",
             reason: format!("cannot read {path:?}: {e}"),
@@ -281,8 +295,8 @@ fn auth_from_env() -> Result<Auth, ConfigError> {
 
 /// `RESOLVER_ALLOWED_ORIGINS`: each `scheme://host[:port]`, compared exactly (browsers send
 /// them lowercase, without a path).
-fn origins_from_env() -> Result<Vec<String>, ConfigError> {
-    let origins = list("RESOLVER_ALLOWED_ORIGINS");
+fn origins_from_env(env: Lookup<'_>) -> Result<Vec<String>, ConfigError> {
+    let origins = list(env, "RESOLVER_ALLOWED_ORIGINS");
     for o in &origins {
         let well_formed = (o.starts_with("https://") || o.starts_with("http://"))
             && !o
@@ -304,10 +318,10 @@ fn origins_from_env() -> Result<Vec<String>, ConfigError> {
     Ok(origins)
 }
 
-fn tls_from_env() -> Result<Option<TlsFiles>, ConfigError> {
-    let cert = var("RESOLVER_TLS_CERT").map(PathBuf::from);
-    let key = var("RESOLVER_TLS_KEY").map(PathBuf::from);
-    let client_ca = var("RESOLVER_TLS_CLIENT_CA").map(PathBuf::from);
+fn tls_from_env(env: Lookup<'_>) -> Result<Option<TlsFiles>, ConfigError> {
+    let cert = var(env, "RESOLVER_TLS_CERT").map(PathBuf::from);
+    let key = var(env, "RESOLVER_TLS_KEY").map(PathBuf::from);
+    let client_ca = var(env, "RESOLVER_TLS_CLIENT_CA").map(PathBuf::from);
     match (cert, key) {
         (Some(cert), Some(key)) => Ok(Some(TlsFiles {
             cert,
@@ -333,18 +347,23 @@ fn tls_from_env() -> Result<Option<TlsFiles>, ConfigError> {
 impl ServiceSettings {
     /// Reads the service's own variables (authentication, origins, limits, timeouts).
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&process_env)
+    }
+
+    /// [`from_env`](Self::from_env) with the variables read from `env`.
+    pub fn from_lookup(env: Lookup<'_>) -> Result<Self, ConfigError> {
         let d = Self::default();
         Ok(Self {
-            auth: auth_from_env()?,
-            allowed_origins: origins_from_env()?,
+            auth: auth_from_env(env)?,
+            allowed_origins: origins_from_env(env)?,
             max_body_bytes: d.max_body_bytes,
-            header_timeout: seconds("RESOLVER_HEADER_TIMEOUT_SECS", d.header_timeout)?,
-            body_timeout: seconds("RESOLVER_BODY_TIMEOUT_SECS", d.body_timeout)?,
+            header_timeout: seconds(env, "RESOLVER_HEADER_TIMEOUT_SECS", d.header_timeout)?,
+            body_timeout: seconds(env, "RESOLVER_BODY_TIMEOUT_SECS", d.body_timeout)?,
             max_bodies_reading: d.max_bodies_reading,
-            max_connections: count("RESOLVER_MAX_CONNECTIONS", d.max_connections)?,
-            max_in_flight: count("RESOLVER_MAX_IN_FLIGHT", d.max_in_flight)?,
+            max_connections: count(env, "RESOLVER_MAX_CONNECTIONS", d.max_connections)?,
+            max_in_flight: count(env, "RESOLVER_MAX_IN_FLIGHT", d.max_in_flight)?,
             max_violations: d.max_violations,
-            shutdown_grace: seconds("RESOLVER_SHUTDOWN_GRACE_SECS", d.shutdown_grace)?,
+            shutdown_grace: seconds(env, "RESOLVER_SHUTDOWN_GRACE_SECS", d.shutdown_grace)?,
         })
     }
 }
@@ -352,12 +371,17 @@ impl ServiceSettings {
 impl Config {
     /// Reads the configuration; every problem names its variable.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let environment_text = required("GENESYS_ENVIRONMENT")?;
+        Self::from_lookup(&process_env)
+    }
+
+    /// [`from_env`](Self::from_env) with the variables read from `env`.
+    pub fn from_lookup(env: Lookup<'_>) -> Result<Self, ConfigError> {
+        let environment_text = required(env, "GENESYS_ENVIRONMENT")?;
         let environment = Environment::parse(&environment_text).map_err(|e| ConfigError {
             variable: "GENESYS_ENVIRONMENT",
             reason: e.to_string(),
         })?;
-        let allow_cidrs = list("RESOLVER_ALLOW_CIDRS")
+        let allow_cidrs = list(env, "RESOLVER_ALLOW_CIDRS")
             .iter()
             .map(|s| {
                 s.parse::<IpNet>()
@@ -368,35 +392,36 @@ impl Config {
                     })
             })
             .collect::<Result<_, _>>()?;
-        let bind: IpAddr = parsed("RESOLVER_BIND")?.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        let port: u16 = parsed("PORT")?.unwrap_or(8080);
-        let log_format = match var("RESOLVER_LOG_FORMAT").map(|v| v.trim().to_ascii_lowercase()) {
-            None => LogFormat::Text,
-            Some(v) if v == "text" => LogFormat::Text,
-            Some(v) if v == "json" => LogFormat::Json,
-            Some(v) => {
-                return Err(ConfigError {
-                    variable: "RESOLVER_LOG_FORMAT",
-                    reason: format!("{v:?} is not `text` or `json`"),
-                });
-            }
-        };
+        let bind: IpAddr = parsed(env, "RESOLVER_BIND")?.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let port: u16 = parsed(env, "PORT")?.unwrap_or(8080);
+        let log_format =
+            match var(env, "RESOLVER_LOG_FORMAT").map(|v| v.trim().to_ascii_lowercase()) {
+                None => LogFormat::Text,
+                Some(v) if v == "text" => LogFormat::Text,
+                Some(v) if v == "json" => LogFormat::Json,
+                Some(v) => {
+                    return Err(ConfigError {
+                        variable: "RESOLVER_LOG_FORMAT",
+                        reason: format!("{v:?} is not `text` or `json`"),
+                    });
+                }
+            };
         Ok(Self {
             environment,
-            client_id: required("GENESYS_CLIENT_ID")?,
-            client_secret: SecretString::from(required("GENESYS_CLIENT_SECRET")?),
+            client_id: required(env, "GENESYS_CLIENT_ID")?,
+            client_secret: SecretString::from(required(env, "GENESYS_CLIENT_SECRET")?),
             addr: SocketAddr::new(bind, port),
             allow_cidrs,
-            ca_file: var("RESOLVER_CA_FILE").map(PathBuf::from),
-            integrations_path: var("RESOLVER_INTEGRATIONS_PATH"),
-            probe_cache_ttl: parsed::<f64>("RESOLVER_PROBE_CACHE_TTL_SECS")?
+            ca_file: var(env, "RESOLVER_CA_FILE").map(PathBuf::from),
+            integrations_path: var(env, "RESOLVER_INTEGRATIONS_PATH"),
+            probe_cache_ttl: parsed::<f64>(env, "RESOLVER_PROBE_CACHE_TTL_SECS")?
                 .filter(|s| *s > 0.0)
                 .map(Duration::from_secs_f64),
-            rate_limit_per_minute: parsed("RESOLVER_RATE_LIMIT_PER_MINUTE")?,
-            write_rate_limit_per_minute: parsed("RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE")?,
-            tls: tls_from_env()?,
+            rate_limit_per_minute: parsed(env, "RESOLVER_RATE_LIMIT_PER_MINUTE")?,
+            write_rate_limit_per_minute: parsed(env, "RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE")?,
+            tls: tls_from_env(env)?,
             log_format,
-            service: ServiceSettings::from_env()?,
+            service: ServiceSettings::from_lookup(env)?,
         })
     }
 
@@ -422,5 +447,96 @@ impl Config {
             b = b.write_rate_limit_per_minute(n);
         }
         b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut map: HashMap<String, String> = [
+            ("GENESYS_ENVIRONMENT", "http://127.0.0.1:9"),
+            ("GENESYS_CLIENT_ID", "id"),
+            ("GENESYS_CLIENT_SECRET", "secret-value-1234"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        for (k, v) in vars {
+            map.insert((*k).to_owned(), (*v).to_owned());
+        }
+        Config::from_lookup(&move |k: &str| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_listen_on_loopback_and_need_a_token() {
+        let e = config(&[]).unwrap_err();
+        assert_eq!(e.variable, "RESOLVER_API_TOKENS");
+        assert!(e.reason.contains("RESOLVER_AUTH=none"), "{e}");
+        let c = config(&[("RESOLVER_API_TOKENS", "tok-0123456789abcdef")]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:8080");
+        assert!(matches!(&c.service.auth, Auth::Tokens(t) if t.len() == 1));
+        assert_eq!(c.service.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.service.body_timeout, Duration::from_secs(30));
+        assert_eq!(c.service.max_connections, 512);
+        assert_eq!(c.service.max_in_flight, 256);
+        assert_eq!(c.service.shutdown_grace, Duration::from_secs(30));
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert!(c.tls.is_none());
+        let c = config(&[("RESOLVER_AUTH", "none")]).unwrap();
+        assert!(matches!(c.service.auth, Auth::None));
+    }
+
+    #[test]
+    fn each_problem_names_its_variable() {
+        let cases: [(&[(&str, &str)], &str); 8] = [
+            (
+                &[
+                    ("RESOLVER_AUTH", "none"),
+                    ("RESOLVER_API_TOKENS", "tok-0123456789abcdef"),
+                ],
+                "RESOLVER_AUTH",
+            ),
+            (&[("RESOLVER_AUTH", "maybe")], "RESOLVER_AUTH"),
+            (&[("RESOLVER_API_TOKENS", "short")], "RESOLVER_API_TOKENS"),
+            (
+                &[("RESOLVER_AUTH", "none"), ("RESOLVER_TLS_CERT", "c.pem")],
+                "RESOLVER_TLS_KEY",
+            ),
+            (
+                &[
+                    ("RESOLVER_AUTH", "none"),
+                    ("RESOLVER_TLS_CLIENT_CA", "ca.pem"),
+                ],
+                "RESOLVER_TLS_CLIENT_CA",
+            ),
+            (
+                &[
+                    ("RESOLVER_AUTH", "none"),
+                    ("RESOLVER_ALLOWED_ORIGINS", "https://a.example/path"),
+                ],
+                "RESOLVER_ALLOWED_ORIGINS",
+            ),
+            (
+                &[("RESOLVER_AUTH", "none"), ("RESOLVER_MAX_IN_FLIGHT", "0")],
+                "RESOLVER_MAX_IN_FLIGHT",
+            ),
+            (
+                &[
+                    ("RESOLVER_AUTH", "none"),
+                    ("RESOLVER_SHUTDOWN_GRACE_SECS", "-1"),
+                ],
+                "RESOLVER_SHUTDOWN_GRACE_SECS",
+            ),
+        ];
+        for (vars, variable) in cases {
+            let e = config(vars).unwrap_err();
+            assert_eq!(e.variable, variable, "{e}");
+        }
+        let e = config(&[("RESOLVER_API_TOKENS", "short-secret")]).unwrap_err();
+        assert!(!e.to_string().contains("short-secret"), "{e}");
     }
 }
