@@ -22,7 +22,7 @@ done
 
 cd "$root"
 echo "building resolver_service and the load driver (release)..." >&2
-cargo build --release -q -p genesys-resolver-examples --example resolver_service \
+cargo build --release -q -p genesys-resolver-service --bin resolver_service \
     -p genesys-resolver-benches --bin load
 
 if [ ! -x /tmp/go/bin/go ]; then
@@ -35,7 +35,7 @@ echo "building the seed's Go service..." >&2
 
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 cmd=("$target_dir/release/load"
-    --service "$target_dir/release/examples/resolver_service"
+    --service "$target_dir/release/resolver_service"
     --seed "$work/seed-resolver")
 if [ "$pin" = 1 ]; then
     exec taskset -c 0 "${cmd[@]}" --service-cpus 1 "${args[@]}"

@@ -4,14 +4,12 @@
 //! |---|---|---|
 //! | `GENESYS_ENVIRONMENT` | region (`us_east_1`), domain (`mypurecloud.com`) or base URL | required |
 //! | `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET` | OAuth client credentials | required |
-//! | `PORT` | the service's listen port | 8080 |
 //! | `RESOLVER_ALLOW_CIDRS` | comma-separated ranges exempt from the address policy | none |
 //! | `RESOLVER_CA_FILE` | PEM file of extra trust anchors (`SSL_CERT_FILE` is honoured too) | none |
 //! | `RESOLVER_INTEGRATIONS_PATH` | the integrations route | `/api/v2/outbound/integrations` |
 //! | `RESOLVER_PROBE_CACHE_TTL_SECS` | serve repeated probes of an endpoint from a cache | off |
 //! | `RESOLVER_RATE_LIMIT_PER_MINUTE` | pace Genesys API calls | off |
 //! | `RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE` | pace creates and updates on their own | off |
-//! | `RESOLVER_BIND` | the service's listen address | `0.0.0.0` (all, as the seed) |
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,8 +46,6 @@ pub struct Config {
     pub client_id: String,
     /// The OAuth client secret (never printed).
     pub client_secret: SecretString,
-    /// The service's listen port.
-    pub port: u16,
     /// Ranges exempt from the address policy.
     pub allow_cidrs: Vec<IpNet>,
     /// Extra trust anchors.
@@ -122,7 +118,6 @@ impl Config {
             environment,
             client_id: required("GENESYS_CLIENT_ID")?,
             client_secret: SecretString::from(required("GENESYS_CLIENT_SECRET")?),
-            port: parsed("PORT")?.unwrap_or(8080),
             allow_cidrs,
             ca_file: var("RESOLVER_CA_FILE").map(PathBuf::from),
             integrations_path: var("RESOLVER_INTEGRATIONS_PATH"),

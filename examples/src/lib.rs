@@ -1,8 +1,7 @@
-//! Shared parts of the examples: the seed-compatible HTTP service ([`service`]), its
-//! configuration from the environment ([`config`]), a readable rendering of reports
-//! ([`render`]) and command-line plumbing ([`cli`]).
+//! Shared parts of the examples: their configuration from the environment ([`config`]), a
+//! readable rendering of reports ([`render`]) and command-line plumbing ([`cli`]). The HTTP
+//! service is its own package, `genesys-resolver-service` (binary `resolver_service`).
 
 pub mod cli;
 pub mod config;
 pub mod render;
-pub mod service;

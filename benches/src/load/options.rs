@@ -11,7 +11,7 @@ usage: load [options]
   --warmup W             unmeasured requests before each scenario (default 200)
   --time-limit SECS      stop a scenario's measurement after this long (default 120)
   --scenarios LIST       comma-separated: seed,full,shared,cached,ceiling,paced,fanout (default all)
-  --service PATH         resolver_service binary (default target/release/examples/resolver_service)
+  --service PATH         resolver_service binary (default target/release/resolver_service)
   --seed PATH            the seed's Go binary (default /tmp/seed-resolver)
   --paced-requests M     payloads of the paced run (default 200)
   --paced-rate R         creates per second the mock allows in the paced run (default 20)
@@ -52,7 +52,7 @@ impl Options {
             ]
             .map(String::from)
             .to_vec(),
-            service: PathBuf::from("target/release/examples/resolver_service"),
+            service: PathBuf::from("target/release/resolver_service"),
             seed: PathBuf::from("/tmp/seed-resolver"),
             paced_requests: 200,
             paced_rate: 20,

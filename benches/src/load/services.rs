@@ -77,6 +77,8 @@ pub(super) fn base_command(
     .env("GENESYS_CLIENT_SECRET", mock.client_secret())
     .env("PORT", port.to_string())
     .env("SSL_CERT_FILE", ca_pem)
+    // The seed's unauthenticated contract on loopback (the Go seed ignores it).
+    .env("RESOLVER_AUTH", "none")
     .stdin(Stdio::null())
     // Both services write one audit line per request to stdout.
     .stdout(Stdio::null())

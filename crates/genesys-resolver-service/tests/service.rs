@@ -12,7 +12,7 @@ use genesys_resolver::testkit::destination::{
     CertKind, TestCa, TlsDestination, localhost_resolver, refused_addr,
 };
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
-use genesys_resolver_examples::service;
+use genesys_resolver_service as service;
 use serde_json::{Value, json};
 
 /// A writer the test can read back: the audit log as the service writes it.
@@ -473,6 +473,7 @@ async fn shutdown_lets_an_in_flight_resolve_finish() {
         .unwrap();
     let request = tokio::spawn(async move {
         http.post(format!("{base}/resolve"))
+            .header("content-type", "application/json")
             .body(payload.to_string())
             .send()
             .await

@@ -1,0 +1,542 @@
+//! Everything the service reads from the environment, in one place.
+//!
+//! The Genesys and resolver variables are the ones the examples read too; the core will take
+//! them over in one `from_env`, and [`Config::resolver_builder`] is the one place that maps them.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `GENESYS_ENVIRONMENT` | region (`us_east_1`), domain (`mypurecloud.com`) or base URL | required |
+//! | `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET` | OAuth client credentials | required |
+//! | `PORT` | the listen port | 8080 |
+//! | `RESOLVER_BIND` | the listen address | `127.0.0.1` |
+//! | `RESOLVER_ALLOW_CIDRS` | comma-separated ranges exempt from the address policy | none |
+//! | `RESOLVER_CA_FILE` | PEM file of extra trust anchors (`SSL_CERT_FILE` is honoured too) | none |
+//! | `RESOLVER_INTEGRATIONS_PATH` | the integrations route | `/api/v2/outbound/integrations` |
+//! | `RESOLVER_PROBE_CACHE_TTL_SECS` | serve repeated probes of an endpoint from a cache | off |
+//! | `RESOLVER_RATE_LIMIT_PER_MINUTE` | pace Genesys API calls | off |
+//! | `RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE` | pace creates and updates on their own | off |
+//! | `RESOLVER_AUTH` | `tokens`, or `none` for the seed's unauthenticated contract | `tokens` |
+//! | `RESOLVER_API_TOKENS` | comma-separated bearer tokens for `POST /resolve` | none |
+//! | `RESOLVER_API_TOKENS_FILE` | file of bearer tokens, one a line, `#` comments | none |
+//! | `RESOLVER_TLS_CERT`, `RESOLVER_TLS_KEY` | PEM certificate chain and key: serve HTTPS | plain HTTP |
+//! | `RESOLVER_TLS_CLIENT_CA` | PEM CA file: require client certificates it issued | off |
+//! | `RESOLVER_ALLOWED_ORIGINS` | comma-separated origins whose pages may call (CORS) | none (any `Origin` is 403) |
+//! | `RESOLVER_HEADER_TIMEOUT_SECS` | time to send a request's headers, and keep-alive idle time | 10 |
+//! | `RESOLVER_BODY_TIMEOUT_SECS` | time to send a request's body | 30 |
+//! | `RESOLVER_MAX_CONNECTIONS` | open connections; more are answered 503 and closed | 512 |
+//! | `RESOLVER_MAX_IN_FLIGHT` | resolves running at once; more are answered 503 | 256 |
+//! | `RESOLVER_SHUTDOWN_GRACE_SECS` | how long a shutdown waits for open requests | 30 |
+//! | `RESOLVER_LOG_FORMAT` | `text` or `json` (stderr) | `text` |
+//!
+//! A problem names its variable and never quotes a token or secret.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use genesys_resolver::environment::Environment;
+use genesys_resolver::pipeline::{Resolver, ResolverBuilder};
+use ipnet::IpNet;
+use secrecy::SecretString;
+
+use crate::auth::{ApiTokens, Auth};
+
+/// A configuration problem: which variable, and why.
+#[derive(Debug)]
+pub struct ConfigError {
+    /// The variable.
+    pub variable: &'static str,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.variable, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The format of the log lines on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// `tracing`'s one-line text format.
+    #[default]
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+/// The listener's TLS files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// PEM certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
+    /// PEM CA certificates whose client certificates are required, when set.
+    pub client_ca: Option<PathBuf>,
+}
+
+/// How the service faces its callers: authentication, request rules, limits and timeouts.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    /// Who may call `POST /resolve`.
+    pub auth: Auth,
+    /// `Origin` values accepted; a request with any other `Origin` is refused (403).
+    pub allowed_origins: Vec<String>,
+    /// Largest request body (413 above).
+    pub max_body_bytes: usize,
+    /// Time to send a request's headers; also how long a keep-alive connection may stay idle.
+    pub header_timeout: Duration,
+    /// Time to send a request's body (408 after), counting any wait for a body slot.
+    pub body_timeout: Duration,
+    /// Request bodies buffered at once at most (each up to `max_body_bytes`); others wait.
+    pub max_bodies_reading: usize,
+    /// Open connections at most; more are answered 503 and closed.
+    pub max_connections: usize,
+    /// Resolves running at once at most; more are answered 503 with `Retry-After`.
+    pub max_in_flight: usize,
+    /// Violations listed in an answer at most (the total is given beside them).
+    pub max_violations: usize,
+    /// How long a shutdown waits for open requests before cutting them.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServiceSettings {
+    /// The defaults of the table in the [module docs](self), with no token configured (every
+    /// `POST /resolve` is refused until tokens are set).
+    fn default() -> Self {
+        Self {
+            auth: Auth::Tokens(ApiTokens::default()),
+            allowed_origins: Vec::new(),
+            max_body_bytes: crate::MAX_BODY_BYTES,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_bodies_reading: 32,
+            max_connections: 512,
+            max_in_flight: 256,
+            max_violations: crate::MAX_VIOLATIONS,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ServiceSettings {
+    /// The defaults without authentication: the seed's contract, for a trusted loopback and
+    /// for tests.
+    pub fn unauthenticated() -> Self {
+        Self {
+            auth: Auth::None,
+            ..Self::default()
+        }
+    }
+}
+
+/// Everything the service reads from the environment.
+#[derive(Debug)]
+pub struct Config {
+    /// The Genesys environment.
+    pub environment: Environment,
+    /// The OAuth client id.
+    pub client_id: String,
+    /// The OAuth client secret (never printed).
+    pub client_secret: SecretString,
+    /// The listen address.
+    pub addr: SocketAddr,
+    /// Ranges exempt from the address policy.
+    pub allow_cidrs: Vec<IpNet>,
+    /// Extra trust anchors.
+    pub ca_file: Option<PathBuf>,
+    /// The integrations route.
+    pub integrations_path: Option<String>,
+    /// Probe cache lifetime.
+    pub probe_cache_ttl: Option<Duration>,
+    /// Client-side rate limit.
+    pub rate_limit_per_minute: Option<u32>,
+    /// Client-side pacing of writes (creates and updates) alone.
+    pub write_rate_limit_per_minute: Option<u32>,
+    /// The listener's TLS files, when it serves HTTPS.
+    pub tls: Option<TlsFiles>,
+    /// The log format.
+    pub log_format: LogFormat,
+    /// How the service faces its callers.
+    pub service: ServiceSettings,
+}
+
+/// Where variables are read from: the process environment, or a map in tests.
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn var(env: Lookup<'_>, name: &'static str) -> Option<String> {
+    env(name).filter(|v| !v.trim().is_empty())
+}
+
+fn required(env: Lookup<'_>, name: &'static str) -> Result<String, ConfigError> {
+    var(env, name).ok_or(ConfigError {
+        variable: name,
+        reason: "is not set".to_owned(),
+    })
+}
+
+fn parsed<T: std::str::FromStr>(
+    env: Lookup<'_>,
+    name: &'static str,
+) -> Result<Option<T>, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    var(env, name)
+        .map(|v| {
+            v.trim().parse::<T>().map_err(|e| ConfigError {
+                variable: name,
+                reason: format!("{v:?} is not valid: {e}"),
+            })
+        })
+        .transpose()
+}
+
+/// A whole number of seconds, at least 1.
+fn seconds(
+    env: Lookup<'_>,
+    name: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    match parsed::<f64>(env, name)? {
+        None => Ok(default),
+        Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
+        Some(s) => Err(ConfigError {
+            variable: name,
+            reason: format!("{s} is not a positive number of seconds"),
+        }),
+    }
+}
+
+fn count(env: Lookup<'_>, name: &'static str, default: usize) -> Result<usize, ConfigError> {
+    match parsed::<usize>(env, name)? {
+        None => Ok(default),
+        Some(0) => Err(ConfigError {
+            variable: name,
+            reason: "must be at least 1".to_owned(),
+        }),
+        Some(n) => Ok(n),
+    }
+}
+
+fn list(env: Lookup<'_>, name: &'static str) -> Vec<String> {
+    var(env, name)
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `RESOLVER_AUTH`, `RESOLVER_API_TOKENS` and `RESOLVER_API_TOKENS_FILE`: tokens, or `none` said
+/// explicitly. No token and no `none` is an error that says how to fix it.
+fn auth_from_env(env: Lookup<'_>) -> Result<Auth, ConfigError> {
+    let mode = var(env, "RESOLVER_AUTH").map(|v| v.trim().to_ascii_lowercase());
+    let mut tokens = ApiTokens::default();
+    if let Some(text) = var(env, "RESOLVER_API_TOKENS") {
+        tokens.add_list(&text).map_err(|reason| ConfigError {
+            variable: "RESOLVER_API_TOKENS",
+            reason,
+        })?;
+    }
+    if let Some(path) = var(env, "RESOLVER_API_TOKENS_FILE") {
+        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+            variable: "RESOLVER_API_TOKENS_FILE",
+            reason: format!("cannot read {path:?}: {e}"),
+        })?;
+        tokens.add_file(&text).map_err(|reason| ConfigError {
+            variable: "RESOLVER_API_TOKENS_FILE",
+            reason,
+        })?;
+    }
+    match mode.as_deref() {
+        Some("none") => {
+            if tokens.is_empty() {
+                Ok(Auth::None)
+            } else {
+                Err(ConfigError {
+                    variable: "RESOLVER_AUTH",
+                    reason: "is `none` but API tokens are configured too; unset one of them"
+                        .to_owned(),
+                })
+            }
+        }
+        None | Some("tokens" | "bearer") => {
+            if tokens.is_empty() {
+                Err(ConfigError {
+                    variable: "RESOLVER_API_TOKENS",
+                    reason: "no API token is configured: set RESOLVER_API_TOKENS_FILE (one token \
+                             a line) or RESOLVER_API_TOKENS (comma-separated), or set \
+                             RESOLVER_AUTH=none to serve without authentication on a trusted \
+                             loopback"
+                        .to_owned(),
+                })
+            } else {
+                Ok(Auth::Tokens(tokens))
+            }
+        }
+        Some(other) => Err(ConfigError {
+            variable: "RESOLVER_AUTH",
+            reason: format!("{other:?} is not `tokens` or `none`"),
+        }),
+    }
+}
+
+/// `RESOLVER_ALLOWED_ORIGINS`: each `scheme://host[:port]`, compared exactly (browsers send
+/// them lowercase, without a path).
+fn origins_from_env(env: Lookup<'_>) -> Result<Vec<String>, ConfigError> {
+    let origins = list(env, "RESOLVER_ALLOWED_ORIGINS");
+    for o in &origins {
+        let well_formed = (o.starts_with("https://") || o.starts_with("http://"))
+            && !o
+                .trim_end_matches('/')
+                .contains(|c: char| c.is_ascii_uppercase())
+            && o.split("://")
+                .nth(1)
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+            && http::HeaderValue::from_str(o).is_ok();
+        if !well_formed {
+            return Err(ConfigError {
+                variable: "RESOLVER_ALLOWED_ORIGINS",
+                reason: format!(
+                    "{o:?} is not an origin (`https://host[:port]`, lowercase, no path)"
+                ),
+            });
+        }
+    }
+    Ok(origins)
+}
+
+fn tls_from_env(env: Lookup<'_>) -> Result<Option<TlsFiles>, ConfigError> {
+    let cert = var(env, "RESOLVER_TLS_CERT").map(PathBuf::from);
+    let key = var(env, "RESOLVER_TLS_KEY").map(PathBuf::from);
+    let client_ca = var(env, "RESOLVER_TLS_CLIENT_CA").map(PathBuf::from);
+    match (cert, key) {
+        (Some(cert), Some(key)) => Ok(Some(TlsFiles {
+            cert,
+            key,
+            client_ca,
+        })),
+        (None, None) if client_ca.is_none() => Ok(None),
+        (None, None) => Err(ConfigError {
+            variable: "RESOLVER_TLS_CLIENT_CA",
+            reason: "needs RESOLVER_TLS_CERT and RESOLVER_TLS_KEY".to_owned(),
+        }),
+        (Some(_), None) => Err(ConfigError {
+            variable: "RESOLVER_TLS_KEY",
+            reason: "is not set, but RESOLVER_TLS_CERT is".to_owned(),
+        }),
+        (None, Some(_)) => Err(ConfigError {
+            variable: "RESOLVER_TLS_CERT",
+            reason: "is not set, but RESOLVER_TLS_KEY is".to_owned(),
+        }),
+    }
+}
+
+impl ServiceSettings {
+    /// Reads the service's own variables (authentication, origins, limits, timeouts).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&process_env)
+    }
+
+    /// [`from_env`](Self::from_env) with the variables read from `env`.
+    pub fn from_lookup(env: Lookup<'_>) -> Result<Self, ConfigError> {
+        let d = Self::default();
+        Ok(Self {
+            auth: auth_from_env(env)?,
+            allowed_origins: origins_from_env(env)?,
+            max_body_bytes: d.max_body_bytes,
+            header_timeout: seconds(env, "RESOLVER_HEADER_TIMEOUT_SECS", d.header_timeout)?,
+            body_timeout: seconds(env, "RESOLVER_BODY_TIMEOUT_SECS", d.body_timeout)?,
+            max_bodies_reading: d.max_bodies_reading,
+            max_connections: count(env, "RESOLVER_MAX_CONNECTIONS", d.max_connections)?,
+            max_in_flight: count(env, "RESOLVER_MAX_IN_FLIGHT", d.max_in_flight)?,
+            max_violations: d.max_violations,
+            shutdown_grace: seconds(env, "RESOLVER_SHUTDOWN_GRACE_SECS", d.shutdown_grace)?,
+        })
+    }
+}
+
+impl Config {
+    /// Reads the configuration; every problem names its variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&process_env)
+    }
+
+    /// [`from_env`](Self::from_env) with the variables read from `env`.
+    pub fn from_lookup(env: Lookup<'_>) -> Result<Self, ConfigError> {
+        let environment_text = required(env, "GENESYS_ENVIRONMENT")?;
+        let environment = Environment::parse(&environment_text).map_err(|e| ConfigError {
+            variable: "GENESYS_ENVIRONMENT",
+            reason: e.to_string(),
+        })?;
+        let allow_cidrs = list(env, "RESOLVER_ALLOW_CIDRS")
+            .iter()
+            .map(|s| {
+                s.parse::<IpNet>()
+                    .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|e| ConfigError {
+                        variable: "RESOLVER_ALLOW_CIDRS",
+                        reason: format!("{s:?} is not a CIDR range: {e}"),
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        let bind: IpAddr = parsed(env, "RESOLVER_BIND")?.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let port: u16 = parsed(env, "PORT")?.unwrap_or(8080);
+        let log_format =
+            match var(env, "RESOLVER_LOG_FORMAT").map(|v| v.trim().to_ascii_lowercase()) {
+                None => LogFormat::Text,
+                Some(v) if v == "text" => LogFormat::Text,
+                Some(v) if v == "json" => LogFormat::Json,
+                Some(v) => {
+                    return Err(ConfigError {
+                        variable: "RESOLVER_LOG_FORMAT",
+                        reason: format!("{v:?} is not `text` or `json`"),
+                    });
+                }
+            };
+        Ok(Self {
+            environment,
+            client_id: required(env, "GENESYS_CLIENT_ID")?,
+            client_secret: SecretString::from(required(env, "GENESYS_CLIENT_SECRET")?),
+            addr: SocketAddr::new(bind, port),
+            allow_cidrs,
+            ca_file: var(env, "RESOLVER_CA_FILE").map(PathBuf::from),
+            integrations_path: var(env, "RESOLVER_INTEGRATIONS_PATH"),
+            probe_cache_ttl: parsed::<f64>(env, "RESOLVER_PROBE_CACHE_TTL_SECS")?
+                .filter(|s| *s > 0.0)
+                .map(Duration::from_secs_f64),
+            rate_limit_per_minute: parsed(env, "RESOLVER_RATE_LIMIT_PER_MINUTE")?,
+            write_rate_limit_per_minute: parsed(env, "RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE")?,
+            tls: tls_from_env(env)?,
+            log_format,
+            service: ServiceSettings::from_lookup(env)?,
+        })
+    }
+
+    /// A resolver builder with these settings.
+    pub fn resolver_builder(&self) -> ResolverBuilder {
+        let mut b = Resolver::builder()
+            .environment(self.environment.clone())
+            .credentials(self.client_id.clone(), self.client_secret.clone())
+            .allow_cidrs(self.allow_cidrs.iter().copied());
+        if let Some(f) = &self.ca_file {
+            b = b.ca_file(f.clone());
+        }
+        if let Some(p) = &self.integrations_path {
+            b = b.integrations_path(p.clone());
+        }
+        if let Some(ttl) = self.probe_cache_ttl {
+            b = b.probe_cache_ttl(ttl);
+        }
+        if let Some(n) = self.rate_limit_per_minute {
+            b = b.rate_limit_per_minute(n);
+        }
+        if let Some(n) = self.write_rate_limit_per_minute {
+            b = b.write_rate_limit_per_minute(n);
+        }
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut map: HashMap<String, String> = [
+            ("GENESYS_ENVIRONMENT", "http://127.0.0.1:9"),
+            ("GENESYS_CLIENT_ID", "id"),
+            ("GENESYS_CLIENT_SECRET", "secret-value-1234"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        for (k, v) in vars {
+            map.insert((*k).to_owned(), (*v).to_owned());
+        }
+        Config::from_lookup(&move |k: &str| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_listen_on_loopback_and_need_a_token() {
+        let e = config(&[]).unwrap_err();
+        assert_eq!(e.variable, "RESOLVER_API_TOKENS");
+        assert!(e.reason.contains("RESOLVER_AUTH=none"), "{e}");
+        let c = config(&[("RESOLVER_API_TOKENS", "tok-0123456789abcdef")]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:8080");
+        assert!(matches!(&c.service.auth, Auth::Tokens(t) if t.len() == 1));
+        assert_eq!(c.service.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.service.body_timeout, Duration::from_secs(30));
+        assert_eq!(c.service.max_connections, 512);
+        assert_eq!(c.service.max_in_flight, 256);
+        assert_eq!(c.service.shutdown_grace, Duration::from_secs(30));
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert!(c.tls.is_none());
+        let c = config(&[("RESOLVER_AUTH", "none")]).unwrap();
+        assert!(matches!(c.service.auth, Auth::None));
+    }
+
+    #[test]
+    fn each_problem_names_its_variable() {
+        let cases: [(&[(&str, &str)], &str); 8] = [
+            (
+                &[
+                    ("RESOLVER_AUTH", "none"),
+                    ("RESOLVER_API_TOKENS", "tok-0123456789abcdef"),
+                ],
+                "RESOLVER_AUTH",
+            ),
+            (&[("RESOLVER_AUTH", "maybe")], "RESOLVER_AUTH"),
+            (&[("RESOLVER_API_TOKENS", "short")], "RESOLVER_API_TOKENS"),
+            (
+                &[("RESOLVER_AUTH", "none"), ("RESOLVER_TLS_CERT", "c.pem")],
+                "RESOLVER_TLS_KEY",
+            ),
+            (
+                &[
+                    ("RESOLVER_AUTH", "none"),
+                    ("RESOLVER_TLS_CLIENT_CA", "ca.pem"),
+                ],
+                "RESOLVER_TLS_CLIENT_CA",
+            ),
+            (
+                &[
+                    ("RESOLVER_AUTH", "none"),
+                    ("RESOLVER_ALLOWED_ORIGINS", "https://a.example/path"),
+                ],
+                "RESOLVER_ALLOWED_ORIGINS",
+            ),
+            (
+                &[("RESOLVER_AUTH", "none"), ("RESOLVER_MAX_IN_FLIGHT", "0")],
+                "RESOLVER_MAX_IN_FLIGHT",
+            ),
+            (
+                &[
+                    ("RESOLVER_AUTH", "none"),
+                    ("RESOLVER_SHUTDOWN_GRACE_SECS", "-1"),
+                ],
+                "RESOLVER_SHUTDOWN_GRACE_SECS",
+            ),
+        ];
+        for (vars, variable) in cases {
+            let e = config(vars).unwrap_err();
+            assert_eq!(e.variable, variable, "{e}");
+        }
+        let e = config(&[("RESOLVER_API_TOKENS", "short-secret")]).unwrap_err();
+        assert!(!e.to_string().contains("short-secret"), "{e}");
+    }
+}

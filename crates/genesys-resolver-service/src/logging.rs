@@ -1,0 +1,147 @@
+//! Log and audit lines that cannot leak a secret or be forged: every line passes
+//! [`genesys_resolver::redact::text`], and every control character in it is escaped, so a
+//! caller-supplied field (a `uri` holding `\n2026-01-01T00:00:00Z INFO forged`, ESC sequences)
+//! stays inside its one line, in the text and the JSON formats alike.
+
+use std::io::{self, Write};
+
+use tracing_subscriber::fmt::MakeWriter;
+
+use crate::config::LogFormat;
+
+/// `line` with every control character escaped (`\n`, `\r`, `\t`, `\u{1b}`, ...).
+pub fn escape_controls(line: &str) -> String {
+    if !line.chars().any(char::is_control) {
+        return line.to_owned();
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One record (a formatted log event, an audit line) made safe: scrubbed, escaped, and ended
+/// by exactly one newline.
+pub fn safe_line(record: &[u8]) -> String {
+    let text = String::from_utf8_lossy(record);
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    let mut line = escape_controls(&genesys_resolver::redact::text(body));
+    line.push('\n');
+    line
+}
+
+/// A writer that collects one record and writes it made safe ([`safe_line`]) on `flush` or
+/// when dropped. Each `tracing` event is formatted whole and written to a fresh writer, and
+/// the audit sink flushes after each line, so a record is never split.
+#[derive(Debug)]
+pub struct ScrubbingWriter<W: Write> {
+    inner: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> ScrubbingWriter<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            buf: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let line = safe_line(&self.buf);
+        self.buf.clear();
+        self.inner.write_all(line.as_bytes())
+    }
+}
+
+impl<W: Write> Write for ScrubbingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.emit()?;
+        self.inner.flush()
+    }
+}
+
+impl<W: Write> Drop for ScrubbingWriter<W> {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
+/// A [`MakeWriter`] whose writers are [`ScrubbingWriter`]s around `M`'s.
+#[derive(Debug, Clone)]
+pub struct Scrubbing<M>(pub M);
+
+impl<'a, M> MakeWriter<'a> for Scrubbing<M>
+where
+    M: MakeWriter<'a>,
+{
+    type Writer = ScrubbingWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        ScrubbingWriter::new(self.0.make_writer())
+    }
+}
+
+/// Sends `tracing` events to stderr through the scrubber, as text or JSON lines, filtered by
+/// `RUST_LOG` (or `default_filter`). ANSI colours are off: their escape bytes would be escaped.
+pub fn init(format: LogFormat, default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(Scrubbing(io::stderr));
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_stays_one_line_and_loses_its_secrets() {
+        let line = safe_line(
+            b"INFO probe failed uri=https://h/\r\n2026-01-01T00:00:00Z INFO forged \x1b[31m \
+              Authorization=Bearer tok-123456789\n",
+        );
+        assert_eq!(line.matches('\n').count(), 1);
+        assert!(line.ends_with('\n'));
+        assert!(!line.contains('\x1b') && !line.contains('\r'));
+        assert!(
+            line.contains("\\r\\n2026-01-01T00:00:00Z INFO forged \\u{1b}[31m"),
+            "{line}"
+        );
+        assert!(!line.contains("tok-123456789"), "{line}");
+    }
+
+    #[test]
+    fn the_writer_emits_on_flush_and_drop() {
+        let mut out = Vec::new();
+        {
+            let mut w = ScrubbingWriter::new(&mut out);
+            w.write_all(b"one\ntwo").unwrap();
+            w.flush().unwrap();
+            w.write_all(b"three\n").unwrap();
+        }
+        assert_eq!(String::from_utf8(out).unwrap(), "one\\ntwo\nthree\n");
+    }
+}

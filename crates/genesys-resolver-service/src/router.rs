@@ -1,0 +1,429 @@
+//! The routes, the request rules in front of them, and the answers.
+//!
+//! | request | answer |
+//! |---|---|
+//! | `POST /resolve` with a payload | 201 created, 200 updated or unchanged; the report as JSON |
+//! | no `Authorization: Bearer <token>`, or a token not configured | 401 with `WWW-Authenticate` |
+//! | an `Origin` header not in `RESOLVER_ALLOWED_ORIGINS` (any route) | 403 |
+//! | a `Content-Type` other than `application/json` | 415 |
+//! | more resolves running than `RESOLVER_MAX_IN_FLIGHT` | 503 with `Retry-After` |
+//! | a body not sent within `RESOLVER_BODY_TIMEOUT_SECS` | 408 |
+//! | malformed JSON, wrong types, unknown keys, rule violations | 400, the first 100 violations and their count |
+//! | a destination refused by the address policy | 400 |
+//! | a destination failing DNS, connect, TLS or health | 502, naming the endpoint and stage |
+//! | Genesys still failing after retries | 502 (error answers, refused credentials) or 503 (rate limited, with `Retry-After`; unreachable) |
+//! | another method on `/resolve` | 405 |
+//! | a body over 1 MiB | 413 |
+//! | `GET /metrics` | the seed's JSON metrics (plus percentiles) |
+//! | `GET /metrics/prometheus` | OpenMetrics text |
+//! | `GET /healthz` | 200 |
+//!
+//! `/healthz` and `/metrics*` need no token: they carry counters only. Text from Genesys never
+//! reaches the caller as it came: an error answer holds the stage, kind, status, code and
+//! correlation id, and a message that passed [`genesys_resolver::redact::text`].
+//!
+//! A resolve runs in its own task, holding its in-flight slot, so a client that disconnects
+//! does not cut a resolve short between the submit and its audit record.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use genesys_resolver::metrics::OPENMETRICS_CONTENT_TYPE;
+use genesys_resolver::payload::{PayloadError, ResolvePayload};
+use genesys_resolver::pipeline::{Action, ErrorKind, ResolveError, Resolver};
+use genesys_resolver::redact;
+use genesys_resolver::violation::Violation;
+use serde_json::{Map, Value, json};
+use tokio::sync::Semaphore;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+
+use crate::auth::Auth;
+use crate::config::ServiceSettings;
+
+/// The caller's address, put in each request's extensions by [`serve_app`](crate::serve::serve_app).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub SocketAddr);
+
+#[derive(Clone)]
+struct AppState {
+    resolver: Resolver,
+    auth: Arc<Auth>,
+    allowed_origins: Arc<[String]>,
+    in_flight: Arc<Semaphore>,
+    bodies: Arc<Semaphore>,
+    settings: Arc<ServiceSettings>,
+}
+
+/// The routes around `resolver` without authentication and with the default limits: the
+/// seed's contract (what `RESOLVER_AUTH=none` serves).
+pub fn router(resolver: Resolver) -> Router {
+    app(resolver, &ServiceSettings::unauthenticated())
+}
+
+/// The routes around `resolver`, with `settings`' authentication, request rules and limits.
+pub fn app(resolver: Resolver, settings: &ServiceSettings) -> Router {
+    let state = AppState {
+        resolver,
+        auth: Arc::new(settings.auth.clone()),
+        allowed_origins: settings.allowed_origins.clone().into(),
+        in_flight: Arc::new(Semaphore::new(settings.max_in_flight)),
+        bodies: Arc::new(Semaphore::new(settings.max_bodies_reading)),
+        settings: Arc::new(settings.clone()),
+    };
+    let resolve_route =
+        post(resolve).route_layer(middleware::from_fn_with_state(state.clone(), guard_resolve));
+    // Pages of the allowed origins may call the service from a browser: preflights are answered
+    // and the answers carry CORS headers. Any other origin was refused before this layer.
+    let origins: Vec<HeaderValue> = settings
+        .allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600));
+    Router::new()
+        .route("/resolve", resolve_route)
+        .route("/metrics", get(metrics_json))
+        .route("/metrics/prometheus", get(metrics_prometheus))
+        .route("/healthz", get(healthz))
+        .layer(cors)
+        .layer(middleware::from_fn_with_state(state.clone(), check_origin))
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+            header::PROXY_AUTHORIZATION,
+        ]))
+        .with_state(state)
+}
+
+fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    let text = serde_json::to_string(body).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "response did not serialize");
+        "{}".to_owned()
+    });
+    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+fn refusal(status: StatusCode, kind: &str, message: &str) -> Response {
+    json_response(status, &json!({"kind": kind, "message": message}))
+}
+
+fn peer_of(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<Peer>()
+        .map_or_else(|| "unknown".to_owned(), |p| p.0.to_string())
+}
+
+/// Refuses (403) a request whose `Origin` is not an allowed one: a browser page elsewhere
+/// cannot drive the service with its user's network position.
+async fn check_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        let allowed = origin
+            .to_str()
+            .is_ok_and(|o| state.allowed_origins.iter().any(|a| a == o));
+        if !allowed {
+            tracing::warn!(
+                target: "resolver_service::audit",
+                event = "origin_refused",
+                peer = %peer_of(&request),
+                origin = ?origin,
+                "request refused: origin not allowed"
+            );
+            return refusal(
+                StatusCode::FORBIDDEN,
+                "origin_refused",
+                "this Origin is not allowed (RESOLVER_ALLOWED_ORIGINS)",
+            );
+        }
+    }
+    next.run(request).await
+}
+
+/// Authentication (401) and the content type (415) of `POST /resolve`.
+async fn guard_resolve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Err(why) = state.auth.check(request.headers()) {
+        // Audited without the credential: only the reason and the caller's address.
+        tracing::warn!(
+            target: "resolver_service::audit",
+            event = "auth_refused",
+            reason = why.as_str(),
+            peer = %peer_of(&request),
+            "request refused: authentication"
+        );
+        let mut response = refusal(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid `Authorization: Bearer <token>` is required",
+        );
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(why.challenge()),
+        );
+        return response;
+    }
+    if !is_json(request.headers()) {
+        return refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the body must be `Content-Type: application/json`",
+        );
+    }
+    next.run(request).await
+}
+
+/// Whether the request says `Content-Type: application/json` (parameters such as `charset`
+/// allowed).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let mut values = headers.get_all(header::CONTENT_TYPE).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return false;
+    };
+    value.to_str().is_ok_and(|v| {
+        v.split(';')
+            .next()
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+    })
+}
+
+async fn resolve(State(state): State<AppState>, request: Request) -> Response {
+    // Bodies are buffered whole (up to the body limit), so only so many are read at once: a
+    // crowd of stalled senders holds at most that many megabytes, and the rest wait in their
+    // socket buffers (which the kernel holds, not the process) until their deadline.
+    let read = tokio::time::timeout(state.settings.body_timeout, async {
+        let _slot = state.bodies.acquire().await;
+        Bytes::from_request(request, &state).await
+    });
+    let body = match read.await {
+        Ok(Ok(body)) => body,
+        Ok(Err(rejection)) => return rejection.into_response(),
+        Err(_) => {
+            return refusal(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                "the body was not sent in time (RESOLVER_BODY_TIMEOUT_SECS)",
+            );
+        }
+    };
+    let max = state.settings.max_violations;
+    let payload = match ResolvePayload::from_json(&body) {
+        Ok(p) => p,
+        Err(PayloadError::Syntax {
+            line,
+            column,
+            message,
+        }) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"stage": "validate", "kind": "malformed_json",
+                        "message": redact::text(&format!("invalid JSON at line {line}, column {column}: {message}"))}),
+            );
+        }
+        Err(e) => {
+            let mut answer = Map::new();
+            answer.insert("stage".into(), json!("validate"));
+            answer.insert("kind".into(), json!("validation"));
+            answer.insert(
+                "message".into(),
+                json!(validation_message(
+                    &e.to_string(),
+                    e.violations().len(),
+                    max
+                )),
+            );
+            insert_violations(&mut answer, e.violations(), max);
+            return json_response(StatusCode::BAD_REQUEST, &answer);
+        }
+    };
+    drop(body);
+    let Ok(permit) = state.in_flight.clone().try_acquire_owned() else {
+        tracing::warn!(
+            event = "overloaded",
+            limit = state.settings.max_in_flight,
+            "resolve refused: in-flight limit reached"
+        );
+        let mut response = refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "too many resolves are running; retry later",
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    };
+    // Run the resolve in its own task, holding the in-flight slot: if the client goes away, the
+    // resolve still finishes and is audited, and still counts against the limit until then.
+    let resolver = state.resolver.clone();
+    let task = tokio::spawn(async move {
+        let _permit = permit;
+        resolver.resolve(&payload).await
+    });
+    match task.await {
+        Ok(Ok(report)) => {
+            let status = if report.action == Action::Created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            json_response(status, &report)
+        }
+        Ok(Err(e)) => error_response(&e, max),
+        Err(e) => {
+            tracing::error!(error = %e, "resolve task failed");
+            json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({"kind": "internal", "message": "the resolve did not complete"}),
+            )
+        }
+    }
+}
+
+/// The message of a validation answer: the full text when every violation is listed, else a
+/// summary (the full text would repeat every violation).
+fn validation_message(full: &str, count: usize, max: usize) -> String {
+    if count > max {
+        format!("payload is invalid ({count} violations; the first {max} are listed)")
+    } else {
+        redact::text(full)
+    }
+}
+
+fn insert_violations(answer: &mut Map<String, Value>, violations: &[Violation], max: usize) {
+    if violations.is_empty() {
+        return;
+    }
+    let listed: Vec<Value> = violations
+        .iter()
+        .take(max)
+        .map(|v| {
+            json!({"path": redact::text(&v.path), "code": v.code,
+                   "message": redact::text(&v.message)})
+        })
+        .collect();
+    answer.insert("violations".into(), Value::Array(listed));
+    answer.insert("violation_count".into(), json!(violations.len()));
+}
+
+/// The HTTP status for a failed resolve.
+pub fn status_for(error: &ResolveError) -> StatusCode {
+    match error.kind() {
+        ErrorKind::Validation | ErrorKind::AddressPolicy => StatusCode::BAD_REQUEST,
+        ErrorKind::RateLimited | ErrorKind::Transport => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Config => StatusCode::INTERNAL_SERVER_ERROR,
+        // Destinations, Genesys error answers and refused credentials: the upstream failed.
+        _ => StatusCode::BAD_GATEWAY,
+    }
+}
+
+/// The answer for a failed resolve: stage, kind, a scrubbed message, whether a retry can help,
+/// the violations (capped at `max`), the endpoints' reports, and Genesys' status, code and
+/// correlation id. Nothing Genesys wrote reaches the caller unscrubbed.
+pub fn error_answer(error: &ResolveError, max: usize) -> Value {
+    let mut answer = Map::new();
+    answer.insert("stage".into(), json!(error.stage()));
+    answer.insert("kind".into(), json!(error.kind()));
+    let violations = error.violations();
+    let message = if violations.len() > max {
+        format!(
+            "{} failed: {}",
+            error.stage(),
+            validation_message("", violations.len(), max)
+        )
+    } else {
+        redact::text(&error.to_string())
+    };
+    answer.insert("message".into(), json!(message));
+    answer.insert("retryable".into(), json!(error.is_retryable()));
+    insert_violations(&mut answer, violations, max);
+    if !error.endpoints().is_empty() {
+        answer.insert("endpoints".into(), json!(error.endpoints()));
+    }
+    if let Some(status) = error.status() {
+        answer.insert("status".into(), json!(status));
+    }
+    if let Some(code) = error.code() {
+        answer.insert("code".into(), json!(redact::text(code)));
+    }
+    if let Some(id) = error.correlation_id() {
+        answer.insert("correlation_id".into(), json!(redact::text(id)));
+    }
+    if let Some(wait) = error.retry_after() {
+        answer.insert("retry_after_secs".into(), json!(wait.as_secs_f64()));
+    }
+    Value::Object(answer)
+}
+
+fn error_response(error: &ResolveError, max: usize) -> Response {
+    let mut response = json_response(status_for(error), &error_answer(error, max));
+    if let Some(wait) = error.retry_after() {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    response
+}
+
+async fn metrics_json(State(state): State<AppState>) -> Response {
+    json_response(StatusCode::OK, &state.resolver.metrics().snapshot())
+}
+
+async fn metrics_prometheus(State(state): State<AppState>) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE)],
+        state.resolver.metrics().prometheus_text(),
+    )
+        .into_response()
+}
+
+async fn healthz() -> Response {
+    json_response(StatusCode::OK, &json!({"status": "ok"}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        let mut h = axum::http::HeaderMap::new();
+        assert!(!is_json(&h));
+        h.insert(
+            header::CONTENT_TYPE,
+            "Application/JSON; charset=utf-8".parse().unwrap(),
+        );
+        assert!(is_json(&h));
+        h.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
+        assert!(!is_json(&h));
+        h.insert(header::CONTENT_TYPE, "application/jsonx".parse().unwrap());
+        assert!(!is_json(&h));
+    }
+
+    #[test]
+    fn long_violation_lists_are_summarised() {
+        assert_eq!(
+            validation_message("x; y; z", 3, 100),
+            "x; y; z",
+            "a short list keeps its message"
+        );
+        assert_eq!(
+            validation_message("...", 523_888, 100),
+            "payload is invalid (523888 violations; the first 100 are listed)"
+        );
+    }
+}
