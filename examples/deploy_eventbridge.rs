@@ -39,7 +39,7 @@ use genesys_resolver::metrics::Metrics;
 use genesys_resolver::testkit::genesys::MockGenesys;
 use genesys_resolver::tls::TrustConfig;
 use genesys_resolver_examples::cli::{self, Error};
-use genesys_resolver_examples::config::Config;
+use genesys_resolver_examples::config;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -47,7 +47,7 @@ async fn main() -> ExitCode {
     let args = cli::Args::from_env();
     let plan_only = args.flag("--plan");
     let file = args.file();
-    let result = if Config::genesys_configured() {
+    let result = if config::genesys_configured() {
         against_genesys(file, plan_only).await
     } else {
         demo().await
@@ -57,7 +57,7 @@ async fn main() -> ExitCode {
 
 /// Plans (and applies) the integration in `file` against the configured organisation.
 async fn against_genesys(file: Option<String>, plan_only: bool) -> Result<bool, Error> {
-    let config = Config::from_env()?;
+    let settings = config::from_env()?;
     let file = file.ok_or(
         "GENESYS_ENVIRONMENT is set, so an integration file is needed: \
          cargo run --example deploy_eventbridge -- [--plan] integration.json",
@@ -65,19 +65,14 @@ async fn against_genesys(file: Option<String>, plan_only: bool) -> Result<bool, 
     let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
     let desired: EventBridgeIntegration =
         serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
-    let mut trust = TrustConfig::system();
-    if let Some(ca) = &config.ca_file {
-        trust = trust.with_ca_file(ca.clone());
-    }
+    let mut client_settings = settings.client.clone();
+    // Bulk work stays under Genesys' limit unless told otherwise.
+    client_settings.rate_limit_per_minute = client_settings
+        .rate_limit_per_minute
+        .or(Some(GENESYS_RATE_LIMIT_PER_MINUTE));
     let client = GenesysClient::builder()
-        .environment(config.environment.clone())
-        .credentials(config.client_id.clone(), config.client_secret.clone())
-        .trust(trust)
-        .rate_limit_per_minute(
-            config
-                .rate_limit_per_minute
-                .unwrap_or(GENESYS_RATE_LIMIT_PER_MINUTE),
-        )
+        .settings(client_settings)
+        .trust(TrustConfig::from_settings(&settings.trust))
         .build()?;
     let deployer = EventBridgeDeployer::builder(client)
         .check_topics(true)

@@ -27,7 +27,7 @@ use genesys_resolver::pipeline::Resolver;
 use genesys_resolver::testkit::destination::{CertKind, TestCa, TlsDestination};
 use genesys_resolver::testkit::genesys::MockGenesys;
 use genesys_resolver_examples::cli::{self, Error};
-use genesys_resolver_examples::config::Config;
+use genesys_resolver_examples::config;
 use genesys_resolver_examples::render;
 
 #[tokio::main]
@@ -36,7 +36,7 @@ async fn main() -> ExitCode {
     let args = cli::Args::from_env();
     let check = args.flag("--check");
     let file = args.file();
-    let result = if Config::genesys_configured() {
+    let result = if config::genesys_configured() {
         against_genesys(file, check).await
     } else {
         demo().await
@@ -46,17 +46,18 @@ async fn main() -> ExitCode {
 
 /// Resolves a payload file against the configured Genesys.
 async fn against_genesys(file: Option<String>, check: bool) -> Result<bool, Error> {
-    let config = Config::from_env()?;
+    let settings = config::from_env()?;
     let file = file.ok_or(
         "GENESYS_ENVIRONMENT is set, so a payload file is needed: \
          cargo run --example resolve_pipeline -- payload.json",
     )?;
     let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
     let payload = ResolvePayload::from_json(&bytes)?;
-    let resolver = config
-        .resolver_builder()
+    let resolver = Resolver::builder()
+        .settings(settings)
         .audit(Arc::new(JsonLinesAudit::new(std::io::stderr())))
-        .build()?;
+        .build_async()
+        .await?;
     let result = if check {
         resolver.check(&payload).await
     } else {

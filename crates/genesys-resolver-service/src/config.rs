@@ -1,7 +1,10 @@
 //! Everything the service reads from the environment, in one place.
 //!
-//! The Genesys and resolver variables are the ones the examples read too; the core will take
-//! them over in one `from_env`, and [`Config::resolver_builder`] is the one place that maps them.
+//! The Genesys and resolver variables (the first table, and the core's coordination variables
+//! `RESOLVER_REDIS_URL`, `RESOLVER_LEASE_TTL_SECS`, `RESOLVER_LEASE_WAIT_SECS`,
+//! `RESOLVER_REDIS_KEY_PREFIX`, and the timeouts, attempts and probe settings) are read by the
+//! core's [`ResolverSettings::from_lookup`], the one reader every front end shares; this module
+//! reads only what belongs to the service (listener, authentication, limits, logs).
 //!
 //! | variable | meaning | default |
 //! |---|---|---|
@@ -15,6 +18,8 @@
 //! | `RESOLVER_PROBE_CACHE_TTL_SECS` | serve repeated probes of an endpoint from a cache | off |
 //! | `RESOLVER_RATE_LIMIT_PER_MINUTE` | pace Genesys API calls | off |
 //! | `RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE` | pace creates and updates on their own | off |
+//! | `RESOLVER_REDIS_URL` | Redis for per-name leases and shared pacing across replicas | in-process only |
+//! | `RESOLVER_LEASE_TTL_SECS` | lifetime of a lease without renewal | 30 |
 //! | `RESOLVER_AUTH` | `tokens`, or `none` for the seed's unauthenticated contract | `tokens` |
 //! | `RESOLVER_API_TOKENS` | comma-separated bearer tokens for `POST /resolve` | none |
 //! | `RESOLVER_API_TOKENS_FILE` | file of bearer tokens, one a line, `#` comments | none |
@@ -34,10 +39,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use genesys_resolver::environment::Environment;
+use genesys_resolver::environment::ENV_VAR;
 use genesys_resolver::pipeline::{Resolver, ResolverBuilder};
-use ipnet::IpNet;
-use secrecy::SecretString;
+use genesys_resolver::settings::{CLIENT_ID_VAR, CLIENT_SECRET_VAR, ResolverSettings};
 
 use crate::auth::{ApiTokens, Auth};
 
@@ -45,7 +49,7 @@ use crate::auth::{ApiTokens, Auth};
 #[derive(Debug)]
 pub struct ConfigError {
     /// The variable.
-    pub variable: &'static str,
+    pub variable: String,
     /// What is wrong with it.
     pub reason: String,
 }
@@ -137,26 +141,10 @@ impl ServiceSettings {
 /// Everything the service reads from the environment.
 #[derive(Debug)]
 pub struct Config {
-    /// The Genesys environment.
-    pub environment: Environment,
-    /// The OAuth client id.
-    pub client_id: String,
-    /// The OAuth client secret (never printed).
-    pub client_secret: SecretString,
+    /// The resolver's settings (Genesys, trust, probes, coordination), as the core reads them.
+    pub resolver: ResolverSettings,
     /// The listen address.
     pub addr: SocketAddr,
-    /// Ranges exempt from the address policy.
-    pub allow_cidrs: Vec<IpNet>,
-    /// Extra trust anchors.
-    pub ca_file: Option<PathBuf>,
-    /// The integrations route.
-    pub integrations_path: Option<String>,
-    /// Probe cache lifetime.
-    pub probe_cache_ttl: Option<Duration>,
-    /// Client-side rate limit.
-    pub rate_limit_per_minute: Option<u32>,
-    /// Client-side pacing of writes (creates and updates) alone.
-    pub write_rate_limit_per_minute: Option<u32>,
     /// The listener's TLS files, when it serves HTTPS.
     pub tls: Option<TlsFiles>,
     /// The log format.
@@ -176,13 +164,6 @@ fn var(env: Lookup<'_>, name: &'static str) -> Option<String> {
     env(name).filter(|v| !v.trim().is_empty())
 }
 
-fn required(env: Lookup<'_>, name: &'static str) -> Result<String, ConfigError> {
-    var(env, name).ok_or(ConfigError {
-        variable: name,
-        reason: "is not set".to_owned(),
-    })
-}
-
 fn parsed<T: std::str::FromStr>(
     env: Lookup<'_>,
     name: &'static str,
@@ -193,7 +174,7 @@ where
     var(env, name)
         .map(|v| {
             v.trim().parse::<T>().map_err(|e| ConfigError {
-                variable: name,
+                variable: name.to_owned(),
                 reason: format!("{v:?} is not valid: {e}"),
             })
         })
@@ -210,7 +191,7 @@ fn seconds(
         None => Ok(default),
         Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
         Some(s) => Err(ConfigError {
-            variable: name,
+            variable: name.to_owned(),
             reason: format!("{s} is not a positive number of seconds"),
         }),
     }
@@ -220,7 +201,7 @@ fn count(env: Lookup<'_>, name: &'static str, default: usize) -> Result<usize, C
     match parsed::<usize>(env, name)? {
         None => Ok(default),
         Some(0) => Err(ConfigError {
-            variable: name,
+            variable: name.to_owned(),
             reason: "must be at least 1".to_owned(),
         }),
         Some(n) => Ok(n),
@@ -246,17 +227,17 @@ fn auth_from_env(env: Lookup<'_>) -> Result<Auth, ConfigError> {
     let mut tokens = ApiTokens::default();
     if let Some(text) = var(env, "RESOLVER_API_TOKENS") {
         tokens.add_list(&text).map_err(|reason| ConfigError {
-            variable: "RESOLVER_API_TOKENS",
+            variable: "RESOLVER_API_TOKENS".to_owned(),
             reason,
         })?;
     }
     if let Some(path) = var(env, "RESOLVER_API_TOKENS_FILE") {
         let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
-            variable: "RESOLVER_API_TOKENS_FILE",
+            variable: "RESOLVER_API_TOKENS_FILE".to_owned(),
             reason: format!("cannot read {path:?}: {e}"),
         })?;
         tokens.add_file(&text).map_err(|reason| ConfigError {
-            variable: "RESOLVER_API_TOKENS_FILE",
+            variable: "RESOLVER_API_TOKENS_FILE".to_owned(),
             reason,
         })?;
     }
@@ -266,7 +247,7 @@ fn auth_from_env(env: Lookup<'_>) -> Result<Auth, ConfigError> {
                 Ok(Auth::None)
             } else {
                 Err(ConfigError {
-                    variable: "RESOLVER_AUTH",
+                    variable: "RESOLVER_AUTH".to_owned(),
                     reason: "is `none` but API tokens are configured too; unset one of them"
                         .to_owned(),
                 })
@@ -275,7 +256,7 @@ fn auth_from_env(env: Lookup<'_>) -> Result<Auth, ConfigError> {
         None | Some("tokens" | "bearer") => {
             if tokens.is_empty() {
                 Err(ConfigError {
-                    variable: "RESOLVER_API_TOKENS",
+                    variable: "RESOLVER_API_TOKENS".to_owned(),
                     reason: "no API token is configured: set RESOLVER_API_TOKENS_FILE (one token \
                              a line) or RESOLVER_API_TOKENS (comma-separated), or set \
                              RESOLVER_AUTH=none to serve without authentication on a trusted \
@@ -287,7 +268,7 @@ fn auth_from_env(env: Lookup<'_>) -> Result<Auth, ConfigError> {
             }
         }
         Some(other) => Err(ConfigError {
-            variable: "RESOLVER_AUTH",
+            variable: "RESOLVER_AUTH".to_owned(),
             reason: format!("{other:?} is not `tokens` or `none`"),
         }),
     }
@@ -308,7 +289,7 @@ fn origins_from_env(env: Lookup<'_>) -> Result<Vec<String>, ConfigError> {
             && http::HeaderValue::from_str(o).is_ok();
         if !well_formed {
             return Err(ConfigError {
-                variable: "RESOLVER_ALLOWED_ORIGINS",
+                variable: "RESOLVER_ALLOWED_ORIGINS".to_owned(),
                 reason: format!(
                     "{o:?} is not an origin (`https://host[:port]`, lowercase, no path)"
                 ),
@@ -330,15 +311,15 @@ fn tls_from_env(env: Lookup<'_>) -> Result<Option<TlsFiles>, ConfigError> {
         })),
         (None, None) if client_ca.is_none() => Ok(None),
         (None, None) => Err(ConfigError {
-            variable: "RESOLVER_TLS_CLIENT_CA",
+            variable: "RESOLVER_TLS_CLIENT_CA".to_owned(),
             reason: "needs RESOLVER_TLS_CERT and RESOLVER_TLS_KEY".to_owned(),
         }),
         (Some(_), None) => Err(ConfigError {
-            variable: "RESOLVER_TLS_KEY",
+            variable: "RESOLVER_TLS_KEY".to_owned(),
             reason: "is not set, but RESOLVER_TLS_CERT is".to_owned(),
         }),
         (None, Some(_)) => Err(ConfigError {
-            variable: "RESOLVER_TLS_CERT",
+            variable: "RESOLVER_TLS_CERT".to_owned(),
             reason: "is not set, but RESOLVER_TLS_KEY is".to_owned(),
         }),
     }
@@ -376,22 +357,22 @@ impl Config {
 
     /// [`from_env`](Self::from_env) with the variables read from `env`.
     pub fn from_lookup(env: Lookup<'_>) -> Result<Self, ConfigError> {
-        let environment_text = required(env, "GENESYS_ENVIRONMENT")?;
-        let environment = Environment::parse(&environment_text).map_err(|e| ConfigError {
-            variable: "GENESYS_ENVIRONMENT",
-            reason: e.to_string(),
+        let resolver = ResolverSettings::from_lookup(env).map_err(|e| ConfigError {
+            variable: e.setting,
+            reason: e.reason,
         })?;
-        let allow_cidrs = list(env, "RESOLVER_ALLOW_CIDRS")
-            .iter()
-            .map(|s| {
-                s.parse::<IpNet>()
-                    .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|e| ConfigError {
-                        variable: "RESOLVER_ALLOW_CIDRS",
-                        reason: format!("{s:?} is not a CIDR range: {e}"),
-                    })
-            })
-            .collect::<Result<_, _>>()?;
+        for (present, variable) in [
+            (resolver.client.environment.is_some(), ENV_VAR),
+            (resolver.client.client_id.is_some(), CLIENT_ID_VAR),
+            (resolver.client.client_secret.is_some(), CLIENT_SECRET_VAR),
+        ] {
+            if !present {
+                return Err(ConfigError {
+                    variable: variable.to_owned(),
+                    reason: "is not set".to_owned(),
+                });
+            }
+        }
         let bind: IpAddr = parsed(env, "RESOLVER_BIND")?.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
         let port: u16 = parsed(env, "PORT")?.unwrap_or(8080);
         let log_format =
@@ -401,52 +382,24 @@ impl Config {
                 Some(v) if v == "json" => LogFormat::Json,
                 Some(v) => {
                     return Err(ConfigError {
-                        variable: "RESOLVER_LOG_FORMAT",
+                        variable: "RESOLVER_LOG_FORMAT".to_owned(),
                         reason: format!("{v:?} is not `text` or `json`"),
                     });
                 }
             };
         Ok(Self {
-            environment,
-            client_id: required(env, "GENESYS_CLIENT_ID")?,
-            client_secret: SecretString::from(required(env, "GENESYS_CLIENT_SECRET")?),
+            resolver,
             addr: SocketAddr::new(bind, port),
-            allow_cidrs,
-            ca_file: var(env, "RESOLVER_CA_FILE").map(PathBuf::from),
-            integrations_path: var(env, "RESOLVER_INTEGRATIONS_PATH"),
-            probe_cache_ttl: parsed::<f64>(env, "RESOLVER_PROBE_CACHE_TTL_SECS")?
-                .filter(|s| *s > 0.0)
-                .map(Duration::from_secs_f64),
-            rate_limit_per_minute: parsed(env, "RESOLVER_RATE_LIMIT_PER_MINUTE")?,
-            write_rate_limit_per_minute: parsed(env, "RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE")?,
             tls: tls_from_env(env)?,
             log_format,
             service: ServiceSettings::from_lookup(env)?,
         })
     }
 
-    /// A resolver builder with these settings.
+    /// A resolver builder with these settings (built with `build_async`, which connects Redis
+    /// when `RESOLVER_REDIS_URL` is set).
     pub fn resolver_builder(&self) -> ResolverBuilder {
-        let mut b = Resolver::builder()
-            .environment(self.environment.clone())
-            .credentials(self.client_id.clone(), self.client_secret.clone())
-            .allow_cidrs(self.allow_cidrs.iter().copied());
-        if let Some(f) = &self.ca_file {
-            b = b.ca_file(f.clone());
-        }
-        if let Some(p) = &self.integrations_path {
-            b = b.integrations_path(p.clone());
-        }
-        if let Some(ttl) = self.probe_cache_ttl {
-            b = b.probe_cache_ttl(ttl);
-        }
-        if let Some(n) = self.rate_limit_per_minute {
-            b = b.rate_limit_per_minute(n);
-        }
-        if let Some(n) = self.write_rate_limit_per_minute {
-            b = b.write_rate_limit_per_minute(n);
-        }
-        b
+        Resolver::builder().settings(self.resolver.clone())
     }
 }
 

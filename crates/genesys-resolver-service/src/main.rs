@@ -42,7 +42,12 @@ async fn main() -> ExitCode {
     };
     // Whatever quotes the client secret from here on (an upstream error, a log line) has it
     // removed by value.
-    redact::register_client_credentials(&config.client_id, config.client_secret.expose_secret());
+    if let (Some(id), Some(secret)) = (
+        &config.resolver.client.client_id,
+        &config.resolver.client.client_secret,
+    ) {
+        redact::register_client_credentials(id, secret.expose_secret());
+    }
     logging::init(config.log_format, "info");
     if matches!(config.service.auth, Auth::None) {
         tracing::warn!(
@@ -56,7 +61,12 @@ async fn main() -> ExitCode {
         Err(e) => return config_error(&e),
     };
     let audit = JsonLinesAudit::new(ScrubbingWriter::new(std::io::stdout()));
-    let resolver = match config.resolver_builder().audit(Arc::new(audit)).build() {
+    let resolver = match config
+        .resolver_builder()
+        .audit(Arc::new(audit))
+        .build_async()
+        .await
+    {
         Ok(r) => r,
         Err(e) => return config_error(&e),
     };
