@@ -233,6 +233,10 @@ async fn resolve(State(state): State<AppState>, request: Request) -> Response {
             );
         }
         Err(e) => {
+            let count = match &e {
+                PayloadError::Invalid(errors) => errors.total(),
+                _ => e.violations().len(),
+            };
             let mut answer = Map::new();
             answer.insert("stage".into(), json!("validate"));
             answer.insert("kind".into(), json!("validation"));
@@ -240,11 +244,12 @@ async fn resolve(State(state): State<AppState>, request: Request) -> Response {
                 "message".into(),
                 json!(validation_message(
                     &e.to_string(),
-                    e.violations().len(),
-                    max
+                    count,
+                    max.min(e.violations().len())
                 )),
             );
             insert_violations(&mut answer, e.violations(), max);
+            answer.insert("violation_count".into(), json!(count));
             return json_response(StatusCode::BAD_REQUEST, &answer);
         }
     };
@@ -322,7 +327,13 @@ fn insert_violations(answer: &mut Map<String, Value>, violations: &[Violation], 
 pub fn status_for(error: &ResolveError) -> StatusCode {
     match error.kind() {
         ErrorKind::Validation | ErrorKind::AddressPolicy => StatusCode::BAD_REQUEST,
-        ErrorKind::RateLimited | ErrorKind::Transport => StatusCode::SERVICE_UNAVAILABLE,
+        // Concurrent callers could not be coordinated (the name's turn not had in time, Redis
+        // unreachable): nothing was done; try again.
+        ErrorKind::RateLimited | ErrorKind::Transport | ErrorKind::Coordination => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        // Several integrations carry the name: the caller must remove the extras.
+        ErrorKind::Ambiguous => StatusCode::CONFLICT,
         ErrorKind::Config => StatusCode::INTERNAL_SERVER_ERROR,
         // Destinations, Genesys error answers and refused credentials: the upstream failed.
         _ => StatusCode::BAD_GATEWAY,
@@ -337,11 +348,12 @@ pub fn error_answer(error: &ResolveError, max: usize) -> Value {
     answer.insert("stage".into(), json!(error.stage()));
     answer.insert("kind".into(), json!(error.kind()));
     let violations = error.violations();
-    let message = if violations.len() > max {
+    let count = error.violation_count().max(violations.len());
+    let message = if count > max || count > violations.len() {
         format!(
             "{} failed: {}",
             error.stage(),
-            validation_message("", violations.len(), max)
+            validation_message("", count, max.min(violations.len()))
         )
     } else {
         redact::text(&error.to_string())
@@ -349,6 +361,12 @@ pub fn error_answer(error: &ResolveError, max: usize) -> Value {
     answer.insert("message".into(), json!(message));
     answer.insert("retryable".into(), json!(error.is_retryable()));
     insert_violations(&mut answer, violations, max);
+    if count > violations.len() {
+        answer.insert("violation_count".into(), json!(count));
+    }
+    if !error.ambiguous_ids().is_empty() {
+        answer.insert("integration_ids".into(), json!(error.ambiguous_ids()));
+    }
     if !error.endpoints().is_empty() {
         answer.insert("endpoints".into(), json!(error.endpoints()));
     }
@@ -369,6 +387,11 @@ pub fn error_answer(error: &ResolveError, max: usize) -> Value {
 
 fn error_response(error: &ResolveError, max: usize) -> Response {
     let mut response = json_response(status_for(error), &error_answer(error, max));
+    if error.kind() == ErrorKind::Coordination {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
     if let Some(wait) = error.retry_after() {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {

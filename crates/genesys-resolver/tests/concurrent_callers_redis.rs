@@ -131,7 +131,7 @@ async fn redis_down_is_a_clear_retryable_error_then_recovery() {
     let s = setup().await;
     let replica = s
         .replica(&redis, |c| {
-            c.coordination.lease_wait = Some(Duration::from_secs(2))
+            c.coordination.lease_wait = Some(Duration::from_secs(2));
         })
         .await;
     replica.resolve(&s.payload("before")).await.unwrap();
@@ -209,7 +209,7 @@ async fn replicas_share_one_write_budget_and_no_429_reaches_them() {
     );
     // Three replicas together keep one budget: N writes take at least (N - 1) / rate.
     let floor = Duration::from_secs_f64((N - 1) as f64 / (f64::from(RATE) * 0.98))
-        - Duration::from_millis(50);
+        .saturating_sub(Duration::from_millis(50));
     assert!(elapsed >= floor, "{elapsed:?} < {floor:?}");
     // And not much more (generous: a shared, noisy machine); docs/benchmarks.md has the figure.
     let ideal = Duration::from_secs_f64(N as f64 / (f64::from(RATE) * 0.98));

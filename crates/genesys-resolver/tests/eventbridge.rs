@@ -566,9 +566,19 @@ async fn lost_create_response_yields_exactly_one_integration() {
     assert_eq!(mock.requests(Route::IntegrationCreate), creates + 1);
     assert_eq!(mock.platform_integrations_named("third").len(), 1);
 
+    // Deploys are counted as deploys, never as resolves.
     let snapshot = metrics.snapshot();
-    assert!(snapshot.total_resolves >= 4);
-    assert!(snapshot.by_action.get("created").copied().unwrap_or(0) >= 2);
+    assert!(snapshot.deploys.total >= 4);
+    assert_eq!(snapshot.total_resolves, 0);
+    assert!(
+        snapshot
+            .deploys
+            .by_action
+            .get("created")
+            .copied()
+            .unwrap_or(0)
+            >= 2
+    );
 }
 
 #[tokio::test]
@@ -597,9 +607,12 @@ async fn metrics_and_audit_record_every_plan_and_apply() {
     );
     assert!(records[1].correlation_id.is_some());
     assert_eq!(records[2].action, Some(Action::Unchanged));
+    // Deploys are counted as deploys (plans apart), never as resolves.
     let snapshot = metrics.snapshot();
-    assert_eq!(snapshot.total_resolves, 2, "plans count as dry runs");
-    assert_eq!(snapshot.dry_runs, 1);
+    assert_eq!(snapshot.deploys.total, 2, "the two applies");
+    assert_eq!(snapshot.deploys.plans, 1);
+    assert_eq!(snapshot.total_resolves, 0);
+    assert_eq!(snapshot.dry_runs, 0);
 }
 
 #[tokio::test]

@@ -206,6 +206,16 @@ impl ResolveError {
         }
     }
 
+    /// How many violations were found in all, for [`ErrorKind::Validation`]: at most
+    /// [`MAX_VIOLATIONS`](crate::violation::MAX_VIOLATIONS) are kept in
+    /// [`violations`](Self::violations), the rest only counted.
+    pub fn violation_count(&self) -> usize {
+        match &self.cause {
+            Cause::Validation(e) => e.total(),
+            _ => 0,
+        }
+    }
+
     /// The probe reports of every endpoint, failing ones first, for probe-stage errors.
     pub fn endpoints(&self) -> &[ProbeReport] {
         &self.endpoints
