@@ -231,7 +231,6 @@ fn keyword_problems(errors: &SettingsErrors) -> String {
 fn keyword(field: &str) -> &str {
     match field {
         "probe.concurrency" => "probe_concurrency",
-        "coordination.key_prefix" => "RESOLVER_REDIS_KEY_PREFIX",
         other => other.rsplit('.').next().unwrap_or(other),
     }
 }

@@ -139,8 +139,10 @@ def test_from_env_reads_the_probe_settings(
 
     env.setenv("RESOLVER_HEALTH_TIMEOUT_SECS", "0.5")
     with TlsDestination(ca, response_delay=10) as slow:
-        with pytest.raises(gr.HealthCheckError):
+        with pytest.raises(gr.HealthCheckError) as info:
             gr.Resolver.from_env(hosts=HOSTS).check(payload_for(slow.uri("/")))
+    [endpoint] = info.value.endpoints
+    assert endpoint.failure == {"stage": "timeout", "phase": "first_byte", "limit_ms": 500.0}
 
 
 def test_keywords_replace_their_variables(
