@@ -7,30 +7,34 @@
 //! The rules themselves are the core's, checked by `validate()` and again by `plan`/`apply`.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use genesys_resolver::api::GenesysClient;
 use genesys_resolver::audit::TracingAudit;
-use genesys_resolver::environment::Environment;
+use genesys_resolver::coordination::{
+    Budget, CoordinationError, PaceKey, RedisCoordinator, RedisOptions, RedisPacer,
+};
 use genesys_resolver::eventbridge::{
     DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DeployError, DeployReport,
     EventBridgeDeployer, EventBridgeIntegration, Plan,
 };
 use genesys_resolver::metrics::Metrics;
-use genesys_resolver::retry::RetryPolicy;
+use genesys_resolver::outcome::ErrorKind;
+use genesys_resolver::settings::ResolverSettings;
 use genesys_resolver::tls::TrustConfig;
 use genesys_resolver::validate::{Violation, ViolationCode};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
-use secrecy::SecretString;
+use pyo3::types::{
+    PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple, PyType,
+};
 
 use crate::convert::repr;
 use crate::convert::serde_to_py;
 use crate::errors::{ErrorInfo, PyViolation};
 use crate::runtime::{block_on, future_into_py, runtime};
-use genesys_resolver::outcome::ErrorKind;
+use crate::settings::{self, ClientOptions, Identity, checked, config_error, seconds};
 
 /// The keys of the integration's JSON form, with the Python argument each comes from.
 const KEYS: [(&str, &str); 6] = [
@@ -394,24 +398,6 @@ impl PyEventBridgeIntegration {
     }
 }
 
-/// A `ResolverError` of kind `config` (a bad setting), naming the setting.
-fn config_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
-    ErrorInfo::new(ErrorKind::Config, message).into_pyerr(py)
-}
-
-/// Seconds as a positive `Duration`, or a config error naming `setting`.
-fn seconds(py: Python<'_>, setting: &str, value: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            config_error(
-                py,
-                format!("{setting}: expected a positive number of seconds, got {value}"),
-            )
-        })
-}
-
 fn plan_outcome(py: Python<'_>, result: Result<Plan, DeployError>) -> PyResult<PyPlan> {
     result
         .map(|plan| PyPlan { plan })
@@ -447,67 +433,64 @@ impl fmt::Debug for PyEventBridgeDeployer {
     }
 }
 
-#[pymethods]
+/// The deployer's own options (the core keeps them in its builder, not in the settings).
+struct DeployOptions {
+    check_topics: bool,
+    activation_timeout: Option<f64>,
+    poll_interval: Option<f64>,
+    max_poll_interval: Option<f64>,
+    page_size: Option<u32>,
+}
+
 impl PyEventBridgeDeployer {
-    /// Checks every setting; nothing is sent until the first call. Bad settings raise
-    /// `ResolverError` (kind `config`) naming the setting.
-    #[new]
-    #[pyo3(signature = (
-        environment, client_id, client_secret, *,
-        ca_file=None, check_topics=false, activation_timeout=None, poll_interval=None,
-        max_poll_interval=None, page_size=None, rate_limit_per_minute=None, request_timeout=None,
-        max_attempts=None,
-    ))]
-    #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
-    #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
-    fn new(
+    /// The deployer for checked `settings` (its client, trust and coordination parts), with
+    /// a Redis coordinator and Redis pacers when `redis_url` is set. `shown` is the
+    /// environment as the caller wrote it, for `repr`.
+    fn build(
         py: Python<'_>,
-        environment: &str,
-        client_id: String,
-        client_secret: String,
-        ca_file: Option<PathBuf>,
-        check_topics: bool,
-        activation_timeout: Option<f64>,
-        poll_interval: Option<f64>,
-        max_poll_interval: Option<f64>,
-        page_size: Option<u32>,
-        rate_limit_per_minute: Option<u32>,
-        request_timeout: Option<f64>,
-        max_attempts: Option<u32>,
+        settings: &ResolverSettings,
+        deploy: &DeployOptions,
+        shown: Option<String>,
     ) -> PyResult<Self> {
-        let env = Environment::parse(environment)
-            .map_err(|e| config_error(py, format!("environment: {e}")))?;
+        let environment = shown
+            .or_else(|| {
+                settings
+                    .client
+                    .environment
+                    .as_ref()
+                    .map(ToString::to_string)
+            })
+            .unwrap_or_default();
+        let client_id = settings.client.client_id.clone().unwrap_or_default();
         let metrics = Metrics::new();
-        let mut trust = TrustConfig::system();
-        if let Some(path) = ca_file {
-            trust = trust.with_ca_file(path);
-        }
         let mut client = GenesysClient::builder()
-            .environment(env)
-            .credentials(client_id.clone(), SecretString::from(client_secret))
-            .trust(trust)
+            .settings(settings.client.clone())
+            .trust(TrustConfig::from_settings(&settings.trust))
             .metrics(Arc::new(metrics.clone()));
-        if let Some(n) = rate_limit_per_minute {
-            client = client.rate_limit_per_minute(n);
-        }
-        if let Some(s) = request_timeout {
-            client = client.request_timeout(seconds(py, "request_timeout", s)?);
-        }
-        if let Some(n) = max_attempts {
-            if n == 0 {
-                return Err(config_error(py, "max_attempts: must be at least 1"));
+        let coordinator = match &settings.coordination.redis_url {
+            Some(url) => {
+                let (redis, pacer, write_pacer) = connect_redis(py, settings, url)?;
+                if let Some(p) = pacer {
+                    client = client.pacer(Arc::new(p));
+                }
+                if let Some(p) = write_pacer {
+                    client = client.write_pacer(Arc::new(p));
+                }
+                Some(redis)
             }
-            client = client.retry_policy(RetryPolicy::default().with_max_attempts(n));
-        }
+            None => None,
+        };
         // Components that start background work need the runtime's context.
         let _context = runtime()?.enter();
         let client = client
             .build()
             .map_err(|e| config_error(py, e.to_string()))?;
-        let first = poll_interval
+        let first = deploy
+            .poll_interval
             .map(|s| seconds(py, "poll_interval", s))
             .transpose()?;
-        let max = max_poll_interval
+        let max = deploy
+            .max_poll_interval
             .map(|s| seconds(py, "max_poll_interval", s))
             .transpose()?;
         let (first, max) = match (first, max) {
@@ -519,13 +502,19 @@ impl PyEventBridgeDeployer {
         let mut builder = EventBridgeDeployer::builder(client)
             .metrics(Arc::new(metrics.clone()))
             .audit(Arc::new(TracingAudit))
-            .check_topics(check_topics)
+            .check_topics(deploy.check_topics)
             .poll_interval(first, max);
-        if let Some(s) = activation_timeout {
+        if let Some(s) = deploy.activation_timeout {
             builder = builder.activation_timeout(seconds(py, "activation_timeout", s)?);
         }
-        if let Some(n) = page_size {
+        if let Some(n) = deploy.page_size {
             builder = builder.page_size(n);
+        }
+        if let Some(redis) = coordinator {
+            builder = builder.coordinator(Arc::new(redis));
+        }
+        if let Some(wait) = settings.coordination.lease_wait {
+            builder = builder.lease_wait(wait);
         }
         let inner = builder
             .build()
@@ -533,9 +522,187 @@ impl PyEventBridgeDeployer {
         Ok(Self {
             inner,
             metrics,
-            environment: environment.to_owned(),
+            environment,
             client_id,
         })
+    }
+}
+
+/// The Redis coordinator of `settings.coordination`, and pacers drawing the rate limits that
+/// are set from budgets shared with every resolver and deployer of the same organisation (the
+/// keys the core's `ResolverBuilder::build_async` uses).
+fn connect_redis(
+    py: Python<'_>,
+    settings: &ResolverSettings,
+    url: &str,
+) -> PyResult<(RedisCoordinator, Option<RedisPacer>, Option<RedisPacer>)> {
+    let c = &settings.coordination;
+    let mut options = RedisOptions::default();
+    if let Some(ttl) = c.lease_ttl {
+        options = options.lease_ttl(ttl);
+    }
+    if let Some(prefix) = &c.key_prefix {
+        options = options
+            .lease_prefix(format!("{prefix}lease:"))
+            .pace_prefix(format!("{prefix}pace:"));
+    }
+    let url = url.to_owned();
+    let redis = block_on(py, move || async move {
+        RedisCoordinator::connect(&url, options).await
+    })?
+    .map_err(|e| coordination_error(py, &e))?;
+    let environment = settings
+        .client
+        .environment
+        .as_ref()
+        .map_or_else(|| "custom".to_owned(), |e| e.api_base().to_string());
+    let pacer = |per_minute: Option<u32>, budget: Budget| {
+        per_minute
+            .and_then(NonZeroU32::new)
+            .map(|n| redis.pacer(PaceKey::new(environment.clone(), budget), n))
+    };
+    let calls = pacer(settings.client.rate_limit_per_minute, Budget::Calls);
+    let writes = pacer(settings.client.write_rate_limit_per_minute, Budget::Writes);
+    Ok((redis, calls, writes))
+}
+
+/// A failed Redis connection as a `ResolverError`: kind `coordination` (retryable) when Redis
+/// did not answer, `config` for a bad URL or option.
+fn coordination_error(py: Python<'_>, err: &CoordinationError) -> PyErr {
+    let kind = if err.is_retryable() {
+        ErrorKind::Coordination
+    } else {
+        ErrorKind::Config
+    };
+    let mut info = ErrorInfo::new(kind, format!("coordination: {err}"));
+    info.retryable = err.is_retryable();
+    info.into_pyerr(py)
+}
+
+#[pymethods]
+impl PyEventBridgeDeployer {
+    /// Checks every setting; nothing is sent until the first call. Bad settings raise
+    /// `ResolverError` (kind `config`) naming the setting. With `redis_url`, connects to Redis
+    /// first (kind `coordination` when it does not answer).
+    #[new]
+    #[pyo3(signature = (
+        environment, client_id, client_secret, *,
+        ca_file=None, ca_pem=None, check_topics=false, activation_timeout=None, poll_interval=None,
+        max_poll_interval=None, page_size=None, rate_limit_per_minute=None,
+        write_rate_limit_per_minute=None, request_timeout=None, max_attempts=None, redis_url=None,
+        lease_ttl=None, lease_wait=None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
+    #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+    fn new(
+        py: Python<'_>,
+        environment: String,
+        client_id: String,
+        client_secret: String,
+        ca_file: Option<PathBuf>,
+        ca_pem: Option<Bound<'_, PyAny>>,
+        check_topics: bool,
+        activation_timeout: Option<f64>,
+        poll_interval: Option<f64>,
+        max_poll_interval: Option<f64>,
+        page_size: Option<u32>,
+        rate_limit_per_minute: Option<u32>,
+        write_rate_limit_per_minute: Option<u32>,
+        request_timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        redis_url: Option<String>,
+        lease_ttl: Option<f64>,
+        lease_wait: Option<f64>,
+    ) -> PyResult<Self> {
+        let shown = environment.clone();
+        let identity = Identity {
+            environment: Some(environment),
+            client_id: Some(client_id),
+            client_secret: Some(client_secret),
+        };
+        let client = ClientOptions {
+            ca_file,
+            ca_pem,
+            rate_limit_per_minute,
+            write_rate_limit_per_minute,
+            request_timeout,
+            max_attempts,
+            redis_url,
+            lease_ttl,
+            lease_wait,
+        };
+        let deploy = DeployOptions {
+            check_topics,
+            activation_timeout,
+            poll_interval,
+            max_poll_interval,
+            page_size,
+        };
+        let settings = checked(py, ResolverSettings::default(), identity, client, None)?;
+        Self::build(py, &settings, &deploy, Some(shown))
+    }
+
+    /// A deployer configured from the environment, as the service is: `GENESYS_ENVIRONMENT`,
+    /// `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET` and the `RESOLVER_*` variables of the
+    /// client, trust and coordination. A keyword given replaces what its variable says. A bad
+    /// variable raises `ResolverError` (kind `config`) naming it.
+    #[classmethod]
+    #[pyo3(signature = (
+        *, environment=None, client_id=None, client_secret=None,
+        ca_file=None, ca_pem=None, check_topics=false, activation_timeout=None, poll_interval=None,
+        max_poll_interval=None, page_size=None, rate_limit_per_minute=None,
+        write_rate_limit_per_minute=None, request_timeout=None, max_attempts=None, redis_url=None,
+        lease_ttl=None, lease_wait=None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
+    #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+    fn from_env(
+        cls: &Bound<'_, PyType>,
+        environment: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        ca_file: Option<PathBuf>,
+        ca_pem: Option<Bound<'_, PyAny>>,
+        check_topics: bool,
+        activation_timeout: Option<f64>,
+        poll_interval: Option<f64>,
+        max_poll_interval: Option<f64>,
+        page_size: Option<u32>,
+        rate_limit_per_minute: Option<u32>,
+        write_rate_limit_per_minute: Option<u32>,
+        request_timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        redis_url: Option<String>,
+        lease_ttl: Option<f64>,
+        lease_wait: Option<f64>,
+    ) -> PyResult<Self> {
+        let py = cls.py();
+        let shown = environment.clone();
+        let identity = Identity {
+            environment,
+            client_id,
+            client_secret,
+        };
+        let client = ClientOptions {
+            ca_file,
+            ca_pem,
+            rate_limit_per_minute,
+            write_rate_limit_per_minute,
+            request_timeout,
+            max_attempts,
+            redis_url,
+            lease_ttl,
+            lease_wait,
+        };
+        let deploy = DeployOptions {
+            check_topics,
+            activation_timeout,
+            poll_interval,
+            max_poll_interval,
+            page_size,
+        };
+        let settings = checked(py, settings::from_env(py)?, identity, client, None)?;
+        Self::build(py, &settings, &deploy, shown)
     }
 
     /// What `apply` would do, without writing anything: validates (and checks topics when

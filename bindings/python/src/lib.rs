@@ -14,6 +14,8 @@
 //!   Python values into JSON, reporting what has no JSON form as violations at their paths.
 //! - `errors`: `ResolverError` and its subclasses; `ErrorInfo::into_pyerr` is the one place core
 //!   errors become Python exceptions.
+//! - `settings`: the constructors' keyword options (and `from_env`) mapped onto the core's
+//!   `ResolverSettings` in one place; `limits=` read into `Limits` through serde.
 //! - `runtime`: the process-wide tokio runtime and `block_on`, which releases the GIL around every
 //!   blocking call and lets Ctrl-C interrupt it.
 //! - `logging`: `tracing`/`log` records to Python's `logging`, logger `genesys_resolver`.
@@ -29,6 +31,7 @@ mod payload;
 mod report;
 mod resolver;
 mod runtime;
+mod settings;
 mod testing;
 
 use pyo3::prelude::*;

@@ -6,13 +6,13 @@ use genesys_resolver::payload::{
     default_headers,
 };
 use genesys_resolver::validate::{self, Limits, Violation};
-use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use serde_json::{Map, Value};
 
 use crate::convert::Converter;
 use crate::errors::ErrorInfo;
+use crate::settings::limits_from_py;
 
 /// Where the model keeps a float, by JSON path: the only places a non-finite float can land
 /// once the strict reader has accepted the document.
@@ -252,108 +252,4 @@ pub(crate) fn to_wire_json(payload: Bound<'_, PyAny>) -> PyResult<String> {
         return Err(ErrorInfo::invalid(unrepresentable).into_pyerr(py));
     }
     Ok(parsed.to_wire_json())
-}
-
-/// The validation limits from a dict of `Limits` field names (`max_uris`, `max_retries`, ...);
-/// missing keys keep their defaults.
-pub(crate) fn limits_from_py(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Limits> {
-    let mut limits = Limits::default();
-    let Some(obj) = obj.filter(|o| !o.is_none()) else {
-        return Ok(limits);
-    };
-    let dict = obj.cast::<PyDict>().map_err(|_| {
-        PyTypeError::new_err(format!(
-            "limits: expected a dict, found `{}`",
-            type_name(obj)
-        ))
-    })?;
-    for (key, value) in dict.iter() {
-        let key: String = key
-            .extract()
-            .map_err(|_| PyTypeError::new_err("limits: keys must be strings"))?;
-        let at = |expected: &str| {
-            PyTypeError::new_err(format!(
-                "limits.{key}: expected {expected}, found `{}`",
-                type_name(&value)
-            ))
-        };
-        match key.as_str() {
-            "max_uris" => limits.max_uris = count(&value).ok_or_else(|| at("a count"))?,
-            "max_name_chars" => {
-                limits.max_name_chars = count(&value).ok_or_else(|| at("a count"))?;
-            }
-            "max_payload_bytes" => {
-                limits.max_payload_bytes = count(&value).ok_or_else(|| at("a count"))?;
-            }
-            "max_retries" => {
-                limits.max_retries = whole(&value).ok_or_else(|| at("a whole number"))?;
-            }
-            "min_backoff_factor" => {
-                limits.min_backoff_factor =
-                    finite(&key, &value).ok_or_else(|| at("a number"))??;
-            }
-            "max_backoff_factor" => {
-                limits.max_backoff_factor =
-                    finite(&key, &value).ok_or_else(|| at("a number"))??;
-            }
-            "max_retry_interval" => {
-                limits.max_retry_interval =
-                    finite(&key, &value).ok_or_else(|| at("a number"))??;
-            }
-            "allowed_types" => {
-                if value.is_instance_of::<PyString>() {
-                    return Err(at("a list of strings"));
-                }
-                limits.allowed_types = value.extract().map_err(|_| at("a list of strings"))?;
-            }
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "limits: unknown key `{other}`; expected one of {}",
-                    LIMIT_KEYS.join(", ")
-                )));
-            }
-        }
-    }
-    Ok(limits)
-}
-
-const LIMIT_KEYS: &[&str] = &[
-    "max_uris",
-    "max_retries",
-    "min_backoff_factor",
-    "max_backoff_factor",
-    "max_retry_interval",
-    "max_name_chars",
-    "allowed_types",
-    "max_payload_bytes",
-];
-
-/// A Python int (not a bool) as an `i64`.
-fn whole(value: &Bound<'_, PyAny>) -> Option<i64> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        return None;
-    }
-    value.extract().ok()
-}
-
-/// A non-negative Python int (not a bool).
-fn count(value: &Bound<'_, PyAny>) -> Option<usize> {
-    whole(value).and_then(|n| usize::try_from(n).ok())
-}
-
-/// A finite Python int or float (not a bool); `Some(Err)` for NaN and infinities.
-fn finite(key: &str, value: &Bound<'_, PyAny>) -> Option<PyResult<f64>> {
-    let number = value.is_instance_of::<PyFloat>()
-        || (value.is_instance_of::<PyInt>() && !value.is_instance_of::<PyBool>());
-    if !number {
-        return None;
-    }
-    let v: f64 = value.extract().ok()?;
-    Some(if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(PyValueError::new_err(format!(
-            "limits.{key}: expected a finite number, found {v}"
-        )))
-    })
 }

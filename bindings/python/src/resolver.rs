@@ -8,29 +8,21 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use genesys_resolver::ResolvePayload;
 use genesys_resolver::dns::StaticResolver;
-use genesys_resolver::environment::Environment;
-use genesys_resolver::pipeline::{ResolveError, ResolveReport, Resolver};
-use genesys_resolver::retry::RetryPolicy;
-use ipnet::IpNet;
+use genesys_resolver::outcome::ErrorKind;
+use genesys_resolver::pipeline::{BuildError, ResolveError, ResolveReport, Resolver};
+use genesys_resolver::settings::ResolverSettings;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
-use secrecy::SecretString;
+use pyo3::types::{PyDict, PyList, PyString, PyType};
 
 use crate::convert::serde_to_py;
 use crate::errors::ErrorInfo;
-use crate::payload::{limits_from_py, payload_from_py};
+use crate::payload::payload_from_py;
 use crate::report::PyResolveReport;
 use crate::runtime::{block_on, future_into_py, runtime};
-use genesys_resolver::outcome::ErrorKind;
-
-/// A `ResolverError` of kind `config` (a bad setting), naming the setting.
-fn config_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
-    ErrorInfo::new(ErrorKind::Config, message).into_pyerr(py)
-}
+use crate::settings::{self, ClientOptions, Identity, ResolverOptions, checked, config_error};
 
 /// A report, or the exception for the error (raised from the blocking and async methods).
 fn outcome(
@@ -40,19 +32,6 @@ fn outcome(
     result
         .map(PyResolveReport::from)
         .map_err(|e| ErrorInfo::from(e).into_pyerr(py))
-}
-
-/// Seconds as a `Duration`, or a config error naming `setting`.
-fn seconds(py: Python<'_>, setting: &str, value: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            config_error(
-                py,
-                format!("{setting}: expected a positive number of seconds, got {value}"),
-            )
-        })
 }
 
 /// Validates, probes and deploys event-routing endpoint configurations to one Genesys Cloud
@@ -73,91 +52,190 @@ impl fmt::Debug for PyResolver {
     }
 }
 
+impl PyResolver {
+    /// The resolver for checked `settings`: built on the runtime, connecting to Redis first
+    /// when `redis_url` is set. `shown` is the environment as the caller wrote it, for `repr`.
+    fn build(
+        py: Python<'_>,
+        settings: ResolverSettings,
+        hosts: Option<&Bound<'_, PyDict>>,
+        shown: Option<String>,
+    ) -> PyResult<Self> {
+        let environment = shown
+            .or_else(|| {
+                settings
+                    .client
+                    .environment
+                    .as_ref()
+                    .map(ToString::to_string)
+            })
+            .unwrap_or_default();
+        let client_id = settings.client.client_id.clone().unwrap_or_default();
+        let redis = settings.coordination.redis_url.is_some();
+        let mut builder = Resolver::builder().settings(settings);
+        if let Some(hosts) = hosts {
+            builder = builder.dns_resolver(Arc::new(static_resolver(hosts)?));
+        }
+        let built = if redis {
+            block_on(py, move || builder.build_async())?
+        } else {
+            // Components that start background work need the runtime's context.
+            let _context = runtime()?.enter();
+            builder.build()
+        };
+        let inner = built.map_err(|e| build_error(py, &e))?;
+        Ok(Self {
+            inner,
+            environment,
+            client_id,
+        })
+    }
+}
+
+/// A build failure as a `ResolverError`: kind `coordination` (retryable) when Redis did not
+/// answer, else `config`.
+fn build_error(py: Python<'_>, err: &BuildError) -> PyErr {
+    let kind = match err {
+        BuildError::Coordination(e) if e.is_retryable() => ErrorKind::Coordination,
+        _ => ErrorKind::Config,
+    };
+    let mut info = ErrorInfo::new(kind, err.to_string());
+    info.retryable = kind == ErrorKind::Coordination;
+    info.into_pyerr(py)
+}
+
 #[pymethods]
 impl PyResolver {
     /// Checks every setting; nothing is sent until the first call. Bad settings raise
-    /// `ResolverError` (kind `config`) naming the setting.
+    /// `ResolverError` (kind `config`) naming the setting. With `redis_url`, connects to Redis
+    /// first (kind `coordination` when it does not answer).
     #[new]
     #[pyo3(signature = (
         environment, client_id, client_secret, *,
-        allow_cidrs=None, ca_file=None, integrations_path=None, probe_concurrency=None,
-        rate_limit_per_minute=None, health_timeout=None, request_timeout=None, max_attempts=None,
-        limits=None, hosts=None,
+        allow_cidrs=None, ca_file=None, ca_pem=None, integrations_path=None, probe_concurrency=None,
+        rate_limit_per_minute=None, write_rate_limit_per_minute=None, health_timeout=None,
+        request_timeout=None, max_attempts=None, limits=None, hosts=None, redis_url=None,
+        lease_ttl=None, lease_wait=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
     fn new(
         py: Python<'_>,
-        environment: &str,
+        environment: String,
         client_id: String,
         client_secret: String,
         allow_cidrs: Option<Vec<String>>,
         ca_file: Option<PathBuf>,
+        ca_pem: Option<Bound<'_, PyAny>>,
         integrations_path: Option<String>,
         probe_concurrency: Option<usize>,
         rate_limit_per_minute: Option<u32>,
+        write_rate_limit_per_minute: Option<u32>,
         health_timeout: Option<f64>,
         request_timeout: Option<f64>,
         max_attempts: Option<u32>,
         limits: Option<Bound<'_, PyAny>>,
         hosts: Option<Bound<'_, PyDict>>,
+        redis_url: Option<String>,
+        lease_ttl: Option<f64>,
+        lease_wait: Option<f64>,
     ) -> PyResult<Self> {
-        let env = Environment::parse(environment)
-            .map_err(|e| config_error(py, format!("environment: {e}")))?;
-        let mut builder = Resolver::builder()
-            .environment(env)
-            .credentials(client_id.clone(), SecretString::from(client_secret))
-            .limits(limits_from_py(limits.as_ref())?);
-        if let Some(cidrs) = allow_cidrs {
-            let nets = cidrs
-                .iter()
-                .enumerate()
-                .map(|(i, c)| parse_net(c).ok_or_else(|| {
-                    config_error(py, format!("allow_cidrs[{i}]: `{c}` is not an address range such as 127.0.0.0/8"))
-                }))
-                .collect::<PyResult<Vec<_>>>()?;
-            builder = builder.allow_cidrs(nets);
-        }
-        if let Some(path) = ca_file {
-            builder = builder.ca_file(path);
-        }
-        if let Some(path) = integrations_path {
-            builder = builder.integrations_path(path);
-        }
-        if let Some(n) = probe_concurrency {
-            if n == 0 {
-                return Err(config_error(py, "probe_concurrency: must be at least 1"));
-            }
-            builder = builder.probe_concurrency(n);
-        }
-        if let Some(n) = rate_limit_per_minute {
-            builder = builder.rate_limit_per_minute(n);
-        }
-        if let Some(s) = health_timeout {
-            builder = builder.health_timeout(seconds(py, "health_timeout", s)?);
-        }
-        if let Some(s) = request_timeout {
-            builder = builder.request_timeout(seconds(py, "request_timeout", s)?);
-        }
-        if let Some(n) = max_attempts {
-            if n == 0 {
-                return Err(config_error(py, "max_attempts: must be at least 1"));
-            }
-            builder = builder.retry_policy(RetryPolicy::default().with_max_attempts(n));
-        }
-        if let Some(hosts) = hosts {
-            builder = builder.dns_resolver(Arc::new(static_resolver(&hosts)?));
-        }
-        // Components that start background work need the runtime's context.
-        let _context = runtime()?.enter();
-        let inner = builder
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
-        Ok(Self {
-            inner,
-            environment: environment.to_owned(),
+        let shown = environment.clone();
+        let identity = Identity {
+            environment: Some(environment),
+            client_id: Some(client_id),
+            client_secret: Some(client_secret),
+        };
+        let client = ClientOptions {
+            ca_file,
+            ca_pem,
+            rate_limit_per_minute,
+            write_rate_limit_per_minute,
+            request_timeout,
+            max_attempts,
+            redis_url,
+            lease_ttl,
+            lease_wait,
+        };
+        let options = ResolverOptions {
+            allow_cidrs,
+            integrations_path,
+            probe_concurrency,
+            health_timeout,
+            limits,
+        };
+        let settings = checked(
+            py,
+            ResolverSettings::default(),
+            identity,
+            client,
+            Some(options),
+        )?;
+        Self::build(py, settings, hosts.as_ref(), Some(shown))
+    }
+
+    /// A resolver configured from the environment, as the service is: `GENESYS_ENVIRONMENT`,
+    /// `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET` and the `RESOLVER_*` variables. A keyword
+    /// given replaces what its variable says. A bad variable raises `ResolverError` (kind
+    /// `config`) naming it.
+    #[classmethod]
+    #[pyo3(signature = (
+        *, environment=None, client_id=None, client_secret=None,
+        allow_cidrs=None, ca_file=None, ca_pem=None, integrations_path=None, probe_concurrency=None,
+        rate_limit_per_minute=None, write_rate_limit_per_minute=None, health_timeout=None,
+        request_timeout=None, max_attempts=None, limits=None, hosts=None, redis_url=None,
+        lease_ttl=None, lease_wait=None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
+    #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+    fn from_env(
+        cls: &Bound<'_, PyType>,
+        environment: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        allow_cidrs: Option<Vec<String>>,
+        ca_file: Option<PathBuf>,
+        ca_pem: Option<Bound<'_, PyAny>>,
+        integrations_path: Option<String>,
+        probe_concurrency: Option<usize>,
+        rate_limit_per_minute: Option<u32>,
+        write_rate_limit_per_minute: Option<u32>,
+        health_timeout: Option<f64>,
+        request_timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        limits: Option<Bound<'_, PyAny>>,
+        hosts: Option<Bound<'_, PyDict>>,
+        redis_url: Option<String>,
+        lease_ttl: Option<f64>,
+        lease_wait: Option<f64>,
+    ) -> PyResult<Self> {
+        let py = cls.py();
+        let shown = environment.clone();
+        let identity = Identity {
+            environment,
             client_id,
-        })
+            client_secret,
+        };
+        let client = ClientOptions {
+            ca_file,
+            ca_pem,
+            rate_limit_per_minute,
+            write_rate_limit_per_minute,
+            request_timeout,
+            max_attempts,
+            redis_url,
+            lease_ttl,
+            lease_wait,
+        };
+        let options = ResolverOptions {
+            allow_cidrs,
+            integrations_path,
+            probe_concurrency,
+            health_timeout,
+            limits,
+        };
+        let settings = checked(py, settings::from_env(py)?, identity, client, Some(options))?;
+        Self::build(py, settings, hosts.as_ref(), shown)
     }
 
     /// Validates, probes every endpoint, obtains a token and creates or updates the integration.
@@ -272,14 +350,6 @@ impl PyResolver {
             PyString::new(py, &self.client_id).repr()?,
         ))
     }
-}
-
-/// `127.0.0.0/8`, or a bare address as a single-address range.
-fn parse_net(s: &str) -> Option<IpNet> {
-    let s = s.trim();
-    IpNet::from_str(s)
-        .ok()
-        .or_else(|| IpAddr::from_str(s).ok().map(IpNet::from))
 }
 
 /// A name table for `hosts`: only these names resolve, and nothing is asked of DNS.

@@ -581,11 +581,13 @@ def test_metrics_count_plans_and_applies(deployer: gr.EventBridgeDeployer) -> No
     deployer.plan(desired())
     deployer.apply(desired())
     snapshot = deployer.metrics()
-    assert (snapshot["total_resolves"], snapshot["dry_runs"]) == (1, 1)  # the apply; the plan
-    assert snapshot["by_action"]["created"] == 1
+    # Deploys are counted apart from resolves: the apply, then the plan.
+    assert (snapshot["deploys"]["total"], snapshot["deploys"]["plans"]) == (1, 1)
+    assert (snapshot["total_resolves"], snapshot["dry_runs"]) == (0, 0)
+    assert snapshot["deploys"]["by_action"]["created"] == 1
     assert snapshot["token_fetches"] == 1
     assert snapshot["api_responses"]["200"] >= 5
-    assert "genesys_resolver_resolves_total" in deployer.prometheus()
+    assert "genesys_resolver_deploy_duration_seconds" in deployer.prometheus()
 
 
 @pytest.fixture

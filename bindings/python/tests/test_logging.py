@@ -80,7 +80,7 @@ def test_resolve_records_carry_no_secrets(
         payload["retryPolicy"]["maxRetries"] = 5
         with pytest.raises(gr.GenesysApiError):
             resolver.resolve(payload)
-        wrong = gr.Resolver(mock.environment, mock.client_id, "wrong-s3cr3t", **LOCAL)  # type: ignore[arg-type]
+        wrong = gr.Resolver(mock.environment, mock.client_id, "wrong-s3cr3t", ca_file=ca_file, **LOCAL)  # type: ignore[arg-type]
         with pytest.raises(gr.AuthError):
             wrong.resolve(payload)
         tokens = mock.issued_tokens()

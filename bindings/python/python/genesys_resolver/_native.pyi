@@ -189,7 +189,14 @@ class ResolveReport:
 
 @final
 class Resolver:
-    """Validates, probes and deploys payloads to one Genesys Cloud organisation."""
+    """Validates, probes and deploys payloads to one Genesys Cloud organisation.
+
+    ``ca_pem`` adds trust anchors as PEM text (one text or a list), beside ``ca_file``.
+    ``write_rate_limit_per_minute`` paces creates and updates alone. With ``redis_url``
+    (``redis://host:port/db``) the constructor connects to Redis: one lease per integration name
+    (held at most ``lease_ttl`` seconds without renewal; an operation waits at most
+    ``lease_wait`` seconds for its turn) and the rate limits shared by every process using the
+    same Redis."""
 
     def __new__(
         cls,
@@ -199,15 +206,52 @@ class Resolver:
         *,
         allow_cidrs: Optional[Sequence[str]] = None,
         ca_file: Union[str, os.PathLike[str], None] = None,
+        ca_pem: Union[str, Sequence[str], None] = None,
         integrations_path: Optional[str] = None,
         probe_concurrency: Optional[int] = None,
         rate_limit_per_minute: Optional[int] = None,
+        write_rate_limit_per_minute: Optional[int] = None,
         health_timeout: Optional[float] = None,
         request_timeout: Optional[float] = None,
         max_attempts: Optional[int] = None,
         limits: Optional[_Limits] = None,
         hosts: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
+        redis_url: Optional[str] = None,
+        lease_ttl: Optional[float] = None,
+        lease_wait: Optional[float] = None,
     ) -> Resolver: ...
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        environment: Optional[str] = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        allow_cidrs: Optional[Sequence[str]] = None,
+        ca_file: Union[str, os.PathLike[str], None] = None,
+        ca_pem: Union[str, Sequence[str], None] = None,
+        integrations_path: Optional[str] = None,
+        probe_concurrency: Optional[int] = None,
+        rate_limit_per_minute: Optional[int] = None,
+        write_rate_limit_per_minute: Optional[int] = None,
+        health_timeout: Optional[float] = None,
+        request_timeout: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+        limits: Optional[_Limits] = None,
+        hosts: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
+        redis_url: Optional[str] = None,
+        lease_ttl: Optional[float] = None,
+        lease_wait: Optional[float] = None,
+    ) -> Resolver:
+        """A resolver configured as the service is: ``GENESYS_ENVIRONMENT``,
+        ``GENESYS_CLIENT_ID``, ``GENESYS_CLIENT_SECRET``, ``RESOLVER_INTEGRATIONS_PATH``,
+        ``RESOLVER_REQUEST_TIMEOUT_SECS``, ``RESOLVER_MAX_ATTEMPTS``,
+        ``RESOLVER_RATE_LIMIT_PER_MINUTE``, ``RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE``,
+        ``RESOLVER_CA_FILE`` (comma-separated), ``RESOLVER_ALLOW_CIDRS`` (comma-separated),
+        ``RESOLVER_HEALTH_TIMEOUT_SECS``, ``RESOLVER_PROBE_CONCURRENCY``,
+        ``RESOLVER_PROBE_CACHE_TTL_SECS``, ``RESOLVER_REDIS_URL``, ``RESOLVER_LEASE_TTL_SECS``,
+        ``RESOLVER_LEASE_WAIT_SECS`` and ``RESOLVER_REDIS_KEY_PREFIX``. A keyword given replaces
+        its variable; a bad variable raises ``ResolverError`` (kind ``config``) naming it."""
     def resolve(self, payload: _Payload) -> ResolveReport: ...
     def check(self, payload: _Payload) -> ResolveReport: ...
     def resolve_many(
@@ -331,7 +375,11 @@ class DeployReport:
 
 @final
 class EventBridgeDeployer:
-    """Plans and applies Amazon EventBridge source integrations on one organisation."""
+    """Plans and applies Amazon EventBridge source integrations on one organisation.
+
+    ``ca_pem``, ``write_rate_limit_per_minute``, ``redis_url``, ``lease_ttl`` and ``lease_wait``
+    work as for ``Resolver``: with ``redis_url``, applies of one name are serialised across
+    processes and the rate limits are shared."""
 
     def __new__(
         cls,
@@ -340,15 +388,44 @@ class EventBridgeDeployer:
         client_secret: str,
         *,
         ca_file: Union[str, os.PathLike[str], None] = None,
+        ca_pem: Union[str, Sequence[str], None] = None,
         check_topics: bool = False,
         activation_timeout: Optional[float] = None,
         poll_interval: Optional[float] = None,
         max_poll_interval: Optional[float] = None,
         page_size: Optional[int] = None,
         rate_limit_per_minute: Optional[int] = None,
+        write_rate_limit_per_minute: Optional[int] = None,
         request_timeout: Optional[float] = None,
         max_attempts: Optional[int] = None,
+        redis_url: Optional[str] = None,
+        lease_ttl: Optional[float] = None,
+        lease_wait: Optional[float] = None,
     ) -> EventBridgeDeployer: ...
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        environment: Optional[str] = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        ca_file: Union[str, os.PathLike[str], None] = None,
+        ca_pem: Union[str, Sequence[str], None] = None,
+        check_topics: bool = False,
+        activation_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
+        page_size: Optional[int] = None,
+        rate_limit_per_minute: Optional[int] = None,
+        write_rate_limit_per_minute: Optional[int] = None,
+        request_timeout: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+        redis_url: Optional[str] = None,
+        lease_ttl: Optional[float] = None,
+        lease_wait: Optional[float] = None,
+    ) -> EventBridgeDeployer:
+        """A deployer configured from the same variables as ``Resolver.from_env`` (those of the
+        client, trust and coordination); a keyword given replaces its variable."""
     def plan(self, integration: _Integration) -> Plan: ...
     def apply(self, integration: _Integration) -> DeployReport: ...
     def plan_async(self, integration: _Integration) -> Awaitable[Plan]: ...
