@@ -7,15 +7,12 @@
 //! The rules themselves are the core's, checked by `validate()` and again by `plan`/`apply`.
 
 use std::fmt;
-use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use genesys_resolver::api::GenesysClient;
 use genesys_resolver::audit::TracingAudit;
-use genesys_resolver::coordination::{
-    Budget, CoordinationError, PaceKey, RedisCoordinator, RedisOptions, RedisPacer,
-};
+use genesys_resolver::coordination::{CoordinationError, RedisCoordinator, RedisPacer};
 use genesys_resolver::eventbridge::{
     DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DeployError, DeployReport,
     EventBridgeDeployer, EventBridgeIntegration, Plan,
@@ -468,8 +465,8 @@ impl PyEventBridgeDeployer {
             .trust(TrustConfig::from_settings(&settings.trust))
             .metrics(Arc::new(metrics.clone()));
         let coordinator = match &settings.coordination.redis_url {
-            Some(url) => {
-                let (redis, pacer, write_pacer) = connect_redis(py, settings, url)?;
+            Some(_) => {
+                let (redis, pacer, write_pacer) = connect_redis(py, settings)?;
                 if let Some(p) = pacer {
                     client = client.pacer(Arc::new(p));
                 }
@@ -528,42 +525,19 @@ impl PyEventBridgeDeployer {
     }
 }
 
-/// The Redis coordinator of `settings.coordination`, and pacers drawing the rate limits that
-/// are set from budgets shared with every resolver and deployer of the same organisation (the
-/// keys the core's `ResolverBuilder::build_async` uses).
+/// The Redis coordinator of `settings.coordination` and the pacers of the rate limits that are
+/// set, connected by the core ([`RedisCoordinator::connect_settings`]: the keys every resolver
+/// and deployer of the organisation shares).
 fn connect_redis(
     py: Python<'_>,
     settings: &ResolverSettings,
-    url: &str,
 ) -> PyResult<(RedisCoordinator, Option<RedisPacer>, Option<RedisPacer>)> {
-    let c = &settings.coordination;
-    let mut options = RedisOptions::default();
-    if let Some(ttl) = c.lease_ttl {
-        options = options.lease_ttl(ttl);
-    }
-    if let Some(prefix) = &c.key_prefix {
-        options = options
-            .lease_prefix(format!("{prefix}lease:"))
-            .pace_prefix(format!("{prefix}pace:"));
-    }
-    let url = url.to_owned();
-    let redis = block_on(py, move || async move {
-        RedisCoordinator::connect(&url, options).await
+    let settings = settings.clone();
+    let shared = block_on(py, move || async move {
+        RedisCoordinator::connect_settings(&settings).await
     })?
     .map_err(|e| coordination_error(py, &e))?;
-    let environment = settings
-        .client
-        .environment
-        .as_ref()
-        .map_or_else(|| "custom".to_owned(), |e| e.api_base().to_string());
-    let pacer = |per_minute: Option<u32>, budget: Budget| {
-        per_minute
-            .and_then(NonZeroU32::new)
-            .map(|n| redis.pacer(PaceKey::new(environment.clone(), budget), n))
-    };
-    let calls = pacer(settings.client.rate_limit_per_minute, Budget::Calls);
-    let writes = pacer(settings.client.write_rate_limit_per_minute, Budget::Writes);
-    Ok((redis, calls, writes))
+    Ok((shared.coordinator, shared.pacer, shared.write_pacer))
 }
 
 /// A failed Redis connection as a `ResolverError`: kind `coordination` (retryable) when Redis

@@ -77,7 +77,7 @@ pub use key::{Budget, LeaseKey, PaceKey};
 pub use lease::{Lease, LeaseBackend};
 pub use local::{LocalCoordinator, LocalPacer};
 #[cfg(feature = "redis")]
-pub use redis::{RedisCoordinator, RedisOptions, RedisPacer};
+pub use redis::{RedisCoordinator, RedisOptions, RedisPacer, SharedCoordination};
 
 /// Hands out exclusive turns, one [`LeaseKey`] at a time.
 #[async_trait]

@@ -304,40 +304,16 @@ impl ResolverBuilder {
     }
 
     #[cfg(feature = "redis")]
-    async fn connect_redis(mut self, url: &str) -> Result<Self, BuildError> {
-        use crate::coordination::{Budget, PaceKey, RedisCoordinator, RedisOptions};
-        let c = &self.settings.coordination;
-        let mut options = RedisOptions::default();
-        if let Some(ttl) = c.lease_ttl {
-            options = options.lease_ttl(ttl);
+    async fn connect_redis(mut self, _url: &str) -> Result<Self, BuildError> {
+        let shared =
+            crate::coordination::RedisCoordinator::connect_settings(&self.settings).await?;
+        if self.pacer.is_none() {
+            self.pacer = shared.pacer.map(|p| Arc::new(p) as Arc<dyn Pacer>);
         }
-        if let Some(prefix) = &c.key_prefix {
-            options = options
-                .lease_prefix(format!("{prefix}lease:"))
-                .pace_prefix(format!("{prefix}pace:"));
+        if self.write_pacer.is_none() {
+            self.write_pacer = shared.write_pacer.map(|p| Arc::new(p) as Arc<dyn Pacer>);
         }
-        let redis = RedisCoordinator::connect(url, options).await?;
-        let environment = self.lease_environment();
-        let client = &self.settings.client;
-        if self.pacer.is_none()
-            && let Some(n) = client
-                .rate_limit_per_minute
-                .and_then(std::num::NonZeroU32::new)
-        {
-            self.pacer = Some(Arc::new(
-                redis.pacer(PaceKey::new(environment.clone(), Budget::Calls), n),
-            ));
-        }
-        if self.write_pacer.is_none()
-            && let Some(n) = client
-                .write_rate_limit_per_minute
-                .and_then(std::num::NonZeroU32::new)
-        {
-            self.write_pacer = Some(Arc::new(
-                redis.pacer(PaceKey::new(environment, Budget::Writes), n),
-            ));
-        }
-        self.coordinator = Some(Arc::new(redis));
+        self.coordinator = Some(Arc::new(shared.coordinator));
         Ok(self)
     }
 

@@ -25,6 +25,7 @@ pub use options::RedisOptions;
 pub use pacer::RedisPacer;
 use store::Store;
 
+use super::key::Budget;
 use super::local::deadline_after;
 use super::{
     CoordinationError, Coordinator, Lease, LeaseBackend, LeaseKey, LocalCoordinator, PaceKey,
@@ -92,6 +93,61 @@ impl RedisCoordinator {
             key,
             interval: Duration::from_secs(60) / per_minute.get(),
         }
+    }
+}
+
+/// A Redis coordinator and the pacers for the rate limits that are set, connected from settings
+/// by [`RedisCoordinator::connect_settings`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SharedCoordination {
+    /// Per-name leases shared by every replica.
+    pub coordinator: RedisCoordinator,
+    /// The budget of every API call ([`ClientSettings::rate_limit_per_minute`](crate::settings::ClientSettings::rate_limit_per_minute)), when set.
+    pub pacer: Option<RedisPacer>,
+    /// The budget of writes ([`ClientSettings::write_rate_limit_per_minute`](crate::settings::ClientSettings::write_rate_limit_per_minute)), when set.
+    pub write_pacer: Option<RedisPacer>,
+}
+
+impl RedisCoordinator {
+    /// Connects to [`CoordinationSettings::redis_url`](crate::settings::CoordinationSettings::redis_url)
+    /// with the lease ttl and key prefix of `settings.coordination`, and makes the pacers for
+    /// the client's rate limits that are set. Keys name the organisation (its API base, or
+    /// `custom` without an environment), so every resolver and deployer of one organisation
+    /// shares one lease per name and one budget, and two organisations never share a key.
+    pub async fn connect_settings(
+        settings: &crate::settings::ResolverSettings,
+    ) -> Result<SharedCoordination, CoordinationError> {
+        let c = &settings.coordination;
+        let url = c.redis_url.as_deref().ok_or(CoordinationError::Config {
+            field: "redis_url",
+            reason: "is not set".to_owned(),
+        })?;
+        let mut options = RedisOptions::default();
+        if let Some(ttl) = c.lease_ttl {
+            options = options.lease_ttl(ttl);
+        }
+        if let Some(prefix) = &c.key_prefix {
+            options = options
+                .lease_prefix(format!("{prefix}lease:"))
+                .pace_prefix(format!("{prefix}pace:"));
+        }
+        let coordinator = Self::connect(url, options).await?;
+        let environment = settings
+            .client
+            .environment
+            .as_ref()
+            .map_or_else(|| "custom".to_owned(), |e| e.api_base().to_string());
+        let pacer = |per_minute: Option<u32>, budget: Budget| {
+            per_minute
+                .and_then(NonZeroU32::new)
+                .map(|n| coordinator.pacer(PaceKey::new(environment.clone(), budget), n))
+        };
+        Ok(SharedCoordination {
+            pacer: pacer(settings.client.rate_limit_per_minute, Budget::Calls),
+            write_pacer: pacer(settings.client.write_rate_limit_per_minute, Budget::Writes),
+            coordinator,
+        })
     }
 }
 
