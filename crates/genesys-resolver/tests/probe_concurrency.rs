@@ -57,6 +57,42 @@ async fn the_bound_limits_probes_in_flight() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_callers_slow_destinations_do_not_hold_back_another_caller() {
+    let ca = TestCa::new();
+    let slow = slow_destinations(&ca, 1, Duration::from_secs(2)).await;
+    let fast = TlsDestination::builder(&ca).start().await.unwrap();
+    // A budget of 2 per call; 12 callers each probe 2 distinct slow endpoints (distinct queries).
+    let prober = Arc::new(prober_for(&ca).concurrency(2).build().unwrap());
+    let slow_done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut slow_calls = Vec::new();
+    for i in 0..12 {
+        let prober = prober.clone();
+        let done = slow_done.clone();
+        let uris = vec![
+            slow[0].uri(&format!("/a?caller={i}")),
+            slow[0].uri(&format!("/b?caller={i}")),
+        ];
+        slow_calls.push(tokio::spawn(async move {
+            let reports = prober.probe_all(&uris).await;
+            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            reports
+        }));
+    }
+    // Let the slow probes start and take every slot a shared budget would have.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let reports = prober.probe_all(&[fast.uri("/health")]).await;
+    assert!(reports[0].ok(), "{reports:#?}");
+    assert_eq!(
+        slow_done.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the unrelated probe finished while every slow caller was still waiting"
+    );
+    for call in slow_calls {
+        assert!(call.await.unwrap().iter().all(ProbeReport::ok));
+    }
+}
+
 #[tokio::test]
 async fn results_come_back_in_input_order_and_duplicates_are_probed_once() {
     let ca = TestCa::new();

@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustls::client::WebPkiServerVerifier;
-use tokio::sync::Semaphore;
 
 use super::prober::{
     AcceptedStatuses, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT, DEFAULT_EXPIRY_WARNING,
@@ -135,7 +134,9 @@ impl ProberBuilder {
         self
     }
 
-    /// How many probes may run at once, across all callers (default 16).
+    /// How many distinct endpoints one [`probe_all`](super::EndpointProber::probe_all) call
+    /// probes at once (default 16). Each call has its own budget: one caller's slow
+    /// destinations never hold back another caller's probes.
     pub fn concurrency(mut self, limit: usize) -> Self {
         self.concurrency = limit;
         self
@@ -208,7 +209,6 @@ impl ProberBuilder {
                 accepted: self.accepted,
                 expiry_warning: self.expiry_warning,
                 concurrency: self.concurrency,
-                permits: Semaphore::new(self.concurrency),
                 cache_ttl: self.cache_ttl,
                 metrics: self.metrics,
                 user_agent: self.user_agent,

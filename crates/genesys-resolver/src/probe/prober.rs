@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::{BoxFuture, Shared};
 use rustls::client::WebPkiServerVerifier;
-use tokio::sync::Semaphore;
 
 use super::report::ProbeReport;
 use crate::dns::DnsResolver;
@@ -90,7 +89,6 @@ pub(super) struct Inner {
     pub(super) accepted: AcceptedStatuses,
     pub(super) expiry_warning: Duration,
     pub(super) concurrency: usize,
-    pub(super) permits: Semaphore,
     pub(super) cache_ttl: Option<Duration>,
     pub(super) metrics: Arc<dyn MetricsSink>,
     pub(super) user_agent: String,
