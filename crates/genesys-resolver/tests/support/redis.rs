@@ -56,6 +56,7 @@ impl RedisServer {
     }
 
     /// Kills the server and waits for it to exit.
+    #[allow(dead_code)] // not every test that includes this module stops Redis early
     pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -64,6 +65,7 @@ impl RedisServer {
     }
 
     /// Starts the server again on the same port.
+    #[allow(dead_code)] // not every test that includes this module restarts Redis
     pub(crate) fn restart(&mut self) {
         self.stop();
         let deadline = Instant::now() + Duration::from_secs(10);

@@ -125,7 +125,9 @@ impl RedisCoordinator {
         })?;
         let mut options = RedisOptions::default();
         if let Some(ttl) = c.lease_ttl {
-            options = options.lease_ttl(ttl);
+            // A command must answer well within a renewal period (ttl/3).
+            let command_timeout = options.get_command_timeout().min(ttl / 4);
+            options = options.lease_ttl(ttl).command_timeout(command_timeout);
         }
         if let Some(prefix) = &c.key_prefix {
             options = options
