@@ -218,3 +218,54 @@ async fn replicas_share_one_write_budget_and_no_429_reaches_them() {
         "shared write budget: {N} creates at {RATE}/s over 3 replicas took {elapsed:?} (ideal {ideal:?})"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eventbridge_applies_from_two_replicas_leave_one_integration() {
+    use genesys_resolver::api::GenesysClient;
+    use genesys_resolver::coordination::RedisCoordinator;
+    use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration};
+
+    let redis = RedisServer::start();
+    let genesys = MockGenesys::start().await.unwrap();
+    genesys.push_faults(
+        Route::IntegrationList,
+        &Fault::Delay(Duration::from_millis(30)),
+        6,
+    );
+    let mut settings = ResolverSettings::default();
+    settings.client.environment = Some(genesys.environment());
+    settings.coordination.redis_url = Some(redis.url());
+    let mut deployers = Vec::new();
+    for _ in 0..2 {
+        // Each replica: its own Redis connection and its own client.
+        let shared = RedisCoordinator::connect_settings(&settings).await.unwrap();
+        let client = GenesysClient::builder()
+            .environment(genesys.environment())
+            .credentials(genesys.client_id(), genesys.client_secret())
+            .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
+            .build()
+            .unwrap();
+        deployers.push(
+            EventBridgeDeployer::builder(client)
+                .poll_interval(Duration::from_millis(5), Duration::from_millis(20))
+                .coordinator(Arc::new(shared.coordinator))
+                .build()
+                .unwrap(),
+        );
+    }
+    let desired = EventBridgeIntegration::new("orders-to-aws", "123456789012", "eu-west-1", "orders")
+        .topics(["v2.routing.queues.{id}.conversations"]);
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let deployer = deployers[i % 2].clone();
+        let desired = desired.clone();
+        tasks.push(tokio::spawn(async move { deployer.apply(&desired).await }));
+    }
+    let mut created = 0;
+    for task in tasks {
+        let report = task.await.unwrap().expect("every apply succeeds");
+        created += usize::from(report.actions.iter().any(|a| a.as_str() == "created"));
+    }
+    assert_eq!(genesys.platform_integrations_named("orders-to-aws").len(), 1);
+    assert_eq!(created, 1);
+}
