@@ -490,3 +490,54 @@ async fn shutdown_lets_an_in_flight_resolve_finish() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn uris_fields_and_keys_that_could_mean_two_things_are_refused_and_nothing_is_stored() {
+    let h = harness().await;
+    let dest = h.dest.uri("/hook");
+    let mut cases: Vec<(String, &str, &str)> = Vec::new();
+    // The probe would go to one host while the stored string names another.
+    let mut p = h.payload("backslash");
+    p["uri"] = json!(dest.replacen("https://", "https://127.0.0.1:1\\@", 1));
+    cases.push((p.to_string(), "uri", "uri_not_exact"));
+    let mut p = h.payload("crlf");
+    p["uri"] = json!(format!("{dest}\r\nX-Injected: evil"));
+    cases.push((p.to_string(), "uri", "uri_not_exact"));
+    let mut p = h.payload("fields");
+    p["eventFilters"][0]["fields"] = json!(["f\r\nInjected: 1"]);
+    cases.push((
+        p.to_string(),
+        "eventFilters[0].fields[0]",
+        "control_characters",
+    ));
+    let mut p = h.payload("esc");
+    p["eventFilters"][0]["fields"] = json!(["\u{1b}[2J"]);
+    cases.push((
+        p.to_string(),
+        "eventFilters[0].fields[0]",
+        "control_characters",
+    ));
+    let dup = h.payload("first").to_string().replacen(
+        "\"name\":\"first\"",
+        "\"name\":\"first\",\"name\":\"second\"",
+        1,
+    );
+    assert!(dup.contains("\"second\""), "{dup}");
+    cases.push((dup, "name", "duplicate_key"));
+    for (body, path, code) in cases {
+        let (status, answer, _) = h.post(body.clone()).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        let violations = answer["violations"].as_array().unwrap();
+        assert!(
+            violations
+                .iter()
+                .any(|v| v["path"] == path && v["code"] == code),
+            "{body}: {answer}"
+        );
+    }
+    assert!(h.genesys.integrations().is_empty(), "nothing stored");
+    assert!(
+        h.genesys.request_log().is_empty(),
+        "nothing sent to Genesys"
+    );
+}

@@ -253,8 +253,9 @@ async fn eventbridge_applies_from_two_replicas_leave_one_integration() {
                 .unwrap(),
         );
     }
-    let desired = EventBridgeIntegration::new("orders-to-aws", "123456789012", "eu-west-1", "orders")
-        .topics(["v2.routing.queues.{id}.conversations"]);
+    let desired =
+        EventBridgeIntegration::new("orders-to-aws", "123456789012", "eu-west-1", "orders")
+            .topics(["v2.routing.queues.{id}.conversations"]);
     let mut tasks = Vec::new();
     for i in 0..12 {
         let deployer = deployers[i % 2].clone();
@@ -266,6 +267,9 @@ async fn eventbridge_applies_from_two_replicas_leave_one_integration() {
         let report = task.await.unwrap().expect("every apply succeeds");
         created += usize::from(report.actions.iter().any(|a| a.as_str() == "created"));
     }
-    assert_eq!(genesys.platform_integrations_named("orders-to-aws").len(), 1);
+    assert_eq!(
+        genesys.platform_integrations_named("orders-to-aws").len(),
+        1
+    );
     assert_eq!(created, 1);
 }

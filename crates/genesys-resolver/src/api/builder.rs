@@ -12,7 +12,6 @@ use super::seed::DEFAULT_INTEGRATIONS_PATH;
 use super::transport::{GenesysClient, Inner};
 use crate::auth::{ClientCredentials, ConfigError, TokenSource, http_client};
 use crate::coordination::{LocalPacer, Pacer};
-use crate::environment::Environment;
 use crate::metrics::{MetricsSink, NoopMetrics};
 use crate::retry::RetryPolicy;
 use crate::settings::ClientSettings;
@@ -68,11 +67,7 @@ impl fmt::Debug for GenesysClientBuilder {
 }
 
 impl GenesysClientBuilder {
-    /// The Genesys environment (required).
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.settings.environment = Some(environment);
-        self
-    }
+    crate::settings::client_setters!(settings);
 
     /// The token source (this or [`credentials`](Self::credentials) is required).
     pub fn token_source(mut self, tokens: Arc<dyn TokenSource>) -> Self {
@@ -95,18 +90,6 @@ impl GenesysClientBuilder {
     /// The trust anchors for the API (and login) host (default: the system store).
     pub fn trust(mut self, trust: TrustConfig) -> Self {
         self.trust = Some(trust);
-        self
-    }
-
-    /// The integrations route (default [`DEFAULT_INTEGRATIONS_PATH`]).
-    pub fn integrations_path(mut self, path: impl Into<String>) -> Self {
-        self.settings.integrations_path = Some(path.into());
-        self
-    }
-
-    /// The timeout of one HTTP request, body included (default 30 s).
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.request_timeout = Some(timeout);
         self
     }
 
@@ -138,38 +121,9 @@ impl GenesysClientBuilder {
         self
     }
 
-    /// Paces all calls of the client to at most `per_minute` requests a minute, evenly spread.
-    /// Off by default; Genesys allows [`GENESYS_RATE_LIMIT_PER_MINUTE`] (300) per token.
-    pub fn rate_limit_per_minute(mut self, per_minute: u32) -> Self {
-        self.settings.rate_limit_per_minute = Some(per_minute);
-        self
-    }
-
-    /// Paces the calls that change state (POST, PUT, PATCH, DELETE: creates and updates) to at
-    /// most `per_minute` a minute, evenly spread, on top of
-    /// [`rate_limit_per_minute`](Self::rate_limit_per_minute) (which paces every call). Off by
-    /// default.
-    ///
-    /// For a server that limits writes separately from reads: reads (the listing a resolve
-    /// makes before it submits) then do not use up the write budget, so `resolve_many` submits
-    /// at the write rate. Set it a little below the server's limit (say 98%): a server counting
-    /// in fixed windows from the arrival of a request sees evenly paced requests at exactly its
-    /// limit cross a window edge with one too many whenever one arrives a little later than the
-    /// next.
-    pub fn write_rate_limit_per_minute(mut self, per_minute: u32) -> Self {
-        self.settings.write_rate_limit_per_minute = Some(per_minute);
-        self
-    }
-
     /// Reports responses and retries to `metrics`.
     pub fn metrics(mut self, metrics: Arc<dyn MetricsSink>) -> Self {
         self.metrics = Some(metrics);
-        self
-    }
-
-    /// The page size of listings (1 to 500, default 100).
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.settings.page_size = Some(page_size);
         self
     }
 

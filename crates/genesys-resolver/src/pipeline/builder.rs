@@ -15,7 +15,6 @@ use crate::audit::{AuditSink, TracingAudit};
 use crate::auth::{ConfigError, TokenSource};
 use crate::coordination::{CoordinationError, Coordinator, LocalCoordinator, Pacer};
 use crate::dns::DnsResolver;
-use crate::environment::Environment;
 use crate::metrics::{FanoutMetrics, Metrics, MetricsSink};
 use crate::policy::AddressPolicy;
 use crate::probe::{EndpointProber, Prober, ProberBuildError};
@@ -98,6 +97,8 @@ impl Resolver {
 }
 
 impl ResolverBuilder {
+    crate::settings::client_setters!(settings.client);
+
     /// A builder preset from the environment ([`ResolverSettings::from_env`]).
     pub fn from_env() -> Result<Self, BuildError> {
         Ok(Self::default().settings(ResolverSettings::from_env()?))
@@ -112,12 +113,6 @@ impl ResolverBuilder {
     /// The settings as they stand.
     pub fn current_settings(&self) -> &ResolverSettings {
         &self.settings
-    }
-
-    /// The Genesys environment (region, domain or base URL).
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.settings.client.environment = Some(environment);
-        self
     }
 
     /// OAuth client credentials for the client-credentials grant.
@@ -186,12 +181,6 @@ impl ResolverBuilder {
         self
     }
 
-    /// The integrations route (default the seed's `/api/v2/outbound/integrations`).
-    pub fn integrations_path(mut self, path: impl Into<String>) -> Self {
-        self.settings.client.integrations_path = Some(path.into());
-        self
-    }
-
     /// Validation limits (default [`Limits::default`]).
     pub fn limits(mut self, limits: Limits) -> Self {
         self.settings.limits = limits;
@@ -201,21 +190,6 @@ impl ResolverBuilder {
     /// How many endpoints of one payload are probed at once.
     pub fn probe_concurrency(mut self, n: usize) -> Self {
         self.settings.probe.concurrency = Some(n);
-        self
-    }
-
-    /// Paces all API calls to at most `per_minute` requests a minute (off by default).
-    pub fn rate_limit_per_minute(mut self, per_minute: u32) -> Self {
-        self.settings.client.rate_limit_per_minute = Some(per_minute);
-        self
-    }
-
-    /// Paces the API calls that change state (creates, updates) to at most `per_minute` a
-    /// minute, on top of [`rate_limit_per_minute`](Self::rate_limit_per_minute); see
-    /// [`GenesysClientBuilder::write_rate_limit_per_minute`](crate::api::GenesysClientBuilder::write_rate_limit_per_minute)
-    /// (off by default).
-    pub fn write_rate_limit_per_minute(mut self, per_minute: u32) -> Self {
-        self.settings.client.write_rate_limit_per_minute = Some(per_minute);
         self
     }
 
@@ -235,12 +209,6 @@ impl ResolverBuilder {
     /// when set, still overrides its attempt limit.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
-        self
-    }
-
-    /// The timeout of one API request.
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.client.request_timeout = Some(timeout);
         self
     }
 
