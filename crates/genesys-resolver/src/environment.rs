@@ -28,7 +28,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-/// The environment variable [`Environment::from_env`] reads.
+/// The environment variable that names the environment ([`ResolverSettings::from_env`](crate::settings::ResolverSettings::from_env) reads it).
 pub const ENV_VAR: &str = "GENESYS_ENVIRONMENT";
 
 /// Why a value was refused as an [`Environment`].
@@ -40,18 +40,6 @@ pub enum EnvironmentError {
         "environment is empty: give a region name (us_east_1), a domain (mypurecloud.com) or a base URL"
     )]
     Empty,
-    /// The environment variable is not set. Set it to a region name, a domain or a base URL.
-    #[error("environment variable {var} is not set")]
-    MissingVar {
-        /// The variable's name.
-        var: &'static str,
-    },
-    /// The environment variable is not valid Unicode.
-    #[error("environment variable {var} is not valid Unicode")]
-    NotUnicode {
-        /// The variable's name.
-        var: &'static str,
-    },
     /// The value looks like a region name but is not one of [`Environment::REGIONS`].
     #[error("environment {value:?} is not a known region (known: {known})")]
     UnknownRegion {
@@ -137,19 +125,6 @@ impl Environment {
             .find(|(_, d)| d.eq_ignore_ascii_case(domain))
             .map(|(n, _)| *n);
         Ok(env)
-    }
-
-    /// The environment named by `GENESYS_ENVIRONMENT`.
-    pub fn from_env() -> Result<Self, EnvironmentError> {
-        match std::env::var(ENV_VAR) {
-            Ok(v) => Self::parse(&v),
-            Err(std::env::VarError::NotPresent) => {
-                Err(EnvironmentError::MissingVar { var: ENV_VAR })
-            }
-            Err(std::env::VarError::NotUnicode(_)) => {
-                Err(EnvironmentError::NotUnicode { var: ENV_VAR })
-            }
-        }
     }
 
     /// An environment with an explicit API base URL and token URL.

@@ -11,52 +11,15 @@ use genesys_resolver::api::GenesysClient;
 use genesys_resolver::coordination::{Coordinator, LeaseKey, LocalCoordinator};
 use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration};
 use genesys_resolver::outcome::{Action, ErrorKind, Stage};
-use genesys_resolver::payload::ResolvePayload;
-use genesys_resolver::pipeline::Resolver;
 use genesys_resolver::retry::RetryPolicy;
-use genesys_resolver::testkit::destination::{TestCa, TlsDestination, localhost_resolver};
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
+use loopback::Loopback;
 
-struct Setup {
-    genesys: MockGenesys,
-    ca: TestCa,
-    dest: TlsDestination,
-}
+#[path = "support/loopback.rs"]
+mod loopback;
 
-async fn setup() -> Setup {
-    let genesys = MockGenesys::builder()
-        .allow_duplicate_names(true)
-        .start()
-        .await
-        .unwrap();
-    let ca = TestCa::new();
-    let dest = TlsDestination::builder(&ca).start().await.unwrap();
-    Setup { genesys, ca, dest }
-}
-
-impl Setup {
-    fn resolver(&self) -> Resolver {
-        Resolver::builder()
-            .environment(self.genesys.environment())
-            .credentials(
-                self.genesys.client_id(),
-                self.genesys.client_secret().to_owned().into(),
-            )
-            .system_roots(false)
-            .trust_root(self.ca.ca_der())
-            .allow_cidrs(["127.0.0.0/8".parse().unwrap()])
-            .dns_resolver(Arc::new(localhost_resolver()))
-            .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(10)))
-            .build()
-            .unwrap()
-    }
-
-    fn payload(&self, name: &str) -> ResolvePayload {
-        ResolvePayload::builder(name, self.dest.uri("/hook"))
-            .event_types(["v2.routing.queues.{id}.conversations"])
-            .build()
-            .unwrap()
-    }
+async fn setup() -> Loopback {
+    Loopback::with_duplicate_names().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -65,7 +28,7 @@ async fn sixty_concurrent_resolves_of_three_names_leave_three_integrations() {
     // Slow lookups widen the window between a lookup and its create, where callers race.
     s.genesys
         .push_faults(Route::List, &Fault::Delay(Duration::from_millis(50)), 6);
-    let resolver = s.resolver();
+    let resolver = s.builder().build().unwrap();
     let names = ["alpha", "beta", "gamma"];
     let mut tasks = Vec::new();
     for i in 0..60 {
@@ -94,7 +57,7 @@ async fn a_name_taken_twice_already_is_refused_as_ambiguous() {
     let entity = serde_json::from_str::<serde_json::Value>(&payload.to_wire_json()).unwrap();
     let first = s.genesys.insert_integration(entity.clone());
     let second = s.genesys.insert_integration(entity);
-    let resolver = s.resolver();
+    let resolver = s.builder().build().unwrap();
     let before = s.genesys.write_requests().len();
     let err = resolver.resolve(&payload).await.unwrap_err();
     assert_eq!(
@@ -125,19 +88,11 @@ async fn a_name_taken_twice_already_is_refused_as_ambiguous() {
 async fn a_resolve_that_cannot_get_its_turn_in_time_fails_retryably_and_sends_nothing() {
     let s = setup().await;
     let coordinator = Arc::new(LocalCoordinator::new());
-    let mut settings = genesys_resolver::settings::ResolverSettings::default();
+    let mut settings = s.builder().current_settings().clone();
     settings.coordination.lease_wait = Some(Duration::from_millis(100));
-    let resolver = Resolver::builder()
+    let resolver = s
+        .builder()
         .settings(settings)
-        .environment(s.genesys.environment())
-        .credentials(
-            s.genesys.client_id(),
-            s.genesys.client_secret().to_owned().into(),
-        )
-        .system_roots(false)
-        .trust_root(s.ca.ca_der())
-        .allow_cidrs(["127.0.0.0/8".parse().unwrap()])
-        .dns_resolver(Arc::new(localhost_resolver()))
         .coordinator(coordinator.clone())
         .build()
         .unwrap();

@@ -11,29 +11,18 @@ use std::time::{Duration, Instant};
 
 use genesys_resolver::metrics::MetricsSink;
 use genesys_resolver::outcome::{Action, ErrorKind, RetryReason};
-use genesys_resolver::payload::ResolvePayload;
 use genesys_resolver::pipeline::Resolver;
 use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::settings::ResolverSettings;
-use genesys_resolver::testkit::destination::{TestCa, TlsDestination, localhost_resolver};
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
+use loopback::Loopback;
 use redis_server::RedisServer;
 
-struct Setup {
-    genesys: MockGenesys,
-    ca: TestCa,
-    dest: TlsDestination,
-}
+#[path = "support/loopback.rs"]
+mod loopback;
 
-async fn setup() -> Setup {
-    let genesys = MockGenesys::builder()
-        .allow_duplicate_names(true)
-        .start()
-        .await
-        .unwrap();
-    let ca = TestCa::new();
-    let dest = TlsDestination::builder(&ca).start().await.unwrap();
-    Setup { genesys, ca, dest }
+async fn setup() -> Loopback {
+    Loopback::with_duplicate_names().await
 }
 
 /// Counts the retries of rate-limited calls.
@@ -48,50 +37,31 @@ impl MetricsSink for RateLimitedRetries {
     }
 }
 
-impl Setup {
-    /// One replica: its own Redis connection, coordinator, pacers, client and prober.
-    async fn replica(
-        &self,
-        redis: &RedisServer,
-        tweak: impl FnOnce(&mut ResolverSettings),
-    ) -> Resolver {
-        self.replica_with(redis, tweak, None).await
-    }
+/// One replica: its own Redis connection, coordinator, pacers, client and prober.
+async fn replica(
+    s: &Loopback,
+    redis: &RedisServer,
+    tweak: impl FnOnce(&mut ResolverSettings),
+) -> Resolver {
+    replica_with(s, redis, tweak, None).await
+}
 
-    async fn replica_with(
-        &self,
-        redis: &RedisServer,
-        tweak: impl FnOnce(&mut ResolverSettings),
-        sink: Option<Arc<dyn MetricsSink>>,
-    ) -> Resolver {
-        let mut settings = ResolverSettings::default();
-        settings.coordination.redis_url = Some(redis.url());
-        settings.coordination.lease_ttl = Some(Duration::from_secs(5));
-        tweak(&mut settings);
-        let mut builder = Resolver::builder()
-            .settings(settings)
-            .environment(self.genesys.environment())
-            .credentials(
-                self.genesys.client_id(),
-                self.genesys.client_secret().to_owned().into(),
-            )
-            .system_roots(false)
-            .trust_root(self.ca.ca_der())
-            .allow_cidrs(["127.0.0.0/8".parse().unwrap()])
-            .dns_resolver(Arc::new(localhost_resolver()))
-            .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(10)));
-        if let Some(sink) = sink {
-            builder = builder.metrics_sink(sink);
-        }
-        builder.build_async().await.unwrap()
+async fn replica_with(
+    s: &Loopback,
+    redis: &RedisServer,
+    tweak: impl FnOnce(&mut ResolverSettings),
+    sink: Option<Arc<dyn MetricsSink>>,
+) -> Resolver {
+    let mut builder = s.builder();
+    let mut settings = builder.current_settings().clone();
+    settings.coordination.redis_url = Some(redis.url());
+    settings.coordination.lease_ttl = Some(Duration::from_secs(5));
+    tweak(&mut settings);
+    builder = builder.settings(settings);
+    if let Some(sink) = sink {
+        builder = builder.metrics_sink(sink);
     }
-
-    fn payload(&self, name: &str) -> ResolvePayload {
-        ResolvePayload::builder(name, self.dest.uri("/hook"))
-            .event_types(["v2.routing.queues.{id}.conversations"])
-            .build()
-            .unwrap()
-    }
+    builder.build_async().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -102,7 +72,7 @@ async fn three_replicas_resolving_the_same_five_names_leave_five_integrations() 
         .push_faults(Route::List, &Fault::Delay(Duration::from_millis(30)), 10);
     let mut replicas = Vec::new();
     for _ in 0..3 {
-        replicas.push(s.replica(&redis, |_| {}).await);
+        replicas.push(replica(&s, &redis, |_| {}).await);
     }
     let names = ["n0", "n1", "n2", "n3", "n4"];
     let mut tasks = Vec::new();
@@ -129,11 +99,10 @@ async fn three_replicas_resolving_the_same_five_names_leave_five_integrations() 
 async fn redis_down_is_a_clear_retryable_error_then_recovery() {
     let mut redis = RedisServer::start();
     let s = setup().await;
-    let replica = s
-        .replica(&redis, |c| {
-            c.coordination.lease_wait = Some(Duration::from_secs(2));
-        })
-        .await;
+    let replica = replica(&s, &redis, |c| {
+        c.coordination.lease_wait = Some(Duration::from_secs(2));
+    })
+    .await;
     replica.resolve(&s.payload("before")).await.unwrap();
     redis.stop();
     let err = replica.resolve(&s.payload("during")).await.unwrap_err();
@@ -178,7 +147,8 @@ async fn replicas_share_one_write_budget_and_no_429_reaches_them() {
         // 98% of the limit, as the docs advise for a server counting in fixed windows.
         let per_minute = RATE * 60 * 98 / 100;
         replicas.push(
-            s.replica_with(
+            replica_with(
+                &s,
                 &redis,
                 |c| c.client.write_rate_limit_per_minute = Some(per_minute),
                 Some(retries.clone()),
