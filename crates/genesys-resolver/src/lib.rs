@@ -47,7 +47,7 @@
 //! - [`api`]: the [`IntegrationsApi`] trait and
 //!   [`GenesysClient`], with 401 recovery, retries, pacing and no duplicate
 //!   creates.
-//! - [`retry`]: the [`RetryPolicy`] of API calls.
+//! - [`retry`]: the [`RetryPolicy`](retry::RetryPolicy) of API calls.
 //! - [`dns`]: the [`DnsResolver`] trait, the system resolver and a static one.
 //! - [`policy`]: the [`AddressPolicy`] that keeps probes off private,
 //!   loopback and metadata addresses.

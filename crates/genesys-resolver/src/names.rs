@@ -1,7 +1,7 @@
 //! Shared text helpers: enumerations with stable names, and typo suggestions.
 //!
 //! Every enumeration whose values appear in JSON, metrics labels, audit records or the Python
-//! binding is declared through [`named_enum!`](crate::names::named_enum), so its serde name, its
+//! binding is declared through the crate-internal `named_enum!` macro, so its serde name, its
 //! `as_str`, its `Display`, its parser and its list of values can never disagree.
 
 /// Declares an enumeration whose every value has one stable name.

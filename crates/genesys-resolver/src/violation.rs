@@ -24,11 +24,11 @@ named_enum! {
         WrongType = "wrong_type",
         /// `name` is empty or only white space.
         NameEmpty = "name_empty",
-        /// `name` is longer than [`Limits::max_name_chars`].
+        /// `name` is longer than [`Limits::max_name_chars`](crate::validate::Limits::max_name_chars).
         NameTooLong = "name_too_long",
         /// `name` contains control characters.
         NameControlCharacters = "name_control_characters",
-        /// `type` is not one of [`Limits::allowed_types`].
+        /// `type` is not one of [`Limits::allowed_types`](crate::validate::Limits::allowed_types).
         TypeNotAllowed = "type_not_allowed",
         /// `uri` (or a `uris` entry) is empty.
         UriMissing = "uri_missing",
@@ -49,11 +49,11 @@ named_enum! {
         UriPortZero = "uri_port_zero",
         /// The same endpoint is listed twice (after normalising case and the default port).
         UriDuplicate = "uri_duplicate",
-        /// `uris` has more entries than [`Limits::max_uris`].
+        /// `uris` has more entries than [`Limits::max_uris`](crate::validate::Limits::max_uris).
         TooManyUris = "too_many_uris",
-        /// `maxRetries` is outside `0..=`[`Limits::max_retries`].
+        /// `maxRetries` is outside `0..=`[`Limits::max_retries`](crate::validate::Limits::max_retries).
         MaxRetriesOutOfRange = "max_retries_out_of_range",
-        /// `retryInterval` is not finite or not in `(0, `[`Limits::max_retry_interval`]`]`.
+        /// `retryInterval` is not finite or not in `(0, `[`Limits::max_retry_interval`](crate::validate::Limits::max_retry_interval)`]`.
         RetryIntervalOutOfRange = "retry_interval_out_of_range",
         /// `backoffFactor` is not finite or outside the limits' range.
         BackoffFactorOutOfRange = "backoff_factor_out_of_range",
@@ -77,7 +77,7 @@ named_enum! {
         HeaderReserved = "header_reserved",
         /// The same header name appears twice, differing only in case.
         HeaderDuplicate = "header_duplicate",
-        /// The serialized payload is larger than [`Limits::max_payload_bytes`].
+        /// The serialized payload is larger than [`Limits::max_payload_bytes`](crate::validate::Limits::max_payload_bytes).
         PayloadTooLarge = "payload_too_large",
         /// An AWS account id that is not exactly 12 digits.
         AwsAccountIdInvalid = "aws_account_id_invalid",

@@ -62,7 +62,7 @@ pub enum AuthError {
         /// What was wrong.
         reason: String,
     },
-    /// A [`StaticToken`] was invalidated: its token was refused and no other exists.
+    /// A [`StaticToken`](super::StaticToken) was invalidated: its token was refused and no other exists.
     #[error("the static access token was refused and cannot be refreshed")]
     Invalidated,
 }
