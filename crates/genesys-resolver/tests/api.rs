@@ -202,8 +202,8 @@ async fn non_json_error_body_keeps_a_snippet() {
     let snippet = api.body_snippet.as_deref().unwrap();
     assert!(snippet.starts_with("<html>proxy error"));
     assert!(snippet.len() < 250, "{}", snippet.len());
-    // 500 is not retried.
-    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    // A 500 on a read is asked again, up to the attempt limit (as Genesys' SDKs do).
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 
 #[tokio::test]
@@ -389,4 +389,26 @@ async fn builder_checks_every_setting() {
     let client = base().build().unwrap();
     assert_eq!(client.integrations_path(), "/api/v2/outbound/integrations");
     assert_eq!(client.retry_policy().max_attempts(), 3);
+}
+
+#[tokio::test]
+async fn a_500_is_retried_on_a_read_but_never_resent_on_a_write() {
+    let mock = MockGenesys::start().await.unwrap();
+    let client = client(&mock);
+    mock.push_fault(Route::List, Fault::status(500));
+    assert!(client.find_by_name("nobody").await.unwrap().is_none());
+    assert_eq!(mock.requests(Route::List), 2, "the read was asked again");
+
+    let payload = ResolvePayload::builder("five-hundred", "https://hooks.example.com/x")
+        .event_types(["v2.routing.queues.{id}.conversations"])
+        .build()
+        .unwrap();
+    mock.push_fault(Route::Create, Fault::status(500));
+    let err = client.create(&payload).await.unwrap_err();
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(
+        mock.requests(Route::Create),
+        1,
+        "a write that met a 500 is not resent"
+    );
 }

@@ -390,3 +390,31 @@ async fn server_errors_timeouts_and_garbage_are_typed() {
         .unwrap_err();
     assert!(matches!(err, AuthError::Transport { .. }), "{err:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_token_request_is_asked_again_and_bad_credentials_are_not() {
+    let mock = MockGenesys::start().await.unwrap();
+    // Three 400 "rate limit exceeded" answers, then the real one.
+    mock.push_faults(Route::Token, &Fault::token_rate_limited(), 3);
+    let tokens = credentials(&mock);
+    let token = tokens.token().await.expect("the fourth request succeeds");
+    assert!(token.generation() > 0);
+    assert_eq!(mock.token_requests(), 4);
+
+    // A fourth throttled answer in a row is given to the caller, typed and retryable.
+    mock.push_faults(Route::Token, &Fault::token_rate_limited(), 4);
+    let fresh = credentials(&mock);
+    let err = fresh.token().await.unwrap_err();
+    assert!(err.is_rate_limited(), "{err:?}");
+    assert!(err.is_retryable());
+    assert_eq!(mock.token_requests(), 8);
+
+    // Refused credentials are not throttling: no second request.
+    let before = mock.token_requests();
+    let wrong = ClientCredentials::builder(mock.environment(), mock.client_id(), "nope")
+        .build()
+        .unwrap();
+    let err = wrong.token().await.unwrap_err();
+    assert!(!err.is_rate_limited() && !err.is_retryable(), "{err:?}");
+    assert_eq!(mock.token_requests(), before + 1);
+}

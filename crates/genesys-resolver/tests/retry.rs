@@ -268,11 +268,15 @@ async fn other_client_errors_are_never_retried() {
     for status in [400, 403, 404, 409, 422, 500, 501] {
         let mock = MockGenesys::start().await.unwrap();
         let client = client(&mock);
-        mock.push_fault(Route::List, Fault::status(status));
-        let err = client.find_by_name("x").await.unwrap_err();
-        assert_eq!(err.status(), Some(status));
-        assert!(!err.is_retryable(), "{status}");
-        assert_eq!(mock.requests(Route::List), 1, "{status} was retried");
+        // A 500 on a read is asked again (`api.rs`: a_500_is_retried_on_a_read_but_never_resent_
+        // on_a_write); on a write it is final like the others.
+        if status != 500 {
+            mock.push_fault(Route::List, Fault::status(status));
+            let err = client.find_by_name("x").await.unwrap_err();
+            assert_eq!(err.status(), Some(status));
+            assert!(!err.is_retryable(), "{status}");
+            assert_eq!(mock.requests(Route::List), 1, "{status} was retried");
+        }
         mock.push_fault(Route::Create, Fault::status(status));
         client.create(&payload("p")).await.unwrap_err();
         assert_eq!(

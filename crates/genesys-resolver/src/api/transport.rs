@@ -219,7 +219,14 @@ impl GenesysClient {
                                 retry_after,
                                 &response.body,
                             )));
-                            let Some(reason) = retry_reason(response.status) else {
+                            // A 500 on a read is worth another try (as Genesys' SDKs and CLI
+                            // do); a write that met a 500 may have been applied, so it is not
+                            // resent blindly.
+                            let reason = retry_reason(response.status).or_else(|| {
+                                (response.status == 500 && method == reqwest::Method::GET)
+                                    .then_some(RetryReason::ServerError)
+                            });
+                            let Some(reason) = reason else {
                                 return Err(error);
                             };
                             Failure {

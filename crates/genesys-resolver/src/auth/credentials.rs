@@ -136,28 +136,45 @@ impl ClientCredentials {
     async fn fetch(&self, generation: u64) -> Result<AccessToken, AuthError> {
         let inner = &self.inner;
         let url = inner.environment.token_url();
-        let result = request_token(
-            &inner.http,
-            url,
-            &inner.client_id,
-            &inner.client_secret,
-            inner.timeout,
-            generation,
-        )
-        .await;
-        inner.metrics.token_fetched(result.is_ok());
-        match &result {
-            Ok(token) => tracing::debug!(
-                token_url = %url,
+        let mut throttled = 0u32;
+        loop {
+            let result = request_token(
+                &inner.http,
+                url,
+                &inner.client_id,
+                &inner.client_secret,
+                inner.timeout,
                 generation,
-                lifetime_s = token.lifetime().as_secs(),
-                "fetched access token"
-            ),
-            Err(err) => tracing::warn!(token_url = %url, error = %err, "token request failed"),
+            )
+            .await;
+            inner.metrics.token_fetched(result.is_ok());
+            match &result {
+                Ok(token) => tracing::debug!(
+                    token_url = %url,
+                    generation,
+                    lifetime_s = token.lifetime().as_secs(),
+                    "fetched access token"
+                ),
+                // The login host throttles with 400 "rate limit exceeded": wait and ask again,
+                // a few times, before giving the (retryable) error to the callers.
+                Err(err) if err.is_rate_limited() && throttled < THROTTLED_RETRIES => {
+                    let wait = THROTTLED_BASE_DELAY * 2u32.pow(throttled);
+                    throttled += 1;
+                    tracing::info!(token_url = %url, attempt = throttled, wait_ms = wait.as_millis(), "token request throttled; waiting");
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                Err(err) => tracing::warn!(token_url = %url, error = %err, "token request failed"),
+            }
+            return result;
         }
-        result
     }
 }
+
+/// How many times a throttled token request (400 "rate limit exceeded") is asked again.
+const THROTTLED_RETRIES: u32 = 3;
+/// The first wait after a throttled token request; it doubles each time (0.5 s, 1 s, 2 s).
+const THROTTLED_BASE_DELAY: std::time::Duration = std::time::Duration::from_millis(500);
 
 #[derive(Deserialize)]
 struct TokenResponse {

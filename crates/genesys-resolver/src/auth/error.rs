@@ -14,7 +14,9 @@ use crate::tls::TlsConfigError;
 pub enum AuthError {
     /// The login host refused the credentials (400 or 401). `error` and `description` are
     /// Genesys' (`invalid_client`, ...). Check the client id and secret and the environment;
-    /// retrying does not help.
+    /// retrying does not help, except when the login host only throttled the request (400
+    /// `invalid_request` "rate limit exceeded": [`is_rate_limited`](Self::is_rate_limited)),
+    /// which the token source has already waited out a few times.
     #[error("token request refused with {status}: {}{}", error.as_deref().unwrap_or("no error code"), description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Rejected {
         /// The HTTP status.
@@ -73,7 +75,32 @@ impl AuthError {
         match self {
             Self::Status { status, .. } => *status == 429 || *status >= 500,
             Self::Timeout { .. } | Self::Transport { .. } => true,
-            Self::Rejected { .. } | Self::Decode { .. } | Self::Invalidated => false,
+            // The login host answers a rate-limited token request with 400 `invalid_request`
+            // "rate limit exceeded" (not 429): that one passes; bad credentials do not.
+            Self::Rejected { .. } => self.is_rate_limited(),
+            Self::Decode { .. } | Self::Invalidated => false,
+        }
+    }
+
+    /// Whether the login host refused the request for its rate, not for the credentials:
+    /// a 400/429 whose description says "rate limit" (Genesys answers a throttled token
+    /// request with 400 `invalid_request`).
+    pub fn is_rate_limited(&self) -> bool {
+        match self {
+            Self::Rejected {
+                status,
+                description,
+                error,
+                ..
+            } => {
+                let says_rate = |t: &Option<String>| {
+                    t.as_deref()
+                        .is_some_and(|t| t.to_ascii_lowercase().contains("rate limit"))
+                };
+                (*status == 400 || *status == 429) && (says_rate(description) || says_rate(error))
+            }
+            Self::Status { status, .. } => *status == 429,
+            _ => false,
         }
     }
 

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
 use super::listener::ConnHandle;
-use super::responses::genesys_error;
+use super::responses::{genesys_error, json_response};
 use super::types::{Fault, Route};
 
 /// What a request's fault (if any) asks for before its handler runs.
@@ -37,6 +37,9 @@ pub(super) fn plan(fault: Option<Fault>, route: Route, correlation_id: &str) -> 
             status,
             retry_after,
         }) => Plan::Answer(fault_status(status, retry_after.as_deref(), correlation_id)),
+        Some(Fault::Body { status, body }) => {
+            Plan::Answer(json_response(status, &body, correlation_id))
+        }
         Some(Fault::Unauthorized) => Plan::Answer(genesys_error(
             401,
             "credentials.expired",

@@ -57,6 +57,14 @@ pub enum Fault {
     Delay(Duration),
     /// Answer 401 `credentials.expired` whatever the token.
     Unauthorized,
+    /// Answer `status` with exactly this JSON body (an upstream that quotes the request back,
+    /// the login host's throttling answer, a body with `details[]`, ...).
+    Body {
+        /// The status to answer.
+        status: u16,
+        /// The body.
+        body: serde_json::Value,
+    },
 }
 
 impl Fault {
@@ -65,6 +73,19 @@ impl Fault {
         Self::Status {
             status,
             retry_after: None,
+        }
+    }
+
+    /// The login host's answer to a throttled token request: 400 `invalid_request`,
+    /// "rate limit exceeded" (Genesys does not answer 429 there).
+    pub fn token_rate_limited() -> Self {
+        Self::Body {
+            status: 400,
+            body: serde_json::json!({
+                "error": "invalid_request",
+                "description": "rate limit exceeded",
+                "error_description": "rate limit exceeded",
+            }),
         }
     }
 
