@@ -276,9 +276,10 @@ async fn version_conflict_is_read_again_and_retried_once() {
         .collect();
     assert_eq!(versions, [2, 3], "the retry carries the version read again");
 
-    // A conflict that persists is a typed, retryable error after exactly two writes.
+    // A conflict that persists is a typed, retryable error once the budget is spent: the first
+    // write and four retries, each after reading the configuration again.
     changed.event_source_suffix = "orders-v3".into();
-    mock.race_config_writes(2);
+    mock.race_config_writes(5);
     let puts_before = mock.requests(Route::ConfigPut);
     let err = deployer.apply(&changed).await.unwrap_err();
     match &err {
@@ -287,13 +288,13 @@ async fn version_conflict_is_read_again_and_retried_once() {
             attempts,
         } => {
             assert_eq!(integration_id, &first.integration_id);
-            assert_eq!(*attempts, 2);
+            assert_eq!(*attempts, 5);
         }
         other => panic!("unexpected {other:?}"),
     }
     assert!(err.is_retryable());
     assert_eq!(err.step(), Some(DeployStep::WriteConfig));
-    assert_eq!(mock.requests(Route::ConfigPut) - puts_before, 2);
+    assert_eq!(mock.requests(Route::ConfigPut) - puts_before, 5);
 }
 
 #[tokio::test]
@@ -550,7 +551,8 @@ async fn lost_create_response_yields_exactly_one_integration() {
     other.name = "third".into();
     mock.push_fault(Route::IntegrationList, Fault::Delay(Duration::ZERO)); // the survey passes
     mock.push_fault(Route::IntegrationCreate, Fault::DropConnection);
-    mock.push_fault(Route::IntegrationList, Fault::status(500)); // the lookup after it fails
+    // The lookup after it fails (a 500 on a read is retried, so it fails every attempt).
+    mock.push_faults(Route::IntegrationList, &Fault::status(500), 3);
     let creates = mock.requests(Route::IntegrationCreate);
     let err = deployer.apply(&other).await.unwrap_err();
     assert_eq!(err.step(), Some(DeployStep::Create));
@@ -632,4 +634,64 @@ async fn builder_checks_its_settings() {
             .build()
             .is_err()
     );
+}
+
+#[tokio::test]
+async fn the_real_apis_quirks_do_not_make_changes_or_fail_the_apply() {
+    // Empty notes come back as the store's placeholder; stale versions are answered 400; a new
+    // integration cannot be read for a while after its create.
+    let mock = MockGenesys::builder()
+        .version_conflict_status(400)
+        .read_after_create_lag(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let deployer = deployer(&mock);
+    let report = deployer.apply(&desired()).await.unwrap();
+    assert_eq!(report.actions.first(), Some(&DeployAction::Created));
+    let id = report.integration_id.clone();
+    assert_eq!(
+        mock.platform_config(&id).unwrap()["notes"],
+        genesys_resolver::eventbridge::EMPTY_NOTES_PLACEHOLDER
+    );
+    // Re-applying with the placeholder stored: nothing to do, no write.
+    let writes = mock.write_requests().len();
+    let again = deployer.apply(&desired()).await.unwrap();
+    assert!(again.actions.is_empty(), "{:?}", again.actions);
+    assert_eq!(mock.write_requests().len(), writes, "0 writes");
+    let plan = deployer.plan(&desired()).await.unwrap();
+    assert!(matches!(plan.action, PlanAction::Nothing), "{plan:?}");
+
+    // A 400 version conflict is read again and retried.
+    let mut changed = desired();
+    changed.event_source_suffix = "orders-v2".into();
+    mock.race_config_writes(2);
+    let report = deployer.apply(&changed).await.unwrap();
+    assert_eq!(report.conflict_retries, 2);
+    assert_eq!(
+        mock.platform_config(&id).unwrap()["properties"]["eventSourceSuffix"],
+        "orders-v2"
+    );
+}
+
+#[tokio::test]
+async fn properties_the_deployer_does_not_manage_are_kept() {
+    let mock = MockGenesys::start().await.unwrap();
+    let deployer = deployer(&mock);
+    let report = deployer.apply(&desired()).await.unwrap();
+    let id = report.integration_id.clone();
+    // Someone sets a property of their own in the admin UI.
+    let mut config = mock.platform_config(&id).unwrap();
+    config["properties"]["someoneElses"] = json!("keep me");
+    let client = client(&mock);
+    let put = ApiRequest::put(format!("/api/v2/integrations/{id}/config/current"))
+        .json(&config)
+        .unwrap();
+    client.execute(&put).await.unwrap();
+    let mut changed = desired();
+    changed.event_source_suffix = "orders-v9".into();
+    deployer.apply(&changed).await.unwrap();
+    let properties = &mock.platform_config(&id).unwrap()["properties"];
+    assert_eq!(properties["eventSourceSuffix"], "orders-v9");
+    assert_eq!(properties["someoneElses"], "keep me");
 }

@@ -1,14 +1,14 @@
 //! The writing steps of an apply: create (never twice), write `config/current` (re-read and
 //! retried once on a version conflict), enable, and wait for `ACTIVE`.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::EventBridgeIntegration;
 use super::TYPE_ID;
 use super::error::DeployError;
 use super::report::{DeployAction, DeployReport, DeployStep, ReportedState};
-use super::steps::{Steps, at, config_version, entity_id, target};
+use super::steps::{Existing, Steps, at, config_version, entity_id, target};
 
 /// What an apply did, up to where it stopped.
 #[derive(Debug, Default)]
@@ -41,7 +41,7 @@ impl Steps<'_> {
             recovered_create = recovered;
             progress.integration_id = Some(id.clone());
             progress.actions.push(DeployAction::Created);
-            self.read(desired, &id).await?
+            self.read_after_create(desired, &id).await?
         };
         let id = existing.id.clone();
         progress.integration_id = Some(id.clone());
@@ -49,7 +49,9 @@ impl Steps<'_> {
         let mut config_version = Some(existing.version);
         let mut conflict_retries = 0;
         if !changes.is_empty() {
-            let written = self.write_config(desired, &id, existing.version).await?;
+            let written = self
+                .write_config(desired, &id, existing.version, &existing.properties)
+                .await?;
             config_version = written.version.or(config_version);
             conflict_retries = written.conflicts;
             progress.actions.push(DeployAction::Configured);
@@ -110,23 +112,58 @@ impl Steps<'_> {
         Ok((id, created.recovered))
     }
 
-    /// Writes `config/current` at `version`. On a version conflict the configuration is read
-    /// again: if it already holds `desired` (a lost write of ours, or someone else's), nothing
-    /// more is written; otherwise the write is retried once at the new version.
+    /// Reads the configuration of an integration just created. The real API is eventually
+    /// consistent: a read right after a create can answer 404 for a while, so a 404 here is
+    /// waited out with backoff (within the activation timeout) rather than taken as "gone".
+    async fn read_after_create(
+        &mut self,
+        desired: &EventBridgeIntegration,
+        id: &str,
+    ) -> Result<Existing, DeployError> {
+        let started = Instant::now();
+        let mut wait = self.settings.poll_interval;
+        loop {
+            match self.read(desired, id).await {
+                Err(DeployError::Client { source, .. })
+                    if source.status() == Some(404)
+                        && started.elapsed() + wait < self.settings.activation_timeout =>
+                {
+                    tracing::info!(
+                        name = desired.name,
+                        id,
+                        wait_ms = wait.as_millis(),
+                        "new integration not readable yet; waiting"
+                    );
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(self.settings.max_poll_interval);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Writes `config/current` at `version`, merged into the `current` properties: keys the
+    /// deployer does not manage are kept (the API replaces the whole configuration). On a
+    /// version conflict (409, 408, or a 400 saying the version does not match: the API answers
+    /// all three) the configuration is read again: if it already holds `desired` (a lost write
+    /// of ours, or someone else's), nothing more is written; otherwise the write is retried at
+    /// the new version, up to [`MAX_CONFLICTS`] times.
     async fn write_config(
         &mut self,
         desired: &EventBridgeIntegration,
         id: &str,
         version: u64,
+        current: &Value,
     ) -> Result<Written, DeployError> {
         let mut version = version;
+        let mut current = current.clone();
         let mut conflicts = 0;
         loop {
             let started = Instant::now();
             let config = json!({
                 "name": desired.name,
                 "version": version,
-                "properties": desired.properties(),
+                "properties": merged_properties(&current, desired.properties()),
                 "advanced": {},
                 "notes": desired.notes.clone().unwrap_or_default(),
                 "credentials": {},
@@ -150,11 +187,11 @@ impl Steps<'_> {
                 }
                 Err(e) => e,
             };
-            if error.status() != Some(409) {
+            if !is_version_conflict(&error) {
                 return Err(at(DeployStep::WriteConfig)(error));
             }
             conflicts += 1;
-            if conflicts > 1 {
+            if conflicts > MAX_CONFLICTS {
                 return Err(DeployError::Conflict {
                     integration_id: id.to_owned(),
                     attempts: conflicts,
@@ -164,21 +201,23 @@ impl Steps<'_> {
                 name = desired.name,
                 id,
                 version,
+                status = error.status(),
                 "configuration version conflict: reading it again"
             );
-            let current = self.read(desired, id).await?;
+            let fresh = self.read(desired, id).await?;
             if desired
-                .diff(&current.properties, current.notes.as_deref())
+                .diff(&fresh.properties, fresh.notes.as_deref())
                 .is_empty()
             {
                 // Our earlier write landed (its answer was lost and the resend met the conflict),
                 // or another writer wrote the same: the change is in place either way.
                 return Ok(Written {
-                    version: Some(current.version),
+                    version: Some(fresh.version),
                     conflicts,
                 });
             }
-            version = current.version;
+            version = fresh.version;
+            current = fresh.properties;
         }
     }
 
@@ -236,5 +275,39 @@ impl Steps<'_> {
             tokio::time::sleep(interval.min(deadline - now)).await;
             interval = (interval * 2).min(self.settings.max_poll_interval);
         }
+    }
+}
+
+/// How many version conflicts one configuration write re-reads and retries before it gives up
+/// with [`DeployError::Conflict`].
+pub(super) const MAX_CONFLICTS: u32 = 4;
+
+/// Whether a failed configuration write met a stale `version`: 409, 408, or a 400 whose message
+/// says the version does not match (the real API answers all three for the same cause).
+fn is_version_conflict(error: &crate::api::ClientError) -> bool {
+    match error.status() {
+        Some(409 | 408) => true,
+        Some(400) => error.api_error().is_some_and(|e| {
+            let text = format!(
+                "{} {}",
+                e.code.as_deref().unwrap_or_default(),
+                e.message.as_deref().unwrap_or_default()
+            )
+            .to_ascii_lowercase();
+            text.contains("version")
+        }),
+        _ => false,
+    }
+}
+
+/// `desired` laid over the `current` properties: the deployer's keys win, others stay.
+fn merged_properties(current: &Value, desired: Value) -> Value {
+    match (current, desired) {
+        (Value::Object(current), Value::Object(desired)) => {
+            let mut merged = current.clone();
+            merged.extend(desired);
+            Value::Object(merged)
+        }
+        (_, desired) => desired,
     }
 }

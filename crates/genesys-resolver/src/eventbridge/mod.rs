@@ -83,6 +83,16 @@ pub use steps::{DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_P
 /// The integration type id of an Amazon EventBridge source.
 pub const TYPE_ID: &str = "amazon-eventbridge-source";
 
+/// What the real integrations API stores and returns for empty configuration notes (its
+/// backing store cannot hold an empty string). The Genesys Terraform provider maps it back to
+/// ""; so does the deployer, so an integration without notes is not a change on every plan.
+pub const EMPTY_NOTES_PLACEHOLDER: &str = "node_dynamodb_empty_string";
+
+/// Notes as read back from Genesys: `None` for absent, empty, or the empty-string placeholder.
+pub fn stored_notes(notes: Option<&str>) -> Option<&str> {
+    notes.filter(|n| !n.is_empty() && *n != EMPTY_NOTES_PLACEHOLDER)
+}
+
 /// Longest event source suffix Genesys accepts.
 pub const MAX_SUFFIX_LEN: usize = 64;
 
@@ -336,7 +346,7 @@ impl EventBridgeIntegration {
                 desired: json!(self.topics),
             });
         }
-        let current_notes = notes.filter(|n| !n.is_empty());
+        let current_notes = stored_notes(notes);
         let desired_notes = self.notes.as_deref().filter(|n| !n.is_empty());
         if current_notes != desired_notes {
             out.push(FieldChange {
@@ -480,6 +490,12 @@ mod tests {
         ]);
         assert!(e.diff(&props, Some("")).is_empty());
         props["awsAccountRegion"] = json!("eu-west-1");
+        // The store's placeholder for empty notes is no notes.
+        assert!(
+            e.diff(&props, Some(EMPTY_NOTES_PLACEHOLDER))
+                .iter()
+                .all(|c| c.field != "notes")
+        );
         let d = e.diff(&props, Some("old notes"));
         let fields: Vec<_> = d.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(fields, ["awsAccountRegion", "notes"]);

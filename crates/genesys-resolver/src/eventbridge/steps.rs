@@ -288,9 +288,7 @@ impl<'a> Steps<'a> {
             },
             version,
             properties: config.get("properties").cloned().unwrap_or(Value::Null),
-            notes: config
-                .get("notes")
-                .and_then(Value::as_str)
+            notes: super::stored_notes(config.get("notes").and_then(Value::as_str))
                 .map(str::to_owned),
         })
     }

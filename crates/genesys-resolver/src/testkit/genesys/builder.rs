@@ -38,6 +38,9 @@ pub struct MockGenesysBuilder {
     integrations_path: String,
     page_size: u32,
     duplicate_names: bool,
+    notes_placeholder: bool,
+    conflict_status: u16,
+    read_lag: Duration,
     activation: Activation,
     available_topics: Vec<String>,
 }
@@ -51,6 +54,9 @@ impl Default for MockGenesysBuilder {
             integrations_path: crate::api::DEFAULT_INTEGRATIONS_PATH.to_owned(),
             page_size: 25,
             duplicate_names: false,
+            notes_placeholder: true,
+            conflict_status: 409,
+            read_lag: Duration::ZERO,
             activation: Activation::default(),
             available_topics: DEFAULT_AVAILABLE_TOPICS
                 .iter()
@@ -90,6 +96,27 @@ impl MockGenesysBuilder {
     /// (default false: 409). Turn it on to test that concurrent callers leave one integration.
     pub fn allow_duplicate_names(mut self, on: bool) -> Self {
         self.duplicate_names = on;
+        self
+    }
+
+    /// Whether empty configuration notes come back as the real API's placeholder
+    /// `node_dynamodb_empty_string` (default true, as the real API does).
+    pub fn empty_notes_placeholder(mut self, on: bool) -> Self {
+        self.notes_placeholder = on;
+        self
+    }
+
+    /// The status a stale configuration `version` is answered with: 409 (default), or 400 /
+    /// 408 as the real API also answers ("does not match the current version").
+    pub fn version_conflict_status(mut self, status: u16) -> Self {
+        self.conflict_status = status;
+        self
+    }
+
+    /// For this long after a create, reads of the new platform integration and of its
+    /// configuration answer 404 (the real API's eventual consistency; default none).
+    pub fn read_after_create_lag(mut self, lag: Duration) -> Self {
+        self.read_lag = lag;
         self
     }
 
@@ -141,6 +168,9 @@ impl MockGenesysBuilder {
                 integrations_path: path.clone(),
                 page_size: self.page_size,
                 duplicate_names: self.duplicate_names,
+                notes_placeholder: self.notes_placeholder,
+                conflict_status: self.conflict_status,
+                read_lag: self.read_lag,
             },
             Data {
                 activation: self.activation,

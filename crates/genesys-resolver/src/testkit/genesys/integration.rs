@@ -18,6 +18,8 @@ pub(super) struct PlatformIntegration {
     /// The activation under way: its behaviour, when it began, reads since.
     pub(super) activating: Option<(Activation, Instant, u32)>,
     pub(super) last_updated: time::OffsetDateTime,
+    /// When it was created (for the read-after-create lag).
+    pub(super) created: Instant,
     /// `config/current` as stored (an object with `version`).
     pub(super) config: Value,
 }
@@ -35,6 +37,7 @@ impl PlatformIntegration {
             detail: None,
             activating: None,
             last_updated: time::OffsetDateTime::now_utc(),
+            created: Instant::now(),
             config: json!({
                 "id": id,
                 "name": name,

@@ -97,7 +97,11 @@ pub(super) async fn platform_create(
     if name.is_empty() || type_id.is_empty() {
         return bad_request("name and integrationType.id are required", &corr);
     }
-    let notes = map.get("notes").and_then(Value::as_str).map(str::to_owned);
+    let notes = Some(
+        shared
+            .config
+            .stored_notes(map.get("notes").and_then(Value::as_str)),
+    );
     // Like the real API, names need not be unique: a blindly repeated create makes a duplicate.
     let mut data = shared.data();
     *data.creates_by_name.entry(name.to_owned()).or_default() += 1;
@@ -112,10 +116,15 @@ pub(super) async fn platform_get(
     Extension(CorrelationId(corr)): Extension<CorrelationId>,
     Path(id): Path<String>,
 ) -> Response {
-    let entity = shared.data().platform_mut(&id).map(|p| {
-        p.advance(true);
-        p.entity()
-    });
+    let lag = shared.config.read_lag;
+    let entity = shared
+        .data()
+        .platform_mut(&id)
+        .filter(|p| p.created.elapsed() >= lag)
+        .map(|p| {
+            p.advance(true);
+            p.entity()
+        });
     match entity {
         Some(entity) => json_response(200, &entity, &corr),
         None => integration_not_found(&id, &corr),
@@ -170,7 +179,12 @@ pub(super) async fn config_get(
     Extension(CorrelationId(corr)): Extension<CorrelationId>,
     Path(id): Path<String>,
 ) -> Response {
-    let config = shared.data().platform_mut(&id).map(|p| p.config.clone());
+    let lag = shared.config.read_lag;
+    let config = shared
+        .data()
+        .platform_mut(&id)
+        .filter(|p| p.created.elapsed() >= lag)
+        .map(|p| p.config.clone());
     match config {
         Some(config) => json_response(200, &config, &corr),
         None => integration_not_found(&id, &corr),
@@ -218,11 +232,9 @@ pub(super) async fn config_put(
                 if let Some(name) = map.get("name").and_then(Value::as_str) {
                     p.config["name"] = json!(name);
                 }
-                let notes = map
-                    .get("notes")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
+                let notes = shared
+                    .config
+                    .stored_notes(map.get("notes").and_then(Value::as_str));
                 p.config["notes"] = json!(notes);
                 p.config["version"] = json!(current + 1);
                 if p.intended_state == "ENABLED" {
@@ -230,11 +242,16 @@ pub(super) async fn config_put(
                 }
                 json_response(200, &p.config, &corr)
             } else {
+                let status = shared.config.conflict_status;
                 genesys_error(
-                    409,
-                    "general.conflict",
+                    status,
+                    if status == 409 {
+                        "general.conflict"
+                    } else {
+                        "bad.request"
+                    },
                     &format!(
-                        "The configuration version {version} is not the current version {current}"
+                        "The configuration version {version} does not match the current version {current}"
                     ),
                     &corr,
                 )

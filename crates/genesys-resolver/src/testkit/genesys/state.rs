@@ -20,6 +20,24 @@ pub(super) struct Config {
     pub(super) page_size: u32,
     /// Whether the seed route accepts a name already taken (the real API does).
     pub(super) duplicate_names: bool,
+    /// Whether empty configuration notes are stored (and returned) as the real API's
+    /// placeholder, `node_dynamodb_empty_string`.
+    pub(super) notes_placeholder: bool,
+    /// The status a stale configuration `version` is answered with (409, 408 or 400).
+    pub(super) conflict_status: u16,
+    /// How long a new platform integration answers 404 to reads of it and its configuration
+    /// (eventual consistency after a create).
+    pub(super) read_lag: Duration,
+}
+
+impl Config {
+    /// Notes as the mock stores them: the placeholder for empty ones when it is on.
+    pub(super) fn stored_notes(&self, notes: Option<&str>) -> String {
+        match notes.unwrap_or_default() {
+            "" if self.notes_placeholder => crate::eventbridge::EMPTY_NOTES_PLACEHOLDER.to_owned(),
+            n => n.to_owned(),
+        }
+    }
 }
 
 /// The state behind every handler.
