@@ -112,6 +112,13 @@ macro_rules! client_setters {
             self.$($path).+.page_size = Some(page_size);
             self
         }
+
+        /// How long a create whose outcome is unknown keeps looking for what it may have
+        /// created (the listing lags behind a create) before it may be sent again (default 2 s).
+        pub fn recovery_window(mut self, window: std::time::Duration) -> Self {
+            self.$($path).+.recovery_window = Some(window);
+            self
+        }
     };
 }
 
@@ -180,6 +187,10 @@ pub struct ClientSettings {
     pub write_rate_limit_per_minute: Option<u32>,
     /// Entries per page of a listing (default 100, at most 500).
     pub page_size: Option<u32>,
+    /// How long a create whose outcome is unknown keeps looking for what it may have created
+    /// before it may be sent again: the listing lags behind a create for a while (default 2 s).
+    #[serde(with = "opt_duration_secs")]
+    pub recovery_window: Option<Duration>,
 }
 
 impl fmt::Debug for ClientSettings {
@@ -200,6 +211,7 @@ impl fmt::Debug for ClientSettings {
                 &self.write_rate_limit_per_minute,
             )
             .field("page_size", &self.page_size)
+            .field("recovery_window", &self.recovery_window)
             .finish()
     }
 }

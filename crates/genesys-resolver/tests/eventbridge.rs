@@ -695,3 +695,23 @@ async fn properties_the_deployer_does_not_manage_are_kept() {
     assert_eq!(properties["eventSourceSuffix"], "orders-v9");
     assert_eq!(properties["someoneElses"], "keep me");
 }
+
+#[tokio::test]
+async fn a_lost_create_behind_a_lagging_listing_is_found_not_sent_again() {
+    // The listing and reads miss a new integration for 1.5 s, and the create's answer is lost.
+    let mock = MockGenesys::builder()
+        .read_after_create_lag(Duration::from_millis(1500))
+        .start()
+        .await
+        .unwrap();
+    let deployer = deployer(&mock);
+    mock.push_fault(Route::IntegrationCreate, Fault::DropConnection);
+    let report = deployer.apply(&desired()).await.unwrap();
+    assert!(report.recovered_create);
+    assert_eq!(
+        mock.requests(Route::IntegrationCreate),
+        1,
+        "never sent again"
+    );
+    assert_eq!(mock.platform_integrations_named("orders-to-aws").len(), 1);
+}

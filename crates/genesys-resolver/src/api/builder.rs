@@ -19,6 +19,8 @@ use crate::tls::TrustConfig;
 
 /// The default timeout of one HTTP request.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long lost-create recovery looks for what a create may have made before resending it.
+pub const DEFAULT_RECOVERY_WINDOW: Duration = Duration::from_secs(2);
 /// Genesys Cloud's documented limit: 300 requests per minute per client-credentials token.
 /// Pass it to [`GenesysClientBuilder::rate_limit_per_minute`] to stay under it.
 pub const GENESYS_RATE_LIMIT_PER_MINUTE: u32 = 300;
@@ -197,6 +199,7 @@ impl GenesysClientBuilder {
                 write_rate_limit: settings.write_rate_limit_per_minute,
                 metrics,
                 page_size,
+                recovery_window: settings.recovery_window.unwrap_or(DEFAULT_RECOVERY_WINDOW),
             }),
         })
     }

@@ -3,6 +3,7 @@
 
 use std::fmt::Display;
 use std::future::Future;
+use std::time::Duration;
 
 use super::error::ClientError;
 use super::request::{ApiRequest, ApiResponse};
@@ -65,16 +66,27 @@ impl GenesysClient {
                 error = %error,
                 "create outcome unknown: looking it up before sending again"
             );
-            match lookup().await {
-                Ok(Some(found)) => {
-                    tracing::info!(name, "lost create recovered by lookup");
-                    return Ok(Created::Found(found));
-                }
-                Ok(None) => {}
-                Err(lookup_error) => {
-                    tracing::warn!(name, error = %lookup_error, "lookup after a lost create failed");
-                    if if_lookup_fails == IfLookupFails::GiveUp {
-                        return Err(error);
+            // The listing lags behind a create for a while: "not there" is believed only once
+            // it has said so for the whole recovery window.
+            let looked_from = tokio::time::Instant::now();
+            let mut pause = Duration::from_millis(100);
+            loop {
+                match lookup().await {
+                    Ok(Some(found)) => {
+                        tracing::info!(name, "lost create recovered by lookup");
+                        return Ok(Created::Found(found));
+                    }
+                    Ok(None) if looked_from.elapsed() + pause <= self.inner.recovery_window => {
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(Duration::from_secs(1));
+                    }
+                    Ok(None) => break,
+                    Err(lookup_error) => {
+                        tracing::warn!(name, error = %lookup_error, "lookup after a lost create failed");
+                        if if_lookup_fails == IfLookupFails::GiveUp {
+                            return Err(error);
+                        }
+                        break;
                     }
                 }
             }

@@ -51,7 +51,10 @@ mod request;
 mod seed;
 mod transport;
 
-pub use builder::{DEFAULT_REQUEST_TIMEOUT, GENESYS_RATE_LIMIT_PER_MINUTE, GenesysClientBuilder};
+pub use builder::{
+    DEFAULT_RECOVERY_WINDOW, DEFAULT_REQUEST_TIMEOUT, GENESYS_RATE_LIMIT_PER_MINUTE,
+    GenesysClientBuilder,
+};
 pub use error::{ApiError, ClientError};
 pub use paging::DEFAULT_PAGE_SIZE;
 pub(crate) use paging::PAGE_SIZES;

@@ -41,6 +41,8 @@ pub(super) struct Inner {
     pub(super) write_rate_limit: Option<u32>,
     pub(super) metrics: Arc<dyn MetricsSink>,
     pub(super) page_size: u32,
+    /// How long lost-create recovery keeps looking before a resend.
+    pub(super) recovery_window: Duration,
 }
 
 impl fmt::Debug for GenesysClient {

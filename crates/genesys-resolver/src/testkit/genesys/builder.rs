@@ -113,8 +113,9 @@ impl MockGenesysBuilder {
         self
     }
 
-    /// For this long after a create, reads of the new platform integration and of its
-    /// configuration answer 404 (the real API's eventual consistency; default none).
+    /// For this long after a create, the new platform integration is missing from listings and
+    /// reads of it and of its configuration answer 404 (the real API's eventual consistency;
+    /// default none).
     pub fn read_after_create_lag(mut self, lag: Duration) -> Self {
         self.read_lag = lag;
         self

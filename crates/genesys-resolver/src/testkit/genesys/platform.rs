@@ -47,11 +47,14 @@ pub(super) async fn platform_list(
         Err(response) => return *response,
     };
     let type_filter = query.get("integrationType").filter(|t| !t.is_empty());
+    let lag = shared.config.read_lag;
     let matching: Vec<Value> = {
         let mut data = shared.data();
         data.platform
             .iter_mut()
             .filter(|p| type_filter.is_none_or(|t| &p.type_id == t))
+            // The listing lags behind creates too.
+            .filter(|p| p.created.elapsed() >= lag)
             .map(|p| {
                 p.advance(false);
                 p.entity()
