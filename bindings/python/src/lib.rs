@@ -7,7 +7,8 @@
 //!   typed `ResolveReport` and `ProbeReport`.
 //! - `eventbridge`: `EventBridgeIntegration` (the typed model, `validate()`),
 //!   `EventBridgeDeployer` (`plan`/`apply`, blocking and asyncio) and its `Plan` and
-//!   `DeployReport`.
+//!   `DeployReport`, one submodule each.
+//! - `pickle`: reports pickle and copy through the core's serde form.
 //! - `testing`: the core's test kit (`MockGenesys`, `TestCa`, `TlsDestination`), re-exported by
 //!   the Python module `genesys_resolver.testing`.
 //! - `payload`: `build_payload`, `validate`, `to_wire_json` over plain dicts; `convert` turns
@@ -28,6 +29,7 @@ mod errors;
 mod eventbridge;
 mod logging;
 mod payload;
+mod pickle;
 mod report;
 mod resolver;
 mod runtime;
