@@ -634,14 +634,12 @@ impl PyViolation {
     }
 
     /// Pickles (and copies) as `Violation(path, code, message)`.
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyType>, (String, String, String))> {
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, (String, String, String)) {
         let v = slf.get();
-        Ok((
+        (
             slf.get_type(),
             (v.path.clone(), v.code.clone(), v.message.clone()),
-        ))
+        )
     }
 
     /// `{"path": ..., "code": ..., "message": ...}`.

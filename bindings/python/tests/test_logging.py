@@ -91,7 +91,7 @@ def test_resolve_records_carry_no_secrets(
     secrets = ["s3cr3t-client-secret", "wrong-s3cr3t", basic, *tokens]
     messages = [r.getMessage() for r in caplog.records]
     assert any(r.name == "genesys_resolver.audit" for r in caplog.records)
-    assert any(r.name == "genesys_resolver.auth" for r in caplog.records)  # the token path logged
+    assert any(r.name.startswith("genesys_resolver.auth") for r in caplog.records)  # the token path logged
     assert any("resolve_operation" in m for m in messages)
     for message in messages:
         for secret in secrets:
