@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 import pytest
@@ -87,11 +88,11 @@ def test_health_check_errors(resolver: gr.Resolver, mock: MockGenesys, ca: TestC
     assert info.value.endpoints[0].health == {"status": 503, "redirect": None}
     assert mock.integrations() == []
 
-    gone = TlsDestination(ca)
-    uri = gone.uri("/")
-    gone.stop()  # nothing listens on its port now
-    with pytest.raises(gr.HealthCheckError) as info:
-        resolver.check(payload_for(uri))
+    # A port bound but not listening refuses connections, and stays ours for the whole check (a
+    # stopped server's port could be handed to another test's server meanwhile).
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held, pytest.raises(gr.HealthCheckError) as info:
+        held.bind(("127.0.0.1", 0))
+        resolver.check(payload_for(f"https://localhost:{held.getsockname()[1]}/"))
     assert info.value.kind == "connect"
     assert type(info.value) is gr.ConnectError
     assert failure_stage(info.value) == "connect"
