@@ -13,6 +13,7 @@
 //!   the Python module `genesys_resolver.testing`.
 //! - `payload`: `build_payload`, `validate`, `to_wire_json` over plain dicts; `convert` turns
 //!   Python values into JSON, reporting what has no JSON form as violations at their paths.
+//! - `violation`: `Violation`, one broken rule.
 //! - `errors`: `ResolverError` and its subclasses; `ErrorInfo::into_pyerr` is the one place core
 //!   errors become Python exceptions.
 //! - `settings`: the constructors' keyword options (and `from_env`) mapped onto the core's
@@ -35,6 +36,7 @@ mod resolver;
 mod runtime;
 mod settings;
 mod testing;
+mod violation;
 
 use pyo3::prelude::*;
 
