@@ -5,6 +5,10 @@
 //! that turns it into an exception instance. Each of the core's
 //! [`ErrorKind`](genesys_resolver::outcome::ErrorKind)s maps to exactly one class; kinds this
 //! binding does not know yet map to the base class, `ResolverError`.
+//!
+//! Exceptions pickle as Python's own do (class, message, then every attribute from the
+//! instance's `__dict__`); the `Violation`s and `ProbeReport`s they hold pickle through their
+//! `__reduce__`, so an error crosses a `ProcessPoolExecutor` whole.
 
 use genesys_resolver::api::ClientError;
 use genesys_resolver::auth::AuthError as CoreAuthError;
@@ -19,8 +23,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyCFunction, PyDict, PyList, PyTuple, PyType};
 
-use crate::convert::repr;
 use crate::report::PyProbeReport;
+pub(crate) use crate::violation::PyViolation;
 
 create_exception!(
     genesys_resolver,
@@ -55,8 +59,10 @@ create_exception!(
     genesys_resolver,
     HealthCheckError,
     ResolverError,
-    "A destination could not be reached or did not answer its health check in time or with \
-     success. Check that the service is up and healthy."
+    "A destination's health check answered an unaccepted status or broke off (kind `health`). \
+     Check that the service is up and healthy.\n\n\
+     Also the base of `ConnectError` (refused connection) and `ProbeTimeoutError` (no answer in \
+     time): catch it for any destination that is not healthy."
 );
 create_exception!(
     genesys_resolver,
@@ -70,7 +76,8 @@ create_exception!(
     genesys_resolver,
     GenesysApiError,
     ResolverError,
-    "The Genesys Cloud API answered with an error, or could not be reached (then `status` is None).\n\n\
+    "The Genesys Cloud API answered with an error (kind `api`); also the base of \
+     `RateLimitedError` and `TransportError` (Genesys unreachable, `status` None).\n\n\
      `status` is the HTTP status, `code` Genesys' error code and `correlation_id` the id to quote \
      to Genesys support."
 );
@@ -80,6 +87,42 @@ create_exception!(
     GenesysApiError,
     "Genesys Cloud rate-limited the request (HTTP 429) and retries ran out.\n\n\
      `retry_after` is how many seconds Genesys asked to wait, when it said."
+);
+create_exception!(
+    genesys_resolver,
+    ConnectError,
+    HealthCheckError,
+    "A destination refused the TCP connection or did not accept it (kind `connect`). Check \
+     that the service listens on the address and port."
+);
+create_exception!(
+    genesys_resolver,
+    ProbeTimeoutError,
+    HealthCheckError,
+    "A destination did not answer within its time limit (kind `probe_timeout`). Check the \
+     service, or raise `health_timeout`."
+);
+create_exception!(
+    genesys_resolver,
+    TransportError,
+    GenesysApiError,
+    "Genesys Cloud could not be reached or did not answer in time (kind `transport`); `status` \
+     is None. Retryable."
+);
+create_exception!(
+    genesys_resolver,
+    ConfigError,
+    ResolverError,
+    "The resolver, the deployer or a request is misconfigured (kind `config`): a bad setting, \
+     environment variable or option, named in the message. Not a passing fault."
+);
+create_exception!(
+    genesys_resolver,
+    CoordinationError,
+    ResolverError,
+    "Concurrent callers could not be coordinated (kind `coordination`): the turn on the \
+     integration's name was not had in time, Redis was unreachable, or a lease was lost. \
+     Nothing was deployed unlocked. Retryable."
 );
 
 create_exception!(
@@ -93,6 +136,40 @@ create_exception!(
      (`invalid_response`).\n\n\
      `step` names the deploy step, `integration_id` the integration when one was known and \
      `detail` Genesys' explanation of an ERROR state."
+);
+
+create_exception!(
+    genesys_resolver,
+    ConflictError,
+    DeployError,
+    "The integration's configuration kept changing under the deploy: version conflicts beyond \
+     the retry budget (kind `conflict`). Try again."
+);
+create_exception!(
+    genesys_resolver,
+    ActivationFailedError,
+    DeployError,
+    "The integration reported ERROR (kind `activation_failed`); `detail` carries Genesys' \
+     explanation."
+);
+create_exception!(
+    genesys_resolver,
+    ActivationTimeoutError,
+    DeployError,
+    "The integration did not become ACTIVE in time (kind `activation_timeout`). Check it later, \
+     or raise `activation_timeout`."
+);
+create_exception!(
+    genesys_resolver,
+    AmbiguousError,
+    DeployError,
+    "Several integrations carry the name (kind `ambiguous`). Remove the extras."
+);
+create_exception!(
+    genesys_resolver,
+    InvalidResponseError,
+    DeployError,
+    "Genesys answered success with a body the deployer cannot use (kind `invalid_response`)."
 );
 
 const VALIDATION_ERROR_DOC: &str = "The payload breaks the schema rules; also a ValueError.\n\n\
@@ -167,6 +244,25 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("GenesysApiError", py.get_type::<GenesysApiError>())?;
     m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
     m.add("DeployError", py.get_type::<DeployError>())?;
+    m.add("ConnectError", py.get_type::<ConnectError>())?;
+    m.add("ProbeTimeoutError", py.get_type::<ProbeTimeoutError>())?;
+    m.add("TransportError", py.get_type::<TransportError>())?;
+    m.add("ConfigError", py.get_type::<ConfigError>())?;
+    m.add("CoordinationError", py.get_type::<CoordinationError>())?;
+    m.add("ConflictError", py.get_type::<ConflictError>())?;
+    m.add(
+        "ActivationFailedError",
+        py.get_type::<ActivationFailedError>(),
+    )?;
+    m.add(
+        "ActivationTimeoutError",
+        py.get_type::<ActivationTimeoutError>(),
+    )?;
+    m.add("AmbiguousError", py.get_type::<AmbiguousError>())?;
+    m.add(
+        "InvalidResponseError",
+        py.get_type::<InvalidResponseError>(),
+    )?;
     m.add_class::<PyViolation>()?;
     Ok(())
 }
@@ -175,6 +271,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 const OTHER: &str = "other";
 
 /// The one exception class for `kind` (`None`: a kind newer than this binding, the base class).
+/// Classes that refine an older one subclass it (`ConnectError` is a `HealthCheckError`,
+/// `TransportError` a `GenesysApiError`, each deploy kind a `DeployError`), so `except`
+/// clauses written for the broader class still catch them.
 fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_, PyType>> {
     let Some(kind) = kind else {
         return Ok(py.get_type::<ResolverError>());
@@ -183,16 +282,21 @@ fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_,
         ErrorKind::Validation => validation_error_type(py)?,
         ErrorKind::AddressPolicy => py.get_type::<AddressPolicyError>(),
         ErrorKind::Dns => py.get_type::<DnsError>(),
+        ErrorKind::Connect => py.get_type::<ConnectError>(),
         ErrorKind::Tls => py.get_type::<TlsError>(),
-        // A destination that refuses connections or does not answer in time is not healthy.
-        ErrorKind::Connect | ErrorKind::Health | ErrorKind::ProbeTimeout => {
-            py.get_type::<HealthCheckError>()
-        }
+        ErrorKind::Health => py.get_type::<HealthCheckError>(),
+        ErrorKind::ProbeTimeout => py.get_type::<ProbeTimeoutError>(),
         ErrorKind::Auth => py.get_type::<AuthError>(),
-        // Transport: Genesys unreachable or timed out; `status` stays None.
-        ErrorKind::Api | ErrorKind::Transport => py.get_type::<GenesysApiError>(),
+        ErrorKind::Api => py.get_type::<GenesysApiError>(),
         ErrorKind::RateLimited => py.get_type::<RateLimitedError>(),
-        k if k.is_deploy_error() => py.get_type::<DeployError>(),
+        ErrorKind::Transport => py.get_type::<TransportError>(),
+        ErrorKind::Config => py.get_type::<ConfigError>(),
+        ErrorKind::Conflict => py.get_type::<ConflictError>(),
+        ErrorKind::ActivationFailed => py.get_type::<ActivationFailedError>(),
+        ErrorKind::ActivationTimeout => py.get_type::<ActivationTimeoutError>(),
+        ErrorKind::Ambiguous => py.get_type::<AmbiguousError>(),
+        ErrorKind::InvalidResponse => py.get_type::<InvalidResponseError>(),
+        ErrorKind::Coordination => py.get_type::<CoordinationError>(),
         _ => py.get_type::<ResolverError>(),
     })
 }
@@ -490,69 +594,4 @@ pub(crate) fn raise_error(
         ..ErrorInfo::new(ErrorKind::from_name(kind), message)
     };
     Err(info.into_pyerr(py))
-}
-
-/// One broken rule of a payload: where (`path`), which rule (`code`) and what is wrong
-/// (`message`).
-#[pyclass(frozen, eq, hash, module = "genesys_resolver", name = "Violation")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct PyViolation {
-    /// JSON path of the offending value, such as `uris[3]`; empty for the whole payload.
-    #[pyo3(get)]
-    path: String,
-    /// The stable rule name, such as `uri_not_https`.
-    #[pyo3(get)]
-    code: String,
-    /// What is wrong, for people.
-    #[pyo3(get)]
-    message: String,
-}
-
-impl From<Violation> for PyViolation {
-    fn from(v: Violation) -> Self {
-        Self {
-            path: v.path,
-            code: v.code.as_str().to_owned(),
-            message: v.message,
-        }
-    }
-}
-
-#[pymethods]
-impl PyViolation {
-    #[new]
-    fn new(path: String, code: String, message: String) -> Self {
-        Self {
-            path,
-            code,
-            message,
-        }
-    }
-
-    /// `{"path": ..., "code": ..., "message": ...}`.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("path", &self.path)?;
-        d.set_item("code", &self.code)?;
-        d.set_item("message", &self.message)?;
-        Ok(d)
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "Violation(path={}, code={}, message={})",
-            repr(py, &self.path)?,
-            repr(py, &self.code)?,
-            repr(py, &self.message)?
-        ))
-    }
-
-    fn __str__(&self) -> String {
-        let path = if self.path.is_empty() {
-            "payload"
-        } else {
-            &self.path
-        };
-        format!("{path}: {} [{}]", self.message, self.code)
-    }
 }

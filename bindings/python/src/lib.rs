@@ -7,11 +7,13 @@
 //!   typed `ResolveReport` and `ProbeReport`.
 //! - `eventbridge`: `EventBridgeIntegration` (the typed model, `validate()`),
 //!   `EventBridgeDeployer` (`plan`/`apply`, blocking and asyncio) and its `Plan` and
-//!   `DeployReport`.
+//!   `DeployReport`, one submodule each.
+//! - `pickle`: reports pickle and copy through the core's serde form.
 //! - `testing`: the core's test kit (`MockGenesys`, `TestCa`, `TlsDestination`), re-exported by
 //!   the Python module `genesys_resolver.testing`.
 //! - `payload`: `build_payload`, `validate`, `to_wire_json` over plain dicts; `convert` turns
 //!   Python values into JSON, reporting what has no JSON form as violations at their paths.
+//! - `violation`: `Violation`, one broken rule.
 //! - `errors`: `ResolverError` and its subclasses; `ErrorInfo::into_pyerr` is the one place core
 //!   errors become Python exceptions.
 //! - `settings`: the constructors' keyword options (and `from_env`) mapped onto the core's
@@ -28,11 +30,13 @@ mod errors;
 mod eventbridge;
 mod logging;
 mod payload;
+mod pickle;
 mod report;
 mod resolver;
 mod runtime;
 mod settings;
 mod testing;
+mod violation;
 
 use pyo3::prelude::*;
 

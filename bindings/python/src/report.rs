@@ -2,18 +2,20 @@
 //!
 //! Attributes are computed from the Rust report on access; nested records (TLS details, health
 //! answer, failure, phase timings) are plain dicts in the core's JSON form, and `to_dict()` is the
-//! whole report exactly as the core serializes it.
+//! whole report exactly as the core serializes it. Both pickle, copy and compare equal through
+//! that form (see `pickle`).
 
 use genesys_resolver::pipeline::ResolveReport;
 use genesys_resolver::probe::ProbeReport;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyType};
 
 use crate::convert::{repr, serde_to_py};
+use crate::pickle;
 
 /// What a resolve (or a dry-run check) found and did.
-#[pyclass(frozen, module = "genesys_resolver", name = "ResolveReport")]
-#[derive(Debug, Clone)]
+#[pyclass(frozen, eq, module = "genesys_resolver", name = "ResolveReport")]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PyResolveReport {
     report: ResolveReport,
 }
@@ -100,6 +102,17 @@ impl PyResolveReport {
         serde_to_py(py, &self.report)
     }
 
+    /// Pickles (and copies) through the core's JSON form.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        pickle::reduce(slf.as_any(), &slf.get().report)
+    }
+
+    /// The report pickled by `__reduce__`.
+    #[classmethod]
+    fn _from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
+        pickle::restore("ResolveReport", text).map(|report| Self { report })
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let id = match &self.report.integration_id {
             Some(id) => repr(py, id)?,
@@ -117,8 +130,8 @@ impl PyResolveReport {
 }
 
 /// What probing one endpoint found: resolution, connection, TLS, health and the failure.
-#[pyclass(frozen, module = "genesys_resolver", name = "ProbeReport")]
-#[derive(Debug, Clone)]
+#[pyclass(frozen, eq, module = "genesys_resolver", name = "ProbeReport")]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PyProbeReport {
     report: ProbeReport,
 }
@@ -212,6 +225,17 @@ impl PyProbeReport {
     /// The report in the core's JSON form.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         serde_to_py(py, &self.report)
+    }
+
+    /// Pickles (and copies) through the core's JSON form.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        pickle::reduce(slf.as_any(), &slf.get().report)
+    }
+
+    /// The report pickled by `__reduce__`.
+    #[classmethod]
+    fn _from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
+        pickle::restore("ProbeReport", text).map(|report| Self { report })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -107,15 +107,16 @@ fn build_error(py: Python<'_>, err: &BuildError) -> PyErr {
 #[pymethods]
 impl PyResolver {
     /// Checks every setting; nothing is sent until the first call. Bad settings raise
-    /// `ResolverError` (kind `config`) naming the setting. With `redis_url`, connects to Redis
-    /// first (kind `coordination` when it does not answer).
+    /// `ConfigError` naming the setting. With `redis_url`, connects to Redis first
+    /// (`CoordinationError` when it does not answer). `loopback=True` allows probes of
+    /// `127.0.0.0/8` and `::1` (local test destinations) besides `allow_cidrs`.
     #[new]
     #[pyo3(signature = (
         environment, client_id, client_secret, *,
         allow_cidrs=None, ca_file=None, ca_pem=None, integrations_path=None, probe_concurrency=None,
         rate_limit_per_minute=None, write_rate_limit_per_minute=None, health_timeout=None,
         request_timeout=None, max_attempts=None, limits=None, hosts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None,
+        lease_ttl=None, lease_wait=None, loopback=false,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -139,6 +140,7 @@ impl PyResolver {
         redis_url: Option<String>,
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
+        loopback: bool,
     ) -> PyResult<Self> {
         let shown = environment.clone();
         let identity = Identity {
@@ -163,6 +165,7 @@ impl PyResolver {
             probe_concurrency,
             health_timeout,
             limits,
+            loopback,
         };
         let settings = checked(
             py,
@@ -184,7 +187,7 @@ impl PyResolver {
         allow_cidrs=None, ca_file=None, ca_pem=None, integrations_path=None, probe_concurrency=None,
         rate_limit_per_minute=None, write_rate_limit_per_minute=None, health_timeout=None,
         request_timeout=None, max_attempts=None, limits=None, hosts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None,
+        lease_ttl=None, lease_wait=None, loopback=false,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -208,6 +211,7 @@ impl PyResolver {
         redis_url: Option<String>,
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
+        loopback: bool,
     ) -> PyResult<Self> {
         let py = cls.py();
         let shown = environment.clone();
@@ -233,6 +237,7 @@ impl PyResolver {
             probe_concurrency,
             health_timeout,
             limits,
+            loopback,
         };
         let settings = checked(py, settings::from_env(py)?, identity, client, Some(options))?;
         Self::build(py, settings, hosts.as_ref(), shown)
@@ -265,43 +270,30 @@ impl PyResolver {
         payloads: &Bound<'py, PyAny>,
         concurrency: usize,
     ) -> PyResult<Bound<'py, PyList>> {
-        // Read every payload first; a malformed one becomes its ValidationError in place.
-        let mut parsed: Vec<Result<ResolvePayload, PyErr>> = Vec::new();
-        for item in payloads.try_iter()? {
-            parsed.push(payload_from_py(&item?));
-        }
-        let good: Vec<ResolvePayload> = parsed
-            .iter()
-            .filter_map(|p| p.as_ref().ok().cloned())
-            .collect();
+        let (parsed, good) = read_many(payloads)?;
         let resolver = self.inner.clone();
         let results = block_on(py, move || async move {
             resolver.resolve_many(&good, concurrency.max(1)).await
         })?;
-        let mut results = results.into_iter();
-        let out = PyList::empty(py);
-        for p in parsed {
-            let item = match p {
-                Err(e) => e.into_value(py).into_bound(py).into_any(),
-                Ok(_) => match results.next() {
-                    Some(Ok(report)) => Bound::new(py, PyResolveReport::from(report))?.into_any(),
-                    Some(Err(e)) => ErrorInfo::from(e)
-                        .into_pyerr(py)
-                        .into_value(py)
-                        .into_bound(py)
-                        .into_any(),
-                    None => {
-                        return Err(ErrorInfo::new(
-                            ErrorKind::Config,
-                            "resolve_many lost an outcome",
-                        )
-                        .into_pyerr(py));
-                    }
-                },
-            };
-            out.append(item)?;
-        }
-        Ok(out)
+        many_outcomes(py, parsed, results)
+    }
+
+    /// `resolve_many` as an asyncio awaitable: the payloads are read (and malformed ones turned
+    /// into their `ValidationError`) before it returns; the list arrives when every resolve has
+    /// ended.
+    #[pyo3(signature = (payloads, concurrency=8))]
+    fn resolve_many_async<'py>(
+        &self,
+        py: Python<'py>,
+        payloads: &Bound<'py, PyAny>,
+        concurrency: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (parsed, good) = read_many(payloads)?;
+        let resolver = self.inner.clone();
+        future_into_py(py, async move {
+            let results = resolver.resolve_many(&good, concurrency.max(1)).await;
+            Python::attach(|py| many_outcomes(py, parsed, results).map(Bound::unbind))
+        })
     }
 
     /// `resolve` as an asyncio awaitable.
@@ -350,6 +342,58 @@ impl PyResolver {
             PyString::new(py, &self.client_id).repr()?,
         ))
     }
+}
+
+/// Every payload of `payloads` read (a malformed one is its `ValidationError`, in place), and
+/// the well-formed ones in order, for the core's `resolve_many`.
+#[allow(clippy::type_complexity)] // one result per input item, and the ones to resolve
+fn read_many(
+    payloads: &Bound<'_, PyAny>,
+) -> PyResult<(Vec<Result<(), PyErr>>, Vec<ResolvePayload>)> {
+    let mut parsed = Vec::new();
+    let mut good = Vec::new();
+    for item in payloads.try_iter()? {
+        match payload_from_py(&item?) {
+            Ok(p) => {
+                good.push(p);
+                parsed.push(Ok(()));
+            }
+            Err(e) => parsed.push(Err(e)),
+        }
+    }
+    Ok((parsed, good))
+}
+
+/// One item per payload, in input order: the report, or the exception (not raised) for a
+/// payload that was malformed (`parsed`) or failed (`results`, one per well-formed payload).
+fn many_outcomes(
+    py: Python<'_>,
+    parsed: Vec<Result<(), PyErr>>,
+    results: Vec<Result<ResolveReport, ResolveError>>,
+) -> PyResult<Bound<'_, PyList>> {
+    let mut results = results.into_iter();
+    let out = PyList::empty(py);
+    for p in parsed {
+        let item = match p {
+            Err(e) => e.into_value(py).into_bound(py).into_any(),
+            Ok(()) => match results.next() {
+                Some(Ok(report)) => Bound::new(py, PyResolveReport::from(report))?.into_any(),
+                Some(Err(e)) => ErrorInfo::from(e)
+                    .into_pyerr(py)
+                    .into_value(py)
+                    .into_bound(py)
+                    .into_any(),
+                None => {
+                    return Err(
+                        ErrorInfo::new(ErrorKind::Config, "resolve_many lost an outcome")
+                            .into_pyerr(py),
+                    );
+                }
+            },
+        };
+        out.append(item)?;
+    }
+    Ok(out)
 }
 
 /// A name table for `hosts`: only these names resolve, and nothing is asked of DNS.

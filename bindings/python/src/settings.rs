@@ -164,7 +164,14 @@ pub(crate) struct ResolverOptions<'py> {
     pub(crate) probe_concurrency: Option<usize>,
     pub(crate) health_timeout: Option<f64>,
     pub(crate) limits: Option<Bound<'py, PyAny>>,
+    /// `loopback=True`: allow [`LOOPBACK_CIDRS`] besides `allow_cidrs`.
+    pub(crate) loopback: bool,
 }
+
+/// What `loopback=True` allows: every IPv4 loopback address and IPv6's `::1`. Both, because a
+/// name such as `localhost` resolves to `::1` as well as `127.0.0.1`, and the policy checks
+/// every address a name resolves to.
+pub(crate) const LOOPBACK_CIDRS: [&str; 2] = ["127.0.0.0/8", "::1/128"];
 
 impl ResolverOptions<'_> {
     fn apply(self, py: Python<'_>, s: &mut ResolverSettings) -> PyResult<()> {
@@ -183,6 +190,13 @@ impl ResolverOptions<'_> {
                     })
                 })
                 .collect::<PyResult<Vec<_>>>()?;
+        }
+        if self.loopback {
+            for net in LOOPBACK_CIDRS.iter().filter_map(|c| parse_net(c)) {
+                if !s.probe.allow_cidrs.contains(&net) {
+                    s.probe.allow_cidrs.push(net);
+                }
+            }
         }
         if let Some(path) = self.integrations_path {
             s.client.integrations_path = Some(path);

@@ -174,6 +174,11 @@ impl PyMockGenesys {
         self.mock.pending_faults()
     }
 
+    /// Drops every queued fault that has not fired yet (of every route); returns how many.
+    fn clear_faults(&self) -> usize {
+        self.mock.clear_faults()
+    }
+
     /// Revokes every token issued so far (they answer 401 from now on).
     fn revoke_tokens(&self) {
         self.mock.revoke_tokens();

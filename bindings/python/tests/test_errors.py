@@ -19,7 +19,30 @@ SUBCLASSES = [
     gr.GenesysApiError,
     gr.RateLimitedError,
     gr.DeployError,
+    gr.ConnectError,
+    gr.ProbeTimeoutError,
+    gr.TransportError,
+    gr.ConfigError,
+    gr.CoordinationError,
+    gr.ConflictError,
+    gr.ActivationFailedError,
+    gr.ActivationTimeoutError,
+    gr.AmbiguousError,
+    gr.InvalidResponseError,
 ]
+
+# Each refining class and the older class it refines: `except Older:` still catches it.
+REFINES = {
+    gr.RateLimitedError: gr.GenesysApiError,
+    gr.TransportError: gr.GenesysApiError,
+    gr.ConnectError: gr.HealthCheckError,
+    gr.ProbeTimeoutError: gr.HealthCheckError,
+    gr.ConflictError: gr.DeployError,
+    gr.ActivationFailedError: gr.DeployError,
+    gr.ActivationTimeoutError: gr.DeployError,
+    gr.AmbiguousError: gr.DeployError,
+    gr.InvalidResponseError: gr.DeployError,
+}
 
 
 def test_one_base_for_everything() -> None:
@@ -41,13 +64,11 @@ def test_validation_error_is_also_a_value_error(payload: dict[str, Any]) -> None
     assert isinstance(info.value, gr.ValidationError)
 
 
-def test_rate_limited_is_an_api_error() -> None:
-    assert issubclass(gr.RateLimitedError, gr.GenesysApiError)
-    others = [c for c in SUBCLASSES if c not in (gr.RateLimitedError, gr.GenesysApiError)]
-    for a in others:
+def test_refining_classes_subclass_the_class_they_refine_and_nothing_else() -> None:
+    for a in SUBCLASSES:
         for b in SUBCLASSES:
             if a is not b:
-                assert not issubclass(a, b), (a, b)
+                assert issubclass(a, b) == (REFINES.get(a) is b), (a, b)
 
 
 def raised(kind: str, **fields: Any) -> gr.ResolverError:
@@ -61,21 +82,22 @@ KINDS = [
     ("validation", gr.ValidationError, "validate"),
     ("address_policy", gr.AddressPolicyError, "probe"),
     ("dns", gr.DnsError, "probe"),
-    ("connect", gr.HealthCheckError, "probe"),
+    ("connect", gr.ConnectError, "probe"),
     ("tls", gr.TlsError, "probe"),
     ("health", gr.HealthCheckError, "probe"),
-    ("probe_timeout", gr.HealthCheckError, "probe"),
+    ("probe_timeout", gr.ProbeTimeoutError, "probe"),
     ("auth", gr.AuthError, "token"),
     ("api", gr.GenesysApiError, "submit"),
     ("rate_limited", gr.RateLimitedError, "submit"),
-    ("transport", gr.GenesysApiError, "route_mapping"),
-    ("config", gr.ResolverError, None),
+    ("transport", gr.TransportError, "route_mapping"),
+    ("config", gr.ConfigError, None),
+    ("coordination", gr.CoordinationError, "submit"),
     # The EventBridge deployer's failures that are not the resolver's.
-    ("conflict", gr.DeployError, "submit"),
-    ("activation_failed", gr.DeployError, "submit"),
-    ("activation_timeout", gr.DeployError, "submit"),
-    ("ambiguous", gr.DeployError, "route_mapping"),
-    ("invalid_response", gr.DeployError, "route_mapping"),
+    ("conflict", gr.ConflictError, "submit"),
+    ("activation_failed", gr.ActivationFailedError, "submit"),
+    ("activation_timeout", gr.ActivationTimeoutError, "submit"),
+    ("ambiguous", gr.AmbiguousError, "route_mapping"),
+    ("invalid_response", gr.InvalidResponseError, "route_mapping"),
     ("some_future_kind", gr.ResolverError, "submit"),
 ]
 
@@ -88,6 +110,16 @@ def test_each_kind_raises_its_class_with_stage(kind: str, cls: type, stage: Opti
     assert err.kind == (kind if kind != "some_future_kind" else "other")
     assert err.retryable is (kind == "rate_limited")
     assert str(err) == f"{kind} failed"
+    if cls in REFINES:  # existing `except` clauses for the broader class still catch it
+        assert isinstance(err, REFINES[cls])
+
+
+def test_the_kinds_table_covers_every_kind_the_types_module_names() -> None:
+    from typing import get_args
+
+    from genesys_resolver.types import ErrorKind
+
+    assert {k for k, _, _ in KINDS if k != "some_future_kind"} | {"other"} == set(get_args(ErrorKind))
 
 
 def test_api_errors_carry_status_code_and_correlation_id() -> None:
@@ -96,6 +128,7 @@ def test_api_errors_carry_status_code_and_correlation_id() -> None:
     assert (err.status, err.code, err.correlation_id) == (409, "conflict", "c0ffee")
 
     unreachable = raised("transport", stage="submit", retryable=True)
+    assert isinstance(unreachable, gr.TransportError)
     assert isinstance(unreachable, gr.GenesysApiError)
     assert unreachable.status is None
     assert unreachable.retryable is True
@@ -134,7 +167,8 @@ def test_deploy_errors_carry_step_integration_and_detail() -> None:
     err = raised(
         "activation_failed", stage="submit", step="activate", integration_id="i-1", detail="no event bus"
     )
-    assert type(err) is gr.DeployError
+    assert type(err) is gr.ActivationFailedError
+    assert isinstance(err, gr.DeployError)
     assert (err.step, err.integration_id, err.detail) == ("activate", "i-1", "no event bus")
     assert err.to_dict() == {
         "stage": "submit",

@@ -303,7 +303,7 @@ def test_an_error_state_raises_deploy_error_with_the_detail(
     with pytest.raises(gr.DeployError) as info:
         deployer.apply(desired())
     err = info.value
-    assert type(err) is gr.DeployError
+    assert type(err) is gr.ActivationFailedError
     assert isinstance(err, gr.ResolverError)
     assert (err.kind, err.stage, err.step) == ("activation_failed", "submit", "activate")
     assert err.retryable is False
@@ -455,7 +455,7 @@ def test_bad_settings_are_config_errors(mock: MockGenesys, settings: dict[str, A
     with pytest.raises(gr.ResolverError) as info:
         gr.EventBridgeDeployer(**args)
     err = info.value
-    assert type(err) is gr.ResolverError
+    assert type(err) is gr.ConfigError
     assert (err.kind, err.stage) == ("config", None)
     assert message in str(err)
     assert mock.client_secret not in str(err)

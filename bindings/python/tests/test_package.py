@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import genesys_resolver as gr
-from genesys_resolver import _native, testing
+from genesys_resolver import _native, testing, types
 
 from conftest import REPO
 
@@ -25,13 +25,16 @@ def test_version_is_the_crate_version() -> None:
 
 def test_all_names_every_public_export() -> None:
     kit = set(testing.__all__)
-    assert kit == {"MockGenesys", "TestCa", "TlsDestination"}
+    native_kit = {"MockGenesys", "TestCa", "TlsDestination"}
+    assert kit == native_kit | {"LOOPBACK_CIDRS"}
     public = {name for name in dir(_native) if not name.startswith("_")} | {"__version__"}
-    assert set(gr.__all__) == public - kit
+    assert set(gr.__all__) == public - native_kit
     for name in gr.__all__:
         assert getattr(gr, name) is getattr(_native, name)
-    for name in kit:
+    for name in native_kit:
         assert getattr(testing, name) is getattr(_native, name)
+    for name in types.__all__:
+        assert getattr(types, name) is not None
 
 
 def test_typing_markers_ship_in_the_package() -> None:

@@ -124,6 +124,29 @@ def test_resolve_many_with_a_concurrency_of_one(resolver: gr.Resolver, dest: Tls
 
 
 @pytest.mark.asyncio
+async def test_resolve_many_async_matches_resolve_many(
+    resolver: gr.Resolver, mock: MockGenesys, ca: TestCa, dest: TlsDestination
+) -> None:
+    with TlsDestination(ca, health_status=503) as sick:
+        payloads: list[Any] = [
+            payload_for(dest.uri("/a"), name="first"),
+            payload_for(sick.uri("/b"), name="sick"),
+            {"name": "broken"},
+            payload_for(dest.uri("/c"), name="last"),
+        ]
+        pending = resolver.resolve_many_async(payloads, concurrency=2)
+        # Other coroutines run while the resolves are under way.
+        out, slept = await asyncio.gather(pending, asyncio.sleep(0, result="ran"))
+    assert slept == "ran"
+    assert [type(o) for o in out] == [gr.ResolveReport, gr.HealthCheckError, gr.ValidationError, gr.ResolveReport]
+    assert [o.integration_name for o in out if isinstance(o, gr.ResolveReport)] == ["first", "last"]
+    assert sorted(i["name"] for i in mock.integrations()) == ["first", "last"]
+    again = await resolver.resolve_many_async([payload_for(dest.uri("/a"), name="first")])
+    assert [r.action for r in again if isinstance(r, gr.ResolveReport)] == ["unchanged"]
+    assert await resolver.resolve_many_async([]) == []
+
+
+@pytest.mark.asyncio
 async def test_async_variants(resolver: gr.Resolver, mock: MockGenesys, dest: TlsDestination) -> None:
     checked = await resolver.check_async(payload_for(dest.uri("/")))
     assert (checked.dry_run, checked.action) == (True, "created")

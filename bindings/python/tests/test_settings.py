@@ -66,7 +66,7 @@ def config_error(call: Any) -> gr.ResolverError:
     with pytest.raises(gr.ResolverError) as info:
         call()
     err = info.value
-    assert type(err) is gr.ResolverError
+    assert type(err) is gr.ConfigError
     assert (err.kind, err.stage, err.retryable) == ("config", None, False)
     return err
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
 import urllib.request
+from typing import Any
 
 import pytest
 
 import genesys_resolver as gr
-from genesys_resolver.testing import MockGenesys, TestCa, TlsDestination
+from genesys_resolver.testing import LOOPBACK_CIDRS, MockGenesys, TestCa, TlsDestination
 
 from conftest import LOCAL, payload_for
 
@@ -21,8 +21,8 @@ def test_the_modules_example_runs() -> None:
                 mock.environment,
                 mock.client_id,
                 mock.client_secret,
-                allow_cidrs=["127.0.0.0/8"],
-                ca_file=ca.write_ca_pem(tempfile.mkdtemp()),
+                loopback=True,
+                ca_pem=ca.ca_pem,
                 hosts={"localhost": ["127.0.0.1"]},
             )
             payload = gr.build_payload("orders", dest.uri("/hook"), ["v2.users.{id}.presence"])
@@ -85,6 +85,41 @@ def test_fault_injection(resolver: gr.Resolver, mock: MockGenesys, dest: TlsDest
     assert info.value.status == 429
     mock.set_create_rate_limit(None)
     assert resolver.resolve(payload_for(dest.uri("/"), name="limited")).action == "created"
+
+
+def test_clear_faults_drops_the_queued_faults(resolver: gr.Resolver, mock: MockGenesys, dest: TlsDestination) -> None:
+    mock.push_fault("create", status=503, times=3)
+    mock.push_fault("token", unauthorized=True)
+    assert mock.pending_faults() == 4
+    assert mock.clear_faults() == 4
+    assert mock.pending_faults() == 0
+    assert mock.clear_faults() == 0
+    # Nothing left to fire: the resolve goes through on its one attempt.
+    assert resolver.resolve(payload_for(dest.uri("/"))).action == "created"
+
+
+def test_loopback_allows_both_loopback_families(mock: MockGenesys, ca: TestCa) -> None:
+    """`localhost` answers 127.0.0.1 and ::1; the policy checks both, so `loopback=True` allows
+    both where `allow_cidrs=["127.0.0.0/8"]` alone fails on ::1."""
+    both = {"localhost": ["127.0.0.1", "::1"]}
+    common: dict[str, Any] = {"ca_pem": ca.ca_pem, "hosts": both, "max_attempts": 1}
+    with TlsDestination(ca) as d:
+        payload = payload_for(d.uri("/"))
+        v4_only = gr.Resolver(
+            mock.environment, mock.client_id, mock.client_secret, allow_cidrs=["127.0.0.0/8"], **common
+        )
+        with pytest.raises(gr.AddressPolicyError) as info:
+            v4_only.check(payload)
+        assert "::1" in str(info.value)
+        looped = gr.Resolver(mock.environment, mock.client_id, mock.client_secret, loopback=True, **common)
+        assert looped.check(payload).endpoints[0].ok
+        listed = gr.Resolver(
+            mock.environment, mock.client_id, mock.client_secret, allow_cidrs=list(LOOPBACK_CIDRS), **common
+        )
+        assert listed.check(payload).endpoints[0].ok
+    # Loopback only: a private address stays refused.
+    with pytest.raises(gr.AddressPolicyError):
+        looped.check(payload_for("https://10.0.0.1/"))
 
 
 @pytest.mark.parametrize(

@@ -32,18 +32,32 @@ real way to route Genesys events to an event bus) idempotently::
     plan = deployer.plan(desired)            # reads only: create, update (changes), enable, nothing
     report = deployer.apply(desired)         # report.actions, report.reported_state["code"]
 
-Every error is a :class:`ResolverError` naming the failed ``stage``; :class:`ValidationError` is
-also a ``ValueError``; a failed EventBridge activation, conflict or ambiguous name is a
-:class:`DeployError` (``step``, ``integration_id``, ``detail``). Blocking calls release the GIL
-and stop on Ctrl-C; ``resolve_async``, ``check_async``, ``plan_async`` and ``apply_async`` are
-awaitable. Diagnostics and audit records go to the ``logging`` logger
+Every error is a :class:`ResolverError` naming the failed ``stage`` and its ``kind``, with one
+class per kind: :class:`ValidationError` (also a ``ValueError``), :class:`AddressPolicyError`,
+:class:`DnsError`, :class:`TlsError`, :class:`HealthCheckError` (with its subclasses
+:class:`ConnectError` and :class:`ProbeTimeoutError`), :class:`AuthError`,
+:class:`GenesysApiError` (with :class:`RateLimitedError` and :class:`TransportError`),
+:class:`ConfigError`, :class:`CoordinationError`, and :class:`DeployError` (``step``,
+``integration_id``, ``detail``) with :class:`ConflictError`, :class:`ActivationFailedError`,
+:class:`ActivationTimeoutError`, :class:`AmbiguousError` and :class:`InvalidResponseError`.
+Errors, reports and violations pickle and copy (a ``ProcessPoolExecutor`` returns them whole). Blocking calls release the GIL
+and stop on Ctrl-C; ``resolve_async``, ``check_async``, ``resolve_many_async``, ``plan_async``
+and ``apply_async`` are awaitable. Diagnostics and audit records go to the ``logging`` logger
 ``genesys_resolver``. :mod:`genesys_resolver.testing` has a mock Genesys and local HTTPS
-destinations for testing scripts.
+destinations for testing scripts; :mod:`genesys_resolver.types` the ``Payload`` ``TypedDict``
+and the ``Literal`` names of kinds, stages and actions, for annotations.
 """
 
 from ._native import (
+    ActivationFailedError,
+    ActivationTimeoutError,
     AddressPolicyError,
+    AmbiguousError,
     AuthError,
+    ConfigError,
+    ConflictError,
+    ConnectError,
+    CoordinationError,
     DeployError,
     DeployReport,
     DnsError,
@@ -51,13 +65,16 @@ from ._native import (
     EventBridgeIntegration,
     GenesysApiError,
     HealthCheckError,
+    InvalidResponseError,
     Plan,
     ProbeReport,
+    ProbeTimeoutError,
     RateLimitedError,
     ResolveReport,
     Resolver,
     ResolverError,
     TlsError,
+    TransportError,
     ValidationError,
     Violation,
     __version__,
@@ -67,8 +84,15 @@ from ._native import (
 )
 
 __all__ = [
+    "ActivationFailedError",
+    "ActivationTimeoutError",
     "AddressPolicyError",
+    "AmbiguousError",
     "AuthError",
+    "ConfigError",
+    "ConflictError",
+    "ConnectError",
+    "CoordinationError",
     "DeployError",
     "DeployReport",
     "DnsError",
@@ -76,13 +100,16 @@ __all__ = [
     "EventBridgeIntegration",
     "GenesysApiError",
     "HealthCheckError",
+    "InvalidResponseError",
     "Plan",
     "ProbeReport",
+    "ProbeTimeoutError",
     "RateLimitedError",
     "ResolveReport",
     "Resolver",
     "ResolverError",
     "TlsError",
+    "TransportError",
     "ValidationError",
     "Violation",
     "__version__",

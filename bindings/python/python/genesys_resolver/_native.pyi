@@ -1,14 +1,34 @@
 """Type stubs of the native module ``genesys_resolver._native`` (checked by ``mypy.stubtest``)."""
 
 import os
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, NoReturn, Optional, Sequence, TypedDict, Union, final
 
+from .types import (
+    Action,
+    CertificateKind,
+    DeployAction,
+    DeployStep,
+    ErrorKind,
+    MockRoute,
+    Payload,
+    PlanAction,
+    Stage,
+    TlsVersions,
+)
+
 __version__: Final[str]
 __all__ = [
+    "ActivationFailedError",
+    "ActivationTimeoutError",
     "AddressPolicyError",
+    "AmbiguousError",
     "AuthError",
+    "ConfigError",
+    "ConflictError",
+    "ConnectError",
+    "CoordinationError",
     "DeployError",
     "DeployReport",
     "DnsError",
@@ -16,9 +36,11 @@ __all__ = [
     "EventBridgeIntegration",
     "GenesysApiError",
     "HealthCheckError",
+    "InvalidResponseError",
     "MockGenesys",
     "Plan",
     "ProbeReport",
+    "ProbeTimeoutError",
     "RateLimitedError",
     "ResolveReport",
     "Resolver",
@@ -26,6 +48,7 @@ __all__ = [
     "TestCa",
     "TlsDestination",
     "TlsError",
+    "TransportError",
     "ValidationError",
     "Violation",
     "__version__",
@@ -37,10 +60,11 @@ __all__ = [
     "validate",
 ]
 
-_Payload = dict[str, Any]
-"""A payload in the seed's JSON shape: ``name``, ``type``, ``uri``, ``uris``, ``retryPolicy``
-(``maxRetries``, ``retryInterval``, ``backoffFactor``), ``eventFilters`` (``eventType``,
-``fields``) and ``headers``."""
+_PayloadIn = Union[Payload, dict[str, Any]]
+"""A payload in the seed's JSON shape (``genesys_resolver.types.Payload``: ``name``, ``type``,
+``uri``, ``uris``, ``retryPolicy`` {``maxRetries``, ``retryInterval``, ``backoffFactor``},
+``eventFilters`` [{``eventType``, ``fields``}] and ``headers``), or any dict (say, read from JSON):
+every key and type is checked at run time, each problem a violation."""
 
 _Limits = Mapping[str, Union[int, float, Sequence[str]]]
 """Validation limits by ``Limits`` field name: ``max_uris``, ``max_retries``,
@@ -59,6 +83,7 @@ class Violation:
     @property
     def message(self) -> str: ...
     def __new__(cls, path: str, code: str, message: str) -> Violation: ...
+    def __reduce__(self) -> tuple[type[Violation], tuple[str, str, str]]: ...
     def to_dict(self) -> dict[str, str]: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
@@ -66,22 +91,26 @@ class Violation:
 class ResolverError(Exception):
     """Base class of every error genesys_resolver raises."""
 
-    stage: Optional[str]
+    stage: Optional[Stage]
     """The pipeline stage that failed (``validate``, ``route_mapping``, ``probe``, ``token``,
     ``submit``), or None for errors outside the pipeline."""
-    kind: str
-    """The core's error classification (``validation``, ``dns``, ``rate_limited``, ...)."""
+    kind: ErrorKind
+    """The core's error classification (``validation``, ``dns``, ``rate_limited``, ...); each
+    kind has its own class, ``other`` (a kind newer than this package) the base class."""
     retryable: bool
     """Whether trying again later can help."""
     endpoints: list[ProbeReport]
     """For probe-stage errors: the report of every endpoint, failing ones first."""
-    step: Optional[str]
+    step: Optional[DeployStep]
     """For EventBridge plans and applies: the deploy step that failed (``validate``, ``topics``,
     ``lookup``, ``create``, ``read_config``, ``write_config``, ``enable``, ``activate``)."""
     def to_dict(self) -> dict[str, Any]:
         """The error in the core's JSON form: ``stage``, ``kind``, ``message``, ``retryable``
         and, where present, ``violations``, ``endpoints``, ``status``, ``code``,
-        ``correlation_id``, ``retry_after_secs``, ``step``, ``integration_id`` and ``detail``."""
+        ``correlation_id``, ``retry_after_secs``, ``step``, ``integration_id`` and ``detail``.
+
+        Every error pickles and copies with its class, attributes and ``to_dict()`` intact
+        (say, across a ``ProcessPoolExecutor``)."""
 
 class ValidationError(ResolverError, ValueError):
     """The payload breaks the schema rules; ``violations`` lists every problem."""
@@ -98,7 +127,14 @@ class TlsError(ResolverError):
     """The TLS handshake with a destination failed."""
 
 class HealthCheckError(ResolverError):
-    """A destination could not be reached or did not answer its health check."""
+    """A destination's health check failed (kind ``health``); the base of ``ConnectError`` and
+    ``ProbeTimeoutError``."""
+
+class ConnectError(HealthCheckError):
+    """A destination refused the TCP connection (kind ``connect``)."""
+
+class ProbeTimeoutError(HealthCheckError):
+    """A destination did not answer in time (kind ``probe_timeout``)."""
 
 class AuthError(ResolverError):
     """Genesys Cloud refused the client credentials or the token."""
@@ -108,7 +144,8 @@ class AuthError(ResolverError):
     correlation_id: Optional[str]
 
 class GenesysApiError(ResolverError):
-    """The Genesys Cloud API answered with an error, or could not be reached (``status`` None)."""
+    """The Genesys Cloud API answered with an error (kind ``api``); the base of
+    ``RateLimitedError`` and ``TransportError``."""
 
     status: Optional[int]
     code: Optional[str]
@@ -119,6 +156,17 @@ class RateLimitedError(GenesysApiError):
 
     retry_after: Optional[float]
 
+class TransportError(GenesysApiError):
+    """Genesys Cloud could not be reached or did not answer in time (kind ``transport``;
+    ``status`` None)."""
+
+class ConfigError(ResolverError):
+    """A bad setting, environment variable or option (kind ``config``), named in the message."""
+
+class CoordinationError(ResolverError):
+    """Concurrent callers could not be coordinated (kind ``coordination``): Redis unreachable,
+    the turn on the name not had in time, or a lease lost. Retryable."""
+
 class DeployError(ResolverError):
     """Deploying an EventBridge integration failed after Genesys answered: ``kind`` is
     ``conflict``, ``activation_failed``, ``activation_timeout``, ``ambiguous`` or
@@ -128,6 +176,21 @@ class DeployError(ResolverError):
     """The integration concerned, when one was known."""
     detail: Optional[str]
     """Genesys' explanation of an ERROR state (``activation_failed``)."""
+
+class ConflictError(DeployError):
+    """The configuration kept changing under the deploy (kind ``conflict``). Try again."""
+
+class ActivationFailedError(DeployError):
+    """The integration reported ERROR (kind ``activation_failed``); see ``detail``."""
+
+class ActivationTimeoutError(DeployError):
+    """The integration did not become ACTIVE in time (kind ``activation_timeout``)."""
+
+class AmbiguousError(DeployError):
+    """Several integrations carry the name (kind ``ambiguous``)."""
+
+class InvalidResponseError(DeployError):
+    """Genesys answered success with a body the deployer cannot use (kind ``invalid_response``)."""
 
 @final
 class ProbeReport:
@@ -158,6 +221,11 @@ class ProbeReport:
     @property
     def from_cache(self) -> bool: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def __reduce__(self) -> tuple[Callable[[str], ProbeReport], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> ProbeReport: ...
+    def __eq__(self, value: object, /) -> bool: ...
 
 @final
 class ResolveReport:
@@ -166,7 +234,7 @@ class ResolveReport:
     @property
     def integration_name(self) -> str: ...
     @property
-    def action(self) -> str:
+    def action(self) -> Action:
         """``created``, ``updated`` or ``unchanged``."""
     @property
     def dry_run(self) -> bool: ...
@@ -177,7 +245,7 @@ class ResolveReport:
     @property
     def endpoints(self) -> list[ProbeReport]: ...
     @property
-    def stages(self) -> dict[str, float]:
+    def stages(self) -> dict[Stage, float]:
         """Milliseconds per stage that ran, in pipeline order."""
     @property
     def warnings(self) -> list[str]: ...
@@ -186,17 +254,43 @@ class ResolveReport:
     @property
     def latency_ms(self) -> float: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def __reduce__(self) -> tuple[Callable[[str], ResolveReport], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> ResolveReport: ...
+    def __eq__(self, value: object, /) -> bool: ...
 
 @final
 class Resolver:
     """Validates, probes and deploys payloads to one Genesys Cloud organisation.
 
-    ``ca_pem`` adds trust anchors as PEM text (one text or a list), beside ``ca_file``.
-    ``write_rate_limit_per_minute`` paces creates and updates alone. With ``redis_url``
-    (``redis://host:port/db``) the constructor connects to Redis: one lease per integration name
-    (held at most ``lease_ttl`` seconds without renewal; an operation waits at most
-    ``lease_wait`` seconds for its turn) and the rate limits shared by every process using the
-    same Redis."""
+    Options (keyword-only; None keeps the default):
+
+    - ``environment``: the Genesys Cloud region (``eu_west_1``, ``mypurecloud.com``) or a base
+      URL; ``client_id``, ``client_secret``: the OAuth client-credentials client.
+    - ``allow_cidrs``: address ranges probes may reach although the policy forbids them
+      (loopback, private, link-local); by default only public addresses are probed.
+    - ``loopback``: True allows ``127.0.0.0/8`` and ``::1`` besides ``allow_cidrs``, for local
+      test destinations. Both, because ``localhost`` resolves to ``::1`` as well as
+      ``127.0.0.1`` and every address a name resolves to is checked: allowing only
+      ``127.0.0.0/8`` fails on ``::1`` with an ``AddressPolicyError``.
+    - ``ca_file``: a PEM file of extra trust anchors for destinations and Genesys; ``ca_pem``:
+      the same as PEM text (one text or a list).
+    - ``integrations_path``: the API route payloads are posted to.
+    - ``probe_concurrency``: endpoints probed at once per call.
+    - ``rate_limit_per_minute``: Genesys requests per minute; ``write_rate_limit_per_minute``:
+      creates and updates per minute, paced on their own.
+    - ``health_timeout``: seconds an endpoint has to answer its health check.
+    - ``request_timeout``: seconds one Genesys request may take; ``max_attempts``: tries per
+      Genesys request (retries on 429, 5xx and transport errors).
+    - ``limits``: validation limits by name (see ``_Limits``).
+    - ``hosts``: a name table (name to addresses) used instead of DNS.
+    - ``redis_url`` (``redis://host:port/db``): connects to Redis for one lease per integration
+      name (held at most ``lease_ttl`` seconds without renewal; an operation waits at most
+      ``lease_wait`` seconds for its turn) and rate limits shared by every process using it.
+
+    Bad options raise ``ConfigError`` naming the option; an unreachable Redis
+    ``CoordinationError``."""
 
     def __new__(
         cls,
@@ -219,6 +313,7 @@ class Resolver:
         redis_url: Optional[str] = None,
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
+        loopback: bool = False,
     ) -> Resolver: ...
     @classmethod
     def from_env(
@@ -242,6 +337,7 @@ class Resolver:
         redis_url: Optional[str] = None,
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
+        loopback: bool = False,
     ) -> Resolver:
         """A resolver configured as the service is: ``GENESYS_ENVIRONMENT``,
         ``GENESYS_CLIENT_ID``, ``GENESYS_CLIENT_SECRET``, ``RESOLVER_INTEGRATIONS_PATH``,
@@ -252,13 +348,17 @@ class Resolver:
         ``RESOLVER_PROBE_CACHE_TTL_SECS``, ``RESOLVER_REDIS_URL``, ``RESOLVER_LEASE_TTL_SECS``,
         ``RESOLVER_LEASE_WAIT_SECS`` and ``RESOLVER_REDIS_KEY_PREFIX``. A keyword given replaces
         its variable; a bad variable raises ``ResolverError`` (kind ``config``) naming it."""
-    def resolve(self, payload: _Payload) -> ResolveReport: ...
-    def check(self, payload: _Payload) -> ResolveReport: ...
+    def resolve(self, payload: _PayloadIn) -> ResolveReport: ...
+    def check(self, payload: _PayloadIn) -> ResolveReport: ...
     def resolve_many(
-        self, payloads: Iterable[_Payload], concurrency: int = 8
+        self, payloads: Iterable[_PayloadIn], concurrency: int = 8
     ) -> list[Union[ResolveReport, ResolverError]]: ...
-    def resolve_async(self, payload: _Payload) -> Awaitable[ResolveReport]: ...
-    def check_async(self, payload: _Payload) -> Awaitable[ResolveReport]: ...
+    def resolve_many_async(
+        self, payloads: Iterable[_PayloadIn], concurrency: int = 8
+    ) -> Awaitable[list[Union[ResolveReport, ResolverError]]]:
+        """``resolve_many`` as an asyncio awaitable."""
+    def resolve_async(self, payload: _PayloadIn) -> Awaitable[ResolveReport]: ...
+    def check_async(self, payload: _PayloadIn) -> Awaitable[ResolveReport]: ...
     def metrics(self) -> dict[str, Any]: ...
     def prometheus(self) -> str: ...
 
@@ -317,7 +417,7 @@ class Plan:
     def target(self) -> str:
         """``aws://<region>/<account id>/<event source suffix>``."""
     @property
-    def action(self) -> str:
+    def action(self) -> PlanAction:
         """``create``, ``update``, ``enable`` or ``nothing``."""
     @property
     def changes(self) -> list[_Change]: ...
@@ -336,6 +436,11 @@ class Plan:
     @property
     def correlation_id(self) -> Optional[str]: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def __reduce__(self) -> tuple[Callable[[str], Plan], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> Plan: ...
+    def __eq__(self, value: object, /) -> bool: ...
 
 @final
 class DeployReport:
@@ -348,7 +453,7 @@ class DeployReport:
     @property
     def integration_id(self) -> str: ...
     @property
-    def actions(self) -> list[str]:
+    def actions(self) -> list[DeployAction]:
         """The writes made, in order: ``created``, ``configured``, ``enabled``."""
     @property
     def changed(self) -> bool: ...
@@ -372,14 +477,31 @@ class DeployReport:
     @property
     def correlation_id(self) -> Optional[str]: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def __reduce__(self) -> tuple[Callable[[str], DeployReport], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> DeployReport: ...
+    def __eq__(self, value: object, /) -> bool: ...
 
 @final
 class EventBridgeDeployer:
     """Plans and applies Amazon EventBridge source integrations on one organisation.
 
-    ``ca_pem``, ``write_rate_limit_per_minute``, ``redis_url``, ``lease_ttl`` and ``lease_wait``
-    work as for ``Resolver``: with ``redis_url``, applies of one name are serialised across
-    processes and the rate limits are shared."""
+    Options (keyword-only; None keeps the default):
+
+    - ``check_topics``: True checks every topic against the organisation's available topics
+      (read once per deployer) before planning.
+    - ``activation_timeout``: seconds ``apply`` waits for the integration to become ACTIVE.
+    - ``poll_interval``, ``max_poll_interval``: seconds between state polls while waiting, the
+      first and the most (the interval grows between them).
+    - ``page_size``: integrations per page when looking one up by name.
+    - ``environment``, ``client_id``, ``client_secret``, ``ca_file``, ``ca_pem``,
+      ``rate_limit_per_minute``, ``write_rate_limit_per_minute``, ``request_timeout``,
+      ``max_attempts``, ``redis_url``, ``lease_ttl`` and ``lease_wait`` work as for
+      ``Resolver``: with ``redis_url``, applies of one name are serialised across processes and
+      the rate limits are shared.
+
+    Bad options raise ``ConfigError``; an unreachable Redis ``CoordinationError``."""
 
     def __new__(
         cls,
@@ -439,7 +561,7 @@ class EventBridgeDeployer:
 class _Request(TypedDict):
     """A request the mock received."""
 
-    route: str
+    route: MockRoute
     method: str
     uri: str
     body: Optional[str]
@@ -470,7 +592,7 @@ class MockGenesys:
     def integrations_path(self) -> str: ...
     def push_fault(
         self,
-        route: str,
+        route: MockRoute,
         *,
         status: Optional[int] = None,
         retry_after: Optional[str] = None,
@@ -480,11 +602,13 @@ class MockGenesys:
         times: int = 1,
     ) -> None: ...
     def pending_faults(self) -> int: ...
+    def clear_faults(self) -> int:
+        """Drops every queued fault that has not fired yet; returns how many."""
     def revoke_tokens(self) -> None: ...
     def set_create_rate_limit(self, per_second: Optional[int]) -> None: ...
     def issued_tokens(self) -> list[str]: ...
     def token_requests(self) -> int: ...
-    def requests(self, route: str) -> int: ...
+    def requests(self, route: MockRoute) -> int: ...
     def request_log(self) -> list[_Request]: ...
     def write_requests(self) -> list[_Request]: ...
     def set_activation(
@@ -535,13 +659,13 @@ class TlsDestination:
         cls,
         ca: TestCa,
         *,
-        certificate: str = "valid",
+        certificate: CertificateKind = "valid",
         expiring_in_days: Optional[int] = None,
         names: Optional[Sequence[str]] = None,
         health_status: int = 200,
         redirect_to: Optional[str] = None,
         response_delay: Optional[float] = None,
-        tls_versions: str = "1.2+1.3",
+        tls_versions: TlsVersions = "1.2+1.3",
         bind: str = "127.0.0.1",
         port: int = 0,
     ) -> TlsDestination: ...
@@ -574,13 +698,13 @@ def build_payload(
     headers: Optional[Mapping[str, str]] = None,
     type: str = "webhook",
     limits: Optional[_Limits] = None,
-) -> _Payload:
+) -> Payload:
     """The seed's ``BuildResolvePayload``, validated; raises ``ValidationError``."""
 
-def validate(payload: _Payload, *, limits: Optional[_Limits] = None) -> None:
+def validate(payload: _PayloadIn, *, limits: Optional[_Limits] = None) -> None:
     """Checks every schema rule; raises ``ValidationError`` listing every violation."""
 
-def to_wire_json(payload: _Payload) -> str:
+def to_wire_json(payload: _PayloadIn) -> str:
     """The JSON the seed's Go code sends for ``payload``, byte for byte."""
 
 # Test hooks of the package's own test suite; not part of the API.

@@ -3,7 +3,6 @@ destinations with generated certificates, all on loopback.
 
 ::
 
-    import tempfile
     import genesys_resolver as gr
     from genesys_resolver.testing import MockGenesys, TestCa, TlsDestination
 
@@ -12,8 +11,8 @@ destinations with generated certificates, all on loopback.
         with TlsDestination(ca, health_status=200) as dest:
             resolver = gr.Resolver(
                 mock.environment, mock.client_id, mock.client_secret,
-                allow_cidrs=["127.0.0.0/8"],                 # let probes reach loopback
-                ca_file=ca.write_ca_pem(tempfile.mkdtemp()),  # trust the test CA
+                loopback=True,                                # let probes reach 127.0.0.0/8, ::1
+                ca_pem=ca.ca_pem,                             # trust the test CA
                 hosts={"localhost": ["127.0.0.1"]},           # no DNS queries
             )
             payload = gr.build_payload("orders", dest.uri("/hook"), ["v2.users.{id}.presence"])
@@ -31,9 +30,20 @@ The mock also serves the real integrations API for ``EventBridgeDeployer``::
         # every write, mock.platform_integrations() what is stored.
 
 ``MockGenesys.push_fault`` injects errors (``status=503``, ``status=429, retry_after="2"``,
-``drop_connection=True``, ``delay=1.5``, ``unauthorized=True``) into the next requests of a route.
+``drop_connection=True``, ``delay=1.5``, ``unauthorized=True``) into the next requests of a route;
+``clear_faults()`` drops the ones that have not fired.
+
+Local destinations live on loopback, which the address policy forbids by default. Pass
+``loopback=True`` to ``Resolver`` (or ``allow_cidrs=LOOPBACK_CIDRS``): it allows ``127.0.0.0/8``
+*and* ``::1``, because ``localhost`` resolves to both and every address a name resolves to is
+checked, so allowing only ``127.0.0.0/8`` fails with an ``AddressPolicyError`` on ``::1``.
 """
+
+from typing import Final, Tuple
 
 from ._native import MockGenesys, TestCa, TlsDestination
 
-__all__ = ["MockGenesys", "TestCa", "TlsDestination"]
+LOOPBACK_CIDRS: Final[Tuple[str, str]] = ("127.0.0.0/8", "::1/128")
+"""What ``Resolver(..., loopback=True)`` allows: every IPv4 loopback address and IPv6's ``::1``."""
+
+__all__ = ["LOOPBACK_CIDRS", "MockGenesys", "TestCa", "TlsDestination"]

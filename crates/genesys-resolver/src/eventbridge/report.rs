@@ -114,7 +114,7 @@ impl fmt::Display for ReportedState {
 }
 
 /// What [`apply`](super::EventBridgeDeployer::apply) would do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PlanAction {
@@ -147,7 +147,7 @@ impl PlanAction {
 
 /// The result of [`plan`](super::EventBridgeDeployer::plan): what is there and what would change.
 /// Serialized flat, with the action under `action`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Plan {
     /// The integration's name.
@@ -201,7 +201,7 @@ named_enum! {
 }
 
 /// How long one step took. A step may appear more than once (a re-read after a conflict).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StepTiming {
     /// The step.
@@ -212,7 +212,7 @@ pub struct StepTiming {
 }
 
 /// What [`apply`](super::EventBridgeDeployer::apply) did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeployReport {
     /// The integration's name.

@@ -132,6 +132,14 @@ impl MockGenesys {
         self.shared.data().faults.len()
     }
 
+    /// Drops every queued fault that has not fired yet; returns how many were dropped.
+    pub fn clear_faults(&self) -> usize {
+        let mut data = self.shared.data();
+        let dropped = data.faults.len();
+        data.faults.clear();
+        dropped
+    }
+
     /// Revokes every token issued so far: they answer 401 `credentials.expired` from now on.
     pub fn revoke_tokens(&self) {
         let mut data = self.shared.data();

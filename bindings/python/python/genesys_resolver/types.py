@@ -1,0 +1,144 @@
+"""Types for annotating code that uses genesys_resolver: the payload's dict shape and the names
+the package's enumerated strings take.
+
+::
+
+    from genesys_resolver.types import Payload
+
+    payload: Payload = {
+        "name": "orders-webhook",
+        "type": "webhook",
+        "uri": "https://hooks.example.com/genesys",
+        "retryPolicy": {"maxRetries": 3, "retryInterval": 5.0, "backoffFactor": 2.0},
+        "eventFilters": [{"eventType": "v2.routing.queues.{id}.conversations"}],
+    }
+
+Everything here is for type checkers; at run time the payload is a plain ``dict``.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Literal, TypedDict
+
+__all__ = [
+    "Action",
+    "CertificateKind",
+    "DeployAction",
+    "DeployStep",
+    "ErrorKind",
+    "EventFilter",
+    "MockRoute",
+    "Payload",
+    "PlanAction",
+    "RetryPolicy",
+    "Stage",
+    "TlsVersions",
+]
+
+
+class RetryPolicy(TypedDict):
+    """How the event bus retries a failed delivery (``retryPolicy``)."""
+
+    # How many times a failed delivery is retried (0 to 5 by default limits).
+    maxRetries: int
+    # Seconds before the first retry.
+    retryInterval: float
+    # Multiplier applied to the interval after each retry.
+    backoffFactor: float
+
+
+class _EventFilterRequired(TypedDict):
+    # A Genesys notification topic such as v2.routing.queues.{id}.conversations.
+    eventType: str
+
+
+class EventFilter(_EventFilterRequired, total=False):
+    """One event type to deliver (``eventFilters`` entry)."""
+
+    # Fields of the event to deliver; all when absent or empty.
+    fields: List[str]
+
+
+class _PayloadRequired(TypedDict):
+    # The integration's name; integrations are matched by it.
+    name: str
+    # The integration type (webhook unless the limits allow others).
+    type: str
+    # The primary destination, an https:// URI.
+    uri: str
+    retryPolicy: RetryPolicy
+    eventFilters: List[EventFilter]
+
+
+class Payload(_PayloadRequired, total=False):
+    """An event-routing endpoint configuration in the seed's JSON shape, as ``build_payload``
+    returns it and ``validate``, ``to_wire_json`` and ``Resolver.resolve`` take it."""
+
+    # Further destination URIs.
+    uris: List[str]
+    # Headers sent with every delivery.
+    headers: Dict[str, str]
+
+
+ErrorKind = Literal[
+    "validation",
+    "address_policy",
+    "dns",
+    "connect",
+    "tls",
+    "health",
+    "probe_timeout",
+    "auth",
+    "api",
+    "rate_limited",
+    "transport",
+    "config",
+    "conflict",
+    "activation_failed",
+    "activation_timeout",
+    "ambiguous",
+    "invalid_response",
+    "coordination",
+    "other",
+]
+"""``ResolverError.kind``: the core's error kinds, and ``other`` for a kind newer than this
+package (raised as the base class)."""
+
+Stage = Literal["validate", "probe", "token", "route_mapping", "submit"]
+"""``ResolverError.stage`` and the keys of ``ResolveReport.stages``, in pipeline order."""
+
+Action = Literal["created", "updated", "unchanged"]
+"""``ResolveReport.action``."""
+
+PlanAction = Literal["create", "update", "enable", "nothing"]
+"""``Plan.action``."""
+
+DeployStep = Literal[
+    "validate", "topics", "lookup", "create", "read_config", "write_config", "enable", "activate"
+]
+"""``ResolverError.step``: the EventBridge deploy step that failed."""
+
+DeployAction = Literal["created", "configured", "enabled"]
+"""The entries of ``DeployReport.actions``."""
+
+MockRoute = Literal[
+    "token",
+    "create",
+    "list",
+    "get",
+    "update",
+    "integration_list",
+    "integration_create",
+    "integration_get",
+    "integration_patch",
+    "config_get",
+    "config_put",
+    "available_topics",
+]
+"""The routes of ``testing.MockGenesys`` (``push_fault``, ``requests``, ``request_log``)."""
+
+CertificateKind = Literal["valid", "expired", "not_yet_valid", "wrong_host", "unknown_ca", "expiring"]
+"""``testing.TlsDestination(certificate=...)``."""
+
+TlsVersions = Literal["1.2+1.3", "1.2", "1.3"]
+"""``testing.TlsDestination(tls_versions=...)``."""

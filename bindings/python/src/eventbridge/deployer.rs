@@ -1,0 +1,390 @@
+//! `EventBridgeDeployer`: the core's deployer for Python, built from the same settings as the
+//! resolver, with blocking (GIL released) and asyncio `plan`/`apply`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use genesys_resolver::api::GenesysClient;
+use genesys_resolver::audit::TracingAudit;
+use genesys_resolver::coordination::{CoordinationError, RedisCoordinator, RedisPacer};
+use genesys_resolver::eventbridge::{
+    DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DeployError, DeployReport,
+    EventBridgeDeployer, Plan,
+};
+use genesys_resolver::metrics::Metrics;
+use genesys_resolver::outcome::ErrorKind;
+use genesys_resolver::settings::ResolverSettings;
+use genesys_resolver::tls::TrustConfig;
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+use super::model::PyEventBridgeIntegration;
+use super::report::{PyDeployReport, PyPlan};
+use crate::convert::{repr, serde_to_py};
+use crate::errors::ErrorInfo;
+use crate::runtime::{block_on, future_into_py, runtime};
+use crate::settings::{self, ClientOptions, Identity, checked, config_error, seconds};
+
+fn plan_outcome(py: Python<'_>, result: Result<Plan, DeployError>) -> PyResult<PyPlan> {
+    result
+        .map(PyPlan::from)
+        .map_err(|e| ErrorInfo::from(e).into_pyerr(py))
+}
+
+fn apply_outcome(
+    py: Python<'_>,
+    result: Result<DeployReport, DeployError>,
+) -> PyResult<PyDeployReport> {
+    result
+        .map(PyDeployReport::from)
+        .map_err(|e| ErrorInfo::from(e).into_pyerr(py))
+}
+
+/// Plans and applies Amazon EventBridge source integrations on one Genesys Cloud organisation,
+/// idempotently. Share one per organisation: it is safe to use from many threads at once, and
+/// it reads the available topics (with `check_topics=True`) once.
+#[pyclass(frozen, module = "genesys_resolver", name = "EventBridgeDeployer")]
+pub(crate) struct PyEventBridgeDeployer {
+    inner: EventBridgeDeployer,
+    metrics: Metrics,
+    environment: String,
+    client_id: String,
+}
+
+impl fmt::Debug for PyEventBridgeDeployer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventBridgeDeployer")
+            .field("environment", &self.environment)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The deployer's own options (the core keeps them in its builder, not in the settings).
+struct DeployOptions {
+    check_topics: bool,
+    activation_timeout: Option<f64>,
+    poll_interval: Option<f64>,
+    max_poll_interval: Option<f64>,
+    page_size: Option<u32>,
+}
+
+impl PyEventBridgeDeployer {
+    /// The deployer for checked `settings` (its client, trust and coordination parts), with
+    /// a Redis coordinator and Redis pacers when `redis_url` is set. `shown` is the
+    /// environment as the caller wrote it, for `repr`.
+    fn build(
+        py: Python<'_>,
+        settings: &ResolverSettings,
+        deploy: &DeployOptions,
+        shown: Option<String>,
+    ) -> PyResult<Self> {
+        let environment = shown
+            .or_else(|| {
+                settings
+                    .client
+                    .environment
+                    .as_ref()
+                    .map(ToString::to_string)
+            })
+            .unwrap_or_default();
+        let client_id = settings.client.client_id.clone().unwrap_or_default();
+        let metrics = Metrics::new();
+        let mut client = GenesysClient::builder()
+            .settings(settings.client.clone())
+            .trust(TrustConfig::from_settings(&settings.trust))
+            .metrics(Arc::new(metrics.clone()));
+        let coordinator = match &settings.coordination.redis_url {
+            Some(_) => {
+                let (redis, pacer, write_pacer) = connect_redis(py, settings)?;
+                if let Some(p) = pacer {
+                    client = client.pacer(Arc::new(p));
+                }
+                if let Some(p) = write_pacer {
+                    client = client.write_pacer(Arc::new(p));
+                }
+                Some(redis)
+            }
+            None => None,
+        };
+        // Components that start background work need the runtime's context.
+        let _context = runtime()?.enter();
+        let client = client
+            .build()
+            .map_err(|e| config_error(py, e.to_string()))?;
+        let first = deploy
+            .poll_interval
+            .map(|s| seconds(py, "poll_interval", s))
+            .transpose()?;
+        let max = deploy
+            .max_poll_interval
+            .map(|s| seconds(py, "max_poll_interval", s))
+            .transpose()?;
+        let (first, max) = match (first, max) {
+            (None, None) => (DEFAULT_POLL_INTERVAL, DEFAULT_MAX_POLL_INTERVAL),
+            (Some(f), None) => (f, f.max(DEFAULT_MAX_POLL_INTERVAL)),
+            (None, Some(m)) => (DEFAULT_POLL_INTERVAL.min(m), m),
+            (Some(f), Some(m)) => (f, m),
+        };
+        let mut builder = EventBridgeDeployer::builder(client)
+            .metrics(Arc::new(metrics.clone()))
+            .audit(Arc::new(TracingAudit))
+            .check_topics(deploy.check_topics)
+            .poll_interval(first, max);
+        if let Some(s) = deploy.activation_timeout {
+            builder = builder.activation_timeout(seconds(py, "activation_timeout", s)?);
+        }
+        if let Some(n) = deploy.page_size {
+            builder = builder.page_size(n);
+        }
+        if let Some(redis) = coordinator {
+            builder = builder.coordinator(Arc::new(redis));
+        }
+        if let Some(wait) = settings.coordination.lease_wait {
+            builder = builder.lease_wait(wait);
+        }
+        let inner = builder
+            .build()
+            .map_err(|e| config_error(py, e.to_string()))?;
+        Ok(Self {
+            inner,
+            metrics,
+            environment,
+            client_id,
+        })
+    }
+}
+
+/// The Redis coordinator of `settings.coordination` and the pacers of the rate limits that are
+/// set, connected by the core ([`RedisCoordinator::connect_settings`]: the keys every resolver
+/// and deployer of the organisation shares).
+fn connect_redis(
+    py: Python<'_>,
+    settings: &ResolverSettings,
+) -> PyResult<(RedisCoordinator, Option<RedisPacer>, Option<RedisPacer>)> {
+    let settings = settings.clone();
+    let shared = block_on(py, move || async move {
+        RedisCoordinator::connect_settings(&settings).await
+    })?
+    .map_err(|e| coordination_error(py, &e))?;
+    Ok((shared.coordinator, shared.pacer, shared.write_pacer))
+}
+
+/// A failed Redis connection as a `ResolverError`: kind `coordination` (retryable) when Redis
+/// did not answer, `config` for a bad URL or option.
+fn coordination_error(py: Python<'_>, err: &CoordinationError) -> PyErr {
+    let kind = if err.is_retryable() {
+        ErrorKind::Coordination
+    } else {
+        ErrorKind::Config
+    };
+    let mut info = ErrorInfo::new(kind, format!("coordination: {err}"));
+    info.retryable = err.is_retryable();
+    info.into_pyerr(py)
+}
+
+#[pymethods]
+impl PyEventBridgeDeployer {
+    /// Checks every setting; nothing is sent until the first call. Bad settings raise
+    /// `ResolverError` (kind `config`) naming the setting. With `redis_url`, connects to Redis
+    /// first (kind `coordination` when it does not answer).
+    #[new]
+    #[pyo3(signature = (
+        environment, client_id, client_secret, *,
+        ca_file=None, ca_pem=None, check_topics=false, activation_timeout=None, poll_interval=None,
+        max_poll_interval=None, page_size=None, rate_limit_per_minute=None,
+        write_rate_limit_per_minute=None, request_timeout=None, max_attempts=None, redis_url=None,
+        lease_ttl=None, lease_wait=None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
+    #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+    fn new(
+        py: Python<'_>,
+        environment: String,
+        client_id: String,
+        client_secret: String,
+        ca_file: Option<PathBuf>,
+        ca_pem: Option<Bound<'_, PyAny>>,
+        check_topics: bool,
+        activation_timeout: Option<f64>,
+        poll_interval: Option<f64>,
+        max_poll_interval: Option<f64>,
+        page_size: Option<u32>,
+        rate_limit_per_minute: Option<u32>,
+        write_rate_limit_per_minute: Option<u32>,
+        request_timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        redis_url: Option<String>,
+        lease_ttl: Option<f64>,
+        lease_wait: Option<f64>,
+    ) -> PyResult<Self> {
+        let shown = environment.clone();
+        let identity = Identity {
+            environment: Some(environment),
+            client_id: Some(client_id),
+            client_secret: Some(client_secret),
+        };
+        let client = ClientOptions {
+            ca_file,
+            ca_pem,
+            rate_limit_per_minute,
+            write_rate_limit_per_minute,
+            request_timeout,
+            max_attempts,
+            redis_url,
+            lease_ttl,
+            lease_wait,
+        };
+        let deploy = DeployOptions {
+            check_topics,
+            activation_timeout,
+            poll_interval,
+            max_poll_interval,
+            page_size,
+        };
+        let settings = checked(py, ResolverSettings::default(), identity, client, None)?;
+        Self::build(py, &settings, &deploy, Some(shown))
+    }
+
+    /// A deployer configured from the environment, as the service is: `GENESYS_ENVIRONMENT`,
+    /// `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET` and the `RESOLVER_*` variables of the
+    /// client, trust and coordination. A keyword given replaces what its variable says. A bad
+    /// variable raises `ResolverError` (kind `config`) naming it.
+    #[classmethod]
+    #[pyo3(signature = (
+        *, environment=None, client_id=None, client_secret=None,
+        ca_file=None, ca_pem=None, check_topics=false, activation_timeout=None, poll_interval=None,
+        max_poll_interval=None, page_size=None, rate_limit_per_minute=None,
+        write_rate_limit_per_minute=None, request_timeout=None, max_attempts=None, redis_url=None,
+        lease_ttl=None, lease_wait=None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
+    #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+    fn from_env(
+        cls: &Bound<'_, PyType>,
+        environment: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        ca_file: Option<PathBuf>,
+        ca_pem: Option<Bound<'_, PyAny>>,
+        check_topics: bool,
+        activation_timeout: Option<f64>,
+        poll_interval: Option<f64>,
+        max_poll_interval: Option<f64>,
+        page_size: Option<u32>,
+        rate_limit_per_minute: Option<u32>,
+        write_rate_limit_per_minute: Option<u32>,
+        request_timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        redis_url: Option<String>,
+        lease_ttl: Option<f64>,
+        lease_wait: Option<f64>,
+    ) -> PyResult<Self> {
+        let py = cls.py();
+        let shown = environment.clone();
+        let identity = Identity {
+            environment,
+            client_id,
+            client_secret,
+        };
+        let client = ClientOptions {
+            ca_file,
+            ca_pem,
+            rate_limit_per_minute,
+            write_rate_limit_per_minute,
+            request_timeout,
+            max_attempts,
+            redis_url,
+            lease_ttl,
+            lease_wait,
+        };
+        let deploy = DeployOptions {
+            check_topics,
+            activation_timeout,
+            poll_interval,
+            max_poll_interval,
+            page_size,
+        };
+        let settings = checked(py, settings::from_env(py)?, identity, client, None)?;
+        Self::build(py, &settings, &deploy, shown)
+    }
+
+    /// What `apply` would do, without writing anything: validates (and checks topics when
+    /// enabled), finds the integration by name and type, and reads its configuration. Takes an
+    /// `EventBridgeIntegration` or its dict form; returns a `Plan`.
+    fn plan(&self, py: Python<'_>, integration: &Bound<'_, PyAny>) -> PyResult<PyPlan> {
+        let desired = PyEventBridgeIntegration::extract(integration)?;
+        let deployer = self.inner.clone();
+        let result = block_on(py, move || async move { deployer.plan(&desired).await })?;
+        plan_outcome(py, result)
+    }
+
+    /// Makes Genesys hold the integration, enabled and ACTIVE: creates it if missing, writes its
+    /// configuration when it differs, enables it and waits for ACTIVE. When everything already
+    /// matches only reads are sent. Returns a `DeployReport`; raises a `ResolverError` subclass
+    /// (`DeployError` for a failed activation, a conflict or an ambiguous name).
+    fn apply(&self, py: Python<'_>, integration: &Bound<'_, PyAny>) -> PyResult<PyDeployReport> {
+        let desired = PyEventBridgeIntegration::extract(integration)?;
+        let deployer = self.inner.clone();
+        let result = block_on(py, move || async move { deployer.apply(&desired).await })?;
+        apply_outcome(py, result)
+    }
+
+    /// `plan` as an asyncio awaitable.
+    fn plan_async<'py>(
+        &self,
+        py: Python<'py>,
+        integration: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let desired = PyEventBridgeIntegration::extract(integration)?;
+        let deployer = self.inner.clone();
+        future_into_py(py, async move {
+            let result = deployer.plan(&desired).await;
+            Python::attach(|py| plan_outcome(py, result))
+        })
+    }
+
+    /// `apply` as an asyncio awaitable.
+    fn apply_async<'py>(
+        &self,
+        py: Python<'py>,
+        integration: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let desired = PyEventBridgeIntegration::extract(integration)?;
+        let deployer = self.inner.clone();
+        future_into_py(py, async move {
+            let result = deployer.apply(&desired).await;
+            Python::attach(|py| apply_outcome(py, result))
+        })
+    }
+
+    /// The organisation's available topic ids (`GET /api/v2/notifications/availabletopics`),
+    /// read once and cached by this deployer.
+    fn available_topics(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let deployer = self.inner.clone();
+        let result = block_on(py, move || async move { deployer.available_topics().await })?;
+        result
+            .map(|topics| topics.as_ref().clone())
+            .map_err(|e| ErrorInfo::from(e).into_pyerr(py))
+    }
+
+    /// Counters and latency statistics of every plan, apply, token fetch and API call so far,
+    /// as a dict.
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.metrics.snapshot())
+    }
+
+    /// The same metrics in the Prometheus text exposition format.
+    fn prometheus(&self) -> String {
+        self.metrics.prometheus_text()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "EventBridgeDeployer(environment={}, client_id={})",
+            repr(py, &self.environment)?,
+            repr(py, &self.client_id)?,
+        ))
+    }
+}

@@ -1,0 +1,266 @@
+//! `Plan` and `DeployReport`: typed, read-only views of what the deployer would do and did.
+//! Both pickle, copy and compare equal through the core's serde form (see `pickle`).
+
+use genesys_resolver::eventbridge::{DeployReport, Plan};
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+use crate::convert::{repr, serde_to_py};
+use crate::pickle;
+
+fn optional_repr(py: Python<'_>, value: Option<&str>) -> PyResult<String> {
+    value.map_or_else(|| Ok("None".to_owned()), |v| repr(py, v))
+}
+
+/// What `EventBridgeDeployer.apply` would do: `action` is `create`, `update` (with `changes`,
+/// field by field), `enable` or `nothing`.
+#[pyclass(frozen, eq, module = "genesys_resolver", name = "Plan")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PyPlan {
+    plan: Plan,
+}
+
+impl From<Plan> for PyPlan {
+    fn from(plan: Plan) -> Self {
+        Self { plan }
+    }
+}
+
+#[pymethods]
+impl PyPlan {
+    /// The integration's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.plan.name
+    }
+
+    /// Where events go: `aws://<region>/<account id>/<event source suffix>`.
+    #[getter]
+    fn target(&self) -> &str {
+        &self.plan.target
+    }
+
+    /// `create`, `update`, `enable` or `nothing`.
+    #[getter]
+    fn action(&self) -> &'static str {
+        self.plan.action.as_str()
+    }
+
+    /// For an update, each field that differs: `{"field", "current", "desired"}` dicts
+    /// (`current` None when Genesys has no value). Empty otherwise.
+    #[getter]
+    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, self.plan.changes())
+    }
+
+    /// Whether apply would send nothing at all.
+    #[getter]
+    fn is_nothing(&self) -> bool {
+        self.plan.is_nothing()
+    }
+
+    /// The existing integration's id; None when it would be created.
+    #[getter]
+    fn integration_id(&self) -> Option<&str> {
+        self.plan.integration_id.as_deref()
+    }
+
+    /// The existing configuration's `version`.
+    #[getter]
+    fn current_version(&self) -> Option<u64> {
+        self.plan.current_version
+    }
+
+    /// The existing integration's `intendedState` (`ENABLED`, `DISABLED`).
+    #[getter]
+    fn intended_state(&self) -> Option<&str> {
+        self.plan.intended_state.as_deref()
+    }
+
+    /// The existing integration's `reportedState` as `{"code", "detail"}` (detail when Genesys
+    /// gave one), or None.
+    #[getter]
+    fn reported_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.plan.reported_state)
+    }
+
+    /// Whether apply would send `intendedState: ENABLED`.
+    #[getter]
+    fn enable(&self) -> bool {
+        self.plan.enable
+    }
+
+    /// Genesys' correlation id of the last response read.
+    #[getter]
+    fn correlation_id(&self) -> Option<&str> {
+        self.plan.correlation_id.as_deref()
+    }
+
+    /// The plan in the core's JSON form (flat, the action under `action`, `changes` for an
+    /// update).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.plan)
+    }
+
+    /// Pickles (and copies) through the core's JSON form.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        pickle::reduce(slf.as_any(), &slf.get().plan)
+    }
+
+    /// The Plan pickled by `__reduce__`.
+    #[classmethod]
+    fn _from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
+        pickle::restore("Plan", text).map(|plan| Self { plan })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Plan(name={}, action={}, integration_id={}, changes={})",
+            repr(py, &self.plan.name)?,
+            repr(py, self.plan.action.as_str())?,
+            optional_repr(py, self.plan.integration_id.as_deref())?,
+            self.plan.changes().len(),
+        ))
+    }
+}
+
+/// What `EventBridgeDeployer.apply` did.
+#[pyclass(frozen, eq, module = "genesys_resolver", name = "DeployReport")]
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PyDeployReport {
+    report: DeployReport,
+}
+
+impl From<DeployReport> for PyDeployReport {
+    fn from(report: DeployReport) -> Self {
+        Self { report }
+    }
+}
+
+#[pymethods]
+impl PyDeployReport {
+    /// The integration's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.report.name
+    }
+
+    /// Where events go: `aws://<region>/<account id>/<event source suffix>`.
+    #[getter]
+    fn target(&self) -> &str {
+        &self.report.target
+    }
+
+    /// The integration's id.
+    #[getter]
+    fn integration_id(&self) -> &str {
+        &self.report.integration_id
+    }
+
+    /// The writes made, in order (`created`, `configured`, `enabled`); empty when everything
+    /// already matched.
+    #[getter]
+    fn actions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.actions)
+    }
+
+    /// Whether anything was written.
+    #[getter]
+    fn changed(&self) -> bool {
+        self.report.changed()
+    }
+
+    /// The configuration fields written (all of them after a create), as
+    /// `{"field", "current", "desired"}` dicts.
+    #[getter]
+    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.changes)
+    }
+
+    /// The final `reportedState`, `{"code": "ACTIVE"}`.
+    #[getter]
+    fn reported_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.reported_state)
+    }
+
+    /// The configuration's `version` at the end.
+    #[getter]
+    fn config_version(&self) -> Option<u64> {
+        self.report.config_version
+    }
+
+    /// Whether a create whose response was lost was found by looking it up.
+    #[getter]
+    fn recovered_create(&self) -> bool {
+        self.report.recovered_create
+    }
+
+    /// Configuration writes refused with a version conflict and retried.
+    #[getter]
+    fn conflict_retries(&self) -> u32 {
+        self.report.conflict_retries
+    }
+
+    /// State polls made while waiting for ACTIVE.
+    #[getter]
+    fn polls(&self) -> u32 {
+        self.report.polls
+    }
+
+    /// Each step's wall time, in order, as `{"step", "elapsed_ms"}` dicts (a step may appear
+    /// twice, say a re-read after a conflict).
+    #[getter]
+    fn timings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.timings)
+    }
+
+    /// Wall time of the whole apply in milliseconds.
+    #[getter]
+    fn elapsed_ms(&self) -> f64 {
+        self.report.elapsed.as_secs_f64() * 1000.0
+    }
+
+    /// Genesys' correlation id of the last response.
+    #[getter]
+    fn correlation_id(&self) -> Option<&str> {
+        self.report.correlation_id.as_deref()
+    }
+
+    /// The report in the core's JSON form.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report)
+    }
+
+    /// Pickles (and copies) through the core's JSON form.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        pickle::reduce(slf.as_any(), &slf.get().report)
+    }
+
+    /// The DeployReport pickled by `__reduce__`.
+    #[classmethod]
+    fn _from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
+        pickle::restore("DeployReport", text).map(|report| Self { report })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let actions = self
+            .report
+            .actions
+            .iter()
+            .map(|a| {
+                serde_json::to_value(a)
+                    .ok()
+                    .and_then(|v| v.as_str().map(|s| format!("'{s}'")))
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok(format!(
+            "DeployReport(name={}, integration_id={}, actions=[{actions}], reported_state={}, elapsed_ms={:.1})",
+            repr(py, &self.report.name)?,
+            repr(py, &self.report.integration_id)?,
+            repr(py, &self.report.reported_state.code)?,
+            self.report.elapsed.as_secs_f64() * 1000.0,
+        ))
+    }
+}

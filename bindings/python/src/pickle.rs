@@ -1,0 +1,32 @@
+//! Pickling and copying of the read-only report classes through the core's serde form.
+//!
+//! A report's `__reduce__` is `(cls._from_json, (text,))`, where `text` is the core value as JSON
+//! (exact for every float: the workspace's `serde_json` has `float_roundtrip`). Unpickling reads
+//! the text back with the core's own `Deserialize`, so a report arrives from another process (a
+//! `ProcessPoolExecutor`) or from `copy.deepcopy` equal to the one sent, `to_dict()` and all.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The name of the classmethod that rebuilds a report from its JSON text.
+const RESTORE: &str = "_from_json";
+
+/// `(type(obj)._from_json, (json,))`: what `__reduce__` returns for the report `obj` holding
+/// `value`.
+pub(crate) fn reduce<'py, T: Serialize>(
+    obj: &Bound<'py, PyAny>,
+    value: &T,
+) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| PyValueError::new_err(format!("cannot pickle the report: {e}")))?;
+    Ok((obj.get_type().getattr(RESTORE)?, (text,)))
+}
+
+/// The core value in `text` (written by [`reduce`]); a text that does not hold one raises
+/// `ValueError` naming `what`.
+pub(crate) fn restore<T: DeserializeOwned>(what: &str, text: &str) -> PyResult<T> {
+    serde_json::from_str(text)
+        .map_err(|e| PyValueError::new_err(format!("not a pickled {what}: {e}")))
+}
