@@ -412,3 +412,43 @@ async fn a_500_is_retried_on_a_read_but_never_resent_on_a_write() {
         "a write that met a 500 is not resent"
     );
 }
+
+#[tokio::test]
+async fn a_full_genesys_error_body_names_the_refused_field_and_the_limit() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "status": 400,
+            "code": "bad.request",
+            "messageWithParams": "The property {property} is invalid: {reason}",
+            "messageParams": {"property": "awsAccountId", "reason": "must be 12 digits"},
+            "contextId": "ctx-details",
+            "limit": "request.bytes.max",
+            "details": [{"errorCode": "invalid.value", "fieldName": "awsAccountId"}],
+            "errors": [{
+                "code": "nested.refusal",
+                "message": "rejected: Authorization: Bearer tok-echoed-0123456789",
+                "details": [{"fieldName": "eventFilter"}]
+            }]
+        })))
+        .mount(&server)
+        .await;
+    let err = static_client(&server).get("x").await.unwrap_err();
+    let api = err.api_error().unwrap();
+    assert_eq!(
+        api.message.as_deref(),
+        Some("The property awsAccountId is invalid: must be 12 digits")
+    );
+    assert_eq!(api.limit.as_deref(), Some("request.bytes.max"));
+    assert_eq!(api.details.len(), 2);
+    assert_eq!(api.details[0].field.as_deref(), Some("awsAccountId"));
+    assert_eq!(api.details[0].code.as_deref(), Some("invalid.value"));
+    assert_eq!(api.details[1].field.as_deref(), Some("eventFilter"));
+    let text = err.to_string();
+    assert!(
+        text.contains("field awsAccountId (invalid.value)"),
+        "{text}"
+    );
+    let all = format!("{err} {:?} {}", err, serde_json::to_string(api).unwrap());
+    assert!(!all.contains("tok-echoed"), "{all}");
+}

@@ -211,7 +211,11 @@ async fn gateway_error_on_create_looks_up_then_resends() {
     assert!(!created.recovered);
     // Looked up (again and again over the recovery window: a listing can lag behind a create)
     // before the one resend.
-    assert!(mock.requests(Route::List) >= 2, "{}", mock.requests(Route::List));
+    assert!(
+        mock.requests(Route::List) >= 2,
+        "{}",
+        mock.requests(Route::List)
+    );
     assert_eq!(mock.requests(Route::Create), 2);
     assert_eq!(mock.integrations_named("gw").len(), 1);
     assert_eq!(*metrics.retries.lock().unwrap(), [RetryReason::ServerError]);

@@ -34,6 +34,28 @@ pub struct ApiError {
     /// The start of the body when it was not a Genesys error body (an HTML proxy page, say).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_snippet: Option<String>,
+    /// What the body's `details[]` and nested `errors[]` name: the refused field or entity and
+    /// the reason, one entry each (scrubbed of credentials).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<ErrorDetail>,
+    /// The body's `limit`, when Genesys said which limit was hit (`request.bytes.max`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+}
+
+/// One entry of a Genesys error body's `details[]` or nested `errors[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ErrorDetail {
+    /// The entry's error code (`errorCode`, or a nested error's `code`).
+    pub code: Option<String>,
+    /// The refused field (`fieldName`), when named.
+    pub field: Option<String>,
+    /// The entity concerned (`entityName` or `entityId`), when named.
+    pub entity: Option<String>,
+    /// The entry's message, with `messageParams` filled into `messageWithParams` when the
+    /// plain message is missing.
+    pub message: Option<String>,
 }
 
 /// The fields of Genesys' error body the client reads.
@@ -41,8 +63,67 @@ pub struct ApiError {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ErrorBody {
     pub(crate) message: Option<String>,
+    pub(crate) message_with_params: Option<String>,
+    #[serde(default)]
+    pub(crate) message_params: std::collections::BTreeMap<String, serde_json::Value>,
     pub(crate) code: Option<String>,
     pub(crate) context_id: Option<String>,
+    pub(crate) limit: Option<serde_json::Value>,
+    #[serde(default)]
+    pub(crate) details: Vec<BodyDetail>,
+    #[serde(default)]
+    pub(crate) errors: Vec<ErrorBody>,
+}
+
+/// One `details[]` entry of a Genesys error body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BodyDetail {
+    pub(crate) error_code: Option<String>,
+    pub(crate) field_name: Option<String>,
+    pub(crate) entity_id: Option<String>,
+    pub(crate) entity_name: Option<String>,
+}
+
+impl ErrorBody {
+    /// The message: `message`, or `messageWithParams` with its `{param}`s filled in.
+    fn text(&self) -> Option<String> {
+        self.message.clone().or_else(|| {
+            self.message_with_params.as_ref().map(|template| {
+                self.message_params
+                    .iter()
+                    .fold(template.clone(), |text, (name, value)| {
+                        let value = value
+                            .as_str()
+                            .map_or_else(|| value.to_string(), str::to_owned);
+                        text.replace(&format!("{{{name}}}"), &value)
+                    })
+            })
+        })
+    }
+
+    /// `details[]` and nested `errors[]` (one level) as [`ErrorDetail`]s, scrubbed.
+    fn detail_entries(&self) -> Vec<ErrorDetail> {
+        let scrub = |t: &Option<String>| t.as_deref().map(crate::redact::text);
+        let mut out: Vec<ErrorDetail> = self
+            .details
+            .iter()
+            .map(|d| ErrorDetail {
+                code: scrub(&d.error_code),
+                field: scrub(&d.field_name),
+                entity: scrub(&d.entity_name).or_else(|| scrub(&d.entity_id)),
+                message: None,
+            })
+            .collect();
+        out.extend(self.errors.iter().map(|e| ErrorDetail {
+            code: scrub(&e.code),
+            field: e.details.iter().find_map(|d| scrub(&d.field_name)),
+            entity: None,
+            message: e.text().map(|t| crate::redact::text(&t)),
+        }));
+        out.truncate(20);
+        out
+    }
 }
 
 impl ApiError {
@@ -58,6 +139,8 @@ impl ApiError {
             correlation_id: None,
             retry_after: None,
             body_snippet: None,
+            details: Vec::new(),
+            limit: None,
         }
     }
 
@@ -72,15 +155,26 @@ impl ApiError {
     ) -> Self {
         let parsed = serde_json::from_slice::<ErrorBody>(body)
             .ok()
-            .filter(|b| b.message.is_some() || b.code.is_some());
-        let (code, message, context, body_snippet) = if let Some(b) = parsed {
+            .filter(|b| b.text().is_some() || b.code.is_some());
+        let (code, message, context, body_snippet, details, limit) = if let Some(b) = parsed {
             // Genesys' own text can quote the request (its Authorization header, a token):
             // it is scrubbed here, once, before any error, log line or answer shows it.
-            let message = b.message.map(|m| crate::redact::text(&m));
-            (b.code, message, b.context_id, None)
+            let message = b.text().map(|m| crate::redact::text(&m));
+            let details = b.detail_entries();
+            let limit = b.limit.as_ref().map(|l| {
+                crate::redact::text(&l.as_str().map_or_else(|| l.to_string(), str::to_owned))
+            });
+            (b.code, message, b.context_id, None, details, limit)
         } else {
             let s = crate::auth::snippet(body);
-            (None, None, None, (!s.is_empty()).then_some(s))
+            (
+                None,
+                None,
+                None,
+                (!s.is_empty()).then_some(s),
+                Vec::new(),
+                None,
+            )
         };
         Self {
             method: method.to_owned(),
@@ -91,6 +185,8 @@ impl ApiError {
             correlation_id: context.filter(|c| !c.is_empty()).or(header_correlation),
             retry_after,
             body_snippet,
+            details,
+            limit,
         }
     }
 
@@ -110,6 +206,13 @@ impl fmt::Display for ApiError {
             write!(f, ": {message}")?;
         } else if let Some(snippet) = &self.body_snippet {
             write!(f, ": {snippet}")?;
+        }
+        // A refused property is named, so the caller knows what to fix.
+        for d in self.details.iter().filter(|d| d.field.is_some()).take(3) {
+            write!(f, "; field {}", d.field.as_deref().unwrap_or_default())?;
+            if let Some(code) = &d.code {
+                write!(f, " ({code})")?;
+            }
         }
         if let Some(id) = &self.correlation_id {
             write!(f, " [correlation id {id}]")?;

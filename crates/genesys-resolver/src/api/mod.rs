@@ -55,7 +55,7 @@ pub use builder::{
     DEFAULT_RECOVERY_WINDOW, DEFAULT_REQUEST_TIMEOUT, GENESYS_RATE_LIMIT_PER_MINUTE,
     GenesysClientBuilder,
 };
-pub use error::{ApiError, ClientError};
+pub use error::{ApiError, ClientError, ErrorDetail};
 pub use paging::DEFAULT_PAGE_SIZE;
 pub(crate) use paging::PAGE_SIZES;
 pub use platform::{
