@@ -233,6 +233,13 @@ async fn run(o: Options) -> Result<(), String> {
                 "{variant} - full p50 latency: {:+.2} ms",
                 (p50.as_secs_f64() - full_p50.as_secs_f64()) * 1000.0
             );
+            if let (Some(a), Some(b)) = (v.cpu_secs, full.cpu_secs) {
+                ratio_line(
+                    &format!("{variant} / full CPU per request"),
+                    a / v.ok.max(1) as f64,
+                    b / full.ok.max(1) as f64,
+                );
+            }
         }
     }
     if let (Some(cached), Some(ceiling)) = (results.get("cached"), results.get("ceiling")) {
