@@ -11,6 +11,10 @@
 //! - `seed`: the seed's Go service (probes `uri`: DNS, a TLS dial, then an HTTPS GET; submits).
 //! - `full`: `resolver_service`, no probe cache: every request is fully verified. Each request
 //!   names its own endpoint path (as in `seed`), so no probe is shared between requests.
+//! - `auth`: as `full`, with the service requiring a bearer token (`RESOLVER_AUTH=tokens`,
+//!   `RESOLVER_API_TOKENS`) and the clients sending `Authorization: Bearer <token>`.
+//! - `redis`: as `full`, with per-name leases in a `redis-server` the driver starts on loopback
+//!   (`RESOLVER_REDIS_URL`; no persistence, files in a temporary directory) and stops after.
 //! - `shared`: as `full`, but every request names the same endpoint: concurrent resolves share
 //!   one in-flight probe (single flight), though nothing is cached.
 //! - `cached`: `resolver_service` with the probe cache on (every request, one endpoint).
@@ -44,7 +48,7 @@ use self::cpu::clock_ticks;
 use self::in_process::{run_fanout, run_paced};
 use self::options::{Options, USAGE};
 use self::report::{Measured, ratio_line};
-use self::services::{Bench, Service};
+use self::services::{Bench, RedisServer, Service};
 
 async fn run(o: Options) -> Result<(), String> {
     let ca = TestCa::new();
@@ -95,37 +99,82 @@ async fn run(o: Options) -> Result<(), String> {
         }
         env
     };
-    for scenario in ["seed", "full", "shared", "cached"] {
+    // The `auth` scenario's API token (32+ visible ASCII characters, new every run).
+    let token = api_token();
+    for scenario in ["seed", "full", "auth", "redis", "shared", "cached"] {
         if !o.wants(scenario) {
             continue;
         }
+        // `redis` gets a redis-server of its own, stopped when the scenario ends.
+        let redis = if scenario == "redis" {
+            Some(RedisServer::start(&o.redis_server).await?)
+        } else {
+            None
+        };
         let service = match scenario {
             "seed" => Service {
                 name: "seed",
                 program: &o.seed,
                 extra_env: Vec::new(),
                 distinct_uris: true,
+                bearer: None,
             },
             "full" => Service {
                 name: "full",
                 program: &o.service,
                 extra_env: ours_env(false),
                 distinct_uris: true,
+                bearer: None,
             },
+            "auth" => {
+                let mut env = ours_env(false);
+                env.push(("RESOLVER_AUTH", "tokens".to_owned()));
+                env.push(("RESOLVER_API_TOKENS", token.clone()));
+                Service {
+                    name: "auth",
+                    program: &o.service,
+                    extra_env: env,
+                    distinct_uris: true,
+                    bearer: Some(&token),
+                }
+            }
+            "redis" => {
+                let mut env = ours_env(false);
+                if let Some(r) = &redis {
+                    env.push(("RESOLVER_REDIS_URL", r.url()));
+                }
+                Service {
+                    name: "redis",
+                    program: &o.service,
+                    extra_env: env,
+                    distinct_uris: true,
+                    bearer: None,
+                }
+            }
             "shared" => Service {
                 name: "shared",
                 program: &o.service,
                 extra_env: ours_env(false),
                 distinct_uris: false,
+                bearer: None,
             },
             _ => Service {
                 name: "cached",
                 program: &o.service,
                 extra_env: ours_env(true),
                 distinct_uris: false,
+                bearer: None,
             },
         };
-        let m = bench.run_service(&service).await?;
+        let measured = bench.run_service(&service).await;
+        if let Some(r) = redis {
+            match r.commands_processed().await {
+                Some(n) => eprintln!("redis-server: {n} commands processed"),
+                None => eprintln!("redis-server: could not read INFO stats"),
+            }
+            r.stop().await;
+        }
+        let m = measured?;
         m.print();
         results.insert(scenario.to_owned(), m);
     }
@@ -162,6 +211,37 @@ async fn run(o: Options) -> Result<(), String> {
             seed.handshakes_per_request()
         );
     }
+    for variant in ["auth", "redis"] {
+        if let (Some(v), Some(full)) = (results.get(variant), results.get("full")) {
+            let target = if variant == "auth" {
+                " (target >= 0.95)"
+            } else {
+                ""
+            };
+            ratio_line(
+                &format!("{variant} / full throughput{target}"),
+                v.throughput(),
+                full.throughput(),
+            );
+            let (p50, full_p50) = (v.percentile(50.0), full.percentile(50.0));
+            ratio_line(
+                &format!("{variant} / full p50 latency"),
+                p50.as_secs_f64(),
+                full_p50.as_secs_f64(),
+            );
+            println!(
+                "{variant} - full p50 latency: {:+.2} ms",
+                (p50.as_secs_f64() - full_p50.as_secs_f64()) * 1000.0
+            );
+            if let (Some(a), Some(b)) = (v.cpu_secs, full.cpu_secs) {
+                ratio_line(
+                    &format!("{variant} / full CPU per request"),
+                    a / v.ok.max(1) as f64,
+                    b / full.ok.max(1) as f64,
+                );
+            }
+        }
+    }
     if let (Some(cached), Some(ceiling)) = (results.get("cached"), results.get("ceiling")) {
         ratio_line(
             "cached / ceiling throughput (target >= 0.5)",
@@ -192,6 +272,15 @@ async fn run(o: Options) -> Result<(), String> {
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
+}
+
+/// A fresh API token for the `auth` scenario: 40 visible ASCII characters from the clock and
+/// the process id (a benchmark's token, not a secret anyone else uses).
+fn api_token() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("load-{nanos:024x}{:08x}", std::process::id())
 }
 
 /// Runs the load driver with the process's arguments (the `load` binary's `main`): exit code 2

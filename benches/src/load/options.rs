@@ -10,9 +10,11 @@ usage: load [options]
   --concurrency C        concurrent clients (default 32)
   --warmup W             unmeasured requests before each scenario (default 200)
   --time-limit SECS      stop a scenario's measurement after this long (default 120)
-  --scenarios LIST       comma-separated: seed,full,shared,cached,ceiling,paced,fanout (default all)
+  --scenarios LIST       comma-separated: seed,full,auth,redis,shared,cached,ceiling,paced,fanout
+                         (default all)
   --service PATH         resolver_service binary (default target/release/resolver_service)
   --seed PATH            the seed's Go binary (default /tmp/seed-resolver)
+  --redis-server PATH    redis-server binary for the redis scenario (default redis-server)
   --paced-requests M     payloads of the paced run (default 200)
   --paced-rate R         creates per second the mock allows in the paced run (default 20)
   --paced-concurrency K  resolve_many concurrency of the paced run (default 8)
@@ -31,6 +33,7 @@ pub(super) struct Options {
     pub(super) scenarios: Vec<String>,
     pub(super) service: PathBuf,
     pub(super) seed: PathBuf,
+    pub(super) redis_server: PathBuf,
     pub(super) paced_requests: usize,
     pub(super) paced_rate: u32,
     pub(super) paced_concurrency: usize,
@@ -48,12 +51,13 @@ impl Options {
             warmup: 200,
             time_limit: Duration::from_secs(120),
             scenarios: [
-                "seed", "full", "shared", "cached", "ceiling", "paced", "fanout",
+                "seed", "full", "auth", "redis", "shared", "cached", "ceiling", "paced", "fanout",
             ]
             .map(String::from)
             .to_vec(),
             service: PathBuf::from("target/release/resolver_service"),
             seed: PathBuf::from("/tmp/seed-resolver"),
+            redis_server: PathBuf::from("redis-server"),
             paced_requests: 200,
             paced_rate: 20,
             paced_concurrency: 8,
@@ -78,6 +82,7 @@ impl Options {
                 }
                 "--service" => o.service = PathBuf::from(value),
                 "--seed" => o.seed = PathBuf::from(value),
+                "--redis-server" => o.redis_server = PathBuf::from(value),
                 "--paced-requests" => o.paced_requests = num(&value)?.max(1),
                 "--paced-rate" => {
                     o.paced_rate = u32::try_from(num(&value)?.max(1))

@@ -95,6 +95,91 @@ pub(super) struct Service<'a> {
     /// Whether every request names its own endpoint (so nothing can be shared between
     /// concurrent probes or served from a cache).
     pub(super) distinct_uris: bool,
+    /// The API token the clients send as `Authorization: Bearer <token>`, if any.
+    pub(super) bearer: Option<&'a str>,
+}
+
+/// A `redis-server` of the driver's own: loopback only, no persistence, its files in a
+/// temporary directory; stopped by [`stop`](Self::stop) (or killed when dropped).
+pub(super) struct RedisServer {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    /// Starts `program` on a free loopback port and waits until it accepts connections.
+    pub(super) async fn start(program: &Path) -> Result<Self, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let port = free_port().map_err(|e| e.to_string())?;
+        let mut child = Command::new(program)
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--bind")
+            .arg("127.0.0.1")
+            .arg("--save")
+            .arg("")
+            .arg("--appendonly")
+            .arg("no")
+            .arg("--dir")
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+        wait_listening(port, &mut child)
+            .await
+            .map_err(|e| format!("redis-server: {e}"))?;
+        eprintln!(
+            "redis-server: pid {} listening on 127.0.0.1:{port}",
+            child.id().unwrap_or(0)
+        );
+        Ok(Self {
+            child,
+            port,
+            _dir: dir,
+        })
+    }
+
+    /// The URL the service is given (`RESOLVER_REDIS_URL`).
+    pub(super) fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// How many commands the server has processed (`INFO stats`), to show that the service
+    /// really took its leases there; `None` when the answer cannot be read.
+    pub(super) async fn commands_processed(&self) -> Option<u64> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut conn = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, self.port))
+            .await
+            .ok()?;
+        conn.write_all(b"INFO stats\r\n").await.ok()?;
+        let mut answer = Vec::new();
+        let mut buf = [0_u8; 4096];
+        loop {
+            let n = tokio::time::timeout(Duration::from_secs(2), conn.read(&mut buf))
+                .await
+                .ok()?
+                .ok()?;
+            answer.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&answer);
+            if let Some(rest) = text.split("total_commands_processed:").nth(1)
+                && let Some((value, _)) = rest.split_once("\r\n")
+            {
+                return value.trim().parse().ok();
+            }
+            if n == 0 {
+                return None;
+            }
+        }
+    }
+
+    /// Stops the server and waits for it to exit.
+    pub(super) async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
 }
 
 /// What every scenario shares: the options, the client, the CA file and the destination.
@@ -134,7 +219,7 @@ impl Bench<'_> {
         let warm = drive(
             &self.client,
             &url,
-            None,
+            service.bearer,
             bodies(
                 &format!("{}-warm", service.name),
                 o.warmup,
@@ -159,7 +244,7 @@ impl Bench<'_> {
         let mut m = drive(
             &self.client,
             &url,
-            None,
+            service.bearer,
             bodies(service.name, o.requests, &self.uri, service.distinct_uris),
             o.concurrency,
             o.time_limit,
