@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::environment::Environment;
+
 /// One integration whose operations are serialised: the environment it lives in, the route or
 /// integration type (the scope), and its name.
 ///
@@ -167,6 +169,14 @@ fn encode_into(out: &mut String, part: &str) {
             out.push(char::from(HEX[usize::from(b & 0xF)]));
         }
     }
+}
+
+/// The organisation part of every lease and pace key: the environment's API base, so two
+/// organisations never share a key; `custom` when there is no environment (an integrations
+/// API replaced in a test, say). Resolvers and deployers of one organisation use the same
+/// value, so they share its leases and budgets.
+pub fn organisation(environment: Option<&Environment>) -> String {
+    environment.map_or_else(|| "custom".to_owned(), |e| e.api_base().to_string())
 }
 
 #[cfg(test)]

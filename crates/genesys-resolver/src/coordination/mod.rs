@@ -73,7 +73,7 @@ mod local;
 mod redis;
 
 pub use error::CoordinationError;
-pub use key::{Budget, LeaseKey, PaceKey};
+pub use key::{Budget, LeaseKey, PaceKey, organisation};
 pub use lease::{Lease, LeaseBackend};
 pub use local::{LocalCoordinator, LocalPacer};
 #[cfg(feature = "redis")]

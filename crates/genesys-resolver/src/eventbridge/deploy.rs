@@ -213,7 +213,7 @@ impl EventBridgeDeployer {
         started: Instant,
     ) -> Result<DeployReport, DeployError> {
         let key = LeaseKey::new(
-            self.inner.client.environment().api_base().to_string(),
+            crate::coordination::organisation(Some(self.inner.client.environment())),
             super::TYPE_ID,
             desired.name.clone(),
         );

@@ -299,11 +299,7 @@ impl ResolverBuilder {
     /// The environment part of lease and pace keys: the API base, so two organisations never
     /// share a key; `custom` when the integrations API is replaced and no environment is set.
     fn lease_environment(&self) -> String {
-        self.settings
-            .client
-            .environment
-            .as_ref()
-            .map_or_else(|| "custom".to_owned(), |e| e.api_base().to_string())
+        crate::coordination::organisation(self.settings.client.environment.as_ref())
     }
 
     fn trust(&self) -> TrustConfig {

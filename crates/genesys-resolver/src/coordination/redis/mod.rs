@@ -135,11 +135,7 @@ impl RedisCoordinator {
                 .pace_prefix(format!("{prefix}pace:"));
         }
         let coordinator = Self::connect(url, options).await?;
-        let environment = settings
-            .client
-            .environment
-            .as_ref()
-            .map_or_else(|| "custom".to_owned(), |e| e.api_base().to_string());
+        let environment = super::key::organisation(settings.client.environment.as_ref());
         let pacer = |per_minute: Option<u32>, budget: Budget| {
             per_minute
                 .and_then(NonZeroU32::new)
