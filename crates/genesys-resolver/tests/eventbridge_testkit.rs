@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use genesys_resolver::api::{ApiRequest, GenesysClient};
+use genesys_resolver::api::{ApiRequest, GenesysClient, IntegrationsApi};
 use genesys_resolver::testkit::genesys::{Activation, Fault, MockGenesys, Route};
 use serde_json::{Value, json};
 
@@ -478,6 +478,10 @@ async fn the_seed_route_deletes() {
     let delete = ApiRequest::delete("/api/v2/outbound/integrations").segment(&a);
     assert_eq!(client.execute(&delete).await.unwrap().status(), 204);
     assert!(mock.integrations_named("a").is_empty());
+    // The seed's `IntegrationsApi::delete`: true once, then false (404: already gone).
+    let c = mock.insert_integration(json!({"name": "c"}));
+    assert!(IntegrationsApi::delete(&client, &c).await.unwrap());
+    assert!(!IntegrationsApi::delete(&client, &c).await.unwrap());
     assert_eq!(mock.integrations_named("b")[0]["id"], b.as_str());
     assert_eq!(
         client.execute(&delete).await.unwrap_err().status(),
@@ -495,5 +499,5 @@ async fn the_seed_route_deletes() {
     )
     .await;
     assert_eq!(one["name"], "b");
-    assert_eq!(mock.requests(Route::Delete), 2);
+    assert_eq!(mock.requests(Route::Delete), 4);
 }
