@@ -134,6 +134,21 @@ def query_names(method: Callable[..., Any]) -> set[str]:
     return set(re.findall(r"query_params\['(\w+)'\]", inspect.getsource(method)))
 
 
+def http_method(method: Callable[..., Any]) -> str:
+    """The HTTP method an SDK API method sends."""
+    found = re.search(r"call_api\(resource_path, '(\w+)'", inspect.getsource(method))
+    assert found, method.__name__
+    return found.group(1)
+
+
+def path_pattern(method: Callable[..., Any]) -> re.Pattern[str]:
+    """The request path of an SDK API method, its ``{param}``s matching one segment each."""
+    found = re.search(r"resource_path = '([^']+)'", inspect.getsource(method))
+    assert found, method.__name__
+    parts = re.split(r"\{\w+\}", found.group(1))
+    return re.compile("[^/]+".join(re.escape(p) for p in parts) + r"\Z")
+
+
 # --- The SDK's HTTP layer, held to loopback -------------------------------------------------
 
 
