@@ -79,6 +79,12 @@ class Sdk:
         assert isinstance(body.message, str) and body.message
         assert body.context_id == error.headers.get("ININ-Correlation-Id")
         assert body.details == [] and body.errors == []
+        # The message template and its parameters, as the real API sends them.
+        assert isinstance(body.message_with_params, str) and isinstance(body.message_params, dict)
+        filled = body.message_with_params
+        for name, value in body.message_params.items():
+            filled = filled.replace("{" + name + "}", value)
+        assert filled == body.message
         return error, body
 
 
@@ -246,7 +252,11 @@ def test_config_versions_through_the_sdk(mock: MockGenesys, api: Sdk) -> None:
     # The version read earlier is stale now: the mock's conflict status, as an ErrorBody.
     error, body = api.refused(api.integrations.put_integration_config_current, created.id, body=write)
     assert error.status == 409 and body.code == "general.conflict"
-    assert "does not match the current version" in body.message
+    assert body.message == "The configuration version 1 does not match the current version 2"
+    assert body.message_params == {"version": "1", "current": "2"}
+    assert body.message_with_params == (
+        "The configuration version {version} does not match the current version {current}"
+    )
     # A concurrent writer moves the version on just before the write: the same answer.
     write.version = 2
     mock.race_config_writes(1)

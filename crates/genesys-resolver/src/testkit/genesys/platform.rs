@@ -11,7 +11,8 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::responses::{
-    bad_request, filter_param, genesys_error, json_response, page_envelope, page_params,
+    bad_request, filter_param, genesys_error, genesys_error_with_params, json_response,
+    page_envelope, page_params,
 };
 use super::state::Shared;
 use super::types::{CorrelationId, PLATFORM_PATH};
@@ -246,16 +247,18 @@ pub(super) async fn config_put(
                 json_response(200, &p.config, &corr)
             } else {
                 let status = shared.config.conflict_status;
-                genesys_error(
+                genesys_error_with_params(
                     status,
                     if status == 409 {
                         "general.conflict"
                     } else {
                         "bad.request"
                     },
-                    &format!(
-                        "The configuration version {version} does not match the current version {current}"
-                    ),
+                    "The configuration version {version} does not match the current version {current}",
+                    &[
+                        ("version", version.to_string()),
+                        ("current", current.to_string()),
+                    ],
                     &corr,
                 )
             }
