@@ -54,6 +54,7 @@ class Sdk:
         self.client.get_client_credentials_token(mock.client_id, mock.client_secret)
         self.integrations = sdk.IntegrationsApi(self.client)
         self.notifications = sdk.NotificationsApi(self.client)
+        self.organization = sdk.OrganizationApi(self.client)
 
     def call(self, method: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
         """Calls the SDK API `method`; returns the model it read and the raw JSON the mock
@@ -267,6 +268,46 @@ def test_config_versions_through_the_sdk(mock: MockGenesys, api: Sdk) -> None:
     assert error.status == 409
 
 
+def test_delete_through_the_sdk(mock: MockGenesys, api: Sdk) -> None:
+    doomed = create(api, "doomed-bridge")
+    kept = create(api, "kept-bridge")
+    deleted, _ = api.call(api.integrations.delete_integration, doomed.id)
+    assert (deleted.id, deleted.name, deleted.intended_state) == (doomed.id, "doomed-bridge", "DELETED")
+    error, body = api.refused(api.integrations.get_integration, doomed.id)
+    assert (error.status, body.code) == (404, "not.found")
+    error, _ = api.refused(api.integrations.delete_integration, doomed.id)
+    assert error.status == 404
+    listing, _ = api.call(api.integrations.get_integrations)
+    assert [e.id for e in listing.entities] == [kept.id]
+
+    # `intendedState: DELETED` deletes too.
+    delete = sdk.Integration()
+    delete.intended_state = "DELETED"
+    patched, _ = api.call(api.integrations.patch_integration, kept.id, body=delete)
+    assert patched.intended_state == "DELETED"
+    error, _ = api.refused(api.integrations.get_integration, kept.id)
+    assert error.status == 404
+    assert mock.platform_integrations() == []
+
+
+def test_integration_types_through_the_sdk(api: Sdk) -> None:
+    listing, _ = api.call(api.integrations.get_integrations_types)
+    ids = [t.id for t in listing.entities]
+    assert TYPE_ID in ids and listing.total == len(ids) > 1
+    first, raw = api.call(api.integrations.get_integrations_types, page_size=1, page_number=1)
+    assert (first.page_count, len(first.entities)) == (listing.total, 1) and "nextUri" in raw
+    one, _ = api.call(api.integrations.get_integrations_type, TYPE_ID)
+    assert one.id == TYPE_ID and one.name and one.self_uri == f"/api/v2/integrations/types/{TYPE_ID}"
+    error, _ = api.refused(api.integrations.get_integrations_type, "no-such-type")
+    assert error.status == 404
+
+
+def test_the_organization_through_the_sdk(api: Sdk) -> None:
+    org, raw = api.call(api.organization.get_organizations_me)
+    assert isinstance(org.id, str) and len(org.id) == 36 and org.self_uri == f"/api/v2/organizations/{org.id}"
+    assert (org.state, org.product_platform) == ("active", "GenesysCloud")
+
+
 def test_empty_notes_come_back_as_the_placeholder(api: Sdk) -> None:
     created = create(api, "quiet-bridge")
     config, _ = api.call(api.integrations.get_integration_config_current, created.id)
@@ -313,9 +354,16 @@ def test_available_topics_through_the_sdk(mock: MockGenesys, api: Sdk) -> None:
     ids = [t.id for t in listing.entities]
     assert "v2.users.{id}.presence" in ids and len(ids) == len(raw["entities"])
     assert all(isinstance(t.description, str) for t in listing.entities)
+    assert all("transports" not in t for t in raw["entities"])
     mock.set_available_topics(["v2.users.{id}.presence"])
     listing, _ = api.call(api.notifications.get_notifications_availabletopics)
     assert [t.id for t in listing.entities] == ["v2.users.{id}.presence"]
+
+    # Which transports each topic can be delivered over, on request.
+    expanded, raw = api.call(api.notifications.get_notifications_availabletopics, expand=["transports"])
+    assert mock.request_log()[-1]["uri"] == "/api/v2/notifications/availabletopics?expand=transports"
+    assert [t.transports for t in expanded.entities] == [["All"]]
+    assert all(isinstance(t["transports"], list) for t in raw["entities"])
 
 
 @pytest.fixture(autouse=True)

@@ -40,6 +40,10 @@ SDK_METHODS: dict[str, Any] = {
     "integration_create": sdk.IntegrationsApi.post_integrations,
     "integration_get": sdk.IntegrationsApi.get_integration,
     "integration_patch": sdk.IntegrationsApi.patch_integration,
+    "integration_delete": sdk.IntegrationsApi.delete_integration,
+    "integration_types": sdk.IntegrationsApi.get_integrations_types,
+    "integration_type": sdk.IntegrationsApi.get_integrations_type,
+    "organization": sdk.OrganizationApi.get_organizations_me,
     "config_get": sdk.IntegrationsApi.get_integration_config_current,
     "config_put": sdk.IntegrationsApi.put_integration_config_current,
     "available_topics": sdk.NotificationsApi.get_notifications_availabletopics,
@@ -157,8 +161,8 @@ def test_the_sdk_documents_the_body_models_the_checks_use() -> None:
             "config_get: path /api/v2/integrations/i/config is not",
         ),
         (
-            {"route": "integration_delete", "method": "DELETE", "uri": "/api/v2/integrations/i", "body": None},
-            "integration_delete: the library used a route",
+            {"route": "delete", "method": "DELETE", "uri": "/api/v2/outbound/integrations/i", "body": None},
+            "delete: the library used a route",
         ),
     ],
 )
