@@ -229,3 +229,22 @@ def test_re_enabling_after_an_error_sends_what_the_sdk_sends(mock: MockGenesys) 
     patches = [r for r in assert_conforms(mock) if r["route"] == "integration_patch"]
     assert len(patches) == 2
 
+
+
+LIFECYCLE = all(hasattr(gr.EventBridgeDeployer, m) for m in ("disable", "delete"))
+
+
+@pytest.mark.skipif(
+    not LIFECYCLE, reason="EventBridgeDeployer.disable/delete are not in this build yet (issue 14)"
+)
+def test_disable_and_delete_send_what_the_sdk_sends(mock: MockGenesys) -> None:
+    d: Any = deployer(mock)
+    d.apply(desired())
+    d.disable("orders-to-aws")
+    d.delete("orders-to-aws")
+    requests = assert_conforms(mock)
+    patches = [json.loads(r["body"]) for r in requests if r["route"] == "integration_patch"]
+    assert {"intendedState": "DISABLED"} in patches, patches
+    deletes = [r for r in requests if r["route"] == "integration_delete"]
+    assert deletes or {"intendedState": "DELETED"} in patches
+    assert mock.platform_integrations_named("orders-to-aws") == []
