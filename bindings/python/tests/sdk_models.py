@@ -33,6 +33,10 @@ PRIMITIVES: dict[str, tuple[type, ...]] = {
 }
 """The JSON values each primitive swagger type accepts (a bool is never an int here)."""
 
+DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z\Z")
+"""The SDK models' documented date-time format: "an ISO-8601 string. For example:
+yyyy-MM-ddTHH:mm:ss[.mmm]Z" (UTC, milliseconds at most)."""
+
 OUTDATED = "outdated_sdk_version"
 """What the SDK's enum setters store for a value outside the model's allowed values."""
 
@@ -72,6 +76,8 @@ def problems(value: Any, swagger_type: str, where: str = "$") -> list[str]:
             isoparse(value)
         except ValueError:
             return [f"{where}: {value!r} is not an ISO-8601 {kind}"]
+        if kind == "datetime" and not DATETIME.match(value):
+            return [f"{where}: {value!r} is not in the SDK's documented yyyy-MM-ddTHH:mm:ss[.mmm]Z"]
         return []
     if kind.startswith("list["):
         if not isinstance(value, list):

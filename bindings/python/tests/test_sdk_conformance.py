@@ -130,6 +130,10 @@ def test_the_checker_names_unknown_keys_wrong_types_and_nulls() -> None:
         "$.reportedState.detail.messageParams.a: int 1, the SDK expects str",
         "$.attributes: list, the SDK expects dict(str, str)",
     ]
+    assert problems({"lastUpdated": "2026-01-02T03:04:05.123456789Z"}, "IntegrationStatusInfo") == [
+        "$.lastUpdated: '2026-01-02T03:04:05.123456789Z' is not in the SDK's documented yyyy-MM-ddTHH:mm:ss[.mmm]Z"
+    ]
+    assert problems({"lastUpdated": "2026-01-02T03:04:05.123Z"}, "IntegrationStatusInfo") == []
     assert problems({"total": True}, "IntegrationEntityListing") == [
         "$.total: True is a bool, the SDK expects int"
     ]
