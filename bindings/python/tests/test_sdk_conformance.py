@@ -1,8 +1,9 @@
 """The test kit's mock Genesys held to the official Genesys Cloud Python SDK
 (`PureCloudPlatformClientV2`): every platform route the library uses is driven through the
-SDK's own `ApiClient`, `IntegrationsApi` and `NotificationsApi`, on loopback, and every answer
-must fit the SDK model the method declares, key for key (see `sdk_models.problems`): a key the
-model does not name would be lost by the official client, so it fails the test, named.
+SDK's own `ApiClient`, `IntegrationsApi`, `NotificationsApi` and `OrganizationApi`, on
+loopback; every answer must fit the SDK model the method declares, key for key (see
+`sdk_models.problems`): a key the model does not name would be lost by the official client, so
+it fails the test, named.
 
 The SDK talks only to the mock: its HTTP client refuses any URL outside the mock's base URL
 before connecting (`sdk_models.LoopbackHttpClient`), and the login host the SDK derives from
