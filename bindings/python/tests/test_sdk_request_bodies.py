@@ -231,20 +231,19 @@ def test_re_enabling_after_an_error_sends_what_the_sdk_sends(mock: MockGenesys) 
 
 
 
-LIFECYCLE = all(hasattr(gr.EventBridgeDeployer, m) for m in ("disable", "delete"))
 
-
-@pytest.mark.skipif(
-    not LIFECYCLE, reason="EventBridgeDeployer.disable/delete are not in this build yet (issue 14)"
-)
-def test_disable_and_delete_send_what_the_sdk_sends(mock: MockGenesys) -> None:
-    d: Any = deployer(mock)
+def test_disable_delete_and_a_pruning_sync_send_what_the_sdk_sends(mock: MockGenesys) -> None:
+    d = deployer(mock)
     d.apply(desired())
+    d.apply(desired(name="stray-to-aws"))
+    d.apply(desired(name="kept-to-aws"))
     d.disable("orders-to-aws")
     d.delete("orders-to-aws")
+    d.sync([desired(name="kept-to-aws")], prune=True)  # deletes the stray one
     requests = assert_conforms(mock)
     patches = [json.loads(r["body"]) for r in requests if r["route"] == "integration_patch"]
     assert {"intendedState": "DISABLED"} in patches, patches
-    deletes = [r for r in requests if r["route"] == "integration_delete"]
-    assert deletes or {"intendedState": "DELETED"} in patches
-    assert mock.platform_integrations_named("orders-to-aws") == []
+    deletes = [r["uri"] for r in requests if r["route"] == "integration_delete"]
+    assert len(deletes) == 2, deletes
+    assert [e["name"] for e in mock.platform_integrations()] == ["kept-to-aws"]
+    assert "organization" in [r["route"] for r in requests]
