@@ -246,15 +246,17 @@ async fn the_seed_route_may_not_shadow_the_real_one() {
 }
 
 #[tokio::test]
-async fn delete_answers_204_then_the_integration_is_gone() {
+async fn delete_answers_the_deleted_integration_then_it_is_gone() {
     let mock = MockGenesys::start().await.unwrap();
     let client = client(&mock);
     let id = mock.insert_platform_integration("eb", "amazon-eventbridge-source");
     let other = mock.insert_platform_integration("eb-2", "amazon-eventbridge-source");
     let delete = ApiRequest::delete("/api/v2/integrations").segment(&id);
     let response = client.execute(&delete).await.unwrap();
-    assert_eq!(response.status(), 204);
-    assert!(response.body().is_empty());
+    assert_eq!(response.status(), 200);
+    let deleted: Value = response.json().unwrap();
+    assert_eq!(deleted["id"], id.as_str());
+    assert_eq!(deleted["intendedState"], "DELETED");
     let err = client
         .execute(&ApiRequest::get("/api/v2/integrations").segment(&id))
         .await
@@ -287,7 +289,7 @@ async fn a_deleting_lag_lists_the_integration_as_deleted_until_it_goes() {
         .unwrap();
     client.execute(&enable).await.unwrap();
     let delete = ApiRequest::delete("/api/v2/integrations").segment(&id);
-    assert_eq!(client.execute(&delete).await.unwrap().status(), 204);
+    assert_eq!(client.execute(&delete).await.unwrap().status(), 200);
     let entity = get(
         &client,
         ApiRequest::get("/api/v2/integrations").segment(&id),
@@ -310,7 +312,7 @@ async fn a_deleting_lag_lists_the_integration_as_deleted_until_it_goes() {
         .unwrap();
     assert_eq!(client.execute(&put).await.unwrap_err().status(), Some(400));
     // Deleting again while it goes is accepted.
-    assert_eq!(client.execute(&delete).await.unwrap().status(), 204);
+    assert_eq!(client.execute(&delete).await.unwrap().status(), 200);
     // Wait (bounded) for it to go; no timing is asserted beyond "eventually".
     let mut gone = false;
     for _ in 0..100 {

@@ -118,9 +118,13 @@ impl PlatformIntegration {
             "ERROR" => "Error",
             _ => "Inactive",
         };
+        // As the API writes date-times: UTC, milliseconds (`yyyy-MM-ddTHH:mm:ss.mmmZ`).
         let last_updated = self
             .last_updated
-            .format(&time::format_description::well_known::Rfc3339)
+            .to_offset(time::UtcOffset::UTC)
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            ))
             .unwrap_or_default();
         let mut reported = json!({
             "code": self.reported,

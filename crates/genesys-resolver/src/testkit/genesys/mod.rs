@@ -294,7 +294,7 @@ impl MockGenesys {
     /// Deletes the integration `id` of the real integrations API directly (test setup), as a
     /// `DELETE` would (with the deleting lag); false when there is none.
     pub fn delete_platform_integration(&self, id: &str) -> bool {
-        self.shared.data().delete_platform(id)
+        self.shared.data().delete_platform(id).is_some()
     }
 
     /// Stores an integration of the real integrations API directly (test setup), disabled,

@@ -12,7 +12,8 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::responses::{
-    bad_request, filter_param, genesys_error, json_response, no_content, page_envelope, page_params,
+    bad_request, filter_param, genesys_error, genesys_error_with_params, json_response,
+    page_envelope, page_params,
 };
 use super::state::Shared;
 use super::types::{CorrelationId, PLATFORM_PATH, TYPES_PATH};
@@ -268,16 +269,18 @@ pub(super) async fn config_put(
                 json_response(200, &p.config, &corr)
             } else {
                 let status = shared.config.conflict_status;
-                genesys_error(
+                genesys_error_with_params(
                     status,
                     if status == 409 {
                         "general.conflict"
                     } else {
                         "bad.request"
                     },
-                    &format!(
-                        "The configuration version {version} does not match the current version {current}"
-                    ),
+                    "The configuration version {version} does not match the current version {current}",
+                    &[
+                        ("version", version.to_string()),
+                        ("current", current.to_string()),
+                    ],
                     &corr,
                 )
             }
@@ -285,17 +288,19 @@ pub(super) async fn config_put(
     }
 }
 
-/// `DELETE /api/v2/integrations/{id}`: 204, then the integration is gone (404, not listed),
-/// or, with a deleting lag, listed with `intendedState` DELETED until the lag has passed.
+/// `DELETE /api/v2/integrations/{id}`: 200 with the deleted integration (`intendedState`
+/// DELETED; the API's contract, as every official SDK's `deleteIntegration` returns an
+/// `Integration`), then the integration is gone (404, not listed), or, with a deleting lag,
+/// listed with `intendedState` DELETED until the lag has passed.
 pub(super) async fn platform_delete(
     State(shared): State<Arc<Shared>>,
     Extension(CorrelationId(corr)): Extension<CorrelationId>,
     Path(id): Path<String>,
 ) -> Response {
-    if shared.data().delete_platform(&id) {
-        no_content(&corr)
-    } else {
-        integration_not_found(&id, &corr)
+    let deleted = shared.data().delete_platform(&id);
+    match deleted {
+        Some(entity) => json_response(200, &entity, &corr),
+        None => integration_not_found(&id, &corr),
     }
 }
 

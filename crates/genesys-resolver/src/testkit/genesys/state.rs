@@ -148,15 +148,15 @@ impl Data {
     }
 
     /// Deletes the platform integration `id`: gone at once without a deleting lag, else
-    /// listed with `intendedState` DELETED until the lag has passed. False when there is no
-    /// such integration (or it is gone already).
-    pub(super) fn delete_platform(&mut self, id: &str) -> bool {
-        let Some(p) = self.platform_mut(id) else {
-            return false;
-        };
+    /// listed with `intendedState` DELETED until the lag has passed. Returns the entity as
+    /// deleted (`intendedState` DELETED); `None` when there is no such integration (or it is
+    /// gone already).
+    pub(super) fn delete_platform(&mut self, id: &str) -> Option<Value> {
+        let p = self.platform_mut(id)?;
         p.mark_deleting();
+        let entity = p.entity();
         self.purge_deleted();
-        true
+        Some(entity)
     }
 
     /// Removes the seed-route integration `id`, keeping the indexes in step; false when there
