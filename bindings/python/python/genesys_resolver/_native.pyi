@@ -53,6 +53,7 @@ __all__ = [
     "Violation",
     "__version__",
     "_raise_error",
+    "_read_json",
     "_sleep",
     "_sleep_async",
     "build_payload",
@@ -722,5 +723,8 @@ def _raise_error(
     integration_id: Optional[str] = None,
     detail: Optional[str] = None,
 ) -> NoReturn: ...
+def _read_json(text: str, *, limits: Optional[_Limits] = None, rules: bool = True) -> str:
+    """The core's reader of JSON text (and, with ``rules``, every schema rule): the wire JSON."""
+
 def _sleep(seconds: float) -> None: ...
 def _sleep_async(seconds: float) -> Awaitable[float]: ...
