@@ -35,6 +35,7 @@ __all__ = [
     "EventBridgeDeployer",
     "EventBridgeIntegration",
     "GenesysApiError",
+    "GenesysUnreachableError",
     "HealthCheckError",
     "InvalidResponseError",
     "MockGenesys",
@@ -138,11 +139,16 @@ class ProbeTimeoutError(HealthCheckError):
     """A destination did not answer in time (kind ``probe_timeout``)."""
 
 class AuthError(ResolverError):
-    """Genesys Cloud refused the client credentials or the token."""
+    """Genesys Cloud refused the client credentials or the token (kind ``auth``); the base of
+    ``GenesysUnreachableError``."""
 
     status: Optional[int]
     code: Optional[str]
     correlation_id: Optional[str]
+
+class GenesysUnreachableError(AuthError):
+    """Genesys Cloud's login host could not be reached or did not answer in time (kind
+    ``genesys_unreachable``; ``status`` None). Retryable."""
 
 class GenesysApiError(ResolverError):
     """The Genesys Cloud API answered with an error (kind ``api``); the base of
