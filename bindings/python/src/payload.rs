@@ -231,14 +231,17 @@ pub(crate) fn validate_payload(
     payload: Bound<'_, PyAny>,
     limits: Option<Bound<'_, PyAny>>,
 ) -> PyResult<()> {
-    crate::logging::refresh();
     let limits = limits_from_py(limits.as_ref())?;
     let result = checked_payload(&payload, &limits);
-    tracing::debug!(
-        target: "genesys_resolver::python",
-        valid = result.is_ok(),
-        "validated a payload"
-    );
+    // Asked first: the record's own level check costs more than a validation.
+    if crate::logging::python_debug_enabled(payload.py()) {
+        crate::logging::refresh();
+        tracing::debug!(
+            target: "genesys_resolver::python",
+            valid = result.is_ok(),
+            "validated a payload"
+        );
+    }
     result.map(drop)
 }
 

@@ -24,7 +24,66 @@ use std::collections::BTreeMap;
 use genesys_resolver::ResolvePayload;
 use genesys_resolver::payload::{DeliveryRetry, EventFilter};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+
+/// A key of one of the payload's objects.
+#[derive(Clone, Copy)]
+enum Key {
+    Name,
+    Type,
+    Uri,
+    Uris,
+    RetryPolicy,
+    EventFilters,
+    Headers,
+    MaxRetries,
+    RetryInterval,
+    BackoffFactor,
+    EventType,
+    Fields,
+}
+
+/// Every key, as JSON spells it.
+const KEYS: [(&str, Key); 12] = [
+    ("name", Key::Name),
+    ("type", Key::Type),
+    ("uri", Key::Uri),
+    ("uris", Key::Uris),
+    ("retryPolicy", Key::RetryPolicy),
+    ("eventFilters", Key::EventFilters),
+    ("headers", Key::Headers),
+    ("maxRetries", Key::MaxRetries),
+    ("retryInterval", Key::RetryInterval),
+    ("backoffFactor", Key::BackoffFactor),
+    ("eventType", Key::EventType),
+    ("fields", Key::Fields),
+];
+
+/// A dict from each key of [`KEYS`] (interned) to its index there: a key is found with one
+/// lookup, without copying its text out of Python (which, on the stable ABI of Python 3.9,
+/// costs an encoded copy and an allocation per key).
+static KEY_INDEX: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+/// Which key `key` is, if it is a plain string naming one. Only exact `str` keys are looked
+/// up, so hashing and comparing them runs no Python code.
+fn known_key(key: &Bound<'_, PyAny>) -> Option<Key> {
+    if !key.is_exact_instance_of::<PyString>() {
+        return None;
+    }
+    let py = key.py();
+    let index = KEY_INDEX
+        .get_or_try_init(py, || -> PyResult<Py<PyDict>> {
+            let index = PyDict::new(py);
+            for (i, (text, _)) in KEYS.iter().enumerate() {
+                index.set_item(PyString::intern(py, text), i)?;
+            }
+            Ok(index.unbind())
+        })
+        .ok()?;
+    let i: usize = index.bind(py).get_item(key).ok()??.extract().ok()?;
+    KEYS.get(i).map(|(_, k)| *k)
+}
 
 /// `obj` as a payload, when it is a plain, well-formed payload dict; `None` when the full reader
 /// must judge it. Schema rules are not applied here.
@@ -39,14 +98,14 @@ pub(crate) fn payload(obj: &Bound<'_, PyAny>) -> Option<ResolvePayload> {
     let mut headers = BTreeMap::new();
     for (key, value) in dict.iter() {
         // A dict holds each key once, so every field is set at most once.
-        match key_text(&key)?.as_ref() {
-            "name" => name = Some(string(&value)?),
-            "type" => kind = Some(string(&value)?),
-            "uri" => uri = Some(string(&value)?),
-            "uris" => uris = optional(&value, strings)?,
-            "retryPolicy" => retry_policy = Some(retry(&value)?),
-            "eventFilters" => event_filters = Some(sequence(&value, filter)?),
-            "headers" => headers = optional(&value, header_map)?,
+        match known_key(&key)? {
+            Key::Name => name = Some(string(&value)?),
+            Key::Type => kind = Some(string(&value)?),
+            Key::Uri => uri = Some(string(&value)?),
+            Key::Uris => uris = optional(&value, strings)?,
+            Key::RetryPolicy => retry_policy = Some(retry(&value)?),
+            Key::EventFilters => event_filters = Some(sequence(&value, filter)?),
+            Key::Headers => headers = optional(&value, header_map)?,
             _ => return None,
         }
     }
@@ -61,14 +120,14 @@ pub(crate) fn payload(obj: &Bound<'_, PyAny>) -> Option<ResolvePayload> {
     })
 }
 
-/// A key's text, if it is a plain string of valid Unicode.
-fn key_text<'a>(key: &'a Bound<'_, PyAny>) -> Option<Cow<'a, str>> {
-    key.cast_exact::<PyString>().ok()?.to_cow().ok()
-}
-
 /// A plain string of valid Unicode.
 fn string(value: &Bound<'_, PyAny>) -> Option<String> {
-    key_text(value).map(Cow::into_owned)
+    value
+        .cast_exact::<PyString>()
+        .ok()?
+        .to_cow()
+        .ok()
+        .map(Cow::into_owned)
 }
 
 /// `read(value)`, or the default for `None` (an optional key given as `null`).
@@ -107,10 +166,10 @@ fn retry(value: &Bound<'_, PyAny>) -> Option<DeliveryRetry> {
     let mut retry_interval = None;
     let mut backoff_factor = None;
     for (key, value) in dict.iter() {
-        match key_text(&key)?.as_ref() {
-            "maxRetries" => max_retries = Some(whole(&value)?),
-            "retryInterval" => retry_interval = Some(number(&value)?),
-            "backoffFactor" => backoff_factor = Some(number(&value)?),
+        match known_key(&key)? {
+            Key::MaxRetries => max_retries = Some(whole(&value)?),
+            Key::RetryInterval => retry_interval = Some(number(&value)?),
+            Key::BackoffFactor => backoff_factor = Some(number(&value)?),
             _ => return None,
         }
     }
@@ -143,9 +202,9 @@ fn filter(value: &Bound<'_, PyAny>) -> Option<EventFilter> {
     let mut event_type = None;
     let mut fields = Vec::new();
     for (key, value) in dict.iter() {
-        match key_text(&key)?.as_ref() {
-            "eventType" => event_type = Some(string(&value)?),
-            "fields" => fields = optional(&value, strings)?,
+        match known_key(&key)? {
+            Key::EventType => event_type = Some(string(&value)?),
+            Key::Fields => fields = optional(&value, strings)?,
             _ => return None,
         }
     }
