@@ -79,13 +79,17 @@ def test_the_depth_guard_is_the_dict_readers_own() -> None:
     assert [(p, c) for p, c, _ in dict_says[1]] == [("x", "unknown_key"), ("x.a" + "[0]" * 7, "wrong_type")]
 
 
-def test_an_array_for_the_retry_policy() -> None:
+def test_an_array_for_the_retry_policy_is_refused() -> None:
     [case] = [c for n, c in JSON_CASES if n in TEXT_ACCEPTS_ARRAY_FOR_OBJECT]
     assert outcome(lambda: gr.validate(fresh(case)))[1] == [
         ("retryPolicy", "wrong_type", "expected an object, found an array")
     ]
-    # Known gap of the core's text reader (see TEXT_ACCEPTS_ARRAY_FOR_OBJECT): it takes the array.
-    assert outcome(lambda: _native._read_json(as_text(case)))[0] == "ok"
+
+
+@pytest.mark.xfail(strict=True, reason="the core's text reader takes an array for an object (serde's derived reader)")
+def test_the_text_reader_refuses_an_array_for_the_retry_policy_too() -> None:
+    [case] = [c for n, c in JSON_CASES if n in TEXT_ACCEPTS_ARRAY_FOR_OBJECT]
+    assert outcome(lambda: _native._read_json(as_text(case))) == outcome(lambda: gr.validate(fresh(case)))
 
 
 @pytest.mark.parametrize(

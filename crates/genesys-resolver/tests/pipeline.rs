@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use genesys_resolver::api::{ApiError, ClientError, Integration, IntegrationsApi};
 use genesys_resolver::audit::MemoryAudit;
+use genesys_resolver::environment::Environment;
 use genesys_resolver::payload::ResolvePayload;
 use genesys_resolver::pipeline::{
     Action, ErrorKind, ResolveError, ResolveReport, Resolver, ResolverBuilder, Stage,
 };
 use genesys_resolver::probe::{EndpointProber, ProbeReport};
 use genesys_resolver::retry::RetryPolicy;
-use genesys_resolver::environment::Environment;
 use genesys_resolver::testkit::destination::{
     CertKind, TestCa, TlsDestination, localhost_resolver, refused_addr,
 };

@@ -303,8 +303,8 @@ fn the_size_limit_holds_to_the_byte() {
             .insert("X-Text".into(), format!("{}\tend", text.repeat(100)));
         let exact = p.wire_len();
         validate_with(&p, &Limits::default().with_max_payload_bytes(exact)).unwrap();
-        let over = validate_with(&p, &Limits::default().with_max_payload_bytes(exact - 1))
-            .unwrap_err();
+        let over =
+            validate_with(&p, &Limits::default().with_max_payload_bytes(exact - 1)).unwrap_err();
         let codes: Vec<_> = over.violations().iter().map(|v| v.code).collect();
         assert_eq!(codes, [ViolationCode::PayloadTooLarge], "{text:?}");
     }

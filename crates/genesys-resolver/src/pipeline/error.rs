@@ -374,7 +374,11 @@ mod tests {
             assert_eq!(resolve.stage(), Stage::Token);
             assert!(resolve.is_retryable());
             let via_client = ResolveError::client(Stage::Submit, client);
-            assert_eq!(via_client.stage(), Stage::Token, "a token failure wherever it happened");
+            assert_eq!(
+                via_client.stage(),
+                Stage::Token,
+                "a token failure wherever it happened"
+            );
         }
         let refused = [
             AuthError::Rejected {
