@@ -70,7 +70,16 @@ create_exception!(
     ResolverError,
     "Genesys Cloud refused the client credentials or the token. Check the client id, secret, \
      environment and the OAuth client's roles.\n\n\
-     `status` and `code` carry the HTTP status and OAuth error code when Genesys answered."
+     `status` and `code` carry the HTTP status and OAuth error code when Genesys answered. \
+     Also the base of `GenesysUnreachableError` (the login host could not be reached)."
+);
+create_exception!(
+    genesys_resolver,
+    GenesysUnreachableError,
+    AuthError,
+    "Genesys Cloud's login host could not be reached or did not answer in time (kind \
+     `genesys_unreachable`: connection refused, DNS, TLS, timeout), so no token was had; \
+     `status` is None. Retryable: check the network and the environment."
 );
 create_exception!(
     genesys_resolver,
@@ -250,6 +259,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("TlsError", py.get_type::<TlsError>())?;
     m.add("HealthCheckError", py.get_type::<HealthCheckError>())?;
     m.add("AuthError", py.get_type::<AuthError>())?;
+    m.add(
+        "GenesysUnreachableError",
+        py.get_type::<GenesysUnreachableError>(),
+    )?;
     m.add("GenesysApiError", py.get_type::<GenesysApiError>())?;
     m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
     m.add("DeployError", py.get_type::<DeployError>())?;
@@ -285,7 +298,8 @@ const OTHER: &str = "other";
 
 /// The one exception class for `kind` (`None`: a kind newer than this binding, the base class).
 /// Classes that refine an older one subclass it (`ConnectError` is a `HealthCheckError`,
-/// `TransportError` a `GenesysApiError`, each deploy kind a `DeployError`), so `except`
+/// `TransportError` a `GenesysApiError`, `GenesysUnreachableError` an `AuthError`, each deploy
+/// kind a `DeployError`), so `except`
 /// clauses written for the broader class still catch them.
 fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_, PyType>> {
     let Some(kind) = kind else {
@@ -300,6 +314,7 @@ fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_,
         ErrorKind::Health => py.get_type::<HealthCheckError>(),
         ErrorKind::ProbeTimeout => py.get_type::<ProbeTimeoutError>(),
         ErrorKind::Auth => py.get_type::<AuthError>(),
+        ErrorKind::GenesysUnreachable => py.get_type::<GenesysUnreachableError>(),
         ErrorKind::Api => py.get_type::<GenesysApiError>(),
         ErrorKind::RateLimited => py.get_type::<RateLimitedError>(),
         ErrorKind::Transport => py.get_type::<TransportError>(),
@@ -319,7 +334,13 @@ fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_,
 fn carries_http_details(kind: Option<ErrorKind>) -> bool {
     matches!(
         kind,
-        Some(ErrorKind::Auth | ErrorKind::Api | ErrorKind::RateLimited | ErrorKind::Transport)
+        Some(
+            ErrorKind::Auth
+                | ErrorKind::GenesysUnreachable
+                | ErrorKind::Api
+                | ErrorKind::RateLimited
+                | ErrorKind::Transport
+        )
     )
 }
 

@@ -121,8 +121,13 @@ named_enum! {
         Health = "health",
         /// A destination did not answer within its time limit.
         ProbeTimeout = "probe_timeout",
-        /// No access token could be obtained (credentials refused, login host unreachable).
+        /// No access token could be obtained: the login host refused the credentials or answered
+        /// an error.
         Auth = "auth",
+        /// The login host could not be reached or did not answer in time (connection refused,
+        /// DNS, TLS, timeout), so no access token was had. Retryable; check the network and the
+        /// environment. A refinement of [`ErrorKind::Auth`], which named these failures before.
+        GenesysUnreachable = "genesys_unreachable",
         /// Genesys answered an error status after every retry the policy allowed.
         Api = "api",
         /// Genesys asked to wait longer than the retry policy allows; try again after the wait
@@ -155,6 +160,12 @@ named_enum! {
 }
 
 impl ErrorKind {
+    /// Whether no access token could be had: [`ErrorKind::Auth`] or its refinement
+    /// [`ErrorKind::GenesysUnreachable`]. Such failures belong to the token stage.
+    pub fn is_auth_error(self) -> bool {
+        matches!(self, Self::Auth | Self::GenesysUnreachable)
+    }
+
     /// Whether the caller's input is at fault (an HTTP service answers 400 for these).
     pub fn is_input_error(self) -> bool {
         matches!(self, Self::Validation | Self::AddressPolicy)

@@ -37,7 +37,8 @@ real way to route Genesys events to an event bus) idempotently::
 Every error is a :class:`ResolverError` naming the failed ``stage`` and its ``kind``, with one
 class per kind: :class:`ValidationError` (also a ``ValueError``), :class:`AddressPolicyError`,
 :class:`DnsError`, :class:`TlsError`, :class:`HealthCheckError` (with its subclasses
-:class:`ConnectError` and :class:`ProbeTimeoutError`), :class:`AuthError`,
+:class:`ConnectError` and :class:`ProbeTimeoutError`), :class:`AuthError` (with
+:class:`GenesysUnreachableError`: the login host could not be reached),
 :class:`GenesysApiError` (with :class:`RateLimitedError` and :class:`TransportError`),
 :class:`ConfigError`, :class:`CoordinationError`, and :class:`DeployError` (``step``,
 ``integration_id``, ``detail``) with :class:`ConflictError`, :class:`ActivationFailedError`,
@@ -68,6 +69,7 @@ from ._native import (
     EventBridgeDeployer,
     EventBridgeIntegration,
     GenesysApiError,
+    GenesysUnreachableError,
     HealthCheckError,
     InvalidResponseError,
     LifecycleReport,
@@ -107,6 +109,7 @@ __all__ = [
     "EventBridgeDeployer",
     "EventBridgeIntegration",
     "GenesysApiError",
+    "GenesysUnreachableError",
     "HealthCheckError",
     "InvalidResponseError",
     "LifecycleReport",

@@ -36,6 +36,7 @@ __all__ = [
     "EventBridgeDeployer",
     "EventBridgeIntegration",
     "GenesysApiError",
+    "GenesysUnreachableError",
     "HealthCheckError",
     "InvalidResponseError",
     "LifecycleReport",
@@ -57,6 +58,7 @@ __all__ = [
     "Violation",
     "__version__",
     "_raise_error",
+    "_read_json",
     "_sleep",
     "_sleep_async",
     "build_payload",
@@ -141,11 +143,16 @@ class ProbeTimeoutError(HealthCheckError):
     """A destination did not answer in time (kind ``probe_timeout``)."""
 
 class AuthError(ResolverError):
-    """Genesys Cloud refused the client credentials or the token."""
+    """Genesys Cloud refused the client credentials or the token (kind ``auth``); the base of
+    ``GenesysUnreachableError``."""
 
     status: Optional[int]
     code: Optional[str]
     correlation_id: Optional[str]
+
+class GenesysUnreachableError(AuthError):
+    """Genesys Cloud's login host could not be reached or did not answer in time (kind
+    ``genesys_unreachable``; ``status`` None). Retryable."""
 
 class GenesysApiError(ResolverError):
     """The Genesys Cloud API answered with an error (kind ``api``); the base of
@@ -841,5 +848,8 @@ def _raise_error(
     integration_id: Optional[str] = None,
     detail: Optional[str] = None,
 ) -> NoReturn: ...
+def _read_json(text: str, *, limits: Optional[_Limits] = None, rules: bool = True) -> str:
+    """The core's reader of JSON text (and, with ``rules``, every schema rule): the wire JSON."""
+
 def _sleep(seconds: float) -> None: ...
 def _sleep_async(seconds: float) -> Awaitable[float]: ...

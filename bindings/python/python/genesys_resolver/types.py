@@ -89,6 +89,7 @@ ErrorKind = Literal[
     "health",
     "probe_timeout",
     "auth",
+    "genesys_unreachable",
     "api",
     "rate_limited",
     "transport",
