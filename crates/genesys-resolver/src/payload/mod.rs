@@ -36,6 +36,7 @@ use crate::violation::{ValidationErrors, Violation, ViolationCode};
 
 mod builder;
 mod parse;
+mod strict;
 mod wire;
 
 pub use builder::ResolvePayloadBuilder;
@@ -71,8 +72,10 @@ pub struct ResolvePayload {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uris: Vec<String>,
     /// How the event bus retries a failed delivery.
+    #[serde(deserialize_with = "strict::object")]
     pub retry_policy: DeliveryRetry,
     /// Which events are delivered.
+    #[serde(deserialize_with = "strict::objects")]
     pub event_filters: Vec<EventFilter>,
     /// Headers sent with every delivery, sorted by name as the seed's Go map is on the wire.
     #[serde(
@@ -199,8 +202,11 @@ impl ResolvePayload {
         // walker: unknown keys and wrong types fail). Anything it refuses — including inputs the
         // walker accepts, such as `null` for an optional list — is read again by the walker,
         // which either accepts it or reports every problem with its path.
-        if let Ok(payload) = serde_json::from_slice::<Self>(json) {
-            return Ok(payload);
+        let mut fast = serde_json::Deserializer::from_slice(json);
+        if let Ok(payload) = Self::deserialize(strict::MapOnly(&mut fast)) {
+            if fast.end().is_ok() {
+                return Ok(payload);
+            }
         }
         let value: Value = serde_json::from_slice(json).map_err(|e| PayloadError::Syntax {
             line: e.line(),
