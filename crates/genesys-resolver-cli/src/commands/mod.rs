@@ -1,0 +1,6 @@
+//! One module per command.
+
+pub(crate) mod deploy;
+pub(crate) mod mock;
+pub(crate) mod serve;
+pub(crate) mod validate;
