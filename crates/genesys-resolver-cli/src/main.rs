@@ -68,7 +68,7 @@ async fn async_main(cli: &Cli, layers: Layers) -> ExitCode {
                 Mode::Resolve,
                 &layers,
                 &args.files,
-                args::KindChoice::Payload,
+                args::KindChoice::Auto,
                 args.concurrency.into(),
             )
             .await;
@@ -79,7 +79,7 @@ async fn async_main(cli: &Cli, layers: Layers) -> ExitCode {
                 Mode::EventBridgePlan,
                 &layers,
                 &args.files,
-                args::KindChoice::Eventbridge,
+                args::KindChoice::Auto,
                 args.concurrency.into(),
             )
             .await;
@@ -90,7 +90,7 @@ async fn async_main(cli: &Cli, layers: Layers) -> ExitCode {
                 Mode::EventBridgeApply,
                 &layers,
                 &args.files,
-                args::KindChoice::Eventbridge,
+                args::KindChoice::Auto,
                 args.concurrency.into(),
             )
             .await;
