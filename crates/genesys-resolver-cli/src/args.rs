@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const ABOUT: &str = "Validate, check and deploy Genesys Cloud event-routing configuration from files";
+const ABOUT: &str =
+    "Validate, check and deploy Genesys Cloud event-routing configuration from files";
 
 const LONG_ABOUT: &str = "\
 genesys-resolver proves event-routing configuration sound and deploys it to Genesys Cloud, the \
@@ -119,7 +120,12 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "ID")]
     pub(crate) client_id: Option<String>,
     /// Read the OAuth client secret from FILE (first line) instead of GENESYS_CLIENT_SECRET
-    #[arg(long, global = true, value_name = "FILE", conflicts_with = "client_secret_stdin")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        conflicts_with = "client_secret_stdin"
+    )]
     pub(crate) client_secret_file: Option<PathBuf>,
     /// Read the OAuth client secret from the first line of standard input
     #[arg(long, global = true)]

@@ -1,7 +1,5 @@
 //! The command line's errors and exit statuses.
 
-use std::process::ExitCode;
-
 /// Exit status: success (and, with `--detailed-exitcode`, nothing to change).
 pub(crate) const EXIT_OK: u8 = 0;
 /// Exit status: an error, or an invalid or failed file.
@@ -21,11 +19,4 @@ pub(crate) enum CliError {
     /// listen, ...).
     #[error("{0}")]
     Failed(String),
-}
-
-impl CliError {
-    /// The exit status for this error.
-    pub(crate) fn exit_code(&self) -> ExitCode {
-        ExitCode::from(EXIT_FAILED)
-    }
 }

@@ -131,8 +131,11 @@ pub(crate) fn load(path: &Path, kind: KindChoice, limits: &Limits) -> Loaded {
                     .map_err(|e| format!("not valid YAML: {e}"))
             })
     } else {
-        strict::read(&mut serde_json::Deserializer::from_slice(&bytes), &duplicates)
-            .map_err(|e| format!("not valid JSON: {e}"))
+        strict::read(
+            &mut serde_json::Deserializer::from_slice(&bytes),
+            &duplicates,
+        )
+        .map_err(|e| format!("not valid JSON: {e}"))
     };
     let value = match value {
         Ok(v) => v,
@@ -184,9 +187,7 @@ pub(crate) fn load(path: &Path, kind: KindChoice, limits: &Limits) -> Loaded {
 fn detect(value: &Value) -> Kind {
     let eventbridge = ["awsAccountId", "awsRegion", "eventSourceSuffix", "topics"];
     match value {
-        Value::Object(map) if eventbridge.iter().any(|k| map.contains_key(*k)) => {
-            Kind::Eventbridge
-        }
+        Value::Object(map) if eventbridge.iter().any(|k| map.contains_key(*k)) => Kind::Eventbridge,
         _ => Kind::Payload,
     }
 }
@@ -252,8 +253,13 @@ fn eventbridge_from_value(
     if !violations.is_empty() {
         return Err(invalid(violations, 0));
     }
-    let integration: EventBridgeIntegration = serde_json::from_value(value.clone())
-        .map_err(|e| invalid(vec![Violation::new("", ViolationCode::WrongType, e.to_string())], 0))?;
+    let integration: EventBridgeIntegration =
+        serde_json::from_value(value.clone()).map_err(|e| {
+            invalid(
+                vec![Violation::new("", ViolationCode::WrongType, e.to_string())],
+                0,
+            )
+        })?;
     let rules = integration.violations();
     if rules.is_empty() {
         Ok(Document::Eventbridge(integration))
@@ -280,7 +286,8 @@ fn shape(map: &Map<String, Value>, out: &mut Vec<Violation>) {
                 ViolationCode::MissingKey,
                 "this key is required",
             )),
-            (None | Some(Value::Null), false) | (Some(Value::String(_)), _) if *key != "topics" => {}
+            (None | Some(Value::Null), false) | (Some(Value::String(_)), _) if *key != "topics" => {
+            }
             (Some(Value::Array(items)), _) if *key == "topics" => {
                 for (i, item) in items.iter().enumerate() {
                     if !item.is_string() {

@@ -28,7 +28,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Completions(args) = &cli.command {
         let mut command = Cli::command();
-        clap_complete::generate(args.shell, &mut command, "genesys-resolver", &mut std::io::stdout());
+        clap_complete::generate(
+            args.shell,
+            &mut command,
+            "genesys-resolver",
+            &mut std::io::stdout(),
+        );
         return ExitCode::SUCCESS;
     }
     let layers = match Layers::new(&cli.global) {
@@ -43,7 +48,10 @@ fn main() -> ExitCode {
         // No runtime needed: nothing is contacted.
         return finish(&cli, commands::validate::run(args, &layers), false);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => return fail(&CliError::Failed(format!("cannot start the runtime: {e}"))),
     };
@@ -118,7 +126,7 @@ fn init_logging() {
 /// Prints an error on stderr and returns its exit status.
 fn fail(e: &CliError) -> ExitCode {
     eprintln!("genesys-resolver: {e}");
-    e.exit_code()
+    ExitCode::from(EXIT_FAILED)
 }
 
 /// Prints the report and picks the exit status.
@@ -133,7 +141,10 @@ fn finish(cli: &Cli, report: Result<RunReport, CliError>, detailed: bool) -> Exi
             return fail(&e);
         }
     };
-    report.print(cli.global.output, Paint::new(render::use_color(cli.global.color)));
+    report.print(
+        cli.global.output,
+        Paint::new(render::use_color(cli.global.color)),
+    );
     let code = if report.interrupted {
         EXIT_INTERRUPTED
     } else if report.summary.problems() {

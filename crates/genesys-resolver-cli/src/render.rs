@@ -129,8 +129,15 @@ pub(crate) fn field_lines(paint: Paint, sign: Sign, changes: &[FieldChange]) -> 
 }
 
 /// The plan's summary line.
-pub(crate) fn plan_summary(create: usize, update: usize, delete: usize, unchanged: usize) -> String {
-    format!("Plan: {create} to create, {update} to update, {delete} to delete ({unchanged} unchanged).")
+pub(crate) fn plan_summary(
+    create: usize,
+    update: usize,
+    delete: usize,
+    unchanged: usize,
+) -> String {
+    format!(
+        "Plan: {create} to create, {update} to update, {delete} to delete ({unchanged} unchanged)."
+    )
 }
 
 #[cfg(test)]

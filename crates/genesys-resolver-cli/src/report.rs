@@ -194,7 +194,10 @@ impl RunReport {
             Output::Json => serde_json::to_writer_pretty(&mut out, self)
                 .map_err(std::io::Error::other)
                 .and_then(|()| writeln!(out)),
-            Output::Text => self.text(paint).into_iter().try_for_each(|line| writeln!(out, "{line}")),
+            Output::Text => self
+                .text(paint)
+                .into_iter()
+                .try_for_each(|line| writeln!(out, "{line}")),
         };
         let _ = out.flush();
     }
@@ -209,7 +212,11 @@ impl RunReport {
         let line = match self.command.as_str() {
             "validate" => {
                 let text = format!("{} valid, {} invalid.", s.valid, s.invalid);
-                if s.invalid > 0 { paint.red(&text) } else { paint.green(&text) }
+                if s.invalid > 0 {
+                    paint.red(&text)
+                } else {
+                    paint.green(&text)
+                }
             }
             "check" | "eventbridge plan" => {
                 render::plan_summary(s.create, s.update, s.delete, s.unchanged)
@@ -250,7 +257,11 @@ fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
                 lines.push(format!("{}: {}", f.file, paint.red(&e.message)));
             }
             for v in &f.violations {
-                let path = if v.path.is_empty() { "(document)" } else { &v.path };
+                let path = if v.path.is_empty() {
+                    "(document)"
+                } else {
+                    &v.path
+                };
                 lines.push(format!(
                     "{}: {path}: {} [{}]",
                     f.file,

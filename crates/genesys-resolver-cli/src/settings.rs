@@ -38,7 +38,10 @@ impl Layers {
             flags.insert("RESOLVER_CA_FILE".to_owned(), files.join(","));
         }
         if !global.allow_cidrs.is_empty() {
-            flags.insert("RESOLVER_ALLOW_CIDRS".to_owned(), global.allow_cidrs.join(","));
+            flags.insert(
+                "RESOLVER_ALLOW_CIDRS".to_owned(),
+                global.allow_cidrs.join(","),
+            );
         }
         if let Some(n) = global.rate_limit_per_minute {
             flags.insert("RESOLVER_RATE_LIMIT_PER_MINUTE".to_owned(), n.to_string());
@@ -53,10 +56,9 @@ impl Layers {
             flags.insert(CLIENT_SECRET_VAR.to_owned(), first_line(&text)?);
         } else if global.client_secret_stdin {
             let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|e| CliError::Usage(format!("cannot read the client secret from stdin: {e}")))?;
+            std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+                CliError::Usage(format!("cannot read the client secret from stdin: {e}"))
+            })?;
             flags.insert(CLIENT_SECRET_VAR.to_owned(), first_line(&line)?);
         }
         let file = match &global.config {
@@ -95,8 +97,16 @@ impl Layers {
     pub(crate) fn genesys_settings(&self) -> Result<ResolverSettings, CliError> {
         let settings = self.resolver_settings()?;
         for (present, variable, flag) in [
-            (settings.client.environment.is_some(), ENV_VAR, "--environment"),
-            (settings.client.client_id.is_some(), CLIENT_ID_VAR, "--client-id"),
+            (
+                settings.client.environment.is_some(),
+                ENV_VAR,
+                "--environment",
+            ),
+            (
+                settings.client.client_id.is_some(),
+                CLIENT_ID_VAR,
+                "--client-id",
+            ),
             (
                 settings.client.client_secret.is_some(),
                 CLIENT_SECRET_VAR,
@@ -117,7 +127,9 @@ impl Layers {
 fn first_line(text: &str) -> Result<String, CliError> {
     let line = text.lines().next().unwrap_or_default().trim();
     if line.is_empty() {
-        return Err(CliError::Usage("the client secret source is empty".to_owned()));
+        return Err(CliError::Usage(
+            "the client secret source is empty".to_owned(),
+        ));
     }
     Ok(line.to_owned())
 }
@@ -126,16 +138,18 @@ fn first_line(text: &str) -> Result<String, CliError> {
 /// lists joined with commas). The client secret is refused there, as on the command line.
 fn read_config(path: &Path) -> Result<HashMap<String, String>, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::Usage(format!("cannot read the config file {}: {e}", path.display()))
+        CliError::Usage(format!(
+            "cannot read the config file {}: {e}",
+            path.display()
+        ))
     })?;
     let is_yaml = matches!(
         path.extension().and_then(|e| e.to_str()),
         Some("yaml" | "yml")
     );
     let table: serde_json::Map<String, Value> = if is_yaml {
-        serde_norway::from_str(&text).map_err(|e| {
-            CliError::Usage(format!("config file {}: {e}", path.display()))
-        })?
+        serde_norway::from_str(&text)
+            .map_err(|e| CliError::Usage(format!("config file {}: {e}", path.display())))?
     } else {
         toml::from_str(&text)
             .map_err(|e| CliError::Usage(format!("config file {}: {e}", path.display())))?

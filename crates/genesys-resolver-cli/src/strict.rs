@@ -141,7 +141,7 @@ impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for KeySeed<'_> {
+impl Visitor<'_> for KeySeed<'_> {
     type Value = String;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -169,7 +169,8 @@ mod tests {
 
     #[test]
     fn yaml_duplicates_are_found_with_their_paths() {
-        let (value, dups) = yaml("name: a\nretryPolicy:\n  maxRetries: 1\n  maxRetries: 2\nname: b\n");
+        let (value, dups) =
+            yaml("name: a\nretryPolicy:\n  maxRetries: 1\n  maxRetries: 2\nname: b\n");
         assert_eq!(dups, ["retryPolicy.maxRetries", "name"]);
         assert_eq!(value["name"], "a");
     }

@@ -61,7 +61,10 @@ async fn token_create_list_faults_and_reset_over_http() {
     assert_eq!(status, 201, "{created}");
     let listed: Value = mock
         .http
-        .get(format!("{}/api/v2/outbound/integrations?pageSize=25&pageNumber=1", mock.url))
+        .get(format!(
+            "{}/api/v2/outbound/integrations?pageSize=25&pageNumber=1",
+            mock.url
+        ))
         .bearer_auth(&bearer)
         .send()
         .await
@@ -115,31 +118,50 @@ async fn token_create_list_faults_and_reset_over_http() {
         .send()
         .await
         .unwrap();
-    assert_eq!(cleared.json::<Value>().await.unwrap(), json!({"dropped": 2}));
+    assert_eq!(
+        cleared.json::<Value>().await.unwrap(),
+        json!({"dropped": 2})
+    );
     assert_eq!(token(&mock).await.0, 200);
 
     // Malformed fault requests are refused with what is wrong.
     let (status, body) = mock
-        .post("/_mock/faults", &json!({"route": "nowhere", "fault": {"kind": "delay", "ms": 1}}))
+        .post(
+            "/_mock/faults",
+            &json!({"route": "nowhere", "fault": {"kind": "delay", "ms": 1}}),
+        )
         .await;
     assert_eq!(status, 400);
-    assert!(body["error"].as_str().unwrap().contains("nowhere"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("nowhere"),
+        "{body}"
+    );
     let (status, _) = mock
-        .post("/_mock/faults", &json!({"route": "create", "fault": {"kind": "status", "status": 42}}))
+        .post(
+            "/_mock/faults",
+            &json!({"route": "create", "fault": {"kind": "status", "status": 42}}),
+        )
         .await;
     assert_eq!(status, 400);
 
     // The request log names every request, and never a secret or a token.
     let log = mock.get("/_mock/requests").await;
     let text = log.to_string();
-    assert!(!text.contains(CLIENT_SECRET) && !text.contains(&bearer), "{text}");
+    assert!(
+        !text.contains(CLIENT_SECRET) && !text.contains(&bearer),
+        "{text}"
+    );
     let routes: Vec<&str> = log["requests"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["route"].as_str().unwrap())
         .collect();
-    assert_eq!(routes.iter().filter(|r| **r == "create").count(), 4, "{routes:?}");
+    assert_eq!(
+        routes.iter().filter(|r| **r == "create").count(),
+        4,
+        "{routes:?}"
+    );
     assert!(log["token_requests"].as_u64().unwrap() >= 4);
 
     // Reset: nothing stored, no token valid, logs empty.
@@ -153,7 +175,10 @@ async fn token_create_list_faults_and_reset_over_http() {
 #[tokio::test]
 async fn a_delay_fault_holds_the_answer_and_a_lost_response_still_stores_the_create() {
     let mock = Mock::start().await;
-    let bearer = token(&mock).await.1["access_token"].as_str().unwrap().to_owned();
+    let bearer = token(&mock).await.1["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     mock.post(
         "/_mock/faults",
         &json!({"route": "create", "fault": {"kind": "drop_connection"}}),
@@ -171,8 +196,11 @@ async fn a_delay_fault_holds_the_answer_and_a_lost_response_still_stores_the_cre
     assert!(lost.is_err(), "the answer was lost");
     assert_eq!(mock.seed_names().await, ["lost"]);
 
-    mock.post("/_mock/faults", &json!({"route": "list", "fault": {"kind": "delay", "ms": 300}}))
-        .await;
+    mock.post(
+        "/_mock/faults",
+        &json!({"route": "list", "fault": {"kind": "delay", "ms": 300}}),
+    )
+    .await;
     let started = std::time::Instant::now();
     let listed = mock
         .http
@@ -190,7 +218,10 @@ async fn a_delay_fault_holds_the_answer_and_a_lost_response_still_stores_the_cre
 async fn sigterm_stops_the_mock_cleanly() {
     let mut mock = Mock::start().await;
     let pid = mock.child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
     assert!(status.success());
     let exit = tokio::time::timeout(std::time::Duration::from_secs(30), mock.child.wait())
         .await

@@ -36,7 +36,11 @@ async fn setup() -> Setup {
 impl Setup {
     fn payload(&self, name: &str) -> String {
         let uri = self.destination.ip_uri(&format!("/{name}"));
-        write(self.dir.path(), &format!("{name}.json"), &payload_json(name, &uri))
+        write(
+            self.dir.path(),
+            &format!("{name}.json"),
+            &payload_json(name, &uri),
+        )
     }
 
     fn cli(&self) -> tokio::process::Command {
@@ -65,7 +69,11 @@ async fn resolve_creates_then_check_plans_nothing_then_an_update() {
     let s = setup().await;
     let a = s.payload("alpha");
     let b = s.payload("beta");
-    let invalid = write(s.dir.path(), "bad.json", &payload_json("", "http://x.example.com/"));
+    let invalid = write(
+        s.dir.path(),
+        "bad.json",
+        &payload_json("", "http://x.example.com/"),
+    );
 
     let mut cmd = s.cli();
     cmd.args(["--output", "json", "resolve", &a, &b, &invalid]);
@@ -80,7 +88,10 @@ async fn resolve_creates_then_check_plans_nothing_then_an_update() {
             ("invalid".into(), "-".into())
         ]
     );
-    assert_eq!(doc["files"][0]["detail"]["endpoints"][0]["uri"], s.destination.ip_uri("/alpha"));
+    assert_eq!(
+        doc["files"][0]["detail"]["endpoints"][0]["uri"],
+        s.destination.ip_uri("/alpha")
+    );
     let mut names = s.mock.seed_names().await;
     names.sort();
     assert_eq!(names, ["alpha", "beta"]);
@@ -90,25 +101,44 @@ async fn resolve_creates_then_check_plans_nothing_then_an_update() {
     cmd.args(["check", "--detailed-exitcode", &a, &b]);
     let check = run(cmd).await;
     assert_eq!(check.code, Some(0), "{check:?}");
-    assert!(check.stdout.contains("= alpha (nothing)"), "{}", check.stdout);
-    assert!(check.stdout.contains("Plan: 0 to create, 0 to update, 0 to delete (2 unchanged)."));
+    assert!(
+        check.stdout.contains("= alpha (nothing)"),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        check
+            .stdout
+            .contains("Plan: 0 to create, 0 to update, 0 to delete (2 unchanged).")
+    );
 
     // Changed retries: an update planned (exit 2), nothing written, then resolved.
-    let changed = payload_json("alpha", &s.destination.ip_uri("/alpha")).replace("\"maxRetries\":3", "\"maxRetries\":5");
+    let changed = payload_json("alpha", &s.destination.ip_uri("/alpha"))
+        .replace("\"maxRetries\":3", "\"maxRetries\":5");
     write(s.dir.path(), "alpha.json", &changed);
     let mut cmd = s.cli();
     cmd.args(["check", "--detailed-exitcode", &a]);
     let check = run(cmd).await;
     assert_eq!(check.code, Some(2), "{check:?}");
-    assert!(check.stdout.contains("~ alpha (update)"), "{}", check.stdout);
+    assert!(
+        check.stdout.contains("~ alpha (update)"),
+        "{}",
+        check.stdout
+    );
     let stored = s.mock.get("/_mock/integrations").await;
-    assert_eq!(stored["seed"][0]["retryPolicy"]["maxRetries"], 3, "check wrote nothing");
+    assert_eq!(
+        stored["seed"][0]["retryPolicy"]["maxRetries"], 3,
+        "check wrote nothing"
+    );
     let mut cmd = s.cli();
     cmd.args(["resolve", &a]);
     let out = run(cmd).await;
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(out.stdout.contains("~ alpha (updated)"), "{}", out.stdout);
-    assert!(out.stdout.contains("Apply: 0 created, 1 updated, 0 deleted, 0 unchanged."));
+    assert!(
+        out.stdout
+            .contains("Apply: 0 created, 1 updated, 0 deleted, 0 unchanged.")
+    );
 }
 
 #[tokio::test]
@@ -127,7 +157,9 @@ async fn a_dead_destination_fails_at_the_probe_and_costs_no_write() {
     assert_eq!(doc["files"][0]["status"], "failed");
     assert_eq!(doc["files"][0]["error"]["stage"], "probe");
     assert!(s.mock.seed_names().await.is_empty());
-    assert!(!out.stdout.contains(common::CLIENT_SECRET) && !out.stderr.contains(common::CLIENT_SECRET));
+    assert!(
+        !out.stdout.contains(common::CLIENT_SECRET) && !out.stderr.contains(common::CLIENT_SECRET)
+    );
 }
 
 /// Starts `resolve` of four payloads, one at a time, with every create held for a while; returns
@@ -139,7 +171,10 @@ async fn slowed_batch(s: &Setup) -> tokio::process::Child {
             &json!({"route": "create", "times": 4, "fault": {"kind": "delay", "ms": 3000}}),
         )
         .await;
-    let files: Vec<String> = ["one", "two", "three", "four"].iter().map(|n| s.payload(n)).collect();
+    let files: Vec<String> = ["one", "two", "three", "four"]
+        .iter()
+        .map(|n| s.payload(n))
+        .collect();
     let mut cmd = s.cli();
     cmd.args(["--output", "json", "resolve", "--concurrency", "1"])
         .args(&files)
@@ -148,7 +183,12 @@ async fn slowed_batch(s: &Setup) -> tokio::process::Child {
     let child = cmd.spawn().unwrap();
     for _ in 0..600 {
         let log = s.mock.get("/_mock/requests").await;
-        if log["requests"].as_array().unwrap().iter().any(|r| r["route"] == "create") {
+        if log["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["route"] == "create")
+        {
             return child;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -158,7 +198,13 @@ async fn slowed_batch(s: &Setup) -> tokio::process::Child {
 
 fn interrupt(child: &tokio::process::Child) {
     let pid = child.id().unwrap().to_string();
-    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
 }
 
 #[tokio::test]

@@ -7,8 +7,16 @@ use common::{command, eventbridge_yaml, payload_json, run, write};
 #[tokio::test]
 async fn valid_files_exit_0_and_an_invalid_one_exits_1_naming_file_path_and_code() {
     let dir = tempfile::tempdir().unwrap();
-    let good = write(dir.path(), "good.json", &payload_json("orders", "https://hooks.example.com/x"));
-    let eb = write(dir.path(), "eb.yaml", &eventbridge_yaml("orders-aws", "orders", &["v2.users.{id}.presence"]));
+    let good = write(
+        dir.path(),
+        "good.json",
+        &payload_json("orders", "https://hooks.example.com/x"),
+    );
+    let eb = write(
+        dir.path(),
+        "eb.yaml",
+        &eventbridge_yaml("orders-aws", "orders", &["v2.users.{id}.presence"]),
+    );
     let mut cmd = command();
     cmd.args(["validate", &good, &eb]);
     let ok = run(cmd).await;
@@ -18,19 +26,31 @@ async fn valid_files_exit_0_and_an_invalid_one_exits_1_naming_file_path_and_code
     let bad = write(
         dir.path(),
         "bad.json",
-        &payload_json("orders", "http://hooks.example.com/x").replace("\"maxRetries\":3", "\"maxRetries\":99"),
+        &payload_json("orders", "http://hooks.example.com/x")
+            .replace("\"maxRetries\":3", "\"maxRetries\":99"),
     );
     let mut cmd = command();
     cmd.args(["validate", &good, &bad]);
     let failed = run(cmd).await;
     assert_eq!(failed.code, Some(1), "{failed:?}");
     assert!(
-        failed.stdout.contains(&format!("{bad}: uri: ")) && failed.stdout.contains("[uri_not_https]"),
+        failed.stdout.contains(&format!("{bad}: uri: "))
+            && failed.stdout.contains("[uri_not_https]"),
         "{}",
         failed.stdout
     );
-    assert!(failed.stdout.contains(&format!("{bad}: retryPolicy.maxRetries: ")), "{}", failed.stdout);
-    assert!(failed.stdout.contains("[max_retries_out_of_range]"), "{}", failed.stdout);
+    assert!(
+        failed
+            .stdout
+            .contains(&format!("{bad}: retryPolicy.maxRetries: ")),
+        "{}",
+        failed.stdout
+    );
+    assert!(
+        failed.stdout.contains("[max_retries_out_of_range]"),
+        "{}",
+        failed.stdout
+    );
 }
 
 #[tokio::test]
@@ -59,10 +79,18 @@ async fn json_output_is_one_document_with_every_violation() {
         .iter()
         .map(|v| v["code"].as_str().unwrap())
         .collect();
-    assert!(codes.contains(&"name_empty") && codes.contains(&"uri_not_https"), "{codes:?}");
+    assert!(
+        codes.contains(&"name_empty") && codes.contains(&"uri_not_https"),
+        "{codes:?}"
+    );
     assert_eq!(files[0]["violation_count"], codes.len());
     assert_eq!(files[1]["status"], "invalid");
-    assert!(files[1]["error"]["message"].as_str().unwrap().contains("not valid JSON"));
+    assert!(
+        files[1]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON")
+    );
 }
 
 #[tokio::test]
@@ -83,11 +111,16 @@ async fn yaml_goes_through_the_same_strict_checks_duplicate_keys_included() {
         .iter()
         .map(|v| (v["path"].as_str().unwrap(), v["code"].as_str().unwrap()))
         .collect();
-    assert!(pairs.contains(&("retryPolicy.maxRetries", "duplicate_key")), "{pairs:?}");
+    assert!(
+        pairs.contains(&("retryPolicy.maxRetries", "duplicate_key")),
+        "{pairs:?}"
+    );
     assert!(pairs.contains(&("maxRetry", "unknown_key")), "{pairs:?}");
 
     // Without the duplicate and the typo, the same YAML is valid.
-    let fixed = yaml.replace("  maxRetries: 4\n", "").replace("maxRetry: 1\n", "");
+    let fixed = yaml
+        .replace("  maxRetries: 4\n", "")
+        .replace("maxRetry: 1\n", "");
     let file = write(dir.path(), "fixed.yml", &fixed);
     let mut cmd = command();
     cmd.args(["validate", &file]);
@@ -97,7 +130,8 @@ async fn yaml_goes_through_the_same_strict_checks_duplicate_keys_included() {
 #[tokio::test]
 async fn eventbridge_documents_are_told_by_shape_or_by_kind() {
     let dir = tempfile::tempdir().unwrap();
-    let text = eventbridge_yaml("orders", "bad suffix!", &["not a topic"]).replace("eu-west-1", "eu-west-9");
+    let text = eventbridge_yaml("orders", "bad suffix!", &["not a topic"])
+        .replace("eu-west-1", "eu-west-9");
     let file = write(dir.path(), "eb.yaml", &format!("{text}colour: blue\n"));
     let mut cmd = command();
     cmd.args(["validate", "--output", "json", &file]);
@@ -117,7 +151,11 @@ async fn eventbridge_documents_are_told_by_shape_or_by_kind() {
         .collect();
     assert_eq!(
         codes,
-        ["aws_region_unknown", "event_source_suffix_invalid", "event_type_invalid"]
+        [
+            "aws_region_unknown",
+            "event_source_suffix_invalid",
+            "event_type_invalid"
+        ]
     );
 
     // Forced to read it as a payload, the same file has the payload's missing keys.
@@ -125,19 +163,38 @@ async fn eventbridge_documents_are_told_by_shape_or_by_kind() {
     cmd.args(["validate", "--kind", "payload", "--output", "json", &file]);
     let doc = run(cmd).await.json();
     assert_eq!(doc["files"][0]["kind"], "payload");
-    assert!(doc["files"][0]["violations"].as_array().unwrap().iter().any(|v| v["code"] == "missing_key"));
+    assert!(
+        doc["files"][0]["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["code"] == "missing_key")
+    );
 }
 
 #[tokio::test]
 async fn a_directory_stands_for_its_input_files() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "b.json", &payload_json("b", "https://hooks.example.com/b"));
-    write(dir.path(), "a.yaml", &eventbridge_yaml("a", "a", &["v2.users.{id}.presence"]));
+    write(
+        dir.path(),
+        "b.json",
+        &payload_json("b", "https://hooks.example.com/b"),
+    );
+    write(
+        dir.path(),
+        "a.yaml",
+        &eventbridge_yaml("a", "a", &["v2.users.{id}.presence"]),
+    );
     write(dir.path(), "notes.txt", "not an input");
     let mut cmd = command();
     cmd.args(["validate", "--output", "json"]).arg(dir.path());
     let doc = run(cmd).await.json();
-    let files: Vec<&str> = doc["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let files: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
     assert_eq!(files, ["a", "b"]);
 }
 
@@ -147,8 +204,18 @@ async fn help_reads_like_a_manual_and_completions_are_printed() {
     cmd.arg("--help");
     let help = run(cmd).await;
     assert_eq!(help.code, Some(0));
-    for part in ["EXIT STATUS", "EXAMPLES", "SETTINGS", "--client-secret-file", "eventbridge"] {
-        assert!(help.stdout.contains(part), "missing {part}: {}", help.stdout);
+    for part in [
+        "EXIT STATUS",
+        "EXAMPLES",
+        "SETTINGS",
+        "--client-secret-file",
+        "eventbridge",
+    ] {
+        assert!(
+            help.stdout.contains(part),
+            "missing {part}: {}",
+            help.stdout
+        );
     }
     let mut cmd = command();
     cmd.args(["eventbridge", "plan", "--help"]);
@@ -168,32 +235,57 @@ async fn a_secret_is_never_taken_from_the_command_line_or_the_config_file() {
     assert_eq!(out.code, Some(2), "clap refuses the unknown flag: {out:?}");
 
     let dir = tempfile::tempdir().unwrap();
-    let config = write(dir.path(), "c.toml", "GENESYS_CLIENT_SECRET = \"hunter2-secret\"\n");
-    let file = write(dir.path(), "p.json", &payload_json("p", "https://hooks.example.com/p"));
+    let config = write(
+        dir.path(),
+        "c.toml",
+        "GENESYS_CLIENT_SECRET = \"hunter2-secret\"\n",
+    );
+    let file = write(
+        dir.path(),
+        "p.json",
+        &payload_json("p", "https://hooks.example.com/p"),
+    );
     let mut cmd = command();
     cmd.args(["--config", &config, "validate", &file]);
     let out = run(cmd).await;
     assert_eq!(out.code, Some(1), "{out:?}");
-    assert!(out.stderr.contains("not accepted in a config file"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not accepted in a config file"),
+        "{}",
+        out.stderr
+    );
     assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
 
     let config = write(dir.path(), "c.yaml", "RESOLVER_MAX_ATTEMPTS: 0\n");
     let mut cmd = command();
     cmd.args(["--config", &config, "validate", &file]);
     let out = run(cmd).await;
-    assert_eq!(out.code, Some(1), "the config file's settings are checked: {out:?}");
+    assert_eq!(
+        out.code,
+        Some(1),
+        "the config file's settings are checked: {out:?}"
+    );
     assert!(out.stderr.contains("max_attempts"), "{}", out.stderr);
 
     // A flag beats the environment, which beats the config file.
-    let config = write(dir.path(), "env.toml", "GENESYS_ENVIRONMENT = \"not a region\"\n");
+    let config = write(
+        dir.path(),
+        "env.toml",
+        "GENESYS_ENVIRONMENT = \"not a region\"\n",
+    );
     let mut cmd = command();
     cmd.args(["--config", &config, "validate", &file]);
     assert_eq!(run(cmd).await.code, Some(1));
     let mut cmd = command();
-    cmd.env("GENESYS_ENVIRONMENT", "eu_west_1").args(["--config", &config, "validate", &file]);
+    cmd.env("GENESYS_ENVIRONMENT", "eu_west_1")
+        .args(["--config", &config, "validate", &file]);
     assert_eq!(run(cmd).await.code, Some(0));
     let mut cmd = command();
-    cmd.env("GENESYS_ENVIRONMENT", "not a region either")
-        .args(["--environment", "eu_west_1", "validate", &file]);
+    cmd.env("GENESYS_ENVIRONMENT", "not a region either").args([
+        "--environment",
+        "eu_west_1",
+        "validate",
+        &file,
+    ]);
     assert_eq!(run(cmd).await.code, Some(0));
 }

@@ -4,12 +4,12 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use genesys_resolver::audit::JsonLinesAudit;
-use genesys_resolver::redact;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::logging::{self, ScrubbingWriter};
 use crate::{router, serve};
+use genesys_resolver::audit::JsonLinesAudit;
+use genesys_resolver::redact;
 use secrecy::ExposeSecret;
 
 /// A configuration problem, told on stderr on one line, and exit code 2. Configuration errors

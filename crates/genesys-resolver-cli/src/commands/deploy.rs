@@ -216,7 +216,11 @@ fn resolved(loaded: &Loaded, dry: bool, result: Result<ResolveReport, ResolveErr
         Ok(report) => {
             let mut r = FileReport::new(
                 loaded,
-                if dry { Status::Planned } else { Status::Applied },
+                if dry {
+                    Status::Planned
+                } else {
+                    Status::Applied
+                },
             );
             let action = report.action.as_str();
             r.action = Some(if dry {
@@ -308,4 +312,3 @@ fn applied(loaded: &Loaded, result: Result<DeployReport, DeployError>) -> FileRe
         Err(e) => deploy_failed(loaded, &e),
     }
 }
-

@@ -36,8 +36,12 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
@@ -91,8 +95,17 @@ impl Mock {
     }
 
     pub async fn get(&self, path: &str) -> Value {
-        let answer = self.http.get(format!("{}{path}", self.url)).send().await.unwrap();
-        assert!(answer.status().is_success(), "GET {path}: {}", answer.status());
+        let answer = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            answer.status().is_success(),
+            "GET {path}: {}",
+            answer.status()
+        );
         answer.json().await.unwrap()
     }
 

@@ -235,8 +235,8 @@ impl MockGenesysBuilder {
         } else {
             router
         }
-            .fallback(responses::not_found)
-            .with_state(shared.clone());
+        .fallback(responses::not_found)
+        .with_state(shared.clone());
         let listener = MockListener {
             inner: listener,
             conns: conns.clone(),

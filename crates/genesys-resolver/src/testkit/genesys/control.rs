@@ -137,9 +137,9 @@ fn bad_request(message: impl Into<String>) -> Response {
         .into_response()
 }
 
-/// Reads a JSON body as `T`, or the 400 answer naming what is wrong.
-fn body_of<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| bad_request(format!("invalid body: {e}")))
+/// Reads a JSON body as `T`, or says what is wrong with it.
+fn body_of<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("invalid body: {e}"))
 }
 
 /// The control routes, for [`MockGenesysBuilder::start`](super::MockGenesysBuilder::start) to
@@ -178,11 +178,11 @@ async fn push_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
     let requests = match body_of::<Value>(&body) {
         Ok(Value::Array(_)) => body_of::<Vec<FaultRequest>>(&body),
         Ok(_) => body_of::<FaultRequest>(&body).map(|one| vec![one]),
-        Err(answer) => Err(answer),
+        Err(message) => Err(message),
     };
     let requests = match requests {
         Ok(list) => list,
-        Err(answer) => return answer,
+        Err(message) => return bad_request(message),
     };
     let mut faults = Vec::new();
     for request in requests {
@@ -254,7 +254,7 @@ async fn integrations(State(shared): State<Arc<Shared>>) -> Response {
 async fn create_rate_limit(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let limit = match body_of::<RateLimit>(&body) {
         Ok(l) => l,
-        Err(answer) => return answer,
+        Err(message) => return bad_request(message),
     };
     shared.data().create_limit = limit
         .per_second
@@ -265,7 +265,7 @@ async fn create_rate_limit(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
 async fn activation(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let spec = match body_of::<ActivationSpec>(&body) {
         Ok(s) => s,
-        Err(answer) => return answer,
+        Err(message) => return bad_request(message),
     };
     shared.data().activation = match spec {
         ActivationSpec::AfterPolls { polls } => Activation::AfterPolls(polls),
