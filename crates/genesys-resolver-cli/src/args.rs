@@ -32,7 +32,8 @@ SETTINGS
 EXIT STATUS
   0    success (for --detailed-exitcode: success and nothing to change)
   1    an error, or at least one invalid or failed file
-  2    --detailed-exitcode: success, and there are changes; also a usage error
+  2    --detailed-exitcode: success, and there are changes; also a usage error, and a
+       configuration error of `serve` (as for `resolver_service`)
   130  interrupted (Ctrl-C or SIGTERM); the report says what was done and what was not";
 
 const AFTER_LONG_HELP: &str = "\
