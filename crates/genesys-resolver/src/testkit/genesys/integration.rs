@@ -22,6 +22,8 @@ pub(super) struct PlatformIntegration {
     pub(super) created: Instant,
     /// `config/current` as stored (an object with `version`).
     pub(super) config: Value,
+    /// When it was deleted: still listed, with `intendedState` DELETED, for the deleting lag.
+    pub(super) deleting: Option<Instant>,
 }
 
 impl PlatformIntegration {
@@ -38,6 +40,7 @@ impl PlatformIntegration {
             activating: None,
             last_updated: time::OffsetDateTime::now_utc(),
             created: Instant::now(),
+            deleting: None,
             config: json!({
                 "id": id,
                 "name": name,
@@ -49,6 +52,16 @@ impl PlatformIntegration {
                 "selfUri": format!("{PLATFORM_PATH}/{id}/config/current"),
             }),
         }
+    }
+
+    /// Starts the deletion: `intendedState` DELETED, no activation, reported INACTIVE.
+    pub(super) fn mark_deleting(&mut self) {
+        if self.deleting.is_none() {
+            self.deleting = Some(Instant::now());
+        }
+        self.intended_state = "DELETED";
+        self.activating = None;
+        self.set_reported("INACTIVE", None);
     }
 
     pub(super) fn version(&self) -> u64 {

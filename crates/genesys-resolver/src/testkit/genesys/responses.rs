@@ -35,6 +35,11 @@ pub(super) fn json_response(status: u16, body: &Value, correlation_id: &str) -> 
     )
 }
 
+/// An empty 204 answer carrying the correlation id header.
+pub(super) fn no_content(correlation_id: &str) -> Response {
+    with_correlation(StatusCode::NO_CONTENT.into_response(), correlation_id)
+}
+
 /// A Genesys error body (`code`, `message`, `contextId` ...) answered with `status`.
 pub(super) fn genesys_error(
     status: u16,
