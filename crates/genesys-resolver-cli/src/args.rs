@@ -42,9 +42,11 @@ EXAMPLES
     genesys-resolver validate routing/
     genesys-resolver validate --output json routing/*.yaml | jq .summary
 
-  Plan EventBridge integrations in CI; exit 2 when something would change:
+  Plan EventBridge integrations in CI; exit 2 when something would change; then make the
+  organisation hold exactly the directory's integrations:
     export GENESYS_ENVIRONMENT=eu_west_1 GENESYS_CLIENT_ID=...
     genesys-resolver --client-secret-file /run/secrets/genesys eventbridge plan --detailed-exitcode eventbridge/
+    genesys-resolver --client-secret-file /run/secrets/genesys eventbridge sync --prune eventbridge/
 
   Resolve webhook payloads, four at a time:
     genesys-resolver resolve --concurrency 4 payloads/
@@ -174,7 +176,7 @@ resolved --concurrency at a time under the client's pacing. Ctrl-C stops startin
 lets those in flight finish (a second Ctrl-C abandons them); the report lists what was applied, \
 what failed and what was not started, and the exit status is 130.")]
     Resolve(BatchArgs),
-    /// Plan or apply Amazon EventBridge source integrations
+    /// Plan, apply, delete or sync Amazon EventBridge source integrations
     #[command(subcommand)]
     Eventbridge(EventBridgeCommand),
     /// Run the resolver HTTP service (the settings of `resolver_service`)
@@ -238,8 +240,7 @@ pub(crate) struct BatchArgs {
     pub(crate) concurrency: u16,
 }
 
-/// `eventbridge ...`. Further lifecycle commands (`delete NAME`, `sync DIR --prune`) slot in
-/// here beside `plan` and `apply`.
+/// `eventbridge ...`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum EventBridgeCommand {
     /// Show what an apply would change, field by field; write nothing
@@ -257,6 +258,58 @@ enables it, and waits for it to be ACTIVE. An integration that already matches a
 only read. Files are applied --concurrency at a time; Ctrl-C stops starting new ones, lets those \
 in flight finish, reports which were applied, failed or not started, and exits 130.")]
     Apply(BatchArgs),
+    /// Delete integrations by name (or, with --plan, show what would be deleted)
+    #[command(long_about = "\
+Deletes each EventBridge integration NAME and waits until it is gone. A name no integration has \
+is nothing to do; a name several integrations carry is refused (ambiguous). With --plan nothing \
+is written: the plan shows `-` for each integration that would be deleted, and the summary line. \
+Ctrl-C stops as for `apply`.")]
+    Delete(DeleteArgs),
+    /// Make Genesys hold exactly the files' integrations; --prune deletes undeclared ones
+    #[command(long_about = "\
+Validates every FILE first (an invalid set writes nothing; a name declared twice is refused), \
+then applies each declared integration as `apply` does. With --prune, every integration of the \
+EventBridge type whose name no file declares is then deleted; integrations of other types are \
+never touched. With --plan nothing is written: the plan lists the creates, updates and (with \
+--prune) deletes. Deletes run only when every apply succeeded and the run was not interrupted.")]
+    Sync(SyncArgs),
+}
+
+/// `eventbridge delete`.
+#[derive(Debug, Args)]
+pub(crate) struct DeleteArgs {
+    /// Integration names
+    #[arg(required = true, value_name = "NAME")]
+    pub(crate) names: Vec<String>,
+    /// Only plan the deletes; write nothing
+    #[arg(long)]
+    pub(crate) plan: bool,
+    /// With --plan: exit 0 when nothing would be deleted, 2 when something would, 1 on error
+    #[arg(long)]
+    pub(crate) detailed_exitcode: bool,
+    /// Names worked on at once
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) concurrency: u16,
+}
+
+/// `eventbridge sync`.
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    /// Files or directories: the whole declared set
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// Delete the EventBridge integrations no file declares
+    #[arg(long)]
+    pub(crate) prune: bool,
+    /// Only plan; write nothing
+    #[arg(long)]
+    pub(crate) plan: bool,
+    /// With --plan: exit 0 when nothing would change, 2 when something would, 1 on error
+    #[arg(long)]
+    pub(crate) detailed_exitcode: bool,
+    /// Files worked on at once
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) concurrency: u16,
 }
 
 /// `serve`.

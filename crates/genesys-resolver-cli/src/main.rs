@@ -104,6 +104,14 @@ async fn async_main(cli: &Cli, layers: Layers) -> ExitCode {
             .await;
             finish(cli, report, false)
         }
+        Command::Eventbridge(EventBridgeCommand::Delete(args)) => {
+            let report = commands::lifecycle::delete(args, &layers).await;
+            finish(cli, report, args.plan && args.detailed_exitcode)
+        }
+        Command::Eventbridge(EventBridgeCommand::Sync(args)) => {
+            let report = commands::lifecycle::sync(args, &layers).await;
+            finish(cli, report, args.plan && args.detailed_exitcode)
+        }
         Command::Serve(args) => commands::serve::run(args, layers).await,
         Command::Mock(args) => match commands::mock::run(args, &layers).await {
             Ok(()) => ExitCode::SUCCESS,

@@ -106,6 +106,23 @@ impl FileReport {
         }
     }
 
+    /// A report for an integration known by name only (a delete, an undeclared integration a
+    /// pruning sync deletes); `file` says where the name came from.
+    pub(crate) fn for_name(file: &str, name: &str, status: Status) -> Self {
+        Self {
+            file: file.to_owned(),
+            kind: Some(Kind::Eventbridge),
+            name: Some(name.to_owned()),
+            status,
+            action: None,
+            changes: Vec::new(),
+            violations: Vec::new(),
+            violation_count: 0,
+            error: None,
+            detail: None,
+        }
+    }
+
     /// The sign of the change it plans or made.
     pub(crate) fn sign(&self) -> Option<Sign> {
         match self.action.as_deref()? {
@@ -218,7 +235,10 @@ impl RunReport {
                     paint.green(&text)
                 }
             }
-            "check" | "eventbridge plan" => {
+            "check"
+            | "eventbridge plan"
+            | "eventbridge delete --plan"
+            | "eventbridge sync --plan" => {
                 render::plan_summary(s.create, s.update, s.delete, s.unchanged)
             }
             _ => format!(

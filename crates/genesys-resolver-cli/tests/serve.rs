@@ -32,15 +32,37 @@ async fn serve_listens_answers_and_stops_on_sigterm() {
     })
     .await
     .unwrap();
-    assert!(addr.starts_with("127.0.0.1:") && !addr.ends_with(":1"), "{addr}");
-    let health = mock.http.get(format!("http://{addr}/healthz")).send().await.unwrap();
+    assert!(
+        addr.starts_with("127.0.0.1:") && !addr.ends_with(":1"),
+        "{addr}"
+    );
+    let health = mock
+        .http
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status().as_u16(), 200);
-    let metrics = mock.http.get(format!("http://{addr}/metrics")).send().await.unwrap();
+    let metrics = mock
+        .http
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(metrics.status().as_u16(), 200);
 
     let pid = child.id().unwrap().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.unwrap().unwrap();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(status.code(), Some(0));
 }
 

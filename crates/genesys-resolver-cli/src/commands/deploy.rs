@@ -61,13 +61,13 @@ impl Mode {
 }
 
 /// The flows a run needs, built once for every file.
-struct Flows {
-    resolver: Option<Resolver>,
-    deployer: Option<EventBridgeDeployer>,
+pub(crate) struct Flows {
+    pub(crate) resolver: Option<Resolver>,
+    pub(crate) deployer: Option<EventBridgeDeployer>,
 }
 
 impl Flows {
-    async fn build(
+    pub(crate) async fn build(
         settings: &ResolverSettings,
         payloads: bool,
         eventbridge: bool,
@@ -252,7 +252,7 @@ fn resolved(loaded: &Loaded, dry: bool, result: Result<ResolveReport, ResolveErr
     }
 }
 
-fn deploy_failed(loaded: &Loaded, e: &DeployError) -> FileReport {
+pub(crate) fn deploy_failed(loaded: &Loaded, e: &DeployError) -> FileReport {
     let mut r = FileReport::new(loaded, Status::Failed);
     r.violations = e.violations().to_vec();
     r.violation_count = r.violations.len();
@@ -270,7 +270,7 @@ fn deploy_failed(loaded: &Loaded, e: &DeployError) -> FileReport {
     r
 }
 
-fn planned(
+pub(crate) fn planned(
     loaded: &Loaded,
     desired: &EventBridgeIntegration,
     result: Result<Plan, DeployError>,
@@ -282,10 +282,8 @@ fn planned(
             r.changes = match &plan.action {
                 // A create writes every field: show them all as additions.
                 PlanAction::Create => desired.diff(&Value::Null, None),
-                other => match other {
-                    PlanAction::Update { changes } => changes.clone(),
-                    _ => Vec::new(),
-                },
+                PlanAction::Update { changes } => changes.clone(),
+                _ => Vec::new(),
             };
             r.detail = to_value(&plan);
             r
@@ -294,7 +292,7 @@ fn planned(
     }
 }
 
-fn applied(loaded: &Loaded, result: Result<DeployReport, DeployError>) -> FileReport {
+pub(crate) fn applied(loaded: &Loaded, result: Result<DeployReport, DeployError>) -> FileReport {
     match result {
         Ok(report) => {
             let mut r = FileReport::new(loaded, Status::Applied);

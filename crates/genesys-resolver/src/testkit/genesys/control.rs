@@ -20,9 +20,10 @@
 //! limit exceeded"), `drop_connection` (a lost response; a create is stored first), `delay`
 //! (`ms`: the request is processed, then answered late), `unauthorized` (401 whatever the token),
 //! `body` (`status` and a JSON `body`). Routes are the names of [`Route`] (`token`, `create`,
-//! `list`, `get`, `update`, `integration_list`, `integration_create`, ...). A malformed body is
+//! `list`, `get`, `update`, `delete`, `integration_list`, `integration_create`, ...). A malformed body is
 //! answered 400 with `{"error": "..."}` naming what is wrong.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,6 +44,9 @@ use super::types::{Activation, Fault, Route};
 pub(super) struct Initial {
     pub(super) activation: Activation,
     pub(super) available_topics: Vec<String>,
+    pub(super) deleting_lag: Duration,
+    pub(super) topic_transports: HashMap<String, Vec<String>>,
+    pub(super) omit_transports: bool,
 }
 
 /// One fault to queue, as `POST /_mock/faults` takes it.
@@ -165,6 +169,9 @@ pub(super) fn routes(initial: Initial) -> Router<Arc<Shared>> {
                     *data = Data {
                         activation: initial.activation.clone(),
                         available_topics: initial.available_topics.clone(),
+                        deleting_lag: initial.deleting_lag,
+                        topic_transports: initial.topic_transports.clone(),
+                        omit_transports: initial.omit_transports,
                         ..Data::default()
                     };
                     StatusCode::NO_CONTENT
