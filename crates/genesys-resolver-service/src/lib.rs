@@ -26,6 +26,7 @@ pub mod config;
 pub mod logging;
 pub mod router;
 pub mod serve;
+pub mod startup;
 
 pub use router::{router, status_for};
 pub use serve::{serve, shutdown_signal};

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ use super::types::{
     Activation, DEFAULT_AVAILABLE_TOPICS, DEFAULT_ORGANIZATION_ID, ORGANIZATION_PATH,
     PLATFORM_PATH, TOPICS_PATH, TYPES_PATH,
 };
-use super::{MockGenesys, middleware, oauth, platform, responses, seed_routes};
+use super::{MockGenesys, control, middleware, oauth, platform, responses, seed_routes};
 
 impl MockGenesys {
     /// Starts a mock with the default settings.
@@ -47,6 +48,8 @@ pub struct MockGenesysBuilder {
     read_lag: Duration,
     activation: Activation,
     available_topics: Vec<String>,
+    bind: SocketAddr,
+    control_routes: bool,
     organization_id: String,
     deleting_lag: Duration,
     topic_transports: HashMap<String, Vec<String>>,
@@ -70,6 +73,8 @@ impl Default for MockGenesysBuilder {
                 .iter()
                 .map(|t| (*t).to_owned())
                 .collect(),
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            control_routes: false,
             organization_id: DEFAULT_ORGANIZATION_ID.to_owned(),
             deleting_lag: Duration::ZERO,
             topic_transports: HashMap::new(),
@@ -156,6 +161,24 @@ impl MockGenesysBuilder {
         self
     }
 
+    /// The address to listen on (default `127.0.0.1:0`: loopback, any free port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Whether to serve the control routes under `/_mock/` (default false), for a test suite
+    /// that drives the mock over HTTP only: `POST`/`GET`/`DELETE /_mock/faults` (queue faults
+    /// as JSON such as `{"route": "create", "times": 2, "fault": {"kind": "delay", "ms": 500}}`,
+    /// count or drop them), `GET /_mock/requests` (the request log, secrets redacted), `GET
+    /// /_mock/integrations`, `PUT /_mock/create-rate-limit`, `PUT /_mock/activation`, `POST
+    /// /_mock/revoke-tokens` and `POST /_mock/reset`. They need no token, are not recorded
+    /// and take no faults.
+    pub fn control_routes(mut self, on: bool) -> Self {
+        self.control_routes = on;
+        self
+    }
+
     /// The organisation id `GET /api/v2/organizations/me` answers (default
     /// [`DEFAULT_ORGANIZATION_ID`]).
     pub fn organization_id(mut self, id: impl Into<String>) -> Self {
@@ -205,11 +228,18 @@ impl MockGenesysBuilder {
                  which the mock serves as the real integrations API",
             ));
         }
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
         let base_url = Url::parse(&format!("http://{addr}/"))
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let path = format!("/{}", self.integrations_path.trim_matches('/'));
+        let initial = control::Initial {
+            activation: self.activation.clone(),
+            available_topics: self.available_topics.clone(),
+            deleting_lag: self.deleting_lag,
+            topic_transports: self.topic_transports.clone(),
+            omit_transports: self.omit_transports,
+        };
         let shared = Arc::new(Shared::new(
             Config {
                 client_id: self.client_id,
@@ -262,9 +292,14 @@ impl MockGenesysBuilder {
                 get(platform::config_get).put(platform::config_put),
             )
             .route(TOPICS_PATH, get(platform::available_topics))
-            .route_layer(from_fn_with_state(shared.clone(), middleware::admit))
-            .fallback(responses::not_found)
-            .with_state(shared.clone());
+            .route_layer(from_fn_with_state(shared.clone(), middleware::admit));
+        let router = if self.control_routes {
+            router.merge(control::routes(initial))
+        } else {
+            router
+        }
+        .fallback(responses::not_found)
+        .with_state(shared.clone());
         let listener = MockListener {
             inner: listener,
             conns: conns.clone(),

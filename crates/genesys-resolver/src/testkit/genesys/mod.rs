@@ -6,6 +6,10 @@
 //! `contextId` and an `ININ-Correlation-Id` header, bearer tokens that expire, and the paging
 //! envelope. Faults are queued and applied to the next matching requests.
 //!
+//! With [`MockGenesysBuilder::control_routes`] on, the mock also serves control routes under
+//! `/_mock/` (queue faults, read the request log, reset), so a process in another language can
+//! drive it over HTTP alone; `genesys-resolver mock` runs it that way.
+//!
 //! ```
 //! use genesys_resolver::api::{GenesysClient, IntegrationsApi};
 //! use genesys_resolver::payload::ResolvePayload;
@@ -32,6 +36,7 @@
 //! ```
 
 mod builder;
+mod control;
 mod faults;
 mod integration;
 mod listener;

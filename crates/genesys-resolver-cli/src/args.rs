@@ -1,0 +1,349 @@
+//! The command line's grammar (clap derive). Each subcommand's long help reads as its manual
+//! page; `genesys-resolver help <command>` or `<command> --help` shows it.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str =
+    "Validate, check and deploy Genesys Cloud event-routing configuration from files";
+
+const LONG_ABOUT: &str = "\
+genesys-resolver proves event-routing configuration sound and deploys it to Genesys Cloud, the \
+way `terraform plan` / `apply` deploy infrastructure: from files kept in a repository, from CI.
+
+Two kinds of file are understood, as JSON or YAML (`.yaml`, `.yml`):
+  payload      the resolver's webhook payload (name, type, uri, uris, retryPolicy, eventFilters,
+               headers); deployed by `resolve`
+  eventbridge  an Amazon EventBridge source integration (name, awsAccountId, awsRegion,
+               eventSourceSuffix, topics, notes); deployed by `eventbridge apply`
+The kind is told from the document's keys unless --kind says it. A directory argument stands for
+the .json, .yaml and .yml files in it, in name order.
+
+SETTINGS
+  Each setting is read from, in order: a flag; the environment (GENESYS_ENVIRONMENT,
+  GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, RESOLVER_*: the variables of the resolver service);
+  the --config file (TOML or YAML, keys are those variable names, e.g.
+  GENESYS_ENVIRONMENT = \"eu_west_1\"). The client secret is never taken from the command line
+  or the config file: set GENESYS_CLIENT_SECRET, or use --client-secret-file FILE or
+  --client-secret-stdin.
+
+EXIT STATUS
+  0    success (for --detailed-exitcode: success and nothing to change)
+  1    an error, or at least one invalid or failed file
+  2    --detailed-exitcode: success, and there are changes; also a usage error, and a
+       configuration error of `serve` (as for `resolver_service`)
+  130  interrupted (Ctrl-C or SIGTERM); the report says what was done and what was not";
+
+const AFTER_LONG_HELP: &str = "\
+EXAMPLES
+  Validate every file of a directory, for people and for machines:
+    genesys-resolver validate routing/
+    genesys-resolver validate --output json routing/*.yaml | jq .summary
+
+  Plan EventBridge integrations in CI; exit 2 when something would change; then make the
+  organisation hold exactly the directory's integrations:
+    export GENESYS_ENVIRONMENT=eu_west_1 GENESYS_CLIENT_ID=...
+    genesys-resolver --client-secret-file /run/secrets/genesys eventbridge plan --detailed-exitcode eventbridge/
+    genesys-resolver --client-secret-file /run/secrets/genesys eventbridge sync --prune eventbridge/
+
+  Resolve webhook payloads, four at a time:
+    genesys-resolver resolve --concurrency 4 payloads/
+
+  Run a mock Genesys for another language's test suite and read its port:
+    genesys-resolver mock --port 0 | head -n1   # genesys-resolver mock listening on http://127.0.0.1:PORT
+
+  Shell completions:
+    genesys-resolver completions bash > /etc/bash_completion.d/genesys-resolver";
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "genesys-resolver",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_long_help = AFTER_LONG_HELP,
+    propagate_version = true
+)]
+pub(crate) struct Cli {
+    /// Options every command shares.
+    #[command(flatten)]
+    pub(crate) global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Output format of results on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum Output {
+    /// Lines for people.
+    #[default]
+    Text,
+    /// One JSON document, for machines.
+    Json,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum ColorChoice {
+    /// When stdout is a terminal and NO_COLOR is not set.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum KindChoice {
+    /// Tell from the document's keys.
+    #[default]
+    Auto,
+    /// The resolver's webhook payload.
+    Payload,
+    /// An Amazon EventBridge source integration.
+    Eventbridge,
+}
+
+/// Options of every command.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// Read settings not given by a flag or the environment from FILE (TOML, or YAML for .yaml/.yml)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Genesys environment: a region (eu_west_1), a domain (mypurecloud.ie) or a base URL [env: GENESYS_ENVIRONMENT]
+    #[arg(long, global = true, value_name = "ENV")]
+    pub(crate) environment: Option<String>,
+    /// OAuth client id [env: GENESYS_CLIENT_ID]
+    #[arg(long, global = true, value_name = "ID")]
+    pub(crate) client_id: Option<String>,
+    /// Read the OAuth client secret from FILE (first line) instead of GENESYS_CLIENT_SECRET
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        conflicts_with = "client_secret_stdin"
+    )]
+    pub(crate) client_secret_file: Option<PathBuf>,
+    /// Read the OAuth client secret from the first line of standard input
+    #[arg(long, global = true)]
+    pub(crate) client_secret_stdin: bool,
+    /// Extra PEM trust anchors for destinations and Genesys (repeatable) [env: RESOLVER_CA_FILE]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) ca_file: Vec<PathBuf>,
+    /// Address range exempt from the address policy (repeatable) [env: RESOLVER_ALLOW_CIDRS]
+    #[arg(long = "allow-cidr", global = true, value_name = "CIDR")]
+    pub(crate) allow_cidrs: Vec<String>,
+    /// Pace Genesys API calls to N a minute (batches default to Genesys' 300) [env: RESOLVER_RATE_LIMIT_PER_MINUTE]
+    #[arg(long, global = true, value_name = "N")]
+    pub(crate) rate_limit_per_minute: Option<u32>,
+    /// Output format on stdout
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    pub(crate) output: Output,
+    /// Colour plans and reports (NO_COLOR turns `auto` off)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check files against every schema rule, without contacting anything
+    #[command(long_about = "\
+Reads each FILE (JSON or YAML; a directory stands for its .json/.yaml/.yml files) strictly: \
+unknown keys, missing keys, wrong types and duplicate keys are refused, in YAML as in JSON. Then \
+every rule of the resolver is applied. Every violation is printed as `FILE: PATH: message [code]`, \
+with PATH the JSON path of the offending value and code the rule's stable name. Nothing is \
+contacted. Exits 1 when any file is invalid.")]
+    Validate(ValidateArgs),
+    /// Dry run: validate, probe every destination and plan against the organisation; write nothing
+    #[command(long_about = "\
+For payloads: validate, probe every URI (DNS, address policy, TLS, health), take a token and look \
+the integration up, then say whether a resolve would create, update or leave it. For EventBridge \
+integrations: validate (topics checked against the organisation's), look up and read the \
+configuration, then show the field changes an apply would write. Nothing is written.")]
+    Check(PlanArgs),
+    /// Resolve payload files: validate, probe, then create or update each integration
+    #[command(long_about = "\
+Runs the resolver's full pipeline on each payload FILE: validate, probe every destination, take \
+a token, look the integration up, then create it, update it or leave it unchanged. Files are \
+resolved --concurrency at a time under the client's pacing. Ctrl-C stops starting new files and \
+lets those in flight finish (a second Ctrl-C abandons them); the report lists what was applied, \
+what failed and what was not started, and the exit status is 130.")]
+    Resolve(BatchArgs),
+    /// Plan, apply, delete or sync Amazon EventBridge source integrations
+    #[command(subcommand)]
+    Eventbridge(EventBridgeCommand),
+    /// Run the resolver HTTP service (the settings of `resolver_service`)
+    #[command(long_about = "\
+Runs the resolver service: POST /resolve, GET /metrics, /metrics/prometheus, /healthz, with the \
+same settings as the `resolver_service` binary (see the README's table: RESOLVER_AUTH, \
+RESOLVER_API_TOKENS_FILE, RESOLVER_TLS_CERT, ...). --port and --bind override PORT and \
+RESOLVER_BIND. Audit records go to stdout as JSON lines, logs to stderr. SIGTERM or Ctrl-C \
+stops it gracefully.")]
+    Serve(ServeArgs),
+    /// Run the test kit's mock Genesys as a standalone server
+    #[command(long_about = "\
+Serves the test kit's mock Genesys Cloud (OAuth token endpoint, the seed's integrations route, \
+the integrations API with configurations and activation, available topics) on one port, plus \
+control routes under /_mock/ to inject faults and read what it received (see the crate's \
+README). Prints one line on stdout, `genesys-resolver mock listening on http://ADDR:PORT`, then \
+serves until SIGTERM or Ctrl-C. The accepted client secret comes from GENESYS_CLIENT_SECRET, \
+--client-secret-file or --client-secret-stdin (default `mock-client-secret`), the client id from \
+--client-id or GENESYS_CLIENT_ID (default `mock-client-id`).")]
+    Mock(MockArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+/// `validate`.
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Files or directories
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// What the files hold
+    #[arg(long, value_enum, default_value_t = KindChoice::Auto)]
+    pub(crate) kind: KindChoice,
+}
+
+/// `check` and `eventbridge plan`.
+#[derive(Debug, Args)]
+pub(crate) struct PlanArgs {
+    /// Files or directories
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// What the files hold
+    #[arg(long, value_enum, default_value_t = KindChoice::Auto)]
+    pub(crate) kind: KindChoice,
+    /// Exit 0 when there is nothing to change, 2 when there are changes, 1 on error
+    #[arg(long)]
+    pub(crate) detailed_exitcode: bool,
+    /// Files worked on at once
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) concurrency: u16,
+}
+
+/// `resolve` and `eventbridge apply`.
+#[derive(Debug, Args)]
+pub(crate) struct BatchArgs {
+    /// Files or directories
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// Files worked on at once
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) concurrency: u16,
+}
+
+/// `eventbridge ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum EventBridgeCommand {
+    /// Show what an apply would change, field by field; write nothing
+    #[command(long_about = "\
+Validates each integration FILE, checks its topics against the organisation's, looks it up and \
+reads its configuration, then prints a plan: `+` to create, `~` to update (each changed field \
+with its current and desired value), `=` nothing to do, and a summary line such as \
+`Plan: 2 to create, 1 to update, 0 to delete.` With --detailed-exitcode the exit status is 0 \
+when nothing would change and 2 when something would.")]
+    Plan(PlanArgs),
+    /// Create, configure, enable and activate integrations so they match the files
+    #[command(long_about = "\
+Applies each integration FILE: creates it if missing, writes its configuration if it differs, \
+enables it, and waits for it to be ACTIVE. An integration that already matches and is ACTIVE is \
+only read. Files are applied --concurrency at a time; Ctrl-C stops starting new ones, lets those \
+in flight finish, reports which were applied, failed or not started, and exits 130.")]
+    Apply(BatchArgs),
+    /// Delete integrations by name (or, with --plan, show what would be deleted)
+    #[command(long_about = "\
+Deletes each EventBridge integration NAME and waits until it is gone. A name no integration has \
+is nothing to do; a name several integrations carry is refused (ambiguous). With --plan nothing \
+is written: the plan shows `-` for each integration that would be deleted, and the summary line. \
+Ctrl-C stops as for `apply`.")]
+    Delete(DeleteArgs),
+    /// Make Genesys hold exactly the files' integrations; --prune deletes undeclared ones
+    #[command(long_about = "\
+Validates every FILE first (an invalid set writes nothing; a name declared twice is refused), \
+then applies each declared integration as `apply` does. With --prune, every integration of the \
+EventBridge type whose name no file declares is then deleted; integrations of other types are \
+never touched. With --plan nothing is written: the plan lists the creates, updates and (with \
+--prune) deletes. Deletes run only when every apply succeeded and the run was not interrupted.")]
+    Sync(SyncArgs),
+}
+
+/// `eventbridge delete`.
+#[derive(Debug, Args)]
+pub(crate) struct DeleteArgs {
+    /// Integration names
+    #[arg(required = true, value_name = "NAME")]
+    pub(crate) names: Vec<String>,
+    /// Only plan the deletes; write nothing
+    #[arg(long)]
+    pub(crate) plan: bool,
+    /// With --plan: exit 0 when nothing would be deleted, 2 when something would, 1 on error
+    #[arg(long)]
+    pub(crate) detailed_exitcode: bool,
+    /// Names worked on at once
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) concurrency: u16,
+}
+
+/// `eventbridge sync`.
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    /// Files or directories: the whole declared set
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// Delete the EventBridge integrations no file declares
+    #[arg(long)]
+    pub(crate) prune: bool,
+    /// Only plan; write nothing
+    #[arg(long)]
+    pub(crate) plan: bool,
+    /// With --plan: exit 0 when nothing would change, 2 when something would, 1 on error
+    #[arg(long)]
+    pub(crate) detailed_exitcode: bool,
+    /// Files worked on at once
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) concurrency: u16,
+}
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Listen port [env: PORT, default 8080]
+    #[arg(long)]
+    pub(crate) port: Option<u16>,
+    /// Listen address [env: RESOLVER_BIND, default 127.0.0.1]
+    #[arg(long)]
+    pub(crate) bind: Option<IpAddr>,
+}
+
+/// `mock`.
+#[derive(Debug, Args)]
+pub(crate) struct MockArgs {
+    /// Listen port (0: any free port)
+    #[arg(long, default_value_t = 0)]
+    pub(crate) port: u16,
+    /// Listen address
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) bind: IpAddr,
+    /// Lifetime of issued tokens, in seconds
+    #[arg(long, default_value_t = 86_400)]
+    pub(crate) token_lifetime_secs: u64,
+    /// Store a second integration under a name already taken, as the real API does
+    #[arg(long)]
+    pub(crate) allow_duplicate_names: bool,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}

@@ -1,0 +1,312 @@
+//! `check`, `resolve`, `eventbridge plan` and `eventbridge apply`: read every file, then work
+//! on the valid ones as a batch against the organisation.
+
+use genesys_resolver::api::{GENESYS_RATE_LIMIT_PER_MINUTE, GenesysClient};
+use genesys_resolver::eventbridge::{
+    DeployError, DeployReport, EventBridgeDeployer, EventBridgeIntegration, Plan, PlanAction,
+};
+use genesys_resolver::pipeline::{ResolveError, ResolveReport, Resolver};
+use genesys_resolver::redact;
+use genesys_resolver::settings::ResolverSettings;
+use genesys_resolver::tls::TrustConfig;
+use secrecy::ExposeSecret;
+use serde_json::Value;
+
+use crate::args::KindChoice;
+use crate::batch::{self, Slot};
+use crate::error::CliError;
+use crate::input::{self, Document, Kind, Loaded};
+use crate::report::{ErrorInfo, FileReport, RunReport, Status};
+use crate::settings::Layers;
+
+/// What to do with each valid file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// `check`: plan payloads and EventBridge integrations.
+    Check,
+    /// `resolve`: resolve payloads.
+    Resolve,
+    /// `eventbridge plan`.
+    EventBridgePlan,
+    /// `eventbridge apply`.
+    EventBridgeApply,
+}
+
+impl Mode {
+    fn command(self) -> &'static str {
+        match self {
+            Self::Check => "check",
+            Self::Resolve => "resolve",
+            Self::EventBridgePlan => "eventbridge plan",
+            Self::EventBridgeApply => "eventbridge apply",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Check | Self::EventBridgePlan => "planning",
+            Self::Resolve => "resolving",
+            Self::EventBridgeApply => "applying",
+        }
+    }
+
+    /// The kinds this mode takes.
+    fn takes(self, kind: Kind) -> bool {
+        match self {
+            Self::Check => true,
+            Self::Resolve => kind == Kind::Payload,
+            Self::EventBridgePlan | Self::EventBridgeApply => kind == Kind::Eventbridge,
+        }
+    }
+}
+
+/// The flows a run needs, built once for every file.
+pub(crate) struct Flows {
+    pub(crate) resolver: Option<Resolver>,
+    pub(crate) deployer: Option<EventBridgeDeployer>,
+}
+
+impl Flows {
+    pub(crate) async fn build(
+        settings: &ResolverSettings,
+        payloads: bool,
+        eventbridge: bool,
+    ) -> Result<Self, CliError> {
+        if let (Some(id), Some(secret)) =
+            (&settings.client.client_id, &settings.client.client_secret)
+        {
+            redact::register_client_credentials(id, secret.expose_secret());
+        }
+        let mut settings = settings.clone();
+        // Batches stay under Genesys' limit unless told otherwise.
+        settings.client.rate_limit_per_minute = settings
+            .client
+            .rate_limit_per_minute
+            .or(Some(GENESYS_RATE_LIMIT_PER_MINUTE));
+        let resolver = if payloads {
+            Some(
+                Resolver::builder()
+                    .settings(settings.clone())
+                    .build_async()
+                    .await
+                    .map_err(|e| CliError::Usage(format!("cannot build the resolver: {e}")))?,
+            )
+        } else {
+            None
+        };
+        let deployer = if eventbridge {
+            let client = GenesysClient::builder()
+                .settings(settings.client.clone())
+                .trust(TrustConfig::from_settings(&settings.trust))
+                .build()
+                .map_err(|e| CliError::Usage(format!("cannot build the Genesys client: {e}")))?;
+            Some(
+                EventBridgeDeployer::builder(client)
+                    .check_topics(true)
+                    .build()
+                    .map_err(|e| CliError::Usage(format!("cannot build the deployer: {e}")))?,
+            )
+        } else {
+            None
+        };
+        Ok(Self { resolver, deployer })
+    }
+}
+
+/// Runs `mode` on `files`; returns the report.
+pub(crate) async fn run(
+    mode: Mode,
+    layers: &Layers,
+    files: &[std::path::PathBuf],
+    kind: KindChoice,
+    concurrency: usize,
+) -> Result<RunReport, CliError> {
+    let settings = layers.resolver_settings()?;
+    let loaded: Vec<Loaded> = input::expand(files)?
+        .iter()
+        .map(|p| input::load(p, kind, &settings.limits))
+        .collect();
+    let mut reports: Vec<Option<FileReport>> = Vec::with_capacity(loaded.len());
+    let mut work = Vec::new();
+    for (i, file) in loaded.iter().enumerate() {
+        match (&file.result, file.kind) {
+            (Ok(doc), Some(k)) if mode.takes(k) => {
+                reports.push(None);
+                work.push((i, doc.clone()));
+            }
+            (Ok(_), Some(k)) => {
+                let mut r = FileReport::new(file, Status::Invalid);
+                r.error = Some(ErrorInfo {
+                    message: match k {
+                        Kind::Payload => {
+                            "a payload: use `resolve` or `check`, not `eventbridge`".to_owned()
+                        }
+                        Kind::Eventbridge => {
+                            "an EventBridge integration: use `eventbridge apply` or `check`"
+                                .to_owned()
+                        }
+                    },
+                    stage: Some("read".to_owned()),
+                    kind: Some("validation".to_owned()),
+                    retryable: false,
+                    correlation_id: None,
+                });
+                reports.push(Some(r));
+            }
+            _ => reports.push(Some(FileReport::new(file, Status::Invalid))),
+        }
+    }
+    let mut interrupted = false;
+    if !work.is_empty() {
+        let settings = layers.genesys_settings()?;
+        let payloads = work.iter().any(|(_, d)| matches!(d, Document::Payload(_)));
+        let eventbridge = work
+            .iter()
+            .any(|(_, d)| matches!(d, Document::Eventbridge(_)));
+        let flows = Flows::build(&settings, payloads, eventbridge).await?;
+        let indexes: Vec<usize> = work.iter().map(|(i, _)| *i).collect();
+        let outcome = batch::run(work, concurrency, mode.label(), |(i, doc)| {
+            let flows = &flows;
+            let loaded = &loaded[i];
+            async move { one(mode, flows, loaded, &doc).await }
+        })
+        .await;
+        interrupted = outcome.interrupted;
+        for (slot, i) in outcome.slots.into_iter().zip(indexes) {
+            reports[i] = Some(match slot {
+                Slot::Done(r) => r,
+                Slot::NotStarted => FileReport::new(&loaded[i], Status::NotStarted),
+                Slot::Abandoned => FileReport::new(&loaded[i], Status::Abandoned),
+            });
+        }
+    }
+    let files = reports.into_iter().flatten().collect();
+    Ok(RunReport::new(mode.command(), files, interrupted))
+}
+
+/// One file's work.
+async fn one(mode: Mode, flows: &Flows, loaded: &Loaded, doc: &Document) -> FileReport {
+    match (doc, &flows.resolver, &flows.deployer) {
+        (Document::Payload(p), Some(resolver), _) => {
+            let dry = mode == Mode::Check;
+            let result = if dry {
+                resolver.check(p).await
+            } else {
+                resolver.resolve(p).await
+            };
+            resolved(loaded, dry, result)
+        }
+        (Document::Eventbridge(e), _, Some(deployer)) => {
+            if mode == Mode::EventBridgeApply {
+                applied(loaded, deployer.apply(e).await)
+            } else {
+                planned(loaded, e, deployer.plan(e).await)
+            }
+        }
+        _ => FileReport::new(loaded, Status::NotStarted),
+    }
+}
+
+fn to_value<T: serde::Serialize>(value: &T) -> Option<Value> {
+    serde_json::to_value(value).ok()
+}
+
+fn resolved(loaded: &Loaded, dry: bool, result: Result<ResolveReport, ResolveError>) -> FileReport {
+    match result {
+        Ok(report) => {
+            let mut r = FileReport::new(
+                loaded,
+                if dry {
+                    Status::Planned
+                } else {
+                    Status::Applied
+                },
+            );
+            let action = report.action.as_str();
+            r.action = Some(if dry {
+                match action {
+                    "created" => "create",
+                    "updated" => "update",
+                    _ => "nothing",
+                }
+                .to_owned()
+            } else {
+                action.to_owned()
+            });
+            r.detail = to_value(&report);
+            r
+        }
+        Err(e) => {
+            let mut r = FileReport::new(loaded, Status::Failed);
+            r.violations = e.violations().to_vec();
+            r.violation_count = e.violation_count();
+            r.error = Some(ErrorInfo {
+                message: e.to_string(),
+                stage: Some(e.stage().as_str().to_owned()),
+                kind: Some(e.kind().as_str().to_owned()),
+                retryable: e.is_retryable(),
+                correlation_id: e.correlation_id().map(str::to_owned),
+            });
+            r
+        }
+    }
+}
+
+pub(crate) fn deploy_failed(loaded: &Loaded, e: &DeployError) -> FileReport {
+    let mut r = FileReport::new(loaded, Status::Failed);
+    r.violations = e.violations().to_vec();
+    r.violation_count = r.violations.len();
+    r.error = Some(ErrorInfo {
+        message: e.to_string(),
+        stage: Some(
+            e.step()
+                .map_or_else(|| e.stage().as_str(), |s| s.as_str())
+                .to_owned(),
+        ),
+        kind: Some(e.kind().as_str().to_owned()),
+        retryable: e.is_retryable(),
+        correlation_id: e.correlation_id().map(str::to_owned),
+    });
+    r
+}
+
+pub(crate) fn planned(
+    loaded: &Loaded,
+    desired: &EventBridgeIntegration,
+    result: Result<Plan, DeployError>,
+) -> FileReport {
+    match result {
+        Ok(plan) => {
+            let mut r = FileReport::new(loaded, Status::Planned);
+            r.action = Some(plan.action.as_str().to_owned());
+            r.changes = match &plan.action {
+                // A create writes every field: show them all as additions.
+                PlanAction::Create => desired.diff(&Value::Null, None),
+                PlanAction::Update { changes } => changes.clone(),
+                _ => Vec::new(),
+            };
+            r.detail = to_value(&plan);
+            r
+        }
+        Err(e) => deploy_failed(loaded, &e),
+    }
+}
+
+pub(crate) fn applied(loaded: &Loaded, result: Result<DeployReport, DeployError>) -> FileReport {
+    match result {
+        Ok(report) => {
+            let mut r = FileReport::new(loaded, Status::Applied);
+            r.action = Some(
+                report
+                    .actions
+                    .first()
+                    .map_or("unchanged", |a| a.as_str())
+                    .to_owned(),
+            );
+            r.changes.clone_from(&report.changes);
+            r.detail = to_value(&report);
+            r
+        }
+        Err(e) => deploy_failed(loaded, &e),
+    }
+}

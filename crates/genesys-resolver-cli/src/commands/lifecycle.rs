@@ -1,0 +1,243 @@
+//! `eventbridge delete` and `eventbridge sync`, over the deployer's lifecycle operations
+//! (`plan_delete`, `delete`, `plan_sync`, `delete_id`) and `apply`, batched like `apply`.
+
+use genesys_resolver::eventbridge::{
+    DeployError, EventBridgeDeployer, EventBridgeIntegration, LifecycleReport, Plan, PlanAction,
+};
+
+use crate::args::{DeleteArgs, KindChoice, SyncArgs};
+use crate::batch::{self, Slot};
+use crate::commands::deploy::{self, Flows};
+use crate::error::CliError;
+use crate::input::{self, Document, Kind, Loaded};
+use crate::report::{FileReport, RunReport, Status};
+use crate::settings::Layers;
+
+/// Where the names of `delete` come from, in reports.
+const FROM_COMMAND_LINE: &str = "(command line)";
+/// Where undeclared integrations a pruning sync deletes come from, in reports.
+const UNDECLARED: &str = "(not declared)";
+
+async fn deployer(layers: &Layers) -> Result<EventBridgeDeployer, CliError> {
+    let settings = layers.genesys_settings()?;
+    Flows::build(&settings, false, true)
+        .await?
+        .deployer
+        .ok_or_else(|| CliError::Failed("the deployer was not built".to_owned()))
+}
+
+fn delete_plan_report(file: &str, name: &str, result: Result<Plan, DeployError>) -> FileReport {
+    match result {
+        Ok(plan) => {
+            let mut r = FileReport::for_name(file, name, Status::Planned);
+            r.action = Some(plan.action.as_str().to_owned());
+            r.detail = serde_json::to_value(&plan).ok();
+            r
+        }
+        Err(e) => failed(file, name, &e),
+    }
+}
+
+fn deleted_report(
+    file: &str,
+    name: &str,
+    result: Result<LifecycleReport, DeployError>,
+) -> FileReport {
+    match result {
+        Ok(report) => {
+            let mut r = FileReport::for_name(file, name, Status::Applied);
+            r.action = Some(
+                if report.changed() {
+                    "deleted"
+                } else {
+                    "unchanged"
+                }
+                .to_owned(),
+            );
+            r.detail = serde_json::to_value(&report).ok();
+            r
+        }
+        Err(e) => failed(file, name, &e),
+    }
+}
+
+fn failed(file: &str, name: &str, e: &DeployError) -> FileReport {
+    let loaded = Loaded {
+        file: file.to_owned(),
+        kind: Some(Kind::Eventbridge),
+        result: Err(input::Problem::Unreadable(String::new())),
+    };
+    let mut r = deploy::deploy_failed(&loaded, e);
+    r.name = Some(name.to_owned());
+    r
+}
+
+fn fill(
+    slots: Vec<Slot<FileReport>>,
+    make: impl Fn(usize, Status) -> FileReport,
+) -> Vec<FileReport> {
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, slot)| match slot {
+            Slot::Done(r) => r,
+            Slot::NotStarted => make(i, Status::NotStarted),
+            Slot::Abandoned => make(i, Status::Abandoned),
+        })
+        .collect()
+}
+
+/// `eventbridge delete NAME...` (`--plan`: `plan_delete` for each).
+pub(crate) async fn delete(args: &DeleteArgs, layers: &Layers) -> Result<RunReport, CliError> {
+    let deployer = deployer(layers).await?;
+    let deployer = &deployer;
+    let plan = args.plan;
+    let label = if plan { "planning" } else { "deleting" };
+    let outcome = batch::run(
+        args.names.clone(),
+        args.concurrency.into(),
+        label,
+        |name| async move {
+            if plan {
+                delete_plan_report(FROM_COMMAND_LINE, &name, deployer.plan_delete(&name).await)
+            } else {
+                deleted_report(FROM_COMMAND_LINE, &name, deployer.delete(&name).await)
+            }
+        },
+    )
+    .await;
+    let files = fill(outcome.slots, |i, status| {
+        FileReport::for_name(FROM_COMMAND_LINE, &args.names[i], status)
+    });
+    let command = if plan {
+        "eventbridge delete --plan"
+    } else {
+        "eventbridge delete"
+    };
+    Ok(RunReport::new(command, files, outcome.interrupted))
+}
+
+/// `eventbridge sync FILE... [--prune]`: every file validated (and the set checked by
+/// `plan_sync`) before anything is written; then the applies as a batch; then, with `--prune`
+/// and only when every apply succeeded uninterrupted, the deletes of the undeclared.
+pub(crate) async fn sync(args: &SyncArgs, layers: &Layers) -> Result<RunReport, CliError> {
+    let limits = layers.resolver_settings()?.limits;
+    let loaded: Vec<Loaded> = input::expand(&args.files)?
+        .iter()
+        .map(|p| input::load(p, KindChoice::Auto, &limits))
+        .collect();
+    let command = if args.plan {
+        "eventbridge sync --plan"
+    } else {
+        "eventbridge sync"
+    };
+    let mut items = Vec::new();
+    let mut refused = Vec::new();
+    for file in &loaded {
+        match &file.result {
+            Ok(Document::Eventbridge(e)) => items.push(e.clone()),
+            Ok(Document::Payload(_)) => {
+                let mut r = FileReport::new(file, Status::Invalid);
+                r.error = Some(crate::report::ErrorInfo {
+                    message: "a payload, not an EventBridge integration".to_owned(),
+                    stage: Some("read".to_owned()),
+                    kind: Some("validation".to_owned()),
+                    retryable: false,
+                    correlation_id: None,
+                });
+                refused.push(r);
+            }
+            Err(_) => refused.push(FileReport::new(file, Status::Invalid)),
+        }
+    }
+    if !refused.is_empty() {
+        // An invalid set writes nothing.
+        let files = loaded
+            .iter()
+            .map(|f| {
+                refused
+                    .iter()
+                    .find(|r| r.file == f.file)
+                    .cloned()
+                    .unwrap_or_else(|| FileReport::new(f, Status::NotStarted))
+            })
+            .collect();
+        return Ok(RunReport::new(command, files, false));
+    }
+    let deployer = deployer(layers).await?;
+    let whole = match deployer.plan_sync(&items, args.prune).await {
+        Ok(p) => p,
+        Err(e) => {
+            // The set as a whole is refused (a name declared twice, a lookup failed): each
+            // file is reported with the error, nothing was written.
+            let files = loaded
+                .iter()
+                .map(|f| {
+                    let mut r = deploy::deploy_failed(f, &e);
+                    r.name = f.result.as_ref().ok().map(|d| d.name().to_owned());
+                    r
+                })
+                .collect();
+            return Ok(RunReport::new(command, files, false));
+        }
+    };
+    let deletes: Vec<Plan> = whole.deletes().cloned().collect();
+    if args.plan {
+        let mut files: Vec<FileReport> = whole
+            .plans
+            .iter()
+            .filter(|p| p.action != PlanAction::Delete)
+            .zip(loaded.iter().zip(&items))
+            .map(|(plan, (file, desired))| deploy::planned(file, desired, Ok(plan.clone())))
+            .collect();
+        files.extend(
+            deletes
+                .iter()
+                .map(|p| delete_plan_report(UNDECLARED, &p.name, Ok(p.clone()))),
+        );
+        return Ok(RunReport::new(command, files, false));
+    }
+    let work: Vec<(usize, EventBridgeIntegration)> = items.into_iter().enumerate().collect();
+    let deployer = &deployer;
+    let loaded_ref = &loaded;
+    let outcome = batch::run(
+        work,
+        args.concurrency.into(),
+        "applying",
+        |(i, item)| async move { deploy::applied(&loaded_ref[i], deployer.apply(&item).await) },
+    )
+    .await;
+    let mut interrupted = outcome.interrupted;
+    let mut files = fill(outcome.slots, |i, status| {
+        FileReport::new(&loaded[i], status)
+    });
+    let clean = !interrupted && files.iter().all(|f| f.status == Status::Applied);
+    if clean && !deletes.is_empty() {
+        let outcome = batch::run(
+            deletes.clone(),
+            args.concurrency.into(),
+            "deleting",
+            |plan| async move {
+                match &plan.integration_id {
+                    Some(id) => {
+                        deleted_report(UNDECLARED, &plan.name, deployer.delete_id(id).await)
+                    }
+                    None => FileReport::for_name(UNDECLARED, &plan.name, Status::Applied),
+                }
+            },
+        )
+        .await;
+        interrupted = outcome.interrupted;
+        files.extend(fill(outcome.slots, |i, status| {
+            FileReport::for_name(UNDECLARED, &deletes[i].name, status)
+        }));
+    } else {
+        // Not reached: the deletes are reported as not started.
+        files.extend(
+            deletes
+                .iter()
+                .map(|p| FileReport::for_name(UNDECLARED, &p.name, Status::NotStarted)),
+        );
+    }
+    Ok(RunReport::new(command, files, interrupted))
+}

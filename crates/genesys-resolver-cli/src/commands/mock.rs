@@ -1,0 +1,54 @@
+//! `mock`: the test kit's mock Genesys as a standalone server, with its control routes under
+//! `/_mock/`, until SIGTERM or Ctrl-C.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use genesys_resolver::settings::{CLIENT_ID_VAR, CLIENT_SECRET_VAR};
+use genesys_resolver::testkit::MockGenesys;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::args::MockArgs;
+use crate::error::CliError;
+use crate::settings::Layers;
+
+/// Serves the mock; prints `genesys-resolver mock listening on <base URL>` on stdout first.
+pub(crate) async fn run(args: &MockArgs, layers: &Layers) -> Result<(), CliError> {
+    let mut builder = MockGenesys::builder()
+        .bind(SocketAddr::new(args.bind, args.port))
+        .control_routes(true)
+        .token_lifetime(Duration::from_secs(args.token_lifetime_secs))
+        .allow_duplicate_names(args.allow_duplicate_names);
+    if let Some(id) = layers.get(CLIENT_ID_VAR) {
+        builder = builder.client_id(id.trim());
+    }
+    if let Some(secret) = layers.get(CLIENT_SECRET_VAR) {
+        builder = builder.client_secret(secret.trim());
+    }
+    // Stop requests are taken from here on, so none is lost between the line and the wait.
+    let mut interrupt = signal(SignalKind::interrupt())
+        .map_err(|e| CliError::Failed(format!("cannot handle SIGINT: {e}")))?;
+    let mut terminate = signal(SignalKind::terminate())
+        .map_err(|e| CliError::Failed(format!("cannot handle SIGTERM: {e}")))?;
+    let mock = builder.start().await.map_err(|e| {
+        CliError::Failed(format!(
+            "cannot listen on {}: {e}",
+            SocketAddr::new(args.bind, args.port)
+        ))
+    })?;
+    let base = mock.base_url().as_str().trim_end_matches('/').to_owned();
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "genesys-resolver mock listening on {base}")
+            .and_then(|()| out.flush())
+            .map_err(|e| CliError::Failed(format!("cannot write to stdout: {e}")))?;
+    }
+    tracing::info!(%base, "mock Genesys serving; control routes under /_mock/");
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+    mock.shutdown();
+    Ok(())
+}

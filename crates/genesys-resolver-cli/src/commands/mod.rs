@@ -1,0 +1,7 @@
+//! One module per command.
+
+pub(crate) mod deploy;
+pub(crate) mod lifecycle;
+pub(crate) mod mock;
+pub(crate) mod serve;
+pub(crate) mod validate;

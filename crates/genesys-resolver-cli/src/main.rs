@@ -1,0 +1,166 @@
+//! `genesys-resolver`: validate, check, resolve and deploy Genesys Cloud event-routing files;
+//! run the resolver service; run a standalone mock Genesys for test suites in any language.
+//! `genesys-resolver --help` is the manual; the crate's README documents the mock's control
+//! routes.
+
+mod args;
+mod batch;
+mod commands;
+mod error;
+mod input;
+mod render;
+mod report;
+mod settings;
+mod strict;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use crate::args::{Cli, Command, EventBridgeCommand, Output};
+use crate::commands::deploy::{self, Mode};
+use crate::error::{CliError, EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
+use crate::render::Paint;
+use crate::report::RunReport;
+use crate::settings::Layers;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Completions(args) = &cli.command {
+        let mut command = Cli::command();
+        clap_complete::generate(
+            args.shell,
+            &mut command,
+            "genesys-resolver",
+            &mut std::io::stdout(),
+        );
+        return ExitCode::SUCCESS;
+    }
+    let layers = match Layers::new(&cli.global) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
+    // `serve` sets up its own logging, as `resolver_service` does.
+    if !matches!(cli.command, Command::Serve(_)) {
+        init_logging();
+    }
+    if let Command::Validate(args) = &cli.command {
+        // No runtime needed: nothing is contacted.
+        return finish(&cli, commands::validate::run(args, &layers), false);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(&CliError::Failed(format!("cannot start the runtime: {e}"))),
+    };
+    runtime.block_on(async_main(&cli, layers))
+}
+
+async fn async_main(cli: &Cli, layers: Layers) -> ExitCode {
+    match &cli.command {
+        Command::Check(args) => {
+            let report = deploy::run(
+                Mode::Check,
+                &layers,
+                &args.files,
+                args.kind,
+                args.concurrency.into(),
+            )
+            .await;
+            finish(cli, report, args.detailed_exitcode)
+        }
+        Command::Resolve(args) => {
+            let report = deploy::run(
+                Mode::Resolve,
+                &layers,
+                &args.files,
+                args::KindChoice::Auto,
+                args.concurrency.into(),
+            )
+            .await;
+            finish(cli, report, false)
+        }
+        Command::Eventbridge(EventBridgeCommand::Plan(args)) => {
+            let report = deploy::run(
+                Mode::EventBridgePlan,
+                &layers,
+                &args.files,
+                args::KindChoice::Auto,
+                args.concurrency.into(),
+            )
+            .await;
+            finish(cli, report, args.detailed_exitcode)
+        }
+        Command::Eventbridge(EventBridgeCommand::Apply(args)) => {
+            let report = deploy::run(
+                Mode::EventBridgeApply,
+                &layers,
+                &args.files,
+                args::KindChoice::Auto,
+                args.concurrency.into(),
+            )
+            .await;
+            finish(cli, report, false)
+        }
+        Command::Eventbridge(EventBridgeCommand::Delete(args)) => {
+            let report = commands::lifecycle::delete(args, &layers).await;
+            finish(cli, report, args.plan && args.detailed_exitcode)
+        }
+        Command::Eventbridge(EventBridgeCommand::Sync(args)) => {
+            let report = commands::lifecycle::sync(args, &layers).await;
+            finish(cli, report, args.plan && args.detailed_exitcode)
+        }
+        Command::Serve(args) => commands::serve::run(args, layers).await,
+        Command::Mock(args) => match commands::mock::run(args, &layers).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
+        Command::Validate(_) | Command::Completions(_) => ExitCode::SUCCESS,
+    }
+}
+
+/// Logs go to stderr (`RUST_LOG`, default warnings), through the scrubber.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(|| genesys_resolver_service::logging::ScrubbingWriter::new(std::io::stderr()))
+        .try_init();
+}
+
+/// Prints an error on stderr and returns its exit status.
+fn fail(e: &CliError) -> ExitCode {
+    eprintln!("genesys-resolver: {e}");
+    ExitCode::from(EXIT_FAILED)
+}
+
+/// Prints the report and picks the exit status.
+fn finish(cli: &Cli, report: Result<RunReport, CliError>, detailed: bool) -> ExitCode {
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            if cli.global.output == Output::Json {
+                let doc = serde_json::json!({ "error": e.to_string() });
+                println!("{doc}");
+            }
+            return fail(&e);
+        }
+    };
+    report.print(
+        cli.global.output,
+        Paint::new(render::use_color(cli.global.color)),
+    );
+    let code = if report.interrupted {
+        EXIT_INTERRUPTED
+    } else if report.summary.problems() {
+        EXIT_FAILED
+    } else if detailed && report.summary.changes() {
+        EXIT_CHANGES
+    } else {
+        EXIT_OK
+    };
+    ExitCode::from(code)
+}

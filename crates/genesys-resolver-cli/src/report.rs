@@ -1,0 +1,346 @@
+//! One report per input file, the same for every command, and the whole run's report: printed
+//! as lines for people or as one JSON document (`--output json`) whose shape is stable:
+//!
+//! ```json
+//! {"command": "eventbridge plan", "interrupted": false,
+//!  "files": [{"file": "a.yaml", "kind": "eventbridge", "name": "orders", "status": "planned",
+//!             "action": "update", "changes": [{"field": "...", "current": ..., "desired": ...}],
+//!             "violations": [], "violation_count": 0, "error": null, "detail": {...}}],
+//!  "summary": {"files": 1, "create": 0, "update": 1, "delete": 0, "unchanged": 0,
+//!              "invalid": 0, "failed": 0, "not_started": 0, "abandoned": 0}}
+//! ```
+
+use std::io::Write;
+
+use genesys_resolver::eventbridge::FieldChange;
+use genesys_resolver::validate::Violation;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::args::Output;
+use crate::input::{Kind, Loaded, Problem};
+use crate::render::{self, Paint, Sign};
+
+/// What became of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Status {
+    /// Valid (`validate`).
+    Valid,
+    /// Invalid: not read, or breaks rules; nothing was sent for it.
+    Invalid,
+    /// Planned (`check`, `eventbridge plan`): `action` says what would be done.
+    Planned,
+    /// Applied (`resolve`, `eventbridge apply`): `action` says what was done.
+    Applied,
+    /// Its work failed (`error` says at which stage and why).
+    Failed,
+    /// Not started: the run was interrupted first.
+    NotStarted,
+    /// In flight when a second interrupt abandoned it: its outcome is unknown.
+    Abandoned,
+}
+
+/// Why a file's work failed.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ErrorInfo {
+    /// The error, for people (never a secret).
+    pub(crate) message: String,
+    /// The stage or step that failed.
+    pub(crate) stage: Option<String>,
+    /// The core's error kind.
+    pub(crate) kind: Option<String>,
+    /// Whether trying again can help.
+    pub(crate) retryable: bool,
+    /// Genesys' correlation id, for support requests.
+    pub(crate) correlation_id: Option<String>,
+}
+
+/// One file's report.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct FileReport {
+    pub(crate) file: String,
+    pub(crate) kind: Option<Kind>,
+    pub(crate) name: Option<String>,
+    pub(crate) status: Status,
+    /// For plans: `create`, `update`, `enable`, `nothing`; for applies: `created`, `updated`,
+    /// `unchanged` (payloads) or `created`, `configured`, `enabled`, `unchanged` (EventBridge).
+    pub(crate) action: Option<String>,
+    pub(crate) changes: Vec<FieldChange>,
+    pub(crate) violations: Vec<Violation>,
+    pub(crate) violation_count: usize,
+    pub(crate) error: Option<ErrorInfo>,
+    /// The core's own report (a `ResolveReport`, `Plan` or `DeployReport`).
+    pub(crate) detail: Option<Value>,
+}
+
+impl FileReport {
+    /// A report for `loaded` with `status`, before any work.
+    pub(crate) fn new(loaded: &Loaded, status: Status) -> Self {
+        let (violations, violation_count, error) = match &loaded.result {
+            Ok(_) => (Vec::new(), 0, None),
+            Err(Problem::Invalid { violations, total }) => (violations.clone(), *total, None),
+            Err(Problem::Unreadable(message)) => (
+                Vec::new(),
+                0,
+                Some(ErrorInfo {
+                    message: message.clone(),
+                    stage: Some("read".to_owned()),
+                    kind: Some("validation".to_owned()),
+                    retryable: false,
+                    correlation_id: None,
+                }),
+            ),
+        };
+        Self {
+            file: loaded.file.clone(),
+            kind: loaded.kind,
+            name: loaded.result.as_ref().ok().map(|d| d.name().to_owned()),
+            status,
+            action: None,
+            changes: Vec::new(),
+            violations,
+            violation_count,
+            error,
+            detail: None,
+        }
+    }
+
+    /// A report for an integration known by name only (a delete, an undeclared integration a
+    /// pruning sync deletes); `file` says where the name came from.
+    pub(crate) fn for_name(file: &str, name: &str, status: Status) -> Self {
+        Self {
+            file: file.to_owned(),
+            kind: Some(Kind::Eventbridge),
+            name: Some(name.to_owned()),
+            status,
+            action: None,
+            changes: Vec::new(),
+            violations: Vec::new(),
+            violation_count: 0,
+            error: None,
+            detail: None,
+        }
+    }
+
+    /// The sign of the change it plans or made.
+    pub(crate) fn sign(&self) -> Option<Sign> {
+        match self.action.as_deref()? {
+            "create" | "created" => Some(Sign::Create),
+            "update" | "enable" | "updated" | "configured" | "enabled" => Some(Sign::Update),
+            "delete" | "deleted" => Some(Sign::Delete),
+            _ => Some(Sign::Nothing),
+        }
+    }
+}
+
+/// The counts of a run.
+#[derive(Debug, Default, Clone, Serialize)]
+pub(crate) struct Summary {
+    pub(crate) files: usize,
+    pub(crate) valid: usize,
+    pub(crate) create: usize,
+    pub(crate) update: usize,
+    pub(crate) delete: usize,
+    pub(crate) unchanged: usize,
+    pub(crate) invalid: usize,
+    pub(crate) failed: usize,
+    pub(crate) not_started: usize,
+    pub(crate) abandoned: usize,
+}
+
+impl Summary {
+    fn of(files: &[FileReport]) -> Self {
+        let mut s = Self {
+            files: files.len(),
+            ..Self::default()
+        };
+        for f in files {
+            match f.status {
+                Status::Valid => s.valid += 1,
+                Status::Invalid => s.invalid += 1,
+                Status::Failed => s.failed += 1,
+                Status::NotStarted => s.not_started += 1,
+                Status::Abandoned => s.abandoned += 1,
+                Status::Planned | Status::Applied => match f.sign() {
+                    Some(Sign::Create) => s.create += 1,
+                    Some(Sign::Update) => s.update += 1,
+                    Some(Sign::Delete) => s.delete += 1,
+                    Some(Sign::Nothing) | None => s.unchanged += 1,
+                },
+            }
+        }
+        s
+    }
+
+    /// Whether anything would change or changed.
+    pub(crate) fn changes(&self) -> bool {
+        self.create + self.update + self.delete > 0
+    }
+
+    /// Whether some file was invalid or failed.
+    pub(crate) fn problems(&self) -> bool {
+        self.invalid + self.failed > 0
+    }
+}
+
+/// The whole run's report.
+#[derive(Debug, Serialize)]
+pub(crate) struct RunReport {
+    pub(crate) command: String,
+    pub(crate) interrupted: bool,
+    pub(crate) files: Vec<FileReport>,
+    pub(crate) summary: Summary,
+}
+
+impl RunReport {
+    pub(crate) fn new(command: &str, files: Vec<FileReport>, interrupted: bool) -> Self {
+        Self {
+            command: command.to_owned(),
+            interrupted,
+            summary: Summary::of(&files),
+            files,
+        }
+    }
+
+    /// Prints the report on stdout in `output`'s format.
+    pub(crate) fn print(&self, output: Output, paint: Paint) {
+        let mut out = std::io::stdout().lock();
+        // A closed stdout (a pipe into `head`) is no reason to fail the run.
+        let _ = match output {
+            Output::Json => serde_json::to_writer_pretty(&mut out, self)
+                .map_err(std::io::Error::other)
+                .and_then(|()| writeln!(out)),
+            Output::Text => self
+                .text(paint)
+                .into_iter()
+                .try_for_each(|line| writeln!(out, "{line}")),
+        };
+        let _ = out.flush();
+    }
+
+    fn text(&self, paint: Paint) -> Vec<String> {
+        let mut lines = Vec::new();
+        for f in &self.files {
+            file_lines(f, paint, &mut lines);
+        }
+        let s = &self.summary;
+        lines.push(String::new());
+        let line = match self.command.as_str() {
+            "validate" => {
+                let text = format!("{} valid, {} invalid.", s.valid, s.invalid);
+                if s.invalid > 0 {
+                    paint.red(&text)
+                } else {
+                    paint.green(&text)
+                }
+            }
+            "check"
+            | "eventbridge plan"
+            | "eventbridge delete --plan"
+            | "eventbridge sync --plan" => {
+                render::plan_summary(s.create, s.update, s.delete, s.unchanged)
+            }
+            _ => format!(
+                "Apply: {} created, {} updated, {} deleted, {} unchanged.",
+                s.create, s.update, s.delete, s.unchanged
+            ),
+        };
+        lines.push(paint.bold(&line));
+        if s.problems() {
+            lines.push(paint.red(&format!("{} invalid, {} failed.", s.invalid, s.failed)));
+        }
+        if self.interrupted {
+            let applied = s.create + s.update + s.delete + s.unchanged;
+            lines.push(paint.yellow(&format!(
+                "Interrupted: {applied} done, {} failed, {} not started, {} abandoned (outcome unknown).",
+                s.failed + s.invalid,
+                s.not_started,
+                s.abandoned
+            )));
+        }
+        lines
+    }
+}
+
+fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
+    let name = f.name.as_deref().unwrap_or("-");
+    match f.status {
+        Status::Valid => lines.push(format!(
+            "{} {} ({} {name:?})",
+            paint.green("ok"),
+            f.file,
+            f.kind.map_or("?", kind_name)
+        )),
+        Status::Invalid => {
+            if let Some(e) = &f.error {
+                lines.push(format!("{}: {}", f.file, paint.red(&e.message)));
+            }
+            for v in &f.violations {
+                let path = if v.path.is_empty() {
+                    "(document)"
+                } else {
+                    &v.path
+                };
+                lines.push(format!(
+                    "{}: {path}: {} [{}]",
+                    f.file,
+                    v.message,
+                    paint.red(v.code.as_str())
+                ));
+            }
+            if f.violation_count > f.violations.len() {
+                lines.push(format!(
+                    "{}: and {} more violations",
+                    f.file,
+                    f.violation_count - f.violations.len()
+                ));
+            }
+        }
+        Status::Planned | Status::Applied => {
+            let sign = f.sign().unwrap_or(Sign::Nothing);
+            let action = f.action.as_deref().unwrap_or("nothing");
+            lines.push(format!(
+                "  {} {} ({})  {}",
+                sign.paint(paint, sign.symbol()),
+                paint.bold(name),
+                sign.paint(paint, action),
+                paint.dim(&f.file)
+            ));
+            lines.extend(render::field_lines(paint, sign, &f.changes));
+        }
+        Status::Failed => {
+            let e = f.error.as_ref();
+            lines.push(format!(
+                "  {} {} failed{}: {}  {}",
+                paint.red("!"),
+                paint.bold(name),
+                e.and_then(|e| e.stage.as_deref())
+                    .map(|s| format!(" at {s}"))
+                    .unwrap_or_default(),
+                e.map_or("", |e| e.message.as_str()),
+                paint.dim(&f.file)
+            ));
+            for v in &f.violations {
+                lines.push(format!("      {v}"));
+            }
+        }
+        Status::NotStarted => lines.push(format!(
+            "  {} {name} not started  {}",
+            paint.dim("."),
+            paint.dim(&f.file)
+        )),
+        Status::Abandoned => lines.push(format!(
+            "  {} {name} abandoned in flight (outcome unknown)  {}",
+            paint.yellow("?"),
+            paint.dim(&f.file)
+        )),
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Payload => "payload",
+        Kind::Eventbridge => "eventbridge",
+    }
+}

@@ -1,0 +1,96 @@
+//! Starting the service: what `resolver_service` (and `genesys-resolver serve`) run once the
+//! configuration is read ([`run`]).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::auth::Auth;
+use crate::config::Config;
+use crate::logging::{self, ScrubbingWriter};
+use crate::{router, serve};
+use genesys_resolver::audit::JsonLinesAudit;
+use genesys_resolver::redact;
+use secrecy::ExposeSecret;
+
+/// A configuration problem, told on stderr on one line, and exit code 2. Configuration errors
+/// name variables and rules, never a token or secret value.
+pub fn config_error(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!(
+        "{}",
+        logging::escape_controls(&format!("configuration error: {e}"))
+    );
+    ExitCode::from(2)
+}
+
+/// Runs the service with `config` until SIGTERM or Ctrl-C: registers the client credentials
+/// with the scrubber, starts logging, builds the resolver (connecting Redis when configured),
+/// listens and serves. Returns the process exit code: 0 after a clean shutdown, 2 for a
+/// configuration problem, 1 when listening or serving failed.
+pub async fn run(config: Config) -> ExitCode {
+    // Whatever quotes the client secret from here on (an upstream error, a log line) has it
+    // removed by value.
+    if let (Some(id), Some(secret)) = (
+        &config.resolver.client.client_id,
+        &config.resolver.client.client_secret,
+    ) {
+        redact::register_client_credentials(id, secret.expose_secret());
+    }
+    logging::init(config.log_format, "info");
+    if matches!(config.service.auth, Auth::None) {
+        tracing::warn!(
+            "authentication is off (RESOLVER_AUTH is none): POST /resolve needs no token; anyone who can reach {} can \
+             create and change integrations with this service's Genesys credentials",
+            config.addr
+        );
+    }
+    let tls = match config.tls.as_ref().map(serve::tls_config).transpose() {
+        Ok(t) => t,
+        Err(e) => return config_error(&e),
+    };
+    let audit = JsonLinesAudit::new(ScrubbingWriter::new(std::io::stdout()));
+    let resolver = match config
+        .resolver_builder()
+        .audit(Arc::new(audit))
+        .build_async()
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return config_error(&e),
+    };
+    if let Some(limit) = serve::raise_fd_limit() {
+        let wanted = config.service.max_connections as u64 + 64;
+        if limit < wanted {
+            tracing::warn!(
+                limit,
+                max_connections = config.service.max_connections,
+                "the open-file limit is below RESOLVER_MAX_CONNECTIONS plus headroom"
+            );
+        }
+    }
+    let listener = match tokio::net::TcpListener::bind(config.addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(addr = %config.addr, error = %e, "cannot listen");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = listener.local_addr().unwrap_or(config.addr);
+    tracing::info!(
+        %addr,
+        tls = tls.is_some(),
+        callers = if matches!(config.service.auth, Auth::None) { "anyone" } else { "bearer tokens" },
+        "resolver service listening"
+    );
+    let app = router::app(resolver, &config.service);
+    let served = serve::serve_app(listener, app, &config.service, tls, async {
+        serve::shutdown_signal().await;
+    })
+    .await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
