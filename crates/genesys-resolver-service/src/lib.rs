@@ -26,6 +26,8 @@ pub mod config;
 pub mod logging;
 pub mod router;
 pub mod serve;
+// otelops: logs and OpenTelemetry traces for the binaries (feature `otel`).
+pub mod telemetry;
 
 pub use router::{router, status_for};
 pub use serve::{serve, shutdown_signal};

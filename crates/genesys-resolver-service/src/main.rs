@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Audit records go to stdout as JSON lines (as the seed's do); logs go to stderr (`RUST_LOG`,
-//! `RESOLVER_LOG_FORMAT`). Both pass the scrubber. SIGTERM or Ctrl-C stops accepting requests
+//! `RESOLVER_LOG_FORMAT`). Both pass the scrubber. With `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans
+//! are exported over OTLP/HTTP (see `genesys_resolver_service::telemetry`). SIGTERM or Ctrl-C stops accepting requests
 //! and lets in-flight resolves finish for up to `RESOLVER_SHUTDOWN_GRACE_SECS`.
 
 use std::process::ExitCode;
@@ -21,7 +22,7 @@ use genesys_resolver::redact;
 use genesys_resolver_service::auth::Auth;
 use genesys_resolver_service::config::Config;
 use genesys_resolver_service::logging::{self, ScrubbingWriter};
-use genesys_resolver_service::{router, serve};
+use genesys_resolver_service::{router, serve, telemetry};
 use secrecy::ExposeSecret;
 
 /// A configuration problem, told on stderr on one line, and exit code 2. Configuration errors
@@ -48,7 +49,12 @@ async fn main() -> ExitCode {
     ) {
         redact::register_client_credentials(id, secret.expose_secret());
     }
-    logging::init(config.log_format, "info");
+    // Logs, and spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; flushed below, or
+    // when dropped on an early return.
+    let telemetry = match telemetry::init(config.log_format, "info", "resolver_service") {
+        Ok(t) => t,
+        Err(e) => return config_error(&e),
+    };
     if matches!(config.service.auth, Auth::None) {
         tracing::warn!(
             "authentication is off (RESOLVER_AUTH is none): POST /resolve needs no token; anyone who can reach {} can \
@@ -99,6 +105,7 @@ async fn main() -> ExitCode {
         serve::shutdown_signal().await;
     })
     .await;
+    telemetry.shutdown().await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
