@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use genesys_resolver::audit::JsonLinesAudit;
+use genesys_resolver::metrics::Metrics;
 use genesys_resolver::redact;
 use genesys_resolver_service::auth::Auth;
 use genesys_resolver_service::config::Config;
@@ -66,9 +67,13 @@ async fn main() -> ExitCode {
         Ok(t) => t,
         Err(e) => return config_error(&e),
     };
-    let audit = JsonLinesAudit::new(ScrubbingWriter::new(std::io::stdout()));
+    // One Metrics for the resolver and the audit sink, which counts its write failures there.
+    let metrics = Metrics::new();
+    let audit = JsonLinesAudit::new(ScrubbingWriter::new(std::io::stdout()))
+        .with_metrics(Arc::new(metrics.clone()));
     let resolver = match config
         .resolver_builder()
+        .metrics(metrics)
         .audit(Arc::new(audit))
         .build_async()
         .await

@@ -266,6 +266,7 @@ impl Inner {
         if let Some(cert) = tls_report.as_ref().and_then(|r| r.certificate.as_ref()) {
             let left = time::Duration::try_from(self.expiry_warning).unwrap_or(time::Duration::MAX);
             if cert.not_after > now && cert.not_after - now < left {
+                self.metrics.certificate_expiring();
                 report.warnings.push(format!(
                     "certificate expires in {} days (at {}), within the {}-day warning threshold",
                     cert.days_until_expiry,
