@@ -17,9 +17,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The variables read here (the exporter itself also honours `OTEL_EXPORTER_OTLP_HEADERS` and
-//! `OTEL_EXPORTER_OTLP_TIMEOUT`, and the SDK `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`,
-//! `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_BSP_*`):
+//! The variables read here (the exporter itself also honours `OTEL_EXPORTER_OTLP_HEADERS`, and
+//! the SDK `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`, `OTEL_RESOURCE_ATTRIBUTES` and
+//! `OTEL_BSP_*`; an export times out after ten seconds):
 //!
 //! | variable | meaning |
 //! |---|---|
