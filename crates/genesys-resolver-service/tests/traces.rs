@@ -139,10 +139,10 @@ impl Tree {
         );
         found[0]
     }
+}
 
-    fn names(&self, spans: &[&Span]) -> Vec<String> {
-        spans.iter().map(|s| s.name.clone()).collect()
-    }
+fn names(spans: &[&Span]) -> Vec<String> {
+    spans.iter().map(|s| s.name.clone()).collect()
 }
 
 fn status(span: &Span) -> StatusCode {
@@ -210,7 +210,7 @@ async fn a_resolve_exports_its_span_tree_over_otlp_and_no_secret() {
 
     // The created integration: a resolve span with a child per stage, in order.
     let resolves: Vec<&Span> = tree.named("resolve").collect();
-    assert_eq!(resolves.len(), 2, "{:?}", tree.names(&resolves));
+    assert_eq!(resolves.len(), 2, "{:?}", names(&resolves));
     let ok = *resolves
         .iter()
         .find(|s| attr(&s.attributes, "integration.name").as_deref() == Some("otel-orders"))
@@ -243,7 +243,7 @@ async fn a_resolve_exports_its_span_tree_over_otlp_and_no_secret() {
     assert_eq!(status(ok), StatusCode::Ok);
     let stages = tree.children(ok);
     assert_eq!(
-        tree.names(&stages),
+        names(&stages),
         [
             "stage.validate",
             "stage.probe",
@@ -271,7 +271,7 @@ async fn a_resolve_exports_its_span_tree_over_otlp_and_no_secret() {
             .contains("qs-secret")
     );
     assert_eq!(
-        tree.names(&tree.children(probe)),
+        names(&tree.children(probe)),
         [
             "probe.resolve",
             "probe.connect",
@@ -330,7 +330,7 @@ async fn a_resolve_exports_its_span_tree_over_otlp_and_no_secret() {
     );
     assert_eq!(status(failed), StatusCode::Error);
     let stages = tree.children(failed);
-    assert_eq!(tree.names(&stages), ["stage.validate", "stage.probe"]);
+    assert_eq!(names(&stages), ["stage.validate", "stage.probe"]);
     assert_eq!(status(stages[1]), StatusCode::Error);
     assert_eq!(
         attr(&stages[1].attributes, "error.kind").as_deref(),
@@ -346,7 +346,7 @@ async fn a_resolve_exports_its_span_tree_over_otlp_and_no_secret() {
         Some("connect")
     );
     // An IP literal needs no DNS; the connect phase failed, so nothing follows it.
-    assert_eq!(tree.names(&tree.children(probe)), ["probe.connect"]);
+    assert_eq!(names(&tree.children(probe)), ["probe.connect"]);
 
     // No secret anywhere in what was received.
     let raw: Vec<u8> = bodies.iter().flat_map(|b| b.iter().copied()).collect();
