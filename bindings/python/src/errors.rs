@@ -131,8 +131,9 @@ create_exception!(
     ResolverError,
     "Deploying an Amazon EventBridge integration failed after Genesys answered: a configuration \
      that kept changing (`conflict`), an integration that reported ERROR (`activation_failed`, \
-     with Genesys' `detail`) or did not become ACTIVE in time (`activation_timeout`), several \
-     integrations with the name (`ambiguous`), or a response the deployer cannot use \
+     with Genesys' `detail`) or did not become ACTIVE in time (`activation_timeout`), a deleted \
+     integration that did not go in time (`deletion_timeout`), several integrations with the \
+     name (`ambiguous`), or a response the deployer cannot use \
      (`invalid_response`).\n\n\
      `step` names the deploy step, `integration_id` the integration when one was known and \
      `detail` Genesys' explanation of an ERROR state."
@@ -161,9 +162,17 @@ create_exception!(
 );
 create_exception!(
     genesys_resolver,
+    DeletionTimeoutError,
+    DeployError,
+    "A deleted integration was still there when the wait for it to go ran out (kind \
+     `deletion_timeout`). It may still go: delete again later, or raise `deletion_timeout`."
+);
+create_exception!(
+    genesys_resolver,
     AmbiguousError,
     DeployError,
-    "Several integrations carry the name (kind `ambiguous`). Remove the extras."
+    "Several integrations carry the name (kind `ambiguous`). Delete the extras by id \
+     (`EventBridgeDeployer.delete_id`) or rename them."
 );
 create_exception!(
     genesys_resolver,
@@ -258,6 +267,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "ActivationTimeoutError",
         py.get_type::<ActivationTimeoutError>(),
     )?;
+    m.add(
+        "DeletionTimeoutError",
+        py.get_type::<DeletionTimeoutError>(),
+    )?;
     m.add("AmbiguousError", py.get_type::<AmbiguousError>())?;
     m.add(
         "InvalidResponseError",
@@ -294,6 +307,7 @@ fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_,
         ErrorKind::Conflict => py.get_type::<ConflictError>(),
         ErrorKind::ActivationFailed => py.get_type::<ActivationFailedError>(),
         ErrorKind::ActivationTimeout => py.get_type::<ActivationTimeoutError>(),
+        ErrorKind::DeletionTimeout => py.get_type::<DeletionTimeoutError>(),
         ErrorKind::Ambiguous => py.get_type::<AmbiguousError>(),
         ErrorKind::InvalidResponse => py.get_type::<InvalidResponseError>(),
         ErrorKind::Coordination => py.get_type::<CoordinationError>(),

@@ -57,6 +57,9 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<eventbridge::PyEventBridgeDeployer>()?;
     m.add_class::<eventbridge::PyPlan>()?;
     m.add_class::<eventbridge::PyDeployReport>()?;
+    m.add_class::<eventbridge::PyLifecycleReport>()?;
+    m.add_class::<eventbridge::PySyncPlan>()?;
+    m.add_class::<eventbridge::PySyncReport>()?;
     m.add_class::<testing::PyMockGenesys>()?;
     m.add_class::<testing::PyTestCa>()?;
     m.add_class::<testing::PyTlsDestination>()?;

@@ -96,6 +96,7 @@ KINDS = [
     ("conflict", gr.ConflictError, "submit"),
     ("activation_failed", gr.ActivationFailedError, "submit"),
     ("activation_timeout", gr.ActivationTimeoutError, "submit"),
+    ("deletion_timeout", gr.DeletionTimeoutError, "submit"),
     ("ambiguous", gr.AmbiguousError, "route_mapping"),
     ("invalid_response", gr.InvalidResponseError, "route_mapping"),
     ("some_future_kind", gr.ResolverError, "submit"),

@@ -56,6 +56,10 @@ named_enum! {
         Updated = "updated",
         /// An integration with the name existed and already matched; nothing was sent.
         Unchanged = "unchanged",
+        /// An integration was disabled (`intendedState` DISABLED).
+        Disabled = "disabled",
+        /// An integration was deleted.
+        Deleted = "deleted",
     }
 }
 
@@ -136,6 +140,9 @@ named_enum! {
         ActivationFailed = "activation_failed",
         /// The integration did not become `ACTIVE` in time. Check it later.
         ActivationTimeout = "activation_timeout",
+        /// A deleted integration was still there when the wait for it to go ran out. It may
+        /// still go: check it later.
+        DeletionTimeout = "deletion_timeout",
         /// Several integrations carry the name; the error lists their ids. Remove the extras.
         Ambiguous = "ambiguous",
         /// Genesys answered success with a body that cannot be used.
@@ -168,6 +175,7 @@ impl ErrorKind {
             Self::Conflict
                 | Self::ActivationFailed
                 | Self::ActivationTimeout
+                | Self::DeletionTimeout
                 | Self::Ambiguous
                 | Self::InvalidResponse
         )

@@ -289,6 +289,9 @@ impl IntegrationsApi for RacingApi {
         self.updates.fetch_add(1, Ordering::SeqCst);
         Ok(Integration::from_payload(id, payload))
     }
+    async fn delete(&self, _id: &str) -> Result<bool, ClientError> {
+        Ok(false)
+    }
 }
 
 /// A prober that answers healthy without a network.
