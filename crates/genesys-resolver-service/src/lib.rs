@@ -27,6 +27,8 @@ pub mod logging;
 pub mod router;
 pub mod serve;
 pub mod startup;
+// otelops: logs and OpenTelemetry traces for the binaries (feature `otel`).
+pub mod telemetry;
 
 pub use router::{router, status_for};
 pub use serve::{serve, shutdown_signal};

@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Audit records go to stdout as JSON lines (as the seed's do); logs go to stderr (`RUST_LOG`,
-//! `RESOLVER_LOG_FORMAT`). Both pass the scrubber. SIGTERM or Ctrl-C stops accepting requests
+//! `RESOLVER_LOG_FORMAT`). Both pass the scrubber. With `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans
+//! are exported over OTLP/HTTP (see `genesys_resolver_service::telemetry`). SIGTERM or Ctrl-C stops accepting requests
 //! and lets in-flight resolves finish for up to `RESOLVER_SHUTDOWN_GRACE_SECS`.
 
 use std::process::ExitCode;

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::logging::{self, ScrubbingWriter};
-use crate::{router, serve};
+use crate::{router, serve, telemetry};
 use genesys_resolver::audit::JsonLinesAudit;
+use genesys_resolver::metrics::Metrics;
 use genesys_resolver::redact;
 use secrecy::ExposeSecret;
 
@@ -23,7 +24,8 @@ pub fn config_error(e: &dyn std::fmt::Display) -> ExitCode {
 }
 
 /// Runs the service with `config` until SIGTERM or Ctrl-C: registers the client credentials
-/// with the scrubber, starts logging, builds the resolver (connecting Redis when configured),
+/// with the scrubber, starts logging (and the OTLP span export when
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` is set, flushed at shutdown), builds the resolver (connecting Redis when configured),
 /// listens and serves. Returns the process exit code: 0 after a clean shutdown, 2 for a
 /// configuration problem, 1 when listening or serving failed.
 pub async fn run(config: Config) -> ExitCode {
@@ -35,7 +37,12 @@ pub async fn run(config: Config) -> ExitCode {
     ) {
         redact::register_client_credentials(id, secret.expose_secret());
     }
-    logging::init(config.log_format, "info");
+    // Logs, and spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; flushed below, or
+    // when dropped on an early return.
+    let telemetry = match telemetry::init(config.log_format, "info", "resolver_service") {
+        Ok(t) => t,
+        Err(e) => return config_error(&e),
+    };
     if matches!(config.service.auth, Auth::None) {
         tracing::warn!(
             "authentication is off (RESOLVER_AUTH is none): POST /resolve needs no token; anyone who can reach {} can \
@@ -47,9 +54,13 @@ pub async fn run(config: Config) -> ExitCode {
         Ok(t) => t,
         Err(e) => return config_error(&e),
     };
-    let audit = JsonLinesAudit::new(ScrubbingWriter::new(std::io::stdout()));
+    // One Metrics for the resolver and the audit sink, which counts its write failures there.
+    let metrics = Metrics::new();
+    let audit = JsonLinesAudit::new(ScrubbingWriter::new(std::io::stdout()))
+        .with_metrics(Arc::new(metrics.clone()));
     let resolver = match config
         .resolver_builder()
+        .metrics(metrics)
         .audit(Arc::new(audit))
         .build_async()
         .await
@@ -86,6 +97,7 @@ pub async fn run(config: Config) -> ExitCode {
         serve::shutdown_signal().await;
     })
     .await;
+    telemetry.shutdown().await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

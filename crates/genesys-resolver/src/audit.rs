@@ -37,6 +37,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::metrics::MetricsSink;
 use crate::outcome::{Action, Operation, ResolveOutcome, Stage};
 use crate::payload::ResolvePayload;
 
@@ -226,9 +227,11 @@ impl AuditSink for NoopAudit {
 
 /// Writes each record as one line of JSON to a writer, flushing after each line. The writer sits
 /// behind a mutex and each line goes out in one `write_all`, so concurrent resolves never
-/// interleave lines. Write errors are reported with `tracing::warn!` and otherwise ignored.
+/// interleave lines. Write errors are reported with `tracing::warn!`, counted in the metrics
+/// sink given to [`with_metrics`](Self::with_metrics), and otherwise ignored.
 pub struct JsonLinesAudit<W: Write + Send> {
     writer: Mutex<W>,
+    metrics: Option<Arc<dyn MetricsSink>>,
 }
 
 impl<W: Write + Send> JsonLinesAudit<W> {
@@ -236,7 +239,15 @@ impl<W: Write + Send> JsonLinesAudit<W> {
     pub fn new(writer: W) -> Self {
         Self {
             writer: Mutex::new(writer),
+            metrics: None,
         }
+    }
+
+    /// Counts write failures in `metrics` ([`MetricsSink::audit_write_failed`]).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<dyn MetricsSink>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The writer back.
@@ -272,6 +283,9 @@ impl<W: Write + Send> AuditSink for JsonLinesAudit<W> {
         line.push(b'\n');
         let mut writer = self.lock();
         if let Err(err) = writer.write_all(&line).and_then(|()| writer.flush()) {
+            if let Some(metrics) = &self.metrics {
+                metrics.audit_write_failed();
+            }
             tracing::warn!(
                 error = %err,
                 integration_name = %record.integration_name,
@@ -357,5 +371,44 @@ impl MemoryAudit {
 impl AuditSink for MemoryAudit {
     fn record(&self, record: &AuditRecord) {
         self.lock().push(record.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer whose every write fails.
+    struct Broken;
+
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn write_failures_are_counted_in_the_metrics() {
+        let metrics = crate::metrics::Metrics::new();
+        let sink = JsonLinesAudit::new(Broken).with_metrics(Arc::new(metrics.clone()));
+        let outcome = ResolveOutcome::succeeded(Action::Created, std::time::Duration::ZERO, false);
+        let record = AuditRecord::new("orders", "https://a.example/", 1, &outcome);
+        sink.record(&record);
+        sink.record(&record);
+        let text = metrics.prometheus_text();
+        assert!(
+            text.contains("genesys_resolver_audit_write_errors_total 2"),
+            "{text}"
+        );
+        let ok = JsonLinesAudit::new(Vec::new()).with_metrics(Arc::new(metrics.clone()));
+        ok.record(&record);
+        assert!(
+            metrics
+                .prometheus_text()
+                .contains("genesys_resolver_audit_write_errors_total 2")
+        );
     }
 }

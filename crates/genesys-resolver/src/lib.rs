@@ -65,6 +65,7 @@
 //!   across processes) and pacing budgets ([`Pacer`](coordination::Pacer)), shared by replicas
 //!   through Redis.
 //! - [`tls`]: the trust store and rustls configuration every connection uses.
+//! - [`spans`]: the `tracing` spans of a resolve or deploy, their stable names and attributes.
 //! - `testkit` (feature `testkit`): a mock Genesys Cloud and local TLS destinations for tests.
 
 pub mod api;
@@ -85,6 +86,8 @@ pub mod probe;
 pub mod redact;
 pub mod retry;
 pub mod settings;
+// otelops: the spans of every operation (names and attributes are stable).
+pub mod spans;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod tls;

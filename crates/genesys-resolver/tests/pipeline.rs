@@ -134,9 +134,16 @@ async fn near_expiry_certificate_is_a_warning_not_a_failure() {
         .unwrap();
     let mut p = s.payload("soon");
     p.uris.push(soon.uri("/"));
-    let report = s.resolver().resolve(&p).await.unwrap();
+    let r = s.resolver();
+    let report = r.resolve(&p).await.unwrap();
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
     assert!(report.warnings[0].starts_with(&soon.uri("/")));
+    // otelops: counted for the certificate alert of docs/operations.md.
+    let text = r.metrics().prometheus_text();
+    assert!(
+        text.contains("genesys_resolver_certificate_warnings_total 1\n"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

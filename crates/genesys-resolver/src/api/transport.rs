@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use http::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 use url::Url;
 
 use super::error::{ApiError, ClientError};
@@ -20,6 +21,7 @@ use crate::environment::Environment;
 use crate::metrics::MetricsSink;
 use crate::outcome::RetryReason;
 use crate::retry::{Decision, RetryPolicy, RetryState, parse_retry_after, retry_reason};
+use crate::spans;
 
 /// The Genesys Cloud REST client. Cheap to clone (clones share the token cache, the HTTP
 /// connection pool and the pacer); `Send + Sync`.
@@ -147,14 +149,49 @@ impl GenesysClient {
         Ok(url)
     }
 
-    /// The request loop: one retry budget (`state`) across attempts.
+    /// The request loop: one retry budget (`state`) across attempts, inside one
+    /// [`spans::api_request`] span.
     pub(super) async fn execute_with(
         &self,
         request: &ApiRequest,
         state: &mut RetryState,
     ) -> Result<ApiResponse, ClientError> {
-        let inner = &*self.inner;
         let url = self.url_for(request)?;
+        let span = spans::api_request(request.method.as_str(), url.path());
+        let result = self
+            .attempts(request, url, state)
+            .instrument(span.clone())
+            .await;
+        // Attempts under this retry budget so far (a lost-create recovery shares one budget).
+        span.record("attempts", state.attempts());
+        match &result {
+            Ok(response) => {
+                span.record("http.response.status_code", response.status);
+                if let Some(id) = &response.correlation_id {
+                    span.record("genesys.correlation_id", id.as_str());
+                }
+                span.record("otel.status_code", "ok");
+            }
+            Err(error) => {
+                if let Some(status) = error.status() {
+                    span.record("http.response.status_code", status);
+                }
+                if let Some(id) = error.correlation_id() {
+                    span.record("genesys.correlation_id", id);
+                }
+                span.record("otel.status_code", "error");
+            }
+        }
+        result
+    }
+
+    async fn attempts(
+        &self,
+        request: &ApiRequest,
+        url: Url,
+        state: &mut RetryState,
+    ) -> Result<ApiResponse, ClientError> {
+        let inner = &*self.inner;
         let path = url.path().to_owned();
         let method = request.method.clone();
         let mut refreshed_after_401 = false;

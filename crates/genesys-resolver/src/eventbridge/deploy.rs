@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::EventBridgeIntegration;
 use super::apply::Progress;
@@ -16,6 +17,7 @@ use crate::audit::{AuditRecord, AuditSink};
 use crate::coordination::{Coordinator, LeaseKey, LocalCoordinator};
 use crate::metrics::MetricsSink;
 use crate::outcome::{Action, Operation, ResolveOutcome, Stage};
+use crate::spans;
 
 /// Plans and applies Amazon EventBridge source integrations over the platform integrations API
 /// ([`PlatformApi`]; by default the [`GenesysClient`] itself, with its token source, retry
@@ -147,8 +149,9 @@ impl EventBridgeDeployer {
     /// reads its configuration.
     pub async fn plan(&self, desired: &EventBridgeIntegration) -> Result<Plan, DeployError> {
         let started = Instant::now();
+        let span = spans::operation(Operation::Deploy, &desired.name, &target(desired), true);
         let mut steps = self.steps();
-        let result = steps.plan(desired).await;
+        let result = steps.plan(desired).instrument(span.clone()).await;
         let action = result.as_ref().ok().map(|p| match p.action {
             PlanAction::Create => Action::Created,
             PlanAction::Update { .. } | PlanAction::Enable => Action::Updated,
@@ -165,6 +168,7 @@ impl EventBridgeDeployer {
             integration_id: id,
             error: result.as_ref().err(),
             correlation_id: steps.trace.correlation_id.as_deref(),
+            span: Some(&span),
         });
         result
     }
@@ -180,10 +184,12 @@ impl EventBridgeDeployer {
         desired: &EventBridgeIntegration,
     ) -> Result<DeployReport, DeployError> {
         let started = Instant::now();
+        let span = spans::operation(Operation::Deploy, &desired.name, &target(desired), false);
         let mut steps = self.steps();
         let mut progress = Progress::default();
         let result = self
             .apply_in_turn(&mut steps, desired, &mut progress, started)
+            .instrument(span.clone())
             .await;
         let action = result.as_ref().ok().map(|r| {
             if r.actions.contains(&DeployAction::Created) {
@@ -203,6 +209,7 @@ impl EventBridgeDeployer {
             integration_id: progress.integration_id.clone(),
             error: result.as_ref().err(),
             correlation_id: steps.trace.correlation_id.as_deref(),
+            span: Some(&span),
         });
         if let Err(e) = &result {
             tracing::warn!(
@@ -310,6 +317,7 @@ impl EventBridgeDeployer {
             integration_id: result.as_ref().ok().and_then(|p| p.integration_id.clone()),
             error: result.as_ref().err(),
             correlation_id: steps.trace.correlation_id.as_deref(),
+            span: None,
         });
     }
 
@@ -343,6 +351,7 @@ impl EventBridgeDeployer {
             integration_id: result.as_ref().ok().and_then(|r| r.integration_id.clone()),
             error: result.as_ref().err(),
             correlation_id: steps.trace.correlation_id.as_deref(),
+            span: None,
         });
         if let Err(e) = result {
             tracing::warn!(name, step = e.step().map(DeployStep::as_str), error = %e, "EventBridge {} failed", done);
@@ -403,26 +412,41 @@ impl EventBridgeDeployer {
             (None, None) => ResolveOutcome::failed(Stage::Submit, latency, done.dry_run),
         }
         .for_operation(Operation::Deploy);
+        let correlation = done
+            .error
+            .and_then(DeployError::correlation_id)
+            .or(done.correlation_id);
+        let integration_id = done.integration_id.clone().or_else(|| {
+            done.error
+                .and_then(DeployError::integration_id)
+                .map(str::to_owned)
+        });
+        if let Some(span) = done.span {
+            spans::record_operation(
+                span,
+                match (done.action, done.error) {
+                    (Some(action), None) => Ok(action),
+                    (_, Some(e)) => Err((e.kind(), e.stage())),
+                    (None, None) => {
+                        Err((crate::outcome::ErrorKind::InvalidResponse, Stage::Submit))
+                    }
+                },
+                integration_id.as_deref(),
+                correlation,
+            );
+        }
         if let Some(metrics) = &self.inner.metrics {
             metrics.resolve_finished(&outcome);
         }
         if let Some(audit) = &self.inner.audit {
             let target = &done.target;
             let mut record = AuditRecord::new(done.name, target, 1, &outcome).with_target(target);
-            if let Some(id) = done.integration_id.clone().or_else(|| {
-                done.error
-                    .and_then(DeployError::integration_id)
-                    .map(str::to_owned)
-            }) {
+            if let Some(id) = integration_id {
                 record = record.with_integration_id(id);
             }
             if let Some(e) = done.error {
                 record = record.with_error(e);
             }
-            let correlation = done
-                .error
-                .and_then(DeployError::correlation_id)
-                .or(done.correlation_id);
             if let Some(id) = correlation {
                 record = record.with_correlation_id(id);
             }
@@ -441,6 +465,8 @@ struct Finished<'a> {
     integration_id: Option<String>,
     error: Option<&'a DeployError>,
     correlation_id: Option<&'a str>,
+    /// The operation's span ([`spans::operation`]), for a plan or an apply.
+    span: Option<&'a tracing::Span>,
 }
 
 #[cfg(test)]

@@ -36,4 +36,10 @@ impl MetricsSink for FanoutMetrics {
     fn api_retry(&self, reason: RetryReason) {
         self.0.iter().for_each(|s| s.api_retry(reason));
     }
+    fn certificate_expiring(&self) {
+        self.0.iter().for_each(|s| s.certificate_expiring());
+    }
+    fn audit_write_failed(&self) {
+        self.0.iter().for_each(|s| s.audit_write_failed());
+    }
 }

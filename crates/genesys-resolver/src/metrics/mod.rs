@@ -289,4 +289,12 @@ impl MetricsSink for Metrics {
             })
             .inc();
     }
+
+    fn certificate_expiring(&self) {
+        self.lock().prometheus.certificate_warnings.inc();
+    }
+
+    fn audit_write_failed(&self) {
+        self.lock().prometheus.audit_write_errors.inc();
+    }
 }

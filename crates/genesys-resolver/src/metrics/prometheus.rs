@@ -111,6 +111,8 @@ pub(super) struct Prometheus {
     pub(super) token_fetches: Family<ResultLabels, Counter>,
     pub(super) api_responses: Family<StatusLabels, Counter>,
     pub(super) api_retries: Family<ReasonLabels, Counter>,
+    pub(super) certificate_warnings: Counter,
+    pub(super) audit_write_errors: Counter,
 }
 
 impl Prometheus {
@@ -131,6 +133,8 @@ impl Prometheus {
         let token_fetches = Family::<ResultLabels, Counter>::default();
         let api_responses = Family::<StatusLabels, Counter>::default();
         let api_retries = Family::<ReasonLabels, Counter>::default();
+        let certificate_warnings = Counter::default();
+        let audit_write_errors = Counter::default();
 
         // Create every known series up front, so a rate over a series that is still zero works.
         for labels in OutcomeLabels::all() {
@@ -226,6 +230,16 @@ impl Prometheus {
             Unit::Seconds,
             last_deploy.clone(),
         );
+        registry.register(
+            "certificate_warnings",
+            "Probes that found the destination's certificate expiring within the warning threshold",
+            certificate_warnings.clone(),
+        );
+        registry.register(
+            "audit_write_errors",
+            "Audit records a sink failed to write",
+            audit_write_errors.clone(),
+        );
 
         Self {
             registry,
@@ -242,6 +256,8 @@ impl Prometheus {
             token_fetches,
             api_responses,
             api_retries,
+            certificate_warnings,
+            audit_write_errors,
         }
     }
 }

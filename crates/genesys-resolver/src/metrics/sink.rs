@@ -41,6 +41,13 @@ pub trait MetricsSink: Send + Sync + fmt::Debug {
     fn api_retry(&self, reason: RetryReason) {
         let _ = reason;
     }
+
+    // otelops: what the alert rules of docs/operations.md need besides the above.
+    /// A probe found the destination's certificate expiring within the warning threshold.
+    fn certificate_expiring(&self) {}
+
+    /// An audit sink failed to write a record.
+    fn audit_write_failed(&self) {}
 }
 
 /// A sink that records nothing.

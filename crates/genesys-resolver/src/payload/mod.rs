@@ -203,10 +203,10 @@ impl ResolvePayload {
         // walker accepts, such as `null` for an optional list — is read again by the walker,
         // which either accepts it or reports every problem with its path.
         let mut fast = serde_json::Deserializer::from_slice(json);
-        if let Ok(payload) = Self::deserialize(strict::MapOnly(&mut fast)) {
-            if fast.end().is_ok() {
-                return Ok(payload);
-            }
+        if let Ok(payload) = Self::deserialize(strict::MapOnly(&mut fast))
+            && fast.end().is_ok()
+        {
+            return Ok(payload);
         }
         let value: Value = serde_json::from_slice(json).map_err(|e| PayloadError::Syntax {
             line: e.line(),

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
 use super::{Action, ResolveError, ResolveOutcome, Stage};
 use crate::api::{Integration, IntegrationsApi};
@@ -14,8 +15,10 @@ use crate::audit::{AuditRecord, AuditSink};
 use crate::auth::TokenSource;
 use crate::coordination::{Coordinator, LeaseKey};
 use crate::metrics::{Metrics, MetricsSink};
+use crate::outcome::Operation;
 use crate::payload::ResolvePayload;
 use crate::probe::{EndpointProber, ProbeReport};
+use crate::spans;
 use crate::validate::{self, Limits};
 
 /// How long one stage of a resolve took.
@@ -160,6 +163,19 @@ impl Resolver {
         payload: &ResolvePayload,
         dry_run: bool,
     ) -> Result<ResolveReport, ResolveError> {
+        let span = spans::operation(Operation::Resolve, &payload.name, &payload.uri, dry_run);
+        self.run_in(payload, dry_run, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    /// [`run`](Self::run) inside the operation's span, which it records the outcome on.
+    async fn run_in(
+        &self,
+        payload: &ResolvePayload,
+        dry_run: bool,
+        span: &tracing::Span,
+    ) -> Result<ResolveReport, ResolveError> {
         let started = Instant::now();
         let mut run = Run {
             stages: Vec::new(),
@@ -191,6 +207,19 @@ impl Resolver {
             record = record.with_correlation_id(id.clone());
         }
         self.inner.audit.record(&record);
+        spans::record_operation(
+            span,
+            result
+                .as_ref()
+                .map(|done| done.0)
+                .map_err(|e| (e.kind(), e.stage())),
+            result
+                .as_ref()
+                .ok()
+                .and_then(|done| done.1.as_ref())
+                .map(|i| i.id.as_str()),
+            run.correlation_id.as_deref(),
+        );
         let (action, integration, endpoints, recovered) = result?;
         let warnings = endpoints
             .iter()
@@ -220,53 +249,66 @@ impl Resolver {
     ) -> Result<(Action, Option<Integration>, Vec<ProbeReport>, bool), ResolveError> {
         let inner = &self.inner;
 
-        validate::validate_with(payload, &inner.limits).map_err(ResolveError::validation)?;
+        in_stage(Stage::Validate, async {
+            validate::validate_with(payload, &inner.limits).map_err(ResolveError::validation)
+        })
+        .await?;
         run.finish(Stage::Validate);
 
         // Destinations first: a payload the address policy refuses, or whose destination is
         // down, never costs a Genesys call.
-        let reports = inner.prober.probe_payload(payload).await;
-        if reports.iter().any(|r| !r.ok()) {
-            return Err(ResolveError::probe(reports));
-        }
+        let reports = in_stage(Stage::Probe, async {
+            let reports = inner.prober.probe_payload(payload).await;
+            if reports.iter().any(|r| !r.ok()) {
+                return Err(ResolveError::probe(reports));
+            }
+            Ok(reports)
+        })
+        .await?;
         run.finish(Stage::Probe);
 
         if let Some(tokens) = &inner.tokens {
-            tokens.token().await.map_err(ResolveError::auth)?;
+            in_stage(Stage::Token, async {
+                tokens.token().await.map_err(ResolveError::auth)
+            })
+            .await?;
             run.finish(Stage::Token);
         }
 
-        // One turn per name: a second caller of the same name waits here, then looks up and
-        // finds what the first created. A dry run only reads and takes no turn.
-        let lease = if dry_run {
-            None
-        } else {
-            let key = LeaseKey::new(
-                inner.lease_environment.clone(),
-                inner.lease_scope.clone(),
-                payload.name.clone(),
-            );
-            Some(
-                inner
-                    .coordinator
-                    .acquire(&key, inner.lease_wait)
-                    .await
-                    .map_err(|e| ResolveError::coordination(Stage::RouteMapping, e))?,
-            )
-        };
+        let (lease, existing) = in_stage(Stage::RouteMapping, async {
+            // One turn per name: a second caller of the same name waits here, then looks up
+            // and finds what the first created. A dry run only reads and takes no turn.
+            let lease = if dry_run {
+                None
+            } else {
+                let key = LeaseKey::new(
+                    inner.lease_environment.clone(),
+                    inner.lease_scope.clone(),
+                    payload.name.clone(),
+                );
+                Some(
+                    inner
+                        .coordinator
+                        .acquire(&key, inner.lease_wait)
+                        .await
+                        .map_err(|e| ResolveError::coordination(Stage::RouteMapping, e))?,
+                )
+            };
 
-        let mut found = inner
-            .api
-            .find_all_by_name(&payload.name)
-            .await
-            .map_err(|e| ResolveError::client(Stage::RouteMapping, e))?;
-        if found.len() > 1 {
-            return Err(ResolveError::ambiguous(
-                &payload.name,
-                found.into_iter().map(|i| i.id).collect(),
-            ));
-        }
-        let existing = found.pop();
+            let mut found = inner
+                .api
+                .find_all_by_name(&payload.name)
+                .await
+                .map_err(|e| ResolveError::client(Stage::RouteMapping, e))?;
+            if found.len() > 1 {
+                return Err(ResolveError::ambiguous(
+                    &payload.name,
+                    found.into_iter().map(|i| i.id).collect(),
+                ));
+            }
+            Ok((lease, found.pop()))
+        })
+        .await?;
         run.note(existing.as_ref());
         run.finish(Stage::RouteMapping);
 
@@ -279,12 +321,17 @@ impl Resolver {
             return Ok((planned, existing, reports, false));
         };
         let coordination = |e| ResolveError::coordination(Stage::Submit, e);
-        // A lease lost while looking up means another caller may be writing: stop before
-        // sending anything.
-        lease.ensure_held().map_err(coordination)?;
-        let (action, integration) = self.submit(payload, existing, run).await?;
-        // Lost while writing: what was written stands, but it was not known to be exclusive.
-        lease.release().await.map_err(coordination)?;
+        let (action, integration) = in_stage(Stage::Submit, async {
+            // A lease lost while looking up means another caller may be writing: stop before
+            // sending anything.
+            lease.ensure_held().map_err(coordination)?;
+            let done = self.submit(payload, existing, run).await?;
+            // Lost while writing: what was written stands, but it was not known to be
+            // exclusive.
+            lease.release().await.map_err(coordination)?;
+            Ok(done)
+        })
+        .await?;
         run.finish(Stage::Submit);
         let recovered = integration.recovered;
         Ok((action, Some(integration), reports, recovered))
@@ -332,6 +379,20 @@ impl Resolver {
         run.note(Some(&integration));
         Ok((action, integration))
     }
+}
+
+/// Runs one stage inside its span ([`spans::stage`]), marking the span failed with the error's
+/// kind.
+async fn in_stage<T>(
+    stage: Stage,
+    work: impl Future<Output = Result<T, ResolveError>>,
+) -> Result<T, ResolveError> {
+    let span = spans::stage(stage);
+    let result = work.instrument(span.clone()).await;
+    if let Err(e) = &result {
+        spans::record_failure(&span, e.kind());
+    }
+    result
 }
 
 /// Per-resolve bookkeeping.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::future::FutureExt;
+use tracing::Instrument;
 use url::Url;
 
 use super::EndpointProber;
@@ -38,7 +39,10 @@ impl Prober {
             // A poisoned map only means another caller panicked mid-insert; probe unshared.
             let inner = Arc::clone(&self.inner);
             let uri = uri.to_owned();
-            return async move { inner.run(&uri).await }.boxed().shared();
+            return async move { inner.run(&uri).await }
+                .in_current_span()
+                .boxed()
+                .shared();
         };
         if let Some(running) = inflight.get(key) {
             return running.clone();
@@ -46,17 +50,21 @@ impl Prober {
         let inner = Arc::clone(&self.inner);
         let task_key = key.to_owned();
         let task_uri = uri.to_owned();
-        let task = tokio::spawn(async move {
-            let _entry = InflightEntry {
-                inner: Arc::clone(&inner),
-                key: task_key.clone(),
-            };
-            // No budget shared by every caller: each `probe_all` bounds its own endpoints, so one
-            // caller's slow destinations never delay another caller's probes.
-            let report = inner.run(&task_uri).await;
-            inner.store(&task_key, &report);
-            report
-        });
+        let task = tokio::spawn(
+            async move {
+                let _entry = InflightEntry {
+                    inner: Arc::clone(&inner),
+                    key: task_key.clone(),
+                };
+                // No budget shared by every caller: each `probe_all` bounds its own endpoints, so one
+                // caller's slow destinations never delay another caller's probes.
+                let report = inner.run(&task_uri).await;
+                inner.store(&task_key, &report);
+                report
+            }
+            // The probe's span is a child of the span of the caller that started it.
+            .in_current_span(),
+        );
         let report_uri = crate::redact::uri(uri);
         let shared = async move {
             task.await.unwrap_or_else(|e| {

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use http_body_util::Empty;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+use tracing::Instrument;
 use url::Host;
 
 use super::inspect;
@@ -18,6 +19,7 @@ use super::report::{HealthReport, ProbeFailure, ProbeReport, TlsFailureKind, Tls
 use super::target::Target;
 use crate::metrics::MetricsSink;
 use crate::outcome::ProbePhase;
+use crate::spans;
 
 /// Records a phase's timing in the report and the metrics sink.
 struct Clock<'a> {
@@ -34,7 +36,34 @@ impl Clock<'_> {
 }
 
 impl Inner {
+    /// Probes `uri` inside its own span ([`spans::probe`]), a child of the caller's.
     pub(super) async fn run(&self, uri: &str) -> ProbeReport {
+        let span = spans::probe(uri);
+        let report = self.run_phases_timed(uri).instrument(span.clone()).await;
+        if let Some(host) = (!report.host.is_empty()).then_some(report.host.as_str()) {
+            span.record("server.address", host);
+        }
+        if report.port != 0 {
+            span.record("server.port", report.port);
+        }
+        match &report.failure {
+            None => {
+                span.record("outcome", "ok");
+                span.record("otel.status_code", "ok");
+            }
+            Some(failure) => {
+                span.record("outcome", "failed");
+                span.record("probe.failure", failure.stage());
+                if let Some(phase) = failure.phase() {
+                    span.record("probe.failed_phase", phase.as_str());
+                }
+                span.record("otel.status_code", "error");
+            }
+        }
+        report
+    }
+
+    async fn run_phases_timed(&self, uri: &str) -> ProbeReport {
         let started = Instant::now();
         let mut report = ProbeReport::new(crate::redact::uri(uri));
         let outcome = self.run_phases(uri, &mut report).await;
@@ -65,7 +94,9 @@ impl Inner {
             Host::Ipv4(ip) => vec![IpAddr::V4(*ip)],
             Host::Ipv6(ip) => vec![IpAddr::V6(*ip)],
             Host::Domain(name) => {
-                match tokio::time::timeout(self.resolve_timeout, self.resolver.lookup(name)).await {
+                let lookup = tokio::time::timeout(self.resolve_timeout, self.resolver.lookup(name))
+                    .instrument(spans::probe_phase(ProbePhase::Resolve));
+                match lookup.await {
                     Err(_) => {
                         return Err(ProbeFailure::Timeout {
                             phase: ProbePhase::Resolve,
@@ -90,19 +121,28 @@ impl Inner {
 
         // Connect to a checked address; never look the name up again.
         let t = Instant::now();
-        let (tcp, peer) = self.connect(&addresses, target.port).await?;
+        let (tcp, peer) = self
+            .connect(&addresses, target.port)
+            .instrument(spans::probe_phase(ProbePhase::Connect))
+            .await?;
         clock.done(ProbePhase::Connect, t, &mut report.phases.connect);
         report.connected_to = Some(peer);
 
         // TLS, capturing the chain whatever the verdict.
         let t = Instant::now();
-        let tls = self.handshake(tcp, &target, report).await;
+        let tls = self
+            .handshake(tcp, &target, report)
+            .instrument(spans::probe_phase(ProbePhase::Tls))
+            .await;
         clock.done(ProbePhase::Tls, t, &mut report.phases.tls);
         let tls = tls?;
 
         // Health, on the same connection.
         let t = Instant::now();
-        let status = self.health(tls, &target, report).await;
+        let status = self
+            .health(tls, &target, report)
+            .instrument(spans::probe_phase(ProbePhase::FirstByte))
+            .await;
         clock.done(ProbePhase::FirstByte, t, &mut report.phases.first_byte);
         let status = status?;
         if !self.accepted.contains(status) {
@@ -226,6 +266,7 @@ impl Inner {
         if let Some(cert) = tls_report.as_ref().and_then(|r| r.certificate.as_ref()) {
             let left = time::Duration::try_from(self.expiry_warning).unwrap_or(time::Duration::MAX);
             if cert.not_after > now && cert.not_after - now < left {
+                self.metrics.certificate_expiring();
                 report.warnings.push(format!(
                     "certificate expires in {} days (at {}), within the {}-day warning threshold",
                     cert.days_until_expiry,
