@@ -43,6 +43,8 @@ pub struct MockGenesysBuilder {
     read_lag: Duration,
     activation: Activation,
     available_topics: Vec<String>,
+    /// What happens when an integration becomes ACTIVE (see `activation_hooks`).
+    pub(super) hooks: super::activation_hooks::ActivationHooks,
 }
 
 impl Default for MockGenesysBuilder {
@@ -62,6 +64,7 @@ impl Default for MockGenesysBuilder {
                 .iter()
                 .map(|t| (*t).to_owned())
                 .collect(),
+            hooks: super::activation_hooks::ActivationHooks::default(),
         }
     }
 }
@@ -172,6 +175,7 @@ impl MockGenesysBuilder {
                 notes_placeholder: self.notes_placeholder,
                 conflict_status: self.conflict_status,
                 read_lag: self.read_lag,
+                hooks: self.hooks,
             },
             Data {
                 activation: self.activation,

@@ -31,6 +31,7 @@
 //! # Ok(()) }
 //! ```
 
+mod activation_hooks;
 mod builder;
 mod faults;
 mod integration;
@@ -55,6 +56,7 @@ use url::Url;
 use self::listener::KillSwitch;
 use self::state::Shared;
 use crate::environment::Environment;
+pub use activation_hooks::Activated;
 pub use builder::MockGenesysBuilder;
 pub use types::{
     Activation, DEFAULT_AVAILABLE_TOPICS, Fault, RecordedRequest, Route, TokenRequest,

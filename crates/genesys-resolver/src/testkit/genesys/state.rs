@@ -28,6 +28,8 @@ pub(super) struct Config {
     /// How long a new platform integration answers 404 to reads of it and its configuration
     /// (eventual consistency after a create).
     pub(super) read_lag: Duration,
+    /// Told when an integration becomes ACTIVE.
+    pub(super) hooks: super::activation_hooks::ActivationHooks,
 }
 
 impl Config {
