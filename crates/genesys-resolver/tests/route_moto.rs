@@ -9,6 +9,7 @@
 
 #[path = "support/moto.rs"]
 mod moto;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -520,4 +521,64 @@ async fn check_probes_and_plans_without_writing_and_rules_are_enforced() {
     assert!(matches!(err, RouteError::Probe { .. }), "{err}");
     assert!(s.mock.platform_integrations().is_empty());
     assert_eq!(names(&s.events).await, (vec![], vec![]));
+}
+
+/// The API key travels to EventBridge only: not in logs (TRACE, the SDK's own included), Debug,
+/// errors, plans or reports, also when a call fails.
+#[tokio::test(flavor = "current_thread")]
+async fn the_api_key_stays_out_of_logs_errors_and_reports() {
+    let (logs, _guard) = support::capture_logs();
+    let s = setup().await;
+    let route = route(&s);
+    let report = s.deployer.apply(&route).await.unwrap();
+    let mut rotated = route.clone();
+    rotated.payload.headers.insert(
+        "X-Api-Key".into(),
+        "Bearer rotated-secret-token-0043".into(),
+    );
+    let plan = s.deployer.plan(&rotated).await.unwrap();
+    // A rotated key shows as a changed fingerprint of the connections, never by value.
+    let changed: Vec<_> = plan
+        .aws_changes()
+        .map(|c| (c.kind, c.changes[0].field.as_str()))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            (ResourceKind::Connection, "description"),
+            (ResourceKind::Connection, "description")
+        ]
+    );
+    // Another apply through a lost CreateConnection answer (recovered, or an error).
+    s.lose.targets.lock().unwrap().push("CreateConnection");
+    let mut other = rotated.clone();
+    other.payload.name = "another route".into();
+    let err = s.deployer.apply(&other).await;
+    let forbidden = [
+        "route-secret-token".to_owned(),
+        "rotated-secret-token".to_owned(),
+    ];
+    support::assert_clean("logs", &logs.text(), &forbidden);
+    support::assert_clean(
+        "report",
+        &format!("{report:?} {}", serde_json::to_string(&report).unwrap()),
+        &forbidden,
+    );
+    support::assert_clean(
+        "plan",
+        &format!("{plan:?} {}", serde_json::to_string(&plan).unwrap()),
+        &forbidden,
+    );
+    support::assert_clean(
+        "deployer",
+        &format!("{:?} {route:?}", s.deployer),
+        &forbidden,
+    );
+    if let Err(e) = err {
+        support::assert_clean("error", &format!("{e} {e:?}"), &forbidden);
+    }
+    assert!(
+        logs.text().contains("CreateConnection"),
+        "the SDK's TRACE logs were captured"
+    );
 }

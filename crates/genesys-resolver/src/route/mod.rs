@@ -97,8 +97,9 @@ pub use spec::{
     partner_source_name, resource_stem,
 };
 
-/// A route: the payload and where it lands in AWS.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A route: the payload and where it lands in AWS. Debug shows the payload's headers
+/// redacted (an API key travels in them).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Route {
     /// The seed's payload: name, destinations, headers, retry policy, event filters.
@@ -120,6 +121,27 @@ pub struct Route {
     /// unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invocation_rate_limit: Option<i32>,
+}
+
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = &self.payload;
+        let uris: Vec<String> = p.endpoints().map(|(_, u)| crate::redact::uri(u)).collect();
+        f.debug_struct("Route")
+            .field("name", &p.name)
+            .field("uris", &uris)
+            .field("headers", &crate::redact::redact_headers(&p.headers))
+            .field("retry_policy", &p.retry_policy)
+            .field("event_filters", &p.event_filters)
+            .field("aws_account_id", &self.aws_account_id)
+            .field("aws_region", &self.aws_region)
+            .field("event_source_suffix", &self.event_source_suffix)
+            .field("organization_id", &self.organization_id)
+            .field("role_arn", &self.role_arn)
+            .field("dead_letter_arn", &self.dead_letter_arn)
+            .field("invocation_rate_limit", &self.invocation_rate_limit)
+            .finish()
+    }
 }
 
 impl Route {
