@@ -55,7 +55,8 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let genesys = EventBridgeDeployer::new(GenesysClient::from_env()?);
 //! // Credentials and region from the standard AWS chain (AWS_ENDPOINT_URL overrides the endpoint).
-//! let deployer = RouteDeployer::builder(genesys, RouteDeployer::aws_client_from_env(None).await).build();
+//! let deployer = RouteDeployer::builder(genesys, RouteDeployer::aws_client_from_env(None).await)
+//!     .build()?;
 //! let payload = ResolvePayload::builder("orders-webhook", "https://hooks.example.com/genesys")
 //!     .event_types(["v2.routing.queues.{id}.conversations"])
 //!     .header("X-Api-Key", "k-123")
