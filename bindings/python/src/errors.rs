@@ -70,7 +70,16 @@ create_exception!(
     ResolverError,
     "Genesys Cloud refused the client credentials or the token. Check the client id, secret, \
      environment and the OAuth client's roles.\n\n\
-     `status` and `code` carry the HTTP status and OAuth error code when Genesys answered."
+     `status` and `code` carry the HTTP status and OAuth error code when Genesys answered. \
+     Also the base of `GenesysUnreachableError` (the login host could not be reached)."
+);
+create_exception!(
+    genesys_resolver,
+    GenesysUnreachableError,
+    AuthError,
+    "Genesys Cloud's login host could not be reached or did not answer in time (kind \
+     `genesys_unreachable`: connection refused, DNS, TLS, timeout), so no token was had; \
+     `status` is None. Retryable: check the network and the environment."
 );
 create_exception!(
     genesys_resolver,
@@ -131,8 +140,9 @@ create_exception!(
     ResolverError,
     "Deploying an Amazon EventBridge integration failed after Genesys answered: a configuration \
      that kept changing (`conflict`), an integration that reported ERROR (`activation_failed`, \
-     with Genesys' `detail`) or did not become ACTIVE in time (`activation_timeout`), several \
-     integrations with the name (`ambiguous`), or a response the deployer cannot use \
+     with Genesys' `detail`) or did not become ACTIVE in time (`activation_timeout`), a deleted \
+     integration that did not go in time (`deletion_timeout`), several integrations with the \
+     name (`ambiguous`), or a response the deployer cannot use \
      (`invalid_response`).\n\n\
      `step` names the deploy step, `integration_id` the integration when one was known and \
      `detail` Genesys' explanation of an ERROR state."
@@ -161,9 +171,17 @@ create_exception!(
 );
 create_exception!(
     genesys_resolver,
+    DeletionTimeoutError,
+    DeployError,
+    "A deleted integration was still there when the wait for it to go ran out (kind \
+     `deletion_timeout`). It may still go: delete again later, or raise `deletion_timeout`."
+);
+create_exception!(
+    genesys_resolver,
     AmbiguousError,
     DeployError,
-    "Several integrations carry the name (kind `ambiguous`). Remove the extras."
+    "Several integrations carry the name (kind `ambiguous`). Delete the extras by id \
+     (`EventBridgeDeployer.delete_id`) or rename them."
 );
 create_exception!(
     genesys_resolver,
@@ -241,6 +259,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("TlsError", py.get_type::<TlsError>())?;
     m.add("HealthCheckError", py.get_type::<HealthCheckError>())?;
     m.add("AuthError", py.get_type::<AuthError>())?;
+    m.add(
+        "GenesysUnreachableError",
+        py.get_type::<GenesysUnreachableError>(),
+    )?;
     m.add("GenesysApiError", py.get_type::<GenesysApiError>())?;
     m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
     m.add("DeployError", py.get_type::<DeployError>())?;
@@ -258,6 +280,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "ActivationTimeoutError",
         py.get_type::<ActivationTimeoutError>(),
     )?;
+    m.add(
+        "DeletionTimeoutError",
+        py.get_type::<DeletionTimeoutError>(),
+    )?;
     m.add("AmbiguousError", py.get_type::<AmbiguousError>())?;
     m.add(
         "InvalidResponseError",
@@ -272,7 +298,8 @@ const OTHER: &str = "other";
 
 /// The one exception class for `kind` (`None`: a kind newer than this binding, the base class).
 /// Classes that refine an older one subclass it (`ConnectError` is a `HealthCheckError`,
-/// `TransportError` a `GenesysApiError`, each deploy kind a `DeployError`), so `except`
+/// `TransportError` a `GenesysApiError`, `GenesysUnreachableError` an `AuthError`, each deploy
+/// kind a `DeployError`), so `except`
 /// clauses written for the broader class still catch them.
 fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_, PyType>> {
     let Some(kind) = kind else {
@@ -287,6 +314,7 @@ fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_,
         ErrorKind::Health => py.get_type::<HealthCheckError>(),
         ErrorKind::ProbeTimeout => py.get_type::<ProbeTimeoutError>(),
         ErrorKind::Auth => py.get_type::<AuthError>(),
+        ErrorKind::GenesysUnreachable => py.get_type::<GenesysUnreachableError>(),
         ErrorKind::Api => py.get_type::<GenesysApiError>(),
         ErrorKind::RateLimited => py.get_type::<RateLimitedError>(),
         ErrorKind::Transport => py.get_type::<TransportError>(),
@@ -294,6 +322,7 @@ fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_,
         ErrorKind::Conflict => py.get_type::<ConflictError>(),
         ErrorKind::ActivationFailed => py.get_type::<ActivationFailedError>(),
         ErrorKind::ActivationTimeout => py.get_type::<ActivationTimeoutError>(),
+        ErrorKind::DeletionTimeout => py.get_type::<DeletionTimeoutError>(),
         ErrorKind::Ambiguous => py.get_type::<AmbiguousError>(),
         ErrorKind::InvalidResponse => py.get_type::<InvalidResponseError>(),
         ErrorKind::Coordination => py.get_type::<CoordinationError>(),
@@ -305,7 +334,13 @@ fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_,
 fn carries_http_details(kind: Option<ErrorKind>) -> bool {
     matches!(
         kind,
-        Some(ErrorKind::Auth | ErrorKind::Api | ErrorKind::RateLimited | ErrorKind::Transport)
+        Some(
+            ErrorKind::Auth
+                | ErrorKind::GenesysUnreachable
+                | ErrorKind::Api
+                | ErrorKind::RateLimited
+                | ErrorKind::Transport
+        )
     )
 }
 

@@ -11,8 +11,10 @@
 //! - `pickle`: reports pickle and copy through the core's serde form.
 //! - `testing`: the core's test kit (`MockGenesys`, `TestCa`, `TlsDestination`), re-exported by
 //!   the Python module `genesys_resolver.testing`.
-//! - `payload`: `build_payload`, `validate`, `to_wire_json` over plain dicts; `convert` turns
-//!   Python values into JSON, reporting what has no JSON form as violations at their paths.
+//! - `payload`: `build_payload`, `validate`, `to_wire_json` over plain dicts; `walk` reads a
+//!   plain, well-formed payload dict straight into the core's payload, and for any other dict
+//!   `convert` turns Python values into JSON for the core's strict reader, reporting what has no
+//!   JSON form as violations at their paths.
 //! - `violation`: `Violation`, one broken rule.
 //! - `errors`: `ResolverError` and its subclasses; `ErrorInfo::into_pyerr` is the one place core
 //!   errors become Python exceptions.
@@ -37,6 +39,7 @@ mod runtime;
 mod settings;
 mod testing;
 mod violation;
+mod walk;
 
 use pyo3::prelude::*;
 
@@ -50,6 +53,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(payload::build_payload, m)?)?;
     m.add_function(wrap_pyfunction!(payload::validate_payload, m)?)?;
     m.add_function(wrap_pyfunction!(payload::to_wire_json, m)?)?;
+    m.add_function(wrap_pyfunction!(payload::read_json, m)?)?;
     m.add_class::<resolver::PyResolver>()?;
     m.add_class::<report::PyResolveReport>()?;
     m.add_class::<report::PyProbeReport>()?;
@@ -57,6 +61,9 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<eventbridge::PyEventBridgeDeployer>()?;
     m.add_class::<eventbridge::PyPlan>()?;
     m.add_class::<eventbridge::PyDeployReport>()?;
+    m.add_class::<eventbridge::PyLifecycleReport>()?;
+    m.add_class::<eventbridge::PySyncPlan>()?;
+    m.add_class::<eventbridge::PySyncReport>()?;
     m.add_class::<testing::PyMockGenesys>()?;
     m.add_class::<testing::PyTestCa>()?;
     m.add_class::<testing::PyTlsDestination>()?;

@@ -3,9 +3,10 @@
 use genesys_resolver::ResolvePayload;
 use genesys_resolver::payload::{
     DEFAULT_BACKOFF_FACTOR, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_INTERVAL, DEFAULT_TYPE,
-    default_headers,
+    PayloadError, default_headers,
 };
 use genesys_resolver::validate::{self, Limits, Violation};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use serde_json::{Map, Value};
@@ -13,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::convert::Converter;
 use crate::errors::ErrorInfo;
 use crate::settings::limits_from_py;
+use crate::walk;
 
 /// Where the model keeps a float, by JSON path: the only places a non-finite float can land
 /// once the strict reader has accepted the document.
@@ -42,7 +44,13 @@ fn read(conv: &mut Converter, doc: &Value) -> Result<ResolvePayload, Vec<Violati
 
 /// A payload dict read strictly by the core, or the `ValidationError` listing what is wrong.
 /// The schema rules are not applied; see [`checked_payload`].
+///
+/// A plain, well-formed dict is read straight into the payload ([`walk`]); any other is
+/// converted to JSON and read by the core's strict reader, which reports every problem.
 pub(crate) fn payload_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ResolvePayload> {
+    if let Some(payload) = walk::payload(obj) {
+        return Ok(payload);
+    }
     let mut conv = Converter::default();
     let doc = conv.value(obj, "");
     read(&mut conv, &doc).map_err(|v| ErrorInfo::invalid(v).into_pyerr(obj.py()))
@@ -223,14 +231,17 @@ pub(crate) fn validate_payload(
     payload: Bound<'_, PyAny>,
     limits: Option<Bound<'_, PyAny>>,
 ) -> PyResult<()> {
-    crate::logging::refresh();
     let limits = limits_from_py(limits.as_ref())?;
     let result = checked_payload(&payload, &limits);
-    tracing::debug!(
-        target: "genesys_resolver::python",
-        valid = result.is_ok(),
-        "validated a payload"
-    );
+    // Asked first: the record's own level check costs more than a validation.
+    if crate::logging::python_debug_enabled(payload.py()) {
+        crate::logging::refresh();
+        tracing::debug!(
+            target: "genesys_resolver::python",
+            valid = result.is_ok(),
+            "validated a payload"
+        );
+    }
     result.map(drop)
 }
 
@@ -241,6 +252,11 @@ pub(crate) fn validate_payload(
 #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
 pub(crate) fn to_wire_json(payload: Bound<'_, PyAny>) -> PyResult<String> {
     let py = payload.py();
+    if let Some(parsed) = walk::payload(&payload).filter(|p| {
+        p.retry_policy.retry_interval.is_finite() && p.retry_policy.backoff_factor.is_finite()
+    }) {
+        return Ok(parsed.to_wire_json());
+    }
     let mut conv = Converter::default();
     let doc = conv.value(&payload, "");
     let parsed = read(&mut conv, &doc).map_err(|v| ErrorInfo::invalid(v).into_pyerr(py))?;
@@ -252,4 +268,29 @@ pub(crate) fn to_wire_json(payload: Bound<'_, PyAny>) -> PyResult<String> {
         return Err(ErrorInfo::invalid(unrepresentable).into_pyerr(py));
     }
     Ok(parsed.to_wire_json())
+}
+
+/// The core's own reader of JSON text ([`ResolvePayload::from_json`]: syntax, duplicate keys,
+/// every shape problem) and, with `rules`, every schema rule: the payload's wire JSON, or the
+/// `ValidationError` (a `ValueError` for text that is not JSON). Private: the parity tests judge
+/// a dict and its `json.dumps` by it, to show that the dict paths decide as the core does.
+#[pyfunction]
+#[pyo3(name = "_read_json", signature = (text, *, limits=None, rules=true))]
+#[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+pub(crate) fn read_json(
+    py: Python<'_>,
+    text: &str,
+    limits: Option<Bound<'_, PyAny>>,
+    rules: bool,
+) -> PyResult<String> {
+    let limits = limits_from_py(limits.as_ref())?;
+    let payload = ResolvePayload::from_json(text.as_bytes()).map_err(|e| match e {
+        PayloadError::Invalid(errors) => ErrorInfo::from(errors).into_pyerr(py),
+        other => PyValueError::new_err(other.to_string()),
+    })?;
+    if rules {
+        validate::validate_with(&payload, &limits)
+            .map_err(|e| ErrorInfo::from(e).into_pyerr(py))?;
+    }
+    Ok(payload.to_wire_json())
 }

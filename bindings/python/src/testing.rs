@@ -59,7 +59,12 @@ pub(crate) struct PyMockGenesys {
 #[pymethods]
 impl PyMockGenesys {
     #[new]
-    #[pyo3(signature = (*, client_id=None, client_secret=None, integrations_path=None, token_lifetime=None, page_size=None))]
+    #[pyo3(signature = (
+        *, client_id=None, client_secret=None, integrations_path=None, token_lifetime=None,
+        page_size=None, organization_id=None, deleting_lag=None, topic_transports=None,
+        omit_topic_transports=false,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     fn new(
         py: Python<'_>,
         client_id: Option<String>,
@@ -67,8 +72,21 @@ impl PyMockGenesys {
         integrations_path: Option<String>,
         token_lifetime: Option<f64>,
         page_size: Option<u32>,
+        organization_id: Option<String>,
+        deleting_lag: Option<f64>,
+        topic_transports: Option<std::collections::HashMap<String, Vec<String>>>,
+        omit_topic_transports: bool,
     ) -> PyResult<Self> {
-        let mut builder = MockGenesys::builder();
+        let mut builder = MockGenesys::builder().omit_topic_transports(omit_topic_transports);
+        if let Some(id) = organization_id {
+            builder = builder.organization_id(id);
+        }
+        if let Some(s) = deleting_lag {
+            builder = builder.deleting_lag(seconds("deleting_lag", s)?);
+        }
+        for (topic, transports) in topic_transports.unwrap_or_default() {
+            builder = builder.topic_transports(topic, transports);
+        }
         if let Some(id) = client_id {
             builder = builder.client_id(id);
         }
@@ -331,6 +349,31 @@ impl PyMockGenesys {
 
     /// Makes the next `times` writes of `config/current` meet a concurrent change, so each is
     /// refused with 409 (a version conflict).
+    /// The organisation id `GET /api/v2/organizations/me` answers.
+    #[getter]
+    fn organization_id(&self) -> &str {
+        self.mock.organization_id()
+    }
+
+    /// Sets the transports `topic` lists at `availabletopics?expand=transports` (default
+    /// `["All"]`; `["Websocket"]` makes a topic not deliverable over EventBridge).
+    fn set_topic_transports(&self, topic: String, transports: Vec<String>) {
+        self.mock.set_topic_transports(topic, transports);
+    }
+
+    /// Sets how long (seconds) a deleted platform integration stays listed with
+    /// `intendedState` DELETED before it is gone (0: gone at once).
+    fn set_deleting_lag(&self, lag: f64) -> PyResult<()> {
+        self.mock.set_deleting_lag(seconds("deleting_lag", lag)?);
+        Ok(())
+    }
+
+    /// Deletes the platform integration `id` directly, as a `DELETE` would (with the deleting
+    /// lag); False when there is none.
+    fn delete_platform_integration(&self, id: &str) -> bool {
+        self.mock.delete_platform_integration(id)
+    }
+
     #[pyo3(signature = (times=1))]
     fn race_config_writes(&self, times: usize) {
         self.mock.race_config_writes(times);

@@ -16,6 +16,7 @@ SUBCLASSES = [
     gr.TlsError,
     gr.HealthCheckError,
     gr.AuthError,
+    gr.GenesysUnreachableError,
     gr.GenesysApiError,
     gr.RateLimitedError,
     gr.DeployError,
@@ -33,6 +34,7 @@ SUBCLASSES = [
 
 # Each refining class and the older class it refines: `except Older:` still catches it.
 REFINES = {
+    gr.GenesysUnreachableError: gr.AuthError,
     gr.RateLimitedError: gr.GenesysApiError,
     gr.TransportError: gr.GenesysApiError,
     gr.ConnectError: gr.HealthCheckError,
@@ -87,6 +89,7 @@ KINDS = [
     ("health", gr.HealthCheckError, "probe"),
     ("probe_timeout", gr.ProbeTimeoutError, "probe"),
     ("auth", gr.AuthError, "token"),
+    ("genesys_unreachable", gr.GenesysUnreachableError, "token"),
     ("api", gr.GenesysApiError, "submit"),
     ("rate_limited", gr.RateLimitedError, "submit"),
     ("transport", gr.TransportError, "route_mapping"),
@@ -96,6 +99,7 @@ KINDS = [
     ("conflict", gr.ConflictError, "submit"),
     ("activation_failed", gr.ActivationFailedError, "submit"),
     ("activation_timeout", gr.ActivationTimeoutError, "submit"),
+    ("deletion_timeout", gr.DeletionTimeoutError, "submit"),
     ("ambiguous", gr.AmbiguousError, "route_mapping"),
     ("invalid_response", gr.InvalidResponseError, "route_mapping"),
     ("some_future_kind", gr.ResolverError, "submit"),
@@ -138,6 +142,12 @@ def test_auth_errors_carry_the_oauth_details() -> None:
     err = raised("auth", stage="token", status=401, code="invalid_client", correlation_id="abc")
     assert isinstance(err, gr.AuthError)
     assert (err.status, err.code, err.correlation_id) == (401, "invalid_client", "abc")
+
+    unreachable = raised("genesys_unreachable", stage="token", retryable=True)
+    assert isinstance(unreachable, gr.GenesysUnreachableError)
+    assert isinstance(unreachable, gr.AuthError)
+    assert (unreachable.status, unreachable.code, unreachable.correlation_id) == (None, None, None)
+    assert unreachable.retryable is True
 
 
 def test_rate_limited_carries_retry_after_in_seconds() -> None:

@@ -207,7 +207,8 @@ def test_apply_creates_then_replan_is_nothing_and_reapply_writes_nothing(
     assert report.config_version == 2
     assert (report.recovered_create, report.conflict_retries) == (False, 0)
     assert report.polls >= 1
-    assert [t["step"] for t in report.timings][:3] == ["validate", "lookup", "create"]
+    # The organisation is read first (once per deployer): it names the partner event source.
+    assert [t["step"] for t in report.timings][:4] == ["validate", "organization", "lookup", "create"]
     assert report.elapsed_ms > 0
     assert report.correlation_id
     assert report.to_dict()["actions"] == report.actions
@@ -427,7 +428,7 @@ def test_refused_credentials_are_an_auth_error_without_the_secret(mock: MockGene
         wrong.plan(desired())
     err = info.value
     assert (err.kind, err.stage, err.status, err.code) == ("auth", "token", 401, "invalid_client")
-    assert err.step == "lookup"
+    assert err.step == "organization"  # the first call: the organisation, read once
     assert "not-the-secret" not in str(err)
     assert "not-the-secret" not in json.dumps(err.to_dict())
     assert "not-the-secret" not in repr(wrong)

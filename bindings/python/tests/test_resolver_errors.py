@@ -110,6 +110,26 @@ def test_probe_timeout_is_a_health_check_error(mock: MockGenesys, ca_file: str, 
     assert info.value.retryable is True
 
 
+def test_an_unreachable_login_host_is_genesys_unreachable(ca_file: str, dest: TlsDestination) -> None:
+    with socket.socket() as s:  # a loopback port nothing listens on once this closes
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    nowhere = gr.Resolver(f"http://127.0.0.1:{closed}", "id", "secret", ca_file=ca_file, **LOCAL)  # type: ignore[arg-type]
+    with pytest.raises(gr.GenesysUnreachableError) as info:
+        nowhere.resolve(payload_for(dest.uri("/")))
+    err = info.value
+    assert (err.stage, err.kind, err.retryable) == ("token", "genesys_unreachable", True)
+    assert err.status is None
+    assert "secret" not in str(err)
+    # Scripts written when this was an AuthError still catch it.
+    try:
+        nowhere.check(payload_for(dest.uri("/")))
+    except gr.AuthError as e:
+        assert type(e) is gr.GenesysUnreachableError
+    else:
+        pytest.fail("no error")
+
+
 def test_auth_error(mock: MockGenesys, ca_file: str, dest: TlsDestination) -> None:
     wrong = gr.Resolver(mock.environment, mock.client_id, "not-the-secret", ca_file=ca_file, **LOCAL)  # type: ignore[arg-type]
     with pytest.raises(gr.AuthError) as info:

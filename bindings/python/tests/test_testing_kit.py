@@ -134,8 +134,8 @@ def test_loopback_allows_both_loopback_families(mock: MockGenesys, ca: TestCa) -
 def test_bad_faults_are_value_errors(mock: MockGenesys, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         mock.push_fault("create", **kwargs)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="unknown route `delete`"):
-        mock.push_fault("delete", status=500)
+    with pytest.raises(ValueError, match="unknown route `remove`"):
+        mock.push_fault("remove", status=500)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown route"):
         mock.requests("nowhere")
 

@@ -11,7 +11,7 @@
 //! | malformed JSON, wrong types, unknown keys, rule violations | 400, the first 100 violations and their count |
 //! | a destination refused by the address policy | 400 |
 //! | a destination failing DNS, connect, TLS or health | 502, naming the endpoint and stage |
-//! | Genesys still failing after retries | 502 (error answers, refused credentials) or 503 (rate limited, with `Retry-After`; unreachable) |
+//! | Genesys still failing after retries | 502 (error answers, refused credentials) or 503 (rate limited, with `Retry-After`; its API or login host unreachable) |
 //! | another method on `/resolve` | 405 |
 //! | a body over 1 MiB | 413 |
 //! | `GET /metrics` | the seed's JSON metrics (plus percentiles) |
@@ -328,10 +328,12 @@ pub fn status_for(error: &ResolveError) -> StatusCode {
     match error.kind() {
         ErrorKind::Validation | ErrorKind::AddressPolicy => StatusCode::BAD_REQUEST,
         // Concurrent callers could not be coordinated (the name's turn not had in time, Redis
-        // unreachable): nothing was done; try again.
-        ErrorKind::RateLimited | ErrorKind::Transport | ErrorKind::Coordination => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
+        // unreachable): nothing was done; try again. Genesys (its API or its login host) could
+        // not be reached: likewise.
+        ErrorKind::RateLimited
+        | ErrorKind::Transport
+        | ErrorKind::GenesysUnreachable
+        | ErrorKind::Coordination => StatusCode::SERVICE_UNAVAILABLE,
         // Several integrations carry the name: the caller must remove the extras.
         ErrorKind::Ambiguous => StatusCode::CONFLICT,
         ErrorKind::Config => StatusCode::INTERNAL_SERVER_ERROR,

@@ -305,6 +305,20 @@ async fn genesys_failing_after_retries_is_502_and_rate_limit_is_503() {
 }
 
 #[tokio::test]
+async fn an_unreachable_login_host_is_503_of_its_own_kind() {
+    let closed = refused_addr().await.unwrap();
+    let environment =
+        genesys_resolver::environment::Environment::parse(&format!("http://{closed}")).unwrap();
+    let h = harness_with(|b| b.environment(environment)).await;
+    let (status, body) = h.resolve(&h.payload("no-login")).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["stage"], "token");
+    assert_eq!(body["kind"], "genesys_unreachable");
+    assert_eq!(body["retryable"], true);
+    assert_eq!(h.genesys.requests(Route::Create), 0);
+}
+
+#[tokio::test]
 async fn lost_create_response_and_429_each_end_in_exactly_one_integration() {
     let h = harness().await;
     h.genesys.push_fault(Route::Create, Fault::DropConnection);

@@ -56,6 +56,10 @@ named_enum! {
         Updated = "updated",
         /// An integration with the name existed and already matched; nothing was sent.
         Unchanged = "unchanged",
+        /// An integration was disabled (`intendedState` DISABLED).
+        Disabled = "disabled",
+        /// An integration was deleted.
+        Deleted = "deleted",
     }
 }
 
@@ -117,8 +121,13 @@ named_enum! {
         Health = "health",
         /// A destination did not answer within its time limit.
         ProbeTimeout = "probe_timeout",
-        /// No access token could be obtained (credentials refused, login host unreachable).
+        /// No access token could be obtained: the login host refused the credentials or answered
+        /// an error.
         Auth = "auth",
+        /// The login host could not be reached or did not answer in time (connection refused,
+        /// DNS, TLS, timeout), so no access token was had. Retryable; check the network and the
+        /// environment. A refinement of [`ErrorKind::Auth`], which named these failures before.
+        GenesysUnreachable = "genesys_unreachable",
         /// Genesys answered an error status after every retry the policy allowed.
         Api = "api",
         /// Genesys asked to wait longer than the retry policy allows; try again after the wait
@@ -136,6 +145,9 @@ named_enum! {
         ActivationFailed = "activation_failed",
         /// The integration did not become `ACTIVE` in time. Check it later.
         ActivationTimeout = "activation_timeout",
+        /// A deleted integration was still there when the wait for it to go ran out. It may
+        /// still go: check it later.
+        DeletionTimeout = "deletion_timeout",
         /// Several integrations carry the name; the error lists their ids. Remove the extras.
         Ambiguous = "ambiguous",
         /// Genesys answered success with a body that cannot be used.
@@ -148,6 +160,12 @@ named_enum! {
 }
 
 impl ErrorKind {
+    /// Whether no access token could be had: [`ErrorKind::Auth`] or its refinement
+    /// [`ErrorKind::GenesysUnreachable`]. Such failures belong to the token stage.
+    pub fn is_auth_error(self) -> bool {
+        matches!(self, Self::Auth | Self::GenesysUnreachable)
+    }
+
     /// Whether the caller's input is at fault (an HTTP service answers 400 for these).
     pub fn is_input_error(self) -> bool {
         matches!(self, Self::Validation | Self::AddressPolicy)
@@ -168,6 +186,7 @@ impl ErrorKind {
             Self::Conflict
                 | Self::ActivationFailed
                 | Self::ActivationTimeout
+                | Self::DeletionTimeout
                 | Self::Ambiguous
                 | Self::InvalidResponse
         )

@@ -90,6 +90,13 @@ named_enum! {
         TopicsEmpty = "topics_empty",
         /// A topic the organisation does not offer (`GET /api/v2/notifications/availabletopics`).
         TopicUnknown = "topic_unknown",
+        /// A topic the organisation offers, but not over EventBridge (its `transports`, from
+        /// `availabletopics?expand=transports`, name neither `EventBridge` nor `All`).
+        TopicNotDeliverable = "topic_not_deliverable",
+        /// An integration id that names an integration of another type than the deployer's.
+        IntegrationTypeMismatch = "integration_type_mismatch",
+        /// A name declared twice in one sync.
+        NameDuplicate = "name_duplicate",
         // The AWS route rules (`route`, feature `aws`): what EventBridge enforces and the
         // emulator the tests use does not.
         /// A Genesys organisation id that is empty or has characters outside `[A-Za-z0-9._-]`.

@@ -1,6 +1,6 @@
 //! The EventBridge deployer over an in-memory `PlatformApi` fake: plan and apply without any
-//! HTTP, a lost create recovered by the API layer, a version conflict, and deploys counted and
-//! audited as deploys.
+//! HTTP, a lost create recovered by the API layer, a version conflict, disable and delete, and
+//! every operation counted and audited as a deploy.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -177,12 +177,41 @@ impl PlatformApi for FakePlatform {
     }
 
     async fn available_topics(&self) -> Result<Reply<Value>, ClientError> {
+        // No `transports`: an older organisation, every topic deliverable.
         self.with("topics", |_| {
             Ok(reply(json!({"entities": [
                 {"id": "v2.routing.queues.{id}.conversations"},
                 {"id": "v2.users.{id}.presence"},
             ]})))
         })
+    }
+
+    async fn integrations_of_type(
+        &self,
+        integration_type: &str,
+        _page_size: u32,
+    ) -> Result<Reply<Vec<Value>>, ClientError> {
+        self.with("list", |s| {
+            Ok(reply(
+                s.integrations
+                    .iter()
+                    .filter(|i| i.integration_type == integration_type)
+                    .map(Stored::entity)
+                    .collect(),
+            ))
+        })
+    }
+
+    async fn delete_integration(&self, id: &str) -> Result<Reply<bool>, ClientError> {
+        self.with("delete", |s| {
+            let before = s.integrations.len();
+            s.integrations.retain(|i| i.id != id);
+            Ok(reply(s.integrations.len() < before))
+        })
+    }
+
+    async fn organization(&self) -> Result<Reply<Value>, ClientError> {
+        self.with("org", |_| Ok(reply(json!({"id": "org-fake"}))))
     }
 }
 
@@ -230,13 +259,21 @@ async fn a_fake_platform_api_drives_plan_and_apply() {
     // Nothing there: the plan creates, and reads only.
     let plan = deployer.plan(&desired()).await.unwrap();
     assert_eq!(plan.action, PlanAction::Create);
-    assert_eq!(fake.calls(), ["topics", "find"]);
+    assert_eq!(
+        plan.event_source.as_deref(),
+        Some("aws.partner/genesys.com/cloud/org-fake/orders")
+    );
+    assert_eq!(fake.calls(), ["topics", "org", "find"]);
 
     // Apply: a lost create (found by the API layer), then configure, enable and activate.
     fake.state.lock().unwrap().lose_next_create = true;
     let report = deployer.apply(&desired()).await.unwrap();
     assert!(report.recovered_create);
     assert_eq!(report.integration_id, "int-1");
+    assert_eq!(
+        report.event_source,
+        "aws.partner/genesys.com/cloud/org-fake/orders"
+    );
     assert_eq!(
         report.actions,
         [
@@ -249,7 +286,7 @@ async fn a_fake_platform_api_drives_plan_and_apply() {
     assert_eq!(report.config_version, Some(2));
     assert_eq!(report.correlation_id.as_deref(), Some("fake-correlation"));
     assert_eq!(
-        fake.calls()[2..],
+        fake.calls()[3..],
         [
             "find",
             "create",
@@ -258,7 +295,7 @@ async fn a_fake_platform_api_drives_plan_and_apply() {
             "enable",
             "get"
         ],
-        "topics are cached"
+        "topics and the organisation are cached"
     );
     assert_eq!(
         fake.state.lock().unwrap().integrations[0].integration_type,
@@ -303,5 +340,68 @@ async fn a_fake_platform_api_drives_plan_and_apply() {
     assert_eq!(
         records[4].target.as_deref(),
         Some("aws://us-east-1/123456789012/orders")
+    );
+}
+
+#[tokio::test]
+async fn disable_and_delete_are_recorded_as_deploys() {
+    let fake = Arc::new(FakePlatform::default());
+    let outcomes = Arc::new(Outcomes::default());
+    let audit = Arc::new(MemoryAudit::new());
+    let deployer = EventBridgeDeployer::builder(unused_client())
+        .platform_api(fake.clone())
+        .metrics(outcomes.clone())
+        .audit(audit.clone())
+        .poll_interval(Duration::from_millis(1), Duration::from_millis(2))
+        .build()
+        .unwrap();
+    deployer.apply(&desired()).await.unwrap();
+
+    let disabled = deployer.disable("orders-to-aws").await.unwrap();
+    assert_eq!(disabled.actions, [DeployAction::Disabled]);
+    assert_eq!(disabled.target, "aws://eu-west-1/123456789012/orders");
+    let before = fake.calls().len();
+    let again = deployer.disable("orders-to-aws").await.unwrap();
+    assert!(!again.changed());
+    assert!(
+        !fake.calls()[before..].contains(&"enable"),
+        "no PATCH when already disabled"
+    );
+
+    let plan = deployer.plan_delete("orders-to-aws").await.unwrap();
+    assert_eq!(plan.action, PlanAction::Delete);
+    assert_eq!(plan.integration_id.as_deref(), Some("int-1"));
+    let deleted = deployer.delete("orders-to-aws").await.unwrap();
+    assert_eq!(deleted.actions, [DeployAction::Deleted]);
+    assert_eq!(
+        deleted.event_source.as_deref(),
+        Some("aws.partner/genesys.com/cloud/org-fake/orders")
+    );
+    assert!(fake.state.lock().unwrap().integrations.is_empty());
+    let gone = deployer.delete("orders-to-aws").await.unwrap();
+    assert!(!gone.changed());
+    assert_eq!(gone.integration_id, None);
+
+    let outcomes = outcomes.0.lock().unwrap().clone();
+    let actions: Vec<_> = outcomes.iter().map(|o| (o.action, o.dry_run)).collect();
+    assert_eq!(
+        actions,
+        [
+            (Some(Action::Created), false),
+            (Some(Action::Disabled), false),
+            (Some(Action::Unchanged), false),
+            (Some(Action::Deleted), true),
+            (Some(Action::Deleted), false),
+            (Some(Action::Unchanged), false),
+        ]
+    );
+    assert!(outcomes.iter().all(|o| o.operation == Operation::Deploy));
+    let records = audit.records();
+    assert_eq!(records.len(), 6);
+    assert_eq!(records[4].action, Some(Action::Deleted));
+    assert_eq!(records[4].integration_id.as_deref(), Some("int-1"));
+    assert_eq!(
+        records[4].target.as_deref(),
+        Some("aws://eu-west-1/123456789012/orders")
     );
 }

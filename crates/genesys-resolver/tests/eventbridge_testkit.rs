@@ -1,10 +1,11 @@
 //! The mock's real integrations API, driven with plain HTTP through `GenesysClient::execute`:
 //! paging with the type filter, versions and 409s, the activation state machine, the topics
-//! listing, faults and request records.
+//! listing (with transports), deletion and the deleting lag, the organisation, integration
+//! types, the seed route's delete, faults and request records.
 
 use std::time::Duration;
 
-use genesys_resolver::api::{ApiRequest, GenesysClient};
+use genesys_resolver::api::{ApiRequest, GenesysClient, IntegrationsApi};
 use genesys_resolver::testkit::genesys::{Activation, Fault, MockGenesys, Route};
 use serde_json::{Value, json};
 
@@ -242,4 +243,263 @@ async fn the_seed_route_may_not_shadow_the_real_one() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn delete_answers_the_deleted_integration_then_it_is_gone() {
+    let mock = MockGenesys::start().await.unwrap();
+    let client = client(&mock);
+    let id = mock.insert_platform_integration("eb", "amazon-eventbridge-source");
+    let other = mock.insert_platform_integration("eb-2", "amazon-eventbridge-source");
+    let delete = ApiRequest::delete("/api/v2/integrations").segment(&id);
+    let response = client.execute(&delete).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let deleted: Value = response.json().unwrap();
+    assert_eq!(deleted["id"], id.as_str());
+    assert_eq!(deleted["intendedState"], "DELETED");
+    let err = client
+        .execute(&ApiRequest::get("/api/v2/integrations").segment(&id))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404));
+    let listing = get(&client, ApiRequest::get("/api/v2/integrations")).await;
+    assert_eq!(listing["total"], 1);
+    assert_eq!(listing["entities"][0]["id"], other.as_str());
+    // A second delete: nothing there any more.
+    assert_eq!(
+        client.execute(&delete).await.unwrap_err().status(),
+        Some(404)
+    );
+    assert_eq!(mock.requests(Route::IntegrationDelete), 2);
+    assert_eq!(mock.write_requests().len(), 2, "a DELETE is a write");
+}
+
+#[tokio::test]
+async fn a_deleting_lag_lists_the_integration_as_deleted_until_it_goes() {
+    let mock = MockGenesys::builder()
+        .deleting_lag(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let client = client(&mock);
+    let id = mock.insert_platform_integration("eb", "amazon-eventbridge-source");
+    let enable = ApiRequest::patch("/api/v2/integrations")
+        .segment(&id)
+        .json(&json!({"intendedState": "ENABLED"}))
+        .unwrap();
+    client.execute(&enable).await.unwrap();
+    let delete = ApiRequest::delete("/api/v2/integrations").segment(&id);
+    assert_eq!(client.execute(&delete).await.unwrap().status(), 200);
+    let entity = get(
+        &client,
+        ApiRequest::get("/api/v2/integrations").segment(&id),
+    )
+    .await;
+    assert_eq!(entity["intendedState"], "DELETED");
+    assert_eq!(entity["reportedState"]["code"], "INACTIVE");
+    let listing = get(&client, ApiRequest::get("/api/v2/integrations")).await;
+    assert_eq!(listing["entities"][0]["intendedState"], "DELETED");
+    // Being deleted, it can be neither enabled nor configured.
+    assert_eq!(
+        client.execute(&enable).await.unwrap_err().status(),
+        Some(400)
+    );
+    let put = ApiRequest::put("/api/v2/integrations")
+        .segment(&id)
+        .segment("config")
+        .segment("current")
+        .json(&json!({"version": 1, "name": "eb"}))
+        .unwrap();
+    assert_eq!(client.execute(&put).await.unwrap_err().status(), Some(400));
+    // Deleting again while it goes is accepted.
+    assert_eq!(client.execute(&delete).await.unwrap().status(), 200);
+    // Wait (bounded) for it to go; no timing is asserted beyond "eventually".
+    let mut gone = false;
+    for _ in 0..100 {
+        if mock.platform_integrations().is_empty() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(gone, "the integration never went");
+    let err = client
+        .execute(&ApiRequest::get("/api/v2/integrations").segment(&id))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404));
+}
+
+#[tokio::test]
+async fn intended_state_deleted_deletes_and_disabled_stops() {
+    let mock = MockGenesys::builder()
+        .activation(Activation::AfterPolls(0))
+        .start()
+        .await
+        .unwrap();
+    let client = client(&mock);
+    let id = mock.insert_platform_integration("eb", "amazon-eventbridge-source");
+    let patch = |state: &str| {
+        ApiRequest::patch("/api/v2/integrations")
+            .segment(&id)
+            .json(&json!({ "intendedState": state }))
+            .unwrap()
+    };
+    assert_eq!(
+        get(&client, patch("ENABLED")).await["reportedState"]["code"],
+        "ACTIVE"
+    );
+    let disabled = get(&client, patch("DISABLED")).await;
+    assert_eq!(disabled["intendedState"], "DISABLED");
+    assert_eq!(disabled["reportedState"]["code"], "INACTIVE");
+    let deleted = get(&client, patch("DELETED")).await;
+    assert_eq!(deleted["intendedState"], "DELETED");
+    assert!(
+        mock.platform_integrations().is_empty(),
+        "no lag: gone at once"
+    );
+    assert_eq!(
+        client
+            .execute(&patch("ENABLED"))
+            .await
+            .unwrap_err()
+            .status(),
+        Some(404)
+    );
+    let bad = ApiRequest::patch("/api/v2/integrations")
+        .segment("x")
+        .json(&json!({"intendedState": "RESTORED"}))
+        .unwrap();
+    assert_eq!(client.execute(&bad).await.unwrap_err().status(), Some(400));
+}
+
+#[tokio::test]
+async fn organization_and_integration_types() {
+    let mock = MockGenesys::builder()
+        .organization_id("org-1234")
+        .start()
+        .await
+        .unwrap();
+    let client = client(&mock);
+    let org = get(&client, ApiRequest::get("/api/v2/organizations/me")).await;
+    assert_eq!(org["id"], "org-1234");
+    assert_eq!(org["state"], "active");
+    assert_eq!(org["selfUri"], "/api/v2/organizations/org-1234");
+    assert_eq!(mock.organization_id(), "org-1234");
+    let default = MockGenesys::start().await.unwrap();
+    let org = get(
+        &self::client(&default),
+        ApiRequest::get("/api/v2/organizations/me"),
+    )
+    .await;
+    assert_eq!(
+        org["id"],
+        genesys_resolver::testkit::genesys::DEFAULT_ORGANIZATION_ID
+    );
+
+    let types = get(&client, ApiRequest::get("/api/v2/integrations/types")).await;
+    assert_eq!(types["total"], 2);
+    assert_eq!(types["pageNumber"], 1);
+    let ids: Vec<&str> = types["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&genesys_resolver::eventbridge::TYPE_ID));
+    let one = get(
+        &client,
+        ApiRequest::get("/api/v2/integrations/types").segment("amazon-eventbridge-source"),
+    )
+    .await;
+    assert_eq!(one["name"], "Amazon EventBridge Source");
+    let err = client
+        .execute(&ApiRequest::get("/api/v2/integrations/types").segment("nope"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(mock.requests(Route::IntegrationTypes), 1);
+    assert_eq!(mock.requests(Route::IntegrationType), 2);
+    assert_eq!(mock.requests(Route::Organization), 1);
+    assert_eq!(mock.requests(Route::IntegrationGet), 0);
+}
+
+#[tokio::test]
+async fn topics_list_transports_when_expanded() {
+    let mock = MockGenesys::builder()
+        .available_topics(["v2.a", "v2.b"])
+        .topic_transports("v2.b", ["Websocket"])
+        .start()
+        .await
+        .unwrap();
+    let client = client(&mock);
+    let plain = get(
+        &client,
+        ApiRequest::get("/api/v2/notifications/availabletopics"),
+    )
+    .await;
+    assert!(plain["entities"][0].get("transports").is_none());
+    for expand in ["transports", "description,transports"] {
+        let topics = get(
+            &client,
+            ApiRequest::get("/api/v2/notifications/availabletopics").query("expand", &expand),
+        )
+        .await;
+        assert_eq!(topics["entities"][0]["transports"], json!(["All"]));
+        assert_eq!(topics["entities"][1]["transports"], json!(["Websocket"]));
+    }
+    mock.set_topic_transports("v2.a", ["EventBridge"]);
+    let topics = get(
+        &client,
+        ApiRequest::get("/api/v2/notifications/availabletopics")
+            .query("expand", &"schema")
+            .query("expand", &"transports"),
+    )
+    .await;
+    assert_eq!(topics["entities"][0]["transports"], json!(["EventBridge"]));
+
+    let older = MockGenesys::builder()
+        .omit_topic_transports(true)
+        .start()
+        .await
+        .unwrap();
+    let topics = get(
+        &self::client(&older),
+        ApiRequest::get("/api/v2/notifications/availabletopics").query("expand", &"transports"),
+    )
+    .await;
+    assert!(topics["entities"][0].get("transports").is_none());
+}
+
+#[tokio::test]
+async fn the_seed_route_deletes() {
+    let mock = MockGenesys::start().await.unwrap();
+    let client = client(&mock);
+    let a = mock.insert_integration(json!({"name": "a"}));
+    let b = mock.insert_integration(json!({"name": "b"}));
+    let delete = ApiRequest::delete("/api/v2/outbound/integrations").segment(&a);
+    assert_eq!(client.execute(&delete).await.unwrap().status(), 204);
+    assert!(mock.integrations_named("a").is_empty());
+    // The seed's `IntegrationsApi::delete`: true once, then false (404: already gone).
+    let c = mock.insert_integration(json!({"name": "c"}));
+    assert!(IntegrationsApi::delete(&client, &c).await.unwrap());
+    assert!(!IntegrationsApi::delete(&client, &c).await.unwrap());
+    assert_eq!(mock.integrations_named("b")[0]["id"], b.as_str());
+    assert_eq!(
+        client.execute(&delete).await.unwrap_err().status(),
+        Some(404)
+    );
+    let listing = get(
+        &client,
+        ApiRequest::get("/api/v2/outbound/integrations").query("name", &"b"),
+    )
+    .await;
+    assert_eq!(listing["total"], 1);
+    let one = get(
+        &client,
+        ApiRequest::get("/api/v2/outbound/integrations").segment(&b),
+    )
+    .await;
+    assert_eq!(one["name"], "b");
+    assert_eq!(mock.requests(Route::Delete), 4);
 }

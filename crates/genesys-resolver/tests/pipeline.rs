@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use genesys_resolver::api::{ApiError, ClientError, Integration, IntegrationsApi};
 use genesys_resolver::audit::MemoryAudit;
+use genesys_resolver::environment::Environment;
 use genesys_resolver::payload::ResolvePayload;
 use genesys_resolver::pipeline::{
     Action, ErrorKind, ResolveError, ResolveReport, Resolver, ResolverBuilder, Stage,
@@ -15,7 +16,7 @@ use genesys_resolver::pipeline::{
 use genesys_resolver::probe::{EndpointProber, ProbeReport};
 use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::destination::{
-    CertKind, TestCa, TlsDestination, localhost_resolver,
+    CertKind, TestCa, TlsDestination, localhost_resolver, refused_addr,
 };
 use genesys_resolver::testkit::genesys::{MockGenesys, Route};
 
@@ -189,6 +190,31 @@ async fn each_failure_names_its_stage() {
 }
 
 #[tokio::test]
+async fn an_unreachable_login_host_is_its_own_kind_of_the_token_stage() {
+    let s = setup().await;
+    let closed = refused_addr().await.unwrap();
+    let unreachable = s
+        .builder()
+        .environment(Environment::parse(&format!("http://{closed}")).unwrap())
+        .build()
+        .unwrap();
+    let e = unreachable
+        .resolve(&s.payload("unreachable"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.stage(), e.kind()),
+        (Stage::Token, ErrorKind::GenesysUnreachable)
+    );
+    assert!(e.kind().is_auth_error(), "still an authentication failure");
+    assert!(e.is_retryable());
+    assert_eq!(e.status(), None);
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(json["kind"], "genesys_unreachable");
+    assert_eq!(s.genesys.requests(Route::Token), 0);
+}
+
+#[tokio::test]
 async fn resolve_many_keeps_order_and_does_not_stop_at_a_failure() {
     let s = setup().await;
     let r = s.resolver();
@@ -281,6 +307,9 @@ impl IntegrationsApi for RacingApi {
     async fn update(&self, id: &str, payload: &ResolvePayload) -> Result<Integration, ClientError> {
         self.updates.fetch_add(1, Ordering::SeqCst);
         Ok(Integration::from_payload(id, payload))
+    }
+    async fn delete(&self, _id: &str) -> Result<bool, ClientError> {
+        Ok(false)
     }
 }
 

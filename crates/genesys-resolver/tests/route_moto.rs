@@ -143,6 +143,7 @@ async fn setup() -> Setup {
     let moto = moto::Moto::start(&ca_pem);
     let mock = MockGenesys::builder()
         .activation(Activation::AfterPolls(1))
+        .organization_id(ORG)
         .aws_emulator(moto.url().parse().unwrap(), ORG)
         .start()
         .await
@@ -487,7 +488,10 @@ async fn lost_responses_on_both_sides_leave_no_duplicate() {
 async fn check_probes_and_plans_without_writing_and_rules_are_enforced() {
     let s = setup().await;
     let mut route = route(&s);
+    // No organisation id in the route: the deployer reads it from Genesys.
+    route.organization_id = String::new();
     let check = s.deployer.check(&route).await.unwrap();
+    assert_eq!(check.plan.partner_event_source, bus());
     assert!(check.probes_ok());
     assert_eq!(check.probes.len(), 2);
     assert!(!check.plan.is_nothing());

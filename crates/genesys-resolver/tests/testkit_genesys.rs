@@ -141,6 +141,9 @@ async fn api_requires_a_valid_unexpired_token() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["code"], "authentication.required");
     assert_eq!(body["contextId"], corr);
+    // The real API's error bodies carry the message template and its parameters too.
+    assert_eq!(body["messageWithParams"], body["message"]);
+    assert_eq!(body["messageParams"], serde_json::json!({}));
 
     let t = token(&mock).await;
     let r = http()

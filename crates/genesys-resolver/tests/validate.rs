@@ -293,6 +293,24 @@ fn oversized_payload_is_refused() {
 }
 
 #[test]
+fn the_size_limit_holds_to_the_byte() {
+    // Characters that escape to six bytes each, and plain ones, in every string that may hold them.
+    for text in ["", "plain", "<&>\u{2028}\u{2029}\"\\", "ü注🚀"] {
+        let mut p = seed_sample();
+        p.name = format!("n{}", text.repeat(25));
+        p.event_filters[0].fields = vec![format!("f{text}")];
+        p.headers
+            .insert("X-Text".into(), format!("{}\tend", text.repeat(100)));
+        let exact = p.wire_len();
+        validate_with(&p, &Limits::default().with_max_payload_bytes(exact)).unwrap();
+        let over =
+            validate_with(&p, &Limits::default().with_max_payload_bytes(exact - 1)).unwrap_err();
+        let codes: Vec<_> = over.violations().iter().map(|v| v.code).collect();
+        assert_eq!(codes, [ViolationCode::PayloadTooLarge], "{text:?}");
+    }
+}
+
+#[test]
 fn credentials_in_uris_are_never_echoed() {
     let mut p = seed_sample();
     p.uri = "https://admin:hunter2@a.example.com/".into();

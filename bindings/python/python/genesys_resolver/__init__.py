@@ -31,15 +31,19 @@ real way to route Genesys events to an event bus) idempotently::
     deployer = gr.EventBridgeDeployer("eu_west_1", client_id, client_secret, check_topics=True)
     plan = deployer.plan(desired)            # reads only: create, update (changes), enable, nothing
     report = deployer.apply(desired)         # report.actions, report.reported_state["code"]
+    deployer.disable(desired.name)           # idempotent; delete() waits until it is gone
+    deployer.sync([desired], prune=True)     # desired state; prune deletes undeclared ones
 
 Every error is a :class:`ResolverError` naming the failed ``stage`` and its ``kind``, with one
 class per kind: :class:`ValidationError` (also a ``ValueError``), :class:`AddressPolicyError`,
 :class:`DnsError`, :class:`TlsError`, :class:`HealthCheckError` (with its subclasses
-:class:`ConnectError` and :class:`ProbeTimeoutError`), :class:`AuthError`,
+:class:`ConnectError` and :class:`ProbeTimeoutError`), :class:`AuthError` (with
+:class:`GenesysUnreachableError`: the login host could not be reached),
 :class:`GenesysApiError` (with :class:`RateLimitedError` and :class:`TransportError`),
 :class:`ConfigError`, :class:`CoordinationError`, and :class:`DeployError` (``step``,
 ``integration_id``, ``detail``) with :class:`ConflictError`, :class:`ActivationFailedError`,
-:class:`ActivationTimeoutError`, :class:`AmbiguousError` and :class:`InvalidResponseError`.
+:class:`ActivationTimeoutError`, :class:`DeletionTimeoutError`, :class:`AmbiguousError` and
+:class:`InvalidResponseError`.
 Errors, reports and violations pickle and copy (a ``ProcessPoolExecutor`` returns them whole). Blocking calls release the GIL
 and stop on Ctrl-C; ``resolve_async``, ``check_async``, ``resolve_many_async``, ``plan_async``
 and ``apply_async`` are awaitable. Diagnostics and audit records go to the ``logging`` logger
@@ -58,14 +62,17 @@ from ._native import (
     ConflictError,
     ConnectError,
     CoordinationError,
+    DeletionTimeoutError,
     DeployError,
     DeployReport,
     DnsError,
     EventBridgeDeployer,
     EventBridgeIntegration,
     GenesysApiError,
+    GenesysUnreachableError,
     HealthCheckError,
     InvalidResponseError,
+    LifecycleReport,
     Plan,
     ProbeReport,
     ProbeTimeoutError,
@@ -73,6 +80,8 @@ from ._native import (
     ResolveReport,
     Resolver,
     ResolverError,
+    SyncPlan,
+    SyncReport,
     TlsError,
     TransportError,
     ValidationError,
@@ -93,14 +102,17 @@ __all__ = [
     "ConflictError",
     "ConnectError",
     "CoordinationError",
+    "DeletionTimeoutError",
     "DeployError",
     "DeployReport",
     "DnsError",
     "EventBridgeDeployer",
     "EventBridgeIntegration",
     "GenesysApiError",
+    "GenesysUnreachableError",
     "HealthCheckError",
     "InvalidResponseError",
+    "LifecycleReport",
     "Plan",
     "ProbeReport",
     "ProbeTimeoutError",
@@ -108,6 +120,8 @@ __all__ = [
     "ResolveReport",
     "Resolver",
     "ResolverError",
+    "SyncPlan",
+    "SyncReport",
     "TlsError",
     "TransportError",
     "ValidationError",

@@ -29,14 +29,17 @@ __all__ = [
     "ConflictError",
     "ConnectError",
     "CoordinationError",
+    "DeletionTimeoutError",
     "DeployError",
     "DeployReport",
     "DnsError",
     "EventBridgeDeployer",
     "EventBridgeIntegration",
     "GenesysApiError",
+    "GenesysUnreachableError",
     "HealthCheckError",
     "InvalidResponseError",
+    "LifecycleReport",
     "MockGenesys",
     "Plan",
     "ProbeReport",
@@ -45,6 +48,8 @@ __all__ = [
     "ResolveReport",
     "Resolver",
     "ResolverError",
+    "SyncPlan",
+    "SyncReport",
     "TestCa",
     "TlsDestination",
     "TlsError",
@@ -53,6 +58,7 @@ __all__ = [
     "Violation",
     "__version__",
     "_raise_error",
+    "_read_json",
     "_sleep",
     "_sleep_async",
     "build_payload",
@@ -137,11 +143,16 @@ class ProbeTimeoutError(HealthCheckError):
     """A destination did not answer in time (kind ``probe_timeout``)."""
 
 class AuthError(ResolverError):
-    """Genesys Cloud refused the client credentials or the token."""
+    """Genesys Cloud refused the client credentials or the token (kind ``auth``); the base of
+    ``GenesysUnreachableError``."""
 
     status: Optional[int]
     code: Optional[str]
     correlation_id: Optional[str]
+
+class GenesysUnreachableError(AuthError):
+    """Genesys Cloud's login host could not be reached or did not answer in time (kind
+    ``genesys_unreachable``; ``status`` None). Retryable."""
 
 class GenesysApiError(ResolverError):
     """The Genesys Cloud API answered with an error (kind ``api``); the base of
@@ -186,8 +197,12 @@ class ActivationFailedError(DeployError):
 class ActivationTimeoutError(DeployError):
     """The integration did not become ACTIVE in time (kind ``activation_timeout``)."""
 
+class DeletionTimeoutError(DeployError):
+    """A deleted integration was still there when the wait ran out (kind ``deletion_timeout``)."""
+
 class AmbiguousError(DeployError):
-    """Several integrations carry the name (kind ``ambiguous``)."""
+    """Several integrations carry the name (kind ``ambiguous``); delete the extras with
+    ``EventBridgeDeployer.delete_id``."""
 
 class InvalidResponseError(DeployError):
     """Genesys answered success with a body the deployer cannot use (kind ``invalid_response``)."""
@@ -409,7 +424,7 @@ _Integration = Union[EventBridgeIntegration, Mapping[str, Any]]
 
 @final
 class Plan:
-    """What ``EventBridgeDeployer.apply`` would do."""
+    """What ``EventBridgeDeployer.apply`` (or ``delete``) would do."""
 
     @property
     def name(self) -> str: ...
@@ -417,8 +432,11 @@ class Plan:
     def target(self) -> str:
         """``aws://<region>/<account id>/<event source suffix>``."""
     @property
+    def event_source(self) -> Optional[str]:
+        """``aws.partner/genesys.com/cloud/<organisation id>/<suffix>``."""
+    @property
     def action(self) -> PlanAction:
-        """``create``, ``update``, ``enable`` or ``nothing``."""
+        """``create``, ``update``, ``enable``, ``nothing`` or ``delete``."""
     @property
     def changes(self) -> list[_Change]: ...
     @property
@@ -450,6 +468,9 @@ class DeployReport:
     def name(self) -> str: ...
     @property
     def target(self) -> str: ...
+    @property
+    def event_source(self) -> str:
+        """``aws.partner/genesys.com/cloud/<organisation id>/<suffix>``."""
     @property
     def integration_id(self) -> str: ...
     @property
@@ -484,6 +505,82 @@ class DeployReport:
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
+class LifecycleReport:
+    """What ``EventBridgeDeployer.disable``, ``delete`` or ``delete_id`` did."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def integration_id(self) -> Optional[str]:
+        """None when no integration had the name (nothing was sent)."""
+    @property
+    def target(self) -> str: ...
+    @property
+    def event_source(self) -> Optional[str]: ...
+    @property
+    def actions(self) -> list[DeployAction]:
+        """``["disabled"]``, ``["deleted"]``, or empty when there was nothing to do."""
+    @property
+    def changed(self) -> bool: ...
+    @property
+    def reported_state(self) -> Optional[dict[str, str]]: ...
+    @property
+    def polls(self) -> int: ...
+    @property
+    def timings(self) -> list[dict[str, Any]]: ...
+    @property
+    def elapsed_ms(self) -> float: ...
+    @property
+    def correlation_id(self) -> Optional[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __reduce__(self) -> tuple[Callable[[str], LifecycleReport], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> LifecycleReport: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class SyncPlan:
+    """What ``EventBridgeDeployer.sync`` would do."""
+
+    @property
+    def plans(self) -> list[Plan]:
+        """The declared integrations' plans, in order, then the deletes."""
+    @property
+    def deletes(self) -> list[Plan]: ...
+    @property
+    def prune(self) -> bool: ...
+    @property
+    def is_nothing(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __reduce__(self) -> tuple[Callable[[str], SyncPlan], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> SyncPlan: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class SyncReport:
+    """What ``EventBridgeDeployer.sync`` did."""
+
+    @property
+    def applied(self) -> list[DeployReport]: ...
+    @property
+    def deleted(self) -> list[LifecycleReport]: ...
+    @property
+    def prune(self) -> bool: ...
+    @property
+    def changed(self) -> bool: ...
+    @property
+    def elapsed_ms(self) -> float: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __reduce__(self) -> tuple[Callable[[str], SyncReport], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> SyncReport: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
 class EventBridgeDeployer:
     """Plans and applies Amazon EventBridge source integrations on one organisation.
 
@@ -495,6 +592,7 @@ class EventBridgeDeployer:
     - ``poll_interval``, ``max_poll_interval``: seconds between state polls while waiting, the
       first and the most (the interval grows between them).
     - ``page_size``: integrations per page when looking one up by name.
+    - ``deletion_timeout``: seconds ``delete`` waits for a deleted integration to be gone.
     - ``environment``, ``client_id``, ``client_secret``, ``ca_file``, ``ca_pem``,
       ``rate_limit_per_minute``, ``write_rate_limit_per_minute``, ``request_timeout``,
       ``max_attempts``, ``redis_url``, ``lease_ttl`` and ``lease_wait`` work as for
@@ -523,6 +621,7 @@ class EventBridgeDeployer:
         redis_url: Optional[str] = None,
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
+        deletion_timeout: Optional[float] = None,
     ) -> EventBridgeDeployer: ...
     @classmethod
     def from_env(
@@ -545,6 +644,7 @@ class EventBridgeDeployer:
         redis_url: Optional[str] = None,
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
+        deletion_timeout: Optional[float] = None,
     ) -> EventBridgeDeployer:
         """A deployer configured from the same variables as ``Resolver.from_env`` (those of the
         client, trust and coordination); a keyword given replaces its variable."""
@@ -552,6 +652,23 @@ class EventBridgeDeployer:
     def apply(self, integration: _Integration) -> DeployReport: ...
     def plan_async(self, integration: _Integration) -> Awaitable[Plan]: ...
     def apply_async(self, integration: _Integration) -> Awaitable[DeployReport]: ...
+    def disable(self, name: str) -> LifecycleReport: ...
+    def delete(self, name: str) -> LifecycleReport: ...
+    def delete_id(self, id: str) -> LifecycleReport: ...
+    def plan_delete(self, name: str) -> Plan: ...
+    def sync(self, items: Iterable[_Integration], prune: bool = False) -> SyncReport: ...
+    def plan_sync(self, items: Iterable[_Integration], prune: bool = False) -> SyncPlan: ...
+    def disable_async(self, name: str) -> Awaitable[LifecycleReport]: ...
+    def delete_async(self, name: str) -> Awaitable[LifecycleReport]: ...
+    def delete_id_async(self, id: str) -> Awaitable[LifecycleReport]: ...
+    def plan_delete_async(self, name: str) -> Awaitable[Plan]: ...
+    def sync_async(
+        self, items: Iterable[_Integration], prune: bool = False
+    ) -> Awaitable[SyncReport]: ...
+    def plan_sync_async(
+        self, items: Iterable[_Integration], prune: bool = False
+    ) -> Awaitable[SyncPlan]: ...
+    def organization_id(self) -> str: ...
     def available_topics(self) -> list[str]: ...
     def metrics(self) -> dict[str, Any]: ...
     def prometheus(self) -> str: ...
@@ -579,6 +696,10 @@ class MockGenesys:
         integrations_path: Optional[str] = None,
         token_lifetime: Optional[float] = None,
         page_size: Optional[int] = None,
+        organization_id: Optional[str] = None,
+        deleting_lag: Optional[float] = None,
+        topic_transports: Optional[Mapping[str, Sequence[str]]] = None,
+        omit_topic_transports: bool = False,
     ) -> MockGenesys: ...
     @property
     def base_url(self) -> str: ...
@@ -628,6 +749,11 @@ class MockGenesys:
         self, name: str, type_id: str = "amazon-eventbridge-source"
     ) -> str: ...
     def race_config_writes(self, times: int = 1) -> None: ...
+    @property
+    def organization_id(self) -> str: ...
+    def set_topic_transports(self, topic: str, transports: Sequence[str]) -> None: ...
+    def set_deleting_lag(self, lag: float) -> None: ...
+    def delete_platform_integration(self, id: str) -> bool: ...
     def create_requests(self, name: str) -> int: ...
     def integrations(self) -> list[dict[str, Any]]: ...
     def integrations_named(self, name: str) -> list[dict[str, Any]]: ...
@@ -722,5 +848,8 @@ def _raise_error(
     integration_id: Optional[str] = None,
     detail: Optional[str] = None,
 ) -> NoReturn: ...
+def _read_json(text: str, *, limits: Optional[_Limits] = None, rules: bool = True) -> str:
+    """The core's reader of JSON text (and, with ``rules``, every schema rule): the wire JSON."""
+
 def _sleep(seconds: float) -> None: ...
 def _sleep_async(seconds: float) -> Awaitable[float]: ...

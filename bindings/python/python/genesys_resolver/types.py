@@ -89,6 +89,7 @@ ErrorKind = Literal[
     "health",
     "probe_timeout",
     "auth",
+    "genesys_unreachable",
     "api",
     "rate_limited",
     "transport",
@@ -96,6 +97,7 @@ ErrorKind = Literal[
     "conflict",
     "activation_failed",
     "activation_timeout",
+    "deletion_timeout",
     "ambiguous",
     "invalid_response",
     "coordination",
@@ -107,19 +109,29 @@ package (raised as the base class)."""
 Stage = Literal["validate", "probe", "token", "route_mapping", "submit"]
 """``ResolverError.stage`` and the keys of ``ResolveReport.stages``, in pipeline order."""
 
-Action = Literal["created", "updated", "unchanged"]
+Action = Literal["created", "updated", "unchanged", "disabled", "deleted"]
 """``ResolveReport.action``."""
 
-PlanAction = Literal["create", "update", "enable", "nothing"]
+PlanAction = Literal["create", "update", "enable", "nothing", "delete"]
 """``Plan.action``."""
 
 DeployStep = Literal[
-    "validate", "topics", "lookup", "create", "read_config", "write_config", "enable", "activate"
+    "validate",
+    "topics",
+    "lookup",
+    "create",
+    "read_config",
+    "write_config",
+    "enable",
+    "activate",
+    "organization",
+    "disable",
+    "delete",
 ]
 """``ResolverError.step``: the EventBridge deploy step that failed."""
 
-DeployAction = Literal["created", "configured", "enabled"]
-"""The entries of ``DeployReport.actions``."""
+DeployAction = Literal["created", "configured", "enabled", "disabled", "deleted"]
+"""The entries of ``DeployReport.actions`` and ``LifecycleReport.actions``."""
 
 MockRoute = Literal[
     "token",
@@ -127,13 +139,18 @@ MockRoute = Literal[
     "list",
     "get",
     "update",
+    "delete",
     "integration_list",
     "integration_create",
     "integration_get",
     "integration_patch",
+    "integration_delete",
+    "integration_types",
+    "integration_type",
     "config_get",
     "config_put",
     "available_topics",
+    "organization",
 ]
 """The routes of ``testing.MockGenesys`` (``push_fault``, ``requests``, ``request_log``)."""
 

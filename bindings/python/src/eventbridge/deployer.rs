@@ -10,7 +10,7 @@ use genesys_resolver::audit::TracingAudit;
 use genesys_resolver::coordination::{CoordinationError, RedisCoordinator, RedisPacer};
 use genesys_resolver::eventbridge::{
     DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DeployError, DeployReport,
-    EventBridgeDeployer, Plan,
+    EventBridgeDeployer, EventBridgeIntegration, LifecycleReport, Plan, SyncPlan, SyncReport,
 };
 use genesys_resolver::metrics::Metrics;
 use genesys_resolver::outcome::ErrorKind;
@@ -19,6 +19,7 @@ use genesys_resolver::tls::TrustConfig;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
+use super::lifecycle::{PyLifecycleReport, PySyncPlan, PySyncReport};
 use super::model::PyEventBridgeIntegration;
 use super::report::{PyDeployReport, PyPlan};
 use crate::convert::{repr, serde_to_py};
@@ -30,6 +31,21 @@ fn plan_outcome(py: Python<'_>, result: Result<Plan, DeployError>) -> PyResult<P
     result
         .map(PyPlan::from)
         .map_err(|e| ErrorInfo::from(e).into_pyerr(py))
+}
+
+/// A core result as its Python view, or the error as its exception class.
+fn outcome<T, P: From<T>>(py: Python<'_>, result: Result<T, DeployError>) -> PyResult<P> {
+    result
+        .map(P::from)
+        .map_err(|e| ErrorInfo::from(e).into_pyerr(py))
+}
+
+/// The integrations of a sync: a sequence of `EventBridgeIntegration`s or their dict forms.
+fn extract_items(items: &Bound<'_, PyAny>) -> PyResult<Vec<EventBridgeIntegration>> {
+    items
+        .try_iter()?
+        .map(|item| PyEventBridgeIntegration::extract(&item?))
+        .collect()
 }
 
 fn apply_outcome(
@@ -68,6 +84,7 @@ struct DeployOptions {
     poll_interval: Option<f64>,
     max_poll_interval: Option<f64>,
     page_size: Option<u32>,
+    deletion_timeout: Option<f64>,
 }
 
 impl PyEventBridgeDeployer {
@@ -138,6 +155,9 @@ impl PyEventBridgeDeployer {
         if let Some(n) = deploy.page_size {
             builder = builder.page_size(n);
         }
+        if let Some(s) = deploy.deletion_timeout {
+            builder = builder.deletion_timeout(seconds(py, "deletion_timeout", s)?);
+        }
         if let Some(redis) = coordinator {
             builder = builder.coordinator(Arc::new(redis));
         }
@@ -195,7 +215,7 @@ impl PyEventBridgeDeployer {
         ca_file=None, ca_pem=None, check_topics=false, activation_timeout=None, poll_interval=None,
         max_poll_interval=None, page_size=None, rate_limit_per_minute=None,
         write_rate_limit_per_minute=None, request_timeout=None, max_attempts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None,
+        lease_ttl=None, lease_wait=None, deletion_timeout=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -218,6 +238,7 @@ impl PyEventBridgeDeployer {
         redis_url: Option<String>,
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
+        deletion_timeout: Option<f64>,
     ) -> PyResult<Self> {
         let shown = environment.clone();
         let identity = Identity {
@@ -242,6 +263,7 @@ impl PyEventBridgeDeployer {
             poll_interval,
             max_poll_interval,
             page_size,
+            deletion_timeout,
         };
         let settings = checked(py, ResolverSettings::default(), identity, client, None)?;
         Self::build(py, &settings, &deploy, Some(shown))
@@ -257,7 +279,7 @@ impl PyEventBridgeDeployer {
         ca_file=None, ca_pem=None, check_topics=false, activation_timeout=None, poll_interval=None,
         max_poll_interval=None, page_size=None, rate_limit_per_minute=None,
         write_rate_limit_per_minute=None, request_timeout=None, max_attempts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None,
+        lease_ttl=None, lease_wait=None, deletion_timeout=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -280,6 +302,7 @@ impl PyEventBridgeDeployer {
         redis_url: Option<String>,
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
+        deletion_timeout: Option<f64>,
     ) -> PyResult<Self> {
         let py = cls.py();
         let shown = environment.clone();
@@ -305,6 +328,7 @@ impl PyEventBridgeDeployer {
             poll_interval,
             max_poll_interval,
             page_size,
+            deletion_timeout,
         };
         let settings = checked(py, settings::from_env(py)?, identity, client, None)?;
         Self::build(py, &settings, &deploy, shown)
@@ -357,6 +381,159 @@ impl PyEventBridgeDeployer {
             let result = deployer.apply(&desired).await;
             Python::attach(|py| apply_outcome(py, result))
         })
+    }
+
+    /// Sets `intendedState` DISABLED on the integration named `name` (it stops delivering;
+    /// its configuration stays). Idempotent: nothing is written when it is already disabled or
+    /// no integration has the name. Returns a `LifecycleReport`.
+    fn disable(&self, py: Python<'_>, name: String) -> PyResult<PyLifecycleReport> {
+        let deployer = self.inner.clone();
+        let result: Result<LifecycleReport, _> =
+            block_on(py, move || async move { deployer.disable(&name).await })?;
+        outcome(py, result)
+    }
+
+    /// Deletes the integration named `name`, then waits (up to `deletion_timeout`) until it is
+    /// gone. Idempotent: nothing is sent when no integration has the name. Several with the
+    /// name raise `AmbiguousError` (delete the extras with `delete_id`); a wait that runs out
+    /// raises `DeletionTimeoutError`. Returns a `LifecycleReport`.
+    fn delete(&self, py: Python<'_>, name: String) -> PyResult<PyLifecycleReport> {
+        let deployer = self.inner.clone();
+        let result: Result<LifecycleReport, _> =
+            block_on(py, move || async move { deployer.delete(&name).await })?;
+        outcome(py, result)
+    }
+
+    /// Deletes the EventBridge integration `id` and waits until it is gone (for the extras of
+    /// an ambiguous name); an integration of another type raises `ValidationError` at `id`.
+    fn delete_id(&self, py: Python<'_>, id: String) -> PyResult<PyLifecycleReport> {
+        let deployer = self.inner.clone();
+        let result: Result<LifecycleReport, _> =
+            block_on(py, move || async move { deployer.delete_id(&id).await })?;
+        outcome(py, result)
+    }
+
+    /// What `delete` would do, without writing anything: a `Plan` whose action is `delete`
+    /// (with the integration's id, target and partner event source) or `nothing`.
+    fn plan_delete(&self, py: Python<'_>, name: String) -> PyResult<PyPlan> {
+        let deployer = self.inner.clone();
+        let result = block_on(py, move || async move { deployer.plan_delete(&name).await })?;
+        plan_outcome(py, result)
+    }
+
+    /// Makes Genesys hold exactly `items` (`EventBridgeIntegration`s or dicts): `apply` for each,
+    /// in order, then, only with `prune=True`, deletes every integration of the EventBridge type
+    /// whose name is not declared (other types are never touched). Every item is validated
+    /// first (paths `items[i]....`, names declared twice). Returns a `SyncReport`.
+    #[pyo3(signature = (items, prune=false))]
+    fn sync(
+        &self,
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        prune: bool,
+    ) -> PyResult<PySyncReport> {
+        let items = extract_items(items)?;
+        let deployer = self.inner.clone();
+        let result: Result<SyncReport, _> =
+            block_on(
+                py,
+                move || async move { deployer.sync(&items, prune).await },
+            )?;
+        outcome(py, result)
+    }
+
+    /// What `sync` would do, without writing anything; returns a `SyncPlan`.
+    #[pyo3(signature = (items, prune=false))]
+    fn plan_sync(
+        &self,
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        prune: bool,
+    ) -> PyResult<PySyncPlan> {
+        let items = extract_items(items)?;
+        let deployer = self.inner.clone();
+        let result: Result<SyncPlan, _> = block_on(py, move || async move {
+            deployer.plan_sync(&items, prune).await
+        })?;
+        outcome(py, result)
+    }
+
+    /// `disable` as an asyncio awaitable.
+    fn disable_async<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
+        let deployer = self.inner.clone();
+        future_into_py(py, async move {
+            let result = deployer.disable(&name).await;
+            Python::attach(|py| outcome::<_, PyLifecycleReport>(py, result))
+        })
+    }
+
+    /// `delete` as an asyncio awaitable.
+    fn delete_async<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
+        let deployer = self.inner.clone();
+        future_into_py(py, async move {
+            let result = deployer.delete(&name).await;
+            Python::attach(|py| outcome::<_, PyLifecycleReport>(py, result))
+        })
+    }
+
+    /// `delete_id` as an asyncio awaitable.
+    fn delete_id_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+        let deployer = self.inner.clone();
+        future_into_py(py, async move {
+            let result = deployer.delete_id(&id).await;
+            Python::attach(|py| outcome::<_, PyLifecycleReport>(py, result))
+        })
+    }
+
+    /// `plan_delete` as an asyncio awaitable.
+    fn plan_delete_async<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
+        let deployer = self.inner.clone();
+        future_into_py(py, async move {
+            let result = deployer.plan_delete(&name).await;
+            Python::attach(|py| plan_outcome(py, result))
+        })
+    }
+
+    /// `sync` as an asyncio awaitable.
+    #[pyo3(signature = (items, prune=false))]
+    fn sync_async<'py>(
+        &self,
+        py: Python<'py>,
+        items: &Bound<'py, PyAny>,
+        prune: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let items = extract_items(items)?;
+        let deployer = self.inner.clone();
+        future_into_py(py, async move {
+            let result = deployer.sync(&items, prune).await;
+            Python::attach(|py| outcome::<_, PySyncReport>(py, result))
+        })
+    }
+
+    /// `plan_sync` as an asyncio awaitable.
+    #[pyo3(signature = (items, prune=false))]
+    fn plan_sync_async<'py>(
+        &self,
+        py: Python<'py>,
+        items: &Bound<'py, PyAny>,
+        prune: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let items = extract_items(items)?;
+        let deployer = self.inner.clone();
+        future_into_py(py, async move {
+            let result = deployer.plan_sync(&items, prune).await;
+            Python::attach(|py| outcome::<_, PySyncPlan>(py, result))
+        })
+    }
+
+    /// The organisation's id (`GET /api/v2/organizations/me`, read once and cached), which
+    /// names the partner event source.
+    fn organization_id(&self, py: Python<'_>) -> PyResult<String> {
+        let deployer = self.inner.clone();
+        let result = block_on(py, move || async move { deployer.organization_id().await })?;
+        result
+            .map(|id| id.to_string())
+            .map_err(|e| ErrorInfo::from(e).into_pyerr(py))
     }
 
     /// The organisation's available topic ids (`GET /api/v2/notifications/availabletopics`),

@@ -8,12 +8,22 @@ use pyo3::types::PyType;
 use crate::convert::{repr, serde_to_py};
 use crate::pickle;
 
-fn optional_repr(py: Python<'_>, value: Option<&str>) -> PyResult<String> {
+/// `'created', 'configured'`: actions as a Python list's inside.
+pub(super) fn action_list(actions: &[genesys_resolver::eventbridge::DeployAction]) -> String {
+    actions
+        .iter()
+        .map(|a| format!("'{}'", a.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn optional_repr(py: Python<'_>, value: Option<&str>) -> PyResult<String> {
     value.map_or_else(|| Ok("None".to_owned()), |v| repr(py, v))
 }
 
 /// What `EventBridgeDeployer.apply` would do: `action` is `create`, `update` (with `changes`,
-/// field by field), `enable` or `nothing`.
+/// field by field), `enable` or `nothing`; for `plan_delete` (and a pruning `plan_sync`),
+/// `delete` or `nothing`.
 #[pyclass(frozen, eq, module = "genesys_resolver", name = "Plan")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PyPlan {
@@ -40,7 +50,14 @@ impl PyPlan {
         &self.plan.target
     }
 
-    /// `create`, `update`, `enable` or `nothing`.
+    /// The AWS partner event source the events arrive on,
+    /// `aws.partner/genesys.com/cloud/<organisation id>/<suffix>` (None for a delete of nothing).
+    #[getter]
+    fn event_source(&self) -> Option<&str> {
+        self.plan.event_source.as_deref()
+    }
+
+    /// `create`, `update`, `enable`, `nothing` or `delete`.
     #[getter]
     fn action(&self) -> &'static str {
         self.plan.action.as_str()
@@ -151,6 +168,13 @@ impl PyDeployReport {
         &self.report.target
     }
 
+    /// The AWS partner event source the events arrive on,
+    /// `aws.partner/genesys.com/cloud/<organisation id>/<suffix>`.
+    #[getter]
+    fn event_source(&self) -> &str {
+        &self.report.event_source
+    }
+
     /// The integration's id.
     #[getter]
     fn integration_id(&self) -> &str {
@@ -243,18 +267,7 @@ impl PyDeployReport {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let actions = self
-            .report
-            .actions
-            .iter()
-            .map(|a| {
-                serde_json::to_value(a)
-                    .ok()
-                    .and_then(|v| v.as_str().map(|s| format!("'{s}'")))
-                    .unwrap_or_default()
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let actions = action_list(&self.report.actions);
         Ok(format!(
             "DeployReport(name={}, integration_id={}, actions=[{actions}], reported_state={}, elapsed_ms={:.1})",
             repr(py, &self.report.name)?,

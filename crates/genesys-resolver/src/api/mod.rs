@@ -59,7 +59,8 @@ pub use error::{ApiError, ClientError, ErrorDetail};
 pub use paging::DEFAULT_PAGE_SIZE;
 pub(crate) use paging::PAGE_SIZES;
 pub use platform::{
-    CreatedIntegration, PLATFORM_INTEGRATIONS_PATH, PlatformApi, Reply, TOPICS_PATH,
+    CreatedIntegration, DELETED_STATE, ORGANIZATION_PATH, PLATFORM_INTEGRATIONS_PATH, PlatformApi,
+    Reply, TOPICS_PATH, is_being_deleted,
 };
 pub use request::{ApiRequest, ApiResponse};
 pub use seed::{DEFAULT_INTEGRATIONS_PATH, Integration, IntegrationsApi};

@@ -19,6 +19,17 @@ use super::transport::GenesysClient;
 pub const PLATFORM_INTEGRATIONS_PATH: &str = "/api/v2/integrations";
 /// The notification topics listing.
 pub const TOPICS_PATH: &str = "/api/v2/notifications/availabletopics";
+/// The caller's organisation.
+pub const ORGANIZATION_PATH: &str = "/api/v2/organizations/me";
+
+/// The `intendedState` of an integration being deleted: gone for every purpose but the
+/// listing, where it lingers until the deletion ends.
+pub const DELETED_STATE: &str = "DELETED";
+
+/// Whether an integration entity is being deleted (`intendedState` DELETED).
+pub fn is_being_deleted(entity: &Value) -> bool {
+    entity.get("intendedState").and_then(Value::as_str) == Some(DELETED_STATE)
+}
 
 /// An answer of the platform API: the value and the `ININ-Correlation-Id` of the (last)
 /// response that made it.
@@ -66,6 +77,7 @@ impl CreatedIntegration {
 pub trait PlatformApi: Send + Sync + std::fmt::Debug {
     /// Every integration named exactly `name` whose `integrationType.id` is
     /// `integration_type`, walking every page of `GET /api/v2/integrations` at `page_size`.
+    /// Integrations being deleted (`intendedState` DELETED) are left out: they are gone.
     async fn find_integrations(
         &self,
         name: &str,
@@ -96,8 +108,26 @@ pub trait PlatformApi: Send + Sync + std::fmt::Debug {
     async fn set_intended_state(&self, id: &str, state: &str) -> Result<Reply<Value>, ClientError>;
 
     /// The organisation's available topics listing
-    /// (`GET /api/v2/notifications/availabletopics`), as returned.
+    /// (`GET /api/v2/notifications/availabletopics?expand=transports`), as returned: each topic
+    /// may carry the `transports` it can be delivered over (older organisations omit them).
     async fn available_topics(&self) -> Result<Reply<Value>, ClientError>;
+
+    /// Every integration whose `integrationType.id` is `integration_type`, walking every page
+    /// of `GET /api/v2/integrations` at `page_size`, those being deleted included (callers tell
+    /// them apart with [`is_being_deleted`]).
+    async fn integrations_of_type(
+        &self,
+        integration_type: &str,
+        page_size: u32,
+    ) -> Result<Reply<Vec<Value>>, ClientError>;
+
+    /// Deletes the integration `id` (`DELETE /api/v2/integrations/{id}`): `true` when Genesys
+    /// accepted the delete, `false` when it answered 404 (already gone). The integration may
+    /// linger, being deleted, for a while after.
+    async fn delete_integration(&self, id: &str) -> Result<Reply<bool>, ClientError>;
+
+    /// The caller's organisation (`GET /api/v2/organizations/me`), as returned.
+    async fn organization(&self) -> Result<Reply<Value>, ClientError>;
 }
 
 fn json_reply(response: &ApiResponse) -> Result<Reply<Value>, ClientError> {
@@ -133,6 +163,7 @@ impl PlatformApi for GenesysClient {
                     .and_then(Value::as_str);
                 if entity.get("name").and_then(Value::as_str) == Some(name)
                     && type_id == Some(integration_type)
+                    && !is_being_deleted(&entity)
                 {
                     found.push(entity);
                 }
@@ -211,6 +242,51 @@ impl PlatformApi for GenesysClient {
     }
 
     async fn available_topics(&self) -> Result<Reply<Value>, ClientError> {
-        json_reply(&self.execute(&ApiRequest::get(TOPICS_PATH)).await?)
+        let request = ApiRequest::get(TOPICS_PATH).query("expand", &"transports");
+        json_reply(&self.execute(&request).await?)
+    }
+
+    async fn integrations_of_type(
+        &self,
+        integration_type: &str,
+        page_size: u32,
+    ) -> Result<Reply<Vec<Value>>, ClientError> {
+        let request =
+            ApiRequest::get(PLATFORM_INTEGRATIONS_PATH).query("integrationType", &integration_type);
+        let mut found = Vec::new();
+        let correlation_id = self
+            .walk_pages(&request, page_size, |entity, _| {
+                let type_id = entity
+                    .get("integrationType")
+                    .and_then(|t| t.get("id"))
+                    .and_then(Value::as_str);
+                if type_id == Some(integration_type) {
+                    found.push(entity);
+                }
+                Ok(ControlFlow::Continue(()))
+            })
+            .await?;
+        Ok(Reply::new(found, correlation_id))
+    }
+
+    async fn delete_integration(&self, id: &str) -> Result<Reply<bool>, ClientError> {
+        // DELETE is idempotent: the transport resends it after an unknown outcome, and the
+        // resend's 404 means the first one landed.
+        let request = ApiRequest::delete(PLATFORM_INTEGRATIONS_PATH).segment(id);
+        match self.execute(&request).await {
+            Ok(response) => Ok(Reply::new(
+                true,
+                response.correlation_id().map(str::to_owned),
+            )),
+            Err(e) if e.status() == Some(404) => {
+                let correlation_id = e.correlation_id().map(str::to_owned);
+                Ok(Reply::new(false, correlation_id))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn organization(&self) -> Result<Reply<Value>, ClientError> {
+        json_reply(&self.execute(&ApiRequest::get(ORGANIZATION_PATH)).await?)
     }
 }

@@ -48,6 +48,12 @@ pub trait IntegrationsApi: Send + Sync + std::fmt::Debug {
 
     /// Replaces the configuration of the integration `id` with `payload`.
     async fn update(&self, id: &str, payload: &ResolvePayload) -> Result<Integration, ClientError>;
+
+    /// Deletes the integration `id` (`DELETE <integrations path>/{id}`; the seed's contract
+    /// lacks it, the test kit's mock serves it): `true` when it was deleted, `false` when the
+    /// API answered 404 (already gone). Resent after an unknown outcome (a delete is
+    /// idempotent).
+    async fn delete(&self, id: &str) -> Result<bool, ClientError>;
 }
 
 /// An integration as the API returned it.
@@ -196,6 +202,15 @@ impl IntegrationsApi for GenesysClient {
             .json_bytes(payload.to_wire_json());
         let response = self.execute(&request).await?;
         integration_from(&response)
+    }
+
+    async fn delete(&self, id: &str) -> Result<bool, ClientError> {
+        let request = ApiRequest::delete(&self.inner.integrations_path).segment(id);
+        match self.execute(&request).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.status() == Some(404) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 

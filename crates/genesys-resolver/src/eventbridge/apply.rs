@@ -65,9 +65,11 @@ impl Steps<'_> {
         if !progress.actions.is_empty() || !state.is_active() {
             (state, polls) = self.wait_active(&id).await?;
         }
+        let event_source = self.event_source(&desired.event_source_suffix).await?;
         Ok(DeployReport {
             name: desired.name.clone(),
             target: target(desired),
+            event_source,
             integration_id: id,
             actions: progress.actions.clone(),
             changes,

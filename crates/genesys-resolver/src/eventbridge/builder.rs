@@ -47,6 +47,7 @@ impl fmt::Debug for EventBridgeDeployerBuilder {
             .field("activation_timeout", &self.settings.activation_timeout)
             .field("poll_interval", &self.settings.poll_interval)
             .field("max_poll_interval", &self.settings.max_poll_interval)
+            .field("deletion_timeout", &self.settings.deletion_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +105,14 @@ impl EventBridgeDeployerBuilder {
         self
     }
 
+    /// The longest wait for a deleted integration to be gone (default
+    /// [`DEFAULT_DELETION_TIMEOUT`](super::DEFAULT_DELETION_TIMEOUT)); its reads back off as
+    /// the state polls do ([`poll_interval`](Self::poll_interval)).
+    pub fn deletion_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.deletion_timeout = timeout;
+        self
+    }
+
     /// Coordinates concurrent applies of one name with `coordinator` (default: a
     /// [`LocalCoordinator`], serialising the applies of this process); a
     /// [`RedisCoordinator`](crate::coordination::RedisCoordinator) serialises them across
@@ -131,6 +140,9 @@ impl EventBridgeDeployerBuilder {
         }
         if settings.activation_timeout.is_zero() {
             return Err(invalid("activation_timeout", "must be positive"));
+        }
+        if settings.deletion_timeout.is_zero() {
+            return Err(invalid("deletion_timeout", "must be positive"));
         }
         if settings.poll_interval.is_zero() || settings.max_poll_interval < settings.poll_interval {
             return Err(invalid(

@@ -1,17 +1,16 @@
 //! [`EventBridgeDeployer`]: plan and apply an [`EventBridgeIntegration`] over a
-//! [`PlatformApi`], idempotently, with metrics and audit for each.
+//! [`PlatformApi`], idempotently, disable or delete one, with metrics and audit for each.
 
 use std::fmt;
 use std::sync::Arc;
 
-use tokio::sync::OnceCell;
 use tokio::time::Instant;
 
 use super::EventBridgeIntegration;
 use super::apply::Progress;
 use super::error::DeployError;
-use super::report::{DeployAction, DeployReport, DeployStep, Plan, PlanAction};
-use super::steps::{Settings, Steps, target};
+use super::report::{DeployAction, DeployReport, DeployStep, LifecycleReport, Plan, PlanAction};
+use super::steps::{Caches, Settings, Steps, target};
 use crate::api::{GenesysClient, PlatformApi};
 use crate::audit::{AuditRecord, AuditSink};
 use crate::coordination::{Coordinator, LeaseKey, LocalCoordinator};
@@ -50,7 +49,7 @@ struct Inner {
     metrics: Option<Arc<dyn MetricsSink>>,
     audit: Option<Arc<dyn AuditSink>>,
     settings: Settings,
-    topics: OnceCell<Arc<Vec<String>>>,
+    caches: Caches,
     coordinator: Arc<dyn Coordinator>,
 }
 
@@ -67,7 +66,12 @@ impl fmt::Debug for EventBridgeDeployer {
             .field("activation_timeout", &inner.settings.activation_timeout)
             .field("poll_interval", &inner.settings.poll_interval)
             .field("max_poll_interval", &inner.settings.max_poll_interval)
-            .field("topics_cached", &inner.topics.get().map(|t| t.len()))
+            .field("deletion_timeout", &inner.settings.deletion_timeout)
+            .field(
+                "topics_cached",
+                &inner.caches.topics.get().map(|t| t.ids.len()),
+            )
+            .field("organization_id", &inner.caches.organization.get())
             .finish()
     }
 }
@@ -104,7 +108,7 @@ impl EventBridgeDeployer {
                 metrics: parts.metrics,
                 audit: parts.audit,
                 settings: parts.settings,
-                topics: OnceCell::new(),
+                caches: Caches::default(),
                 coordinator: parts.coordinator,
             }),
         }
@@ -120,8 +124,15 @@ impl EventBridgeDeployer {
         &self.inner.api
     }
 
-    fn steps(&self) -> Steps<'_> {
-        Steps::new(&*self.inner.api, &self.inner.settings, &self.inner.topics)
+    pub(super) fn steps(&self) -> Steps<'_> {
+        Steps::new(&*self.inner.api, &self.inner.settings, &self.inner.caches)
+    }
+
+    /// The organisation's id, read once from `GET /api/v2/organizations/me` and cached for
+    /// the deployer's lifetime (a failed read is not cached). It names the AWS partner event
+    /// source, `aws.partner/genesys.com/cloud/<organisation id>/<suffix>`.
+    pub async fn organization_id(&self) -> Result<Arc<str>, DeployError> {
+        self.steps().organization_id().await
     }
 
     /// The organisation's available topic ids, read once from
@@ -142,10 +153,12 @@ impl EventBridgeDeployer {
             PlanAction::Create => Action::Created,
             PlanAction::Update { .. } | PlanAction::Enable => Action::Updated,
             PlanAction::Nothing => Action::Unchanged,
+            PlanAction::Delete => Action::Deleted,
         });
         let id = result.as_ref().ok().and_then(|p| p.integration_id.clone());
         self.finish(&Finished {
-            desired,
+            name: &desired.name,
+            target: target(desired),
             started,
             dry_run: true,
             action,
@@ -182,7 +195,8 @@ impl EventBridgeDeployer {
             }
         });
         self.finish(&Finished {
-            desired,
+            name: &desired.name,
+            target: target(desired),
             started,
             dry_run: false,
             action,
@@ -202,6 +216,168 @@ impl EventBridgeDeployer {
         result
     }
 
+    /// Sets `intendedState` DISABLED on the integration named `name` (it stops delivering
+    /// events; its configuration stays). Idempotent: when it is already disabled, or no
+    /// integration has the name, nothing is written (the report's `actions` is empty). Several
+    /// integrations with the name are [`DeployError::Ambiguous`]. Holds the turn on the name, as
+    /// apply does.
+    pub async fn disable(&self, name: &str) -> Result<LifecycleReport, DeployError> {
+        let started = Instant::now();
+        let mut steps = self.steps();
+        let result = match self.lease(name).await {
+            Ok(lease) => match steps.disable(name, started).await {
+                Ok(report) => Self::release(lease, DeployStep::Disable)
+                    .await
+                    .map(|()| report),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        self.finish_lifecycle(name, &result, started, &steps, DeployAction::Disabled);
+        result
+    }
+
+    /// Deletes the integration named `name` (`DELETE /api/v2/integrations/{id}`), then waits,
+    /// bounded by the deletion timeout, until it is gone (reads answer 404; while it lingers
+    /// with `intendedState` DELETED it is not). Idempotent: when no integration has the name,
+    /// or the delete answers 404, it is already gone. Several integrations with the name are
+    /// [`DeployError::Ambiguous`] (delete the extras with [`delete_id`](Self::delete_id)).
+    /// Holds the turn on the name, as apply does.
+    pub async fn delete(&self, name: &str) -> Result<LifecycleReport, DeployError> {
+        let started = Instant::now();
+        let mut steps = self.steps();
+        let result = match self.lease(name).await {
+            Ok(lease) => match steps.delete(name, started).await {
+                Ok(report) => Self::release(lease, DeployStep::Delete)
+                    .await
+                    .map(|()| report),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        self.finish_lifecycle(name, &result, started, &steps, DeployAction::Deleted);
+        result
+    }
+
+    /// Deletes the EventBridge integration `id` and waits until it is gone, as
+    /// [`delete`](Self::delete) does: for the extras of an [`Ambiguous`](DeployError::Ambiguous)
+    /// name. An integration of another type is refused (a validation error at `id`, code
+    /// `integration_type_mismatch`); one already gone is nothing to do.
+    pub async fn delete_id(&self, id: &str) -> Result<LifecycleReport, DeployError> {
+        let started = Instant::now();
+        let mut steps = self.steps();
+        let result = steps.delete_id(id, started).await;
+        let name = result
+            .as_ref()
+            .map_or_else(|_| id.to_owned(), |r| r.name.clone());
+        self.finish_lifecycle(&name, &result, started, &steps, DeployAction::Deleted);
+        result
+    }
+
+    /// What [`delete`](Self::delete) would do, without writing anything: a [`Plan`] whose
+    /// action is [`PlanAction::Delete`] (with the integration's id, where its events go and
+    /// its partner event source), or [`PlanAction::Nothing`] when no integration has the name.
+    pub async fn plan_delete(&self, name: &str) -> Result<Plan, DeployError> {
+        let started = Instant::now();
+        let mut steps = self.steps();
+        let result = steps.plan_delete(name).await;
+        self.record_plan(name, &result, started, &steps);
+        result
+    }
+
+    /// Metrics and audit for a plan made outside [`plan`](Self::plan) (a delete plan, a
+    /// pruning sync's).
+    pub(super) fn record_plan(
+        &self,
+        name: &str,
+        result: &Result<Plan, DeployError>,
+        started: Instant,
+        steps: &Steps<'_>,
+    ) {
+        let action = result.as_ref().ok().map(|p| match p.action {
+            PlanAction::Delete => Action::Deleted,
+            _ => Action::Unchanged,
+        });
+        self.finish(&Finished {
+            name,
+            target: result
+                .as_ref()
+                .map(|p| p.target.clone())
+                .unwrap_or_default(),
+            started,
+            dry_run: true,
+            action,
+            integration_id: result.as_ref().ok().and_then(|p| p.integration_id.clone()),
+            error: result.as_ref().err(),
+            correlation_id: steps.trace.correlation_id.as_deref(),
+        });
+    }
+
+    /// Metrics and audit for a disable or delete: `done` when it wrote, unchanged otherwise.
+    fn finish_lifecycle(
+        &self,
+        name: &str,
+        result: &Result<LifecycleReport, DeployError>,
+        started: Instant,
+        steps: &Steps<'_>,
+        done: DeployAction,
+    ) {
+        let action = result.as_ref().ok().map(|r| {
+            if !r.actions.contains(&done) {
+                Action::Unchanged
+            } else if done == DeployAction::Deleted {
+                Action::Deleted
+            } else {
+                Action::Disabled
+            }
+        });
+        self.finish(&Finished {
+            name,
+            target: result
+                .as_ref()
+                .map(|r| r.target.clone())
+                .unwrap_or_default(),
+            started,
+            dry_run: false,
+            action,
+            integration_id: result.as_ref().ok().and_then(|r| r.integration_id.clone()),
+            error: result.as_ref().err(),
+            correlation_id: steps.trace.correlation_id.as_deref(),
+        });
+        if let Err(e) = result {
+            tracing::warn!(name, step = e.step().map(DeployStep::as_str), error = %e, "EventBridge {} failed", done);
+        }
+    }
+
+    /// The turn on `name`: a concurrent apply, disable or delete of the same name (in this
+    /// process, or in another one sharing a Redis coordinator) waits for it.
+    async fn lease(&self, name: &str) -> Result<crate::coordination::Lease, DeployError> {
+        let key = LeaseKey::new(
+            crate::coordination::organisation(Some(self.inner.client.environment())),
+            super::TYPE_ID,
+            name.to_owned(),
+        );
+        self.inner
+            .coordinator
+            .acquire(&key, self.inner.settings.lease_wait)
+            .await
+            .map_err(|source| DeployError::Coordination {
+                step: DeployStep::Lookup,
+                source,
+            })
+    }
+
+    /// Gives the turn back; a lease lost meanwhile is an error at `step`.
+    async fn release(
+        lease: crate::coordination::Lease,
+        step: DeployStep,
+    ) -> Result<(), DeployError> {
+        lease
+            .release()
+            .await
+            .map_err(|source| DeployError::Coordination { step, source })
+    }
+
     /// [`Steps::apply`] holding the turn on the integration's name: a concurrent apply of the
     /// same name (in this process, or in another one sharing a Redis coordinator) waits, then
     /// finds what this one created.
@@ -212,32 +388,13 @@ impl EventBridgeDeployer {
         progress: &mut Progress,
         started: Instant,
     ) -> Result<DeployReport, DeployError> {
-        let key = LeaseKey::new(
-            crate::coordination::organisation(Some(self.inner.client.environment())),
-            super::TYPE_ID,
-            desired.name.clone(),
-        );
-        let lease = self
-            .inner
-            .coordinator
-            .acquire(&key, self.inner.settings.lease_wait)
-            .await
-            .map_err(|source| DeployError::Coordination {
-                step: DeployStep::Lookup,
-                source,
-            })?;
+        let lease = self.lease(&desired.name).await?;
         let report = steps.apply(desired, progress, started).await?;
-        lease
-            .release()
-            .await
-            .map_err(|source| DeployError::Coordination {
-                step: DeployStep::Activate,
-                source,
-            })?;
+        Self::release(lease, DeployStep::Activate).await?;
         Ok(report)
     }
 
-    /// Metrics and audit for one plan or apply, counted as a deploy.
+    /// Metrics and audit for one plan, apply, disable or delete, counted as a deploy.
     fn finish(&self, done: &Finished<'_>) {
         let latency = done.started.elapsed();
         let outcome = match (done.action, done.error) {
@@ -250,9 +407,8 @@ impl EventBridgeDeployer {
             metrics.resolve_finished(&outcome);
         }
         if let Some(audit) = &self.inner.audit {
-            let target = target(done.desired);
-            let mut record =
-                AuditRecord::new(&done.desired.name, &target, 1, &outcome).with_target(&target);
+            let target = &done.target;
+            let mut record = AuditRecord::new(done.name, target, 1, &outcome).with_target(target);
             if let Some(id) = done.integration_id.clone().or_else(|| {
                 done.error
                     .and_then(DeployError::integration_id)
@@ -275,9 +431,10 @@ impl EventBridgeDeployer {
     }
 }
 
-/// How one plan or apply ended, for [`EventBridgeDeployer::finish`].
+/// How one plan, apply, disable or delete ended, for [`EventBridgeDeployer::finish`].
 struct Finished<'a> {
-    desired: &'a EventBridgeIntegration,
+    name: &'a str,
+    target: String,
     started: Instant,
     dry_run: bool,
     action: Option<Action>,
@@ -297,6 +454,7 @@ mod tests {
         check::<DeployError>();
         check::<DeployReport>();
         check::<Plan>();
+        check::<LifecycleReport>();
         check::<Arc<dyn PlatformApi>>();
     }
 }

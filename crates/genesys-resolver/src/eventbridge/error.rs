@@ -8,8 +8,8 @@ use crate::coordination::CoordinationError;
 use crate::outcome::{ErrorKind, Stage};
 use crate::validate::{ValidationErrors, Violation};
 
-/// Why [`plan`](super::EventBridgeDeployer::plan) or [`apply`](super::EventBridgeDeployer::apply)
-/// failed. Never carries a token or a secret.
+/// Why [`plan`](super::EventBridgeDeployer::plan), [`apply`](super::EventBridgeDeployer::apply)
+/// or a lifecycle operation (disable, delete, sync) failed. Never carries a token or a secret.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeployError {
@@ -39,8 +39,14 @@ pub enum DeployError {
         reason: String,
     },
     /// More than one integration of type `amazon-eventbridge-source` has this name, so the
-    /// deployer cannot tell which to manage. Nothing was written. Delete or rename the extras.
-    #[error("{} EventBridge integrations are named {name:?} ({}); delete or rename the extras", ids.len(), ids.join(", "))]
+    /// deployer cannot tell which to manage (or delete). Nothing was written. Delete the extras
+    /// by id with [`delete_id`](super::EventBridgeDeployer::delete_id), or rename them.
+    #[error(
+        "{} EventBridge integrations are named {name:?} ({}); delete the extras by id \
+         (EventBridgeDeployer::delete_id) or rename them",
+        ids.len(),
+        ids.join(", ")
+    )]
     Ambiguous {
         /// The name.
         name: String,
@@ -82,6 +88,16 @@ pub enum DeployError {
         /// How long the deployer waited.
         waited: Duration,
     },
+    /// A deleted integration was still there (listed with `intendedState` DELETED, or still
+    /// readable) when the bounded wait for it to go ran out. It may still go: delete (or plan)
+    /// again later, or raise the deletion timeout.
+    #[error("integration {integration_id} was still there {waited:?} after its delete")]
+    DeletionTimeout {
+        /// The integration.
+        integration_id: String,
+        /// How long the deployer waited.
+        waited: Duration,
+    },
     /// Concurrent deploys of the same name could not be coordinated: the turn on the name was
     /// not had in time, the coordination store (Redis) was unreachable, or the lease was lost
     /// mid-apply (then what was written stands, but was not known to be exclusive: plan again).
@@ -102,7 +118,9 @@ impl DeployError {
         match self {
             Self::Client { source, .. } => source.is_retryable(),
             Self::Coordination { source, .. } => source.is_retryable(),
-            Self::Conflict { .. } | Self::ActivationTimeout { .. } => true,
+            Self::Conflict { .. }
+            | Self::ActivationTimeout { .. }
+            | Self::DeletionTimeout { .. } => true,
             Self::Validation(_)
             | Self::InvalidResponse { .. }
             | Self::Ambiguous { .. }
@@ -122,6 +140,7 @@ impl DeployError {
             Self::ActivationFailed { .. } | Self::ActivationTimeout { .. } => {
                 Some(DeployStep::Activate)
             }
+            Self::DeletionTimeout { .. } => Some(DeployStep::Delete),
         }
     }
 
@@ -148,6 +167,7 @@ impl DeployError {
             Self::Conflict { .. } => ErrorKind::Conflict,
             Self::ActivationFailed { .. } => ErrorKind::ActivationFailed,
             Self::ActivationTimeout { .. } => ErrorKind::ActivationTimeout,
+            Self::DeletionTimeout { .. } => ErrorKind::DeletionTimeout,
             Self::Coordination { .. } => ErrorKind::Coordination,
         }
     }
@@ -173,7 +193,8 @@ impl DeployError {
         match self {
             Self::Conflict { integration_id, .. }
             | Self::ActivationFailed { integration_id, .. }
-            | Self::ActivationTimeout { integration_id, .. } => Some(integration_id),
+            | Self::ActivationTimeout { integration_id, .. }
+            | Self::DeletionTimeout { integration_id, .. } => Some(integration_id),
             _ => None,
         }
     }

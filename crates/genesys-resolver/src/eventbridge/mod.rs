@@ -20,7 +20,8 @@
 //! metrics as every other call; a test can hand in a fake), idempotently:
 //!
 //! 1. validate (and, opt-in, check the topics against `GET
-//!    /api/v2/notifications/availabletopics`, cached per deployer);
+//!    /api/v2/notifications/availabletopics?expand=transports`, cached per deployer: a topic
+//!    must be offered, and deliverable over EventBridge when the organisation lists transports);
 //! 2. find the integration by name and type, walking every page of `GET /api/v2/integrations`;
 //! 3. create it if missing (`POST`; a lost response is looked up before anything is resent, so
 //!    there is never a second integration);
@@ -32,7 +33,17 @@
 //!
 //! [`plan`](EventBridgeDeployer::plan) runs steps 1, 2 and the read of 4 and says what
 //! [`apply`](EventBridgeDeployer::apply) would do ([`PlanAction`]). When everything matches and
-//! is `ACTIVE`, apply sends only reads.
+//! is `ACTIVE`, apply sends only reads. Plans and reports name the AWS partner event source the
+//! events arrive on, `aws.partner/genesys.com/cloud/<organisation id>/<suffix>` (the id read
+//! once from `GET /api/v2/organizations/me`).
+//!
+//! The rest of the lifecycle: [`disable`](EventBridgeDeployer::disable) (idempotent),
+//! [`delete`](EventBridgeDeployer::delete) (waits until the integration is gone) and its
+//! [`plan_delete`](EventBridgeDeployer::plan_delete), and a desired-state
+//! [`sync`](EventBridgeDeployer::sync) over a set of integrations (with
+//! [`plan_sync`](EventBridgeDeployer::plan_sync)) that deletes undeclared integrations of the
+//! EventBridge type only when asked to prune. An integration being deleted (`intendedState`
+//! DELETED) is gone for every purpose: never re-enabled, a new one is created instead.
 //!
 //! ```no_run
 //! use genesys_resolver::api::GenesysClient;
@@ -68,17 +79,24 @@ mod apply;
 mod builder;
 mod deploy;
 mod error;
+mod lifecycle;
 mod report;
 mod steps;
+mod sync;
 
 pub use crate::api::{PLATFORM_INTEGRATIONS_PATH as INTEGRATIONS_PATH, TOPICS_PATH};
 pub use builder::EventBridgeDeployerBuilder;
 pub use deploy::EventBridgeDeployer;
 pub use error::DeployError;
 pub use report::{
-    DeployAction, DeployReport, DeployStep, Plan, PlanAction, ReportedState, StepTiming,
+    DeployAction, DeployReport, DeployStep, LifecycleReport, Plan, PlanAction, ReportedState,
+    StepTiming,
 };
-pub use steps::{DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL};
+pub use steps::{
+    DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_DELETION_TIMEOUT, DEFAULT_MAX_POLL_INTERVAL,
+    DEFAULT_POLL_INTERVAL, partner_event_source,
+};
+pub use sync::{SyncPlan, SyncReport};
 
 /// The integration type id of an Amazon EventBridge source.
 pub const TYPE_ID: &str = "amazon-eventbridge-source";

@@ -1,6 +1,6 @@
 //! What planning and deploying report: the [`DeployStep`]s, the [`Plan`] and its
-//! [`PlanAction`], the [`DeployReport`] with its [`DeployAction`]s and [`StepTiming`]s, and an
-//! integration's [`ReportedState`].
+//! [`PlanAction`], the [`DeployReport`] with its [`DeployAction`]s and [`StepTiming`]s, the
+//! [`LifecycleReport`] of a disable or delete, and an integration's [`ReportedState`].
 
 use std::fmt;
 use std::time::Duration;
@@ -34,6 +34,13 @@ named_enum! {
         Enable = "enable",
         /// Waiting for `reportedState.code` to be `ACTIVE`.
         Activate = "activate",
+        /// Reading the organisation (`GET /api/v2/organizations/me`) for its id, which names
+        /// the AWS partner event source.
+        Organization = "organization",
+        /// Setting `intendedState` to `DISABLED`.
+        Disable = "disable",
+        /// Deleting the integration and waiting until it is gone.
+        Delete = "delete",
     }
 }
 
@@ -43,8 +50,13 @@ impl DeployStep {
     pub fn stage(self) -> Stage {
         match self {
             Self::Validate | Self::Topics => Stage::Validate,
-            Self::Lookup | Self::ReadConfig => Stage::RouteMapping,
-            Self::Create | Self::WriteConfig | Self::Enable | Self::Activate => Stage::Submit,
+            Self::Lookup | Self::ReadConfig | Self::Organization => Stage::RouteMapping,
+            Self::Create
+            | Self::WriteConfig
+            | Self::Enable
+            | Self::Activate
+            | Self::Disable
+            | Self::Delete => Stage::Submit,
         }
     }
 }
@@ -129,8 +141,13 @@ pub enum PlanAction {
     /// The configuration matches but the integration is not enabled or not `ACTIVE`: enable it
     /// (if needed) and wait for `ACTIVE`.
     Enable,
-    /// The integration matches and is `ACTIVE`: nothing to do, nothing will be sent.
+    /// The integration matches and is `ACTIVE`: nothing to do, nothing will be sent. (For
+    /// [`plan_delete`](super::EventBridgeDeployer::plan_delete): no integration has the name.)
     Nothing,
+    /// The integration exists and will be deleted
+    /// ([`plan_delete`](super::EventBridgeDeployer::plan_delete), or a pruning
+    /// [`plan_sync`](super::EventBridgeDeployer::plan_sync)).
+    Delete,
 }
 
 impl PlanAction {
@@ -141,6 +158,7 @@ impl PlanAction {
             Self::Update { .. } => "update",
             Self::Enable => "enable",
             Self::Nothing => "nothing",
+            Self::Delete => "delete",
         }
     }
 }
@@ -152,8 +170,13 @@ impl PlanAction {
 pub struct Plan {
     /// The integration's name.
     pub name: String,
-    /// Where events go: `aws://<region>/<account id>/<event source suffix>`.
+    /// Where events go: `aws://<region>/<account id>/<event source suffix>` (for a delete,
+    /// read from the existing configuration; empty when there is nothing).
     pub target: String,
+    /// The AWS partner event source the events arrive on,
+    /// `aws.partner/genesys.com/cloud/<organisation id>/<suffix>` (`None` for a delete of
+    /// nothing, or an existing configuration without a suffix).
+    pub event_source: Option<String>,
     /// What apply would do.
     #[serde(flatten)]
     pub action: PlanAction,
@@ -197,6 +220,10 @@ named_enum! {
         Configured = "configured",
         /// `PATCH` set `intendedState: ENABLED`.
         Enabled = "enabled",
+        /// `PATCH` set `intendedState: DISABLED`.
+        Disabled = "disabled",
+        /// `DELETE` deleted the integration (and it was gone before the call returned).
+        Deleted = "deleted",
     }
 }
 
@@ -219,6 +246,9 @@ pub struct DeployReport {
     pub name: String,
     /// Where events go: `aws://<region>/<account id>/<event source suffix>`.
     pub target: String,
+    /// The AWS partner event source the events arrive on,
+    /// `aws.partner/genesys.com/cloud/<organisation id>/<suffix>`.
+    pub event_source: String,
     /// The integration's id.
     pub integration_id: String,
     /// The writes made, in order; empty when everything already matched.
@@ -245,6 +275,45 @@ pub struct DeployReport {
 }
 
 impl DeployReport {
+    /// Whether anything was written.
+    pub fn changed(&self) -> bool {
+        !self.actions.is_empty()
+    }
+}
+
+/// What [`disable`](super::EventBridgeDeployer::disable),
+/// [`delete`](super::EventBridgeDeployer::delete) or
+/// [`delete_id`](super::EventBridgeDeployer::delete_id) did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LifecycleReport {
+    /// The integration's name (as asked for, or as found for a delete by id).
+    pub name: String,
+    /// The integration's id; `None` when no integration had the name (nothing was sent).
+    pub integration_id: Option<String>,
+    /// Where its events went: `aws://<region>/<account id>/<suffix>` from its configuration
+    /// (empty when unknown).
+    pub target: String,
+    /// The AWS partner event source it fed,
+    /// `aws.partner/genesys.com/cloud/<organisation id>/<suffix>`, when known.
+    pub event_source: Option<String>,
+    /// The writes made: `[disabled]`, `[deleted]`, or empty when there was nothing to do (already
+    /// disabled, already gone).
+    pub actions: Vec<DeployAction>,
+    /// The `reportedState` after a disable (`None` after a delete, or when nothing was there).
+    pub reported_state: Option<ReportedState>,
+    /// Reads made while waiting for a deleted integration to be gone.
+    pub polls: u32,
+    /// Each step's wall time.
+    pub timings: Vec<StepTiming>,
+    /// Wall time of the whole operation, in milliseconds in JSON.
+    #[serde(rename = "elapsed_ms", with = "duration_ms")]
+    pub elapsed: Duration,
+    /// Genesys' correlation id of the last response.
+    pub correlation_id: Option<String>,
+}
+
+impl LifecycleReport {
     /// Whether anything was written.
     pub fn changed(&self) -> bool {
         !self.actions.is_empty()
@@ -278,6 +347,7 @@ mod tests {
         let plan = Plan {
             name: "n".into(),
             target: "aws://us-east-1/123456789012/s".into(),
+            event_source: Some("aws.partner/genesys.com/cloud/o/s".into()),
             action: PlanAction::Update {
                 changes: vec![FieldChange {
                     field: "awsAccountRegion".into(),
@@ -302,6 +372,14 @@ mod tests {
         };
         assert_eq!(serde_json::to_value(&nothing).unwrap()["action"], "nothing");
         assert!(nothing.is_nothing());
+        let delete = Plan {
+            action: PlanAction::Delete,
+            ..nothing
+        };
+        let v = serde_json::to_value(&delete).unwrap();
+        assert_eq!(v["action"], "delete");
+        assert_eq!(v["event_source"], "aws.partner/genesys.com/cloud/o/s");
+        assert_eq!(PlanAction::Delete.as_str(), "delete");
     }
 
     #[test]

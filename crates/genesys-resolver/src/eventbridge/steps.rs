@@ -12,7 +12,7 @@ use super::error::DeployError;
 use super::report::{DeployStep, Plan, PlanAction, ReportedState, StepTiming};
 use super::{EventBridgeIntegration, TYPE_ID};
 use crate::api::{ClientError, DEFAULT_PAGE_SIZE, PlatformApi};
-use crate::validate::ValidationErrors;
+use crate::validate::{ValidationErrors, Violation, ViolationCode};
 
 /// How long [`apply`](super::EventBridgeDeployer::apply) waits for `ACTIVE` by default.
 pub const DEFAULT_ACTIVATION_TIMEOUT: Duration = Duration::from_secs(120);
@@ -21,6 +21,33 @@ pub const DEFAULT_ACTIVATION_TIMEOUT: Duration = Duration::from_secs(120);
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// The longest wait between state polls by default.
 pub const DEFAULT_MAX_POLL_INTERVAL: Duration = Duration::from_secs(10);
+/// How long [`delete`](super::EventBridgeDeployer::delete) waits by default for a deleted
+/// integration to be gone.
+pub const DEFAULT_DELETION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The organisation's available topics, as the deployer caches them.
+#[derive(Debug, Default)]
+pub(super) struct TopicListing {
+    /// Every topic id.
+    pub(super) ids: Arc<Vec<String>>,
+    /// The topics whose `transports` do not include EventBridge, with those transports.
+    pub(super) undeliverable: Vec<(String, Vec<String>)>,
+}
+
+/// Whether a topic's `transports` let it be delivered over EventBridge: `EventBridge` or
+/// `All` among them (any case); a topic without the field (older organisations) is taken as
+/// deliverable.
+fn deliverable(transports: &[String]) -> bool {
+    transports
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case("eventbridge") || t.eq_ignore_ascii_case("all"))
+}
+
+/// `aws.partner/genesys.com/cloud/<organisation id>/<suffix>`: the AWS partner event source
+/// Genesys delivers an EventBridge integration's events on.
+pub fn partner_event_source(organization_id: &str, suffix: &str) -> String {
+    format!("aws.partner/genesys.com/cloud/{organization_id}/{suffix}")
+}
 
 /// The deployer's settings, checked by its builder.
 #[derive(Debug, Clone)]
@@ -31,6 +58,7 @@ pub(super) struct Settings {
     pub(super) poll_interval: Duration,
     pub(super) max_poll_interval: Duration,
     pub(super) lease_wait: Duration,
+    pub(super) deletion_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -42,6 +70,7 @@ impl Default for Settings {
             poll_interval: DEFAULT_POLL_INTERVAL,
             max_poll_interval: DEFAULT_MAX_POLL_INTERVAL,
             lease_wait: crate::settings::DEFAULT_LEASE_WAIT,
+            deletion_timeout: DEFAULT_DELETION_TIMEOUT,
         }
     }
 }
@@ -92,8 +121,16 @@ impl Existing {
 pub(super) struct Steps<'a> {
     pub(super) api: &'a dyn PlatformApi,
     pub(super) settings: &'a Settings,
-    topics: &'a OnceCell<Arc<Vec<String>>>,
+    topics: &'a OnceCell<Arc<TopicListing>>,
+    organization: &'a OnceCell<Arc<str>>,
     pub(super) trace: Trace,
+}
+
+/// The caches a deployer keeps across operations.
+#[derive(Debug, Default)]
+pub(super) struct Caches {
+    pub(super) topics: OnceCell<Arc<TopicListing>>,
+    pub(super) organization: OnceCell<Arc<str>>,
 }
 
 /// Wraps a client error with the step it failed.
@@ -127,18 +164,61 @@ impl<'a> Steps<'a> {
     pub(super) fn new(
         api: &'a dyn PlatformApi,
         settings: &'a Settings,
-        topics: &'a OnceCell<Arc<Vec<String>>>,
+        caches: &'a Caches,
     ) -> Self {
         Self {
             api,
             settings,
-            topics,
+            topics: &caches.topics,
+            organization: &caches.organization,
             trace: Trace::default(),
         }
     }
 
+    /// The organisation's id, read once from `GET /api/v2/organizations/me` and cached (a
+    /// failed read is not).
+    pub(super) async fn organization_id(&mut self) -> Result<Arc<str>, DeployError> {
+        let started = Instant::now();
+        let api = self.api;
+        let trace = &mut self.trace;
+        let mut read = false;
+        let id = self
+            .organization
+            .get_or_try_init(|| async {
+                read = true;
+                let reply = api
+                    .organization()
+                    .await
+                    .map_err(at(DeployStep::Organization))?;
+                trace.saw(reply.correlation_id);
+                match reply.value.get("id") {
+                    Some(Value::String(id)) if !id.is_empty() => Ok(Arc::from(id.as_str())),
+                    _ => Err(DeployError::InvalidResponse {
+                        step: DeployStep::Organization,
+                        reason: "the organisation has no string `id`".to_owned(),
+                    }),
+                }
+            })
+            .await?
+            .clone();
+        if read {
+            self.trace.time(DeployStep::Organization, started);
+        }
+        Ok(id)
+    }
+
+    /// The partner event source of `suffix` in this organisation.
+    pub(super) async fn event_source(&mut self, suffix: &str) -> Result<String, DeployError> {
+        Ok(partner_event_source(&self.organization_id().await?, suffix))
+    }
+
     /// The organisation's available topic ids, read once and cached (a failed read is not).
     pub(super) async fn topics(&mut self) -> Result<Arc<Vec<String>>, DeployError> {
+        Ok(self.topic_listing().await?.ids.clone())
+    }
+
+    /// The organisation's available topics with their transports, read once and cached.
+    pub(super) async fn topic_listing(&mut self) -> Result<Arc<TopicListing>, DeployError> {
         let started = Instant::now();
         let api = self.api;
         let trace = &mut self.trace;
@@ -150,20 +230,39 @@ impl<'a> Steps<'a> {
                     .await
                     .map_err(at(DeployStep::Topics))?;
                 trace.saw(reply.correlation_id);
-                let ids: Vec<String> = reply
+                let entities = reply
                     .value
                     .get("entities")
                     .and_then(Value::as_array)
                     .ok_or_else(|| DeployError::InvalidResponse {
                         step: DeployStep::Topics,
                         reason: "the topics listing has no `entities` array".to_owned(),
-                    })?
-                    .iter()
-                    .filter_map(|t| t.get("id").and_then(Value::as_str))
-                    .map(str::to_owned)
-                    .collect();
-                tracing::debug!(count = ids.len(), "available topics read");
-                Ok::<_, DeployError>(Arc::new(ids))
+                    })?;
+                let mut listing = TopicListing::default();
+                let mut ids = Vec::with_capacity(entities.len());
+                for topic in entities {
+                    let Some(id) = topic.get("id").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    ids.push(id.to_owned());
+                    if let Some(transports) = topic.get("transports").and_then(Value::as_array) {
+                        let transports: Vec<String> = transports
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect();
+                        if !deliverable(&transports) {
+                            listing.undeliverable.push((id.to_owned(), transports));
+                        }
+                    }
+                }
+                tracing::debug!(
+                    count = ids.len(),
+                    undeliverable = listing.undeliverable.len(),
+                    "available topics read"
+                );
+                listing.ids = Arc::new(ids);
+                Ok::<_, DeployError>(Arc::new(listing))
             })
             .await?
             .clone();
@@ -195,6 +294,7 @@ impl<'a> Steps<'a> {
         Ok(Plan {
             name: desired.name.clone(),
             target: target(desired),
+            event_source: Some(self.event_source(&desired.event_source_suffix).await?),
             action,
             integration_id: existing.as_ref().map(|e| e.id.clone()),
             current_version: existing.as_ref().map(|e| e.version),
@@ -214,12 +314,14 @@ impl<'a> Steps<'a> {
         let mut violations = desired.violations();
         self.trace.time(DeployStep::Validate, started);
         if violations.is_empty() && self.settings.check_topics {
-            let available = self.topics().await?;
-            violations.extend(desired.unknown_topics(&available));
+            let listing = self.topic_listing().await?;
+            violations.extend(desired.unknown_topics(&listing.ids));
+            violations.extend(undeliverable_topics(desired, &listing));
         }
         if !violations.is_empty() {
             return Err(DeployError::Validation(ValidationErrors::new(violations)));
         }
+        self.organization_id().await?;
         let Some(entity) = self.find(&desired.name).await? else {
             return Ok(None);
         };
@@ -235,8 +337,9 @@ impl<'a> Steps<'a> {
     }
 
     /// The integration named `name` of type [`TYPE_ID`], walking every page; more than one is
-    /// [`DeployError::Ambiguous`].
-    async fn find(&mut self, name: &str) -> Result<Option<Value>, DeployError> {
+    /// [`DeployError::Ambiguous`]. One being deleted (`intendedState` DELETED) is gone: it is
+    /// never found, so never re-enabled or reconfigured.
+    pub(super) async fn find(&mut self, name: &str) -> Result<Option<Value>, DeployError> {
         let started = Instant::now();
         let reply = self
             .api
@@ -245,6 +348,7 @@ impl<'a> Steps<'a> {
             .map_err(at(DeployStep::Lookup))?;
         self.trace.saw(reply.correlation_id);
         let mut found = reply.value;
+        found.retain(|e| !crate::api::is_being_deleted(e));
         self.trace.time(DeployStep::Lookup, started);
         match found.len() {
             0 | 1 => Ok(found.pop()),
@@ -292,4 +396,32 @@ impl<'a> Steps<'a> {
                 .map(str::to_owned),
         })
     }
+}
+
+/// The desired topics that the organisation offers but not over EventBridge, each a
+/// [`TopicNotDeliverable`](crate::validate::ViolationCode::TopicNotDeliverable) violation at
+/// `topics[i]` naming the topic and its transports.
+fn undeliverable_topics(
+    desired: &EventBridgeIntegration,
+    listing: &TopicListing,
+) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (i, topic) in desired.topics.iter().enumerate() {
+        if let Some((pattern, transports)) = listing
+            .undeliverable
+            .iter()
+            .find(|(pattern, _)| super::topic_matches(topic, pattern))
+        {
+            out.push(Violation::new(
+                format!("topics[{i}]"),
+                ViolationCode::TopicNotDeliverable,
+                format!(
+                    "{topic:?} cannot be delivered over EventBridge: {pattern:?} lists the \
+                     transports [{}]",
+                    transports.join(", ")
+                ),
+            ));
+        }
+    }
+    out
 }

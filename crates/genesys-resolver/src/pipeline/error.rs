@@ -16,18 +16,29 @@ use crate::validate::{ValidationErrors, Violation};
 use crate::outcome::ErrorKind;
 
 impl ErrorKind {
-    /// The kind of a failed call to Genesys: [`ErrorKind::Auth`], [`ErrorKind::Api`],
+    /// The kind of a failed call to Genesys: [`ErrorKind::Auth`] or
+    /// [`ErrorKind::GenesysUnreachable`] (see [`ErrorKind::of_auth_error`]), [`ErrorKind::Api`],
     /// [`ErrorKind::RateLimited`], [`ErrorKind::Transport`] or [`ErrorKind::Config`]. Anything that
     /// talks to Genesys through a [`crate::api::GenesysClient`] (the pipeline, the EventBridge
     /// deployer, bindings) classifies its failures with this one function.
     pub fn of_client_error(error: &ClientError) -> Self {
         match error {
-            ClientError::Auth(_) => Self::Auth,
+            ClientError::Auth(e) => Self::of_auth_error(e),
             ClientError::Api(_) | ClientError::Decode { .. } => Self::Api,
             ClientError::RateLimited { .. } => Self::RateLimited,
             ClientError::Timeout { .. } | ClientError::Transport { .. } => Self::Transport,
             ClientError::Coordination(_) => Self::Coordination,
             _ => Self::Config,
+        }
+    }
+
+    /// The kind of a failed token request: [`ErrorKind::GenesysUnreachable`] when the login
+    /// host could not be reached or did not answer in time, [`ErrorKind::Auth`] otherwise
+    /// (credentials refused, an error status, an unusable answer).
+    pub fn of_auth_error(error: &AuthError) -> Self {
+        match error {
+            AuthError::Timeout { .. } | AuthError::Transport { .. } => Self::GenesysUnreachable,
+            _ => Self::Auth,
         }
     }
 }
@@ -88,7 +99,7 @@ impl ResolveError {
     /// wherever it happened.
     pub(crate) fn client(stage: Stage, error: ClientError) -> Self {
         let kind = ErrorKind::of_client_error(&error);
-        let stage = if kind == ErrorKind::Auth {
+        let stage = if kind.is_auth_error() {
             Stage::Token
         } else {
             stage
@@ -104,7 +115,7 @@ impl ResolveError {
     pub(crate) fn auth(error: AuthError) -> Self {
         Self {
             stage: Stage::Token,
-            kind: ErrorKind::Auth,
+            kind: ErrorKind::of_auth_error(&error),
             cause: Cause::Auth(error),
             endpoints: Vec::new(),
         }
@@ -331,5 +342,67 @@ impl Serialize for ResolveError {
             map.serialize_entry("retry_after_secs", &wait.as_secs_f64())?;
         }
         map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_login_host_is_not_a_refusal() {
+        let url = "https://login.example.com/oauth/token".to_owned();
+        let unreachable = [
+            AuthError::Transport {
+                url: url.clone(),
+                message: "connection refused".into(),
+            },
+            AuthError::Timeout {
+                url: url.clone(),
+                timeout: Duration::from_secs(5),
+            },
+        ];
+        for e in unreachable {
+            assert_eq!(ErrorKind::of_auth_error(&e), ErrorKind::GenesysUnreachable);
+            let client = ClientError::Auth(e.clone());
+            assert_eq!(
+                ErrorKind::of_client_error(&client),
+                ErrorKind::GenesysUnreachable
+            );
+            let resolve = ResolveError::auth(e);
+            assert_eq!(resolve.kind(), ErrorKind::GenesysUnreachable);
+            assert_eq!(resolve.stage(), Stage::Token);
+            assert!(resolve.is_retryable());
+            let via_client = ResolveError::client(Stage::Submit, client);
+            assert_eq!(
+                via_client.stage(),
+                Stage::Token,
+                "a token failure wherever it happened"
+            );
+        }
+        let refused = [
+            AuthError::Rejected {
+                status: 401,
+                error: Some("invalid_client".into()),
+                description: None,
+                correlation_id: None,
+            },
+            AuthError::Status {
+                status: 503,
+                snippet: String::new(),
+                correlation_id: None,
+            },
+            AuthError::Decode {
+                url,
+                reason: "no access_token".into(),
+            },
+            AuthError::Invalidated,
+        ];
+        for e in refused {
+            assert_eq!(ErrorKind::of_auth_error(&e), ErrorKind::Auth, "{e:?}");
+            assert_eq!(ResolveError::auth(e).kind(), ErrorKind::Auth);
+        }
+        assert!(ErrorKind::Auth.is_auth_error() && ErrorKind::GenesysUnreachable.is_auth_error());
+        assert!(!ErrorKind::Transport.is_auth_error());
     }
 }

@@ -197,18 +197,21 @@ impl RouteDeployer {
         &self.inner.events
     }
 
-    /// The Genesys organisation id of `route`'s partner event source. Today the route's own
-    /// field; the one place to read `GET /api/v2/organizations/me` instead once the platform
-    /// layer has it.
-    fn organization_id(route: &Route) -> &str {
-        &route.organization_id
+    /// The Genesys organisation id of `route`'s partner event source: the route's own field
+    /// when set, else the organisation of the Genesys credentials (`GET
+    /// /api/v2/organizations/me`, read once per deployer).
+    async fn organization_id(&self, route: &Route) -> Result<String, RouteError> {
+        if !route.organization_id.is_empty() {
+            return Ok(route.organization_id.clone());
+        }
+        Ok(self.inner.genesys.organization_id().await?.to_string())
     }
 
-    fn spec(route: &Route) -> Result<AwsSpec, RouteError> {
+    async fn spec(&self, route: &Route) -> Result<AwsSpec, RouteError> {
         route.validate()?;
+        let organization_id = self.organization_id(route).await?;
         let mut spec = route.aws_spec();
-        spec.bus_name =
-            super::partner_source_name(Self::organization_id(route), &route.event_source_suffix);
+        spec.bus_name = super::partner_source_name(&organization_id, &route.event_source_suffix);
         Ok(spec)
     }
 
@@ -227,7 +230,7 @@ impl RouteDeployer {
     }
 
     async fn plan_inner(&self, route: &Route) -> Result<RoutePlan, RouteError> {
-        let spec = Self::spec(route)?;
+        let spec = self.spec(route).await?;
         let genesys = self.inner.genesys.plan(&route.integration()).await?;
         let aws = Aws::new(&self.inner.events);
         let seen = aws.observe(&spec).await?;
@@ -246,7 +249,7 @@ impl RouteDeployer {
     pub async fn check(&self, route: &Route) -> Result<CheckReport, RouteError> {
         let started = Instant::now();
         let result = async {
-            Self::spec(route)?;
+            self.spec(route).await?;
             let probes = self.probe(route).await;
             let plan = self.plan_inner(route).await?;
             Ok(CheckReport { probes, plan })
@@ -289,7 +292,7 @@ impl RouteDeployer {
         route: &Route,
         started: Instant,
     ) -> Result<RouteReport, RouteError> {
-        let spec = Self::spec(route)?;
+        let spec = self.spec(route).await?;
         let probes = self.probe(route).await;
         if probes.iter().any(|r| !r.ok()) {
             return Err(RouteError::Probe { reports: probes });
@@ -380,7 +383,7 @@ impl RouteDeployer {
     }
 
     async fn destroy_inner(&self, route: &Route) -> Result<DestroyReport, RouteError> {
-        let spec = Self::spec(route)?;
+        let spec = self.spec(route).await?;
         let mut aws = Aws::new(&self.inner.events);
         let seen: Observed = aws.observe(&spec).await?;
         aws.destroy(&spec, &seen).await?;

@@ -42,9 +42,8 @@
 //! each connection's description holds a fingerprint (12 hex digits of SHA-256) of its
 //! secrets: a changed key shows in a plan as a changed description, never by value.
 //!
-//! The Genesys organisation id is a field of the route for now; when the platform layer reads
-//! `GET /api/v2/organizations/me`, [`RouteDeployer`] can fill it in (one place:
-//! `RouteDeployer::organization_id`).
+//! The Genesys organisation id comes from the route, or, when the route leaves it empty, from
+//! `GET /api/v2/organizations/me` (through the EventBridge deployer, read once).
 //!
 //! ```no_run
 //! use genesys_resolver::api::GenesysClient;
@@ -111,7 +110,9 @@ pub struct Route {
     pub aws_region: String,
     /// The partner event source's suffix (up to 64 of `[A-Za-z0-9._-]`).
     pub event_source_suffix: String,
-    /// The Genesys organisation id (part of the partner event source's name).
+    /// The Genesys organisation id (part of the partner event source's name); empty: the
+    /// organisation of the deployer's Genesys credentials (`GET /api/v2/organizations/me`).
+    #[serde(default)]
     pub organization_id: String,
     /// The IAM role EventBridge assumes to invoke the API destinations.
     pub role_arn: String,

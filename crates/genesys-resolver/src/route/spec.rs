@@ -318,16 +318,15 @@ impl Route {
     pub fn violations(&self) -> Vec<Violation> {
         let mut out = validate::violations(&self.payload, &validate::Limits::default());
         out.extend(self.integration().violations());
-        if self.organization_id.is_empty()
-            || !self
-                .organization_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        if !self
+            .organization_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
         {
             out.push(Violation::new(
                 "organizationId",
                 ViolationCode::OrganizationIdInvalid,
-                "the Genesys organisation id must be non-empty and of [A-Za-z0-9._-]",
+                "the Genesys organisation id is of [A-Za-z0-9._-] (empty: read from Genesys)",
             ));
         }
         if self.role_arn.is_empty() {

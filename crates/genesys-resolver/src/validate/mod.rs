@@ -162,9 +162,9 @@ pub fn violations(payload: &ResolvePayload, limits: &Limits) -> Vec<Violation> {
     check_retry_policy(payload, limits, &mut out);
     check_filters(payload, &mut out);
     check_headers(payload, &mut out);
-    if out.is_empty() {
-        // Only a payload that is otherwise valid is measured, so one oversized field does not
-        // report twice.
+    // Only a payload that is otherwise valid is measured, so one oversized field does not
+    // report twice; and only one that could be too large at all is serialized to be measured.
+    if out.is_empty() && wire_len_bound(payload) > limits.max_payload_bytes {
         let size = payload.wire_len();
         if size > limits.max_payload_bytes {
             out.push(Violation::new(
@@ -178,6 +178,33 @@ pub fn violations(payload: &ResolvePayload, limits: &Limits) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// At least [`ResolvePayload::wire_len`], without serializing: every string at its longest
+/// escaped form (6 bytes for each of its bytes: `\u003c` for `<`, `\u2028` for its 3 bytes, a
+/// control character as `\u0001`) with its quotes and a comma, and a generous allowance for the
+/// keys, numbers and punctuation around them.
+fn wire_len_bound(payload: &ResolvePayload) -> usize {
+    // The top-level keys, braces and the retry policy's keys and three numbers (each at most 24
+    // characters, as serde_json writes an `f64` or an `i64`).
+    const FIXED: usize = 256;
+    // `{"eventType":` ... `,"fields":[` ... `]},`
+    const PER_FILTER: usize = 32;
+    // Quotes, a comma and, for a header, the colon.
+    const PER_STRING: usize = 4;
+    let string = |s: &String| s.len() * 6 + PER_STRING;
+    let strings = [&payload.name, &payload.kind, &payload.uri]
+        .into_iter()
+        .chain(&payload.uris)
+        .chain(payload.headers.iter().flat_map(|(k, v)| [k, v]))
+        .map(string)
+        .sum::<usize>();
+    let filters = payload
+        .event_filters
+        .iter()
+        .map(|f| PER_FILTER + string(&f.event_type) + f.fields.iter().map(string).sum::<usize>())
+        .sum::<usize>();
+    FIXED + strings + filters
 }
 
 pub(crate) fn check_name(name: &str, limits: &Limits, out: &mut Vec<Violation>) {
@@ -209,16 +236,41 @@ pub(crate) fn check_name(name: &str, limits: &Limits, out: &mut Vec<Violation>) 
     }
 }
 
+/// The JSON path of an endpoint, written out only when a violation names it.
+#[derive(Clone, Copy)]
+enum EndpointPath {
+    /// `uri`.
+    Uri,
+    /// `uris[i]`.
+    Uris(usize),
+}
+
+impl std::fmt::Display for EndpointPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Uri => f.write_str("uri"),
+            Self::Uris(i) => write!(f, "uris[{i}]"),
+        }
+    }
+}
+
 fn check_endpoints(payload: &ResolvePayload, limits: &Limits, out: &mut Vec<Violation>) {
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for (path, raw) in payload.endpoints() {
-        let Some(url) = check_uri(&path, raw, out) else {
+    let mut seen: HashMap<String, EndpointPath> = HashMap::new();
+    let endpoints = std::iter::once((EndpointPath::Uri, &payload.uri)).chain(
+        payload
+            .uris
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (EndpointPath::Uris(i), u)),
+    );
+    for (path, raw) in endpoints {
+        let Some(url) = check_uri(path, raw, out) else {
             continue;
         };
-        let key = endpoint_key(&url);
+        let key = endpoint_key(url);
         if let Some(first) = seen.get(&key) {
             out.push(Violation::new(
-                path,
+                path.to_string(),
                 ViolationCode::UriDuplicate,
                 format!("same endpoint as {first}"),
             ));
@@ -241,15 +293,15 @@ fn check_endpoints(payload: &ResolvePayload, limits: &Limits, out: &mut Vec<Viol
 
 /// A normalised form of an endpoint for duplicate detection: the `url` crate lowercases the
 /// scheme and host and drops the scheme's default port.
-fn endpoint_key(url: &Url) -> String {
-    url.as_str().to_owned()
+fn endpoint_key(url: Url) -> String {
+    url.into()
 }
 
 /// Checks one URI; returns it parsed when every rule passed.
-fn check_uri(path: &str, raw: &str, out: &mut Vec<Violation>) -> Option<Url> {
+fn check_uri(path: EndpointPath, raw: &str, out: &mut Vec<Violation>) -> Option<Url> {
     if raw.trim().is_empty() {
         out.push(Violation::new(
-            path,
+            path.to_string(),
             ViolationCode::UriMissing,
             "URI is empty",
         ));
@@ -259,7 +311,7 @@ fn check_uri(path: &str, raw: &str, out: &mut Vec<Violation>) -> Option<Url> {
         Ok(url) => url,
         Err(e) => {
             out.push(Violation::new(
-                path,
+                path.to_string(),
                 ViolationCode::UriInvalid,
                 format!("URI cannot be parsed: {e}"),
             ));
@@ -277,7 +329,7 @@ fn check_uri(path: &str, raw: &str, out: &mut Vec<Violation>) -> Option<Url> {
             c => format!("white space (U+{:04X})", u32::from(c)),
         };
         out.push(Violation::new(
-            path,
+            path.to_string(),
             ViolationCode::UriNotExact,
             format!(
                 "URI contains {what}; a URL parser would read it as another URI than the one stored"
@@ -288,35 +340,35 @@ fn check_uri(path: &str, raw: &str, out: &mut Vec<Violation>) -> Option<Url> {
     let before = out.len();
     if url.scheme() != "https" {
         out.push(Violation::new(
-            path,
+            path.to_string(),
             ViolationCode::UriNotHttps,
             format!("URI must use https, not {}", url.scheme()),
         ));
     }
     if url.host().is_none() || url.host_str() == Some("") {
         out.push(Violation::new(
-            path,
+            path.to_string(),
             ViolationCode::UriNoHost,
             "URI has no host",
         ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         out.push(Violation::new(
-            path,
+            path.to_string(),
             ViolationCode::UriUserInfo,
             "URI carries credentials (user-info); send them in a header instead",
         ));
     }
     if url.fragment().is_some() {
         out.push(Violation::new(
-            path,
+            path.to_string(),
             ViolationCode::UriFragment,
             "URI has a #fragment, which is never sent to the destination",
         ));
     }
     if url.port() == Some(0) {
         out.push(Violation::new(
-            path,
+            path.to_string(),
             ViolationCode::UriPortZero,
             "URI names port 0",
         ));
@@ -373,11 +425,11 @@ fn check_filters(payload: &ResolvePayload, out: &mut Vec<Violation>) {
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, filter) in payload.event_filters.iter().enumerate() {
-        let path = format!("eventFilters[{i}].eventType");
+        let path = || format!("eventFilters[{i}].eventType");
         if is_topic_name(&filter.event_type) {
             if let Some(first) = seen.get(filter.event_type.as_str()) {
                 out.push(Violation::new(
-                    path,
+                    path(),
                     ViolationCode::EventTypeDuplicate,
                     format!("same event type as eventFilters[{first}]"),
                 ));
@@ -386,7 +438,7 @@ fn check_filters(payload: &ResolvePayload, out: &mut Vec<Violation>) {
             }
         } else {
             out.push(Violation::new(
-                path,
+                path(),
                 ViolationCode::EventTypeInvalid,
                 format!(
                     "{:?} is not a Genesys topic name (v2.<segment>... with letters, digits, _, - or {{id}} placeholders)",
@@ -450,10 +502,10 @@ pub const RESERVED_HEADERS: &[&str] = &[
 fn check_headers(payload: &ResolvePayload, out: &mut Vec<Violation>) {
     let mut seen: HashMap<String, &str> = HashMap::new();
     for (name, value) in &payload.headers {
-        let path = header_path(name);
+        let path = || header_path(name);
         if !is_token(name) {
             out.push(Violation::new(
-                path.clone(),
+                path(),
                 ViolationCode::HeaderNameInvalid,
                 "header name is not an HTTP token",
             ));
@@ -461,7 +513,7 @@ fn check_headers(payload: &ResolvePayload, out: &mut Vec<Violation>) {
         let lower = name.to_ascii_lowercase();
         if RESERVED_HEADERS.contains(&lower.as_str()) {
             out.push(Violation::new(
-                path.clone(),
+                path(),
                 ViolationCode::HeaderReserved,
                 format!("{name} is set by the platform and cannot be configured"),
             ));
@@ -469,14 +521,14 @@ fn check_headers(payload: &ResolvePayload, out: &mut Vec<Violation>) {
         if value.chars().any(|c| c.is_control() && c != '\t') {
             // The value itself is not repeated: it may be a credential.
             out.push(Violation::new(
-                path.clone(),
+                path(),
                 ViolationCode::HeaderValueInvalid,
                 "header value contains CR, LF or another control character",
             ));
         }
         if let Some(first) = seen.get(&lower) {
             out.push(Violation::new(
-                path,
+                path(),
                 ViolationCode::HeaderDuplicate,
                 format!("same header as {first} (names are case-insensitive)"),
             ));
@@ -489,6 +541,35 @@ fn check_headers(payload: &ResolvePayload, out: &mut Vec<Violation>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wire_length_bound_is_never_below_the_wire_length() {
+        let worst = "<>&\"\\\u{2028}\u{2029}\u{1}\u{8}\u{c}\n\tü注🚀";
+        let mut shapes = vec![
+            ResolvePayload::seed_build("", "", Vec::<String>::new(), [], 0),
+            ResolvePayload::seed_build("a", "https://a.example/", ["v2.a"], [], 3),
+        ];
+        for n in [1, 3, 40] {
+            let text = worst.repeat(n);
+            let mut p = ResolvePayload::seed_build(
+                text.clone(),
+                text.clone(),
+                [text.clone(), String::new()],
+                [text.clone(), text.clone()],
+                i64::MIN,
+            );
+            p.kind.clone_from(&text);
+            p.retry_policy.retry_interval = -1.234_567_890_123_456_7e-300;
+            p.retry_policy.backoff_factor = f64::MAX;
+            p.event_filters[0].fields = vec![text.clone(), String::new(), text.clone()];
+            p.headers.insert(text.clone(), text.clone());
+            p.headers.insert(String::new(), String::new());
+            shapes.push(p);
+        }
+        for p in &shapes {
+            assert!(wire_len_bound(p) >= p.wire_len(), "{p:?}");
+        }
+    }
 
     #[test]
     fn topic_names() {

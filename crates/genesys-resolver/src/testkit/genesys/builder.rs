@@ -1,6 +1,7 @@
 //! [`MockGenesysBuilder`]: the mock's settings, and starting it (the routing table and the
 //! admission layer in front of it).
 
+use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -13,7 +14,10 @@ use url::Url;
 
 use super::listener::{ConnHandle, KillSwitch, MockListener};
 use super::state::{Config, Data, Shared};
-use super::types::{Activation, DEFAULT_AVAILABLE_TOPICS, PLATFORM_PATH, TOPICS_PATH};
+use super::types::{
+    Activation, DEFAULT_AVAILABLE_TOPICS, DEFAULT_ORGANIZATION_ID, ORGANIZATION_PATH,
+    PLATFORM_PATH, TOPICS_PATH, TYPES_PATH,
+};
 use super::{MockGenesys, middleware, oauth, platform, responses, seed_routes};
 
 impl MockGenesys {
@@ -43,6 +47,10 @@ pub struct MockGenesysBuilder {
     read_lag: Duration,
     activation: Activation,
     available_topics: Vec<String>,
+    organization_id: String,
+    deleting_lag: Duration,
+    topic_transports: HashMap<String, Vec<String>>,
+    omit_transports: bool,
     /// What happens when an integration becomes ACTIVE (see `activation_hooks`).
     pub(super) hooks: super::activation_hooks::ActivationHooks,
 }
@@ -64,6 +72,10 @@ impl Default for MockGenesysBuilder {
                 .iter()
                 .map(|t| (*t).to_owned())
                 .collect(),
+            organization_id: DEFAULT_ORGANIZATION_ID.to_owned(),
+            deleting_lag: Duration::ZERO,
+            topic_transports: HashMap::new(),
+            omit_transports: false,
             hooks: super::activation_hooks::ActivationHooks::default(),
         }
     }
@@ -147,6 +159,43 @@ impl MockGenesysBuilder {
         self
     }
 
+    /// The organisation id `GET /api/v2/organizations/me` answers (default
+    /// [`DEFAULT_ORGANIZATION_ID`]).
+    pub fn organization_id(mut self, id: impl Into<String>) -> Self {
+        self.organization_id = id.into();
+        self
+    }
+
+    /// For this long after a `DELETE` (or a PATCH to `intendedState` DELETED), the platform
+    /// integration is still read and listed, with `intendedState` DELETED, before it is gone
+    /// (default none: gone at once, as a `GET` after the delete answers 404).
+    pub fn deleting_lag(mut self, lag: Duration) -> Self {
+        self.deleting_lag = lag;
+        self
+    }
+
+    /// The transports `topic` lists at `availabletopics?expand=transports` (default
+    /// [`DEFAULT_TOPIC_TRANSPORTS`](super::DEFAULT_TOPIC_TRANSPORTS), `["All"]`). `["Websocket"]` makes a topic that cannot be
+    /// delivered over EventBridge.
+    pub fn topic_transports<S: Into<String>>(
+        mut self,
+        topic: impl Into<String>,
+        transports: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.topic_transports.insert(
+            topic.into(),
+            transports.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+
+    /// Whether `expand=transports` is ignored, so topics carry no `transports` field (an
+    /// older organisation; default false).
+    pub fn omit_topic_transports(mut self, on: bool) -> Self {
+        self.omit_transports = on;
+        self
+    }
+
     /// Binds a loopback port and starts serving. Fails with `InvalidInput` when the seed's
     /// integrations route is the real integrations API's route (`/api/v2/integrations`), which
     /// the mock serves separately.
@@ -175,11 +224,15 @@ impl MockGenesysBuilder {
                 notes_placeholder: self.notes_placeholder,
                 conflict_status: self.conflict_status,
                 read_lag: self.read_lag,
+                organization_id: self.organization_id,
                 hooks: self.hooks,
             },
             Data {
                 activation: self.activation,
                 available_topics: self.available_topics,
+                deleting_lag: self.deleting_lag,
+                topic_transports: self.topic_transports,
+                omit_transports: self.omit_transports,
                 ..Data::default()
             },
         ));
@@ -191,7 +244,9 @@ impl MockGenesysBuilder {
             .route(&path, get(seed_routes::list).post(seed_routes::create))
             .route(
                 &format!("{path}/{{id}}"),
-                get(seed_routes::get_one).put(seed_routes::update),
+                get(seed_routes::get_one)
+                    .put(seed_routes::update)
+                    .delete(seed_routes::delete),
             )
             .route(
                 PLATFORM_PATH,
@@ -199,8 +254,13 @@ impl MockGenesysBuilder {
             )
             .route(
                 &format!("{PLATFORM_PATH}/{{id}}"),
-                get(platform::platform_get).patch(platform::platform_patch),
+                get(platform::platform_get)
+                    .patch(platform::platform_patch)
+                    .delete(platform::platform_delete),
             )
+            .route(TYPES_PATH, get(platform::types_list))
+            .route(&format!("{TYPES_PATH}/{{id}}"), get(platform::type_get))
+            .route(ORGANIZATION_PATH, get(platform::organization))
             .route(
                 &format!("{PLATFORM_PATH}/{{id}}/config/current"),
                 get(platform::config_get).put(platform::config_put),

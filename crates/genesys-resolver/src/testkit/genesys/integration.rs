@@ -22,6 +22,8 @@ pub(super) struct PlatformIntegration {
     pub(super) created: Instant,
     /// `config/current` as stored (an object with `version`).
     pub(super) config: Value,
+    /// When it was deleted: still listed, with `intendedState` DELETED, for the deleting lag.
+    pub(super) deleting: Option<Instant>,
 }
 
 impl PlatformIntegration {
@@ -38,6 +40,7 @@ impl PlatformIntegration {
             activating: None,
             last_updated: time::OffsetDateTime::now_utc(),
             created: Instant::now(),
+            deleting: None,
             config: json!({
                 "id": id,
                 "name": name,
@@ -49,6 +52,16 @@ impl PlatformIntegration {
                 "selfUri": format!("{PLATFORM_PATH}/{id}/config/current"),
             }),
         }
+    }
+
+    /// Starts the deletion: `intendedState` DELETED, no activation, reported INACTIVE.
+    pub(super) fn mark_deleting(&mut self) {
+        if self.deleting.is_none() {
+            self.deleting = Some(Instant::now());
+        }
+        self.intended_state = "DELETED";
+        self.activating = None;
+        self.set_reported("INACTIVE", None);
     }
 
     pub(super) fn version(&self) -> u64 {
@@ -105,9 +118,13 @@ impl PlatformIntegration {
             "ERROR" => "Error",
             _ => "Inactive",
         };
+        // As the API writes date-times: UTC, milliseconds (`yyyy-MM-ddTHH:mm:ss.mmmZ`).
         let last_updated = self
             .last_updated
-            .format(&time::format_description::well_known::Rfc3339)
+            .to_offset(time::UtcOffset::UTC)
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            ))
             .unwrap_or_default();
         let mut reported = json!({
             "code": self.reported,

@@ -33,7 +33,7 @@ use super::oauth;
 use super::responses::{Refused, genesys_error};
 use super::state::{Data, Shared};
 pub(super) use super::types::CorrelationId;
-use super::types::{PLATFORM_PATH, Route, TOPICS_PATH};
+use super::types::{ORGANIZATION_PATH, PLATFORM_PATH, Route, TOPICS_PATH, TYPES_PATH};
 
 /// The admission layer (see the module documentation).
 pub(super) async fn admit(
@@ -132,7 +132,9 @@ fn bearer_refusal(data: &Data, headers: &HeaderMap) -> Option<(&'static str, &'s
 fn route_of(seed_path: &str, method: &Method, path: &str) -> Option<Route> {
     let is = |m: Method| *method == m || (m == Method::GET && *method == Method::HEAD);
     let seed_item = item_of(seed_path, path).is_some();
-    let platform_item = item_of(PLATFORM_PATH, path).is_some();
+    let types_item = item_of(TYPES_PATH, path).is_some();
+    // `/api/v2/integrations/types` is the types listing, not an integration.
+    let platform_item = path != TYPES_PATH && item_of(PLATFORM_PATH, path).is_some();
     let config = path
         .strip_suffix("/config/current")
         .and_then(|p| item_of(PLATFORM_PATH, p))
@@ -143,6 +145,7 @@ fn route_of(seed_path: &str, method: &Method, path: &str) -> Option<Route> {
         (path == seed_path && is(Method::POST), Route::Create),
         (seed_item && is(Method::GET), Route::Get),
         (seed_item && is(Method::PUT), Route::Update),
+        (seed_item && is(Method::DELETE), Route::Delete),
         (
             path == PLATFORM_PATH && is(Method::GET),
             Route::IntegrationList,
@@ -153,6 +156,19 @@ fn route_of(seed_path: &str, method: &Method, path: &str) -> Option<Route> {
         ),
         (platform_item && is(Method::GET), Route::IntegrationGet),
         (platform_item && is(Method::PATCH), Route::IntegrationPatch),
+        (
+            platform_item && is(Method::DELETE),
+            Route::IntegrationDelete,
+        ),
+        (
+            path == TYPES_PATH && is(Method::GET),
+            Route::IntegrationTypes,
+        ),
+        (types_item && is(Method::GET), Route::IntegrationType),
+        (
+            path == ORGANIZATION_PATH && is(Method::GET),
+            Route::Organization,
+        ),
         (config && is(Method::GET), Route::ConfigGet),
         (config && is(Method::PUT), Route::ConfigPut),
         (
@@ -178,18 +194,22 @@ impl Route {
             Route::Token | Route::Create | Route::IntegrationCreate => "POST",
             Route::Update | Route::ConfigPut => "PUT",
             Route::IntegrationPatch => "PATCH",
+            Route::Delete | Route::IntegrationDelete => "DELETE",
             Route::List
             | Route::Get
             | Route::IntegrationList
             | Route::IntegrationGet
             | Route::ConfigGet
-            | Route::AvailableTopics => "GET",
+            | Route::AvailableTopics
+            | Route::IntegrationTypes
+            | Route::IntegrationType
+            | Route::Organization => "GET",
         }
     }
 
     /// Whether the route's handler reads a body.
     fn takes_body(self) -> bool {
-        self.method() != "GET"
+        !matches!(self.method(), "GET" | "DELETE")
     }
 
     /// Whether the request body is recorded (the real integrations API's writes).
@@ -216,6 +236,11 @@ mod tests {
             ("HEAD", SEED, Some(Route::List)),
             ("POST", SEED, Some(Route::Create)),
             ("DELETE", SEED, None),
+            (
+                "DELETE",
+                "/api/v2/outbound/integrations/a-1",
+                Some(Route::Delete),
+            ),
             ("GET", "/api/v2/outbound/integrations/a-1", Some(Route::Get)),
             (
                 "PUT",
@@ -237,6 +262,19 @@ mod tests {
                 Some(Route::IntegrationPatch),
             ),
             ("PUT", "/api/v2/integrations/i-1", None),
+            (
+                "DELETE",
+                "/api/v2/integrations/i-1",
+                Some(Route::IntegrationDelete),
+            ),
+            ("GET", TYPES_PATH, Some(Route::IntegrationTypes)),
+            ("DELETE", TYPES_PATH, None),
+            (
+                "GET",
+                "/api/v2/integrations/types/amazon-eventbridge-source",
+                Some(Route::IntegrationType),
+            ),
+            ("GET", ORGANIZATION_PATH, Some(Route::Organization)),
             (
                 "GET",
                 "/api/v2/integrations/i-1/config/current",

@@ -59,7 +59,8 @@ use crate::environment::Environment;
 pub use activation_hooks::Activated;
 pub use builder::MockGenesysBuilder;
 pub use types::{
-    Activation, DEFAULT_AVAILABLE_TOPICS, Fault, RecordedRequest, Route, TokenRequest,
+    Activation, DEFAULT_AVAILABLE_TOPICS, DEFAULT_ORGANIZATION_ID, DEFAULT_TOPIC_TRANSPORTS, Fault,
+    RecordedRequest, Route, TokenRequest,
 };
 
 /// A mock Genesys Cloud on a loopback port. Stops when dropped or on [`shutdown`](Self::shutdown).
@@ -237,11 +238,36 @@ impl MockGenesys {
         self.shared.data().available_topics = topics.into_iter().map(Into::into).collect();
     }
 
+    /// Sets the transports `topic` lists at `availabletopics?expand=transports` (see
+    /// [`MockGenesysBuilder::topic_transports`]).
+    pub fn set_topic_transports<S: Into<String>>(
+        &self,
+        topic: impl Into<String>,
+        transports: impl IntoIterator<Item = S>,
+    ) {
+        self.shared.data().topic_transports.insert(
+            topic.into(),
+            transports.into_iter().map(Into::into).collect(),
+        );
+    }
+
+    /// Sets how long a deleted platform integration stays listed with `intendedState`
+    /// DELETED (see [`MockGenesysBuilder::deleting_lag`]).
+    pub fn set_deleting_lag(&self, lag: std::time::Duration) {
+        self.shared.data().deleting_lag = lag;
+    }
+
+    /// The organisation id `GET /api/v2/organizations/me` answers.
+    pub fn organization_id(&self) -> &str {
+        &self.shared.config.organization_id
+    }
+
     /// Every integration of the real integrations API (`/api/v2/integrations`), as `GET
     /// /api/v2/integrations/{id}` would return it (without counting as a poll), in creation
     /// order.
     pub fn platform_integrations(&self) -> Vec<Value> {
         let mut data = self.shared.data();
+        data.purge_deleted();
         data.platform
             .iter_mut()
             .map(|p| {
@@ -263,10 +289,14 @@ impl MockGenesys {
     pub fn platform_config(&self, id: &str) -> Option<Value> {
         self.shared
             .data()
-            .platform
-            .iter()
-            .find(|p| p.id == id)
+            .platform_mut(id)
             .map(|p| p.config.clone())
+    }
+
+    /// Deletes the integration `id` of the real integrations API directly (test setup), as a
+    /// `DELETE` would (with the deleting lag); false when there is none.
+    pub fn delete_platform_integration(&self, id: &str) -> bool {
+        self.shared.data().delete_platform(id).is_some()
     }
 
     /// Stores an integration of the real integrations API directly (test setup), disabled,

@@ -1,20 +1,22 @@
 //! The real integrations API (`/api/v2/integrations`: integrations, their `config/current`,
-//! activation) and the notification topics listing.
+//! activation, deletion, integration types), the notification topics listing and the
+//! organisation.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::responses::{
-    bad_request, filter_param, genesys_error, json_response, page_envelope, page_params,
+    bad_request, filter_param, genesys_error, genesys_error_with_params, json_response,
+    page_envelope, page_params,
 };
 use super::state::Shared;
-use super::types::{CorrelationId, PLATFORM_PATH};
+use super::types::{CorrelationId, PLATFORM_PATH, TYPES_PATH};
 
 /// A JSON object body.
 fn parse_object(body: &[u8], corr: &str) -> Result<Map<String, Value>, Box<Response>> {
@@ -50,6 +52,7 @@ pub(super) async fn platform_list(
     let lag = shared.config.read_lag;
     let matching: Vec<Value> = {
         let mut data = shared.data();
+        data.purge_deleted();
         data.platform
             .iter_mut()
             .filter(|p| type_filter.is_none_or(|t| &p.type_id == t))
@@ -135,8 +138,19 @@ pub(super) async fn platform_get(
     }
 }
 
+/// The 400 of a write to an integration being deleted.
+fn being_deleted(id: &str, corr: &str) -> Response {
+    genesys_error(
+        400,
+        "bad.request",
+        &format!("Integration {id} is being deleted"),
+        corr,
+    )
+}
+
 /// `PATCH /api/v2/integrations/{id}`: `intendedState` ENABLED starts an activation, DISABLED
-/// stops it.
+/// stops it, DELETED deletes it (as `DELETE` does); an integration being deleted refuses
+/// ENABLED and DISABLED.
 pub(super) async fn platform_patch(
     State(shared): State<Arc<Shared>>,
     Extension(CorrelationId(corr)): Extension<CorrelationId>,
@@ -151,14 +165,22 @@ pub(super) async fn platform_patch(
         None => None,
         Some(Value::String(s)) if s == "ENABLED" => Some("ENABLED"),
         Some(Value::String(s)) if s == "DISABLED" => Some("DISABLED"),
+        Some(Value::String(s)) if s == "DELETED" => Some("DELETED"),
         Some(_) => {
-            return bad_request("intendedState must be ENABLED or DISABLED", &corr);
+            return bad_request("intendedState must be ENABLED, DISABLED or DELETED", &corr);
         }
     };
     let mut data = shared.data();
     let activation = data.activation.clone();
     match data.platform_mut(&id) {
         None => integration_not_found(&id, &corr),
+        Some(p) if p.deleting.is_some() && intended != Some("DELETED") => being_deleted(&id, &corr),
+        Some(p) if intended == Some("DELETED") => {
+            p.mark_deleting();
+            let entity = p.entity();
+            data.purge_deleted();
+            json_response(200, &entity, &corr)
+        }
         Some(p) => {
             match intended {
                 Some("ENABLED") if p.intended_state != "ENABLED" || p.reported == "ERROR" => {
@@ -219,6 +241,7 @@ pub(super) async fn config_put(
     let activation = data.activation.clone();
     match data.platform_mut(&id) {
         None => integration_not_found(&id, &corr),
+        Some(p) if p.deleting.is_some() => being_deleted(&id, &corr),
         Some(p) => {
             if race {
                 let bumped = p.version() + 1;
@@ -249,16 +272,18 @@ pub(super) async fn config_put(
                 json_response(200, &p.config, &corr)
             } else {
                 let status = shared.config.conflict_status;
-                genesys_error(
+                genesys_error_with_params(
                     status,
                     if status == 409 {
                         "general.conflict"
                     } else {
                         "bad.request"
                     },
-                    &format!(
-                        "The configuration version {version} does not match the current version {current}"
-                    ),
+                    "The configuration version {version} does not match the current version {current}",
+                    &[
+                        ("version", version.to_string()),
+                        ("current", current.to_string()),
+                    ],
                     &corr,
                 )
             }
@@ -266,16 +291,146 @@ pub(super) async fn config_put(
     }
 }
 
-/// `GET /api/v2/notifications/availabletopics`.
-pub(super) async fn available_topics(
+/// `DELETE /api/v2/integrations/{id}`: 200 with the deleted integration (`intendedState`
+/// DELETED; the API's contract, as every official SDK's `deleteIntegration` returns an
+/// `Integration`), then the integration is gone (404, not listed), or, with a deleting lag,
+/// listed with `intendedState` DELETED until the lag has passed.
+pub(super) async fn platform_delete(
+    State(shared): State<Arc<Shared>>,
+    Extension(CorrelationId(corr)): Extension<CorrelationId>,
+    Path(id): Path<String>,
+) -> Response {
+    let deleted = shared.data().delete_platform(&id);
+    match deleted {
+        Some(entity) => json_response(200, &entity, &corr),
+        None => integration_not_found(&id, &corr),
+    }
+}
+
+/// The integration types the mock knows: the EventBridge source and one other.
+fn integration_types() -> Vec<Value> {
+    let entity = |id: &str, name: &str, description: &str, category: &str| {
+        let base = format!("{PLATFORM_PATH}/types/{id}");
+        json!({
+            "id": id,
+            "name": name,
+            "description": description,
+            "provider": "genesys",
+            "category": category,
+            "configPropertiesSchemaUri": format!("{base}/configschemas/properties"),
+            "configAdvancedSchemaUri": format!("{base}/configschemas/advanced"),
+            "helpUri": format!("https://help.mypurecloud.com/integrations/{id}"),
+            "credentials": {},
+            "nonInstallable": false,
+            "userPermissions": [],
+            "vendorOAuthClientIds": [],
+            "selfUri": base,
+        })
+    };
+    vec![
+        entity(
+            crate::eventbridge::TYPE_ID,
+            "Amazon EventBridge Source",
+            "Sends Genesys Cloud events to an Amazon EventBridge partner event source.",
+            "Event Streaming",
+        ),
+        entity(
+            "purecloud-data-actions",
+            "Genesys Cloud Data Actions",
+            "Calls the Genesys Cloud platform API from data actions.",
+            "Data Actions",
+        ),
+    ]
+}
+
+/// `GET /api/v2/integrations/types`: one page of the integration types.
+pub(super) async fn types_list(
+    State(shared): State<Arc<Shared>>,
+    Extension(CorrelationId(corr)): Extension<CorrelationId>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let (page_size, page_number) = match page_params(&query, shared.config.page_size, &corr) {
+        Ok(p) => p,
+        Err(response) => return *response,
+    };
+    let all = integration_types();
+    let total = all.len();
+    let entities: Vec<Value> = all
+        .into_iter()
+        .skip((page_number as usize - 1) * page_size as usize)
+        .take(page_size as usize)
+        .collect();
+    let envelope = page_envelope(TYPES_PATH, "", entities, total, page_size, page_number);
+    json_response(200, &envelope, &corr)
+}
+
+/// `GET /api/v2/integrations/types/{id}`.
+pub(super) async fn type_get(
+    Extension(CorrelationId(corr)): Extension<CorrelationId>,
+    Path(id): Path<String>,
+) -> Response {
+    match integration_types()
+        .into_iter()
+        .find(|t| t.get("id").and_then(Value::as_str) == Some(&id))
+    {
+        Some(entity) => json_response(200, &entity, &corr),
+        None => genesys_error(
+            404,
+            "not.found",
+            &format!("Integration type {id} not found"),
+            &corr,
+        ),
+    }
+}
+
+/// `GET /api/v2/organizations/me`: the organisation, with the id the mock was built with.
+pub(super) async fn organization(
     State(shared): State<Arc<Shared>>,
     Extension(CorrelationId(corr)): Extension<CorrelationId>,
 ) -> Response {
-    let entities: Vec<Value> = shared
-        .data()
+    let id = &shared.config.organization_id;
+    let entity = json!({
+        "id": id,
+        "name": "Mock Organization",
+        "defaultLanguage": "en-us",
+        "defaultCountryCode": "US",
+        "thirdPartyOrgName": "mockorg",
+        "domain": "mockorg",
+        "version": 1,
+        "state": "active",
+        "voicemailEnabled": false,
+        "productPlatform": "GenesysCloud",
+        "selfUri": format!("/api/v2/organizations/{id}"),
+    });
+    json_response(200, &entity, &corr)
+}
+
+/// Whether the query asks to expand `field` (`expand=a,b` or `expand=a&expand=b`).
+fn expands(raw_query: Option<&str>, field: &str) -> bool {
+    url::form_urlencoded::parse(raw_query.unwrap_or_default().as_bytes())
+        .filter(|(key, _)| key == "expand")
+        .any(|(_, value)| value.split(',').any(|v| v.trim() == field))
+}
+
+/// `GET /api/v2/notifications/availabletopics`: with `expand=transports`, each topic lists the
+/// transports it can be delivered over (unless the mock plays an older organisation).
+pub(super) async fn available_topics(
+    State(shared): State<Arc<Shared>>,
+    Extension(CorrelationId(corr)): Extension<CorrelationId>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let data = shared.data();
+    let transports = expands(raw.as_deref(), "transports") && !data.omit_transports;
+    let entities: Vec<Value> = data
         .available_topics
         .iter()
-        .map(|t| json!({"id": t, "description": format!("Notifications of {t}")}))
+        .map(|t| {
+            let mut topic = json!({"id": t, "description": format!("Notifications of {t}")});
+            if transports {
+                topic["transports"] = json!(data.transports_of(t));
+            }
+            topic
+        })
         .collect();
     json_response(200, &json!({ "entities": entities }), &corr)
 }

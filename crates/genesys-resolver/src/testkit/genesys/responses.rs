@@ -35,6 +35,11 @@ pub(super) fn json_response(status: u16, body: &Value, correlation_id: &str) -> 
     )
 }
 
+/// An empty 204 answer carrying the correlation id header.
+pub(super) fn no_content(correlation_id: &str) -> Response {
+    with_correlation(StatusCode::NO_CONTENT.into_response(), correlation_id)
+}
+
 /// A Genesys error body (`code`, `message`, `contextId` ...) answered with `status`.
 pub(super) fn genesys_error(
     status: u16,
@@ -42,12 +47,37 @@ pub(super) fn genesys_error(
     message: &str,
     correlation_id: &str,
 ) -> Response {
+    genesys_error_with_params(status, code, message, &[], correlation_id)
+}
+
+/// A Genesys error body answered with `status`, as the real API writes them: `message` is
+/// `template` with each `{name}` of `params` filled in, and the body also carries the template
+/// and its parameters (`messageWithParams`, `messageParams`, string values as the official
+/// SDK's `ErrorBody` reads them).
+pub(super) fn genesys_error_with_params(
+    status: u16,
+    code: &str,
+    template: &str,
+    params: &[(&str, String)],
+    correlation_id: &str,
+) -> Response {
+    let message = params
+        .iter()
+        .fold(template.to_owned(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), value)
+        });
+    let message_params: serde_json::Map<String, Value> = params
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), Value::String(value.clone())))
+        .collect();
     json_response(
         status,
         &json!({
             "message": message,
             "code": code,
             "status": status,
+            "messageWithParams": template,
+            "messageParams": message_params,
             "contextId": correlation_id,
             "details": [],
             "errors": [],

@@ -1,5 +1,5 @@
 //! The seed's integrations routes (default `/api/v2/outbound/integrations`): create, get, list
-//! and update, over the store of JSON entities in [`Data`](super::state::Data).
+//! update and delete, over the store of JSON entities in [`Data`](super::state::Data).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::faults::fault_status;
 use super::responses::{
-    bad_request, filter_param, genesys_error, json_response, page_envelope, page_params,
+    bad_request, filter_param, genesys_error, json_response, no_content, page_envelope, page_params,
 };
 use super::state::Shared;
 use super::types::CorrelationId;
@@ -190,5 +190,23 @@ pub(super) async fn update(
             data.replace_at(at, Value::Object(map));
             json_response(200, &data.integrations[at], &corr)
         }
+    }
+}
+
+/// `DELETE <path>/{id}`: 204, then the integration is gone; 404 when there is none.
+pub(super) async fn delete(
+    State(shared): State<Arc<Shared>>,
+    Extension(CorrelationId(corr)): Extension<CorrelationId>,
+    Path(id): Path<String>,
+) -> Response {
+    if shared.data().remove_seed(&id) {
+        no_content(&corr)
+    } else {
+        genesys_error(
+            404,
+            "not.found",
+            &format!("Integration {id} not found"),
+            &corr,
+        )
     }
 }

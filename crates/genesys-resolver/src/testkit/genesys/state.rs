@@ -28,6 +28,8 @@ pub(super) struct Config {
     /// How long a new platform integration answers 404 to reads of it and its configuration
     /// (eventual consistency after a create).
     pub(super) read_lag: Duration,
+    /// The organisation id `GET /api/v2/organizations/me` answers.
+    pub(super) organization_id: String,
     /// Told when an integration becomes ACTIVE.
     pub(super) hooks: super::activation_hooks::ActivationHooks,
 }
@@ -87,6 +89,13 @@ pub(super) struct Data {
     pub(super) available_topics: Vec<String>,
     /// Config writes still to be preceded by a simulated concurrent write.
     pub(super) config_races: usize,
+    /// How long a deleted platform integration stays listed (with `intendedState` DELETED)
+    /// before it is gone; zero: gone at once.
+    pub(super) deleting_lag: Duration,
+    /// Transports of topics other than [`DEFAULT_TOPIC_TRANSPORTS`](super::DEFAULT_TOPIC_TRANSPORTS).
+    pub(super) topic_transports: HashMap<String, Vec<String>>,
+    /// Whether `expand=transports` is ignored (an older organisation: no `transports` field).
+    pub(super) omit_transports: bool,
 }
 
 impl Data {
@@ -129,7 +138,60 @@ impl Data {
     }
 
     pub(super) fn platform_mut(&mut self, id: &str) -> Option<&mut PlatformIntegration> {
+        self.purge_deleted();
         self.platform.iter_mut().find(|p| p.id == id)
+    }
+
+    /// Drops the platform integrations whose deletion has run its course.
+    pub(super) fn purge_deleted(&mut self) {
+        let lag = self.deleting_lag;
+        self.platform
+            .retain(|p| p.deleting.is_none_or(|since| since.elapsed() < lag));
+    }
+
+    /// Deletes the platform integration `id`: gone at once without a deleting lag, else
+    /// listed with `intendedState` DELETED until the lag has passed. Returns the entity as
+    /// deleted (`intendedState` DELETED); `None` when there is no such integration (or it is
+    /// gone already).
+    pub(super) fn delete_platform(&mut self, id: &str) -> Option<Value> {
+        let p = self.platform_mut(id)?;
+        p.mark_deleting();
+        let entity = p.entity();
+        self.purge_deleted();
+        Some(entity)
+    }
+
+    /// Removes the seed-route integration `id`, keeping the indexes in step; false when there
+    /// is none.
+    pub(super) fn remove_seed(&mut self, id: &str) -> bool {
+        let Some(at) = self.by_id.remove(id) else {
+            return false;
+        };
+        self.integrations.remove(at);
+        self.by_id.clear();
+        self.by_name.clear();
+        for (i, entity) in self.integrations.iter().enumerate() {
+            if let Some(id) = entity.get("id").and_then(Value::as_str) {
+                self.by_id.insert(id.to_owned(), i);
+            }
+            if let Some(name) = entity.get("name").and_then(Value::as_str) {
+                self.by_name.entry(name.to_owned()).or_default().push(i);
+            }
+        }
+        true
+    }
+
+    /// The transports of `topic`.
+    pub(super) fn transports_of(&self, topic: &str) -> Vec<String> {
+        self.topic_transports
+            .get(topic)
+            .cloned()
+            .unwrap_or_else(|| {
+                super::DEFAULT_TOPIC_TRANSPORTS
+                    .iter()
+                    .map(|t| (*t).to_owned())
+                    .collect()
+            })
     }
 
     pub(super) fn store_new(&mut self, mut entity: Value, path: &str) -> String {

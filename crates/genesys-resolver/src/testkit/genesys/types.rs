@@ -21,6 +21,8 @@ named_enum! {
         Get = "get",
         /// `PUT <integrations path>/{id}`.
         Update = "update",
+        /// `DELETE <integrations path>/{id}`.
+        Delete = "delete",
         /// `GET /api/v2/integrations` (the real integrations API's listing).
         IntegrationList = "integration_list",
         /// `POST /api/v2/integrations`.
@@ -29,12 +31,20 @@ named_enum! {
         IntegrationGet = "integration_get",
         /// `PATCH /api/v2/integrations/{id}`.
         IntegrationPatch = "integration_patch",
+        /// `DELETE /api/v2/integrations/{id}`.
+        IntegrationDelete = "integration_delete",
+        /// `GET /api/v2/integrations/types` (the integration types listing).
+        IntegrationTypes = "integration_types",
+        /// `GET /api/v2/integrations/types/{id}`.
+        IntegrationType = "integration_type",
         /// `GET /api/v2/integrations/{id}/config/current`.
         ConfigGet = "config_get",
         /// `PUT /api/v2/integrations/{id}/config/current`.
         ConfigPut = "config_put",
         /// `GET /api/v2/notifications/availabletopics`.
         AvailableTopics = "available_topics",
+        /// `GET /api/v2/organizations/me`.
+        Organization = "organization",
     }
 }
 
@@ -102,6 +112,19 @@ impl Fault {
 pub(super) const PLATFORM_PATH: &str = "/api/v2/integrations";
 /// The notification topics listing.
 pub(super) const TOPICS_PATH: &str = "/api/v2/notifications/availabletopics";
+
+/// The integration types listing.
+pub(super) const TYPES_PATH: &str = "/api/v2/integrations/types";
+/// The organisation of the caller.
+pub(super) const ORGANIZATION_PATH: &str = "/api/v2/organizations/me";
+
+/// The organisation id `GET /api/v2/organizations/me` answers by default.
+pub const DEFAULT_ORGANIZATION_ID: &str = "6d5f0c3e-1b2a-4c4d-9e8f-0a1b2c3d4e5f";
+
+/// The transports every topic lists by default at `GET
+/// /api/v2/notifications/availabletopics?expand=transports` (`All`: every transport,
+/// EventBridge included).
+pub const DEFAULT_TOPIC_TRANSPORTS: &[&str] = &["All"];
 
 /// The topics the mock lists by default at `GET /api/v2/notifications/availabletopics`.
 pub const DEFAULT_AVAILABLE_TOPICS: &[&str] = &[
