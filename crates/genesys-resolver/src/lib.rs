@@ -59,6 +59,8 @@
 //! - [`eventbridge`]: Amazon EventBridge source integrations on the real integrations API: the
 //!   model and its rules, and the [`EventBridgeDeployer`] that
 //!   plans and applies them idempotently.
+//! - `route` (feature `aws`): the whole Genesys -> Amazon EventBridge -> HTTPS route, both
+//!   halves: the `RouteDeployer` over the EventBridge deployer and the official AWS SDK.
 //! - [`settings`]: every setting as plain data, read from the environment in one place.
 //! - [`coordination`]: one turn per integration name for concurrent callers (the
 //!   [`Coordinator`](coordination::Coordinator) trait, in-process and, with feature `redis`,
@@ -85,6 +87,9 @@ pub mod policy;
 pub mod probe;
 pub mod redact;
 pub mod retry;
+// The AWS route deployer (feature `aws`): a flow over the EventBridge deployer.
+#[cfg(feature = "aws")]
+pub mod route;
 pub mod settings;
 // otelops: the spans of every operation (names and attributes are stable).
 pub mod spans;

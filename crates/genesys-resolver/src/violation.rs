@@ -97,6 +97,26 @@ named_enum! {
         IntegrationTypeMismatch = "integration_type_mismatch",
         /// A name declared twice in one sync.
         NameDuplicate = "name_duplicate",
+        // The AWS route rules (`route`, feature `aws`): what EventBridge enforces and the
+        // emulator the tests use does not.
+        /// A Genesys organisation id that is empty or has characters outside `[A-Za-z0-9._-]`.
+        OrganizationIdInvalid = "organization_id_invalid",
+        /// No IAM role ARN for the rule's targets (EventBridge refuses API-destination targets
+        /// without one).
+        RoleArnMissing = "role_arn_missing",
+        /// A role ARN that is not `arn:aws:iam::<account>:role/<name>`.
+        RoleArnInvalid = "role_arn_invalid",
+        /// A dead-letter queue that is not an SQS queue ARN.
+        DeadLetterArnInvalid = "dead_letter_arn_invalid",
+        /// An API-destination invocation rate outside 1 to 300 per second.
+        InvocationRateOutOfRange = "invocation_rate_out_of_range",
+        /// More than 100 distinct fields for one input transformer.
+        InputPathsTooMany = "input_paths_too_many",
+        /// A field that is not a dotted path of `[A-Za-z0-9_-]` segments, or whose JSON path is
+        /// over 256 characters.
+        InputPathInvalid = "input_path_invalid",
+        /// An input template outside 1 to 8,192 characters.
+        InputTemplateTooLong = "input_template_too_long",
     }
 }
 

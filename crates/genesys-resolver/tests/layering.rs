@@ -37,6 +37,9 @@ const LAYERS: &[(&str, u32)] = &[
     // The flows: they use every part and never each other.
     ("pipeline", 20),
     ("eventbridge", 20),
+    // The route deployer (feature `aws`) composes the EventBridge deployer with the AWS half,
+    // so it sits just above the flows it builds on.
+    ("route", 25),
     // The test kit sits on top.
     ("testkit", 30),
     ("lib", 40),

@@ -54,6 +54,8 @@ pub struct MockGenesysBuilder {
     deleting_lag: Duration,
     topic_transports: HashMap<String, Vec<String>>,
     omit_transports: bool,
+    /// What happens when an integration becomes ACTIVE (see `activation_hooks`).
+    pub(super) hooks: super::activation_hooks::ActivationHooks,
 }
 
 impl Default for MockGenesysBuilder {
@@ -79,6 +81,7 @@ impl Default for MockGenesysBuilder {
             deleting_lag: Duration::ZERO,
             topic_transports: HashMap::new(),
             omit_transports: false,
+            hooks: super::activation_hooks::ActivationHooks::default(),
         }
     }
 }
@@ -252,6 +255,7 @@ impl MockGenesysBuilder {
                 conflict_status: self.conflict_status,
                 read_lag: self.read_lag,
                 organization_id: self.organization_id,
+                hooks: self.hooks,
             },
             Data {
                 activation: self.activation,

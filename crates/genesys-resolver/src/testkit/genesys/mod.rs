@@ -35,6 +35,7 @@
 //! # Ok(()) }
 //! ```
 
+mod activation_hooks;
 mod builder;
 mod control;
 mod faults;
@@ -60,6 +61,7 @@ use url::Url;
 use self::listener::KillSwitch;
 use self::state::Shared;
 use crate::environment::Environment;
+pub use activation_hooks::Activated;
 pub use builder::MockGenesysBuilder;
 pub use types::{
     Activation, DEFAULT_AVAILABLE_TOPICS, DEFAULT_ORGANIZATION_ID, DEFAULT_TOPIC_TRANSPORTS, Fault,

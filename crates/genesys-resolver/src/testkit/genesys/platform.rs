@@ -129,6 +129,7 @@ pub(super) async fn platform_get(
         .filter(|p| p.created.elapsed() >= lag)
         .map(|p| {
             p.advance(true);
+            shared.config.hooks.notice(p);
             p.entity()
         });
     match entity {
@@ -193,6 +194,7 @@ pub(super) async fn platform_patch(
                 }
                 _ => {}
             }
+            shared.config.hooks.notice(p);
             json_response(200, &p.entity(), &corr)
         }
     }
@@ -266,6 +268,7 @@ pub(super) async fn config_put(
                 if p.intended_state == "ENABLED" {
                     p.start_activation(activation);
                 }
+                shared.config.hooks.notice(p);
                 json_response(200, &p.config, &corr)
             } else {
                 let status = shared.config.conflict_status;

@@ -30,6 +30,8 @@ pub(super) struct Config {
     pub(super) read_lag: Duration,
     /// The organisation id `GET /api/v2/organizations/me` answers.
     pub(super) organization_id: String,
+    /// Told when an integration becomes ACTIVE.
+    pub(super) hooks: super::activation_hooks::ActivationHooks,
 }
 
 impl Config {

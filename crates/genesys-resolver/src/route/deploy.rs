@@ -1,0 +1,469 @@
+//! [`RouteDeployer`]: check, plan, apply and destroy a [`Route`] on both sides.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_eventbridge::Client;
+use tokio::time::Instant;
+
+use super::Route;
+use super::aws::{Aws, Observed, plan as aws_plan};
+use super::error::RouteError;
+use super::report::{
+    ChangeAction, CheckReport, DestinationReport, DestroyReport, RoutePlan, RouteReport,
+};
+use super::spec::AwsSpec;
+use crate::audit::{AuditRecord, AuditSink};
+use crate::eventbridge::{DeployAction, DeployError, DeployStep, EventBridgeDeployer};
+use crate::metrics::MetricsSink;
+use crate::outcome::{Action, Operation, ResolveOutcome};
+use crate::probe::{EndpointProber, ProbeReport, Prober, ProberBuildError};
+
+/// How long apply waits for Genesys' partner event source to appear, by default.
+pub const DEFAULT_SOURCE_TIMEOUT: Duration = Duration::from_secs(120);
+/// The first pause between looks for the partner event source (doubling up to 5 s).
+pub const DEFAULT_SOURCE_POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// The SDK's limit for one EventBridge call, retries included, in clients this module builds.
+pub const AWS_OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+/// The SDK's limit for one attempt of an EventBridge call, in clients this module builds.
+pub const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Deploys routes: the Genesys EventBridge integration through an [`EventBridgeDeployer`], the
+/// AWS half through the official SDK's EventBridge [`Client`]. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct RouteDeployer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    genesys: EventBridgeDeployer,
+    events: Client,
+    prober: Arc<dyn EndpointProber>,
+    source_timeout: Duration,
+    source_poll: Duration,
+    metrics: Option<Arc<dyn MetricsSink>>,
+    audit: Option<Arc<dyn AuditSink>>,
+}
+
+impl fmt::Debug for RouteDeployer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RouteDeployer")
+            .field("genesys", &self.inner.genesys)
+            .field("prober", &self.inner.prober)
+            .field("source_timeout", &self.inner.source_timeout)
+            .field("source_poll", &self.inner.source_poll)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`RouteDeployer`].
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct RouteDeployerBuilder {
+    genesys: EventBridgeDeployer,
+    events: Client,
+    prober: Option<Arc<dyn EndpointProber>>,
+    source_timeout: Duration,
+    source_poll: Duration,
+    metrics: Option<Arc<dyn MetricsSink>>,
+    audit: Option<Arc<dyn AuditSink>>,
+}
+
+impl fmt::Debug for RouteDeployerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RouteDeployerBuilder")
+            .field("genesys", &self.genesys)
+            .field("source_timeout", &self.source_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RouteDeployerBuilder {
+    /// The prober destinations are checked with (default: [`Prober`] with its defaults, the
+    /// default address policy included).
+    pub fn prober(mut self, prober: Arc<dyn EndpointProber>) -> Self {
+        self.prober = Some(prober);
+        self
+    }
+
+    /// How long apply waits for the partner event source (default
+    /// [`DEFAULT_SOURCE_TIMEOUT`]).
+    pub fn source_timeout(mut self, timeout: Duration) -> Self {
+        self.source_timeout = timeout;
+        self
+    }
+
+    /// The first pause between looks for the partner event source (default
+    /// [`DEFAULT_SOURCE_POLL_INTERVAL`]; it doubles up to 5 s).
+    pub fn source_poll_interval(mut self, interval: Duration) -> Self {
+        self.source_poll = interval.max(Duration::from_millis(10));
+        self
+    }
+
+    /// Counts every route operation (as a deploy; its check and plan as a deploy's dry run).
+    pub fn metrics(mut self, metrics: Arc<dyn MetricsSink>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Writes one audit record per route operation (target `route://<region>/<account>/<suffix>`).
+    pub fn audit(mut self, audit: Arc<dyn AuditSink>) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
+    /// The deployer. Fails only when the default prober cannot be built (no trust roots).
+    pub fn build(self) -> Result<RouteDeployer, ProberBuildError> {
+        let prober = match self.prober {
+            Some(p) => p,
+            None => Arc::new(Prober::builder().build()?),
+        };
+        Ok(RouteDeployer {
+            inner: Arc::new(Inner {
+                genesys: self.genesys,
+                events: self.events,
+                prober,
+                source_timeout: self.source_timeout,
+                source_poll: self.source_poll,
+                metrics: self.metrics,
+                audit: self.audit,
+            }),
+        })
+    }
+}
+
+/// The SDK's HTTPS client on rustls with ring (the crate's TLS stack; no aws-lc, no OpenSSL).
+fn https_client() -> aws_sdk_eventbridge::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+fn timeouts() -> aws_sdk_eventbridge::config::timeout::TimeoutConfig {
+    aws_sdk_eventbridge::config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
+        .operation_timeout(AWS_OPERATION_TIMEOUT)
+        .build()
+}
+
+impl RouteDeployer {
+    /// A builder over the Genesys half (`genesys`) and an EventBridge client (`events`), such
+    /// as [`aws_client_from_env`](Self::aws_client_from_env) makes.
+    pub fn builder(genesys: EventBridgeDeployer, events: Client) -> RouteDeployerBuilder {
+        RouteDeployerBuilder {
+            genesys,
+            events,
+            prober: None,
+            source_timeout: DEFAULT_SOURCE_TIMEOUT,
+            source_poll: DEFAULT_SOURCE_POLL_INTERVAL,
+            metrics: None,
+            audit: None,
+        }
+    }
+
+    /// An EventBridge client from the standard AWS chain (environment, profile, web identity,
+    /// container and instance credentials; region likewise), on rustls with ring, with
+    /// timeouts ([`AWS_OPERATION_TIMEOUT`], [`AWS_ATTEMPT_TIMEOUT`]). `endpoint_url` overrides
+    /// the endpoint (as `AWS_ENDPOINT_URL` also does), for emulators.
+    pub async fn aws_client_from_env(endpoint_url: Option<&str>) -> Client {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(https_client())
+            .timeout_config(timeouts());
+        if let Some(url) = endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        Client::new(&loader.load().await)
+    }
+
+    /// An SDK configuration builder with this module's HTTPS client, behaviour version and
+    /// timeouts, to finish by hand (region, credentials, endpoint, interceptors) and pass to
+    /// [`Client::from_conf`]. Tests use it to point the client at an emulator.
+    pub fn aws_config_builder() -> aws_sdk_eventbridge::config::Builder {
+        aws_sdk_eventbridge::Config::builder()
+            .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
+            .http_client(https_client())
+            .timeout_config(timeouts())
+    }
+
+    /// The Genesys half.
+    pub fn genesys(&self) -> &EventBridgeDeployer {
+        &self.inner.genesys
+    }
+
+    /// The EventBridge client.
+    pub fn events(&self) -> &Client {
+        &self.inner.events
+    }
+
+    /// The Genesys organisation id of `route`'s partner event source: the route's own field
+    /// when set, else the organisation of the Genesys credentials (`GET
+    /// /api/v2/organizations/me`, read once per deployer).
+    async fn organization_id(&self, route: &Route) -> Result<String, RouteError> {
+        if !route.organization_id.is_empty() {
+            return Ok(route.organization_id.clone());
+        }
+        Ok(self.inner.genesys.organization_id().await?.to_string())
+    }
+
+    async fn spec(&self, route: &Route) -> Result<AwsSpec, RouteError> {
+        route.validate()?;
+        let organization_id = self.organization_id(route).await?;
+        let mut spec = route.aws_spec();
+        spec.bus_name = super::partner_source_name(&organization_id, &route.event_source_suffix);
+        Ok(spec)
+    }
+
+    async fn probe(&self, route: &Route) -> Vec<ProbeReport> {
+        self.inner.prober.probe_payload(&route.payload).await
+    }
+
+    /// What apply would do on both sides, without writing: validates, reads the Genesys
+    /// integration and every AWS resource of the route. No probe.
+    pub async fn plan(&self, route: &Route) -> Result<RoutePlan, RouteError> {
+        let started = Instant::now();
+        let result = self.plan_inner(route).await;
+        let action = result.as_ref().ok().map(plan_action);
+        self.finish(route, started, true, action, result.as_ref().err());
+        result
+    }
+
+    async fn plan_inner(&self, route: &Route) -> Result<RoutePlan, RouteError> {
+        let spec = self.spec(route).await?;
+        let genesys = self.inner.genesys.plan(&route.integration()).await?;
+        let aws = Aws::new(&self.inner.events);
+        let seen = aws.observe(&spec).await?;
+        Ok(RoutePlan {
+            name: route.payload.name.clone(),
+            genesys,
+            partner_event_source: spec.bus_name.clone(),
+            partner_event_source_state: seen.source.as_ref().map(|s| s.state.clone()),
+            aws: aws_plan(&spec, &seen),
+            warnings: spec.warnings.clone(),
+        })
+    }
+
+    /// Validates, probes every destination and plans both sides; writes nothing. A failing probe
+    /// is reported, not an error.
+    pub async fn check(&self, route: &Route) -> Result<CheckReport, RouteError> {
+        let started = Instant::now();
+        let result = async {
+            self.spec(route).await?;
+            let probes = self.probe(route).await;
+            let plan = self.plan_inner(route).await?;
+            Ok(CheckReport { probes, plan })
+        }
+        .await;
+        let action = result.as_ref().ok().map(|c| plan_action(&c.plan));
+        self.finish(route, started, true, action, result.as_ref().err());
+        result
+    }
+
+    /// Makes both sides hold `route`: validate, probe (every destination must pass), the
+    /// Genesys integration (`ACTIVE`), the partner event source (waited for), the event bus,
+    /// connections and API destinations, the rule and its targets. Writes only what differs; a
+    /// lost create is looked up, never repeated.
+    pub async fn apply(&self, route: &Route) -> Result<RouteReport, RouteError> {
+        let started = Instant::now();
+        let result = self.apply_inner(route, started).await;
+        let action = result.as_ref().ok().map(|r| {
+            let created = r.genesys_writes.contains(&DeployAction::Created)
+                || r.aws_writes
+                    .iter()
+                    .any(|w| w.action == ChangeAction::Create);
+            if created {
+                Action::Created
+            } else if r.writes() == 0 {
+                Action::Unchanged
+            } else {
+                Action::Updated
+            }
+        });
+        if let Err(e) = &result {
+            tracing::warn!(name = route.payload.name, error = %e, "route apply failed");
+        }
+        self.finish(route, started, false, action, result.as_ref().err());
+        result
+    }
+
+    async fn apply_inner(
+        &self,
+        route: &Route,
+        started: Instant,
+    ) -> Result<RouteReport, RouteError> {
+        let spec = self.spec(route).await?;
+        let probes = self.probe(route).await;
+        if probes.iter().any(|r| !r.ok()) {
+            return Err(RouteError::Probe { reports: probes });
+        }
+        let deployed = self.inner.genesys.apply(&route.integration()).await?;
+        let mut aws = Aws::new(&self.inner.events);
+        let source = self.wait_for_source(&aws, &spec.bus_name).await?;
+        let seen = aws.observe(&spec).await?;
+        let applied = aws.apply(&spec, &seen).await?;
+        let source_after = aws.source(&spec.bus_name).await?.unwrap_or(source);
+        let destinations = spec
+            .destinations
+            .iter()
+            .zip(probes)
+            .zip(&applied.destinations)
+            .map(|((d, probe), (conn, dest))| DestinationReport {
+                path: d.path.clone(),
+                probe,
+                connection_arn: conn.clone(),
+                api_destination_arn: dest.clone(),
+                target_id: d.target_id.clone(),
+            })
+            .collect();
+        Ok(RouteReport {
+            name: route.payload.name.clone(),
+            integration_id: deployed.integration_id.clone(),
+            integration_state: deployed.reported_state.clone(),
+            genesys_writes: deployed.actions.clone(),
+            partner_event_source: spec.bus_name.clone(),
+            partner_event_source_arn: source_after.arn.clone(),
+            partner_event_source_state: source_after.state.clone(),
+            event_bus_arn: applied.bus_arn,
+            rule_arn: applied.rule_arn,
+            destinations,
+            aws_writes: aws.writes,
+            recovered: aws.recovered,
+            warnings: spec.warnings,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Looks for the partner event source with backoff until it exists or the wait runs out.
+    async fn wait_for_source(
+        &self,
+        aws: &Aws<'_>,
+        name: &str,
+    ) -> Result<super::aws::SourceState, RouteError> {
+        let started = Instant::now();
+        let mut pause = self.inner.source_poll;
+        loop {
+            if let Some(source) = aws.source(name).await? {
+                if source.state == "DELETED" {
+                    return Err(RouteError::EventSourceUnusable {
+                        name: name.to_owned(),
+                        state: source.state,
+                    });
+                }
+                return Ok(source);
+            }
+            let waited = started.elapsed();
+            if waited >= self.inner.source_timeout {
+                return Err(RouteError::EventSourceTimeout {
+                    name: name.to_owned(),
+                    waited,
+                });
+            }
+            tokio::time::sleep(pause.min(self.inner.source_timeout.saturating_sub(waited))).await;
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// Removes the route's AWS resources in reverse order (targets, rule, API destinations,
+    /// connections, event bus) and disables the Genesys integration. What is already gone is
+    /// skipped, so destroy can be repeated. (Deleting the integration itself waits for the
+    /// platform layer's delete.)
+    pub async fn destroy(&self, route: &Route) -> Result<DestroyReport, RouteError> {
+        let started = Instant::now();
+        let result = self.destroy_inner(route).await;
+        let action = result.as_ref().ok().map(|r| {
+            if r.aws_writes.is_empty() && r.disabled_integration.is_none() {
+                Action::Unchanged
+            } else {
+                Action::Updated
+            }
+        });
+        self.finish(route, started, false, action, result.as_ref().err());
+        result
+    }
+
+    async fn destroy_inner(&self, route: &Route) -> Result<DestroyReport, RouteError> {
+        let spec = self.spec(route).await?;
+        let mut aws = Aws::new(&self.inner.events);
+        let seen: Observed = aws.observe(&spec).await?;
+        aws.destroy(&spec, &seen).await?;
+        let plan = self.inner.genesys.plan(&route.integration()).await?;
+        let mut disabled = None;
+        if let Some(id) = &plan.integration_id
+            && plan.intended_state.as_deref() == Some("ENABLED")
+        {
+            self.inner
+                .genesys
+                .platform_api()
+                .set_intended_state(id, "DISABLED")
+                .await
+                .map_err(|source| {
+                    RouteError::Genesys(DeployError::Client {
+                        step: DeployStep::Enable,
+                        source,
+                    })
+                })?;
+            disabled = Some(id.clone());
+        }
+        Ok(DestroyReport {
+            name: route.payload.name.clone(),
+            aws_writes: aws.writes,
+            disabled_integration: disabled,
+        })
+    }
+
+    /// Metrics and audit for one operation, counted as a deploy (check and plan as its dry run).
+    fn finish(
+        &self,
+        route: &Route,
+        started: Instant,
+        dry_run: bool,
+        action: Option<Action>,
+        error: Option<&RouteError>,
+    ) {
+        let latency = started.elapsed();
+        let outcome = match (action, error) {
+            (Some(action), None) => ResolveOutcome::succeeded(action, latency, dry_run),
+            (_, Some(e)) => ResolveOutcome::failed(e.stage(), latency, dry_run),
+            (None, None) => ResolveOutcome::failed(crate::outcome::Stage::Submit, latency, dry_run),
+        }
+        .for_operation(Operation::Deploy);
+        if let Some(metrics) = &self.inner.metrics {
+            metrics.resolve_finished(&outcome);
+        }
+        if let Some(audit) = &self.inner.audit {
+            let mut record =
+                AuditRecord::from_payload(&route.payload, &outcome).with_target(&route.target());
+            if let Some(e) = error {
+                record = record.with_error(e);
+            }
+            audit.record(&record);
+        }
+    }
+}
+
+fn plan_action(plan: &RoutePlan) -> Action {
+    if plan.is_nothing() {
+        Action::Unchanged
+    } else if plan.genesys.integration_id.is_none()
+        || plan.aws.iter().any(|c| c.action == ChangeAction::Create)
+    {
+        Action::Created
+    } else {
+        Action::Updated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_types_are_send_and_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<RouteDeployer>();
+        check::<RouteError>();
+        check::<RouteReport>();
+        check::<RoutePlan>();
+    }
+}

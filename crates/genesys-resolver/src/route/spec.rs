@@ -1,0 +1,664 @@
+//! The desired AWS half of a route, derived from a [`Route`]: resource names, the rule's event
+//! pattern and input transformer, the target retry policy and each destination's connection.
+//! Pure data and rules; no AWS call is made here.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::Route;
+use crate::validate::{self, ValidationErrors, Violation, ViolationCode};
+
+/// The source prefix every Genesys partner event carries.
+pub const GENESYS_SOURCE_PREFIX: &str = "aws.partner/genesys.com";
+
+/// EventBridge's range of `RetryPolicy.MaximumRetryAttempts`.
+pub const MAX_RETRY_ATTEMPTS: i64 = 185;
+/// EventBridge's lower bound of `RetryPolicy.MaximumEventAgeInSeconds`.
+pub const MIN_EVENT_AGE_SECS: i32 = 60;
+/// EventBridge's upper bound of `RetryPolicy.MaximumEventAgeInSeconds` (24 hours).
+pub const MAX_EVENT_AGE_SECS: i32 = 86_400;
+/// The most entries of an input transformer's `InputPathsMap`.
+pub const MAX_INPUT_PATHS: usize = 100;
+/// The longest `InputTemplate`, in characters.
+pub const MAX_INPUT_TEMPLATE_CHARS: usize = 8192;
+/// The longest JSON path of an `InputPathsMap` entry.
+pub const MAX_INPUT_PATH_CHARS: usize = 256;
+/// The longest name of a rule, connection or API destination.
+pub const MAX_RESOURCE_NAME_CHARS: usize = 64;
+/// EventBridge's range of `InvocationRateLimitPerSecond`.
+pub const MAX_INVOCATION_RATE: i32 = 300;
+
+/// The partner event source (and partner event bus) name Genesys creates for an organisation
+/// and suffix: `aws.partner/genesys.com/cloud/{orgId}/{suffix}`.
+pub fn partner_source_name(organization_id: &str, suffix: &str) -> String {
+    format!("{GENESYS_SOURCE_PREFIX}/cloud/{organization_id}/{suffix}")
+}
+
+/// The `[A-Za-z0-9._-]` stem of every AWS resource name of a route: `genesys-{name}-{hash}`,
+/// where `{name}` is the payload's name with other characters as `-` (shortened so suffixes
+/// fit in 64 characters) and `{hash}` 8 hex digits of the full name's SHA-256, so two names
+/// that map to the same characters still differ.
+pub fn resource_stem(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(40)
+        .collect();
+    let digest = Sha256::digest(name.as_bytes());
+    let hash = hex(&digest[..4]);
+    format!("genesys-{slug}-{hash}")
+}
+
+/// The maximum event age a payload's retry series maps to: the time its retries span
+/// (`retryInterval * (1 + backoffFactor + ... + backoffFactor^(maxRetries-1))` seconds, rounded
+/// up), clamped to EventBridge's 60 to 86,400 seconds. EventBridge retries with its own
+/// backoff; the age bounds how long it keeps trying, so it gets the window the payload's series
+/// asks for.
+pub fn maximum_event_age(retry_interval: f64, backoff_factor: f64, max_retries: i64) -> i32 {
+    let max = f64::from(MAX_EVENT_AGE_SECS);
+    let mut total = 0.0_f64;
+    let mut step = retry_interval.max(0.0);
+    for _ in 0..max_retries.clamp(0, MAX_RETRY_ATTEMPTS) {
+        total += step;
+        step *= backoff_factor.max(0.0);
+        if !total.is_finite() || total >= max {
+            return MAX_EVENT_AGE_SECS;
+        }
+    }
+    let secs = total.ceil().clamp(f64::from(MIN_EVENT_AGE_SECS), max);
+    // In 60..=86,400 by the clamp: the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation)]
+    let secs = secs as i32;
+    secs
+}
+
+/// Lowercase hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// A header value the connection holds; its value is secret when `secret`. Debug never shows a
+/// secret value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HeaderParam {
+    /// The header name.
+    pub name: String,
+    /// The value.
+    pub value: String,
+    /// Whether EventBridge keeps the value secret (`IsValueSecret`).
+    pub secret: bool,
+}
+
+impl fmt::Debug for HeaderParam {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = if self.secret {
+            crate::redact::REDACTED
+        } else {
+            &self.value
+        };
+        f.debug_struct("HeaderParam")
+            .field("name", &self.name)
+            .field("value", &value)
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
+/// A connection as the route wants it: API-key auth (from the first credential-like header, or a
+/// fixed non-secret marker when the payload has none: EventBridge connections always carry
+/// auth) and the remaining headers as invocation header parameters.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConnectionSpec {
+    /// The connection's name.
+    pub name: String,
+    /// The API-key header name.
+    pub api_key_name: String,
+    /// The API-key value (a secret).
+    pub api_key_value: String,
+    /// Further headers, sorted by name.
+    pub headers: Vec<HeaderParam>,
+    /// The description: says who manages it and a fingerprint of the secrets, so a changed key
+    /// is seen without EventBridge ever returning one.
+    pub description: String,
+}
+
+impl fmt::Debug for ConnectionSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionSpec")
+            .field("name", &self.name)
+            .field("api_key_name", &self.api_key_name)
+            .field("api_key_value", &crate::redact::REDACTED)
+            .field("headers", &self.headers)
+            .field("description", &self.description)
+            .finish()
+    }
+}
+
+/// The header name of the marker API key of a payload without credential headers.
+pub const MARKER_KEY_NAME: &str = "X-Genesys-Route";
+
+/// One destination: its connection and API destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DestinationSpec {
+    /// The payload path of its URI (`uri`, `uris[0]`, ...).
+    pub path: String,
+    /// The HTTPS endpoint.
+    pub uri: String,
+    /// The connection.
+    pub connection: ConnectionSpec,
+    /// The API destination's name.
+    pub api_destination_name: String,
+    /// `InvocationRateLimitPerSecond`, when set.
+    pub rate_limit: Option<i32>,
+    /// The rule target's id.
+    pub target_id: String,
+}
+
+/// The rule's input transformer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputTransformerSpec {
+    /// Variable name to JSON path.
+    pub paths: BTreeMap<String, String>,
+    /// The JSON template.
+    pub template: String,
+}
+
+/// The whole desired AWS state of a route.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwsSpec {
+    /// The partner event source and event bus name.
+    pub bus_name: String,
+    /// The rule's name.
+    pub rule_name: String,
+    /// The rule's event pattern.
+    pub event_pattern: Value,
+    /// `MaximumRetryAttempts`.
+    pub max_retry_attempts: i32,
+    /// `MaximumEventAgeInSeconds`.
+    pub max_event_age: i32,
+    /// The role targets assume.
+    pub role_arn: String,
+    /// The dead-letter queue.
+    pub dead_letter_arn: Option<String>,
+    /// The input transformer, when the filters name fields.
+    pub input_transformer: Option<InputTransformerSpec>,
+    /// Every destination, `uri` first.
+    pub destinations: Vec<DestinationSpec>,
+    /// Mapping notes worth a look (a filter without fields next to filters with fields).
+    pub warnings: Vec<String>,
+}
+
+impl AwsSpec {
+    /// The prefix of every connection and API destination name of the route.
+    pub fn destination_prefix(stem: &str) -> String {
+        format!("{stem}-")
+    }
+}
+
+/// Whether `arn` looks like an IAM role ARN: `arn:{partition}:iam::{12 digits}:role/{path+name}`.
+pub fn is_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && parts[5].strip_prefix("role/").is_some_and(|n| {
+            !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b))
+        })
+}
+
+/// Whether `arn` looks like an SQS queue ARN (a dead-letter queue).
+pub fn is_sqs_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "sqs"
+        && !parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && !parts[5].is_empty()
+        && parts[5]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// The input-transformer variable for a field: its characters outside `[A-Za-z0-9_]` as `_`.
+fn variable_of(field: &str) -> String {
+    field
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn fingerprint(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for p in parts {
+        hasher.update((p.len() as u64).to_be_bytes());
+        hasher.update(p.as_bytes());
+    }
+    let digest = hasher.finalize();
+    hex(&digest[..6])
+}
+
+/// Splits the payload's headers into the connection's API key and its other headers, the first
+/// credential-like header (by [`crate::redact::is_sensitive_header`]; `Authorization` before
+/// `X-Api-Key` before the rest, by name) becoming the API key and further credential-like
+/// headers secret header parameters.
+fn connection_of(name: String, route: &Route) -> ConnectionSpec {
+    let headers = &route.payload.headers;
+    let rank = |h: &str| match h.to_ascii_lowercase().as_str() {
+        "authorization" => 0,
+        "x-api-key" => 1,
+        _ => 2,
+    };
+    let key = headers
+        .iter()
+        .filter(|(h, _)| crate::redact::is_sensitive_header(h))
+        .min_by_key(|(h, _)| (rank(h), h.to_ascii_lowercase()))
+        .map(|(h, v)| (h.clone(), v.clone()));
+    let (api_key_name, api_key_value) = key
+        .clone()
+        .unwrap_or_else(|| (MARKER_KEY_NAME.to_owned(), route.payload.name.clone()));
+    let params: Vec<HeaderParam> = headers
+        .iter()
+        .filter(|(h, _)| key.as_ref().is_none_or(|(k, _)| k != *h))
+        .map(|(h, v)| HeaderParam {
+            name: h.clone(),
+            value: v.clone(),
+            secret: crate::redact::is_sensitive_header(h),
+        })
+        .collect();
+    let mut secrets: Vec<&str> = vec![&api_key_name, &api_key_value];
+    for p in params.iter().filter(|p| p.secret) {
+        secrets.push(&p.name);
+        secrets.push(&p.value);
+    }
+    let description = format!(
+        "genesys-resolver route {}; secrets sha256:{}",
+        crate::redact::text(&route.payload.name)
+            .chars()
+            .take(200)
+            .collect::<String>(),
+        fingerprint(&secrets)
+    );
+    ConnectionSpec {
+        name,
+        api_key_name,
+        api_key_value,
+        headers: params,
+        description,
+    }
+}
+
+impl Route {
+    /// Every violation of the route: the payload's own rules (with default
+    /// [`Limits`](crate::validate::Limits)) and the AWS rules EventBridge applies (RoleArn
+    /// present and an IAM role, retry ranges, DLQ ARN, rate limit 1-300, input transformer at most
+    /// 100 paths of at most 256 characters and a template of 1 to 8,192 characters), each naming
+    /// its field. Checked here because the emulator the tests run against checks none of them.
+    pub fn violations(&self) -> Vec<Violation> {
+        let mut out = validate::violations(&self.payload, &validate::Limits::default());
+        out.extend(self.integration().violations());
+        if !self
+            .organization_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        {
+            out.push(Violation::new(
+                "organizationId",
+                ViolationCode::OrganizationIdInvalid,
+                "the Genesys organisation id is of [A-Za-z0-9._-] (empty: read from Genesys)",
+            ));
+        }
+        if self.role_arn.is_empty() {
+            out.push(Violation::new(
+                "roleArn",
+                ViolationCode::RoleArnMissing,
+                "EventBridge refuses an API destination target without a RoleArn",
+            ));
+        } else if !is_role_arn(&self.role_arn) {
+            out.push(Violation::new(
+                "roleArn",
+                ViolationCode::RoleArnInvalid,
+                "expected arn:aws:iam::<12-digit account>:role/<name>",
+            ));
+        }
+        if let Some(dlq) = &self.dead_letter_arn
+            && !is_sqs_arn(dlq)
+        {
+            out.push(Violation::new(
+                "deadLetterArn",
+                ViolationCode::DeadLetterArnInvalid,
+                "expected an SQS queue ARN, arn:aws:sqs:<region>:<account>:<queue>",
+            ));
+        }
+        if let Some(rate) = self.invocation_rate_limit
+            && !(1..=MAX_INVOCATION_RATE).contains(&rate)
+        {
+            out.push(Violation::new(
+                "invocationRateLimit",
+                ViolationCode::InvocationRateOutOfRange,
+                format!("{rate} is outside EventBridge's 1 to {MAX_INVOCATION_RATE} per second"),
+            ));
+        }
+        let retries = self.payload.retry_policy.max_retries;
+        if !(0..=MAX_RETRY_ATTEMPTS).contains(&retries) {
+            out.push(Violation::new(
+                "retryPolicy.maxRetries",
+                ViolationCode::MaxRetriesOutOfRange,
+                format!(
+                    "{retries} is outside EventBridge's MaximumRetryAttempts range 0 to {MAX_RETRY_ATTEMPTS}"
+                ),
+            ));
+        }
+        let (transformer, _) = self.input_transformer();
+        if let Some(t) = transformer {
+            if t.paths.len() > MAX_INPUT_PATHS {
+                out.push(Violation::new(
+                    "eventFilters",
+                    ViolationCode::InputPathsTooMany,
+                    format!(
+                        "the filters name {} distinct fields; an input transformer takes at most {MAX_INPUT_PATHS}",
+                        t.paths.len()
+                    ),
+                ));
+            }
+            for (i, f) in self.payload.event_filters.iter().enumerate() {
+                for (j, field) in f.fields.iter().enumerate() {
+                    let path = field_path(field);
+                    let bad = field.is_empty()
+                        || path.len() > MAX_INPUT_PATH_CHARS
+                        || !field
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+                    if bad {
+                        out.push(Violation::new(
+                            format!("eventFilters[{i}].fields[{j}]"),
+                            ViolationCode::InputPathInvalid,
+                            format!(
+                                "a field is a dotted path of [A-Za-z0-9_-] segments whose JSON path fits in {MAX_INPUT_PATH_CHARS} characters"
+                            ),
+                        ));
+                    }
+                }
+            }
+            let chars = t.template.chars().count();
+            if !(1..=MAX_INPUT_TEMPLATE_CHARS).contains(&chars) {
+                out.push(Violation::new(
+                    "eventFilters",
+                    ViolationCode::InputTemplateTooLong,
+                    format!(
+                        "the input template would be {chars} characters; EventBridge takes 1 to {MAX_INPUT_TEMPLATE_CHARS}"
+                    ),
+                ));
+            }
+        }
+        out
+    }
+
+    /// [`violations`](Self::violations) as a result.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let out = self.violations();
+        if out.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors::new(out))
+        }
+    }
+
+    /// The input transformer the filters' fields ask for (the union of every filter's fields,
+    /// under `eventBody`, with `topicName`, `timestamp` and `correlationId` kept), and a warning
+    /// when some filters name fields and others do not (one rule has one transformer, so those
+    /// get every field).
+    fn input_transformer(&self) -> (Option<InputTransformerSpec>, Option<String>) {
+        let filters = &self.payload.event_filters;
+        let with_fields = filters.iter().filter(|f| !f.fields.is_empty()).count();
+        if with_fields == 0 {
+            return (None, None);
+        }
+        if with_fields < filters.len() {
+            return (
+                None,
+                Some(
+                    "some event filters name fields and others do not; one rule delivers every \
+                     field of every event"
+                        .to_owned(),
+                ),
+            );
+        }
+        let mut paths = BTreeMap::new();
+        paths.insert("topicName".to_owned(), "$.detail.topicName".to_owned());
+        paths.insert("timestamp".to_owned(), "$.detail.timestamp".to_owned());
+        paths.insert(
+            "correlationId".to_owned(),
+            "$.detail.metadata.CorrelationId".to_owned(),
+        );
+        let mut body = Vec::new();
+        for field in filters.iter().flat_map(|f| &f.fields) {
+            let var = format!("f_{}", variable_of(field));
+            if paths.insert(var.clone(), field_path(field)).is_none() {
+                body.push(format!("{}: <{var}>", json!(field)));
+            }
+        }
+        let template = format!(
+            "{{\"topicName\": <topicName>, \"timestamp\": <timestamp>, \"correlationId\": <correlationId>, \"eventBody\": {{{}}}}}",
+            body.join(", ")
+        );
+        (Some(InputTransformerSpec { paths, template }), None)
+    }
+
+    /// The desired AWS state. Call after [`validate`](Self::validate).
+    pub fn aws_spec(&self) -> AwsSpec {
+        let stem = resource_stem(&self.payload.name);
+        let (input_transformer, warning) = self.input_transformer();
+        let topics: Vec<&str> = self
+            .payload
+            .event_filters
+            .iter()
+            .map(|f| f.event_type.as_str())
+            .collect();
+        let destinations = self
+            .payload
+            .endpoints()
+            .enumerate()
+            .map(|(i, (path, uri))| DestinationSpec {
+                path,
+                uri: uri.to_owned(),
+                connection: connection_of(format!("{stem}-{i}"), self),
+                api_destination_name: format!("{stem}-{i}"),
+                rate_limit: self.invocation_rate_limit,
+                target_id: format!("destination-{i}"),
+            })
+            .collect();
+        let retry = &self.payload.retry_policy;
+        AwsSpec {
+            bus_name: self.partner_source_name(),
+            rule_name: stem,
+            event_pattern: json!({
+                "source": [{"prefix": GENESYS_SOURCE_PREFIX}],
+                "detail-type": topics,
+            }),
+            max_retry_attempts: i32::try_from(retry.max_retries.clamp(0, MAX_RETRY_ATTEMPTS))
+                .unwrap_or(0),
+            max_event_age: maximum_event_age(
+                retry.retry_interval,
+                retry.backoff_factor,
+                retry.max_retries,
+            ),
+            role_arn: self.role_arn.clone(),
+            dead_letter_arn: self.dead_letter_arn.clone(),
+            input_transformer,
+            destinations,
+            warnings: warning.into_iter().collect(),
+        }
+    }
+}
+
+/// The JSON path of a field of the event body.
+fn field_path(field: &str) -> String {
+    format!("$.detail.eventBody.{field}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payload::{EventFilter, ResolvePayload};
+
+    fn route() -> Route {
+        let payload = ResolvePayload::builder("orders hook", "https://a.example/x")
+            .uris(["https://b.example/y"])
+            .event_types(["v2.users.{id}.presence"])
+            .header("X-Api-Key", "Bearer s3cret-value")
+            .header("X-Tenant", "t1")
+            .build()
+            .unwrap();
+        Route::new(
+            payload,
+            "123456789012",
+            "us-east-1",
+            "orders",
+            "org-1",
+            "arn:aws:iam::123456789012:role/route",
+        )
+    }
+
+    #[test]
+    fn event_age_is_the_series_clamped() {
+        assert_eq!(maximum_event_age(5.0, 2.0, 3), 60); // 5+10+20 = 35 -> 60
+        assert_eq!(maximum_event_age(30.0, 2.0, 3), 210); // 30+60+120
+        assert_eq!(maximum_event_age(1.5, 1.0, 3), 60);
+        assert_eq!(maximum_event_age(3600.0, 3.0, 5), 86_400);
+        assert_eq!(maximum_event_age(5.0, 2.0, 0), 60);
+        assert_eq!(maximum_event_age(1e300, 1e300, 185), 86_400);
+    }
+
+    #[test]
+    fn names_are_aws_safe_and_distinct() {
+        let a = resource_stem("orders hook");
+        let b = resource_stem("orders/hook");
+        assert_ne!(a, b);
+        assert!(a.starts_with("genesys-orders-hook-"));
+        let long = resource_stem(&"x".repeat(300));
+        assert!(long.len() + 4 <= MAX_RESOURCE_NAME_CHARS, "{long}");
+    }
+
+    #[test]
+    fn headers_split_into_key_and_parameters() {
+        let spec = route().aws_spec();
+        let c = &spec.destinations[0].connection;
+        assert_eq!(c.api_key_name, "X-Api-Key");
+        let names: Vec<_> = c
+            .headers
+            .iter()
+            .map(|h| (h.name.as_str(), h.secret))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Content-Type", false),
+                ("X-Genesys-Source", false),
+                ("X-Tenant", false)
+            ]
+        );
+        let debug = format!("{spec:?}");
+        assert!(!debug.contains("s3cret"), "{debug}");
+        assert!(!c.description.contains("s3cret"));
+        assert_eq!(spec.destinations.len(), 2);
+        assert_eq!(spec.destinations[1].path, "uris[0]");
+        assert_eq!(
+            spec.event_pattern["detail-type"],
+            json!(["v2.users.{id}.presence"])
+        );
+    }
+
+    #[test]
+    fn aws_rules_name_their_fields() {
+        let mut r = route();
+        r.role_arn = String::new();
+        r.dead_letter_arn = Some("arn:aws:sns:us-east-1:123456789012:x".into());
+        r.invocation_rate_limit = Some(0);
+        r.payload.event_filters = vec![EventFilter {
+            event_type: "v2.users.{id}.presence".into(),
+            fields: vec!["ok.path".into(), "bad path".into()],
+        }];
+        let got: Vec<_> = r
+            .violations()
+            .into_iter()
+            .map(|v| (v.path, v.code))
+            .collect();
+        assert!(got.contains(&("roleArn".into(), ViolationCode::RoleArnMissing)));
+        assert!(got.contains(&("deadLetterArn".into(), ViolationCode::DeadLetterArnInvalid)));
+        assert!(got.contains(&(
+            "invocationRateLimit".into(),
+            ViolationCode::InvocationRateOutOfRange
+        )));
+        assert!(got.contains(&(
+            "eventFilters[0].fields[1]".into(),
+            ViolationCode::InputPathInvalid
+        )));
+        r.role_arn = "arn:aws:iam::123:role/x".into();
+        assert!(
+            r.violations()
+                .iter()
+                .any(|v| v.code == ViolationCode::RoleArnInvalid)
+        );
+    }
+
+    #[test]
+    fn transformer_limits() {
+        let mut r = route();
+        r.payload.event_filters = vec![EventFilter {
+            event_type: "v2.users.{id}.presence".into(),
+            fields: (0..120).map(|i| format!("f{i}")).collect(),
+        }];
+        let codes: Vec<_> = r.violations().into_iter().map(|v| v.code).collect();
+        assert!(codes.contains(&ViolationCode::InputPathsTooMany));
+        r.payload.event_filters[0].fields =
+            (0..90).map(|i| format!("{}{i}", "y".repeat(120))).collect();
+        let codes: Vec<_> = r.violations().into_iter().map(|v| v.code).collect();
+        assert!(
+            codes.contains(&ViolationCode::InputTemplateTooLong),
+            "{codes:?}"
+        );
+        r.payload.event_filters[0].fields = vec!["presenceDefinition.systemPresence".into()];
+        let t = r.aws_spec().input_transformer.unwrap();
+        let template: Value =
+            serde_json::from_str(&t.template.replace('<', "\"<").replace('>', ">\"")).unwrap();
+        assert!(
+            template["eventBody"]
+                .get("presenceDefinition.systemPresence")
+                .is_some()
+        );
+        assert_eq!(
+            t.paths["f_presenceDefinition_systemPresence"],
+            "$.detail.eventBody.presenceDefinition.systemPresence"
+        );
+    }
+
+    #[test]
+    fn arn_shapes() {
+        assert!(is_role_arn("arn:aws:iam::123456789012:role/service-role/x"));
+        assert!(!is_role_arn("arn:aws:iam::123456789012:user/x"));
+        assert!(is_sqs_arn("arn:aws:sqs:us-east-1:123456789012:dlq"));
+        assert!(!is_sqs_arn("arn:aws:sqs:us-east-1:123456789012:"));
+    }
+}
