@@ -432,9 +432,9 @@ async fn apply_delivers_then_reapply_plan_and_destroy() {
     assert_eq!(updated.aws_writes.len(), 1, "{:?}", updated.aws_writes);
     assert!(updated.genesys_writes.is_empty());
 
-    // Destroy: nothing left in AWS, the integration disabled; a second destroy does nothing.
+    // Destroy: nothing left in AWS, the integration deleted; a second destroy does nothing.
     let gone = s.deployer.destroy(&changed).await.unwrap();
-    assert!(gone.disabled_integration.is_some());
+    assert!(gone.deleted_integration.is_some());
     let kinds: Vec<_> = gone.aws_writes.iter().map(|w| w.kind).collect();
     assert_eq!(kinds.first(), Some(&ResourceKind::Target));
     assert_eq!(kinds.last(), Some(&ResourceKind::EventBus));
@@ -448,10 +448,12 @@ async fn apply_delivers_then_reapply_plan_and_destroy() {
     );
     assert_eq!(names(&s.events).await, (vec![], vec![]));
     let again = s.deployer.destroy(&changed).await.unwrap();
-    assert!(again.aws_writes.is_empty() && again.disabled_integration.is_none());
-    let integrations = s.mock.platform_integrations_named("orders route");
-    assert_eq!(integrations.len(), 1);
-    assert_eq!(integrations[0]["intendedState"], "DISABLED");
+    assert!(again.aws_writes.is_empty() && again.deleted_integration.is_none());
+    assert!(
+        s.mock
+            .platform_integrations_named("orders route")
+            .is_empty()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

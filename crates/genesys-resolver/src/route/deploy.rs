@@ -365,14 +365,13 @@ impl RouteDeployer {
     }
 
     /// Removes the route's AWS resources in reverse order (targets, rule, API destinations,
-    /// connections, event bus) and disables the Genesys integration. What is already gone is
-    /// skipped, so destroy can be repeated. (Deleting the integration itself waits for the
-    /// platform layer's delete.)
+    /// connections, event bus), then deletes the Genesys integration and waits until it is gone.
+    /// What is already gone is skipped, so destroy can be repeated.
     pub async fn destroy(&self, route: &Route) -> Result<DestroyReport, RouteError> {
         let started = Instant::now();
         let result = self.destroy_inner(route).await;
         let action = result.as_ref().ok().map(|r| {
-            if r.aws_writes.is_empty() && r.disabled_integration.is_none() {
+            if r.aws_writes.is_empty() && r.deleted_integration.is_none() {
                 Action::Unchanged
             } else {
                 Action::Updated
@@ -387,28 +386,17 @@ impl RouteDeployer {
         let mut aws = Aws::new(&self.inner.events);
         let seen: Observed = aws.observe(&spec).await?;
         aws.destroy(&spec, &seen).await?;
-        let plan = self.inner.genesys.plan(&route.integration()).await?;
-        let mut disabled = None;
-        if let Some(id) = &plan.integration_id
-            && plan.intended_state.as_deref() == Some("ENABLED")
-        {
-            self.inner
-                .genesys
-                .platform_api()
-                .set_intended_state(id, "DISABLED")
-                .await
-                .map_err(|source| {
-                    RouteError::Genesys(DeployError::Client {
-                        step: DeployStep::Enable,
-                        source,
-                    })
-                })?;
-            disabled = Some(id.clone());
-        }
+        // Last, the Genesys integration: deleted, and waited for until it is gone (the
+        // deployer's delete takes the per-name lease and treats "not there" as done).
+        let deleted = self.inner.genesys.delete(&route.payload.name).await?;
+        let deleted = deleted
+            .changed()
+            .then_some(deleted.integration_id)
+            .flatten();
         Ok(DestroyReport {
             name: route.payload.name.clone(),
             aws_writes: aws.writes,
-            disabled_integration: disabled,
+            deleted_integration: deleted,
         })
     }
 

@@ -23,7 +23,7 @@
 //!
 //! Every step reads before it writes: a second apply sends only reads on both sides, and a
 //! create whose response was lost is found by name before anything is resent. Destroy removes
-//! the AWS resources in reverse order and disables the integration.
+//! the AWS resources in reverse order and deletes the integration.
 //!
 //! # The mapping
 //!

@@ -188,7 +188,6 @@ pub struct DestroyReport {
     pub name: String,
     /// The AWS deletions, in order.
     pub aws_writes: Vec<AwsWrite>,
-    /// The Genesys integration that was disabled (`None` when there was none or it was
-    /// disabled already).
-    pub disabled_integration: Option<String>,
+    /// The id of the Genesys integration that was deleted (`None` when there was none).
+    pub deleted_integration: Option<String>,
 }
