@@ -15,7 +15,7 @@ use super::report::{
 };
 use super::spec::AwsSpec;
 use crate::audit::{AuditRecord, AuditSink};
-use crate::eventbridge::{DeployAction, DeployError, DeployStep, EventBridgeDeployer};
+use crate::eventbridge::{DeployAction, EventBridgeDeployer};
 use crate::metrics::MetricsSink;
 use crate::outcome::{Action, Operation, ResolveOutcome};
 use crate::probe::{EndpointProber, ProbeReport, Prober, ProberBuildError};
