@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
-import boto3
+import boto3  # type: ignore[import-untyped]
 import pytest
 
 import genesys_resolver as gr
