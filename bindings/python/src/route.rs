@@ -36,7 +36,7 @@ use pyo3::types::{PyDict, PyString, PyType};
 
 use crate::convert::{repr, serde_to_py};
 use crate::errors::ErrorInfo;
-use crate::payload::payload_from_py;
+use crate::payload::payload_or_violations;
 use crate::pickle;
 use crate::runtime::{block_on, future_into_py, runtime};
 use crate::settings::{ClientOptions, Identity, LOOPBACK_CIDRS, checked, config_error, seconds};
@@ -117,24 +117,9 @@ pub(crate) fn route_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Route> {
             ));
         }
     }
-    let payload = match payload_from_py(payload.as_any()) {
+    let payload = match payload_or_violations(payload.as_any()) {
         Ok(p) => Some(p),
-        Err(e) => {
-            // The payload's own ValidationError: merge its violations with the route's.
-            let value = e.value(py);
-            let mut theirs: Vec<Violation> = Vec::new();
-            if let Ok(list) = value.getattr("violations") {
-                for item in list.try_iter()? {
-                    let item = item?;
-                    let path: String = item.getattr("path")?.extract()?;
-                    let code: String = item.getattr("code")?.extract()?;
-                    let message: String = item.getattr("message")?.extract()?;
-                    let code = ViolationCode::from_name(&code).unwrap_or(ViolationCode::WrongType);
-                    theirs.push(Violation::new(path, code, message));
-                }
-            } else {
-                return Err(e);
-            }
+        Err(mut theirs) => {
             theirs.append(&mut violations);
             violations = theirs;
             None

@@ -271,3 +271,21 @@ def test_repr_names_the_deployer(deployer: gr.RouteDeployer, route_mock: MockGen
     text = repr(deployer)
     assert text.startswith("RouteDeployer(") and "us-east-1" in text
     assert route_mock.client_secret not in text
+
+
+def test_payload_and_route_problems_are_reported_together(
+    deployer: gr.RouteDeployer, dest: TlsDestination
+) -> None:
+    route = route_for(dest, awsRegion=5, deadLetterArn=7, invocationRateLimit=True)
+    route["retryPolicy"] = {"maxRetry": 3, "retryInterval": 10.0, "backoffFactor": 2.0}
+    with pytest.raises(gr.ValidationError) as info:
+        deployer.check(route)
+    codes = {(v.path, v.code) for v in info.value.violations}
+    assert {
+        ("awsRegion", "wrong_type"),
+        ("deadLetterArn", "wrong_type"),
+        ("invocationRateLimit", "wrong_type"),
+        ("retryPolicy.maxRetry", "unknown_key"),
+        ("retryPolicy.maxRetries", "missing_key"),
+    } <= codes
+    assert SECRET not in str(info.value)
