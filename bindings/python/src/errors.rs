@@ -630,3 +630,39 @@ pub(crate) fn raise_error(
     };
     Err(info.into_pyerr(py))
 }
+
+// --- pyroute: the route deployer's errors -------------------------------------------------
+
+impl From<genesys_resolver::route::RouteError> for ErrorInfo {
+    /// Validation -> `ValidationError` (every violation named, payload paths and `roleArn`,
+    /// `deadLetterArn`, ...); failed probes -> `HealthCheckError` with `endpoints`; the Genesys
+    /// half exactly as `EventBridgeDeployer`'s errors; the AWS half by kind (`TransportError`
+    /// without a response, `GenesysApiError` with AWS's code, `ActivationTimeoutError` /
+    /// `ActivationFailedError` for the partner event source, `InvalidResponseError`).
+    fn from(err: genesys_resolver::route::RouteError) -> Self {
+        use genesys_resolver::route::RouteError;
+        let base = Self {
+            stage: Some(err.stage().as_str()),
+            retryable: err.is_retryable(),
+            ..Self::new(err.kind(), err.to_string())
+        };
+        match err {
+            RouteError::Validation(errors) => {
+                Self::invalid_subject("the route", errors.into_violations())
+            }
+            RouteError::Probe { mut reports } => {
+                reports.sort_by_key(ProbeReport::ok);
+                Self {
+                    endpoints: reports,
+                    ..base
+                }
+            }
+            RouteError::Genesys(e) => Self::from(e),
+            RouteError::Aws { source, .. } => Self {
+                code: source.code.clone(),
+                ..base
+            },
+            _ => base,
+        }
+    }
+}

@@ -30,11 +30,13 @@
 mod convert;
 mod errors;
 mod eventbridge;
+// pyroute: the AWS route deployer.
 mod logging;
 mod payload;
 mod pickle;
 mod report;
 mod resolver;
+mod route;
 mod runtime;
 mod settings;
 mod testing;
@@ -64,6 +66,11 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<eventbridge::PyLifecycleReport>()?;
     m.add_class::<eventbridge::PySyncPlan>()?;
     m.add_class::<eventbridge::PySyncReport>()?;
+    m.add_class::<route::PyRouteDeployer>()?;
+    m.add_class::<route::PyRoutePlan>()?;
+    m.add_class::<route::PyRouteReport>()?;
+    m.add_class::<route::PyRouteCheckReport>()?;
+    m.add_class::<route::PyRouteDestroyReport>()?;
     m.add_class::<testing::PyMockGenesys>()?;
     m.add_class::<testing::PyTestCa>()?;
     m.add_class::<testing::PyTlsDestination>()?;

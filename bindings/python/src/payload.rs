@@ -48,12 +48,20 @@ fn read(conv: &mut Converter, doc: &Value) -> Result<ResolvePayload, Vec<Violati
 /// A plain, well-formed dict is read straight into the payload ([`walk`]); any other is
 /// converted to JSON and read by the core's strict reader, which reports every problem.
 pub(crate) fn payload_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ResolvePayload> {
+    payload_or_violations(obj).map_err(|v| ErrorInfo::invalid(v).into_pyerr(obj.py()))
+}
+
+/// [`payload_from_py`] with the violations as they are, for callers that add their own (the
+/// route deployer's route keys).
+pub(crate) fn payload_or_violations(
+    obj: &Bound<'_, PyAny>,
+) -> Result<ResolvePayload, Vec<Violation>> {
     if let Some(payload) = walk::payload(obj) {
         return Ok(payload);
     }
     let mut conv = Converter::default();
     let doc = conv.value(obj, "");
-    read(&mut conv, &doc).map_err(|v| ErrorInfo::invalid(v).into_pyerr(obj.py()))
+    read(&mut conv, &doc)
 }
 
 /// A payload dict read strictly and checked against every rule with `limits`.

@@ -397,7 +397,7 @@ fn many_outcomes(
 }
 
 /// A name table for `hosts`: only these names resolve, and nothing is asked of DNS.
-fn static_resolver(hosts: &Bound<'_, PyDict>) -> PyResult<StaticResolver> {
+pub(crate) fn static_resolver(hosts: &Bound<'_, PyDict>) -> PyResult<StaticResolver> {
     let py = hosts.py();
     let mut table = StaticResolver::new();
     for (name, addrs) in hosts.iter() {

@@ -62,7 +62,7 @@ impl PyMockGenesys {
     #[pyo3(signature = (
         *, client_id=None, client_secret=None, integrations_path=None, token_lifetime=None,
         page_size=None, organization_id=None, deleting_lag=None, topic_transports=None,
-        omit_topic_transports=false,
+        omit_topic_transports=false, aws_emulator=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     fn new(
@@ -76,8 +76,20 @@ impl PyMockGenesys {
         deleting_lag: Option<f64>,
         topic_transports: Option<std::collections::HashMap<String, Vec<String>>>,
         omit_topic_transports: bool,
+        aws_emulator: Option<String>,
     ) -> PyResult<Self> {
         let mut builder = MockGenesys::builder().omit_topic_transports(omit_topic_transports);
+        // pyroute: `aws_emulator="http://127.0.0.1:PORT"` (moto): on activation of an
+        // EventBridge integration, create its partner event source there, as Genesys does.
+        if let Some(endpoint) = aws_emulator {
+            let url: url::Url = endpoint.parse().map_err(|e| {
+                PyValueError::new_err(format!("aws_emulator: `{endpoint}` is not a URL: {e}"))
+            })?;
+            let org = organization_id.clone().ok_or_else(|| {
+                PyValueError::new_err("aws_emulator needs organization_id (it names the source)")
+            })?;
+            builder = builder.aws_emulator(url, org);
+        }
         if let Some(id) = organization_id {
             builder = builder.organization_id(id);
         }

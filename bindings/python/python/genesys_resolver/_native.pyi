@@ -14,6 +14,7 @@ from .types import (
     MockRoute,
     Payload,
     PlanAction,
+    Route,
     Stage,
     TlsVersions,
 )
@@ -48,6 +49,11 @@ __all__ = [
     "ResolveReport",
     "Resolver",
     "ResolverError",
+    "RouteCheckReport",
+    "RouteDeployer",
+    "RouteDestroyReport",
+    "RoutePlan",
+    "RouteReport",
     "SyncPlan",
     "SyncReport",
     "TestCa",
@@ -684,6 +690,125 @@ class _Request(TypedDict):
     body: Optional[str]
     """For the writes of the real integrations API; None otherwise."""
 
+# --- pyroute: the route deployer -------------------------------------------------------
+
+_RouteIn = Union[Route, dict[str, Any]]
+"""A route: a payload's keys plus ``awsAccountId``, ``awsRegion``, ``eventSourceSuffix``,
+``roleArn``, ``organizationId``, ``deadLetterArn``, ``invocationRateLimit``; checked at run time."""
+
+@final
+class RoutePlan:
+    """What ``RouteDeployer.apply`` would do on both sides."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def is_nothing(self) -> bool: ...
+    @property
+    def genesys_action(self) -> PlanAction: ...
+    @property
+    def aws_changes(self) -> list[dict[str, Any]]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The core's JSON form; secret header values never appear."""
+    def __reduce__(self) -> tuple[Callable[[str], RoutePlan], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> RoutePlan: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class RouteReport:
+    """What ``RouteDeployer.apply`` did."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def integration_id(self) -> str: ...
+    @property
+    def event_bus_arn(self) -> str: ...
+    @property
+    def rule_arn(self) -> str: ...
+    @property
+    def writes(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The core's JSON form; secret header values never appear."""
+    def __reduce__(self) -> tuple[Callable[[str], RouteReport], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> RouteReport: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class RouteCheckReport:
+    """What ``RouteDeployer.check`` found; nothing was written."""
+
+    @property
+    def probes_ok(self) -> bool: ...
+    @property
+    def plan(self) -> RoutePlan: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The core's JSON form; secret header values never appear."""
+    def __reduce__(self) -> tuple[Callable[[str], RouteCheckReport], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> RouteCheckReport: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class RouteDestroyReport:
+    """What ``RouteDeployer.destroy`` removed."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def deleted_integration(self) -> Optional[str]: ...
+    @property
+    def aws_writes(self) -> list[dict[str, Any]]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The core's JSON form; secret header values never appear."""
+    def __reduce__(self) -> tuple[Callable[[str], RouteDestroyReport], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> RouteDestroyReport: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class RouteDeployer:
+    """Deploys routes (Genesys EventBridge integration + AWS bus, connections, API destinations,
+    rule, targets), idempotently. AWS credentials come from the standard chain; ``region`` and
+    ``endpoint_url`` (an emulator) override it. ``loopback=True`` allows probes of loopback
+    destinations; ``hosts`` maps names to addresses for the probes. Bad options raise
+    ``ConfigError``; a bad route ``ValidationError`` naming each field."""
+
+    def __new__(
+        cls,
+        environment: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        region: Optional[str] = None,
+        endpoint_url: Optional[str] = None,
+        ca_file: Union[str, os.PathLike[str], None] = None,
+        ca_pem: Union[str, Sequence[str], None] = None,
+        activation_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        source_timeout: Optional[float] = None,
+        source_poll_interval: Optional[float] = None,
+        request_timeout: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+        loopback: bool = False,
+        hosts: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
+    ) -> RouteDeployer: ...
+    def plan(self, route: _RouteIn) -> RoutePlan: ...
+    def check(self, route: _RouteIn) -> RouteCheckReport: ...
+    def apply(self, route: _RouteIn) -> RouteReport: ...
+    def destroy(self, route: _RouteIn) -> RouteDestroyReport: ...
+    def plan_async(self, route: _RouteIn) -> Awaitable[RoutePlan]: ...
+    def check_async(self, route: _RouteIn) -> Awaitable[RouteCheckReport]: ...
+    def apply_async(self, route: _RouteIn) -> Awaitable[RouteReport]: ...
+    def destroy_async(self, route: _RouteIn) -> Awaitable[RouteDestroyReport]: ...
+    def metrics(self) -> dict[str, Any]: ...
+
 @final
 class MockGenesys:
     """A mock Genesys Cloud on a loopback port, with fault injection."""
@@ -700,6 +825,7 @@ class MockGenesys:
         deleting_lag: Optional[float] = None,
         topic_transports: Optional[Mapping[str, Sequence[str]]] = None,
         omit_topic_transports: bool = False,
+        aws_emulator: Optional[str] = None,
     ) -> MockGenesys: ...
     @property
     def base_url(self) -> str: ...

@@ -31,6 +31,8 @@ __all__ = [
     "Payload",
     "PlanAction",
     "RetryPolicy",
+    "Route",
+    "RouteResourceKind",
     "Stage",
     "TlsVersions",
 ]
@@ -78,6 +80,36 @@ class Payload(_PayloadRequired, total=False):
     uris: List[str]
     # Headers sent with every delivery.
     headers: Dict[str, str]
+
+
+# --- pyroute: the route deployer ---------------------------------------------------------
+
+
+class _RouteRequired(Payload):
+    # The 12-digit AWS account receiving the events.
+    awsAccountId: str
+    # Its region (us-east-1, ...).
+    awsRegion: str
+    # The partner event source's suffix (up to 64 of [A-Za-z0-9._-]).
+    eventSourceSuffix: str
+    # The IAM role EventBridge assumes to invoke the API destinations (missing or empty is a
+    # ``roleArn`` violation).
+    roleArn: str
+
+
+class Route(_RouteRequired, total=False):
+    """A route as ``RouteDeployer`` takes it: a payload plus where it lands in AWS."""
+
+    # The Genesys organisation id; empty or absent: read from Genesys.
+    organizationId: str
+    # An SQS queue ARN for events that could not be delivered.
+    deadLetterArn: str
+    # InvocationRateLimitPerSecond of every API destination (1-300).
+    invocationRateLimit: int
+
+
+RouteResourceKind = Literal["event_bus", "connection", "api_destination", "rule", "target"]
+"""A kind of AWS resource of a route (``kind`` in a ``RoutePlan``'s ``aws_changes``)."""
 
 
 ErrorKind = Literal[

@@ -1,0 +1,580 @@
+//! `RouteDeployer` (feature `aws` of the core): a payload deployed as a Genesys Cloud ->
+//! Amazon EventBridge -> HTTPS route, both halves, blocking (GIL released) and asyncio.
+//!
+//! A route is a dict: the seed payload's keys (`name`, `uri`, `headers`, `retryPolicy`,
+//! `eventFilters`, ...) plus the route's own, `awsAccountId`, `awsRegion`, `eventSourceSuffix`,
+//! `roleArn` (required), `organizationId`, `deadLetterArn` and `invocationRateLimit`. It is
+//! read strictly: a wrong type is a violation at its key, reported with every other problem in
+//! one `ValidationError`; the rules themselves are the core's (checked by every call).
+//!
+//! The reports (`RoutePlan`, `RouteReport`, `RouteCheckReport`, `RouteDestroyReport`) are
+//! read-only views whose `to_dict()` is the core's JSON form; they pickle, copy and compare
+//! equal through it.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use genesys_resolver::Violation;
+use genesys_resolver::api::GenesysClient;
+use genesys_resolver::audit::TracingAudit;
+use genesys_resolver::eventbridge::{
+    DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, EventBridgeDeployer,
+};
+use genesys_resolver::metrics::Metrics;
+use genesys_resolver::policy::AddressPolicy;
+use genesys_resolver::probe::Prober;
+use genesys_resolver::route::{
+    CheckReport, DestroyReport, Route, RouteDeployer, RouteError, RoutePlan, RouteReport,
+};
+use genesys_resolver::settings::ResolverSettings;
+use genesys_resolver::tls::TrustConfig;
+use genesys_resolver::validate::ViolationCode;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString, PyType};
+
+use crate::convert::{repr, serde_to_py};
+use crate::errors::ErrorInfo;
+use crate::payload::payload_or_violations;
+use crate::pickle;
+use crate::runtime::{block_on, future_into_py, runtime};
+use crate::settings::{ClientOptions, Identity, LOOPBACK_CIDRS, checked, config_error, seconds};
+
+/// The route's required keys; the others are `organizationId`, `deadLetterArn` and
+/// `invocationRateLimit`, and every other key belongs to the payload.
+const REQUIRED: [&str; 4] = ["awsAccountId", "awsRegion", "eventSourceSuffix", "roleArn"];
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .and_then(|n| n.to_cow().map(std::borrow::Cow::into_owned))
+        .unwrap_or_else(|_| "object".to_owned())
+}
+
+fn wrong(path: &str, expected: &str, obj: &Bound<'_, PyAny>) -> Violation {
+    Violation::new(
+        path,
+        ViolationCode::WrongType,
+        format!("expected {expected}, found `{}`", type_name(obj)),
+    )
+}
+
+/// A route dict read strictly, or the `ValidationError` listing every problem at its key.
+pub(crate) fn route_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Route> {
+    let py = obj.py();
+    let Ok(dict) = obj.cast::<PyDict>() else {
+        let v = wrong("", "a dict", obj);
+        return Err(ErrorInfo::invalid_subject("the route", vec![v]).into_pyerr(py));
+    };
+    let payload = PyDict::new(py);
+    let mut violations = Vec::new();
+    let mut strings: [Option<String>; 5] = Default::default();
+    let mut dead_letter = None;
+    let mut rate = None;
+    for (key, value) in dict.iter() {
+        let Ok(name) = key.extract::<String>() else {
+            payload.set_item(key, value)?;
+            continue;
+        };
+        let slot = match name.as_str() {
+            "awsAccountId" => Some(0),
+            "awsRegion" => Some(1),
+            "eventSourceSuffix" => Some(2),
+            "organizationId" => Some(3),
+            "roleArn" => Some(4),
+            _ => None,
+        };
+        if let Some(i) = slot {
+            match value.cast::<PyString>() {
+                Ok(s) => strings[i] = Some(s.to_cow()?.into_owned()),
+                Err(_) => violations.push(wrong(&name, "a string", &value)),
+            }
+        } else if name == "deadLetterArn" {
+            if !value.is_none() {
+                match value.cast::<PyString>() {
+                    Ok(s) => dead_letter = Some(s.to_cow()?.into_owned()),
+                    Err(_) => violations.push(wrong(&name, "a string or None", &value)),
+                }
+            }
+        } else if name == "invocationRateLimit" {
+            if !value.is_none() {
+                match value.extract::<i32>() {
+                    Ok(n) if !value.is_instance_of::<pyo3::types::PyBool>() => rate = Some(n),
+                    _ => violations.push(wrong(&name, "an integer or None", &value)),
+                }
+            }
+        } else {
+            payload.set_item(key, value)?;
+        }
+    }
+    for key in REQUIRED {
+        if !dict.contains(key)? {
+            violations.push(Violation::new(
+                key,
+                ViolationCode::MissingKey,
+                format!("a route needs `{key}`"),
+            ));
+        }
+    }
+    let payload = match payload_or_violations(payload.as_any()) {
+        Ok(p) => Some(p),
+        Err(mut theirs) => {
+            theirs.append(&mut violations);
+            violations = theirs;
+            None
+        }
+    };
+    match payload {
+        Some(payload) if violations.is_empty() => {
+            let [account, region, suffix, org, role] = strings;
+            let mut route = Route::new(
+                payload,
+                account.unwrap_or_default(),
+                region.unwrap_or_default(),
+                suffix.unwrap_or_default(),
+                org.unwrap_or_default(),
+                role.unwrap_or_default(),
+            );
+            route.dead_letter_arn = dead_letter;
+            route.invocation_rate_limit = rate;
+            Ok(route)
+        }
+        _ => Err(ErrorInfo::invalid_subject("the route", violations).into_pyerr(py)),
+    }
+}
+
+fn outcome<T, P: From<T>>(py: Python<'_>, result: Result<T, RouteError>) -> PyResult<P> {
+    result
+        .map(P::from)
+        .map_err(|e| ErrorInfo::from(e).into_pyerr(py))
+}
+
+/// A read-only report class over a core report: `to_dict()`, pickling and equality through
+/// the core's serde form.
+macro_rules! report_class {
+    ($(#[$doc:meta])* $py:ident, $core:ty, $name:literal, { $($methods:tt)* }) => {
+        $(#[$doc])*
+        #[pyclass(frozen, eq, module = "genesys_resolver", name = $name)]
+        #[derive(Debug, Clone, PartialEq)]
+        pub(crate) struct $py {
+            report: $core,
+        }
+
+        impl From<$core> for $py {
+            fn from(report: $core) -> Self {
+                Self { report }
+            }
+        }
+
+        #[pymethods]
+        impl $py {
+            /// The report in the core's JSON form (secret header values never appear).
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                serde_to_py(py, &self.report)
+            }
+
+            /// Pickles (and copies) through the core's JSON form.
+            fn __reduce__<'py>(
+                slf: &Bound<'py, Self>,
+            ) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+                pickle::reduce(slf.as_any(), &slf.get().report)
+            }
+
+            /// The report pickled by `__reduce__`.
+            #[classmethod]
+            fn _from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
+                pickle::restore($name, text).map(|report| Self { report })
+            }
+
+            $($methods)*
+        }
+    };
+}
+
+report_class!(
+    /// What `RouteDeployer.apply` would do on both sides.
+    PyRoutePlan, RoutePlan, "RoutePlan", {
+    /// The route's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.report.name
+    }
+
+    /// Whether apply would write nothing on either side.
+    #[getter]
+    fn is_nothing(&self) -> bool {
+        self.report.is_nothing()
+    }
+
+    /// The Genesys side's action (`create`, `update`, `enable`, `nothing`).
+    #[getter]
+    fn genesys_action(&self) -> &'static str {
+        self.report.genesys.action.as_str()
+    }
+
+    /// The AWS resources apply would write, as `{"kind", "name", "action", "changes"}` dicts.
+    #[getter]
+    fn aws_changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let changes: Vec<_> = self.report.aws_changes().collect();
+        serde_to_py(py, &changes)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "RoutePlan(name={}, genesys={}, aws_changes={})",
+            repr(py, &self.report.name)?,
+            repr(py, self.report.genesys.action.as_str())?,
+            self.report.aws_changes().count(),
+        ))
+    }
+});
+
+report_class!(
+    /// What `RouteDeployer.apply` did.
+    PyRouteReport, RouteReport, "RouteReport", {
+    /// The route's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.report.name
+    }
+
+    /// The Genesys integration's id.
+    #[getter]
+    fn integration_id(&self) -> &str {
+        &self.report.integration_id
+    }
+
+    /// The event bus's ARN.
+    #[getter]
+    fn event_bus_arn(&self) -> &str {
+        &self.report.event_bus_arn
+    }
+
+    /// The rule's ARN.
+    #[getter]
+    fn rule_arn(&self) -> &str {
+        &self.report.rule_arn
+    }
+
+    /// Writes on both sides; 0 when everything already matched.
+    #[getter]
+    fn writes(&self) -> usize {
+        self.report.writes()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "RouteReport(name={}, rule_arn={}, writes={})",
+            repr(py, &self.report.name)?,
+            repr(py, &self.report.rule_arn)?,
+            self.report.writes(),
+        ))
+    }
+});
+
+report_class!(
+    /// What `RouteDeployer.check` found: every probe and the plan; nothing was written.
+    PyRouteCheckReport, CheckReport, "RouteCheckReport", {
+    /// Whether every destination passed its probe.
+    #[getter]
+    fn probes_ok(&self) -> bool {
+        self.report.probes_ok()
+    }
+
+    /// The plan.
+    #[getter]
+    fn plan(&self) -> PyRoutePlan {
+        PyRoutePlan::from(self.report.plan.clone())
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "RouteCheckReport(name={}, probes_ok={})",
+            repr(py, &self.report.plan.name)?,
+            if self.report.probes_ok() { "True" } else { "False" },
+        ))
+    }
+});
+
+report_class!(
+    /// What `RouteDeployer.destroy` removed.
+    PyRouteDestroyReport, DestroyReport, "RouteDestroyReport", {
+    /// The route's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.report.name
+    }
+
+    /// The id of the Genesys integration deleted (None when there was none).
+    #[getter]
+    fn deleted_integration(&self) -> Option<&str> {
+        self.report.deleted_integration.as_deref()
+    }
+
+    /// The AWS deletions, as `{"kind", "name", "action"}` dicts.
+    #[getter]
+    fn aws_writes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.aws_writes)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "RouteDestroyReport(name={}, aws_writes={})",
+            repr(py, &self.report.name)?,
+            self.report.aws_writes.len(),
+        ))
+    }
+});
+
+/// Deploys routes: the Genesys EventBridge integration and the AWS event bus, connections, API
+/// destinations, rule and targets, idempotently. Safe to share between threads.
+#[pyclass(frozen, module = "genesys_resolver", name = "RouteDeployer")]
+pub(crate) struct PyRouteDeployer {
+    inner: RouteDeployer,
+    metrics: Metrics,
+    environment: String,
+    client_id: String,
+    region: Option<String>,
+}
+
+impl fmt::Debug for PyRouteDeployer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RouteDeployer")
+            .field("environment", &self.environment)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[pymethods]
+impl PyRouteDeployer {
+    /// Checks every setting; nothing is sent until the first call. Genesys options as
+    /// `EventBridgeDeployer`'s; AWS credentials come from the standard chain (environment
+    /// variables, profile, ...), `region` and `endpoint_url` (an emulator) override it.
+    /// `loopback=True` allows probes of `127.0.0.0/8` and `::1`; `hosts` maps names to
+    /// addresses for the probes. Bad settings raise `ConfigError` naming the setting.
+    #[new]
+    #[pyo3(signature = (
+        environment, client_id, client_secret, *,
+        region=None, endpoint_url=None, ca_file=None, ca_pem=None, activation_timeout=None,
+        poll_interval=None, source_timeout=None, source_poll_interval=None,
+        request_timeout=None, max_attempts=None, loopback=false, hosts=None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
+    #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+    fn new(
+        py: Python<'_>,
+        environment: String,
+        client_id: String,
+        client_secret: String,
+        region: Option<String>,
+        endpoint_url: Option<String>,
+        ca_file: Option<PathBuf>,
+        ca_pem: Option<Bound<'_, PyAny>>,
+        activation_timeout: Option<f64>,
+        poll_interval: Option<f64>,
+        source_timeout: Option<f64>,
+        source_poll_interval: Option<f64>,
+        request_timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        loopback: bool,
+        hosts: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let shown = environment.clone();
+        let identity = Identity {
+            environment: Some(environment),
+            client_id: Some(client_id.clone()),
+            client_secret: Some(client_secret),
+        };
+        let client = ClientOptions {
+            ca_file,
+            ca_pem,
+            rate_limit_per_minute: None,
+            write_rate_limit_per_minute: None,
+            request_timeout,
+            max_attempts,
+            redis_url: None,
+            lease_ttl: None,
+            lease_wait: None,
+        };
+        let settings: ResolverSettings =
+            checked(py, ResolverSettings::default(), identity, client, None)?;
+        let metrics = Metrics::new();
+        let _context = runtime()?.enter();
+        let genesys_client = GenesysClient::builder()
+            .settings(settings.client.clone())
+            .trust(TrustConfig::from_settings(&settings.trust))
+            .metrics(Arc::new(metrics.clone()))
+            .build()
+            .map_err(|e| config_error(py, e.to_string()))?;
+        let first = poll_interval
+            .map(|s| seconds(py, "poll_interval", s))
+            .transpose()?
+            .unwrap_or(DEFAULT_POLL_INTERVAL);
+        let mut genesys = EventBridgeDeployer::builder(genesys_client)
+            .metrics(Arc::new(metrics.clone()))
+            .audit(Arc::new(TracingAudit))
+            .poll_interval(first, first.max(DEFAULT_MAX_POLL_INTERVAL));
+        if let Some(s) = activation_timeout {
+            genesys = genesys.activation_timeout(seconds(py, "activation_timeout", s)?);
+        }
+        let genesys = genesys
+            .build()
+            .map_err(|e| config_error(py, e.to_string()))?;
+        let mut prober = Prober::builder()
+            .trust(TrustConfig::from_settings(&settings.trust))
+            .metrics(Arc::new(metrics.clone()));
+        if loopback {
+            let nets = LOOPBACK_CIDRS.iter().filter_map(|c| c.parse().ok());
+            prober = prober.policy(AddressPolicy::default().with_allowed(nets));
+        }
+        if let Some(hosts) = &hosts {
+            prober = prober.resolver(Arc::new(crate::resolver::static_resolver(hosts)?));
+        }
+        let prober = prober
+            .build()
+            .map_err(|e| config_error(py, e.to_string()))?;
+        let shown_region = region.clone();
+        let events = block_on(py, move || async move {
+            let client = RouteDeployer::aws_client_from_env(endpoint_url.as_deref()).await;
+            match region {
+                Some(r) => aws_sdk_eventbridge::Client::from_conf(
+                    client
+                        .config()
+                        .to_builder()
+                        .region(aws_sdk_eventbridge::config::Region::new(r))
+                        .build(),
+                ),
+                None => client,
+            }
+        })?;
+        let mut builder = RouteDeployer::builder(genesys, events)
+            .prober(Arc::new(prober))
+            .metrics(Arc::new(metrics.clone()))
+            .audit(Arc::new(TracingAudit));
+        if let Some(s) = source_timeout {
+            builder = builder.source_timeout(seconds(py, "source_timeout", s)?);
+        }
+        if let Some(s) = source_poll_interval {
+            let d: Duration = seconds(py, "source_poll_interval", s)?;
+            builder = builder.source_poll_interval(d);
+        }
+        let inner = builder
+            .build()
+            .map_err(|e| config_error(py, e.to_string()))?;
+        Ok(Self {
+            inner,
+            metrics,
+            environment: shown,
+            client_id,
+            region: shown_region,
+        })
+    }
+
+    /// What `apply` would do on both sides, without writing: returns a `RoutePlan`.
+    fn plan(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRoutePlan> {
+        let route = route_from_py(route)?;
+        let d = self.inner.clone();
+        let result = block_on(py, move || async move { d.plan(&route).await })?;
+        outcome(py, result)
+    }
+
+    /// Probes every destination and plans both sides, writing nothing: a `RouteCheckReport`.
+    fn check(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRouteCheckReport> {
+        let route = route_from_py(route)?;
+        let d = self.inner.clone();
+        let result = block_on(py, move || async move { d.check(&route).await })?;
+        outcome(py, result)
+    }
+
+    /// Validates, probes, then makes both sides hold the route (only reads when everything
+    /// matches): a `RouteReport`. Raises a `ResolverError` subclass naming what failed.
+    fn apply(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRouteReport> {
+        let route = route_from_py(route)?;
+        let d = self.inner.clone();
+        let result = block_on(py, move || async move { d.apply(&route).await })?;
+        outcome(py, result)
+    }
+
+    /// Removes the AWS resources in reverse order and deletes the Genesys integration:
+    /// a `RouteDestroyReport`.
+    fn destroy(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRouteDestroyReport> {
+        let route = route_from_py(route)?;
+        let d = self.inner.clone();
+        let result = block_on(py, move || async move { d.destroy(&route).await })?;
+        outcome(py, result)
+    }
+
+    /// `plan` as an asyncio awaitable.
+    fn plan_async<'py>(
+        &self,
+        py: Python<'py>,
+        route: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let route = route_from_py(route)?;
+        let d = self.inner.clone();
+        future_into_py(py, async move {
+            let result = d.plan(&route).await;
+            Python::attach(|py| outcome::<_, PyRoutePlan>(py, result))
+        })
+    }
+
+    /// `check` as an asyncio awaitable.
+    fn check_async<'py>(
+        &self,
+        py: Python<'py>,
+        route: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let route = route_from_py(route)?;
+        let d = self.inner.clone();
+        future_into_py(py, async move {
+            let result = d.check(&route).await;
+            Python::attach(|py| outcome::<_, PyRouteCheckReport>(py, result))
+        })
+    }
+
+    /// `apply` as an asyncio awaitable.
+    fn apply_async<'py>(
+        &self,
+        py: Python<'py>,
+        route: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let route = route_from_py(route)?;
+        let d = self.inner.clone();
+        future_into_py(py, async move {
+            let result = d.apply(&route).await;
+            Python::attach(|py| outcome::<_, PyRouteReport>(py, result))
+        })
+    }
+
+    /// `destroy` as an asyncio awaitable.
+    fn destroy_async<'py>(
+        &self,
+        py: Python<'py>,
+        route: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let route = route_from_py(route)?;
+        let d = self.inner.clone();
+        future_into_py(py, async move {
+            let result = d.destroy(&route).await;
+            Python::attach(|py| outcome::<_, PyRouteDestroyReport>(py, result))
+        })
+    }
+
+    /// Counters and latency statistics so far, as a dict.
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.metrics.snapshot())
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "RouteDeployer(environment={}, client_id={}, region={})",
+            repr(py, &self.environment)?,
+            repr(py, &self.client_id)?,
+            self.region
+                .as_deref()
+                .map_or(Ok("None".to_owned()), |r| repr(py, r))?,
+        ))
+    }
+}
