@@ -19,8 +19,9 @@ use clap::{CommandFactory, Parser};
 use genesys_resolver_service::config::LogFormat;
 use genesys_resolver_service::telemetry;
 
-use crate::args::{Cli, Command, EventBridgeCommand, Output};
+use crate::args::{Cli, Command, EventBridgeCommand, Output, RouteCommand};
 use crate::commands::deploy::{self, Mode};
+use crate::commands::route::RouteMode;
 use crate::error::{CliError, EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
 use crate::render::Paint;
 use crate::report::RunReport;
@@ -120,6 +121,26 @@ async fn async_main(cli: &Cli, layers: Layers) -> ExitCode {
         Command::Eventbridge(EventBridgeCommand::Sync(args)) => {
             let report = commands::lifecycle::sync(args, &layers).await;
             finish(cli, report, args.plan && args.detailed_exitcode)
+        }
+        Command::Route(command) => {
+            let (mode, files, concurrency, detailed) = match command {
+                RouteCommand::Plan(a) => (
+                    RouteMode::Plan,
+                    &a.files,
+                    a.concurrency,
+                    a.detailed_exitcode,
+                ),
+                RouteCommand::Check(a) => (
+                    RouteMode::Check,
+                    &a.files,
+                    a.concurrency,
+                    a.detailed_exitcode,
+                ),
+                RouteCommand::Apply(a) => (RouteMode::Apply, &a.files, a.concurrency, false),
+                RouteCommand::Destroy(a) => (RouteMode::Destroy, &a.files, a.concurrency, false),
+            };
+            let report = commands::route::run(mode, &layers, files, concurrency.into()).await;
+            finish(cli, report, detailed)
         }
         Command::Serve(args) => commands::serve::run(args, layers).await,
         Command::Mock(args) => match commands::mock::run(args, &layers).await {
