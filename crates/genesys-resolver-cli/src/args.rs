@@ -179,6 +179,9 @@ what failed and what was not started, and the exit status is 130.")]
     /// Plan, apply, delete or sync Amazon EventBridge source integrations
     #[command(subcommand)]
     Eventbridge(EventBridgeCommand),
+    /// Plan, apply, destroy or check routes: the Genesys integration and its AWS side
+    #[command(subcommand)]
+    Route(RouteCommand),
     /// Run the resolver HTTP service (the settings of `resolver_service`)
     #[command(long_about = "\
 Runs the resolver service: POST /resolve, GET /metrics, /metrics/prometheus, /healthz, with the \
@@ -273,6 +276,46 @@ EventBridge type whose name no file declares is then deleted; integrations of ot
 never touched. With --plan nothing is written: the plan lists the creates, updates and (with \
 --prune) deletes. Deletes run only when every apply succeeded and the run was not interrupted.")]
     Sync(SyncArgs),
+}
+
+/// `route ...`. A route FILE is the seed's payload with the route's fields beside it
+/// (`awsAccountId`, `awsRegion`, `eventSourceSuffix`, `roleArn`, optionally `organizationId`,
+/// `deadLetterArn`, `invocationRateLimit`); AWS credentials, region and endpoint come from the
+/// SDK's standard chain (`AWS_REGION`, `AWS_ENDPOINT_URL`, profiles, ...).
+#[derive(Debug, Subcommand)]
+pub(crate) enum RouteCommand {
+    /// Show what an apply would change on both sides; write nothing
+    #[command(long_about = "\
+Validates each route FILE, reads its Genesys integration and every AWS resource of the route \
+(event bus, connections, API destinations, rule, targets), and prints a plan: `+` to create, \
+`~` to update (each changed field, Genesys ones as `genesys.<field>`, AWS ones as \
+`aws.<kind>.<name>[.<field>]`), `=` nothing to do, and the summary line. With \
+--detailed-exitcode the exit status is 0 when nothing would change and 2 when something would.")]
+    Plan(RoutePlanArgs),
+    /// Make Genesys and AWS hold each route
+    #[command(long_about = "\
+Applies each route FILE: probes its destinations, deploys the Genesys integration, waits for \
+the partner event source, then creates or updates the event bus, connections, API \
+destinations, rule and targets. Ctrl-C stops starting new files and exits 130.")]
+    Apply(BatchArgs),
+    /// Delete each route's AWS resources and its Genesys integration
+    Destroy(BatchArgs),
+    /// A dry run: validate, probe every destination and plan
+    Check(RoutePlanArgs),
+}
+
+/// `route plan` and `route check`.
+#[derive(Debug, Args)]
+pub(crate) struct RoutePlanArgs {
+    /// Files or directories
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// Exit 0 when there is nothing to change, 2 when there are changes, 1 on error
+    #[arg(long)]
+    pub(crate) detailed_exitcode: bool,
+    /// Files worked on at once
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) concurrency: u16,
 }
 
 /// `eventbridge delete`.

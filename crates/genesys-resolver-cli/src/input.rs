@@ -22,6 +22,8 @@ pub(crate) enum Kind {
     Payload,
     /// An Amazon EventBridge source integration.
     Eventbridge,
+    /// A route (`route ...` only): a payload with the route's AWS fields.
+    Route,
 }
 
 /// A document read and checked.
@@ -175,6 +177,10 @@ pub(crate) fn load(path: &Path, kind: KindChoice, limits: &Limits) -> Loaded {
         },
         Kind::Payload => payload_from_value(&value, duplicates, limits),
         Kind::Eventbridge => eventbridge_from_value(&value, duplicates),
+        // `detect` never answers it: route files are read by `route ...` only.
+        Kind::Route => Err(Problem::Unreadable(
+            "a route file: use `route plan` or `route apply`".to_owned(),
+        )),
     };
     Loaded {
         file,

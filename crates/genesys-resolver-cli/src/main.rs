@@ -16,9 +16,12 @@ mod strict;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
+use genesys_resolver_service::config::LogFormat;
+use genesys_resolver_service::telemetry;
 
-use crate::args::{Cli, Command, EventBridgeCommand, Output};
+use crate::args::{Cli, Command, EventBridgeCommand, Output, RouteCommand};
 use crate::commands::deploy::{self, Mode};
+use crate::commands::route::RouteMode;
 use crate::error::{CliError, EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
 use crate::render::Paint;
 use crate::report::RunReport;
@@ -40,14 +43,6 @@ fn main() -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    // `serve` sets up its own logging, as `resolver_service` does.
-    if !matches!(cli.command, Command::Serve(_)) {
-        init_logging();
-    }
-    if let Command::Validate(args) = &cli.command {
-        // No runtime needed: nothing is contacted.
-        return finish(&cli, commands::validate::run(args, &layers), false);
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -55,7 +50,22 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(&CliError::Failed(format!("cannot start the runtime: {e}"))),
     };
-    runtime.block_on(async_main(&cli, layers))
+    runtime.block_on(async {
+        // `serve` sets up its own logs and traces, as `resolver_service` does.
+        if matches!(cli.command, Command::Serve(_)) {
+            return async_main(&cli, layers).await;
+        }
+        // Logs to stderr (`RUST_LOG`, default warnings) through the scrubber, and spans over
+        // OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+        let telemetry = match telemetry::init(LogFormat::Text, "warn", "genesys-resolver") {
+            Ok(t) => t,
+            Err(e) => return fail(&CliError::Failed(format!("telemetry: {e}"))),
+        };
+        let code = async_main(&cli, layers).await;
+        // Every exit (success, failure, interrupted) passes here: export what is buffered.
+        telemetry.shutdown().await;
+        code
+    })
 }
 
 async fn async_main(cli: &Cli, layers: Layers) -> ExitCode {
@@ -112,23 +122,35 @@ async fn async_main(cli: &Cli, layers: Layers) -> ExitCode {
             let report = commands::lifecycle::sync(args, &layers).await;
             finish(cli, report, args.plan && args.detailed_exitcode)
         }
+        Command::Route(command) => {
+            let (mode, files, concurrency, detailed) = match command {
+                RouteCommand::Plan(a) => (
+                    RouteMode::Plan,
+                    &a.files,
+                    a.concurrency,
+                    a.detailed_exitcode,
+                ),
+                RouteCommand::Check(a) => (
+                    RouteMode::Check,
+                    &a.files,
+                    a.concurrency,
+                    a.detailed_exitcode,
+                ),
+                RouteCommand::Apply(a) => (RouteMode::Apply, &a.files, a.concurrency, false),
+                RouteCommand::Destroy(a) => (RouteMode::Destroy, &a.files, a.concurrency, false),
+            };
+            let report = commands::route::run(mode, &layers, files, concurrency.into()).await;
+            finish(cli, report, detailed)
+        }
         Command::Serve(args) => commands::serve::run(args, layers).await,
         Command::Mock(args) => match commands::mock::run(args, &layers).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),
         },
-        Command::Validate(_) | Command::Completions(_) => ExitCode::SUCCESS,
+        // Nothing is contacted: the runtime only carries the telemetry.
+        Command::Validate(args) => finish(cli, commands::validate::run(args, &layers), false),
+        Command::Completions(_) => ExitCode::SUCCESS,
     }
-}
-
-/// Logs go to stderr (`RUST_LOG`, default warnings), through the scrubber.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(|| genesys_resolver_service::logging::ScrubbingWriter::new(std::io::stderr()))
-        .try_init();
 }
 
 /// Prints an error on stderr and returns its exit status.

@@ -236,6 +236,8 @@ impl RunReport {
                 }
             }
             "check"
+            | "route plan"
+            | "route check"
             | "eventbridge plan"
             | "eventbridge delete --plan"
             | "eventbridge sync --plan" => {
@@ -342,5 +344,6 @@ fn kind_name(kind: Kind) -> &'static str {
     match kind {
         Kind::Payload => "payload",
         Kind::Eventbridge => "eventbridge",
+        Kind::Route => "route",
     }
 }

@@ -10,6 +10,7 @@
 //! |---|---|---|
 //! | `resolve` | the caller's | `operation`, `dry_run`, `integration.name`, `url.full`, `server.address`, then `outcome`, `integration.id`, `genesys.correlation_id`, `error.kind`, `failed_stage`, `otel.status_code` |
 //! | `deploy` | the caller's | the same, with `url.full` the `aws://region/account/suffix` target and no `server.address` |
+//! | `deploy` (lifecycle) | the caller's | `operation` (`deploy`), `deploy.lifecycle` (`disable`, `delete`, `delete_id`, `plan_delete`, `sync`, `plan_sync`), `dry_run`, `integration.name` (the name asked for; the id for `delete_id`; empty for a sync), then `url.full` (the target, once found), `deploy.items` and `deploy.prune` (a sync's), then the outcome attributes above; a sync's `outcome` is `updated` when it wrote anything (`unchanged` otherwise), a sync plan's `updated` when any plan has something to do |
 //! | `stage.validate`, `stage.probe`, `stage.token`, `stage.route_mapping`, `stage.submit` | `resolve` | `stage`, then `error.kind` and `otel.status_code` on failure |
 //! | `probe` | `stage.probe` (or the caller's, for a direct probe) | `url.full`, then `server.address`, `server.port`, `outcome` (`ok` or `failed`), `probe.failure`, `probe.failed_phase`, `otel.status_code` |
 //! | `probe.resolve`, `probe.connect`, `probe.tls`, `probe.first_byte` | `probe` | `phase` |
@@ -69,6 +70,37 @@ pub fn operation(operation: Operation, name: &str, target: &str, dry_run: bool) 
             failed_stage = Empty,
             otel.status_code = Empty,
         )
+    }
+}
+
+/// The `deploy` span of one lifecycle operation of a deployer: `lifecycle` is the method's
+/// name (`disable`, `delete`, `delete_id`, `plan_delete`, `sync`, `plan_sync`), `name` the
+/// integration's name (or id) as asked for. Its target is recorded later, with
+/// [`record_target`], once found.
+pub fn lifecycle(lifecycle: &'static str, name: &str, dry_run: bool) -> Span {
+    tracing::info_span!(
+        target: TARGET,
+        "deploy",
+        operation = Operation::Deploy.as_str(),
+        deploy.lifecycle = lifecycle,
+        dry_run,
+        integration.name = name,
+        url.full = Empty,
+        deploy.items = Empty,
+        deploy.prune = Empty,
+        outcome = Empty,
+        integration.id = Empty,
+        genesys.correlation_id = Empty,
+        error.kind = Empty,
+        failed_stage = Empty,
+        otel.status_code = Empty,
+    )
+}
+
+/// Records `target` (redacted) as a [`lifecycle`] span's `url.full`; an empty one is skipped.
+pub fn record_target(span: &Span, target: &str) {
+    if !target.is_empty() {
+        span.record("url.full", crate::redact::uri(target).as_str());
     }
 }
 

@@ -145,6 +145,7 @@ pub(crate) async fn run(
                             "an EventBridge integration: use `eventbridge apply` or `check`"
                                 .to_owned()
                         }
+                        Kind::Route => "a route: use `route plan` or `route apply`".to_owned(),
                     },
                     stage: Some("read".to_owned()),
                     kind: Some("validation".to_owned()),

@@ -3,5 +3,6 @@
 pub(crate) mod deploy;
 pub(crate) mod lifecycle;
 pub(crate) mod mock;
+pub(crate) mod route;
 pub(crate) mod serve;
 pub(crate) mod validate;

@@ -230,17 +230,18 @@ impl EventBridgeDeployer {
     /// apply does.
     pub async fn disable(&self, name: &str) -> Result<LifecycleReport, DeployError> {
         let started = Instant::now();
+        let span = spans::lifecycle("disable", name, false);
         let mut steps = self.steps();
-        let result = match self.lease(name).await {
-            Ok(lease) => match steps.disable(name, started).await {
-                Ok(report) => Self::release(lease, DeployStep::Disable)
-                    .await
-                    .map(|()| report),
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
-        self.finish_lifecycle(name, &result, started, &steps, DeployAction::Disabled);
+        let result = async {
+            let lease = self.lease(name).await?;
+            let report = steps.disable(name, started).await?;
+            Self::release(lease, DeployStep::Disable).await?;
+            Ok(report)
+        }
+        .instrument(span.clone())
+        .await;
+        let done = DeployAction::Disabled;
+        self.finish_lifecycle(name, &result, started, &steps, done, &span);
         result
     }
 
@@ -252,17 +253,18 @@ impl EventBridgeDeployer {
     /// Holds the turn on the name, as apply does.
     pub async fn delete(&self, name: &str) -> Result<LifecycleReport, DeployError> {
         let started = Instant::now();
+        let span = spans::lifecycle("delete", name, false);
         let mut steps = self.steps();
-        let result = match self.lease(name).await {
-            Ok(lease) => match steps.delete(name, started).await {
-                Ok(report) => Self::release(lease, DeployStep::Delete)
-                    .await
-                    .map(|()| report),
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
-        self.finish_lifecycle(name, &result, started, &steps, DeployAction::Deleted);
+        let result = async {
+            let lease = self.lease(name).await?;
+            let report = steps.delete(name, started).await?;
+            Self::release(lease, DeployStep::Delete).await?;
+            Ok(report)
+        }
+        .instrument(span.clone())
+        .await;
+        let done = DeployAction::Deleted;
+        self.finish_lifecycle(name, &result, started, &steps, done, &span);
         result
     }
 
@@ -272,12 +274,14 @@ impl EventBridgeDeployer {
     /// `integration_type_mismatch`); one already gone is nothing to do.
     pub async fn delete_id(&self, id: &str) -> Result<LifecycleReport, DeployError> {
         let started = Instant::now();
+        let span = spans::lifecycle("delete_id", id, false);
         let mut steps = self.steps();
-        let result = steps.delete_id(id, started).await;
+        let result = steps.delete_id(id, started).instrument(span.clone()).await;
         let name = result
             .as_ref()
             .map_or_else(|_| id.to_owned(), |r| r.name.clone());
-        self.finish_lifecycle(&name, &result, started, &steps, DeployAction::Deleted);
+        let done = DeployAction::Deleted;
+        self.finish_lifecycle(&name, &result, started, &steps, done, &span);
         result
     }
 
@@ -286,9 +290,10 @@ impl EventBridgeDeployer {
     /// its partner event source), or [`PlanAction::Nothing`] when no integration has the name.
     pub async fn plan_delete(&self, name: &str) -> Result<Plan, DeployError> {
         let started = Instant::now();
+        let span = spans::lifecycle("plan_delete", name, true);
         let mut steps = self.steps();
-        let result = steps.plan_delete(name).await;
-        self.record_plan(name, &result, started, &steps);
+        let result = steps.plan_delete(name).instrument(span.clone()).await;
+        self.record_plan(name, &result, started, &steps, Some(&span));
         result
     }
 
@@ -300,6 +305,7 @@ impl EventBridgeDeployer {
         result: &Result<Plan, DeployError>,
         started: Instant,
         steps: &Steps<'_>,
+        span: Option<&tracing::Span>,
     ) {
         let action = result.as_ref().ok().map(|p| match p.action {
             PlanAction::Delete => Action::Deleted,
@@ -317,7 +323,7 @@ impl EventBridgeDeployer {
             integration_id: result.as_ref().ok().and_then(|p| p.integration_id.clone()),
             error: result.as_ref().err(),
             correlation_id: steps.trace.correlation_id.as_deref(),
-            span: None,
+            span,
         });
     }
 
@@ -329,6 +335,7 @@ impl EventBridgeDeployer {
         started: Instant,
         steps: &Steps<'_>,
         done: DeployAction,
+        span: &tracing::Span,
     ) {
         let action = result.as_ref().ok().map(|r| {
             if !r.actions.contains(&done) {
@@ -351,7 +358,7 @@ impl EventBridgeDeployer {
             integration_id: result.as_ref().ok().and_then(|r| r.integration_id.clone()),
             error: result.as_ref().err(),
             correlation_id: steps.trace.correlation_id.as_deref(),
-            span: None,
+            span: Some(span),
         });
         if let Err(e) = result {
             tracing::warn!(name, step = e.step().map(DeployStep::as_str), error = %e, "EventBridge {} failed", done);
@@ -422,6 +429,7 @@ impl EventBridgeDeployer {
                 .map(str::to_owned)
         });
         if let Some(span) = done.span {
+            spans::record_target(span, &done.target);
             spans::record_operation(
                 span,
                 match (done.action, done.error) {
@@ -465,7 +473,8 @@ struct Finished<'a> {
     integration_id: Option<String>,
     error: Option<&'a DeployError>,
     correlation_id: Option<&'a str>,
-    /// The operation's span ([`spans::operation`]), for a plan or an apply.
+    /// The operation's span ([`spans::operation`] or [`spans::lifecycle`]); `None` for the
+    /// prune plans of a sync, which run in the sync's span.
     span: Option<&'a tracing::Span>,
 }
 

@@ -8,12 +8,15 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
+use tracing::{Instrument, Span};
 
 use super::EventBridgeIntegration;
 use super::deploy::EventBridgeDeployer;
 use super::error::DeployError;
 use super::report::{DeployReport, LifecycleReport, Plan, PlanAction};
 use crate::durations::duration_ms;
+use crate::outcome::Action;
+use crate::spans;
 use crate::validate::{ValidationErrors, Violation, ViolationCode};
 
 /// What [`sync`](EventBridgeDeployer::sync) would do: one [`Plan`] per declared integration,
@@ -92,6 +95,28 @@ fn check_items(items: &[EventBridgeIntegration]) -> Result<(), DeployError> {
     }
 }
 
+/// The `deploy` span of a sync or its plan ([`spans::lifecycle`]), with the set's size.
+fn sync_span(lifecycle: &'static str, items: &[EventBridgeIntegration], prune: bool) -> Span {
+    let span = spans::lifecycle(lifecycle, "", lifecycle == "plan_sync");
+    span.record("deploy.items", items.len());
+    span.record("deploy.prune", prune);
+    span
+}
+
+/// How a sync (or its plan) ended: `updated` when anything was (or would be) written.
+fn record_sync(span: &Span, result: Result<bool, &DeployError>) {
+    let (outcome, correlation, id) = match result {
+        Ok(true) => (Ok(Action::Updated), None, None),
+        Ok(false) => (Ok(Action::Unchanged), None, None),
+        Err(e) => (
+            Err((e.kind(), e.stage())),
+            e.correlation_id(),
+            e.integration_id(),
+        ),
+    };
+    spans::record_operation(span, outcome, id, correlation);
+}
+
 impl EventBridgeDeployer {
     /// What [`sync`](Self::sync) would do, without writing anything: a [`plan`](Self::plan) per
     /// declared integration and, with `prune`, a delete plan per integration of the EventBridge
@@ -101,15 +126,29 @@ impl EventBridgeDeployer {
         items: &[EventBridgeIntegration],
         prune: bool,
     ) -> Result<SyncPlan, DeployError> {
-        check_items(items)?;
-        let mut plans = Vec::with_capacity(items.len());
-        for item in items {
-            plans.push(self.plan(item).await?);
+        let span = sync_span("plan_sync", items, prune);
+        let result = async {
+            check_items(items)?;
+            let mut plans = Vec::with_capacity(items.len());
+            for item in items {
+                plans.push(self.plan(item).await?);
+            }
+            if prune {
+                plans.extend(self.prune_plans(items).await?);
+            }
+            Ok(SyncPlan { plans, prune })
         }
-        if prune {
-            plans.extend(self.prune_plans(items).await?);
-        }
-        Ok(SyncPlan { plans, prune })
+        .instrument(span.clone())
+        .await;
+        record_sync(
+            &span,
+            result.as_ref().map(|p| {
+                p.plans
+                    .iter()
+                    .any(|plan| plan.action != PlanAction::Nothing)
+            }),
+        );
+        result
     }
 
     /// Makes Genesys hold exactly the declared set: [`apply`](Self::apply) for each declared
@@ -124,25 +163,37 @@ impl EventBridgeDeployer {
         prune: bool,
     ) -> Result<SyncReport, DeployError> {
         let started = Instant::now();
-        check_items(items)?;
-        let mut applied = Vec::with_capacity(items.len());
-        for item in items {
-            applied.push(self.apply(item).await?);
-        }
-        let mut deleted = Vec::new();
-        if prune {
-            for plan in self.prune_plans(items).await? {
-                if let Some(id) = &plan.integration_id {
-                    deleted.push(self.delete_id(id).await?);
+        let span = sync_span("sync", items, prune);
+        let result = async {
+            check_items(items)?;
+            let mut applied = Vec::with_capacity(items.len());
+            for item in items {
+                applied.push(self.apply(item).await?);
+            }
+            let mut deleted = Vec::new();
+            if prune {
+                for plan in self.prune_plans(items).await? {
+                    if let Some(id) = &plan.integration_id {
+                        deleted.push(self.delete_id(id).await?);
+                    }
                 }
             }
+            Ok(SyncReport {
+                applied,
+                deleted,
+                prune,
+                elapsed: started.elapsed(),
+            })
         }
-        Ok(SyncReport {
-            applied,
-            deleted,
-            prune,
-            elapsed: started.elapsed(),
-        })
+        .instrument(span.clone())
+        .await;
+        record_sync(
+            &span,
+            result
+                .as_ref()
+                .map(|r| !r.deleted.is_empty() || r.applied.iter().any(|a| !a.actions.is_empty())),
+        );
+        result
     }
 
     /// Delete plans for the undeclared integrations of the EventBridge type, each recorded as
@@ -156,7 +207,7 @@ impl EventBridgeDeployer {
         let mut steps = self.steps();
         let plans = steps.prune_plans(&declared).await?;
         for plan in &plans {
-            self.record_plan(&plan.name, &Ok(plan.clone()), started, &steps);
+            self.record_plan(&plan.name, &Ok(plan.clone()), started, &steps, None);
         }
         Ok(plans)
     }

@@ -27,7 +27,9 @@ fn python() -> PathBuf {
 impl Moto {
     /// Starts moto with API-destination delivery on, trusting `ca_pem` for those HTTPS calls.
     pub(crate) fn start(ca_pem: &Path) -> Self {
-        let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/moto_launcher.py");
+        // Beside this file, from this crate's tests and from the command line's.
+        let launcher = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../genesys-resolver/tests/support/moto_launcher.py");
         let python = python();
         let mut child = Command::new(&python)
             .arg(&launcher)
