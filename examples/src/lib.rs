@@ -5,3 +5,8 @@
 pub mod cli;
 pub mod config;
 pub mod render;
+
+/// The repository README's examples (the project's front page), compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct FrontPageDoctests;

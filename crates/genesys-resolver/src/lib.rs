@@ -114,7 +114,7 @@ pub use probe::{EndpointProber, ProbeFailure, ProbeReport, Prober};
 pub use validate::Limits;
 pub use violation::{ValidationErrors, Violation, ViolationCode};
 
-/// The README's examples, compiled and run as doctests.
+/// The crate README's examples (its crates.io page), compiled and run as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
