@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load benchmark of resolver_service against the seed's Go service (see docs/benchmarks.md).
+# Load benchmark of resolver_service against the seed's Go service (see docs/src/benchmarks.md).
 #
 #   benches/load.sh [--pin] [load options...]
 #

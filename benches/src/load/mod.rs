@@ -25,7 +25,7 @@
 //! Every payload has a distinct name, so every request of every scenario creates one
 //! integration (the seed always POSTs; ours lists, finds nothing, creates).
 //!
-//! Only loopback is used. See `docs/benchmarks.md` and `benches/load.sh`.
+//! Only loopback is used. See `docs/src/benchmarks.md` and `benches/load.sh`.
 
 // Percentile ranks and per-minute rates are small, positive figures computed in f64.
 #![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]

@@ -25,7 +25,7 @@
 //! - `logging`: `tracing`/`log` records to Python's `logging`, logger `genesys_resolver`.
 //!
 //! Build and install the package with `pip install ./bindings/python` (maturin); see the
-//! README's Python section.
+//! package's README (`bindings/python/README.md`, also the book's Python guide).
 
 mod convert;
 mod errors;

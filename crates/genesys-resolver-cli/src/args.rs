@@ -185,7 +185,7 @@ what failed and what was not started, and the exit status is 130.")]
     /// Run the resolver HTTP service (the settings of `resolver_service`)
     #[command(long_about = "\
 Runs the resolver service: POST /resolve, GET /metrics, /metrics/prometheus, /healthz, with the \
-same settings as the `resolver_service` binary (see the README's table: RESOLVER_AUTH, \
+same settings as the `resolver_service` binary (docs/src/reference/settings.md: RESOLVER_AUTH, \
 RESOLVER_API_TOKENS_FILE, RESOLVER_TLS_CERT, ...). --port and --bind override PORT and \
 RESOLVER_BIND. Audit records go to stdout as JSON lines, logs to stderr. SIGTERM or Ctrl-C \
 stops it gracefully.")]
@@ -194,8 +194,8 @@ stops it gracefully.")]
     #[command(long_about = "\
 Serves the test kit's mock Genesys Cloud (OAuth token endpoint, the seed's integrations route, \
 the integrations API with configurations and activation, available topics) on one port, plus \
-control routes under /_mock/ to inject faults and read what it received (see the crate's \
-README). Prints one line on stdout, `genesys-resolver mock listening on http://ADDR:PORT`, then \
+control routes under /_mock/ to inject faults and read what it received (see the command-line \
+guide, docs/src/guide/cli.md). Prints one line on stdout, `genesys-resolver mock listening on http://ADDR:PORT`, then \
 serves until SIGTERM or Ctrl-C. The accepted client secret comes from GENESYS_CLIENT_SECRET, \
 --client-secret-file or --client-secret-stdin (default `mock-client-secret`), the client id from \
 --client-id or GENESYS_CLIENT_ID (default `mock-client-id`).")]

@@ -1,7 +1,7 @@
 //! `genesys-resolver`: validate, check, resolve and deploy Genesys Cloud event-routing files;
 //! run the resolver service; run a standalone mock Genesys for test suites in any language.
-//! `genesys-resolver --help` is the manual; the crate's README documents the mock's control
-//! routes.
+//! `genesys-resolver --help` is the manual; the book's command-line guide
+//! (`docs/src/guide/cli.md`) documents the mock's control routes.
 
 mod args;
 mod batch;

@@ -19,7 +19,7 @@
 //! # }
 //! ```
 //!
-//! See `docs/security.md` for the threat model and each control's setting.
+//! See `docs/src/security.md` for the threat model and each control's setting.
 
 pub mod auth;
 pub mod config;
