@@ -118,8 +118,13 @@ def events(aws_emulator: AwsEmulator) -> Any:
     """A boto3 client without client-side validation (so the emulator's own checks are what
     refuses), one attempt per call, on a freshly reset emulator."""
     aws_emulator.reset()
+    return client(aws_emulator, "events")
+
+
+def client(aws_emulator: AwsEmulator, service: str) -> Any:
+    """A boto3 client of `service` on the emulator, without client-side validation."""
     return boto3.client(
-        "events",
+        service,
         endpoint_url=aws_emulator.url,
         region_name=REGION,
         aws_access_key_id="testing",
@@ -270,14 +275,7 @@ def test_wrong_types_are_serialization_errors_and_secrets_are_not_echoed(events:
 
 
 def test_sts_is_held_to_its_model(aws_emulator: AwsEmulator) -> None:
-    sts = boto3.client(
-        "sts",
-        endpoint_url=aws_emulator.url,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1}),
-    )
+    sts = client(aws_emulator, "sts")
     assert sts.get_caller_identity()["Account"] == ACCOUNT
     with pytest.raises(botocore.exceptions.ClientError) as info:
         sts.assume_role(RoleArn=ROLE, RoleSessionName="x")

@@ -193,23 +193,7 @@ def _check(shape: Any, value: Any, path: str, out: list[_Problem]) -> None:
             )
         return
     if type_name in ("integer", "long"):
-        low, high = meta.get("min"), meta.get("max")
-        if low is not None and value < low:
-            out.append(
-                _Problem(
-                    path,
-                    _shown(value, sensitive),
-                    f"Member must have value greater than or equal to {low}",
-                )
-            )
-        if high is not None and value > high:
-            out.append(
-                _Problem(
-                    path,
-                    _shown(value, sensitive),
-                    f"Member must have value less than or equal to {high}",
-                )
-            )
+        _sized(meta, value, value, path, sensitive, out, measure="value")
 
 
 def _sized(
@@ -219,24 +203,22 @@ def _sized(
     path: str,
     sensitive: bool,
     out: list[_Problem],
+    measure: str = "length",
 ) -> None:
+    """The model's ``min``/``max`` for a size (``length``) or an integer (``value``)."""
     low, high = meta.get("min"), meta.get("max")
-    if low is not None and size < low:
-        out.append(
-            _Problem(
-                path,
-                _shown(value, sensitive),
-                f"Member must have length greater than or equal to {low}",
+    for bound, broken, relation in (
+        (low, low is not None and size < low, "greater than or equal to"),
+        (high, high is not None and size > high, "less than or equal to"),
+    ):
+        if broken:
+            out.append(
+                _Problem(
+                    path,
+                    _shown(value, sensitive),
+                    f"Member must have {measure} {relation} {bound}",
+                )
             )
-        )
-    if high is not None and size > high:
-        out.append(
-            _Problem(
-                path,
-                _shown(value, sensitive),
-                f"Member must have length less than or equal to {high}",
-            )
-        )
 
 
 def validate_input(service: str, operation: str, params: Any) -> None:
