@@ -20,8 +20,8 @@
 //! ```
 //!
 //! Without Genesys settings it runs a demo against the test kit's mock Genesys and an AWS
-//! emulator at `AWS_ENDPOINT_URL`: start the tests' patched moto (it prints its port) with
-//! `.venv/bin/python crates/genesys-resolver/tests/support/moto_launcher.py`, then
+//! emulator at `AWS_ENDPOINT_URL`: start the tests' strict emulator (it prints its URL) with
+//! `.venv/bin/python bindings/python/python/genesys_resolver/aws_emulator`, then
 //! `AWS_ENDPOINT_URL=http://127.0.0.1:<port> AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing
 //! AWS_SECRET_ACCESS_KEY=testing cargo run --example deploy_route`.
 //!

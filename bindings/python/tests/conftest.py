@@ -85,3 +85,28 @@ def resolver(mock: MockGenesys, ca_file: str) -> gr.Resolver:
 def payload_for(uri: str, name: str = "orders-webhook", **kwargs: Any) -> dict[str, Any]:
     """A valid payload naming `uri`."""
     return gr.build_payload(name, uri, [EVENT_TYPE], **kwargs)
+
+
+# --- The strict AWS emulator, one per run (moto's state is process-wide). ----------------------
+
+import trustme  # noqa: E402
+
+from genesys_resolver.aws_emulator import AwsEmulator  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def receiver_ca() -> trustme.CA:
+    """A CA for the emulator's own test receivers (they need the requests' headers and bodies)."""
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def aws_emulator(
+    ca: TestCa, receiver_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AwsEmulator]:
+    """The strict AWS emulator serving on loopback; its deliveries trust the run's test CAs
+    (standing in for public trust roots). Tests reset it (``POST /moto-api/reset``) as needed."""
+    bundle = tmp_path_factory.mktemp("aws") / "trusted.pem"
+    bundle.write_bytes(ca.ca_pem.encode() + receiver_ca.cert_pem.bytes())
+    with AwsEmulator(ca_bundle=str(bundle), time_scale=0.0005) as emulator:
+        yield emulator

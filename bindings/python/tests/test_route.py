@@ -1,28 +1,24 @@
-"""The AWS route deployer from Python: moto in-process as the AWS account (with the Rust tests'
-fixes for moto's gaps, imported from their launcher), the mock Genesys creating the partner
-event source in moto on activation, and a local HTTPS destination. Apply, idempotent re-apply,
+"""The AWS route deployer from Python: the strict AWS emulator in-process as the AWS account
+(``genesys_resolver.aws_emulator``), the mock Genesys creating the partner event source in it on
+activation, and a local HTTPS destination. Apply, idempotent re-apply,
 a plan after a URI change, destroy, typed errors naming the field, pickling, and secrets."""
 
 from __future__ import annotations
 
 import asyncio
 import copy
-import importlib.util
-import logging
 import pickle
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, cast
 
 import boto3  # type: ignore[import-untyped]
 import pytest
 
 import genesys_resolver as gr
+from genesys_resolver.aws_emulator import AwsEmulator
 from genesys_resolver.testing import MockGenesys, TestCa, TlsDestination
 
-REPO = Path(__file__).resolve().parents[3]
-LAUNCHER = REPO / "crates" / "genesys-resolver" / "tests" / "support" / "moto_launcher.py"
 ORG = "9c5f1a2e-org"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -31,27 +27,10 @@ SECRET = "k-route-secret-81b4"
 TOPIC = "v2.routing.queues.{id}.conversations"
 
 
-def _load_launcher() -> Any:
-    """The Rust tests' launcher as a module: importing it applies its patches to moto."""
-    spec = importlib.util.spec_from_file_location("genesys_moto_launcher", LAUNCHER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    """moto serving on a loopback port in this process, patched like the Rust tests' moto."""
-    launcher = _load_launcher()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = launcher.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    _, port = server.get_host_and_port()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+def moto_url(aws_emulator: AwsEmulator) -> str:
+    """The strict AWS emulator (moto held to botocore's model and EventBridge's quotas)."""
+    return aws_emulator.url
 
 
 @pytest.fixture

@@ -1,20 +1,21 @@
-//! moto, the AWS API emulator, started in-process for one test on a loopback port by
-//! `moto_launcher.py` (beside this file; it also holds the commented fixes for moto's gaps).
-//! Include with `#[path = "support/moto.rs"] mod moto;`.
+//! The strict AWS emulator (moto held to botocore's model and EventBridge's quotas, with
+//! faithful API-destination delivery: `bindings/python/python/genesys_resolver/aws_emulator`),
+//! started for one test on a loopback port. Include with `#[path = "support/moto.rs"] mod moto;`.
 //!
-//! The Python comes from `MOTO_PYTHON`, else the workspace's `.venv/bin/python` (which
-//! `scripts/test` creates and fills from `bindings/python/requirements-dev.txt` before
-//! `cargo test`). Without moto the test fails with that advice; it does not skip.
+//! It runs by path, before the Python package is built, with the Python from `MOTO_PYTHON`,
+//! else the workspace's `.venv/bin/python` (which `scripts/test` creates and fills from
+//! `bindings/python/requirements-dev.txt` before `cargo test`). Without moto the test fails with
+//! that advice; it does not skip.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
-/// A running moto; dropping it closes its stdin (the launcher then stops) and reaps it.
+/// A running emulator; dropping it closes its stdin (the emulator then stops) and reaps it.
 pub(crate) struct Moto {
     child: Child,
     stdin: Option<ChildStdin>,
-    port: u16,
+    url: String,
 }
 
 fn python() -> PathBuf {
@@ -25,16 +26,18 @@ fn python() -> PathBuf {
 }
 
 impl Moto {
-    /// Starts moto with API-destination delivery on, trusting `ca_pem` for those HTTPS calls.
+    /// Starts the emulator; its API-destination deliveries trust `ca_pem` (the test CA standing
+    /// in for public trust roots).
     pub(crate) fn start(ca_pem: &Path) -> Self {
-        // Beside this file, from this crate's tests and from the command line's.
-        let launcher = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../genesys-resolver/tests/support/moto_launcher.py");
+        // From this crate's tests and from the command line's alike.
+        let emulator = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../bindings/python/python/genesys_resolver/aws_emulator");
         let python = python();
         let mut child = Command::new(&python)
-            .arg(&launcher)
-            .env("MOTO_EVENTS_INVOKE_HTTP", "true")
-            .env("REQUESTS_CA_BUNDLE", ca_pem)
+            .arg(&emulator)
+            .args(["--host", "127.0.0.1", "--port", "0", "--exit-on-stdin-eof"])
+            .arg("--ca-bundle")
+            .arg(ca_pem)
             .env("NO_PROXY", "*")
             .env_remove("HTTPS_PROXY")
             .env_remove("HTTP_PROXY")
@@ -53,31 +56,30 @@ impl Moto {
         let mut line = String::new();
         BufReader::new(stdout)
             .read_line(&mut line)
-            .expect("read the launcher's port line");
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok())
+            .expect("read the emulator's first line");
+        let url = serde_json::from_str::<serde_json::Value>(line.trim())
+            .ok()
+            .and_then(|v| v["url"].as_str().map(str::to_owned))
             .unwrap_or_else(|| {
                 panic!(
-                    "moto did not start (got {line:?}); is moto[server] installed for {}?",
+                    "the AWS emulator did not start (got {line:?}); is moto[server] installed for {}?",
                     python.display()
                 )
             });
         let stdin = child.stdin.take();
-        Self { child, stdin, port }
+        Self { child, stdin, url }
     }
 
     /// `http://127.0.0.1:<port>`.
     pub(crate) fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.url.clone()
     }
 }
 
 impl Drop for Moto {
     fn drop(&mut self) {
         drop(self.stdin.take());
-        // The launcher exits on end of input; make sure, then reap.
+        // The emulator exits on end of input; make sure, then reap.
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
