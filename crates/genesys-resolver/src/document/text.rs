@@ -89,10 +89,20 @@ fn yaml(text: &[u8], state: &mut State) -> Result<Value, DocumentError> {
             message: "the text is not UTF-8".to_owned(),
         });
     };
+    let limit = state.max_expanded;
     seed(state)
         .deserialize(serde_norway::Deserializer::from_str(text))
         .map_err(|e| {
             let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+            // serde_norway's own guard against aliases (more alias jumps than 100 per event of
+            // the text) stops the same attack the expanded size does, and is reported so.
+            if e.to_string() == "repetition limit exceeded" {
+                return DocumentError::Expanded {
+                    limit,
+                    line,
+                    column,
+                };
+            }
             DocumentError::Syntax {
                 format: Format::Yaml,
                 line,
