@@ -321,10 +321,11 @@ pub(crate) fn topic_matches(topic: &str, pattern: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn valid() -> EventBridgeIntegration {
+    /// A valid integration, for the unit tests here and of the deployer.
+    pub(crate) fn valid() -> EventBridgeIntegration {
         EventBridgeIntegration::new("orders", "123456789012", "us-east-1", "orders.v1_a-b").topics(
             [
                 "v2.routing.queues.{id}.conversations",

@@ -535,11 +535,12 @@ fn field_path(field: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::payload::EventFilter;
 
-    fn route() -> Route {
+    /// A valid route with an API key, for the unit tests here and of the route flow.
+    pub(crate) fn route() -> Route {
         let payload = ResolvePayload::builder("orders hook", "https://a.example/x")
             .uris(["https://b.example/y"])
             .event_types(["v2.users.{id}.presence"])

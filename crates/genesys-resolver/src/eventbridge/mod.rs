@@ -204,15 +204,7 @@ pub struct FieldChange {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn valid() -> EventBridgeIntegration {
-        EventBridgeIntegration::new("orders", "123456789012", "us-east-1", "orders.v1_a-b").topics(
-            [
-                "v2.routing.queues.{id}.conversations",
-                "v2.users.{id}.presence",
-            ],
-        )
-    }
+    use crate::document::eventbridge::tests::valid;
 
     #[test]
     fn diff_is_field_by_field_and_ignores_topic_order() {

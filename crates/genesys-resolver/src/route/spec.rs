@@ -290,25 +290,8 @@ impl Route {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payload::{EventFilter, ResolvePayload};
-
-    fn route() -> Route {
-        let payload = ResolvePayload::builder("orders hook", "https://a.example/x")
-            .uris(["https://b.example/y"])
-            .event_types(["v2.users.{id}.presence"])
-            .header("X-Api-Key", "Bearer s3cret-value")
-            .header("X-Tenant", "t1")
-            .build()
-            .unwrap();
-        Route::new(
-            payload,
-            "123456789012",
-            "us-east-1",
-            "orders",
-            "org-1",
-            "arn:aws:iam::123456789012:role/route",
-        )
-    }
+    use crate::document::route::tests::route;
+    use crate::payload::EventFilter;
 
     #[test]
     fn event_age_is_the_series_clamped() {
