@@ -958,7 +958,8 @@ def build_payload(
     """The seed's ``BuildResolvePayload``, validated; raises ``ValidationError``."""
 
 def validate(payload: _PayloadIn, *, limits: Optional[_Limits] = None) -> None:
-    """Checks every schema rule; raises ``ValidationError`` listing every violation."""
+    """Checks the payload's keys and types and every schema rule; raises ``ValidationError``
+    listing every violation at once (an unknown key beside the rules the rest breaks)."""
 
 def to_wire_json(payload: _PayloadIn) -> str:
     """The JSON the seed's Go code sends for ``payload``, byte for byte."""
