@@ -1,11 +1,12 @@
 //! Python objects to JSON values.
 //!
-//! Payloads arrive as plain dicts. [`Converter`] turns them into `serde_json::Value`s for the
-//! core's strict reader, never failing: a value JSON cannot hold becomes a violation at its JSON
+//! Documents arrive as plain dicts (payloads, routes, EventBridge integrations). [`Converter`]
+//! turns them into `serde_json::Value`s for the core's strict reader, never failing: a value JSON cannot hold becomes a violation at its JSON
 //! path (named the way the core names paths), so the user sees one `ValidationError` listing every
 //! problem instead of a bare `TypeError` from deep inside.
 
 use genesys_resolver::validate::{self, Violation, ViolationCode};
+use genesys_resolver::violation::key_path;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -63,11 +64,6 @@ impl Converter {
         }
         out.append(&mut ours);
         out
-    }
-
-    /// Whether any value had no JSON form.
-    pub(crate) fn has_violations(&self) -> bool {
-        !self.violations.is_empty()
     }
 
     fn walk(&mut self, obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> Value {
@@ -163,10 +159,8 @@ impl Converter {
 fn child_path(parent: &str, key: &str) -> String {
     if parent == "headers" {
         validate::header_path(key)
-    } else if parent.is_empty() {
-        key.to_owned()
     } else {
-        format!("{parent}.{key}")
+        key_path(parent, key)
     }
 }
 
@@ -206,6 +200,7 @@ mod tests {
         );
         assert_eq!(child_path("headers", "X-Foo"), "headers.X-Foo");
         assert_eq!(child_path("headers", "odd name"), r#"headers["odd name"]"#);
+        assert_eq!(child_path("", "odd key"), r#"["odd key"]"#);
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //!   plain, well-formed payload dict straight into the core's payload, and for any other dict
 //!   `convert` turns Python values into JSON for the core's strict reader, reporting what has no
 //!   JSON form as violations at their paths.
+//! - `document`: route dicts and route files (`os.PathLike`, JSON or YAML) for the core's
+//!   document reader.
 //! - `violation`: `Violation`, one broken rule.
 //! - `errors`: `ResolverError` and its subclasses; `ErrorInfo::into_pyerr` is the one place core
 //!   errors become Python exceptions.
@@ -28,6 +30,7 @@
 //! package's README (`bindings/python/README.md`, also the book's Python guide).
 
 mod convert;
+mod document;
 mod errors;
 mod eventbridge;
 // pyroute: the AWS route deployer.

@@ -1,11 +1,12 @@
 //! `build_payload`, `validate` and `to_wire_json`: payload dicts, checked by the core.
 
 use genesys_resolver::ResolvePayload;
+use genesys_resolver::document::Reading;
 use genesys_resolver::payload::{
     DEFAULT_BACKOFF_FACTOR, DEFAULT_MAX_RETRIES, DEFAULT_RETRY_INTERVAL, DEFAULT_TYPE,
     PayloadError, default_headers,
 };
-use genesys_resolver::validate::{self, Limits, Violation};
+use genesys_resolver::validate::{self, Limits, ValidationErrors, Violation};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
@@ -27,49 +28,51 @@ fn put_back_non_finite(payload: &mut ResolvePayload, path: &str, value: f64) {
     }
 }
 
-/// Reads the converted document strictly. Non-finite floats are put back into the model, where
-/// the validator reports them as out of range, as it does for the Rust builder.
-fn read(conv: &mut Converter, doc: &Value) -> Result<ResolvePayload, Vec<Violation>> {
-    match ResolvePayload::from_value(doc) {
-        Ok(mut payload) if !conv.has_violations() => {
-            for (path, value) in conv.non_finite() {
-                put_back_non_finite(&mut payload, path, *value);
-            }
-            Ok(payload)
-        }
-        Ok(_) => Err(conv.merge(Vec::new())),
-        Err(errors) => Err(conv.merge(errors.into_violations())),
+/// The converted document as the core reads it, with what the converter found (values with no
+/// JSON form) among its problems and the non-finite floats put back, where the validator
+/// reports them as out of range, as it does for the Rust builder.
+fn reading(conv: &mut Converter, doc: &Value) -> Reading<ResolvePayload> {
+    let mut reading = ResolvePayload::read_value(doc).edit_violations(|v| conv.merge(v));
+    for (path, value) in conv.non_finite() {
+        put_back_non_finite(reading.value_mut(), path, *value);
     }
+    reading
 }
 
-/// A payload dict read strictly by the core, or the `ValidationError` listing what is wrong.
-/// The schema rules are not applied; see [`checked_payload`].
+/// A payload dict read strictly by the core and checked against the rules of `limits`: its
+/// shape's problems and its rules' at once (an unknown key never hides a broken rule).
 ///
 /// A plain, well-formed dict is read straight into the payload ([`walk`]); any other is
 /// converted to JSON and read by the core's strict reader, which reports every problem.
-pub(crate) fn payload_from_py(obj: &Bound<'_, PyAny>) -> PyResult<ResolvePayload> {
-    payload_or_violations(obj).map_err(|v| ErrorInfo::invalid(v).into_pyerr(obj.py()))
+fn checked_payload(
+    obj: &Bound<'_, PyAny>,
+    limits: &Limits,
+) -> Result<ResolvePayload, ValidationErrors> {
+    if let Some(payload) = walk::payload(obj) {
+        validate::validate_with(&payload, limits)?;
+        return Ok(payload);
+    }
+    let mut conv = Converter::default();
+    let doc = conv.value(obj, "");
+    reading(&mut conv, &doc).check(|p| validate::violations(p, limits))
 }
 
-/// [`payload_from_py`] with the violations as they are, for callers that add their own (the
-/// route deployer's route keys).
-pub(crate) fn payload_or_violations(
-    obj: &Bound<'_, PyAny>,
-) -> Result<ResolvePayload, Vec<Violation>> {
+/// A payload dict for the resolver: read strictly by the core, the rules left to the
+/// resolver's validate stage (which counts and audits a failure); a malformed one is the
+/// `ValidationError` listing every problem at once, the rules of `limits` it breaks among them.
+pub(crate) fn payload_from_py(obj: &Bound<'_, PyAny>, limits: &Limits) -> PyResult<ResolvePayload> {
     if let Some(payload) = walk::payload(obj) {
         return Ok(payload);
     }
     let mut conv = Converter::default();
     let doc = conv.value(obj, "");
-    read(&mut conv, &doc)
-}
-
-/// A payload dict read strictly and checked against every rule with `limits`.
-pub(crate) fn checked_payload(obj: &Bound<'_, PyAny>, limits: &Limits) -> PyResult<ResolvePayload> {
-    let payload = payload_from_py(obj)?;
-    validate::validate_with(&payload, limits)
-        .map_err(|e| ErrorInfo::from(e).into_pyerr(obj.py()))?;
-    Ok(payload)
+    let reading = reading(&mut conv, &doc);
+    let result = if reading.is_sound() {
+        reading.into_result()
+    } else {
+        reading.check(|p| validate::violations(p, limits))
+    };
+    result.map_err(|e| ErrorInfo::from(e).into_pyerr(obj.py()))
 }
 
 /// The payload as a dict in the wire shape and order: exactly `json.loads(to_wire_json(p))`
@@ -157,9 +160,9 @@ pub(crate) fn build_payload<'py>(
         merged_headers(&mut conv, headers.as_ref()),
     );
 
-    let payload =
-        read(&mut conv, &Value::Object(doc)).map_err(|v| ErrorInfo::invalid(v).into_pyerr(py))?;
-    validate::validate_with(&payload, &limits).map_err(|e| ErrorInfo::from(e).into_pyerr(py))?;
+    let payload = reading(&mut conv, &Value::Object(doc))
+        .check(|p| validate::violations(p, &limits))
+        .map_err(|e| ErrorInfo::from(e).into_pyerr(py))?;
     payload_to_py(py, &payload)
 }
 
@@ -240,7 +243,8 @@ pub(crate) fn validate_payload(
     limits: Option<Bound<'_, PyAny>>,
 ) -> PyResult<()> {
     let limits = limits_from_py(limits.as_ref())?;
-    let result = checked_payload(&payload, &limits);
+    let result =
+        checked_payload(&payload, &limits).map_err(|e| ErrorInfo::from(e).into_pyerr(payload.py()));
     // Asked first: the record's own level check costs more than a validation.
     if crate::logging::python_debug_enabled(payload.py()) {
         crate::logging::refresh();
@@ -267,7 +271,9 @@ pub(crate) fn to_wire_json(payload: Bound<'_, PyAny>) -> PyResult<String> {
     }
     let mut conv = Converter::default();
     let doc = conv.value(&payload, "");
-    let parsed = read(&mut conv, &doc).map_err(|v| ErrorInfo::invalid(v).into_pyerr(py))?;
+    let parsed = reading(&mut conv, &doc)
+        .into_result()
+        .map_err(|e| ErrorInfo::from(e).into_pyerr(py))?;
     if !conv.non_finite().is_empty() {
         let unrepresentable: Vec<Violation> = validate::violations(&parsed, &Limits::default())
             .into_iter()
@@ -279,7 +285,8 @@ pub(crate) fn to_wire_json(payload: Bound<'_, PyAny>) -> PyResult<String> {
 }
 
 /// The core's own reader of JSON text ([`ResolvePayload::from_json`]: syntax, duplicate keys,
-/// every shape problem) and, with `rules`, every schema rule: the payload's wire JSON, or the
+/// every shape problem) and, with `rules`, every schema rule beside them
+/// ([`ResolvePayload::parse_and_validate`]): the payload's wire JSON, or the
 /// `ValidationError` (a `ValueError` for text that is not JSON). Private: the parity tests judge
 /// a dict and its `json.dumps` by it, to show that the dict paths decide as the core does.
 #[pyfunction]
@@ -292,13 +299,14 @@ pub(crate) fn read_json(
     rules: bool,
 ) -> PyResult<String> {
     let limits = limits_from_py(limits.as_ref())?;
-    let payload = ResolvePayload::from_json(text.as_bytes()).map_err(|e| match e {
+    let read = if rules {
+        ResolvePayload::parse_and_validate(text.as_bytes(), &limits)
+    } else {
+        ResolvePayload::from_json(text.as_bytes())
+    };
+    let payload = read.map_err(|e| match e {
         PayloadError::Invalid(errors) => ErrorInfo::from(errors).into_pyerr(py),
         other => PyValueError::new_err(other.to_string()),
     })?;
-    if rules {
-        validate::validate_with(&payload, &limits)
-            .map_err(|e| ErrorInfo::from(e).into_pyerr(py))?;
-    }
     Ok(payload.to_wire_json())
 }

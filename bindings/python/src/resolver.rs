@@ -14,6 +14,7 @@ use genesys_resolver::dns::StaticResolver;
 use genesys_resolver::outcome::ErrorKind;
 use genesys_resolver::pipeline::{BuildError, ResolveError, ResolveReport, Resolver};
 use genesys_resolver::settings::ResolverSettings;
+use genesys_resolver::validate::Limits;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyType};
 
@@ -39,6 +40,9 @@ fn outcome(
 #[pyclass(frozen, module = "genesys_resolver", name = "Resolver")]
 pub(crate) struct PyResolver {
     inner: Resolver,
+    /// The resolver's validation limits: a malformed payload dict is reported with the rules it
+    /// breaks, as the resolver would check them.
+    limits: Limits,
     environment: String,
     client_id: String,
 }
@@ -72,6 +76,7 @@ impl PyResolver {
             .unwrap_or_default();
         let client_id = settings.client.client_id.clone().unwrap_or_default();
         let redis = settings.coordination.redis_url.is_some();
+        let limits = settings.limits.clone();
         let mut builder = Resolver::builder().settings(settings);
         if let Some(hosts) = hosts {
             builder = builder.dns_resolver(Arc::new(static_resolver(hosts)?));
@@ -86,6 +91,7 @@ impl PyResolver {
         let inner = built.map_err(|e| build_error(py, &e))?;
         Ok(Self {
             inner,
+            limits,
             environment,
             client_id,
         })
@@ -246,7 +252,7 @@ impl PyResolver {
     /// Validates, probes every endpoint, obtains a token and creates or updates the integration.
     /// Returns a `ResolveReport`; raises a `ResolverError` subclass naming the failed stage.
     fn resolve(&self, py: Python<'_>, payload: &Bound<'_, PyAny>) -> PyResult<PyResolveReport> {
-        let payload = payload_from_py(payload)?;
+        let payload = payload_from_py(payload, &self.limits)?;
         let resolver = self.inner.clone();
         let result = block_on(py, move || async move { resolver.resolve(&payload).await })?;
         outcome(py, result)
@@ -255,7 +261,7 @@ impl PyResolver {
     /// Everything `resolve` does except the submit (a dry run); `report.action` is what a
     /// resolve would do.
     fn check(&self, py: Python<'_>, payload: &Bound<'_, PyAny>) -> PyResult<PyResolveReport> {
-        let payload = payload_from_py(payload)?;
+        let payload = payload_from_py(payload, &self.limits)?;
         let resolver = self.inner.clone();
         let result = block_on(py, move || async move { resolver.check(&payload).await })?;
         outcome(py, result)
@@ -270,7 +276,7 @@ impl PyResolver {
         payloads: &Bound<'py, PyAny>,
         concurrency: usize,
     ) -> PyResult<Bound<'py, PyList>> {
-        let (parsed, good) = read_many(payloads)?;
+        let (parsed, good) = read_many(payloads, &self.limits)?;
         let resolver = self.inner.clone();
         let results = block_on(py, move || async move {
             resolver.resolve_many(&good, concurrency.max(1)).await
@@ -288,7 +294,7 @@ impl PyResolver {
         payloads: &Bound<'py, PyAny>,
         concurrency: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (parsed, good) = read_many(payloads)?;
+        let (parsed, good) = read_many(payloads, &self.limits)?;
         let resolver = self.inner.clone();
         future_into_py(py, async move {
             let results = resolver.resolve_many(&good, concurrency.max(1)).await;
@@ -302,7 +308,7 @@ impl PyResolver {
         py: Python<'py>,
         payload: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let payload = payload_from_py(payload)?;
+        let payload = payload_from_py(payload, &self.limits)?;
         let resolver = self.inner.clone();
         future_into_py(py, async move {
             let result = resolver.resolve(&payload).await;
@@ -316,7 +322,7 @@ impl PyResolver {
         py: Python<'py>,
         payload: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let payload = payload_from_py(payload)?;
+        let payload = payload_from_py(payload, &self.limits)?;
         let resolver = self.inner.clone();
         future_into_py(py, async move {
             let result = resolver.check(&payload).await;
@@ -349,11 +355,12 @@ impl PyResolver {
 #[allow(clippy::type_complexity)] // one result per input item, and the ones to resolve
 fn read_many(
     payloads: &Bound<'_, PyAny>,
+    limits: &Limits,
 ) -> PyResult<(Vec<Result<(), PyErr>>, Vec<ResolvePayload>)> {
     let mut parsed = Vec::new();
     let mut good = Vec::new();
     for item in payloads.try_iter()? {
-        match payload_from_py(&item?) {
+        match payload_from_py(&item?, limits) {
             Ok(p) => {
                 good.push(p);
                 parsed.push(Ok(()));

@@ -3,9 +3,10 @@
 //!
 //! A route is a dict: the seed payload's keys (`name`, `uri`, `headers`, `retryPolicy`,
 //! `eventFilters`, ...) plus the route's own, `awsAccountId`, `awsRegion`, `eventSourceSuffix`,
-//! `roleArn` (required), `organizationId`, `deadLetterArn` and `invocationRateLimit`. It is
-//! read strictly: a wrong type is a violation at its key, reported with every other problem in
-//! one `ValidationError`; the rules themselves are the core's (checked by every call).
+//! `roleArn` (required), `organizationId`, `deadLetterArn` and `invocationRateLimit`; or the
+//! path of a route file (JSON or YAML). The core reads it ([`crate::document::route`]): every
+//! unknown, missing, wrongly typed or duplicate key and every broken rule in one
+//! `ValidationError`, before any call.
 //!
 //! The reports (`RoutePlan`, `RouteReport`, `RouteCheckReport`, `RouteDestroyReport`) are
 //! read-only views whose `to_dict()` is the core's JSON form; they pickle, copy and compare
@@ -16,7 +17,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use genesys_resolver::Violation;
 use genesys_resolver::api::GenesysClient;
 use genesys_resolver::audit::TracingAudit;
 use genesys_resolver::eventbridge::{
@@ -26,123 +26,18 @@ use genesys_resolver::metrics::Metrics;
 use genesys_resolver::policy::AddressPolicy;
 use genesys_resolver::probe::Prober;
 use genesys_resolver::route::{
-    CheckReport, DestroyReport, Route, RouteDeployer, RouteError, RoutePlan, RouteReport,
+    CheckReport, DestroyReport, RouteDeployer, RouteError, RoutePlan, RouteReport,
 };
 use genesys_resolver::settings::ResolverSettings;
 use genesys_resolver::tls::TrustConfig;
-use genesys_resolver::validate::ViolationCode;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyType};
+use pyo3::types::{PyDict, PyType};
 
 use crate::convert::{repr, serde_to_py};
 use crate::errors::ErrorInfo;
-use crate::payload::payload_or_violations;
 use crate::pickle;
 use crate::runtime::{block_on, future_into_py, runtime};
 use crate::settings::{ClientOptions, Identity, LOOPBACK_CIDRS, checked, config_error, seconds};
-
-/// The route's required keys; the others are `organizationId`, `deadLetterArn` and
-/// `invocationRateLimit`, and every other key belongs to the payload.
-const REQUIRED: [&str; 4] = ["awsAccountId", "awsRegion", "eventSourceSuffix", "roleArn"];
-
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .and_then(|n| n.to_cow().map(std::borrow::Cow::into_owned))
-        .unwrap_or_else(|_| "object".to_owned())
-}
-
-fn wrong(path: &str, expected: &str, obj: &Bound<'_, PyAny>) -> Violation {
-    Violation::new(
-        path,
-        ViolationCode::WrongType,
-        format!("expected {expected}, found `{}`", type_name(obj)),
-    )
-}
-
-/// A route dict read strictly, or the `ValidationError` listing every problem at its key.
-pub(crate) fn route_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Route> {
-    let py = obj.py();
-    let Ok(dict) = obj.cast::<PyDict>() else {
-        let v = wrong("", "a dict", obj);
-        return Err(ErrorInfo::invalid_subject("the route", vec![v]).into_pyerr(py));
-    };
-    let payload = PyDict::new(py);
-    let mut violations = Vec::new();
-    let mut strings: [Option<String>; 5] = Default::default();
-    let mut dead_letter = None;
-    let mut rate = None;
-    for (key, value) in dict.iter() {
-        let Ok(name) = key.extract::<String>() else {
-            payload.set_item(key, value)?;
-            continue;
-        };
-        let slot = match name.as_str() {
-            "awsAccountId" => Some(0),
-            "awsRegion" => Some(1),
-            "eventSourceSuffix" => Some(2),
-            "organizationId" => Some(3),
-            "roleArn" => Some(4),
-            _ => None,
-        };
-        if let Some(i) = slot {
-            match value.cast::<PyString>() {
-                Ok(s) => strings[i] = Some(s.to_cow()?.into_owned()),
-                Err(_) => violations.push(wrong(&name, "a string", &value)),
-            }
-        } else if name == "deadLetterArn" {
-            if !value.is_none() {
-                match value.cast::<PyString>() {
-                    Ok(s) => dead_letter = Some(s.to_cow()?.into_owned()),
-                    Err(_) => violations.push(wrong(&name, "a string or None", &value)),
-                }
-            }
-        } else if name == "invocationRateLimit" {
-            if !value.is_none() {
-                match value.extract::<i32>() {
-                    Ok(n) if !value.is_instance_of::<pyo3::types::PyBool>() => rate = Some(n),
-                    _ => violations.push(wrong(&name, "an integer or None", &value)),
-                }
-            }
-        } else {
-            payload.set_item(key, value)?;
-        }
-    }
-    for key in REQUIRED {
-        if !dict.contains(key)? {
-            violations.push(Violation::new(
-                key,
-                ViolationCode::MissingKey,
-                format!("a route needs `{key}`"),
-            ));
-        }
-    }
-    let payload = match payload_or_violations(payload.as_any()) {
-        Ok(p) => Some(p),
-        Err(mut theirs) => {
-            theirs.append(&mut violations);
-            violations = theirs;
-            None
-        }
-    };
-    match payload {
-        Some(payload) if violations.is_empty() => {
-            let [account, region, suffix, org, role] = strings;
-            let mut route = Route::new(
-                payload,
-                account.unwrap_or_default(),
-                region.unwrap_or_default(),
-                suffix.unwrap_or_default(),
-                org.unwrap_or_default(),
-                role.unwrap_or_default(),
-            );
-            route.dead_letter_arn = dead_letter;
-            route.invocation_rate_limit = rate;
-            Ok(route)
-        }
-        _ => Err(ErrorInfo::invalid_subject("the route", violations).into_pyerr(py)),
-    }
-}
 
 fn outcome<T, P: From<T>>(py: Python<'_>, result: Result<T, RouteError>) -> PyResult<P> {
     result
@@ -474,7 +369,7 @@ impl PyRouteDeployer {
 
     /// What `apply` would do on both sides, without writing: returns a `RoutePlan`.
     fn plan(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRoutePlan> {
-        let route = route_from_py(route)?;
+        let route = crate::document::route(route)?;
         let d = self.inner.clone();
         let result = block_on(py, move || async move { d.plan(&route).await })?;
         outcome(py, result)
@@ -482,7 +377,7 @@ impl PyRouteDeployer {
 
     /// Probes every destination and plans both sides, writing nothing: a `RouteCheckReport`.
     fn check(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRouteCheckReport> {
-        let route = route_from_py(route)?;
+        let route = crate::document::route(route)?;
         let d = self.inner.clone();
         let result = block_on(py, move || async move { d.check(&route).await })?;
         outcome(py, result)
@@ -491,7 +386,7 @@ impl PyRouteDeployer {
     /// Validates, probes, then makes both sides hold the route (only reads when everything
     /// matches): a `RouteReport`. Raises a `ResolverError` subclass naming what failed.
     fn apply(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRouteReport> {
-        let route = route_from_py(route)?;
+        let route = crate::document::route(route)?;
         let d = self.inner.clone();
         let result = block_on(py, move || async move { d.apply(&route).await })?;
         outcome(py, result)
@@ -500,7 +395,7 @@ impl PyRouteDeployer {
     /// Removes the AWS resources in reverse order and deletes the Genesys integration:
     /// a `RouteDestroyReport`.
     fn destroy(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRouteDestroyReport> {
-        let route = route_from_py(route)?;
+        let route = crate::document::route(route)?;
         let d = self.inner.clone();
         let result = block_on(py, move || async move { d.destroy(&route).await })?;
         outcome(py, result)
@@ -512,7 +407,7 @@ impl PyRouteDeployer {
         py: Python<'py>,
         route: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let route = route_from_py(route)?;
+        let route = crate::document::route(route)?;
         let d = self.inner.clone();
         future_into_py(py, async move {
             let result = d.plan(&route).await;
@@ -526,7 +421,7 @@ impl PyRouteDeployer {
         py: Python<'py>,
         route: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let route = route_from_py(route)?;
+        let route = crate::document::route(route)?;
         let d = self.inner.clone();
         future_into_py(py, async move {
             let result = d.check(&route).await;
@@ -540,7 +435,7 @@ impl PyRouteDeployer {
         py: Python<'py>,
         route: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let route = route_from_py(route)?;
+        let route = crate::document::route(route)?;
         let d = self.inner.clone();
         future_into_py(py, async move {
             let result = d.apply(&route).await;
@@ -554,7 +449,7 @@ impl PyRouteDeployer {
         py: Python<'py>,
         route: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let route = route_from_py(route)?;
+        let route = crate::document::route(route)?;
         let d = self.inner.clone();
         future_into_py(py, async move {
             let result = d.destroy(&route).await;

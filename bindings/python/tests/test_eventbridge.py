@@ -129,9 +129,9 @@ def test_validate_lists_every_violation_with_its_path() -> None:
         ({"name": 7}, "name", "expected a string, found a number"),
         ({"aws_account_id": 123456789012}, "awsAccountId", "expected a string, found a number"),
         ({"aws_region": None}, "awsRegion", "expected a string, found null"),
-        ({"event_source_suffix": b"orders"}, "eventSourceSuffix", "expected a string, found `bytes`"),
-        ({"topics": TOPIC}, "topics", "expected a list of topic names, found a string"),
-        ({"topics": {TOPIC: 1}}, "topics", "expected a list of topic names, found an object"),
+        ({"event_source_suffix": b"orders"}, "eventSourceSuffix", "`bytes` has no JSON form"),
+        ({"topics": TOPIC}, "topics", "expected an array of strings, found a string"),
+        ({"topics": {TOPIC: 1}}, "topics", "expected an array of strings, found an object"),
         ({"topics": [TOPIC, 3]}, "topics[1]", "expected a string, found a number"),
         ({"notes": True}, "notes", "expected a string, found a boolean"),
     ],
@@ -161,7 +161,9 @@ def test_from_dict_reports_unknown_missing_and_mistyped_keys() -> None:
     assert "did you mean `awsRegion`?" in hint
     with pytest.raises(gr.ValidationError) as info:
         gr.EventBridgeIntegration.from_dict([1, 2])  # type: ignore[arg-type]
-    assert [(v.path, v.code) for v in info.value.violations] == [("", "wrong_type")]
+    assert [(v.path, v.code, v.message) for v in info.value.violations] == [
+        ("$", "wrong_type", "expected an object, found an array")
+    ]
 
 
 # --- plan and apply -------------------------------------------------------------------------

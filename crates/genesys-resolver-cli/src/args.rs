@@ -108,6 +108,8 @@ pub(crate) enum KindChoice {
     Payload,
     /// An Amazon EventBridge source integration.
     Eventbridge,
+    /// A route: a payload with the route's AWS keys beside its own.
+    Route,
 }
 
 /// Options of every command.

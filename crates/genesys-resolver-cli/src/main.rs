@@ -11,7 +11,6 @@ mod input;
 mod render;
 mod report;
 mod settings;
-mod strict;
 
 use std::process::ExitCode;
 

@@ -111,7 +111,7 @@ impl FileReport {
     pub(crate) fn for_name(file: &str, name: &str, status: Status) -> Self {
         Self {
             file: file.to_owned(),
-            kind: Some(Kind::Eventbridge),
+            kind: Some(Kind::EventBridge),
             name: Some(name.to_owned()),
             status,
             action: None,
@@ -343,7 +343,7 @@ fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
 fn kind_name(kind: Kind) -> &'static str {
     match kind {
         Kind::Payload => "payload",
-        Kind::Eventbridge => "eventbridge",
+        Kind::EventBridge => "eventbridge",
         Kind::Route => "route",
     }
 }

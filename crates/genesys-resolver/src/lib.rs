@@ -37,7 +37,9 @@
 //! - [`durations`]: serde helpers for durations; [`names`]: stable names and typo hints.
 //!
 //! The parts and flows:
-//! - [`payload`]: the wire model, its builder and strict parser.
+//! - [`payload`]: the wire model and its builder.
+//! - [`document`]: every document read strictly and boundedly (payload, EventBridge
+//!   integration, route; JSON and, with feature `yaml`, YAML), every problem at once.
 //! - [`validate`]: schema rules with configurable [`Limits`].
 //! - [`pipeline`]: the [`Resolver`] that runs every stage, its report and
 //!   errors.
@@ -75,6 +77,7 @@ pub mod audit;
 pub mod auth;
 pub mod coordination;
 pub mod dns;
+pub mod document;
 pub mod durations;
 pub mod environment;
 pub mod eventbridge;
@@ -103,10 +106,12 @@ pub use api::{ClientError, GenesysClient, Integration, IntegrationsApi};
 pub use audit::{AuditRecord, AuditSink};
 pub use auth::{AccessToken, AuthError, ClientCredentials, TokenSource};
 pub use dns::{DnsError, DnsResolver};
+pub use document::{Document, DocumentError, DocumentKind, DocumentReader};
 pub use environment::Environment;
 pub use eventbridge::{DeployError, EventBridgeDeployer, EventBridgeIntegration};
 pub use metrics::{Metrics, MetricsSink, MetricsSnapshot};
 pub use outcome::{Action, Operation, ProbePhase, ResolveOutcome, Stage};
+pub use payload::builder::ResolvePayloadBuilder;
 pub use payload::{DeliveryRetry, EventFilter, PayloadError, ResolvePayload};
 pub use pipeline::{ResolveError, ResolveReport, Resolver};
 pub use policy::{AddressPolicy, PolicyViolation};

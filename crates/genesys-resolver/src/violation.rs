@@ -211,12 +211,25 @@ impl ValidationErrors {
     }
 }
 
-impl fmt::Display for ValidationErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ValidationErrors {
+    /// The errors as one line about `subject` (`the route`, ...): `{subject} is invalid (N
+    /// violations): path: message [code]; ...`, as [`Display`](fmt::Display) writes them for a
+    /// payload.
+    pub fn describe<'a>(&'a self, subject: &'a str) -> impl fmt::Display + 'a {
+        struct Described<'a>(&'a ValidationErrors, &'a str);
+        impl fmt::Display for Described<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.write(f, self.1)
+            }
+        }
+        Described(self, subject)
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, subject: &str) -> fmt::Result {
         let n = self.total();
         write!(
             f,
-            "payload is invalid ({n} violation{}): ",
+            "{subject} is invalid ({n} violation{}): ",
             if n == 1 { "" } else { "s" }
         )?;
         for (i, v) in self.violations.iter().enumerate() {
@@ -232,6 +245,12 @@ impl fmt::Display for ValidationErrors {
     }
 }
 
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, "payload")
+    }
+}
+
 /// The JSON path of a header: `headers.X-Foo`, or `headers["odd name"]` when the name is not a
 /// token.
 pub fn header_path(name: &str) -> String {
@@ -239,6 +258,21 @@ pub fn header_path(name: &str) -> String {
         format!("headers.{name}")
     } else {
         format!("headers[{}]", serde_json::Value::String(name.to_owned()))
+    }
+}
+
+/// The JSON path of `key` inside the object at `parent` (`""` for the document itself):
+/// `parent.key` for a plain key (ASCII letters, digits, `_`, `-`), else `parent["key"]` with the
+/// key written as a JSON string, so a path never reads two ways.
+pub fn key_path(parent: &str, key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    match (parent.is_empty(), plain) {
+        (true, true) => key.to_owned(),
+        (false, true) => format!("{parent}.{key}"),
+        (_, false) => format!("{parent}[{}]", serde_json::Value::String(key.to_owned())),
     }
 }
 

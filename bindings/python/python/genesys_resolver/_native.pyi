@@ -692,9 +692,13 @@ class _Request(TypedDict):
 
 # --- pyroute: the route deployer -------------------------------------------------------
 
-_RouteIn = Union[Route, dict[str, Any]]
+_RouteIn = Union[Route, dict[str, Any], os.PathLike[str]]
 """A route: a payload's keys plus ``awsAccountId``, ``awsRegion``, ``eventSourceSuffix``,
-``roleArn``, ``organizationId``, ``deadLetterArn``, ``invocationRateLimit``; checked at run time."""
+``roleArn``, ``organizationId``, ``deadLetterArn``, ``invocationRateLimit``; or the path of a route
+file (JSON, or YAML for ``.yaml``/``.yml``), read by the library itself: duplicate keys refused,
+at most 1 MiB, YAML aliases bounded. Every unknown, missing, wrongly typed or duplicate key and
+every broken rule is reported at once in one ``ValidationError``, before any call; a file that
+cannot be read raises ``OSError``."""
 
 @final
 class RoutePlan:
@@ -954,7 +958,8 @@ def build_payload(
     """The seed's ``BuildResolvePayload``, validated; raises ``ValidationError``."""
 
 def validate(payload: _PayloadIn, *, limits: Optional[_Limits] = None) -> None:
-    """Checks every schema rule; raises ``ValidationError`` listing every violation."""
+    """Checks the payload's keys and types and every schema rule; raises ``ValidationError``
+    listing every violation at once (an unknown key beside the rules the rest breaks)."""
 
 def to_wire_json(payload: _PayloadIn) -> str:
     """The JSON the seed's Go code sends for ``payload``, byte for byte."""

@@ -1,144 +1,69 @@
 //! `EventBridgeIntegration`: the desired state of an Amazon EventBridge source integration,
-//! read strictly from arguments or a dict in its JSON form.
+//! from arguments or a dict in its JSON form, read by the core's document reader (the arguments
+//! laid out as the JSON form first).
 
+use genesys_resolver::document::INTEGRATION_KEYS;
 use genesys_resolver::eventbridge::EventBridgeIntegration;
 use genesys_resolver::validate::{Violation, ViolationCode};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyMapping, PyString, PyTuple};
+use serde_json::{Map, Value};
 
-use crate::convert::{repr, serde_to_py};
+use crate::convert::{Converter, repr, serde_to_py};
 use crate::errors::{ErrorInfo, PyViolation};
-
-/// The keys of the integration's JSON form, with the Python argument each comes from.
-const KEYS: [(&str, &str); 6] = [
-    ("name", "name"),
-    ("awsAccountId", "aws_account_id"),
-    ("awsRegion", "aws_region"),
-    ("eventSourceSuffix", "event_source_suffix"),
-    ("topics", "topics"),
-    ("notes", "notes"),
-];
 
 /// What the violations of an integration are reported as.
 const SUBJECT: &str = "the EventBridge integration";
 
-/// Reads Python values into the model's fields, collecting every wrong type as a violation.
-#[derive(Debug, Default)]
-struct Reader {
-    violations: Vec<Violation>,
-}
-
-impl Reader {
-    fn wrong_type(&mut self, path: &str, expected: &str, obj: &Bound<'_, PyAny>) {
-        self.violations.push(Violation::new(
-            path,
-            ViolationCode::WrongType,
-            format!("expected {expected}, found {}", describe(obj)),
-        ));
-    }
-
-    fn string(&mut self, obj: &Bound<'_, PyAny>, path: &str) -> String {
-        if let Some(s) = obj.cast::<PyString>().ok().and_then(|s| s.to_cow().ok()) {
-            s.into_owned()
-        } else {
-            self.wrong_type(path, "a string", obj);
-            String::new()
-        }
-    }
-
-    fn optional_string(&mut self, obj: Option<&Bound<'_, PyAny>>, path: &str) -> Option<String> {
-        obj.filter(|o| !o.is_none()).map(|o| self.string(o, path))
-    }
-
-    /// Any iterable of strings but a string, bytes or a mapping (iterating those is never what
-    /// the caller meant).
-    fn strings(&mut self, obj: &Bound<'_, PyAny>, path: &str) -> Vec<String> {
-        const EXPECTED: &str = "a list of topic names";
-        if obj.is_instance_of::<PyString>()
-            || obj.is_instance_of::<PyBytes>()
-            || obj.is_instance_of::<PyDict>()
-            || obj.cast::<PyMapping>().is_ok()
-        {
-            self.wrong_type(path, EXPECTED, obj);
-            return Vec::new();
-        }
-        let items: PyResult<Vec<Bound<'_, PyAny>>> = obj
-            .try_iter()
-            .and_then(Iterator::collect::<PyResult<Vec<_>>>);
-        let Ok(items) = items else {
-            self.wrong_type(path, EXPECTED, obj);
-            return Vec::new();
-        };
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| self.string(item, &format!("{path}[{i}]")))
-            .collect()
-    }
-
-    /// A required string field; `None` (absent from a dict) is a missing key.
-    fn required_string(&mut self, obj: Option<&Bound<'_, PyAny>>, key: &str) -> String {
-        if let Some(o) = obj {
-            self.string(o, key)
-        } else {
-            self.missing(key);
-            String::new()
-        }
-    }
-
-    fn missing(&mut self, key: &str) {
-        self.violations.push(Violation::new(
-            key,
-            ViolationCode::MissingKey,
-            format!("required key `{key}` is missing"),
-        ));
-    }
-
-    /// The model from its six fields in [`KEYS`] order (`None`: not given).
-    fn integration(&mut self, fields: &[Option<Bound<'_, PyAny>>; 6]) -> EventBridgeIntegration {
-        let name = self.required_string(fields[0].as_ref(), KEYS[0].0);
-        let account = self.required_string(fields[1].as_ref(), KEYS[1].0);
-        let region = self.required_string(fields[2].as_ref(), KEYS[2].0);
-        let suffix = self.required_string(fields[3].as_ref(), KEYS[3].0);
-        let topics = if let Some(t) = fields[4].as_ref() {
-            self.strings(t, KEYS[4].0)
-        } else {
-            self.missing(KEYS[4].0);
-            Vec::new()
-        };
-        let notes = self.optional_string(fields[5].as_ref(), KEYS[5].0);
-        let mut out = EventBridgeIntegration::new(name, account, region, suffix).topics(topics);
-        out.notes = notes;
-        out
-    }
-
-    /// `value`, or the `ValidationError` listing every violation met.
-    fn finish<T>(self, py: Python<'_>, value: T) -> PyResult<T> {
-        if self.violations.is_empty() {
-            Ok(value)
-        } else {
-            Err(ErrorInfo::invalid_subject(SUBJECT, self.violations).into_pyerr(py))
-        }
-    }
-}
-
-/// What `obj` is, in the words of the core's reader for JSON values (`a number`, `null`), or
-/// its Python type for values JSON does not have.
-fn describe(obj: &Bound<'_, PyAny>) -> String {
-    if obj.is_none() {
-        "null".to_owned()
-    } else if obj.is_instance_of::<PyBool>() {
-        "a boolean".to_owned()
-    } else if obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>() {
-        "a number".to_owned()
-    } else if obj.is_instance_of::<PyString>() {
-        "a string".to_owned()
-    } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        "an array".to_owned()
-    } else if obj.is_instance_of::<PyDict>() {
-        "an object".to_owned()
+/// `doc` read by the core: its shape (with what the converter could not convert among its
+/// problems), and, with `rules`, the rules it breaks beside a malformed shape, every problem at
+/// once.
+fn read(
+    py: Python<'_>,
+    conv: &mut Converter,
+    doc: &Value,
+    rules: bool,
+) -> PyResult<EventBridgeIntegration> {
+    let reading = EventBridgeIntegration::read_value(doc).edit_violations(|v| conv.merge(v));
+    let result = if rules && !reading.is_sound() {
+        reading.check(EventBridgeIntegration::violations)
     } else {
-        format!("`{}`", type_name(obj))
+        reading.into_result()
+    };
+    result.map_err(|e| ErrorInfo::invalid_subject(SUBJECT, e.into_violations()).into_pyerr(py))
+}
+
+/// A mapping as JSON (a `dict` as it is, any other mapping copied into one first); anything
+/// else as the JSON it converts to, which the core then names by its type.
+fn mapping_value(conv: &mut Converter, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if !obj.is_instance_of::<PyDict>()
+        && let Ok(mapping) = obj.cast::<PyMapping>()
+    {
+        let dict = PyDict::new(obj.py());
+        dict.update(mapping)?;
+        return Ok(conv.value(dict.as_any(), ""));
+    }
+    Ok(conv.value(obj, ""))
+}
+
+/// The `topics` argument as JSON: any iterable of topic names (a generator, a tuple) as a list;
+/// a string, bytes or a mapping as what it is (iterating those is never what the caller meant,
+/// and the core says what was expected).
+fn topics_value(conv: &mut Converter, obj: &Bound<'_, PyAny>) -> Value {
+    let odd = obj.is_instance_of::<PyString>()
+        || obj.is_instance_of::<PyBytes>()
+        || obj.cast::<PyMapping>().is_ok();
+    let items = (!odd)
+        .then(|| {
+            obj.try_iter()
+                .and_then(Iterator::collect::<PyResult<Vec<_>>>)
+                .and_then(|items| PyTuple::new(obj.py(), items))
+                .ok()
+        })
+        .flatten();
+    match items {
+        Some(tuple) => conv.value(tuple.as_any(), "topics"),
+        None => conv.value(obj, "topics"),
     }
 }
 
@@ -167,70 +92,28 @@ pub(crate) struct PyEventBridgeIntegration {
 
 impl PyEventBridgeIntegration {
     /// The integration `obj` stands for: an `EventBridgeIntegration`, or a mapping in its JSON
-    /// form (see `from_dict`).
+    /// form (a malformed one reported with the rules it breaks, every problem at once).
     pub(super) fn extract(obj: &Bound<'_, PyAny>) -> PyResult<EventBridgeIntegration> {
         let py = obj.py();
         if let Ok(given) = obj.cast::<Self>() {
             return Ok(given.get().inner.clone());
         }
-        let mut reader = Reader::default();
-        let value = if obj.cast::<PyMapping>().is_ok() {
-            Self::read_mapping(&mut reader, obj)
-        } else {
-            reader.wrong_type("", "an EventBridgeIntegration or a dict", obj);
-            EventBridgeIntegration::new("", "", "", "")
-        };
-        reader.finish(py, value)
-    }
-
-    /// Reads a mapping in the model's JSON form: every unknown, missing or mistyped key is a
-    /// violation.
-    fn read_mapping(reader: &mut Reader, obj: &Bound<'_, PyAny>) -> EventBridgeIntegration {
-        let mut fields: [Option<Bound<'_, PyAny>>; 6] = Default::default();
-        let items = obj
-            .call_method0("items")
-            .and_then(|items| items.try_iter()?.collect::<PyResult<Vec<_>>>());
-        let Ok(items) = items else {
-            reader.wrong_type("", "a dict", obj);
-            return EventBridgeIntegration::new("", "", "", "");
-        };
-        for item in items {
-            let Ok((key, value)) = item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>() else {
-                continue;
-            };
-            let Some(key) = key
-                .cast::<PyString>()
-                .ok()
-                .and_then(|k| k.to_cow().ok().map(std::borrow::Cow::into_owned))
-            else {
-                let shown = key
-                    .repr()
-                    .and_then(|r| r.to_cow().map(std::borrow::Cow::into_owned))
-                    .unwrap_or_else(|_| "?".to_owned());
-                reader.violations.push(Violation::new(
-                    format!("[{shown}]"),
-                    ViolationCode::WrongType,
-                    format!("keys must be strings, found `{}`", type_name(&key)),
-                ));
-                continue;
-            };
-            if let Some(i) = KEYS.iter().position(|(json, _)| *json == key) {
-                fields[i] = Some(value);
-            } else {
-                // The likely slip from Python: the argument's snake_case name.
-                let hint = KEYS
-                    .iter()
-                    .find(|(json, arg)| *arg == key || json.eq_ignore_ascii_case(&key))
-                    .map(|(json, _)| format!("; did you mean `{json}`?"))
-                    .unwrap_or_default();
-                reader.violations.push(Violation::new(
-                    key.clone(),
-                    ViolationCode::UnknownKey,
-                    format!("unknown key `{key}`{hint}"),
-                ));
-            }
+        if obj.cast::<PyMapping>().is_err() {
+            let v = Violation::new(
+                "$",
+                ViolationCode::WrongType,
+                format!(
+                    "expected an EventBridgeIntegration or a dict, found `{}`",
+                    type_name(obj)
+                ),
+            );
+            return Err(ErrorInfo::invalid_subject(SUBJECT, vec![v]).into_pyerr(py));
         }
-        reader.integration(&fields)
+        // A sound dict goes to the deployer, whose validate step applies the rules; a malformed
+        // one is refused here with the rules it breaks beside its shape's problems.
+        let mut conv = Converter::default();
+        let doc = mapping_value(&mut conv, obj)?;
+        read(py, &mut conv, &doc, true)
     }
 }
 
@@ -250,17 +133,18 @@ impl PyEventBridgeIntegration {
         topics: Bound<'_, PyAny>,
         notes: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let mut reader = Reader::default();
-        let fields = [
-            Some(name),
-            Some(aws_account_id),
-            Some(aws_region),
-            Some(event_source_suffix),
-            Some(topics),
-            notes,
-        ];
-        let inner = reader.integration(&fields);
-        let inner = reader.finish(py, inner)?;
+        // The arguments laid out as the JSON form, each converted at its key's path.
+        let mut conv = Converter::default();
+        let mut doc = Map::new();
+        let args = [&name, &aws_account_id, &aws_region, &event_source_suffix];
+        for (key, arg) in INTEGRATION_KEYS.iter().zip(args) {
+            doc.insert((*key).to_owned(), conv.value(arg, key));
+        }
+        doc.insert("topics".to_owned(), topics_value(&mut conv, &topics));
+        if let Some(notes) = notes.filter(|n| !n.is_none()) {
+            doc.insert("notes".to_owned(), conv.value(&notes, "notes"));
+        }
+        let inner = read(py, &mut conv, &Value::Object(doc), false)?;
         Ok(Self { inner })
     }
 
@@ -269,14 +153,9 @@ impl PyEventBridgeIntegration {
     /// `ValidationError`; the rules are checked by `validate()`.
     #[staticmethod]
     fn from_dict(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let mut reader = Reader::default();
-        let inner = if data.cast::<PyMapping>().is_ok() {
-            Self::read_mapping(&mut reader, data)
-        } else {
-            reader.wrong_type("", "a dict", data);
-            EventBridgeIntegration::new("", "", "", "")
-        };
-        reader.finish(data.py(), inner).map(|inner| Self { inner })
+        let mut conv = Converter::default();
+        let doc = mapping_value(&mut conv, data)?;
+        read(data.py(), &mut conv, &doc, false).map(|inner| Self { inner })
     }
 
     /// The integration's name; integrations are matched by name and type.

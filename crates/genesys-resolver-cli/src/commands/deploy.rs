@@ -53,9 +53,9 @@ impl Mode {
     /// The kinds this mode takes.
     fn takes(self, kind: Kind) -> bool {
         match self {
-            Self::Check => true,
+            Self::Check => kind != Kind::Route,
             Self::Resolve => kind == Kind::Payload,
-            Self::EventBridgePlan | Self::EventBridgeApply => kind == Kind::Eventbridge,
+            Self::EventBridgePlan | Self::EventBridgeApply => kind == Kind::EventBridge,
         }
     }
 }
@@ -141,7 +141,7 @@ pub(crate) async fn run(
                         Kind::Payload => {
                             "a payload: use `resolve` or `check`, not `eventbridge`".to_owned()
                         }
-                        Kind::Eventbridge => {
+                        Kind::EventBridge => {
                             "an EventBridge integration: use `eventbridge apply` or `check`"
                                 .to_owned()
                         }
@@ -163,7 +163,7 @@ pub(crate) async fn run(
         let payloads = work.iter().any(|(_, d)| matches!(d, Document::Payload(_)));
         let eventbridge = work
             .iter()
-            .any(|(_, d)| matches!(d, Document::Eventbridge(_)));
+            .any(|(_, d)| matches!(d, Document::EventBridge(_)));
         let flows = Flows::build(&settings, payloads, eventbridge).await?;
         let indexes: Vec<usize> = work.iter().map(|(i, _)| *i).collect();
         let outcome = batch::run(work, concurrency, mode.label(), |(i, doc)| {
@@ -197,7 +197,7 @@ async fn one(mode: Mode, flows: &Flows, loaded: &Loaded, doc: &Document) -> File
             };
             resolved(loaded, dry, result)
         }
-        (Document::Eventbridge(e), _, Some(deployer)) => {
+        (Document::EventBridge(e), _, Some(deployer)) => {
             if mode == Mode::EventBridgeApply {
                 applied(loaded, deployer.apply(e).await)
             } else {

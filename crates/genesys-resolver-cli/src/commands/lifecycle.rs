@@ -64,7 +64,7 @@ fn deleted_report(
 fn failed(file: &str, name: &str, e: &DeployError) -> FileReport {
     let loaded = Loaded {
         file: file.to_owned(),
-        kind: Some(Kind::Eventbridge),
+        kind: Some(Kind::EventBridge),
         result: Err(input::Problem::Unreadable(String::new())),
     };
     let mut r = deploy::deploy_failed(&loaded, e);
@@ -135,11 +135,11 @@ pub(crate) async fn sync(args: &SyncArgs, layers: &Layers) -> Result<RunReport, 
     let mut refused = Vec::new();
     for file in &loaded {
         match &file.result {
-            Ok(Document::Eventbridge(e)) => items.push(e.clone()),
-            Ok(Document::Payload(_)) => {
+            Ok(Document::EventBridge(e)) => items.push(e.clone()),
+            Ok(other) => {
                 let mut r = FileReport::new(file, Status::Invalid);
                 r.error = Some(crate::report::ErrorInfo {
-                    message: "a payload, not an EventBridge integration".to_owned(),
+                    message: format!("a {}, not an EventBridge integration", other.kind()),
                     stage: Some("read".to_owned()),
                     kind: Some("validation".to_owned()),
                     retryable: false,

@@ -6,9 +6,10 @@
 //! `organizationId`, `deadLetterArn`, `invocationRateLimit`. AWS credentials, region and
 //! endpoint come from the SDK's standard chain (`AWS_REGION`, `AWS_ENDPOINT_URL`, ...).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use genesys_resolver::document::DocumentReader;
 use genesys_resolver::eventbridge::FieldChange;
 use genesys_resolver::eventbridge::PlanAction;
 use genesys_resolver::policy::AddressPolicy;
@@ -18,25 +19,14 @@ use genesys_resolver::route::{
     RouteReport,
 };
 use genesys_resolver::tls::TrustConfig;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::batch::{self, Slot};
 use crate::commands::deploy::Flows;
 use crate::error::CliError;
-use crate::input::{self, Kind, Loaded, Problem};
+use crate::input::{self, Document, Kind, Loaded};
 use crate::report::{ErrorInfo, FileReport, RunReport, Status};
 use crate::settings::Layers;
-
-/// The route's own keys in a route file; every other key belongs to the payload.
-const ROUTE_KEYS: [&str; 7] = [
-    "awsAccountId",
-    "awsRegion",
-    "eventSourceSuffix",
-    "organizationId",
-    "roleArn",
-    "deadLetterArn",
-    "invocationRateLimit",
-];
 
 /// What to do with each route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,42 +52,6 @@ impl RouteMode {
     }
 }
 
-/// Reads a route file: the payload's keys and the route's, split and parsed.
-fn load(path: &Path) -> Result<Route, Problem> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Problem::Unreadable(format!("cannot read the file: {e}")))?;
-    let yaml = matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
-    );
-    let value: Value = if yaml {
-        serde_norway::from_str(&text)
-            .map_err(|e| Problem::Unreadable(format!("not valid YAML: {e}")))?
-    } else {
-        serde_json::from_str(&text)
-            .map_err(|e| Problem::Unreadable(format!("not valid JSON: {e}")))?
-    };
-    let Value::Object(mut payload) = value else {
-        return Err(Problem::Unreadable(
-            "a route file is an object: the payload's fields and the route's".to_owned(),
-        ));
-    };
-    let mut route = Map::new();
-    for key in ROUTE_KEYS {
-        if let Some(v) = payload.remove(key) {
-            route.insert(key.to_owned(), v);
-        }
-    }
-    route.insert("payload".to_owned(), Value::Object(payload));
-    let route: Route = serde_json::from_value(Value::Object(route))
-        .map_err(|e| Problem::Unreadable(format!("not a route: {e}")))?;
-    route.validate().map_err(|errors| Problem::Invalid {
-        total: errors.total(),
-        violations: errors.into_violations(),
-    })?;
-    Ok(route)
-}
-
 /// Runs `mode` on the route files; returns the report.
 pub(crate) async fn run(
     mode: RouteMode,
@@ -106,23 +60,25 @@ pub(crate) async fn run(
     concurrency: usize,
 ) -> Result<RunReport, CliError> {
     let paths = input::expand(files)?;
+    let reader = DocumentReader::new().kind(Kind::Route);
     let mut reports: Vec<Option<FileReport>> = Vec::with_capacity(paths.len());
     let mut work = Vec::new();
     for (i, path) in paths.iter().enumerate() {
-        let file = path.display().to_string();
-        match load(path) {
-            Ok(route) => {
+        // The core's document reader: JSON or YAML, strict and bounded, every problem at once,
+        // with the rules the deployer applies.
+        match input::read(path, &reader) {
+            Loaded {
+                file,
+                result: Ok(Document::Route(route)),
+                ..
+            } => {
                 reports.push(None);
                 work.push((i, file, route));
             }
-            Err(problem) => reports.push(Some(FileReport::new(
-                &Loaded {
-                    file,
-                    kind: Some(Kind::Route),
-                    result: Err(problem),
-                },
-                Status::Invalid,
-            ))),
+            mut loaded => {
+                loaded.kind = Some(Kind::Route);
+                reports.push(Some(FileReport::new(&loaded, Status::Invalid)));
+            }
         }
     }
     let mut interrupted = false;

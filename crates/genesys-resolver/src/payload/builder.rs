@@ -1,17 +1,17 @@
-//! [`ResolvePayloadBuilder`] and the constructors that validate.
+//! [`ResolvePayloadBuilder`]: a payload from the seed's defaults, validated when built. It
+//! applies the rules of [`crate::validate`], so it sits above them; the payload's model below
+//! does not depend on it.
 
-use super::{
-    DEFAULT_TYPE, DeliveryRetry, EventFilter, PayloadError, ResolvePayload, default_headers,
-};
+use super::{DEFAULT_TYPE, DeliveryRetry, EventFilter, ResolvePayload, default_headers};
 use crate::validate::{self, Limits};
 use crate::violation::ValidationErrors;
 
 impl ResolvePayload {
-    /// Reads a payload and applies every rule of [`crate::validate`] with `limits`.
-    pub fn parse_and_validate(json: &[u8], limits: &Limits) -> Result<Self, PayloadError> {
-        let payload = Self::from_json(json)?;
-        validate::validate_with(&payload, limits)?;
-        Ok(payload)
+    /// Starts a builder with the seed's defaults: `type` `webhook`, `retryInterval` 5,
+    /// `backoffFactor` 2, `maxRetries` 3, and the headers `Content-Type: application/json` and
+    /// `X-Genesys-Source: event-resolver`.
+    pub fn builder(name: impl Into<String>, uri: impl Into<String>) -> ResolvePayloadBuilder {
+        ResolvePayloadBuilder::new(name.into(), uri.into())
     }
 }
 
@@ -24,7 +24,7 @@ pub struct ResolvePayloadBuilder {
 }
 
 impl ResolvePayloadBuilder {
-    pub(super) fn new(name: String, uri: String) -> Self {
+    fn new(name: String, uri: String) -> Self {
         Self {
             payload: ResolvePayload {
                 name,

@@ -6,9 +6,11 @@
 //! escapes `<`, `>` and `&` as Go's `encoding/json` does, so its output is byte for byte what the
 //! seed's Go code sends.
 //!
-//! Parsing is strict. [`ResolvePayload::from_json`] reports every unknown key, missing key and
-//! wrong type at once, each as a [`Violation`] with its JSON path, in the same form the
-//! [validator](crate::validate) uses for rule violations.
+//! Parsing is strict. [`ResolvePayload::from_json`] reports every unknown key, missing key,
+//! wrong type and duplicate key at once, each as a [`Violation`] with its JSON path, in the same
+//! form the [validator](crate::validate) uses for rule violations; the readers of every document
+//! (this one, the EventBridge integration and the route) live in [`crate::document`]. The
+//! builder, which validates, is [`builder::ResolvePayloadBuilder`].
 //!
 //! ```
 //! use genesys_resolver::payload::ResolvePayload;
@@ -30,19 +32,27 @@ use std::fmt;
 use std::io;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::violation::{ValidationErrors, Violation, ViolationCode};
+use crate::violation::{ValidationErrors, Violation};
 
-mod builder;
-mod parse;
-mod strict;
+// The builder validates, so it sits above the rules; this module does not use it.
+pub mod builder;
+pub(crate) mod strict;
 mod wire;
 
-pub use builder::ResolvePayloadBuilder;
-pub(crate) use parse::PAYLOAD_KEYS;
-use parse::{Reader, duplicate_keys, syntax_message};
 use wire::{ByteCounter, GoFormatter, go_float};
+
+/// The keys of a payload, in wire order; anything else beside them in an entity Genesys returns
+/// is server metadata.
+pub const PAYLOAD_KEYS: &[&str] = &[
+    "name",
+    "type",
+    "uri",
+    "uris",
+    "retryPolicy",
+    "eventFilters",
+    "headers",
+];
 
 /// The default integration `type`, as the seed's `BuildResolvePayload` sets it.
 pub const DEFAULT_TYPE: &str = "webhook";
@@ -161,13 +171,6 @@ impl PayloadError {
 }
 
 impl ResolvePayload {
-    /// Starts a builder with the seed's defaults: `type` `webhook`, `retryInterval` 5,
-    /// `backoffFactor` 2, `maxRetries` 3, and the headers `Content-Type: application/json` and
-    /// `X-Genesys-Source: event-resolver`.
-    pub fn builder(name: impl Into<String>, uri: impl Into<String>) -> ResolvePayloadBuilder {
-        ResolvePayloadBuilder::new(name.into(), uri.into())
-    }
-
     /// The seed's `BuildResolvePayload(name, uri, eventTypes, uris, maxRetries)`, unvalidated:
     /// the same values the seed's Go function returns.
     pub fn seed_build<S: Into<String>>(
@@ -191,58 +194,6 @@ impl ResolvePayload {
                 .map(|t| EventFilter::new(t.into()))
                 .collect(),
             headers: default_headers(),
-        }
-    }
-
-    /// Reads a payload from JSON, strictly: unknown keys, missing keys and wrong types are all
-    /// reported at once with their JSON paths. The rules of [`crate::validate`] are not applied;
-    /// use [`ResolvePayload::parse_and_validate`] for both.
-    pub fn from_json(json: &[u8]) -> Result<Self, PayloadError> {
-        // Fast path: a well-formed payload parses directly (the derive is as strict as the
-        // walker: unknown keys and wrong types fail). Anything it refuses — including inputs the
-        // walker accepts, such as `null` for an optional list — is read again by the walker,
-        // which either accepts it or reports every problem with its path.
-        let mut fast = serde_json::Deserializer::from_slice(json);
-        if let Ok(payload) = Self::deserialize(strict::MapOnly(&mut fast))
-            && fast.end().is_ok()
-        {
-            return Ok(payload);
-        }
-        let value: Value = serde_json::from_slice(json).map_err(|e| PayloadError::Syntax {
-            line: e.line(),
-            column: e.column(),
-            message: syntax_message(&e),
-        })?;
-        let mut reader = Reader::default();
-        for path in duplicate_keys(json) {
-            reader.push(
-                path,
-                ViolationCode::DuplicateKey,
-                "the same key appears twice in one object".to_owned(),
-            );
-        }
-        let payload = reader.payload(&value);
-        match payload {
-            Some(p) if reader.violations.is_empty() => Ok(p),
-            _ => Err(PayloadError::Invalid(ValidationErrors::with_omitted(
-                reader.violations,
-                reader.omitted,
-            ))),
-        }
-    }
-
-    /// Reads a payload from an already-parsed JSON value, with the checks of
-    /// [`ResolvePayload::from_json`] (except for duplicate keys, which a parsed value no longer
-    /// holds).
-    pub fn from_value(value: &Value) -> Result<Self, ValidationErrors> {
-        let mut reader = Reader::default();
-        let payload = reader.payload(value);
-        match payload {
-            Some(p) if reader.violations.is_empty() => Ok(p),
-            _ => Err(ValidationErrors::with_omitted(
-                reader.violations,
-                reader.omitted,
-            )),
         }
     }
 

@@ -2,14 +2,14 @@
 //!
 //! serde's derived struct readers also accept a sequence of the fields in declaration order, so
 //! `"retryPolicy": [3, 5, 2]` would read as a retry policy. The payload's schema has objects
-//! there, and the walker in [`super::parse`] refuses the array; these helpers make the derive's
+//! there, and the document reader ([`crate::document`]) refuses the array; these helpers make the derive's
 //! fast path agree with it.
 
 use serde::Deserialize;
 use serde::de::{Deserializer, Visitor};
 
 /// A deserializer that reads structs only from maps and forwards everything else.
-pub(super) struct MapOnly<D>(pub(super) D);
+pub(crate) struct MapOnly<D>(pub(crate) D);
 
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for MapOnly<D> {
     type Error = D::Error;

@@ -1,9 +1,11 @@
 //! Routes that deliver (feature `aws`): a payload deployed as a real Genesys Cloud -> Amazon
 //! EventBridge -> HTTPS route, both halves, with the destinations proven first.
 //!
-//! A [`Route`] is a [`ResolvePayload`] plus where it lands in AWS (account, region, event source
-//! suffix, the Genesys organisation id, the IAM role targets assume, an optional dead-letter
-//! queue and invocation rate). [`RouteDeployer`] plans, applies, checks and destroys it:
+//! A [`Route`] is a [`ResolvePayload`](crate::payload::ResolvePayload) plus where it lands in
+//! AWS (account, region, event source suffix, the Genesys organisation id, the IAM role targets
+//! assume, an optional dead-letter queue and invocation rate); a route file is read strictly by
+//! [`Route::from_value`] or [`DocumentReader`](crate::document::DocumentReader) (JSON, YAML).
+//! [`RouteDeployer`] plans, applies, checks and destroys it:
 //!
 //! 1. validate: the payload's rules, the integration's, and EventBridge's own (RoleArn
 //!    required, `MaximumRetryAttempts` 0-185, input transformer at most 100 paths and a
@@ -69,17 +71,18 @@
 //! # Ok(()) }
 //! ```
 
-use serde::{Deserialize, Serialize};
-
-use crate::eventbridge::EventBridgeIntegration;
-use crate::payload::ResolvePayload;
-
 mod aws;
 mod deploy;
 mod error;
 mod report;
 mod spec;
 
+// The route document (model, rules, strict reader) lives with the other documents.
+pub use crate::document::route::{
+    GENESYS_SOURCE_PREFIX, InputTransformerSpec, MAX_INPUT_PATH_CHARS, MAX_INPUT_PATHS,
+    MAX_INPUT_TEMPLATE_CHARS, MAX_INVOCATION_RATE, MAX_RETRY_ATTEMPTS, ROUTE_KEYS, Route,
+    is_role_arn, is_sqs_arn, partner_source_name,
+};
 pub use deploy::{
     AWS_ATTEMPT_TIMEOUT, AWS_OPERATION_TIMEOUT, DEFAULT_SOURCE_POLL_INTERVAL,
     DEFAULT_SOURCE_TIMEOUT, RouteDeployer, RouteDeployerBuilder,
@@ -90,125 +93,6 @@ pub use report::{
     ResourceKind, RoutePlan, RouteReport,
 };
 pub use spec::{
-    AwsSpec, ConnectionSpec, DestinationSpec, GENESYS_SOURCE_PREFIX, HeaderParam,
-    InputTransformerSpec, MARKER_KEY_NAME, MAX_EVENT_AGE_SECS, MAX_INPUT_PATH_CHARS,
-    MAX_INPUT_PATHS, MAX_INPUT_TEMPLATE_CHARS, MAX_INVOCATION_RATE, MAX_RESOURCE_NAME_CHARS,
-    MAX_RETRY_ATTEMPTS, MIN_EVENT_AGE_SECS, is_role_arn, is_sqs_arn, maximum_event_age,
-    partner_source_name, resource_stem,
+    AwsSpec, ConnectionSpec, DestinationSpec, HeaderParam, MARKER_KEY_NAME, MAX_EVENT_AGE_SECS,
+    MAX_RESOURCE_NAME_CHARS, MIN_EVENT_AGE_SECS, maximum_event_age, resource_stem,
 };
-
-/// A route: the payload and where it lands in AWS. Debug shows the payload's headers
-/// redacted (an API key travels in them).
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Route {
-    /// The seed's payload: name, destinations, headers, retry policy, event filters.
-    pub payload: ResolvePayload,
-    /// The 12-digit AWS account receiving the events.
-    pub aws_account_id: String,
-    /// Its region (`us-east-1`, ...).
-    pub aws_region: String,
-    /// The partner event source's suffix (up to 64 of `[A-Za-z0-9._-]`).
-    pub event_source_suffix: String,
-    /// The Genesys organisation id (part of the partner event source's name); empty: the
-    /// organisation of the deployer's Genesys credentials (`GET /api/v2/organizations/me`).
-    #[serde(default)]
-    pub organization_id: String,
-    /// The IAM role EventBridge assumes to invoke the API destinations.
-    pub role_arn: String,
-    /// An SQS queue for events that could not be delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dead_letter_arn: Option<String>,
-    /// `InvocationRateLimitPerSecond` of every API destination (1-300; AWS's default when
-    /// unset).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invocation_rate_limit: Option<i32>,
-}
-
-impl std::fmt::Debug for Route {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let p = &self.payload;
-        let uris: Vec<String> = p.endpoints().map(|(_, u)| crate::redact::uri(u)).collect();
-        f.debug_struct("Route")
-            .field("name", &p.name)
-            .field("uris", &uris)
-            .field("headers", &crate::redact::redact_headers(&p.headers))
-            .field("retry_policy", &p.retry_policy)
-            .field("event_filters", &p.event_filters)
-            .field("aws_account_id", &self.aws_account_id)
-            .field("aws_region", &self.aws_region)
-            .field("event_source_suffix", &self.event_source_suffix)
-            .field("organization_id", &self.organization_id)
-            .field("role_arn", &self.role_arn)
-            .field("dead_letter_arn", &self.dead_letter_arn)
-            .field("invocation_rate_limit", &self.invocation_rate_limit)
-            .finish()
-    }
-}
-
-impl Route {
-    /// A route without dead-letter queue or rate limit.
-    pub fn new(
-        payload: ResolvePayload,
-        aws_account_id: impl Into<String>,
-        aws_region: impl Into<String>,
-        event_source_suffix: impl Into<String>,
-        organization_id: impl Into<String>,
-        role_arn: impl Into<String>,
-    ) -> Self {
-        Self {
-            payload,
-            aws_account_id: aws_account_id.into(),
-            aws_region: aws_region.into(),
-            event_source_suffix: event_source_suffix.into(),
-            organization_id: organization_id.into(),
-            role_arn: role_arn.into(),
-            dead_letter_arn: None,
-            invocation_rate_limit: None,
-        }
-    }
-
-    /// Sets the dead-letter queue.
-    #[must_use]
-    pub fn dead_letter_arn(mut self, arn: impl Into<String>) -> Self {
-        self.dead_letter_arn = Some(arn.into());
-        self
-    }
-
-    /// Sets the invocation rate limit per destination.
-    #[must_use]
-    pub fn invocation_rate_limit(mut self, per_second: i32) -> Self {
-        self.invocation_rate_limit = Some(per_second);
-        self
-    }
-
-    /// The Genesys half: the EventBridge integration named after the payload, subscribed to its
-    /// event types.
-    pub fn integration(&self) -> EventBridgeIntegration {
-        EventBridgeIntegration::new(
-            self.payload.name.clone(),
-            self.aws_account_id.clone(),
-            self.aws_region.clone(),
-            self.event_source_suffix.clone(),
-        )
-        .topics(
-            self.payload
-                .event_filters
-                .iter()
-                .map(|f| f.event_type.clone()),
-        )
-    }
-
-    /// The partner event source (and event bus) name.
-    pub fn partner_source_name(&self) -> String {
-        partner_source_name(&self.organization_id, &self.event_source_suffix)
-    }
-
-    /// Where events go, as audit records name it: `route://<region>/<account>/<suffix>`.
-    pub fn target(&self) -> String {
-        format!(
-            "route://{}/{}/{}",
-            self.aws_region, self.aws_account_id, self.event_source_suffix
-        )
-    }
-}

@@ -1,42 +1,22 @@
 //! The desired AWS half of a route, derived from a [`Route`]: resource names, the rule's event
 //! pattern and input transformer, the target retry policy and each destination's connection.
-//! Pure data and rules; no AWS call is made here.
+//! Pure data; no AWS call is made here. The route's rules are the document's
+//! ([`crate::document::route`]).
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::Route;
-use crate::validate::{self, ValidationErrors, Violation, ViolationCode};
+use crate::document::route::{GENESYS_SOURCE_PREFIX, InputTransformerSpec, MAX_RETRY_ATTEMPTS};
 
-/// The source prefix every Genesys partner event carries.
-pub const GENESYS_SOURCE_PREFIX: &str = "aws.partner/genesys.com";
-
-/// EventBridge's range of `RetryPolicy.MaximumRetryAttempts`.
-pub const MAX_RETRY_ATTEMPTS: i64 = 185;
 /// EventBridge's lower bound of `RetryPolicy.MaximumEventAgeInSeconds`.
 pub const MIN_EVENT_AGE_SECS: i32 = 60;
 /// EventBridge's upper bound of `RetryPolicy.MaximumEventAgeInSeconds` (24 hours).
 pub const MAX_EVENT_AGE_SECS: i32 = 86_400;
-/// The most entries of an input transformer's `InputPathsMap`.
-pub const MAX_INPUT_PATHS: usize = 100;
-/// The longest `InputTemplate`, in characters.
-pub const MAX_INPUT_TEMPLATE_CHARS: usize = 8192;
-/// The longest JSON path of an `InputPathsMap` entry.
-pub const MAX_INPUT_PATH_CHARS: usize = 256;
 /// The longest name of a rule, connection or API destination.
 pub const MAX_RESOURCE_NAME_CHARS: usize = 64;
-/// EventBridge's range of `InvocationRateLimitPerSecond`.
-pub const MAX_INVOCATION_RATE: i32 = 300;
-
-/// The partner event source (and partner event bus) name Genesys creates for an organisation
-/// and suffix: `aws.partner/genesys.com/cloud/{orgId}/{suffix}`.
-pub fn partner_source_name(organization_id: &str, suffix: &str) -> String {
-    format!("{GENESYS_SOURCE_PREFIX}/cloud/{organization_id}/{suffix}")
-}
-
 /// The `[A-Za-z0-9._-]` stem of every AWS resource name of a route: `genesys-{name}-{hash}`,
 /// where `{name}` is the payload's name with other characters as `-` (shortened so suffixes
 /// fit in 64 characters) and `{hash}` 8 hex digits of the full name's SHA-256, so two names
@@ -167,15 +147,6 @@ pub struct DestinationSpec {
     pub target_id: String,
 }
 
-/// The rule's input transformer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputTransformerSpec {
-    /// Variable name to JSON path.
-    pub paths: BTreeMap<String, String>,
-    /// The JSON template.
-    pub template: String,
-}
-
 /// The whole desired AWS state of a route.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AwsSpec {
@@ -206,47 +177,6 @@ impl AwsSpec {
     pub fn destination_prefix(stem: &str) -> String {
         format!("{stem}-")
     }
-}
-
-/// Whether `arn` looks like an IAM role ARN: `arn:{partition}:iam::{12 digits}:role/{path+name}`.
-pub fn is_role_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[2] == "iam"
-        && parts[3].is_empty()
-        && parts[4].len() == 12
-        && parts[4].bytes().all(|b| b.is_ascii_digit())
-        && parts[5].strip_prefix("role/").is_some_and(|n| {
-            !n.is_empty()
-                && n.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b))
-        })
-}
-
-/// Whether `arn` looks like an SQS queue ARN (a dead-letter queue).
-pub fn is_sqs_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[2] == "sqs"
-        && !parts[3].is_empty()
-        && parts[4].len() == 12
-        && parts[4].bytes().all(|b| b.is_ascii_digit())
-        && !parts[5].is_empty()
-        && parts[5]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
-/// The input-transformer variable for a field: its characters outside `[A-Za-z0-9_]` as `_`.
-fn variable_of(field: &str) -> String {
-    field
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
 }
 
 fn fingerprint(parts: &[&str]) -> String {
@@ -310,162 +240,6 @@ fn connection_of(name: String, route: &Route) -> ConnectionSpec {
 }
 
 impl Route {
-    /// Every violation of the route: the payload's own rules (with default
-    /// [`Limits`](crate::validate::Limits)) and the AWS rules EventBridge applies (RoleArn
-    /// present and an IAM role, retry ranges, DLQ ARN, rate limit 1-300, input transformer at most
-    /// 100 paths of at most 256 characters and a template of 1 to 8,192 characters), each naming
-    /// its field. Checked here because the emulator the tests run against checks none of them.
-    pub fn violations(&self) -> Vec<Violation> {
-        let mut out = validate::violations(&self.payload, &validate::Limits::default());
-        out.extend(self.integration().violations());
-        if !self
-            .organization_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-        {
-            out.push(Violation::new(
-                "organizationId",
-                ViolationCode::OrganizationIdInvalid,
-                "the Genesys organisation id is of [A-Za-z0-9._-] (empty: read from Genesys)",
-            ));
-        }
-        if self.role_arn.is_empty() {
-            out.push(Violation::new(
-                "roleArn",
-                ViolationCode::RoleArnMissing,
-                "EventBridge refuses an API destination target without a RoleArn",
-            ));
-        } else if !is_role_arn(&self.role_arn) {
-            out.push(Violation::new(
-                "roleArn",
-                ViolationCode::RoleArnInvalid,
-                "expected arn:aws:iam::<12-digit account>:role/<name>",
-            ));
-        }
-        if let Some(dlq) = &self.dead_letter_arn
-            && !is_sqs_arn(dlq)
-        {
-            out.push(Violation::new(
-                "deadLetterArn",
-                ViolationCode::DeadLetterArnInvalid,
-                "expected an SQS queue ARN, arn:aws:sqs:<region>:<account>:<queue>",
-            ));
-        }
-        if let Some(rate) = self.invocation_rate_limit
-            && !(1..=MAX_INVOCATION_RATE).contains(&rate)
-        {
-            out.push(Violation::new(
-                "invocationRateLimit",
-                ViolationCode::InvocationRateOutOfRange,
-                format!("{rate} is outside EventBridge's 1 to {MAX_INVOCATION_RATE} per second"),
-            ));
-        }
-        let retries = self.payload.retry_policy.max_retries;
-        if !(0..=MAX_RETRY_ATTEMPTS).contains(&retries) {
-            out.push(Violation::new(
-                "retryPolicy.maxRetries",
-                ViolationCode::MaxRetriesOutOfRange,
-                format!(
-                    "{retries} is outside EventBridge's MaximumRetryAttempts range 0 to {MAX_RETRY_ATTEMPTS}"
-                ),
-            ));
-        }
-        let (transformer, _) = self.input_transformer();
-        if let Some(t) = transformer {
-            if t.paths.len() > MAX_INPUT_PATHS {
-                out.push(Violation::new(
-                    "eventFilters",
-                    ViolationCode::InputPathsTooMany,
-                    format!(
-                        "the filters name {} distinct fields; an input transformer takes at most {MAX_INPUT_PATHS}",
-                        t.paths.len()
-                    ),
-                ));
-            }
-            for (i, f) in self.payload.event_filters.iter().enumerate() {
-                for (j, field) in f.fields.iter().enumerate() {
-                    let path = field_path(field);
-                    let bad = field.is_empty()
-                        || path.len() > MAX_INPUT_PATH_CHARS
-                        || !field
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-                    if bad {
-                        out.push(Violation::new(
-                            format!("eventFilters[{i}].fields[{j}]"),
-                            ViolationCode::InputPathInvalid,
-                            format!(
-                                "a field is a dotted path of [A-Za-z0-9_-] segments whose JSON path fits in {MAX_INPUT_PATH_CHARS} characters"
-                            ),
-                        ));
-                    }
-                }
-            }
-            let chars = t.template.chars().count();
-            if !(1..=MAX_INPUT_TEMPLATE_CHARS).contains(&chars) {
-                out.push(Violation::new(
-                    "eventFilters",
-                    ViolationCode::InputTemplateTooLong,
-                    format!(
-                        "the input template would be {chars} characters; EventBridge takes 1 to {MAX_INPUT_TEMPLATE_CHARS}"
-                    ),
-                ));
-            }
-        }
-        out
-    }
-
-    /// [`violations`](Self::violations) as a result.
-    pub fn validate(&self) -> Result<(), ValidationErrors> {
-        let out = self.violations();
-        if out.is_empty() {
-            Ok(())
-        } else {
-            Err(ValidationErrors::new(out))
-        }
-    }
-
-    /// The input transformer the filters' fields ask for (the union of every filter's fields,
-    /// under `eventBody`, with `topicName`, `timestamp` and `correlationId` kept), and a warning
-    /// when some filters name fields and others do not (one rule has one transformer, so those
-    /// get every field).
-    fn input_transformer(&self) -> (Option<InputTransformerSpec>, Option<String>) {
-        let filters = &self.payload.event_filters;
-        let with_fields = filters.iter().filter(|f| !f.fields.is_empty()).count();
-        if with_fields == 0 {
-            return (None, None);
-        }
-        if with_fields < filters.len() {
-            return (
-                None,
-                Some(
-                    "some event filters name fields and others do not; one rule delivers every \
-                     field of every event"
-                        .to_owned(),
-                ),
-            );
-        }
-        let mut paths = BTreeMap::new();
-        paths.insert("topicName".to_owned(), "$.detail.topicName".to_owned());
-        paths.insert("timestamp".to_owned(), "$.detail.timestamp".to_owned());
-        paths.insert(
-            "correlationId".to_owned(),
-            "$.detail.metadata.CorrelationId".to_owned(),
-        );
-        let mut body = Vec::new();
-        for field in filters.iter().flat_map(|f| &f.fields) {
-            let var = format!("f_{}", variable_of(field));
-            if paths.insert(var.clone(), field_path(field)).is_none() {
-                body.push(format!("{}: <{var}>", json!(field)));
-            }
-        }
-        let template = format!(
-            "{{\"topicName\": <topicName>, \"timestamp\": <timestamp>, \"correlationId\": <correlationId>, \"eventBody\": {{{}}}}}",
-            body.join(", ")
-        );
-        (Some(InputTransformerSpec { paths, template }), None)
-    }
-
     /// The desired AWS state. Call after [`validate`](Self::validate).
     pub fn aws_spec(&self) -> AwsSpec {
         let stem = resource_stem(&self.payload.name);
@@ -513,33 +287,11 @@ impl Route {
     }
 }
 
-/// The JSON path of a field of the event body.
-fn field_path(field: &str) -> String {
-    format!("$.detail.eventBody.{field}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payload::{EventFilter, ResolvePayload};
-
-    fn route() -> Route {
-        let payload = ResolvePayload::builder("orders hook", "https://a.example/x")
-            .uris(["https://b.example/y"])
-            .event_types(["v2.users.{id}.presence"])
-            .header("X-Api-Key", "Bearer s3cret-value")
-            .header("X-Tenant", "t1")
-            .build()
-            .unwrap();
-        Route::new(
-            payload,
-            "123456789012",
-            "us-east-1",
-            "orders",
-            "org-1",
-            "arn:aws:iam::123456789012:role/route",
-        )
-    }
+    use crate::document::route::tests::route;
+    use crate::payload::EventFilter;
 
     #[test]
     fn event_age_is_the_series_clamped() {
@@ -591,55 +343,12 @@ mod tests {
     }
 
     #[test]
-    fn aws_rules_name_their_fields() {
-        let mut r = route();
-        r.role_arn = String::new();
-        r.dead_letter_arn = Some("arn:aws:sns:us-east-1:123456789012:x".into());
-        r.invocation_rate_limit = Some(0);
-        r.payload.event_filters = vec![EventFilter {
-            event_type: "v2.users.{id}.presence".into(),
-            fields: vec!["ok.path".into(), "bad path".into()],
-        }];
-        let got: Vec<_> = r
-            .violations()
-            .into_iter()
-            .map(|v| (v.path, v.code))
-            .collect();
-        assert!(got.contains(&("roleArn".into(), ViolationCode::RoleArnMissing)));
-        assert!(got.contains(&("deadLetterArn".into(), ViolationCode::DeadLetterArnInvalid)));
-        assert!(got.contains(&(
-            "invocationRateLimit".into(),
-            ViolationCode::InvocationRateOutOfRange
-        )));
-        assert!(got.contains(&(
-            "eventFilters[0].fields[1]".into(),
-            ViolationCode::InputPathInvalid
-        )));
-        r.role_arn = "arn:aws:iam::123:role/x".into();
-        assert!(
-            r.violations()
-                .iter()
-                .any(|v| v.code == ViolationCode::RoleArnInvalid)
-        );
-    }
-
-    #[test]
-    fn transformer_limits() {
+    fn the_transformer_keeps_the_envelope_and_names_each_field() {
         let mut r = route();
         r.payload.event_filters = vec![EventFilter {
             event_type: "v2.users.{id}.presence".into(),
-            fields: (0..120).map(|i| format!("f{i}")).collect(),
+            fields: vec!["presenceDefinition.systemPresence".into()],
         }];
-        let codes: Vec<_> = r.violations().into_iter().map(|v| v.code).collect();
-        assert!(codes.contains(&ViolationCode::InputPathsTooMany));
-        r.payload.event_filters[0].fields =
-            (0..90).map(|i| format!("{}{i}", "y".repeat(120))).collect();
-        let codes: Vec<_> = r.violations().into_iter().map(|v| v.code).collect();
-        assert!(
-            codes.contains(&ViolationCode::InputTemplateTooLong),
-            "{codes:?}"
-        );
-        r.payload.event_filters[0].fields = vec!["presenceDefinition.systemPresence".into()];
         let t = r.aws_spec().input_transformer.unwrap();
         let template: Value =
             serde_json::from_str(&t.template.replace('<', "\"<").replace('>', ">\"")).unwrap();
@@ -652,13 +361,5 @@ mod tests {
             t.paths["f_presenceDefinition_systemPresence"],
             "$.detail.eventBody.presenceDefinition.systemPresence"
         );
-    }
-
-    #[test]
-    fn arn_shapes() {
-        assert!(is_role_arn("arn:aws:iam::123456789012:role/service-role/x"));
-        assert!(!is_role_arn("arn:aws:iam::123456789012:user/x"));
-        assert!(is_sqs_arn("arn:aws:sqs:us-east-1:123456789012:dlq"));
-        assert!(!is_sqs_arn("arn:aws:sqs:us-east-1:123456789012:"));
     }
 }
