@@ -44,7 +44,10 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e),
     };
     if cli.global.allow_custom_environment {
-        layers.set_flag(genesys_resolver::environment::ALLOW_CUSTOM_VAR, "1".to_owned());
+        layers.set_flag(
+            genesys_resolver::environment::ALLOW_CUSTOM_VAR,
+            "1".to_owned(),
+        );
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -56,7 +56,10 @@ impl Layers {
             if let Some(warning) = warning {
                 eprintln!("genesys-resolver: warning: --client-secret-file: {warning}");
             }
-            flags.insert(CLIENT_SECRET_VAR.to_owned(), secret.expose_secret().to_owned());
+            flags.insert(
+                CLIENT_SECRET_VAR.to_owned(),
+                secret.expose_secret().to_owned(),
+            );
         } else if global.client_secret_stdin {
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line).map_err(|e| {

@@ -85,7 +85,11 @@ fn integration(dir: &std::path::Path) -> String {
     write(
         dir,
         "orders.yaml",
-        &eventbridge_yaml("orders", "orders", &["v2.routing.queues.{id}.conversations"]),
+        &eventbridge_yaml(
+            "orders",
+            "orders",
+            &["v2.routing.queues.{id}.conversations"],
+        ),
     )
 }
 
@@ -151,8 +155,12 @@ async fn the_operator_opts_in_by_flag_or_environment() {
     base(&mut cmd);
     cmd.args(["eventbridge", "plan", &file]);
     let out = run(cmd).await;
-    assert_eq!(out.code, Some(2), "refused without the opt-in: {out:?}");
-    assert!(out.stderr.contains("RESOLVER_ALLOW_CUSTOM_ENVIRONMENT"), "{}", out.stderr);
+    assert_eq!(out.code, Some(1), "refused without the opt-in: {out:?}");
+    assert!(
+        out.stderr.contains("RESOLVER_ALLOW_CUSTOM_ENVIRONMENT"),
+        "{}",
+        out.stderr
+    );
 
     let mut cmd = clean();
     base(&mut cmd);
@@ -263,20 +271,28 @@ async fn secret_files_others_could_change_are_refused_and_loose_ones_warned() {
         let out = run(plan(flag, var)).await;
         assert_eq!(out.code, Some(0), "{out:?}");
         assert!(
-            out.stderr.contains("readable by its group or others") && out.stderr.contains("chmod 600"),
+            out.stderr.contains("readable by its group or others")
+                && out.stderr.contains("chmod 600"),
             "{}",
             out.stderr
         );
     }
 
     let writable = secret_file(dir.path(), "writable", 0o666);
-    for (flag, var) in [(Some(writable.clone()), None), (None, Some(writable.clone()))] {
+    for (flag, var) in [
+        (Some(writable.clone()), None),
+        (None, Some(writable.clone())),
+    ] {
         let out = run(plan(flag, var)).await;
-        assert_eq!(out.code, Some(2), "{out:?}");
-        assert!(out.stderr.contains("writable by its group or others"), "{}", out.stderr);
+        assert_eq!(out.code, Some(1), "{out:?}");
+        assert!(
+            out.stderr.contains("writable by its group or others"),
+            "{}",
+            out.stderr
+        );
         assert!(!out.stderr.contains(CLIENT_SECRET));
     }
     let out = run(plan(Some("/proc/self/environ".to_owned()), None)).await;
-    assert_eq!(out.code, Some(2), "{out:?}");
+    assert_eq!(out.code, Some(1), "{out:?}");
     assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
 }

@@ -14,7 +14,7 @@ async fn binding_beyond_loopback_needs_public() {
         let mut cmd = command();
         cmd.args(["mock", "--port", "0", "--bind", bind]);
         let out = run(cmd).await;
-        assert_eq!(out.code, Some(2), "{out:?}");
+        assert_eq!(out.code, Some(1), "{out:?}");
         assert!(out.stderr.contains("--public"), "{}", out.stderr);
         assert!(out.stdout.is_empty(), "nothing listened: {}", out.stdout);
     }
@@ -89,7 +89,11 @@ async fn a_browser_page_cannot_reset_or_read_the_mock() {
         assert_eq!(answer.status().as_u16(), 415, "{content_type}");
     }
     let answer = mock.http.post(&reset).send().await.unwrap();
-    assert_eq!(answer.status().as_u16(), 415, "a bodyless POST carries no JSON type");
+    assert_eq!(
+        answer.status().as_u16(),
+        415,
+        "a bodyless POST carries no JSON type"
+    );
     // A DNS-rebound page reads with its own host name.
     let answer = mock
         .http

@@ -601,9 +601,12 @@ mod tests {
         let out = text("pinned-secret-0042 api-token-pinned-0042 access-token-first-0042");
         assert!(!out.contains("pinned-secret-0042"), "{out}");
         assert!(!out.contains("api-token-pinned-0042"), "{out}");
-        assert!(out.contains("access-token-first-0042"), "rotated out: {out}");
-        let basic = base64::engine::general_purpose::STANDARD
-            .encode("pinned-client:pinned-secret-0042");
+        assert!(
+            out.contains("access-token-first-0042"),
+            "rotated out: {out}"
+        );
+        let basic =
+            base64::engine::general_purpose::STANDARD.encode("pinned-client:pinned-secret-0042");
         assert!(!text(&basic).contains(&basic));
         // The window stays bounded.
         let registry = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);

@@ -535,7 +535,11 @@ fn environment_from(
     let (name, text, policy) = if let Some(text) = var(ENV_VAR) {
         (ENV_VAR, text, policy)
     } else if let Some(text) = var(GENESYSCLOUD_REGION_VAR) {
-        (GENESYSCLOUD_REGION_VAR, text, EnvironmentPolicy::GenesysCloud)
+        (
+            GENESYSCLOUD_REGION_VAR,
+            text,
+            EnvironmentPolicy::GenesysCloud,
+        )
     } else {
         return Ok(None);
     };

@@ -75,7 +75,10 @@ async fn a_settings_environment_naming_a_listener_is_refused_and_nothing_is_sent
         let mut vars = vec![
             ("GENESYS_ENVIRONMENT", url.clone()),
             ("GENESYS_CLIENT_ID", "victim-client-id".to_owned()),
-            ("GENESYS_CLIENT_SECRET", "victim-client-secret-0042".to_owned()),
+            (
+                "GENESYS_CLIENT_SECRET",
+                "victim-client-secret-0042".to_owned(),
+            ),
         ];
         if let Some(value) = extra {
             vars.push((ALLOW_CUSTOM_VAR, value.to_owned()));
@@ -90,7 +93,11 @@ async fn a_settings_environment_naming_a_listener_is_refused_and_nothing_is_sent
     }
     let err = ResolverSettings::from_lookup(lookup(vars(Some("perhaps")))).unwrap_err();
     assert_eq!(err.setting, ALLOW_CUSTOM_VAR, "{err}");
-    assert_eq!(trap.connections().await, 0, "no credential left the process");
+    assert_eq!(
+        trap.connections().await,
+        0,
+        "no credential left the process"
+    );
 
     // The operator's opt-in lets the same setting through: the listener is then the
     // environment, on purpose.
@@ -122,7 +129,10 @@ async fn the_genesys_ecosystem_names_are_read_and_keep_to_genesys_cloud() {
     let settings = ResolverSettings::from_lookup(lookup(vec![
         ("GENESYSCLOUD_REGION", "eu-west-1".to_owned()),
         ("GENESYSCLOUD_OAUTHCLIENT_ID", "tf-client".to_owned()),
-        ("GENESYSCLOUD_OAUTHCLIENT_SECRET", "tf-secret-0042".to_owned()),
+        (
+            "GENESYSCLOUD_OAUTHCLIENT_SECRET",
+            "tf-secret-0042".to_owned(),
+        ),
     ]))
     .unwrap();
     let env = settings.client.environment.unwrap();
@@ -136,7 +146,10 @@ async fn the_genesys_ecosystem_names_are_read_and_keep_to_genesys_cloud() {
         "usw2.pure.cloud".to_owned(),
     )]))
     .unwrap();
-    assert_eq!(settings.client.environment.unwrap().region(), Some("us_west_2"));
+    assert_eq!(
+        settings.client.environment.unwrap().region(),
+        Some("us_west_2")
+    );
 
     // The project's own names win.
     let settings = ResolverSettings::from_lookup(lookup(vec![
@@ -201,8 +214,14 @@ async fn no_integrations_path_carries_the_token_off_the_origin() {
         assert!(err.contains("integrations_path"), "{path:?}: {err}");
         // As a request path of the generic helper: refused before anything is sent.
         let client = client_with_path(&mock, "/api/v2/outbound/integrations").unwrap();
-        let err = client.execute(&ApiRequest::get(path.clone())).await.unwrap_err();
-        assert!(matches!(err, ClientError::InvalidRequest(_)), "{path:?}: {err}");
+        let err = client
+            .execute(&ApiRequest::get(path.clone()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ClientError::InvalidRequest(_)),
+            "{path:?}: {err}"
+        );
     }
     assert_eq!(trap.connections().await, 0, "nothing reached 127.0.0.2");
     assert!(
@@ -217,7 +236,10 @@ async fn ids_cannot_walk_out_of_their_route() {
     let client = client_with_path(&mock, "/api/v2/outbound/integrations").unwrap();
     for id in ["..", ".", ""] {
         let err = client.get(id).await.unwrap_err();
-        assert!(matches!(err, ClientError::InvalidRequest(_)), "{id:?}: {err}");
+        assert!(
+            matches!(err, ClientError::InvalidRequest(_)),
+            "{id:?}: {err}"
+        );
     }
     // Anything else is one percent-encoded segment under the route.
     assert_eq!(client.get("../../x").await.unwrap(), None);

@@ -118,7 +118,10 @@ async fn leases_work_over_tls_when_the_ca_is_trusted() {
         .coordinator
         .acquire(&key, Duration::from_millis(300))
         .await;
-    assert!(matches!(second, Err(CoordinationError::Timeout { .. })), "{second:?}");
+    assert!(
+        matches!(second, Err(CoordinationError::Timeout { .. })),
+        "{second:?}"
+    );
     lease.release().await.unwrap();
 }
 
@@ -133,7 +136,10 @@ async fn an_untrusted_server_is_refused() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, CoordinationError::Unavailable { .. }), "{err}");
+    assert!(
+        matches!(err, CoordinationError::Unavailable { .. }),
+        "{err}"
+    );
     // Another CA's bundle does not help either.
     let other = TestCa::new();
     let err = RedisCoordinator::connect(
@@ -144,7 +150,10 @@ async fn an_untrusted_server_is_refused() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, CoordinationError::Unavailable { .. }), "{err}");
+    assert!(
+        matches!(err, CoordinationError::Unavailable { .. }),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -159,7 +168,13 @@ async fn insecure_is_refused_before_connecting() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, CoordinationError::Config { field: "redis_url", .. }),
+        matches!(
+            err,
+            CoordinationError::Config {
+                field: "redis_url",
+                ..
+            }
+        ),
         "{err}"
     );
 }

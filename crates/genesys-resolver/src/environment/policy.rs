@@ -320,7 +320,10 @@ mod tests {
     fn api_urls_stay_on_the_origin() {
         let env = Environment::custom("http://127.0.0.1:4000/genesys").unwrap();
         let url = env
-            .api_url("/api/v2/integrations", &["a/b".to_owned(), "%2e".to_owned()])
+            .api_url(
+                "/api/v2/integrations",
+                &["a/b".to_owned(), "%2e".to_owned()],
+            )
             .unwrap();
         assert_eq!(
             url.as_str(),
@@ -450,7 +453,10 @@ mod tests {
             "HTTP_PROXY is not used"
         );
         let proxy = ProxySettings::from_lookup(lookup(&[
-            ("HTTPS_PROXY", "http://user:proxy-pass-0042@proxy.internal:3128"),
+            (
+                "HTTPS_PROXY",
+                "http://user:proxy-pass-0042@proxy.internal:3128",
+            ),
             ("NO_PROXY", ".corp.example, 10.0.0.0/8"),
         ]))
         .unwrap()
@@ -477,7 +483,10 @@ mod tests {
             "http://",
         ] {
             let err = ProxySettings::from_lookup(lookup(&[("HTTPS_PROXY", bad)])).unwrap_err();
-            assert!(err.to_string().starts_with("HTTPS_PROXY refused"), "{bad}: {err}");
+            assert!(
+                err.to_string().starts_with("HTTPS_PROXY refused"),
+                "{bad}: {err}"
+            );
         }
     }
 }

@@ -41,7 +41,9 @@ pub enum SecretFileError {
         reason: String,
     },
     /// The path is not a regular file or a pipe (after symlinks), or it is under `/proc`.
-    #[error("{path} is not a regular file or a pipe (a device, socket, directory or /proc entry is refused)")]
+    #[error(
+        "{path} is not a regular file or a pipe (a device, socket, directory or /proc entry is refused)"
+    )]
     NotRegular {
         /// The path given.
         path: String,
@@ -261,7 +263,10 @@ mod tests {
         let path = file_with(&dir, "loose", "s3cret-value\n", 0o644);
         let (_, warning) = SecretFile::first_line(&path).unwrap();
         let warning = warning.unwrap();
-        assert!(warning.contains("0644") && warning.contains("chmod 600"), "{warning}");
+        assert!(
+            warning.contains("0644") && warning.contains("chmod 600"),
+            "{warning}"
+        );
         assert!(!warning.contains("s3cret-value"));
         for mode in [0o620, 0o602, 0o666] {
             let path = file_with(&dir, "writable", "s3cret-value\n", mode);

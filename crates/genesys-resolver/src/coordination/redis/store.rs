@@ -32,7 +32,9 @@ impl Store {
             field: "redis_url",
             reason: "not a valid URL".to_owned(),
         })?;
-        let tls = url.get(..9).is_some_and(|s| s.eq_ignore_ascii_case("rediss://"));
+        let tls = url
+            .get(..9)
+            .is_some_and(|s| s.eq_ignore_ascii_case("rediss://"));
         if tls && url.contains('#') {
             // The Redis client reads `#insecure` as "skip certificate verification".
             return Err(CoordinationError::Config {

@@ -239,7 +239,10 @@ async fn gate(State(guard): State<Guard>, request: Request, next: Next) -> Respo
         .get(header::CONTENT_LENGTH)
         .is_some_and(|v| v.as_bytes() != b"0")
         || headers.contains_key(header::TRANSFER_ENCODING);
-    let writes = matches!(*request.method(), Method::POST | Method::PUT | Method::PATCH);
+    let writes = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH
+    );
     if (writes || has_body) && !is_json(headers) {
         return refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
