@@ -66,6 +66,7 @@ pub const GENESYSCLOUD_CLIENT_ID_VAR: &str = "GENESYSCLOUD_OAUTHCLIENT_ID";
 /// [`CLIENT_SECRET_VAR`] nor [`CLIENT_SECRET_FILE_VAR`] is set.
 pub const GENESYSCLOUD_CLIENT_SECRET_VAR: &str = "GENESYSCLOUD_OAUTHCLIENT_SECRET";
 
+mod identity;
 mod secret_file;
 
 pub use secret_file::{CLIENT_SECRET_FILE_VAR, MAX_SECRET_FILE_BYTES, SecretFile, SecretFileError};
@@ -475,11 +476,11 @@ impl ResolverSettings {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let mut s = Self::default();
-        s.client.environment = environment_from(&var)?;
+        s.client.environment = identity::environment_from(&var)?;
         s.client.client_id = var(CLIENT_ID_VAR)
             .or_else(|| var(GENESYSCLOUD_CLIENT_ID_VAR))
             .map(|v| v.trim().to_owned());
-        s.client.client_secret = client_secret_from(&var)?;
+        s.client.client_secret = identity::client_secret_from(&var)?;
         s.client.integrations_path = var("RESOLVER_INTEGRATIONS_PATH").map(|v| v.trim().to_owned());
         s.client.request_timeout = seconds(&var, "RESOLVER_REQUEST_TIMEOUT_SECS")?;
         s.client.max_attempts = parsed(&var, "RESOLVER_MAX_ATTEMPTS")?;
@@ -516,52 +517,6 @@ impl ResolverSettings {
         out.extend(self.coordination.problems("coordination."));
         into_result(out)
     }
-}
-
-/// The environment: `GENESYS_ENVIRONMENT` under the operator's
-/// [`EnvironmentPolicy`](crate::environment::EnvironmentPolicy) (`RESOLVER_ALLOW_CUSTOM_ENVIRONMENT`),
-/// else `GENESYSCLOUD_REGION` (Genesys Cloud only, whatever the policy).
-fn environment_from(
-    var: &impl Fn(&str) -> Option<String>,
-) -> Result<Option<Environment>, SettingsError> {
-    use crate::environment::{
-        ALLOW_CUSTOM_VAR, ENV_VAR, EnvironmentPolicy, GENESYSCLOUD_REGION_VAR,
-    };
-    let policy = var(ALLOW_CUSTOM_VAR)
-        .map(|v| EnvironmentPolicy::from_flag(&v))
-        .transpose()
-        .map_err(|reason| SettingsError::new(ALLOW_CUSTOM_VAR, reason))?
-        .unwrap_or_default();
-    let (name, text, policy) = if let Some(text) = var(ENV_VAR) {
-        (ENV_VAR, text, policy)
-    } else if let Some(text) = var(GENESYSCLOUD_REGION_VAR) {
-        (
-            GENESYSCLOUD_REGION_VAR,
-            text,
-            EnvironmentPolicy::GenesysCloud,
-        )
-    } else {
-        return Ok(None);
-    };
-    Environment::parse_with(text.trim(), policy)
-        .map(Some)
-        .map_err(|e| SettingsError::new(name, e.to_string()))
-}
-
-/// The client secret: `GENESYS_CLIENT_SECRET`, else the first line of
-/// `GENESYS_CLIENT_SECRET_FILE` ([`SecretFile`]), else `GENESYSCLOUD_OAUTHCLIENT_SECRET`.
-fn client_secret_from(
-    var: &impl Fn(&str) -> Option<String>,
-) -> Result<Option<SecretString>, SettingsError> {
-    if let Some(secret) = var(CLIENT_SECRET_VAR) {
-        return Ok(Some(SecretString::from(secret)));
-    }
-    if let Some(path) = var(CLIENT_SECRET_FILE_VAR) {
-        let (secret, _warning) = SecretFile::first_line(std::path::Path::new(path.trim()))
-            .map_err(|e| SettingsError::new(CLIENT_SECRET_FILE_VAR, e.to_string()))?;
-        return Ok(Some(secret));
-    }
-    Ok(var(GENESYSCLOUD_CLIENT_SECRET_VAR).map(SecretString::from))
 }
 
 /// An address range (`10.0.0.0/8`) or a single address (`10.1.2.3`, `::1`).
