@@ -2,16 +2,7 @@
 //! `--client-secret-file`, the service's `RESOLVER_API_TOKENS_FILE`), read with checks on what
 //! the file is and who else could read or change it.
 //!
-//! - The path must lead (symlinks followed, as Kubernetes and systemd credentials use them) to
-//!   a regular file or a pipe (`--client-secret-file <(vault read ...)`): a device, a socket or
-//!   a directory is refused, and so is anything under `/proc` (`/proc/self/environ` would hand
-//!   the whole environment over as a "secret").
-//! - At most [`MAX_SECRET_FILE_BYTES`]: more is refused unread.
-//! - On Unix, a file **writable by its group or by others** is refused: someone else could
-//!   replace the client secret, or add a token that the service would then accept.
-//! - A file **readable by its group or by others** is read, with a warning
-//!   ([`SecretFile::warning`]) saying to `chmod 600` it: Docker and Kubernetes mount secrets
-//!   0444 / 0644 inside a container, where that is expected, so this is not refused.
+//! The rules are those of [`SecretFile`].
 //!
 //! No error or warning ever repeats the file's contents.
 
@@ -75,7 +66,20 @@ pub enum SecretFileError {
     },
 }
 
-/// A secret file's contents, and a warning when others may read it.
+/// A secret file's contents, and a warning when others may read it. Read under these rules:
+/// - The path must lead (symlinks followed, as Kubernetes and systemd credentials use them) to
+///   a regular file or a pipe (`--client-secret-file <(vault read ...)`): a device, a socket or
+///   a directory is refused, and so is anything under `/proc` (`/proc/self/environ` would hand
+///   the whole environment over as a "secret").
+/// - At most [`MAX_SECRET_FILE_BYTES`]: more is refused unread.
+/// - On Unix, a file **writable by its group or by others** is refused: someone else could
+///   replace the client secret, or add a token that the service would then accept.
+/// - A file **readable by its group or by others** is read, with a warning
+///   ([`SecretFile::warning`]) saying to `chmod 600` it: Docker and Kubernetes mount secrets
+///   0444 / 0644 inside a container, where that is expected, so this is not refused.
+///
+///
+/// No error or warning ever repeats the file's contents.
 pub struct SecretFile {
     contents: SecretString,
     warning: Option<String>,
@@ -91,7 +95,7 @@ impl std::fmt::Debug for SecretFile {
 }
 
 impl SecretFile {
-    /// Reads `path` under the rules of the [module docs](self), at most `max_bytes` of it.
+    /// Reads `path` under the rules of the [type docs](SecretFile), at most `max_bytes` of it.
     pub fn read(path: &Path, max_bytes: u64) -> Result<Self, SecretFileError> {
         let shown = path.display().to_string();
         let read_error = |e: std::io::Error| SecretFileError::Read {
