@@ -73,6 +73,8 @@ pub(super) fn base_command(
         "GENESYS_ENVIRONMENT",
         mock.base_url().as_str().trim_end_matches('/'),
     )
+    // The mock is a custom environment: the operator's opt-in.
+    .env("RESOLVER_ALLOW_CUSTOM_ENVIRONMENT", "1")
     .env("GENESYS_CLIENT_ID", mock.client_id())
     .env("GENESYS_CLIENT_SECRET", mock.client_secret())
     .env("PORT", port.to_string())

@@ -64,8 +64,11 @@ impl Identity {
     /// Lays the values given over `s`; afterwards an environment and credentials must be set.
     fn apply(self, py: Python<'_>, s: &mut ResolverSettings) -> PyResult<()> {
         if let Some(text) = self.environment {
+            // The caller's own code names the environment here (a test suite names its mock):
+            // any form is taken, as `Environment::custom` takes it. The variables of `from_env`
+            // go through the core's policy instead (RESOLVER_ALLOW_CUSTOM_ENVIRONMENT).
             s.client.environment = Some(
-                Environment::parse(&text)
+                Environment::custom(&text)
                     .map_err(|e| config_error(py, format!("environment: {e}")))?,
             );
         }

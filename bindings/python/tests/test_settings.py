@@ -25,6 +25,11 @@ VARIABLES = [
     "GENESYS_ENVIRONMENT",
     "GENESYS_CLIENT_ID",
     "GENESYS_CLIENT_SECRET",
+    "GENESYS_CLIENT_SECRET_FILE",
+    "GENESYSCLOUD_REGION",
+    "GENESYSCLOUD_OAUTHCLIENT_ID",
+    "GENESYSCLOUD_OAUTHCLIENT_SECRET",
+    "RESOLVER_ALLOW_CUSTOM_ENVIRONMENT",
     "RESOLVER_INTEGRATIONS_PATH",
     "RESOLVER_REQUEST_TIMEOUT_SECS",
     "RESOLVER_MAX_ATTEMPTS",
@@ -53,6 +58,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def point_at(env: pytest.MonkeyPatch, mock: MockGenesys, ca_file: Optional[str] = None) -> None:
     """The variables of an organisation (the mock) whose destinations are on loopback."""
     env.setenv("GENESYS_ENVIRONMENT", mock.environment)
+    env.setenv("RESOLVER_ALLOW_CUSTOM_ENVIRONMENT", "1")  # the mock is a custom environment
     env.setenv("GENESYS_CLIENT_ID", mock.client_id)
     env.setenv("GENESYS_CLIENT_SECRET", mock.client_secret)
     env.setenv("RESOLVER_ALLOW_CIDRS", "10.9.0.0/16, 127.0.0.0/8")
@@ -163,6 +169,7 @@ def test_from_env_needs_the_organisation_and_the_credentials(env: pytest.MonkeyP
     err = config_error(gr.Resolver.from_env)
     assert "GENESYS_ENVIRONMENT" in str(err)
     env.setenv("GENESYS_ENVIRONMENT", mock.environment)
+    env.setenv("RESOLVER_ALLOW_CUSTOM_ENVIRONMENT", "1")  # the mock is a custom environment
     err = config_error(gr.EventBridgeDeployer.from_env)
     assert "GENESYS_CLIENT_ID" in str(err) and "GENESYS_CLIENT_SECRET" in str(err)
     env.setenv("GENESYS_CLIENT_ID", mock.client_id)

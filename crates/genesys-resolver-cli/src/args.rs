@@ -26,8 +26,17 @@ SETTINGS
   GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, RESOLVER_*: the variables of the resolver service);
   the --config file (TOML or YAML, keys are those variable names, e.g.
   GENESYS_ENVIRONMENT = \"eu_west_1\"). The client secret is never taken from the command line
-  or the config file: set GENESYS_CLIENT_SECRET, or use --client-secret-file FILE or
-  --client-secret-stdin.
+  or the config file: set GENESYS_CLIENT_SECRET (or GENESYS_CLIENT_SECRET_FILE), or use
+  --client-secret-file FILE or --client-secret-stdin. The Terraform provider's names
+  GENESYSCLOUD_REGION, GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET are read
+  when the GENESYS_ ones are not set.
+
+WHERE CREDENTIALS GO
+  GENESYS_ENVIRONMENT names Genesys Cloud: a region or one of its domains, over HTTPS. A mock, a
+  gateway or any other base URL needs --allow-custom-environment (or
+  RESOLVER_ALLOW_CUSTOM_ENVIRONMENT=1 in the environment); a config file cannot give it. Plain
+  http is accepted for a loopback host only. HTTPS_PROXY / NO_PROXY are honoured for https
+  connections (a tunnel: TLS to Genesys end to end); HTTP_PROXY is not used.
 
 EXIT STATUS
   0    success (for --detailed-exitcode: success and nothing to change)
@@ -118,9 +127,12 @@ pub(crate) struct Global {
     /// Read settings not given by a flag or the environment from FILE (TOML, or YAML for .yaml/.yml)
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
-    /// Genesys environment: a region (eu_west_1), a domain (mypurecloud.ie) or a base URL [env: GENESYS_ENVIRONMENT]
+    /// Genesys environment: a region (eu_west_1) or a Genesys Cloud domain (mypurecloud.ie); a base URL with --allow-custom-environment [env: GENESYS_ENVIRONMENT]
     #[arg(long, global = true, value_name = "ENV")]
     pub(crate) environment: Option<String>,
+    /// Let the environment be a mock, gateway or custom base URL (an operator's switch: never taken from --config) [env: RESOLVER_ALLOW_CUSTOM_ENVIRONMENT]
+    #[arg(long, global = true)]
+    pub(crate) allow_custom_environment: bool,
     /// OAuth client id [env: GENESYS_CLIENT_ID]
     #[arg(long, global = true, value_name = "ID")]
     pub(crate) client_id: Option<String>,
@@ -198,7 +210,10 @@ Serves the test kit's mock Genesys Cloud (OAuth token endpoint, the seed's integ
 the integrations API with configurations and activation, available topics) on one port, plus \
 control routes under /_mock/ to inject faults and read what it received (see the command-line \
 guide, docs/src/guide/cli.md). Prints one line on stdout, `genesys-resolver mock listening on http://ADDR:PORT`, then \
-serves until SIGTERM or Ctrl-C. The accepted client secret comes from GENESYS_CLIENT_SECRET, \
+serves until SIGTERM or Ctrl-C. It listens on loopback; --bind beyond loopback needs --public. \
+The control routes refuse requests from a browser page (an Origin header not the mock's own, a \
+Host that is not the mock's own on loopback) and POST or PUT requests without a JSON body type; \
+their request log and stored integrations show header values redacted. The accepted client secret comes from GENESYS_CLIENT_SECRET, \
 --client-secret-file or --client-secret-stdin (default `mock-client-secret`), the client id from \
 --client-id or GENESYS_CLIENT_ID (default `mock-client-id`).")]
     Mock(MockArgs),
@@ -374,9 +389,13 @@ pub(crate) struct MockArgs {
     /// Listen port (0: any free port)
     #[arg(long, default_value_t = 0)]
     pub(crate) port: u16,
-    /// Listen address
+    /// Listen address (loopback unless --public)
     #[arg(long, default_value = "127.0.0.1")]
     pub(crate) bind: IpAddr,
+    /// Allow --bind beyond loopback: the mock's control routes need no token, so anyone who can
+    /// reach the port can reset it, fault it and read what it stored
+    #[arg(long)]
+    pub(crate) public: bool,
     /// Lifetime of issued tokens, in seconds
     #[arg(long, default_value_t = 86_400)]
     pub(crate) token_lifetime_secs: u64,

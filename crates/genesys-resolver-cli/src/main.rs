@@ -38,10 +38,16 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    let layers = match Layers::new(&cli.global) {
+    let mut layers = match Layers::new(&cli.global) {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
+    if cli.global.allow_custom_environment {
+        layers.set_flag(
+            genesys_resolver::environment::ALLOW_CUSTOM_VAR,
+            "1".to_owned(),
+        );
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

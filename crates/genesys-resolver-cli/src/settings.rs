@@ -7,7 +7,10 @@ use std::io::BufRead;
 use std::path::Path;
 
 use genesys_resolver::environment::ENV_VAR;
-use genesys_resolver::settings::{CLIENT_ID_VAR, CLIENT_SECRET_VAR, ResolverSettings};
+use genesys_resolver::settings::{
+    CLIENT_ID_VAR, CLIENT_SECRET_VAR, OPERATOR_ONLY_VARS, ResolverSettings, SecretFile,
+};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use crate::args::Global;
@@ -47,13 +50,16 @@ impl Layers {
             flags.insert("RESOLVER_RATE_LIMIT_PER_MINUTE".to_owned(), n.to_string());
         }
         if let Some(path) = &global.client_secret_file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                CliError::Usage(format!(
-                    "cannot read the client secret file {}: {e}",
-                    path.display()
-                ))
-            })?;
-            flags.insert(CLIENT_SECRET_VAR.to_owned(), first_line(&text)?);
+            // Logs are not set up yet: a loose mode is said here, on stderr.
+            let (secret, warning) = SecretFile::first_line(path)
+                .map_err(|e| CliError::Usage(format!("--client-secret-file: {e}")))?;
+            if let Some(warning) = warning {
+                eprintln!("genesys-resolver: warning: --client-secret-file: {warning}");
+            }
+            flags.insert(
+                CLIENT_SECRET_VAR.to_owned(),
+                secret.expose_secret().to_owned(),
+            );
         } else if global.client_secret_stdin {
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line).map_err(|e| {
@@ -160,6 +166,13 @@ fn read_config(path: &Path) -> Result<HashMap<String, String>, CliError> {
             return Err(CliError::Usage(format!(
                 "config file {}: {CLIENT_SECRET_VAR} is not accepted in a config file; set the \
                  variable, or use --client-secret-file or --client-secret-stdin",
+                path.display()
+            )));
+        }
+        if OPERATOR_ONLY_VARS.contains(&key.as_str()) {
+            return Err(CliError::Usage(format!(
+                "config file {}: {key} is not accepted in a config file (it widens where \
+                 credentials go or names a secret file); set it in the environment or by a flag",
                 path.display()
             )));
         }

@@ -12,6 +12,9 @@ pub const MIN_TOKEN_LEN: usize = 16;
 #[derive(Clone, Default)]
 pub struct ApiTokens {
     digests: Vec<[u8; 32]>,
+    /// What reading the token file had to say (a mode readable by others), logged once the
+    /// service's logs are up.
+    warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for ApiTokens {
@@ -37,7 +40,7 @@ impl ApiTokens {
             return Err("a token holds a character other than visible ASCII".to_owned());
         }
         // Should a caller's request or an upstream answer ever quote it, the scrubber removes it.
-        genesys_resolver::redact::register_secret(token);
+        genesys_resolver::redact::pin_secret(token);
         let d = digest(token);
         if !self.digests.contains(&d) {
             self.digests.push(d);
@@ -69,6 +72,17 @@ impl ApiTokens {
     /// Whether no token is configured.
     pub fn is_empty(&self) -> bool {
         self.digests.is_empty()
+    }
+
+    /// Notes a warning about where the tokens came from (see [`warnings`](Self::warnings)).
+    pub fn warn(&mut self, warning: String) {
+        self.warnings.push(warning);
+    }
+
+    /// Warnings about where the tokens came from, such as a token file others may read; the
+    /// service logs them at startup.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// How many tokens are configured.

@@ -41,7 +41,10 @@ use std::time::Duration;
 
 use genesys_resolver::environment::ENV_VAR;
 use genesys_resolver::pipeline::{Resolver, ResolverBuilder};
-use genesys_resolver::settings::{CLIENT_ID_VAR, CLIENT_SECRET_VAR, ResolverSettings};
+use genesys_resolver::settings::{
+    CLIENT_ID_VAR, CLIENT_SECRET_VAR, MAX_SECRET_FILE_BYTES, ResolverSettings, SecretFile,
+};
+use secrecy::ExposeSecret;
 
 use crate::auth::{ApiTokens, Auth};
 
@@ -232,14 +235,22 @@ fn auth_from_env(env: Lookup<'_>) -> Result<Auth, ConfigError> {
         })?;
     }
     if let Some(path) = var(env, "RESOLVER_API_TOKENS_FILE") {
-        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
-            variable: "RESOLVER_API_TOKENS_FILE".to_owned(),
-            reason: format!("cannot read {path:?}: {e}"),
-        })?;
-        tokens.add_file(&text).map_err(|reason| ConfigError {
-            variable: "RESOLVER_API_TOKENS_FILE".to_owned(),
-            reason,
-        })?;
+        // A regular file (or pipe), at most 64 KiB, writable by its owner alone; a mode others
+        // may read is warned about (see `genesys_resolver::settings::SecretFile`).
+        let file = SecretFile::read(std::path::Path::new(path.trim()), MAX_SECRET_FILE_BYTES)
+            .map_err(|e| ConfigError {
+                variable: "RESOLVER_API_TOKENS_FILE".to_owned(),
+                reason: e.to_string(),
+            })?;
+        tokens
+            .add_file(file.contents().expose_secret())
+            .map_err(|reason| ConfigError {
+                variable: "RESOLVER_API_TOKENS_FILE".to_owned(),
+                reason,
+            })?;
+        if let Some(warning) = file.warning() {
+            tokens.warn(format!("RESOLVER_API_TOKENS_FILE: {warning}"));
+        }
     }
     match mode.as_deref() {
         Some("none") => {
@@ -412,6 +423,7 @@ mod tests {
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let mut map: HashMap<String, String> = [
             ("GENESYS_ENVIRONMENT", "http://127.0.0.1:9"),
+            ("RESOLVER_ALLOW_CUSTOM_ENVIRONMENT", "1"),
             ("GENESYS_CLIENT_ID", "id"),
             ("GENESYS_CLIENT_SECRET", "secret-value-1234"),
         ]

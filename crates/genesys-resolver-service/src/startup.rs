@@ -43,6 +43,11 @@ pub async fn run(config: Config) -> ExitCode {
         Ok(t) => t,
         Err(e) => return config_error(&e),
     };
+    if let Auth::Tokens(tokens) = &config.service.auth {
+        for warning in tokens.warnings() {
+            tracing::warn!("{warning}");
+        }
+    }
     if matches!(config.service.auth, Auth::None) {
         tracing::warn!(
             "authentication is off (RESOLVER_AUTH is none): POST /resolve needs no token; anyone who can reach {} can \

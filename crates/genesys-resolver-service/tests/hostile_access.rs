@@ -101,6 +101,7 @@ async fn without_tokens_it_refuses_to_start_unless_auth_is_none() {
             "GENESYS_ENVIRONMENT",
             genesys.base_url().as_str().trim_end_matches('/'),
         )
+        .env("RESOLVER_ALLOW_CUSTOM_ENVIRONMENT", "1")
         .env("GENESYS_CLIENT_ID", "hostile-client-id")
         .env("GENESYS_CLIENT_SECRET", "hostile-client-secret-value")
         .env("PORT", "0")
@@ -120,11 +121,18 @@ async fn without_tokens_it_refuses_to_start_unless_auth_is_none() {
     // A token file with comments; a short token in it is refused without being quoted.
     let file = dir.path().join("tokens");
     std::fs::write(&file, "# ops team\n\nshort\n").unwrap();
+    // Writable by its owner alone, whatever the umask: a token file others may write is refused.
+    std::fs::set_permissions(
+        &file,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600),
+    )
+    .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_resolver_service"))
         .env(
             "GENESYS_ENVIRONMENT",
             genesys.base_url().as_str().trim_end_matches('/'),
         )
+        .env("RESOLVER_ALLOW_CUSTOM_ENVIRONMENT", "1")
         .env("GENESYS_CLIENT_ID", "hostile-client-id")
         .env("GENESYS_CLIENT_SECRET", "hostile-client-secret-value")
         .env("RESOLVER_API_TOKENS_FILE", &file)

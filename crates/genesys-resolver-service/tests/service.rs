@@ -308,7 +308,7 @@ async fn genesys_failing_after_retries_is_502_and_rate_limit_is_503() {
 async fn an_unreachable_login_host_is_503_of_its_own_kind() {
     let closed = refused_addr().await.unwrap();
     let environment =
-        genesys_resolver::environment::Environment::parse(&format!("http://{closed}")).unwrap();
+        genesys_resolver::environment::Environment::custom(&format!("http://{closed}")).unwrap();
     let h = harness_with(|b| b.environment(environment)).await;
     let (status, body) = h.resolve(&h.payload("no-login")).await;
     assert_eq!(status, 503, "{body}");

@@ -1,26 +1,52 @@
-//! Which Genesys Cloud deployment to talk to: the API base URL and the OAuth token URL.
+//! Which Genesys Cloud deployment to talk to: the API base URL and the OAuth token URL, and
+//! where credentials may go.
 //!
 //! An [`Environment`] is parsed from one of three forms:
 //! - a region name as the official SDKs spell it (`us_east_1`, `eu_west_1`, ... see
-//!   [`Environment::REGIONS`]); `us-east-1` is accepted too;
+//!   [`Environment::REGIONS`]); `us-east-1`, as the Terraform provider and the `gc` CLI spell it
+//!   (`GENESYSCLOUD_REGION`), is accepted too;
 //! - a domain (`mypurecloud.com`, `api.mypurecloud.com`): the API host is `api.<domain>` and the
 //!   token host `login.<domain>`;
-//! - an `http` or `https` base URL (`https://api.mypurecloud.com`, or `http://127.0.0.1:8080`
-//!   for a mock). When the host starts with `api.` the token URL is on the matching `login.` host,
-//!   as every official SDK derives it; otherwise it is `<base>/oauth/token`. Override it with
-//!   [`Environment::with_token_url`].
+//! - an `https` base URL (`https://api.mypurecloud.com`). When the host starts with `api.` the
+//!   token URL is on the matching `login.` host, as every official SDK derives it; otherwise it
+//!   is `<base>/oauth/token`. Override it with [`Environment::with_token_url`].
+//!
+//! **Where credentials may go.** [`Environment::parse`] (and so `GENESYS_ENVIRONMENT`, and a
+//! serialized settings document) accepts Genesys Cloud only: a region, one of its domains, or
+//! its API host over HTTPS. Anything else (a mock, a gateway, a proxy host, a custom base URL)
+//! is a *custom* environment, which only code ([`Environment::custom`],
+//! [`Environment::from_urls`]) or an explicit operator opt-in
+//! ([`EnvironmentPolicy::AllowCustom`]: the variable [`ALLOW_CUSTOM_VAR`] or the command line's
+//! `--allow-custom-environment`, never a config file) may name. Plain `http` is allowed for a
+//! loopback host only (`127.0.0.0/8`, `::1`, `localhost`), whoever names it. Every request URL
+//! the API client builds is checked to stay on the environment's origin
+//! ([`Environment::api_url`]), and a proxy ([`ProxySettings`]) only ever carries TLS to it.
 //!
 //! ```
-//! use genesys_resolver::environment::Environment;
+//! use genesys_resolver::environment::{Environment, EnvironmentError, EnvironmentPolicy};
 //!
 //! let env: Environment = "eu_west_1".parse()?;
 //! assert_eq!(env.api_base().as_str(), "https://api.mypurecloud.ie/");
 //! assert_eq!(env.token_url().as_str(), "https://login.mypurecloud.ie/oauth/token");
+//! assert!(env.is_genesys_cloud());
 //!
-//! let mock = Environment::parse("http://127.0.0.1:8080")?;
+//! // A mock is a custom environment: refused unless the caller opts in.
+//! assert!(matches!(
+//!     Environment::parse("http://127.0.0.1:8080"),
+//!     Err(EnvironmentError::CustomNotAllowed { .. })
+//! ));
+//! let mock = Environment::parse_with("http://127.0.0.1:8080", EnvironmentPolicy::AllowCustom)?;
 //! assert_eq!(mock.token_url().as_str(), "http://127.0.0.1:8080/oauth/token");
+//! // Plain http to anything but loopback is refused, opt-in or not.
+//! assert!(Environment::custom("http://10.0.0.5:8080").is_err());
 //! # Ok::<(), genesys_resolver::environment::EnvironmentError>(())
 //! ```
+
+mod policy;
+
+pub use policy::{
+    ALLOW_CUSTOM_VAR, EnvironmentPolicy, GENESYSCLOUD_REGION_VAR, ProxySettings, check_api_path,
+};
 
 use std::fmt;
 use std::str::FromStr;
@@ -53,6 +79,29 @@ pub enum EnvironmentError {
     Invalid {
         /// The value given, with any credentials it carried removed.
         value: String,
+        /// The rule it broke.
+        reason: &'static str,
+    },
+    /// The value names something other than Genesys Cloud (a mock, a gateway, a proxy host, a
+    /// custom base URL), and custom environments were not allowed. Name a region or a Genesys
+    /// Cloud domain, or opt in as the operator: [`ALLOW_CUSTOM_VAR`]`=1` in the process
+    /// environment (the command line: `--allow-custom-environment`). A config file cannot opt
+    /// in.
+    #[error(
+        "environment {value:?} is not a Genesys Cloud region or domain over HTTPS; a mock, \
+         gateway or other custom environment needs {ALLOW_CUSTOM_VAR}=1 in the process \
+         environment (command line: --allow-custom-environment), never from a config file"
+    )]
+    CustomNotAllowed {
+        /// The value given, with any credentials it carried removed.
+        value: String,
+    },
+    /// A proxy variable (`HTTPS_PROXY`, `ALL_PROXY`, ...) holds something the client cannot
+    /// use; `reason` says which rule it broke.
+    #[error("{variable} refused: {reason}")]
+    Proxy {
+        /// The variable.
+        variable: &'static str,
         /// The rule it broke.
         reason: &'static str,
     },
@@ -93,8 +142,31 @@ impl Environment {
         ("eusc_de_east_1", "edee1.eusc-pure.cloud"),
     ];
 
-    /// Parses a region name, a domain or an `http(s)` base URL (see the module docs).
+    /// Parses a Genesys Cloud region name, one of its domains, or its API host's `https` URL
+    /// (see the module docs). Anything else is [`EnvironmentError::CustomNotAllowed`]: use
+    /// [`parse_with`](Self::parse_with) with the operator's [`EnvironmentPolicy`], or
+    /// [`custom`](Self::custom) from code.
     pub fn parse(value: &str) -> Result<Self, EnvironmentError> {
+        Self::parse_with(value, EnvironmentPolicy::GenesysCloud)
+    }
+
+    /// Parses any form of the module docs (a custom `https` base URL, or `http` on a loopback
+    /// host, included): for code that names a mock or a gateway on purpose, such as a test
+    /// suite. Settings read from outside go through [`parse_with`](Self::parse_with) instead.
+    pub fn custom(value: &str) -> Result<Self, EnvironmentError> {
+        Self::parse_with(value, EnvironmentPolicy::AllowCustom)
+    }
+
+    /// Parses `value` (see the module docs) and checks it against `policy`: with
+    /// [`EnvironmentPolicy::GenesysCloud`] anything but Genesys Cloud is
+    /// [`EnvironmentError::CustomNotAllowed`].
+    pub fn parse_with(value: &str, policy: EnvironmentPolicy) -> Result<Self, EnvironmentError> {
+        let env = Self::parse_any(value)?;
+        policy.check(&env)?;
+        Ok(env)
+    }
+
+    fn parse_any(value: &str) -> Result<Self, EnvironmentError> {
         let value = value.trim();
         if value.is_empty() {
             return Err(EnvironmentError::Empty);
@@ -157,6 +229,26 @@ impl Environment {
     /// The SDK region name, when the environment is one of [`Environment::REGIONS`].
     pub fn region(&self) -> Option<&'static str> {
         self.region
+    }
+
+    /// Whether this is Genesys Cloud itself: the API on `https://api.<domain>/` and the token
+    /// endpoint on `https://login.<domain>/oauth/token`, default ports, for a domain of
+    /// [`Environment::REGIONS`]. Anything else is a custom environment.
+    pub fn is_genesys_cloud(&self) -> bool {
+        let Some(domain) = self
+            .api_base
+            .host_str()
+            .and_then(|h| h.strip_prefix("api."))
+        else {
+            return false;
+        };
+        let default_https = |url: &Url| url.scheme() == "https" && url.port().is_none();
+        Self::REGIONS.iter().any(|(_, d)| *d == domain)
+            && default_https(&self.api_base)
+            && self.api_base.path() == "/"
+            && default_https(&self.token_url)
+            && self.token_url.host_str() == Some(format!("login.{domain}").as_str())
+            && self.token_url.path() == "/oauth/token"
     }
 
     fn from_domain(domain: &str) -> Result<Self, EnvironmentError> {
@@ -250,6 +342,12 @@ fn check_url(mut url: Url, base: bool) -> Result<Url, EnvironmentError> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid(&url, "the URL must not carry a query or fragment"));
     }
+    if url.scheme() == "http" && !policy::is_loopback(&url) {
+        return Err(invalid(
+            &url,
+            "plain http is allowed for a loopback host only (127.0.0.0/8, ::1, localhost); use https",
+        ));
+    }
     if base && !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
         url.set_path(&path);
@@ -337,7 +435,7 @@ mod tests {
 
     #[test]
     fn custom_base_url_keeps_its_path() {
-        let env = Environment::parse("http://127.0.0.1:4000/genesys").unwrap();
+        let env = Environment::custom("http://127.0.0.1:4000/genesys").unwrap();
         assert_eq!(env.api_base().as_str(), "http://127.0.0.1:4000/genesys/");
         assert_eq!(
             env.token_url().as_str(),

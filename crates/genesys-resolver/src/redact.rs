@@ -10,8 +10,10 @@
 //! - [`text`]: user-info of every URL; `Basic`/`Bearer`/`Digest`/`token` credentials in any
 //!   spelling (`Authorization: Bearer x`, `Authorization=Bearer x`, `"authorization":"Basic x"`);
 //!   the values of secret-looking `key=value` / `"key": "value"` pairs (`access_token`,
-//!   `client_secret`, `password`, ...); and every secret registered with [`register_secret`]
-//!   (the live client secret, every issued access token) by value.
+//!   `client_secret`, `password`, ...); and every registered secret by value: those pinned
+//!   with [`pin_secret`] / [`register_client_credentials`] (client secrets, API tokens: kept for
+//!   the life of the process) and the latest access tokens registered with [`register_secret`]
+//!   (they rotate, so only the most recent 256 are kept).
 //!
 //! ```
 //! use genesys_resolver::redact;
@@ -137,47 +139,94 @@ pub fn uri(uri: &str) -> String {
     text(&out)
 }
 
-/// How many registered secrets are remembered; the oldest is forgotten first. Access tokens are
-/// refreshed, so only the latest few of each source are live.
-const MAX_REGISTERED: usize = 256;
+/// How many rotating secrets ([`register_secret`]: access tokens) are remembered; the oldest is
+/// forgotten first. Access tokens are refreshed, so only the latest few of each source are live.
+/// Pinned secrets ([`pin_secret`]) are never forgotten and do not count here.
+const MAX_ROTATING: usize = 256;
 
 /// Registered secrets shorter than this are ignored: redacting a short common string by value
 /// would mangle ordinary text.
 const MIN_REGISTERED_LEN: usize = 8;
 
-static REGISTERED: Mutex<VecDeque<Box<str>>> = Mutex::new(VecDeque::new());
+/// The registry [`text`] scrubs by value: pinned secrets for the life of the process, and a
+/// bounded window of rotating ones.
+struct Registry {
+    /// Client secrets, their `id:secret` and Basic spellings, API tokens: never evicted.
+    pinned: Vec<Box<str>>,
+    /// Access tokens: the most recent [`MAX_ROTATING`], oldest first.
+    rotating: VecDeque<Box<str>>,
+}
 
-/// Registers a live secret (a client secret, an issued access token) so that [`text`] removes it
-/// by value wherever it appears, also in its form-encoded and base64 spellings. Secrets shorter
-/// than 8 characters are ignored. The most recent 256 are kept.
-pub fn register_secret(secret: &str) {
+static REGISTERED: Mutex<Registry> = Mutex::new(Registry {
+    pinned: Vec::new(),
+    rotating: VecDeque::new(),
+});
+
+/// A secret and its form-encoded spelling (when it differs), or nothing for a short one.
+fn spellings(secret: &str) -> Vec<String> {
     if secret.len() < MIN_REGISTERED_LEN {
-        return;
+        return Vec::new();
     }
     let mut spellings = vec![secret.to_owned()];
     let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
     if encoded != secret {
         spellings.push(encoded);
     }
-    let mut registered = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
+    spellings
+}
+
+/// Registers a rotating secret (an issued access token) so that [`text`] removes it by value
+/// wherever it appears, also in its form-encoded spelling. Secrets shorter than 8 characters
+/// are ignored. The most recent 256 are kept, the oldest forgotten first: a long-lived process
+/// refreshes its tokens, and an expired token is worth nothing. Secrets that live as long as
+/// the process (a client secret, an API token) are pinned with [`pin_secret`] instead, so no
+/// number of token refreshes can push them out.
+pub fn register_secret(secret: &str) {
+    let spellings = spellings(secret);
+    if spellings.is_empty() {
+        return;
+    }
+    let mut registry = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
     for spelling in spellings {
-        if registered.iter().any(|s| **s == *spelling) {
+        if registry.pinned.iter().any(|s| **s == *spelling)
+            || registry.rotating.iter().any(|s| **s == *spelling)
+        {
             continue;
         }
-        if registered.len() == MAX_REGISTERED {
-            registered.pop_front();
+        if registry.rotating.len() == MAX_ROTATING {
+            registry.rotating.pop_front();
         }
-        registered.push_back(spelling.into_boxed_str());
+        registry.rotating.push_back(spelling.into_boxed_str());
     }
 }
 
-/// Registers client credentials: the secret itself and the `client_id:secret` pair in its HTTP
-/// Basic (base64) spelling, which an upstream error may quote back.
+/// Pins a secret that lives as long as the process (a client secret, an API token of the
+/// service, a proxy password) so that [`text`] removes it by value, also in its form-encoded
+/// spelling, for the life of the process: pinned secrets are never evicted, whatever number of
+/// access tokens is registered after them. Secrets shorter than 8 characters are ignored;
+/// pinning the same secret twice keeps one copy.
+pub fn pin_secret(secret: &str) {
+    let spellings = spellings(secret);
+    if spellings.is_empty() {
+        return;
+    }
+    let mut registry = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
+    for spelling in spellings {
+        // A rotating copy is promoted: it must not age out now.
+        registry.rotating.retain(|s| **s != *spelling);
+        if !registry.pinned.iter().any(|s| **s == *spelling) {
+            registry.pinned.push(spelling.into_boxed_str());
+        }
+    }
+}
+
+/// Pins client credentials ([`pin_secret`]): the secret itself, the `client_id:secret` pair
+/// and its HTTP Basic (base64) spelling, which an upstream error may quote back.
 pub fn register_client_credentials(client_id: &str, secret: &str) {
-    register_secret(secret);
+    pin_secret(secret);
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("{client_id}:{secret}"));
-    register_secret(&basic);
-    register_secret(&format!("{client_id}:{secret}"));
+    pin_secret(&basic);
+    pin_secret(&format!("{client_id}:{secret}"));
 }
 
 /// Auth schemes whose parameter is a credential.
@@ -389,8 +438,8 @@ fn redact_pairs(text: &str) -> String {
 
 /// Replaces every registered secret by value.
 fn redact_registered(mut text: String) -> String {
-    let registered = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
-    for secret in registered.iter() {
+    let registry = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
+    for secret in registry.pinned.iter().chain(registry.rotating.iter()) {
         if text.contains(&**secret) {
             text = text.replace(&**secret, REDACTED);
         }
@@ -538,6 +587,40 @@ mod tests {
         assert!(!out.contains(&basic), "{out}");
         register_secret("short");
         assert_eq!(text("a short note"), "a short note");
+    }
+
+    #[test]
+    fn pinned_secrets_outlive_any_number_of_rotating_ones() {
+        register_client_credentials("pinned-client", "pinned-secret-0042");
+        pin_secret("api-token-pinned-0042");
+        register_secret("access-token-first-0042");
+        // More access tokens than the rotating window holds: the first one rotates out.
+        for i in 0..(MAX_ROTATING * 2) {
+            register_secret(&format!("access-token-{i:06}-rotating"));
+        }
+        let out = text("pinned-secret-0042 api-token-pinned-0042 access-token-first-0042");
+        assert!(!out.contains("pinned-secret-0042"), "{out}");
+        assert!(!out.contains("api-token-pinned-0042"), "{out}");
+        assert!(
+            out.contains("access-token-first-0042"),
+            "rotated out: {out}"
+        );
+        let basic =
+            base64::engine::general_purpose::STANDARD.encode("pinned-client:pinned-secret-0042");
+        assert!(!text(&basic).contains(&basic));
+        // The window stays bounded.
+        let registry = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
+        assert!(registry.rotating.len() <= MAX_ROTATING);
+    }
+
+    #[test]
+    fn a_rotating_secret_pinned_later_is_kept() {
+        register_secret("promoted-secret-0042");
+        pin_secret("promoted-secret-0042");
+        for i in 0..=MAX_ROTATING {
+            register_secret(&format!("filler-token-{i:06}-rotating"));
+        }
+        assert_eq!(text("promoted-secret-0042"), REDACTED);
     }
 
     #[test]

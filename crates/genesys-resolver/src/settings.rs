@@ -9,8 +9,12 @@
 //!
 //! | variable | setting | default |
 //! |---|---|---|
-//! | `GENESYS_ENVIRONMENT` | [`ClientSettings::environment`]: region (`us_east_1`), domain or base URL | none |
+//! | `GENESYS_ENVIRONMENT` | [`ClientSettings::environment`]: region (`us_east_1`) or Genesys Cloud domain; a custom base URL only with `RESOLVER_ALLOW_CUSTOM_ENVIRONMENT` | none |
+//! | `RESOLVER_ALLOW_CUSTOM_ENVIRONMENT` | lets `GENESYS_ENVIRONMENT` name a mock, gateway or custom base URL ([`EnvironmentPolicy`](crate::environment::EnvironmentPolicy)); never from a config file | off |
+//! | `GENESYSCLOUD_REGION` | the environment when `GENESYS_ENVIRONMENT` is unset (the Terraform provider's and `gc`'s name): a region or Genesys Cloud domain | none |
 //! | `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET` | [`ClientSettings::client_id`], [`ClientSettings::client_secret`] | none |
+//! | `GENESYS_CLIENT_SECRET_FILE` | the client secret's file (first line), when `GENESYS_CLIENT_SECRET` is unset ([`SecretFile`]) | none |
+//! | `GENESYSCLOUD_OAUTHCLIENT_ID`, `GENESYSCLOUD_OAUTHCLIENT_SECRET` | the client id and secret when the `GENESYS_` ones are unset (the Terraform provider's and `gc`'s names) | none |
 //! | `RESOLVER_INTEGRATIONS_PATH` | [`ClientSettings::integrations_path`] | `/api/v2/outbound/integrations` |
 //! | `RESOLVER_REQUEST_TIMEOUT_SECS` | [`ClientSettings::request_timeout`] | 30 s |
 //! | `RESOLVER_MAX_ATTEMPTS` | [`ClientSettings::max_attempts`] | 3 |
@@ -55,6 +59,26 @@ use crate::validate::Limits;
 pub const CLIENT_ID_VAR: &str = "GENESYS_CLIENT_ID";
 /// The environment variable holding the OAuth client secret.
 pub const CLIENT_SECRET_VAR: &str = "GENESYS_CLIENT_SECRET";
+/// The Genesys ecosystem's name for the OAuth client id (the Terraform provider's and the `gc`
+/// CLI's), read when [`CLIENT_ID_VAR`] is not set.
+pub const GENESYSCLOUD_CLIENT_ID_VAR: &str = "GENESYSCLOUD_OAUTHCLIENT_ID";
+/// The Genesys ecosystem's name for the OAuth client secret, read when neither
+/// [`CLIENT_SECRET_VAR`] nor [`CLIENT_SECRET_FILE_VAR`] is set.
+pub const GENESYSCLOUD_CLIENT_SECRET_VAR: &str = "GENESYSCLOUD_OAUTHCLIENT_SECRET";
+
+mod identity;
+mod secret_file;
+
+pub use secret_file::{CLIENT_SECRET_FILE_VAR, MAX_SECRET_FILE_BYTES, SecretFile, SecretFileError};
+
+/// Variables only an operator may set: the process environment or a flag, never a file a
+/// repository holds (a front end's config-file reader refuses them). Each widens where
+/// credentials go or names a file to read a secret from.
+pub const OPERATOR_ONLY_VARS: &[&str] = &[
+    CLIENT_SECRET_VAR,
+    CLIENT_SECRET_FILE_VAR,
+    crate::environment::ALLOW_CUSTOM_VAR,
+];
 
 /// The setters of every builder that wraps a [`ClientSettings`] (the client's and the
 /// resolver's), written once: `client_setters!(settings.client)` inside an `impl` block adds
@@ -254,14 +278,9 @@ impl ClientSettings {
             ));
         }
         if let Some(path) = &self.integrations_path
-            && (!path.starts_with('/')
-                || path.contains(['?', '#'])
-                || path.chars().any(char::is_whitespace))
+            && let Err(rule) = crate::environment::check_api_path(path)
         {
-            out.push(SettingsError::new(
-                at("integrations_path"),
-                "must be an absolute path without query, fragment or white space",
-            ));
+            out.push(SettingsError::new(at("integrations_path"), rule));
         }
         if self.client_id.is_some() != self.client_secret.is_some() {
             out.push(SettingsError::new(
@@ -347,7 +366,8 @@ impl ProbeSettings {
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct CoordinationSettings {
-    /// `redis://[user:password@]host:port[/db]` of the coordination store; in-process only
+    /// `redis://[user:password@]host:port[/db]` of the coordination store, or `rediss://...`
+    /// for TLS (verified against the system store and `RESOLVER_CA_FILE`); in-process only
     /// when absent. Serialized and shown without its password.
     #[serde(serialize_with = "redacted_url")]
     pub redis_url: Option<String>,
@@ -400,6 +420,16 @@ impl CoordinationSettings {
                 "must be a redis:// or rediss:// URL",
             ));
         }
+        if let Some(url) = &self.redis_url
+            && url.starts_with("rediss://")
+            && url.contains('#')
+        {
+            out.push(SettingsError::new(
+                format!("{prefix}redis_url"),
+                "a rediss:// URL must not carry a fragment (#insecure would skip certificate \
+                 verification); trust the server's CA with RESOLVER_CA_FILE instead",
+            ));
+        }
         if self.lease_ttl.is_some_and(|t| t < Duration::from_secs(1)) {
             out.push(SettingsError::new(
                 format!("{prefix}lease_ttl"),
@@ -446,14 +476,11 @@ impl ResolverSettings {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let mut s = Self::default();
-        if let Some(text) = var(crate::environment::ENV_VAR) {
-            s.client.environment = Some(
-                Environment::parse(text.trim())
-                    .map_err(|e| SettingsError::new(crate::environment::ENV_VAR, e.to_string()))?,
-            );
-        }
-        s.client.client_id = var(CLIENT_ID_VAR).map(|v| v.trim().to_owned());
-        s.client.client_secret = var(CLIENT_SECRET_VAR).map(SecretString::from);
+        s.client.environment = identity::environment_from(&var)?;
+        s.client.client_id = var(CLIENT_ID_VAR)
+            .or_else(|| var(GENESYSCLOUD_CLIENT_ID_VAR))
+            .map(|v| v.trim().to_owned());
+        s.client.client_secret = identity::client_secret_from(&var)?;
         s.client.integrations_path = var("RESOLVER_INTEGRATIONS_PATH").map(|v| v.trim().to_owned());
         s.client.request_timeout = seconds(&var, "RESOLVER_REQUEST_TIMEOUT_SECS")?;
         s.client.max_attempts = parsed(&var, "RESOLVER_MAX_ATTEMPTS")?;

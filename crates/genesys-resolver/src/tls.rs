@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use base64::Engine as _;
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -140,6 +141,60 @@ impl TrustConfig {
             return Err(TlsConfigError::NoTrustAnchors);
         }
         Ok(store)
+    }
+
+    /// Whether anchors beyond the system store are configured (or the system store is off).
+    pub fn has_extra_anchors(&self) -> bool {
+        !self.system_roots
+            || !self.ca_files.is_empty()
+            || !self.ca_pem.is_empty()
+            || !self.extra_roots.is_empty()
+    }
+
+    /// The same anchors as [`root_store`](Self::root_store), as PEM text (one `CERTIFICATE`
+    /// block each), for a TLS client that takes a PEM bundle (the Redis client's `rediss://`).
+    /// System certificates rustls cannot use are left out, as `root_store` leaves them out.
+    pub fn pem_bundle(&self) -> Result<Vec<u8>, TlsConfigError> {
+        let mut ders: Vec<CertificateDer<'static>> = Vec::new();
+        if self.system_roots {
+            for der in rustls_native_certs::load_native_certs().certs {
+                if RootCertStore::empty().add(der.clone()).is_ok() {
+                    ders.push(der);
+                }
+            }
+        }
+        let mut check = RootCertStore::empty();
+        for path in &self.ca_files {
+            let bytes = std::fs::read(path).map_err(|source| TlsConfigError::ReadCaFile {
+                path: path.clone(),
+                source,
+            })?;
+            add_pem(&mut check, &bytes, path)?;
+            ders.extend(CertificateDer::pem_slice_iter(&bytes).filter_map(Result::ok));
+        }
+        for (i, pem) in self.ca_pem.iter().enumerate() {
+            add_pem(
+                &mut check,
+                pem.as_bytes(),
+                Path::new(&format!("<ca_pem[{i}]>")),
+            )?;
+            ders.extend(CertificateDer::pem_slice_iter(pem.as_bytes()).filter_map(Result::ok));
+        }
+        ders.extend(self.extra_roots.iter().cloned());
+        if ders.is_empty() {
+            return Err(TlsConfigError::NoTrustAnchors);
+        }
+        let mut out = String::new();
+        for der in &ders {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+            out.push_str("-----BEGIN CERTIFICATE-----\n");
+            for line in b64.as_bytes().chunks(64) {
+                out.push_str(std::str::from_utf8(line).unwrap_or_default());
+                out.push('\n');
+            }
+            out.push_str("-----END CERTIFICATE-----\n");
+        }
+        Ok(out.into_bytes())
     }
 
     /// A rustls client configuration on ring, TLS 1.2 and 1.3, verifying against these roots.

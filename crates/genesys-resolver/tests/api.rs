@@ -55,7 +55,7 @@ fn payload(name: &str) -> ResolvePayload {
 
 fn static_client(server: &MockServer) -> GenesysClient {
     GenesysClient::builder()
-        .environment(Environment::parse(&server.uri()).unwrap())
+        .environment(Environment::custom(&server.uri()).unwrap())
         .token_source(Arc::new(StaticToken::new(AccessToken::new(
             "static",
             1,
@@ -145,7 +145,7 @@ async fn find_by_name_walks_every_page_and_matches_exactly() {
             .await;
     }
     let client = GenesysClient::builder()
-        .environment(Environment::parse(&server.uri()).unwrap())
+        .environment(Environment::custom(&server.uri()).unwrap())
         .token_source(Arc::new(StaticToken::new(AccessToken::new(
             "t",
             1,

@@ -20,7 +20,7 @@ fn credentials(mock: &MockGenesys) -> ClientCredentials {
 }
 
 fn wiremock_env(server: &MockServer) -> Environment {
-    Environment::parse(&server.uri()).unwrap()
+    Environment::custom(&server.uri()).unwrap()
 }
 
 fn token_body(token: &str, expires_in: u64) -> serde_json::Value {
@@ -381,7 +381,7 @@ async fn server_errors_timeouts_and_garbage_are_typed() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap()
     };
-    let env = Environment::parse(&format!("http://{closed}")).unwrap();
+    let env = Environment::custom(&format!("http://{closed}")).unwrap();
     let err = ClientCredentials::builder(env, "id", "s")
         .build()
         .unwrap()

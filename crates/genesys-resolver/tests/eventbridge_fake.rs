@@ -227,7 +227,7 @@ impl MetricsSink for Outcomes {
 /// A client that is never called: the fake answers everything.
 fn unused_client() -> GenesysClient {
     GenesysClient::builder()
-        .environment(Environment::parse("http://127.0.0.1:9").unwrap())
+        .environment(Environment::custom("http://127.0.0.1:9").unwrap())
         .token_source(Arc::new(StaticToken::new(AccessToken::new(
             "t",
             1,

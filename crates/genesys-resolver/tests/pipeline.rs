@@ -202,7 +202,7 @@ async fn an_unreachable_login_host_is_its_own_kind_of_the_token_stage() {
     let closed = refused_addr().await.unwrap();
     let unreachable = s
         .builder()
-        .environment(Environment::parse(&format!("http://{closed}")).unwrap())
+        .environment(Environment::custom(&format!("http://{closed}")).unwrap())
         .build()
         .unwrap();
     let e = unreachable

@@ -59,7 +59,7 @@ fn payload(name: &str) -> ResolvePayload {
 
 fn wiremock_client(server: &MockServer) -> GenesysClient {
     GenesysClient::builder()
-        .environment(Environment::parse(&server.uri()).unwrap())
+        .environment(Environment::custom(&server.uri()).unwrap())
         .token_source(Arc::new(StaticToken::new(AccessToken::new(
             "t",
             1,
@@ -339,7 +339,7 @@ async fn refused_connections_are_retried_then_reported() {
     };
     let metrics = Arc::new(Recorder::default());
     let client = GenesysClient::builder()
-        .environment(Environment::parse(&format!("http://{closed}")).unwrap())
+        .environment(Environment::custom(&format!("http://{closed}")).unwrap())
         .token_source(Arc::new(StaticToken::new(AccessToken::new(
             "t",
             1,

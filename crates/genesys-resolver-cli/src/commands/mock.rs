@@ -15,6 +15,19 @@ use crate::settings::Layers;
 
 /// Serves the mock; prints `genesys-resolver mock listening on <base URL>` on stdout first.
 pub(crate) async fn run(args: &MockArgs, layers: &Layers) -> Result<(), CliError> {
+    // The control routes need no token: beyond loopback, whoever reaches the port could reset
+    // the mock, fault it and read what it stored.
+    if !args.bind.is_loopback() && !args.public {
+        return Err(CliError::Usage(format!(
+            "--bind {} is not a loopback address: the mock's control routes need no token, so \
+             anyone who can reach it could reset or fault it; add --public to serve beyond \
+             loopback on purpose",
+            args.bind
+        )));
+    }
+    if args.public {
+        tracing::warn!(bind = %args.bind, "the mock serves beyond loopback (--public): its control routes need no token");
+    }
     let mut builder = MockGenesys::builder()
         .bind(SocketAddr::new(args.bind, args.port))
         .control_routes(true)

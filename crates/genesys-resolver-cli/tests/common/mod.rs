@@ -126,6 +126,8 @@ impl Mock {
     pub fn cli(&self) -> Command {
         let mut cmd = command();
         cmd.env("GENESYS_ENVIRONMENT", &self.url)
+            // The mock is a custom environment: the operator's opt-in.
+            .env("RESOLVER_ALLOW_CUSTOM_ENVIRONMENT", "1")
             .env("GENESYS_CLIENT_ID", CLIENT_ID)
             .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
             .env("RESOLVER_RATE_LIMIT_PER_MINUTE", "60000");

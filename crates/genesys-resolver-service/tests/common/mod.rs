@@ -85,6 +85,8 @@ pub(crate) async fn launch(
                 "GENESYS_ENVIRONMENT",
                 genesys_url.trim_end_matches('/').to_owned(),
             ),
+            // The mock is a custom environment: the operator's opt-in.
+            ("RESOLVER_ALLOW_CUSTOM_ENVIRONMENT", "1".to_owned()),
             ("GENESYS_CLIENT_ID", "hostile-client-id".to_owned()),
             (
                 "GENESYS_CLIENT_SECRET",

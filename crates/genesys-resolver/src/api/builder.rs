@@ -142,8 +142,8 @@ impl GenesysClientBuilder {
         let integrations_path = settings
             .integrations_path
             .unwrap_or_else(|| DEFAULT_INTEGRATIONS_PATH.to_owned());
-        if integrations_path.len() < 2 {
-            return Err(invalid("integrations_path", "must name a route below `/`"));
+        if let Err(rule) = crate::environment::check_api_path(&integrations_path) {
+            return Err(invalid("integrations_path", rule));
         }
         let integrations_path = integrations_path.trim_end_matches('/').to_owned();
         let page_size = settings.page_size.unwrap_or(DEFAULT_PAGE_SIZE);

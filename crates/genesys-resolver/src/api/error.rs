@@ -286,8 +286,9 @@ pub enum ClientError {
         /// What was wrong.
         reason: String,
     },
-    /// A request could not be built from the arguments (an empty id, a body that does not
-    /// serialize). Fix the arguments.
+    /// A request could not be built from the arguments (an empty, `.` or `..` id, a path that
+    /// could leave the API origin, a body that does not serialize); nothing was sent. Fix the
+    /// arguments.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     /// The client is misconfigured.

@@ -124,27 +124,20 @@ impl GenesysClient {
         self.execute(request).await?.json()
     }
 
+    /// The request's URL: its path and segments under the API base, checked to stay on the
+    /// environment's origin ([`Environment::api_url`]), so the bearer token goes nowhere else.
     fn url_for(&self, request: &ApiRequest) -> Result<Url, ClientError> {
-        let base = self.inner.environment.api_base();
-        let mut url = base
-            .join(request.path.trim_start_matches('/'))
-            .map_err(|e| ClientError::InvalidRequest(format!("path {:?}: {e}", request.path)))?;
-        if !request.segments.is_empty() {
-            let mut segments = url.path_segments_mut().map_err(|()| {
-                ClientError::InvalidRequest("the API base URL cannot take a path".to_owned())
-            })?;
-            segments.pop_if_empty();
-            for s in &request.segments {
-                if s.is_empty() {
-                    return Err(ClientError::InvalidRequest(
-                        "an empty path segment (id)".to_owned(),
-                    ));
-                }
-                segments.push(s);
-            }
-        }
+        let environment = &self.inner.environment;
+        let mut url = environment
+            .api_url(&request.path, &request.segments)
+            .map_err(ClientError::InvalidRequest)?;
         if !request.query.is_empty() {
             url.query_pairs_mut().extend_pairs(&request.query);
+        }
+        if !environment.is_api_url(&url) {
+            return Err(ClientError::InvalidRequest(
+                "the request URL leaves the API origin".to_owned(),
+            ));
         }
         Ok(url)
     }

@@ -4,16 +4,30 @@
 use super::ConfigError;
 use std::time::Duration;
 
+use crate::environment::ProxySettings;
 use crate::tls::TrustConfig;
 
 /// Builds the reqwest client every Genesys call uses: rustls on ring with `trust`, no
-/// redirects (a token must never follow one), the given request timeout.
+/// redirects (a token must never follow one), the given request timeout, and the proxy of the
+/// process environment under the core's policy ([`ProxySettings`]: `https` through a tunnel
+/// only, never plain `http`, never loopback; reqwest's own reading of `HTTP_PROXY` and friends
+/// is off).
 pub(crate) fn http_client(
     trust: &TrustConfig,
     timeout: Duration,
 ) -> Result<reqwest::Client, ConfigError> {
     let tls = trust.client_config()?;
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder().no_proxy();
+    if let Some(proxy) = ProxySettings::from_env()? {
+        let rule = proxy.clone();
+        let proxy_url = proxy.url().clone();
+        // The policy decides per URL (https, not loopback, not in NO_PROXY), not reqwest's own
+        // matcher, so what is proxied is exactly what `ProxySettings::applies_to` says.
+        builder = builder.proxy(reqwest::Proxy::custom(move |url| {
+            rule.applies_to(url).then(|| proxy_url.clone())
+        }));
+    }
+    builder
         .tls_backend_preconfigured(tls)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)

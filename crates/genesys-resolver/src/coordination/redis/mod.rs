@@ -64,8 +64,10 @@ pub struct RedisCoordinator {
 }
 
 impl RedisCoordinator {
-    /// Connects to the Redis at `url` (`redis://[user:password@]host:port/db`, `rediss://` is
-    /// not built in). [`CoordinationError::Config`] for a bad URL or options,
+    /// Connects to the Redis at `url`: `redis://[user:password@]host:port/db`, or
+    /// `rediss://...` for TLS (rustls on ring; the server is verified against the system trust
+    /// store, or [`RedisOptions::tls_roots_pem`]; a `#insecure` fragment is refused).
+    /// [`CoordinationError::Config`] for a bad URL or options,
     /// [`CoordinationError::Unavailable`] when Redis does not answer within the connect
     /// timeout. Afterwards the connection reconnects by itself when Redis comes back.
     pub async fn connect(url: &str, options: RedisOptions) -> Result<Self, CoordinationError> {
@@ -133,6 +135,16 @@ impl RedisCoordinator {
             options = options
                 .lease_prefix(format!("{prefix}lease:"))
                 .pace_prefix(format!("{prefix}pace:"));
+        }
+        // `rediss://` trusts what the rest of the resolver trusts (RESOLVER_CA_FILE beside the
+        // system store).
+        let trust = crate::tls::TrustConfig::from_settings(&settings.trust);
+        if url.starts_with("rediss://") && trust.has_extra_anchors() {
+            let pem = trust.pem_bundle().map_err(|e| CoordinationError::Config {
+                field: "trust",
+                reason: e.to_string(),
+            })?;
+            options = options.tls_roots_pem(pem);
         }
         let coordinator = Self::connect(url, options).await?;
         let environment = super::key::organisation(settings.client.environment.as_ref());

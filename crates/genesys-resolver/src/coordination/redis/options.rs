@@ -15,6 +15,17 @@ pub struct RedisOptions {
     pub(super) pace_prefix: String,
     pub(super) poll_min: Duration,
     pub(super) poll_max: Duration,
+    pub(super) tls_roots: Option<PemRoots>,
+}
+
+/// Trust anchors for `rediss://`, as PEM text (shown by size only).
+#[derive(Clone, PartialEq, Eq)]
+pub(super) struct PemRoots(pub(super) Vec<u8>);
+
+impl std::fmt::Debug for PemRoots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PemRoots({} bytes)", self.0.len())
+    }
 }
 
 impl Default for RedisOptions {
@@ -27,6 +38,7 @@ impl Default for RedisOptions {
             pace_prefix: PaceKey::DEFAULT_PREFIX.to_owned(),
             poll_min: Duration::from_millis(10),
             poll_max: Duration::from_millis(250),
+            tls_roots: None,
         }
     }
 }
@@ -76,6 +88,16 @@ impl RedisOptions {
     pub fn poll_interval(mut self, min: Duration, max: Duration) -> Self {
         self.poll_min = min;
         self.poll_max = max;
+        self
+    }
+
+    /// The trust anchors of a `rediss://` connection, as PEM text (one or more `CERTIFICATE`
+    /// blocks), in place of the system trust store (default: the system store, which honours
+    /// `SSL_CERT_FILE` / `SSL_CERT_DIR`). [`TrustConfig::pem_bundle`](crate::tls::TrustConfig::pem_bundle)
+    /// makes one from the resolver's trust settings. Ignored for `redis://`.
+    #[must_use]
+    pub fn tls_roots_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls_roots = Some(PemRoots(pem.into()));
         self
     }
 

@@ -32,7 +32,29 @@ impl Store {
             field: "redis_url",
             reason: "not a valid URL".to_owned(),
         })?;
-        let client = redis::Client::open(url).map_err(|e| CoordinationError::Config {
+        let tls = url
+            .get(..9)
+            .is_some_and(|s| s.eq_ignore_ascii_case("rediss://"));
+        if tls && url.contains('#') {
+            // The Redis client reads `#insecure` as "skip certificate verification".
+            return Err(CoordinationError::Config {
+                field: "redis_url",
+                reason: "a rediss:// URL must not carry a fragment (#insecure would skip \
+                         certificate verification); trust the server's CA instead"
+                    .to_owned(),
+            });
+        }
+        let client = match &options.tls_roots {
+            Some(roots) if tls => redis::Client::build_with_tls(
+                url,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(roots.0.clone()),
+                },
+            ),
+            _ => redis::Client::open(url),
+        }
+        .map_err(|e| CoordinationError::Config {
             field: "redis_url",
             reason: scrub(&e.to_string(), &secrets),
         })?;

@@ -298,7 +298,11 @@ impl MockGenesysBuilder {
             .route(TOPICS_PATH, get(platform::available_topics))
             .route_layer(from_fn_with_state(shared.clone(), middleware::admit));
         let router = if self.control_routes {
-            router.merge(control::routes(initial))
+            let guard = control::Guard {
+                port: addr.port(),
+                loopback: addr.ip().is_loopback(),
+            };
+            router.merge(control::routes(initial, guard))
         } else {
             router
         }

@@ -8,8 +8,8 @@
 //! | `POST /_mock/faults` | one fault or a list: `{"route": "create", "times": 2, "fault": {"kind": "status", "status": 503}}` | `{"queued": N, "pending": M}` |
 //! | `GET /_mock/faults` | | `{"pending": M}` |
 //! | `DELETE /_mock/faults` | | `{"dropped": N}` |
-//! | `GET /_mock/requests` | | `{"requests": [{"route", "method", "uri", "body"}], "token_requests": N}` (secrets redacted) |
-//! | `GET /_mock/integrations` | | `{"seed": [...], "platform": [...]}` |
+//! | `GET /_mock/requests` | | `{"requests": [{"route", "method", "uri", "body"}], "token_requests": N}` (secrets and header values redacted) |
+//! | `GET /_mock/integrations` | | `{"seed": [...], "platform": [...]}` (header values redacted) |
 //! | `PUT /_mock/create-rate-limit` | `{"per_second": 2}` or `{"per_second": null}` | 204 |
 //! | `PUT /_mock/activation` | `{"kind": "after_polls", "polls": 0}`, `{"kind": "after_delay", "ms": 500}`, `{"kind": "error", "polls": 1, "detail": "..."}`, `{"kind": "never"}` | 204 |
 //! | `POST /_mock/revoke-tokens` | | 204 |
@@ -22,6 +22,20 @@
 //! `body` (`status` and a JSON `body`). Routes are the names of [`Route`] (`token`, `create`,
 //! `list`, `get`, `update`, `delete`, `integration_list`, `integration_create`, ...). A malformed body is
 //! answered 400 with `{"error": "..."}` naming what is wrong.
+//!
+//! The routes need no token, so they guard against the one caller a developer's machine always
+//! has: a web page in a browser, which can send requests to `127.0.0.1` (a `text/plain` "simple"
+//! POST needs no CORS preflight) and, through DNS rebinding, read the answers of its own origin.
+//! Every control request is refused with `{"error": "..."}`
+//! - 403 when it carries an `Origin` header other than the mock's own (`http://127.0.0.1:PORT`,
+//!   `http://localhost:PORT`, `http://[::1]:PORT`);
+//! - 403 when the mock listens on loopback and the `Host` header names anything but a loopback
+//!   host on the mock's port (a rebinding page's `Host` is its own domain);
+//! - 415 when it is a POST or PUT, or carries a body, without `Content-Type: application/json`.
+//!
+//! What the routes show is redacted: request URIs and bodies go through
+//! [`redact`](crate::redact), and every value of a `headers` object (a payload's webhook
+//! headers, often an API key) reads `[REDACTED]`, in the request log and in stored integrations.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,8 +43,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde::Deserialize;
@@ -146,9 +161,134 @@ fn body_of<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {
     serde_json::from_slice(body).map_err(|e| format!("invalid body: {e}"))
 }
 
+/// Who may call the control routes: the mock's port, and whether it listens on loopback only.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Guard {
+    pub(super) port: u16,
+    pub(super) loopback: bool,
+}
+
+/// Whether `host` (a URL host, brackets allowed) is a loopback name or address.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+impl Guard {
+    /// `Origin: http://<loopback host>:<port>` only.
+    fn own_origin(self, origin: &HeaderValue) -> bool {
+        let Some(rest) = origin.to_str().ok().and_then(|o| o.strip_prefix("http://")) else {
+            return false;
+        };
+        rest.rsplit_once(':').is_some_and(|(host, port)| {
+            is_loopback_host(host) && port.parse::<u16>().ok() == Some(self.port)
+        })
+    }
+
+    /// `Host: <loopback host>[:<port>]`, the port being the mock's (80 when absent).
+    fn own_host(self, host: &HeaderValue) -> bool {
+        let Ok(host) = host.to_str() else {
+            return false;
+        };
+        let (name, port) = match host.rsplit_once(':') {
+            Some((name, port)) if !port.contains(']') => (name, port.parse::<u16>().ok()),
+            _ => (host, Some(80)),
+        };
+        is_loopback_host(name) && port == Some(self.port)
+    }
+}
+
+fn refused(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({ "error": message }))).into_response()
+}
+
+/// Whether the request declares a JSON body (`application/json`, parameters allowed).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The control routes' gate (see the module docs): foreign `Origin`, foreign `Host` on a
+/// loopback mock, and non-JSON writes are refused before any handler runs.
+async fn gate(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    if let Some(origin) = headers.get(header::ORIGIN)
+        && !guard.own_origin(origin)
+    {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "cross-origin requests to the control routes are refused (the Origin is not the mock's own)",
+        );
+    }
+    if guard.loopback
+        && let Some(host) = headers.get(header::HOST)
+        && !guard.own_host(host)
+    {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "the Host is not the mock's own loopback address (a DNS-rebound page is refused)",
+        );
+    }
+    let has_body = headers
+        .get(header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() != b"0")
+        || headers.contains_key(header::TRANSFER_ENCODING);
+    let writes = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH
+    );
+    if (writes || has_body) && !is_json(headers) {
+        return refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the control routes take JSON only: send Content-Type: application/json",
+        );
+    }
+    next.run(request).await
+}
+
+/// Replaces every value of every `headers` object in `value` (at any depth) with
+/// [`REDACTED`](crate::redact::REDACTED).
+fn redact_header_values(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if key.eq_ignore_ascii_case("headers")
+                    && let Value::Object(headers) = item
+                {
+                    for header_value in headers.values_mut() {
+                        *header_value = Value::String(crate::redact::REDACTED.to_owned());
+                    }
+                } else {
+                    redact_header_values(item);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_header_values),
+        _ => {}
+    }
+}
+
+/// A recorded body as the request log shows it: header values redacted, then scrubbed.
+fn shown_body(body: &str) -> String {
+    let body = match serde_json::from_str::<Value>(body) {
+        Ok(mut value) => {
+            redact_header_values(&mut value);
+            value.to_string()
+        }
+        Err(_) => body.to_owned(),
+    };
+    crate::redact::text(&body)
+}
+
 /// The control routes, for [`MockGenesysBuilder::start`](super::MockGenesysBuilder::start) to
-/// merge beside the mock's routes (outside the admission layer).
-pub(super) fn routes(initial: Initial) -> Router<Arc<Shared>> {
+/// merge beside the mock's routes (outside the admission layer), behind their [`gate`].
+pub(super) fn routes(initial: Initial, guard: Guard) -> Router<Arc<Shared>> {
     let initial = Arc::new(initial);
     Router::new()
         .route(
@@ -178,6 +318,7 @@ pub(super) fn routes(initial: Initial) -> Router<Arc<Shared>> {
                 }
             }),
         )
+        .route_layer(from_fn_with_state(guard, gate))
 }
 
 async fn push_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -233,7 +374,7 @@ async fn requests(State(shared): State<Arc<Shared>>) -> Response {
                 "route": r.route,
                 "method": r.method,
                 "uri": crate::redact::uri(&r.uri),
-                "body": r.body.as_deref().map(crate::redact::text),
+                "body": r.body.as_deref().map(shown_body),
             })
         })
         .collect();
@@ -255,7 +396,9 @@ async fn integrations(State(shared): State<Arc<Shared>>) -> Response {
             p.entity()
         })
         .collect();
-    axum::Json(json!({ "seed": seed, "platform": platform })).into_response()
+    let mut shown = json!({ "seed": seed, "platform": platform });
+    redact_header_values(&mut shown);
+    axum::Json(shown).into_response()
 }
 
 async fn create_rate_limit(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {

@@ -97,14 +97,29 @@ impl MockGenesys {
         self.addr
     }
 
-    /// An [`Environment`] pointing at the mock (token URL `<base>/oauth/token`).
+    /// An [`Environment`] pointing at the mock (token URL `<base>/oauth/token`): a custom
+    /// environment, which code may name (settings need the operator's
+    /// [`ALLOW_CUSTOM_VAR`](crate::environment::ALLOW_CUSTOM_VAR)). A mock listening on every
+    /// address (`0.0.0.0`, `::`) is reached on loopback.
+    ///
+    /// # Panics
+    ///
+    /// When the mock listens on one non-loopback address ([`MockGenesysBuilder::bind`]): plain
+    /// `http` carries credentials to loopback only.
     pub fn environment(&self) -> Environment {
-        let token_url = self
-            .base_url
-            .join("oauth/token")
-            .unwrap_or_else(|_| self.base_url.clone());
-        Environment::from_urls(self.base_url.clone(), token_url)
-            .unwrap_or_else(|e| unreachable!("a loopback http URL is a valid environment: {e}"))
+        let mut base = self.base_url.clone();
+        if self.addr.ip().is_unspecified() {
+            let loopback = if self.addr.is_ipv4() {
+                "127.0.0.1"
+            } else {
+                "[::1]"
+            };
+            let _ = base.set_host(Some(loopback));
+        }
+        let token_url = base.join("oauth/token").unwrap_or_else(|_| base.clone());
+        Environment::from_urls(base, token_url).unwrap_or_else(|e| {
+            panic!("the mock listens beyond loopback, where plain http carries no credentials: {e}")
+        })
     }
 
     /// The accepted client id.
