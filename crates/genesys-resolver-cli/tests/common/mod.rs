@@ -10,6 +10,11 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// moto, started for one test (the core's launcher, shared with its tests).
+#[cfg(feature = "external-tests")]
+#[path = "../../../genesys-resolver/tests/common/moto.rs"]
+pub mod moto;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_genesys-resolver");
 pub const CLIENT_ID: &str = "cli-test-client";
 pub const CLIENT_SECRET: &str = "cli-test-secret-7f3a9c";

@@ -17,6 +17,13 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
+/// A redis-server for one test (the core's launcher, shared with its tests).
+#[cfg(feature = "external-tests")]
+#[path = "../../../genesys-resolver/tests/common/redis_server.rs"]
+mod redis_server;
+#[cfg(feature = "external-tests")]
+pub(crate) use redis_server::RedisServer;
+
 pub(crate) const TOKEN: &str = "tok-valid-0123456789abcdef";
 pub(crate) const OTHER_TOKEN: &str = "tok-wrong-0123456789abcdef";
 

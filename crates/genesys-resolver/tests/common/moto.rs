@@ -1,6 +1,6 @@
 //! moto, the AWS API emulator, started in-process for one test on a loopback port by
-//! `moto_launcher.py` (beside this file; it also holds the commented fixes for moto's gaps).
-//! Include with `#[path = "support/moto.rs"] mod moto;`.
+//! `tests/support/moto_launcher.py` (it also holds the commented fixes for moto's gaps). The
+//! command line's tests include this file too.
 //!
 //! The Python comes from `MOTO_PYTHON`, else the workspace's `.venv/bin/python` (which
 //! `scripts/test` creates and fills from `bindings/python/requirements-dev.txt` before
@@ -27,7 +27,7 @@ fn python() -> PathBuf {
 impl Moto {
     /// Starts moto with API-destination delivery on, trusting `ca_pem` for those HTTPS calls.
     pub(crate) fn start(ca_pem: &Path) -> Self {
-        // Beside this file, from this crate's tests and from the command line's.
+        // From this crate's tests and from the command line's.
         let launcher = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../genesys-resolver/tests/support/moto_launcher.py");
         let python = python();

@@ -1,7 +1,7 @@
 //! `resolve` and `check` of payloads against the standalone mock and a local HTTPS destination,
 //! and Ctrl-C during a batch against a slowed mock.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 use std::time::Duration;

@@ -1,14 +1,13 @@
 //! Secret query values and user-info in a probed URI (or in a redirect target) never reach the
 //! logs, the report, its warnings or the failure messages: each goes through `redact::uri`.
 
-mod support;
-
 use std::time::Duration;
 
 use genesys_resolver::probe::{EndpointProber, ProbeFailure, ProbeReport};
 use genesys_resolver::redact::REDACTED;
 use genesys_resolver::testkit::destination::{TestCa, TlsDestination, prober_for, refused_addr};
-use support::{assert_clean, capture_logs};
+
+use crate::common::{assert_clean, capture_logs};
 
 const QUERY: &str = "access_token=tok-LEAK-1&sig=sig-LEAK-2&keep=visible";
 

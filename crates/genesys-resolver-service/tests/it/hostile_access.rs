@@ -8,7 +8,7 @@ use std::sync::Arc;
 use genesys_resolver::testkit::destination::{TestCa, TlsDestination};
 use genesys_resolver::testkit::genesys::Route;
 
-mod common;
+use crate::common;
 
 use common::*;
 

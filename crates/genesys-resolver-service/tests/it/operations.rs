@@ -11,7 +11,7 @@ use std::process::Command;
 use genesys_resolver::testkit::destination::{TestCa, TlsDestination};
 use serde_json::Value;
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -13,10 +13,8 @@ use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration}
 use genesys_resolver::outcome::{Action, ErrorKind, Stage};
 use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
-use loopback::Loopback;
 
-#[path = "support/loopback.rs"]
-mod loopback;
+use crate::common::Loopback;
 
 async fn setup() -> Loopback {
     Loopback::with_duplicate_names().await

@@ -1,6 +1,6 @@
 //! `validate`, help, completions and the settings rules, against the built binary.
 
-mod common;
+use crate::common;
 
 use common::{command, eventbridge_yaml, payload_json, run, write};
 

@@ -3,10 +3,7 @@
 //! both sides (exit 2 with --detailed-exitcode), an invalid route file is refused with its
 //! violations.
 
-#[path = "../../genesys-resolver/tests/support/moto.rs"]
-mod moto;
-
-mod common;
+use crate::common::{self, moto};
 
 use common::{Mock, payload_json, run, write};
 use genesys_resolver::testkit::{TestCa, TlsDestination};

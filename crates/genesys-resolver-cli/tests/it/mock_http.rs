@@ -1,7 +1,7 @@
 //! The standalone mock (`genesys-resolver mock`) driven from outside over HTTP only: token,
 //! create, list, faults, the request log and reset.
 
-mod common;
+use crate::common;
 
 use common::{CLIENT_ID, CLIENT_SECRET, Mock};
 use serde_json::{Value, json};

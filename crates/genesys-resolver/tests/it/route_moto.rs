@@ -7,10 +7,6 @@
 //! delivery without body or connection auth, so body and auth at the destination are not
 //! checked here; the connection and input transformer are checked as stored).
 
-#[path = "support/moto.rs"]
-mod moto;
-mod support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,6 +27,8 @@ use genesys_resolver::testkit::destination::{TestCa, TlsDestination, prober_for}
 use genesys_resolver::testkit::genesys::{Activation, Fault, MockGenesys, Route as MockRoute};
 use genesys_resolver::validate::ViolationCode;
 use serde_json::{Value, json};
+
+use crate::common::{self, moto};
 
 const ORG: &str = "bb14bed0-f8f9-445d-b9d1-10cecb8569d6";
 const ACCOUNT: &str = "123456789012";
@@ -533,7 +531,7 @@ async fn check_probes_and_plans_without_writing_and_rules_are_enforced() {
 /// errors, plans or reports, also when a call fails.
 #[tokio::test(flavor = "current_thread")]
 async fn the_api_key_stays_out_of_logs_errors_and_reports() {
-    let (logs, _guard) = support::capture_logs();
+    let (logs, _guard) = common::capture_logs();
     let s = setup().await;
     let route = route(&s);
     let report = s.deployer.apply(&route).await.unwrap();
@@ -564,24 +562,24 @@ async fn the_api_key_stays_out_of_logs_errors_and_reports() {
         "route-secret-token".to_owned(),
         "rotated-secret-token".to_owned(),
     ];
-    support::assert_clean("logs", &logs.text(), &forbidden);
-    support::assert_clean(
+    common::assert_clean("logs", &logs.text(), &forbidden);
+    common::assert_clean(
         "report",
         &format!("{report:?} {}", serde_json::to_string(&report).unwrap()),
         &forbidden,
     );
-    support::assert_clean(
+    common::assert_clean(
         "plan",
         &format!("{plan:?} {}", serde_json::to_string(&plan).unwrap()),
         &forbidden,
     );
-    support::assert_clean(
+    common::assert_clean(
         "deployer",
         &format!("{:?} {route:?}", s.deployer),
         &forbidden,
     );
     if let Err(e) = err {
-        support::assert_clean("error", &format!("{e} {e:?}"), &forbidden);
+        common::assert_clean("error", &format!("{e} {e:?}"), &forbidden);
     }
     // (Whether the SDK's own TRACE events reach this thread's subscriber depends on the other
     // tests running in this process, so the capture is not asserted non-empty here.)

@@ -1,7 +1,7 @@
 //! With `OTEL_EXPORTER_OTLP_ENDPOINT` set, the command line exports its spans over OTLP/HTTP,
 //! also on a failing run: a small local receiver gets them.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 

@@ -2,9 +2,6 @@
 //! own connection and its own in-process state, as separate processes would) leave one
 //! integration per name, and their pacers draw from one shared write budget.
 
-#[path = "support/redis.rs"]
-mod redis_server;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,11 +12,8 @@ use genesys_resolver::pipeline::Resolver;
 use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::settings::ResolverSettings;
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
-use loopback::Loopback;
-use redis_server::RedisServer;
 
-#[path = "support/loopback.rs"]
-mod loopback;
+use crate::common::{Loopback, RedisServer};
 
 async fn setup() -> Loopback {
     Loopback::with_duplicate_names().await

@@ -1,6 +1,5 @@
 //! A real `redis-server` for one test: a free loopback port, a temp directory, no
-//! persistence; stopped (killed) when dropped. Include with
-//! `#[path = "support/redis.rs"] mod redis_server;`.
+//! persistence; stopped (killed) when dropped. The service's tests include this file too.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -1,7 +1,7 @@
 //! `serve`: the resolver service with the settings of `resolver_service`, read through the
 //! command line's layers (`--port` over `PORT`).
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 use std::time::Duration;

@@ -3,9 +3,6 @@
 //! leases are renewed, losses are reported, vanished holders lapse, an outage is a clear
 //! error and recovery follows, and a shared pacer paces the combined rate.
 
-#[path = "support/redis.rs"]
-mod redis_server;
-
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,7 +12,8 @@ use genesys_resolver::coordination::{
     Budget, CoordinationError, Coordinator, LeaseKey, PaceKey, Pacer, RedisCoordinator,
     RedisOptions,
 };
-use redis_server::RedisServer;
+
+use crate::common::RedisServer;
 
 const ENV: &str = "https://api.example.test/";
 

@@ -1,7 +1,7 @@
 //! `eventbridge plan` / `apply` and `check` against the standalone mock: the plan's diff,
 //! colours, the summary line and `--detailed-exitcode`.
 
-mod common;
+use crate::common;
 
 use common::{Mock, eventbridge_yaml, run, write};
 use serde_json::json;

@@ -10,13 +10,7 @@ use std::time::{Duration, Instant};
 use genesys_resolver::testkit::destination::{TestCa, TlsDestination};
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
 
-mod common;
-
-#[path = "../../genesys-resolver/tests/support/redis.rs"]
-mod redis_server;
-
-use common::*;
-use redis_server::RedisServer;
+use crate::common::*;
 
 /// The suite's Genesys, accepting duplicate names as the real API does.
 async fn genesys_with_duplicates() -> MockGenesys {

@@ -10,8 +10,7 @@ use genesys_resolver::payload::ResolvePayload;
 use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
 
-mod support;
-use support::{assert_clean, capture_logs};
+use crate::common::{assert_clean, capture_logs};
 
 const SECRET: &str = "S3cr&t=+%/Value";
 

@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use genesys_resolver::testkit::destination::{TestCa, TlsDestination, refused_addr};
 use serde_json::{Value, json};
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -1,6 +1,6 @@
 //! `eventbridge delete` and `eventbridge sync [--prune]` against the standalone mock.
 
-mod common;
+use crate::common;
 
 use common::{Mock, eventbridge_yaml, run, write};
 use serde_json::{Value, json};

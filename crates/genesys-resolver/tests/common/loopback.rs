@@ -1,6 +1,6 @@
 //! One mock Genesys and one local HTTPS destination, and a resolver builder wired to both
 //! (the test CA trusted, the loopback ranges allowed, `localhost` resolved without the system
-//! resolver, fast retries). Include with `#[path = "support/loopback.rs"] mod loopback;`.
+//! resolver, fast retries).
 
 use std::sync::Arc;
 use std::time::Duration;

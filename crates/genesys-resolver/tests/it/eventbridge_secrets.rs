@@ -12,8 +12,7 @@ use genesys_resolver::pipeline::Stage;
 use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Activation, Fault, MockGenesys, Route};
 
-mod support;
-use support::{assert_clean, capture_logs};
+use crate::common::{assert_clean, capture_logs};
 
 const SECRET: &str = "Ev3ntBr1dge&Secret=+%";
 
