@@ -3,11 +3,8 @@
 
 use crate::common;
 
-use common::{Mock, eventbridge_yaml, run, write};
+use common::{Mock, PRESENCE, QUEUES, eventbridge_yaml, run, write};
 use serde_json::json;
-
-const QUEUES: &str = "v2.routing.queues.{id}.conversations";
-const PRESENCE: &str = "v2.users.{id}.presence";
 
 #[tokio::test]
 async fn plan_apply_plan_again_then_a_field_diff() {

@@ -2,11 +2,8 @@
 
 use crate::common;
 
-use common::{Mock, eventbridge_yaml, run, write};
+use common::{Mock, PRESENCE, QUEUES, eventbridge_yaml, run, write};
 use serde_json::{Value, json};
-
-const QUEUES: &str = "v2.routing.queues.{id}.conversations";
-const PRESENCE: &str = "v2.users.{id}.presence";
 
 async fn platform_names(mock: &Mock) -> Vec<String> {
     let all = mock.get("/_mock/integrations").await;

@@ -217,12 +217,7 @@ async fn a_delay_fault_holds_the_answer_and_a_lost_response_still_stores_the_cre
 #[tokio::test]
 async fn sigterm_stops_the_mock_cleanly() {
     let mut mock = Mock::start().await;
-    let pid = mock.child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::signal(mock.child.id().unwrap(), "-TERM");
     let exit = tokio::time::timeout(std::time::Duration::from_secs(30), mock.child.wait())
         .await
         .unwrap()

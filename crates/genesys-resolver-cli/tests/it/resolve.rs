@@ -197,14 +197,7 @@ async fn slowed_batch(s: &Setup) -> tokio::process::Child {
 }
 
 fn interrupt(child: &tokio::process::Child) {
-    let pid = child.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::signal(child.id().unwrap(), "-INT");
 }
 
 #[tokio::test]

@@ -51,14 +51,7 @@ async fn serve_listens_answers_and_stops_on_sigterm() {
         .unwrap();
     assert_eq!(metrics.status().as_u16(), 200);
 
-    let pid = child.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::signal(child.id().unwrap(), "-TERM");
     let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
         .await
         .unwrap()

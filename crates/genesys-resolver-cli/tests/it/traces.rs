@@ -3,48 +3,13 @@
 
 use crate::common;
 
-use std::sync::{Arc, Mutex};
-
 use axum::body::Bytes;
-use axum::routing::post;
+use common::otlp::{Receiver, attr, receiver};
 use common::{CLIENT_SECRET, Mock, payload_json, run, write};
 use genesys_resolver::testkit::{TestCa, TlsDestination};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
-
-/// A local OTLP/HTTP receiver keeping every body posted to `/v1/traces`.
-async fn receiver() -> (String, Arc<Mutex<Vec<Bytes>>>) {
-    let bodies: Arc<Mutex<Vec<Bytes>>> = Arc::default();
-    let kept = bodies.clone();
-    let app = axum::Router::new().route(
-        "/v1/traces",
-        post(move |body: Bytes| {
-            let kept = kept.clone();
-            async move {
-                kept.lock().unwrap().push(body);
-                (
-                    [("content-type", "application/x-protobuf")],
-                    Vec::<u8>::new(),
-                )
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, bodies)
-}
-
-fn attr(attributes: &[KeyValue], key: &str) -> Option<String> {
-    let value = attributes.iter().find(|kv| kv.key == key)?.value.as_ref()?;
-    match value.value.as_ref()? {
-        any_value::Value::StringValue(s) => Some(s.clone()),
-        any_value::Value::BoolValue(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
 
 /// Every span received, and the resources' `service.name`s.
 fn decode(bodies: &[Bytes]) -> (Vec<Span>, Vec<String>) {
@@ -68,7 +33,9 @@ fn decode(bodies: &[Bytes]) -> (Vec<Span>, Vec<String>) {
 
 #[tokio::test]
 async fn resolve_exports_a_resolve_span_per_payload_even_when_the_run_fails() {
-    let (otlp, bodies) = receiver().await;
+    let Receiver {
+        url: otlp, bodies, ..
+    } = receiver().await;
     let mock = Mock::start().await;
     let ca = TestCa::new();
     let destination = TlsDestination::builder(&ca).start().await.unwrap();

@@ -14,9 +14,7 @@ use crate::common::*;
 
 /// The suite's Genesys, accepting duplicate names as the real API does.
 async fn genesys_with_duplicates() -> MockGenesys {
-    MockGenesys::builder()
-        .client_id("hostile-client-id")
-        .client_secret("hostile-client-secret-value")
+    mock_genesys_builder()
         .allow_duplicate_names(true)
         .start()
         .await
@@ -92,11 +90,7 @@ async fn a_replica_killed_while_holding_a_lease_holds_the_name_only_until_the_tt
         genesys.requests(Route::Create) == 1
     })
     .await;
-    let status = std::process::Command::new("kill")
-        .args(["-KILL", &doomed.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    doomed.signal("-KILL");
     let killed_at = Instant::now();
     let (status, _, answer) = survivor.post(Some(TOKEN), &body).await;
     let waited = killed_at.elapsed();

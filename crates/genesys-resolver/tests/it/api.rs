@@ -1,70 +1,19 @@
 //! GenesysClient against the mock Genesys and wiremock: CRUD, paging, errors, 401 recovery,
 //! pacing and the generic request helper.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use genesys_resolver::api::{ApiRequest, ClientError, GenesysClient, IntegrationsApi};
-use genesys_resolver::auth::{AccessToken, StaticToken};
 use genesys_resolver::environment::Environment;
-use genesys_resolver::metrics::{MetricsSink, RetryReason};
+use genesys_resolver::metrics::RetryReason;
 use genesys_resolver::payload::ResolvePayload;
-use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-#[derive(Debug, Default)]
-struct Recorder {
-    responses: Mutex<Vec<u16>>,
-    retries: Mutex<Vec<RetryReason>>,
-}
-
-impl MetricsSink for Recorder {
-    fn api_response(&self, status: u16) {
-        self.responses.lock().unwrap().push(status);
-    }
-    fn api_retry(&self, reason: RetryReason) {
-        self.retries.lock().unwrap().push(reason);
-    }
-}
-
-fn fast_policy() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_base_delay(Duration::from_millis(20))
-        .with_max_delay(Duration::from_millis(100))
-}
-
-fn client(mock: &MockGenesys) -> GenesysClient {
-    GenesysClient::builder()
-        .environment(mock.environment())
-        .credentials(mock.client_id(), mock.client_secret())
-        .retry_policy(fast_policy())
-        .build()
-        .unwrap()
-}
-
-fn payload(name: &str) -> ResolvePayload {
-    ResolvePayload::builder(name, "https://hooks.example.com/genesys")
-        .event_types(["v2.routing.queues.{id}.conversations"])
-        .uris(["https://backup.example.com/genesys"])
-        .build()
-        .unwrap()
-}
-
-fn static_client(server: &MockServer) -> GenesysClient {
-    GenesysClient::builder()
-        .environment(Environment::parse(&server.uri()).unwrap())
-        .token_source(Arc::new(StaticToken::new(AccessToken::new(
-            "static",
-            1,
-            Duration::from_secs(3600),
-        ))))
-        .retry_policy(fast_policy())
-        .build()
-        .unwrap()
-}
+use crate::common::{Recorder, client, payload, static_token_client, wiremock_client};
 
 #[tokio::test]
 async fn create_get_find_update_round_trip() {
@@ -144,13 +93,7 @@ async fn find_by_name_walks_every_page_and_matches_exactly() {
             .mount(&server)
             .await;
     }
-    let client = GenesysClient::builder()
-        .environment(Environment::parse(&server.uri()).unwrap())
-        .token_source(Arc::new(StaticToken::new(AccessToken::new(
-            "t",
-            1,
-            Duration::from_secs(60),
-        ))))
+    let client = static_token_client(&server.uri())
         .page_size(2)
         .build()
         .unwrap();
@@ -194,7 +137,7 @@ async fn non_json_error_body_keeps_a_snippet() {
         )
         .mount(&server)
         .await;
-    let err = static_client(&server).get("x").await.unwrap_err();
+    let err = wiremock_client(&server).get("x").await.unwrap_err();
     let api = err.api_error().unwrap();
     assert_eq!(api.status, 500);
     assert_eq!(api.code, None);
@@ -213,7 +156,7 @@ async fn unreadable_success_body_is_a_decode_error() {
         .respond_with(ResponseTemplate::new(200).set_body_string("not json"))
         .mount(&server)
         .await;
-    let err = static_client(&server).get("x").await.unwrap_err();
+    let err = wiremock_client(&server).get("x").await.unwrap_err();
     assert!(
         matches!(err, ClientError::Decode { status: 200, .. }),
         "{err:?}"
@@ -433,7 +376,7 @@ async fn a_full_genesys_error_body_names_the_refused_field_and_the_limit() {
         })))
         .mount(&server)
         .await;
-    let err = static_client(&server).get("x").await.unwrap_err();
+    let err = wiremock_client(&server).get("x").await.unwrap_err();
     let api = err.api_error().unwrap();
     assert_eq!(
         api.message.as_deref(),

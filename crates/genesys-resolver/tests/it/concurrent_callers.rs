@@ -7,14 +7,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use genesys_resolver::api::GenesysClient;
 use genesys_resolver::coordination::{Coordinator, LeaseKey, LocalCoordinator};
-use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration};
+use genesys_resolver::eventbridge::EventBridgeDeployer;
 use genesys_resolver::outcome::{Action, ErrorKind, Stage};
-use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
 
-use crate::common::Loopback;
+use crate::common::{Loopback, client, orders};
 
 async fn setup() -> Loopback {
     Loopback::with_duplicate_names().await
@@ -129,19 +127,11 @@ async fn concurrent_eventbridge_applies_of_one_name_leave_one_integration() {
         &Fault::Delay(Duration::from_millis(50)),
         4,
     );
-    let client = GenesysClient::builder()
-        .environment(genesys.environment())
-        .credentials(genesys.client_id(), genesys.client_secret())
-        .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
-        .build()
-        .unwrap();
-    let deployer = EventBridgeDeployer::builder(client)
+    let deployer = EventBridgeDeployer::builder(client(&genesys))
         .poll_interval(Duration::from_millis(5), Duration::from_millis(20))
         .build()
         .unwrap();
-    let desired =
-        EventBridgeIntegration::new("orders-to-aws", "123456789012", "eu-west-1", "orders")
-            .topics(["v2.routing.queues.{id}.conversations"]);
+    let desired = orders();
     let mut tasks = Vec::new();
     for _ in 0..12 {
         let deployer = deployer.clone();

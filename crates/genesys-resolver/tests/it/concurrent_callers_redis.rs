@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 use genesys_resolver::metrics::MetricsSink;
 use genesys_resolver::outcome::{Action, ErrorKind, RetryReason};
 use genesys_resolver::pipeline::Resolver;
-use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::settings::ResolverSettings;
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
 
-use crate::common::{Loopback, RedisServer};
+use crate::common::{Loopback, RedisServer, client, orders};
 
 async fn setup() -> Loopback {
     Loopback::with_duplicate_names().await
@@ -185,9 +184,8 @@ async fn replicas_share_one_write_budget_and_no_429_reaches_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eventbridge_applies_from_two_replicas_leave_one_integration() {
-    use genesys_resolver::api::GenesysClient;
     use genesys_resolver::coordination::RedisCoordinator;
-    use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration};
+    use genesys_resolver::eventbridge::EventBridgeDeployer;
 
     let redis = RedisServer::start();
     let genesys = MockGenesys::start().await.unwrap();
@@ -203,23 +201,15 @@ async fn eventbridge_applies_from_two_replicas_leave_one_integration() {
     for _ in 0..2 {
         // Each replica: its own Redis connection and its own client.
         let shared = RedisCoordinator::connect_settings(&settings).await.unwrap();
-        let client = GenesysClient::builder()
-            .environment(genesys.environment())
-            .credentials(genesys.client_id(), genesys.client_secret())
-            .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
-            .build()
-            .unwrap();
         deployers.push(
-            EventBridgeDeployer::builder(client)
+            EventBridgeDeployer::builder(client(&genesys))
                 .poll_interval(Duration::from_millis(5), Duration::from_millis(20))
                 .coordinator(Arc::new(shared.coordinator))
                 .build()
                 .unwrap(),
         );
     }
-    let desired =
-        EventBridgeIntegration::new("orders-to-aws", "123456789012", "eu-west-1", "orders")
-            .topics(["v2.routing.queues.{id}.conversations"]);
+    let desired = orders();
     let mut tasks = Vec::new();
     for i in 0..12 {
         let deployer = deployers[i % 2].clone();

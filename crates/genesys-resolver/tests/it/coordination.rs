@@ -12,9 +12,7 @@ use genesys_resolver::coordination::{
 use tokio::sync::Barrier;
 use tokio::time::Instant;
 
-fn key(name: &str) -> LeaseKey {
-    LeaseKey::new("https://api.example.test/", "seed", name)
-}
+use crate::common::key;
 
 #[test]
 fn lease_and_coordinators_are_send_and_sync() {

@@ -13,13 +13,9 @@ use genesys_resolver::coordination::{
     RedisOptions,
 };
 
-use crate::common::RedisServer;
+use crate::common::{RedisServer, key};
 
 const ENV: &str = "https://api.example.test/";
-
-fn key(name: &str) -> LeaseKey {
-    LeaseKey::new(ENV, "seed", name)
-}
 
 /// Short ttl so renewal and lapse show within seconds.
 fn short() -> RedisOptions {

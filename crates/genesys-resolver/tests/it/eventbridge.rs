@@ -5,48 +5,23 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use genesys_resolver::api::{ApiRequest, GenesysClient};
+use genesys_resolver::api::ApiRequest;
 use genesys_resolver::audit::MemoryAudit;
 use genesys_resolver::eventbridge::{
-    DeployAction, DeployError, DeployStep, EventBridgeDeployer, EventBridgeDeployerBuilder,
-    EventBridgeIntegration, PlanAction, TYPE_ID,
+    DeployAction, DeployError, DeployStep, EventBridgeDeployer, EventBridgeIntegration, PlanAction,
+    TYPE_ID,
 };
 use genesys_resolver::metrics::Metrics;
 use genesys_resolver::pipeline::{Action, Stage};
-use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Activation, Fault, MockGenesys, Route};
 use genesys_resolver::validate::ViolationCode;
 use serde_json::{Value, json};
 
-fn client(mock: &MockGenesys) -> GenesysClient {
-    GenesysClient::builder()
-        .environment(mock.environment())
-        .credentials(mock.client_id(), mock.client_secret())
-        .retry_policy(
-            RetryPolicy::default()
-                .with_base_delay(Duration::from_millis(5))
-                .with_max_delay(Duration::from_millis(20)),
-        )
-        .request_timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-}
+use crate::common::{client, deployer, deployer_builder as builder, orders};
 
-fn builder(mock: &MockGenesys) -> EventBridgeDeployerBuilder {
-    EventBridgeDeployer::builder(client(mock))
-        .poll_interval(Duration::from_millis(5), Duration::from_millis(40))
-        .activation_timeout(Duration::from_secs(10))
-}
-
-fn deployer(mock: &MockGenesys) -> EventBridgeDeployer {
-    builder(mock).build().unwrap()
-}
-
+/// The integration these tests deploy: the common `orders` with a second topic.
 fn desired() -> EventBridgeIntegration {
-    EventBridgeIntegration::new("orders-to-aws", "123456789012", "eu-west-1", "orders").topics([
-        "v2.routing.queues.{id}.conversations",
-        "v2.users.{id}.presence",
-    ])
+    orders().topics(["v2.users.{id}.presence"])
 }
 
 fn routes(mock: &MockGenesys, from: usize) -> Vec<Route> {
@@ -307,10 +282,7 @@ async fn conflict_after_our_own_lost_write_is_not_written_again() {
     // The first PUT lands but its answer is delayed past the timeout; the client resends it
     // (PUT is safe to resend) and meets a 409, the re-read shows our change: done.
     let deployer = EventBridgeDeployer::builder(
-        GenesysClient::builder()
-            .environment(mock.environment())
-            .credentials(mock.client_id(), mock.client_secret())
-            .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
+        mock.client_builder()
             .request_timeout(Duration::from_millis(300))
             .build()
             .unwrap(),

@@ -9,14 +9,12 @@ use genesys_resolver::api::{
     ApiError, ClientError, CreatedIntegration, GenesysClient, PlatformApi, Reply,
 };
 use genesys_resolver::audit::MemoryAudit;
-use genesys_resolver::auth::{AccessToken, StaticToken};
-use genesys_resolver::environment::Environment;
-use genesys_resolver::eventbridge::{
-    DeployAction, EventBridgeDeployer, EventBridgeIntegration, PlanAction, TYPE_ID,
-};
+use genesys_resolver::eventbridge::{DeployAction, EventBridgeDeployer, PlanAction, TYPE_ID};
 use genesys_resolver::metrics::MetricsSink;
 use genesys_resolver::outcome::{Action, Operation, ResolveOutcome};
 use serde_json::{Value, json};
+
+use crate::common::{orders as desired, static_token_client};
 
 /// One stored integration of the fake.
 #[derive(Debug, Clone)]
@@ -226,20 +224,7 @@ impl MetricsSink for Outcomes {
 
 /// A client that is never called: the fake answers everything.
 fn unused_client() -> GenesysClient {
-    GenesysClient::builder()
-        .environment(Environment::parse("http://127.0.0.1:9").unwrap())
-        .token_source(Arc::new(StaticToken::new(AccessToken::new(
-            "t",
-            1,
-            Duration::from_secs(60),
-        ))))
-        .build()
-        .unwrap()
-}
-
-fn desired() -> EventBridgeIntegration {
-    EventBridgeIntegration::new("orders-to-aws", "123456789012", "eu-west-1", "orders")
-        .topics(["v2.routing.queues.{id}.conversations"])
+    static_token_client("http://127.0.0.1:9").build().unwrap()
 }
 
 #[tokio::test]

@@ -5,45 +5,12 @@
 
 use std::time::Duration;
 
-use genesys_resolver::api::GenesysClient;
-use genesys_resolver::eventbridge::{
-    DeployAction, DeployError, DeployStep, EventBridgeDeployer, EventBridgeDeployerBuilder,
-    EventBridgeIntegration, PlanAction, TYPE_ID,
-};
+use genesys_resolver::eventbridge::{DeployAction, DeployError, DeployStep, PlanAction, TYPE_ID};
 use genesys_resolver::outcome::ErrorKind;
-use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Activation, MockGenesys, Route};
 use genesys_resolver::validate::ViolationCode;
 
-fn client(mock: &MockGenesys) -> GenesysClient {
-    GenesysClient::builder()
-        .environment(mock.environment())
-        .credentials(mock.client_id(), mock.client_secret())
-        .retry_policy(
-            RetryPolicy::default()
-                .with_base_delay(Duration::from_millis(5))
-                .with_max_delay(Duration::from_millis(20)),
-        )
-        .request_timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-}
-
-fn builder(mock: &MockGenesys) -> EventBridgeDeployerBuilder {
-    EventBridgeDeployer::builder(client(mock))
-        .poll_interval(Duration::from_millis(5), Duration::from_millis(40))
-        .activation_timeout(Duration::from_secs(10))
-        .deletion_timeout(Duration::from_secs(10))
-}
-
-fn deployer(mock: &MockGenesys) -> EventBridgeDeployer {
-    builder(mock).build().unwrap()
-}
-
-fn desired(name: &str, suffix: &str) -> EventBridgeIntegration {
-    EventBridgeIntegration::new(name, "123456789012", "eu-west-1", suffix)
-        .topics(["v2.routing.queues.{id}.conversations"])
-}
+use crate::common::{deployer, deployer_builder as builder, desired};
 
 fn writes_to(mock: &MockGenesys, id: &str) -> Vec<(String, Option<String>)> {
     mock.write_requests()

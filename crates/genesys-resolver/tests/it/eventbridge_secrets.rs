@@ -5,14 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use genesys_resolver::api::GenesysClient;
 use genesys_resolver::audit::MemoryAudit;
 use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration};
 use genesys_resolver::pipeline::Stage;
-use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Activation, Fault, MockGenesys, Route};
 
-use crate::common::{assert_clean, capture_logs};
+use crate::common::{assert_clean, capture_logs, client};
 
 const SECRET: &str = "Ev3ntBr1dge&Secret=+%";
 
@@ -25,14 +23,8 @@ async fn secrets_stay_out_of_everything_the_deployer_produces() {
         .start()
         .await
         .unwrap();
-    let client = GenesysClient::builder()
-        .environment(mock.environment())
-        .credentials(mock.client_id(), mock.client_secret())
-        .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
-        .build()
-        .unwrap();
     let audit = Arc::new(MemoryAudit::new());
-    let deployer = EventBridgeDeployer::builder(client)
+    let deployer = EventBridgeDeployer::builder(client(&mock))
         .audit(audit.clone())
         .check_topics(true)
         .poll_interval(Duration::from_millis(5), Duration::from_millis(20))

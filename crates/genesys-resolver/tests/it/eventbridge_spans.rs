@@ -4,15 +4,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use genesys_resolver::api::GenesysClient;
-use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration};
-use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Activation, MockGenesys};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+
+use crate::common::{deployer, desired};
 
 /// One span seen: its name, its fields (as text) and its parent's index.
 #[derive(Debug, Clone)]
@@ -100,31 +98,6 @@ impl Capture {
     }
 }
 
-fn deployer(mock: &MockGenesys) -> EventBridgeDeployer {
-    let client = GenesysClient::builder()
-        .environment(mock.environment())
-        .credentials(mock.client_id(), mock.client_secret())
-        .retry_policy(
-            RetryPolicy::default()
-                .with_base_delay(Duration::from_millis(5))
-                .with_max_delay(Duration::from_millis(20)),
-        )
-        .request_timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
-    EventBridgeDeployer::builder(client)
-        .poll_interval(Duration::from_millis(5), Duration::from_millis(40))
-        .activation_timeout(Duration::from_secs(10))
-        .deletion_timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
-
-fn desired(name: &str) -> EventBridgeIntegration {
-    EventBridgeIntegration::new(name, "123456789012", "eu-west-1", name)
-        .topics(["v2.routing.queues.{id}.conversations"])
-}
-
 #[tokio::test]
 async fn every_lifecycle_operation_has_its_deploy_span() {
     let capture = Capture::default();
@@ -139,7 +112,7 @@ async fn every_lifecycle_operation_has_its_deploy_span() {
 
     // A sync of two: its applies are children of the sync's span.
     let report = d
-        .sync(&[desired("alpha"), desired("beta")], false)
+        .sync(&[desired("alpha", "alpha"), desired("beta", "beta")], false)
         .await
         .unwrap();
     let (sync_id, sync) = capture.one("sync");
@@ -157,7 +130,7 @@ async fn every_lifecycle_operation_has_its_deploy_span() {
     assert_eq!(applies.len(), 2, "{applies:?}");
 
     // The plan of the same set: nothing to do.
-    d.plan_sync(&[desired("alpha"), desired("beta")], true)
+    d.plan_sync(&[desired("alpha", "alpha"), desired("beta", "beta")], true)
         .await
         .unwrap();
     let (_, plan_sync) = capture.one("plan_sync");
@@ -195,7 +168,7 @@ async fn every_lifecycle_operation_has_its_deploy_span() {
     assert_eq!(delete_id.fields["outcome"], "deleted");
 
     // A failure is marked on the span: an invalid set fails the sync before any write.
-    let _ = d.sync(&[desired("")], false).await.unwrap_err();
+    let _ = d.sync(&[desired("", "")], false).await.unwrap_err();
     let failed: Vec<Seen> = capture
         .lifecycle("sync")
         .into_iter()

@@ -10,9 +10,7 @@ use genesys_resolver::testkit::genesys::{Activation, Fault, MockGenesys, Route};
 use serde_json::{Value, json};
 
 fn client(mock: &MockGenesys) -> GenesysClient {
-    GenesysClient::builder()
-        .environment(mock.environment())
-        .credentials(mock.client_id(), mock.client_secret())
+    mock.client_builder()
         .retry_policy(genesys_resolver::retry::RetryPolicy::never())
         .build()
         .unwrap()

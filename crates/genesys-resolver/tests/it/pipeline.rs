@@ -7,64 +7,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use genesys_resolver::api::{ApiError, ClientError, Integration, IntegrationsApi};
-use genesys_resolver::audit::MemoryAudit;
 use genesys_resolver::environment::Environment;
 use genesys_resolver::payload::ResolvePayload;
-use genesys_resolver::pipeline::{
-    Action, ErrorKind, ResolveError, ResolveReport, Resolver, ResolverBuilder, Stage,
-};
+use genesys_resolver::pipeline::{Action, ErrorKind, ResolveError, ResolveReport, Resolver, Stage};
 use genesys_resolver::probe::{EndpointProber, ProbeReport};
-use genesys_resolver::retry::RetryPolicy;
-use genesys_resolver::testkit::destination::{
-    CertKind, TestCa, TlsDestination, localhost_resolver, refused_addr,
-};
-use genesys_resolver::testkit::genesys::{MockGenesys, Route};
+use genesys_resolver::testkit::destination::{CertKind, TlsDestination, refused_addr};
+use genesys_resolver::testkit::genesys::Route;
 
-struct Setup {
-    genesys: MockGenesys,
-    ca: TestCa,
-    dest: TlsDestination,
-    audit: MemoryAudit,
-}
+use crate::common::Loopback;
 
-async fn setup() -> Setup {
-    let genesys = MockGenesys::start().await.unwrap();
-    let ca = TestCa::new();
-    let dest = TlsDestination::builder(&ca).start().await.unwrap();
-    Setup {
-        genesys,
-        ca,
-        dest,
-        audit: MemoryAudit::new(),
-    }
-}
-
-impl Setup {
-    fn builder(&self) -> ResolverBuilder {
-        Resolver::builder()
-            .environment(self.genesys.environment())
-            .credentials(
-                self.genesys.client_id(),
-                self.genesys.client_secret().to_owned().into(),
-            )
-            .system_roots(false)
-            .trust_root(self.ca.ca_der())
-            .allow_cidrs(["127.0.0.0/8".parse().unwrap()])
-            .dns_resolver(Arc::new(localhost_resolver()))
-            .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(10)))
-            .audit(Arc::new(self.audit.clone()))
-    }
-
-    fn resolver(&self) -> Resolver {
-        self.builder().build().unwrap()
-    }
-
-    fn payload(&self, name: &str) -> ResolvePayload {
-        ResolvePayload::builder(name, self.dest.uri("/hook"))
-            .event_types(["v2.routing.queues.{id}.conversations"])
-            .build()
-            .unwrap()
-    }
+async fn setup() -> Loopback {
+    Loopback::new().await
 }
 
 #[test]

@@ -1,71 +1,22 @@
 //! Every retry path of GenesysClient: 429 with Retry-After (seconds and HTTP date), 5xx,
 //! connection failures, lost create responses, limits, and what is never retried.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use genesys_resolver::api::{ClientError, GenesysClient, IntegrationsApi};
-use genesys_resolver::auth::{AccessToken, StaticToken};
-use genesys_resolver::environment::Environment;
-use genesys_resolver::metrics::{MetricsSink, RetryReason};
-use genesys_resolver::payload::ResolvePayload;
+use genesys_resolver::metrics::RetryReason;
 use genesys_resolver::retry::RetryPolicy;
-use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
+use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route, fast_retries};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-#[derive(Debug, Default)]
-struct Recorder {
-    retries: Mutex<Vec<RetryReason>>,
-}
-
-impl MetricsSink for Recorder {
-    fn api_retry(&self, reason: RetryReason) {
-        self.retries.lock().unwrap().push(reason);
-    }
-}
-
-fn fast_policy() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_base_delay(Duration::from_millis(20))
-        .with_max_delay(Duration::from_millis(100))
-}
+use crate::common::{Recorder, client, payload, static_token_client, wiremock_client};
 
 fn client_with(mock: &MockGenesys, policy: RetryPolicy, metrics: Arc<Recorder>) -> GenesysClient {
-    GenesysClient::builder()
-        .environment(mock.environment())
-        .credentials(mock.client_id(), mock.client_secret())
+    mock.client_builder()
         .retry_policy(policy)
         .metrics(metrics)
-        .build()
-        .unwrap()
-}
-
-fn client(mock: &MockGenesys) -> GenesysClient {
-    client_with(mock, fast_policy(), Arc::default())
-}
-
-fn payload(name: &str) -> ResolvePayload {
-    ResolvePayload::builder(name, "https://hooks.example.com/genesys")
-        .event_types([
-            "v2.routing.queues.{id}.conversations",
-            "v2.users.{id}.presence",
-        ])
-        .uris(["https://b.example.com/x", "https://c.example.com/y"])
-        .header("X-Team", "routing")
-        .build()
-        .unwrap()
-}
-
-fn wiremock_client(server: &MockServer) -> GenesysClient {
-    GenesysClient::builder()
-        .environment(Environment::parse(&server.uri()).unwrap())
-        .token_source(Arc::new(StaticToken::new(AccessToken::new(
-            "t",
-            1,
-            Duration::from_secs(3600),
-        ))))
-        .retry_policy(fast_policy())
         .build()
         .unwrap()
 }
@@ -74,7 +25,7 @@ fn wiremock_client(server: &MockServer) -> GenesysClient {
 async fn too_many_requests_is_retried_after_retry_after_with_the_full_body() {
     let mock = MockGenesys::start().await.unwrap();
     let metrics = Arc::new(Recorder::default());
-    let client = client_with(&mock, fast_policy(), metrics.clone());
+    let client = client_with(&mock, fast_retries(), metrics.clone());
     mock.push_fault(Route::Create, Fault::too_many_requests(1));
     let wanted = payload("paced");
     let start = Instant::now();
@@ -170,7 +121,7 @@ async fn gateway_errors_on_reads_are_retried_directly() {
 async fn lost_create_response_is_recovered_without_a_duplicate() {
     let mock = MockGenesys::start().await.unwrap();
     let metrics = Arc::new(Recorder::default());
-    let client = client_with(&mock, fast_policy(), metrics.clone());
+    let client = client_with(&mock, fast_retries(), metrics.clone());
     mock.push_fault(Route::Create, Fault::DropConnection);
     let wanted = payload("lost");
     let created = client.create(&wanted).await.unwrap();
@@ -185,10 +136,8 @@ async fn lost_create_response_is_recovered_without_a_duplicate() {
 #[tokio::test]
 async fn create_timeout_after_storing_is_recovered() {
     let mock = MockGenesys::start().await.unwrap();
-    let client = GenesysClient::builder()
-        .environment(mock.environment())
-        .credentials(mock.client_id(), mock.client_secret())
-        .retry_policy(fast_policy())
+    let client = mock
+        .client_builder()
         .request_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
@@ -204,7 +153,7 @@ async fn create_timeout_after_storing_is_recovered() {
 async fn gateway_error_on_create_looks_up_then_resends() {
     let mock = MockGenesys::start().await.unwrap();
     let metrics = Arc::new(Recorder::default());
-    let client = client_with(&mock, fast_policy(), metrics.clone());
+    let client = client_with(&mock, fast_retries(), metrics.clone());
     // The 502 came from a gateway: the create never reached the store.
     mock.push_fault(Route::Create, Fault::status(502));
     let created = client.create(&payload("gw")).await.unwrap();
@@ -240,7 +189,7 @@ async fn retry_after_beyond_the_max_wait_fails_at_once() {
     let mock = MockGenesys::start().await.unwrap();
     let client = client_with(
         &mock,
-        fast_policy().with_max_retry_after(Duration::from_secs(30)),
+        fast_retries().with_max_retry_after(Duration::from_secs(30)),
         Arc::default(),
     );
     mock.push_fault(Route::List, Fault::too_many_requests(120));
@@ -297,7 +246,7 @@ async fn other_client_errors_are_never_retried() {
 async fn attempts_are_bounded_by_the_policy() {
     let mock = MockGenesys::start().await.unwrap();
     let metrics = Arc::new(Recorder::default());
-    let client = client_with(&mock, fast_policy(), metrics.clone());
+    let client = client_with(&mock, fast_retries(), metrics.clone());
     mock.push_faults(Route::Get, &Fault::status(503), 5);
     let err = client.get("x").await.unwrap_err();
     assert_eq!(err.status(), Some(503));
@@ -317,7 +266,7 @@ async fn deadline_stops_a_wait_that_would_pass_it() {
     let mock = MockGenesys::start().await.unwrap();
     let client = client_with(
         &mock,
-        fast_policy().with_deadline(Some(Duration::from_millis(500))),
+        fast_retries().with_deadline(Some(Duration::from_millis(500))),
         Arc::default(),
     );
     mock.push_fault(Route::Get, Fault::too_many_requests(2));
@@ -338,14 +287,8 @@ async fn refused_connections_are_retried_then_reported() {
         l.local_addr().unwrap()
     };
     let metrics = Arc::new(Recorder::default());
-    let client = GenesysClient::builder()
-        .environment(Environment::parse(&format!("http://{closed}")).unwrap())
-        .token_source(Arc::new(StaticToken::new(AccessToken::new(
-            "t",
-            1,
-            Duration::from_secs(60),
-        ))))
-        .retry_policy(fast_policy())
+    let client = static_token_client(&format!("http://{closed}"))
+        .retry_policy(fast_retries())
         .metrics(metrics.clone())
         .build()
         .unwrap();
@@ -372,10 +315,9 @@ async fn token_endpoint_failures_are_retried_under_the_policy() {
     assert_eq!(mock.token_requests(), 2);
 
     // Refused credentials are not retried.
-    let bad = GenesysClient::builder()
-        .environment(mock.environment())
+    let bad = mock
+        .client_builder()
         .credentials(mock.client_id(), "wrong")
-        .retry_policy(fast_policy())
         .build()
         .unwrap();
     let err = bad.get("x").await.unwrap_err();

@@ -18,10 +18,7 @@ use aws_sdk_eventbridge::config::interceptors::{
 use aws_sdk_eventbridge::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
 use aws_sdk_eventbridge::error::BoxError;
 use aws_sdk_eventbridge::types::PutPartnerEventsRequestEntry;
-use genesys_resolver::api::GenesysClient;
-use genesys_resolver::eventbridge::EventBridgeDeployer;
 use genesys_resolver::payload::{EventFilter, ResolvePayload};
-use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::route::{ChangeAction, ResourceKind, Route, RouteDeployer, RouteError};
 use genesys_resolver::testkit::destination::{TestCa, TlsDestination, prober_for};
 use genesys_resolver::testkit::genesys::{Activation, Fault, MockGenesys, Route as MockRoute};
@@ -146,16 +143,7 @@ async fn setup() -> Setup {
         .start()
         .await
         .unwrap();
-    let client = GenesysClient::builder()
-        .environment(mock.environment())
-        .credentials(mock.client_id(), mock.client_secret())
-        .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(10)))
-        .build()
-        .unwrap();
-    let genesys = EventBridgeDeployer::builder(client)
-        .poll_interval(Duration::from_millis(10), Duration::from_millis(50))
-        .build()
-        .unwrap();
+    let genesys = common::deployer(&mock);
     let lose = Arc::new(LoseResponses::default());
     let deployer = RouteDeployer::builder(genesys, events_client(&moto.url(), Some(lose.clone())))
         .prober(Arc::new(prober_for(&ca).build().unwrap()))

@@ -1,16 +1,13 @@
 //! Secrets (client secret, access tokens, Authorization headers) never appear in Debug,
 //! Display, errors, serialized reports or captured `tracing` output.
 
-use std::time::Duration;
-
 use base64::Engine;
 use genesys_resolver::api::{GenesysClient, IntegrationsApi};
 use genesys_resolver::auth::{ClientCredentials, TokenSource};
 use genesys_resolver::payload::ResolvePayload;
-use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
 
-use crate::common::{assert_clean, capture_logs};
+use crate::common::{assert_clean, capture_logs, client};
 
 const SECRET: &str = "S3cr&t=+%/Value";
 
@@ -38,12 +35,7 @@ async fn secrets_stay_out_of_logs_debug_and_errors() {
         .start()
         .await
         .unwrap();
-    let client = GenesysClient::builder()
-        .environment(mock.environment())
-        .credentials(mock.client_id(), mock.client_secret())
-        .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(10)))
-        .build()
-        .unwrap();
+    let client = client(&mock);
     let payload = ResolvePayload::builder("secretive", "https://hooks.example.com/x")
         .event_types(["v2.a"])
         .build()

@@ -4,15 +4,9 @@
 use std::time::{Duration, Instant};
 
 use genesys_resolver::api::{GenesysClient, IntegrationsApi};
-use genesys_resolver::payload::ResolvePayload;
 use genesys_resolver::testkit::genesys::{MockGenesys, Route};
 
-fn payload(name: &str) -> ResolvePayload {
-    ResolvePayload::builder(name, "https://hooks.example.com/genesys")
-        .event_types(["v2.routing.queues.{id}.conversations"])
-        .build()
-        .unwrap()
-}
+use crate::common::payload;
 
 #[tokio::test]
 async fn creates_are_paced_below_the_server_limit_and_reads_are_not() {
