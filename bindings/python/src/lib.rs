@@ -30,7 +30,7 @@
 mod convert;
 mod errors;
 mod eventbridge;
-// pyroute: the AWS route deployer.
+// The AWS route deployer.
 mod logging;
 mod payload;
 mod pickle;

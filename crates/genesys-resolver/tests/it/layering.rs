@@ -20,7 +20,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("policy", 2),
     ("environment", 2),
     ("payload", 2),
-    ("spans", 2), // otelops: span names and attributes, over outcome and redact
+    ("spans", 2), // Span names and attributes, over outcome and redact
     ("validate", 3),
     ("payload/builder", 4),
     ("settings", 5),

@@ -91,7 +91,7 @@ async fn near_expiry_certificate_is_a_warning_not_a_failure() {
     let report = r.resolve(&p).await.unwrap();
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
     assert!(report.warnings[0].starts_with(&soon.uri("/")));
-    // otelops: counted for the certificate alert of docs/operations.md.
+    // Counted for the certificate alert of docs/operations.md.
     let text = r.metrics().prometheus_text();
     assert!(
         text.contains("genesys_resolver_certificate_warnings_total 1\n"),
