@@ -631,7 +631,7 @@ pub(crate) fn raise_error(
     Err(info.into_pyerr(py))
 }
 
-// --- pyroute: the route deployer's errors -------------------------------------------------
+// --- The route deployer's errors ----------------------------------------------------------
 
 impl From<genesys_resolver::route::RouteError> for ErrorInfo {
     /// Validation -> `ValidationError` (every violation named, payload paths and `roleArn`,

@@ -33,7 +33,7 @@ mod convert;
 mod document;
 mod errors;
 mod eventbridge;
-// pyroute: the AWS route deployer.
+// The AWS route deployer.
 mod logging;
 mod payload;
 mod pickle;

@@ -79,7 +79,7 @@ impl PyMockGenesys {
         aws_emulator: Option<String>,
     ) -> PyResult<Self> {
         let mut builder = MockGenesys::builder().omit_topic_transports(omit_topic_transports);
-        // pyroute: `aws_emulator="http://127.0.0.1:PORT"` (moto): on activation of an
+        // `aws_emulator="http://127.0.0.1:PORT"` (moto): on activation of an
         // EventBridge integration, create its partner event source there, as Genesys does.
         if let Some(endpoint) = aws_emulator {
             let url: url::Url = endpoint.parse().map_err(|e| {

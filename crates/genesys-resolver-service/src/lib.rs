@@ -27,7 +27,7 @@ pub mod logging;
 pub mod router;
 pub mod serve;
 pub mod startup;
-// otelops: logs and OpenTelemetry traces for the binaries (feature `otel`).
+// Logs and OpenTelemetry traces for the binaries (feature `otel`).
 pub mod telemetry;
 
 pub use router::{router, status_for};

@@ -94,7 +94,7 @@ pub mod retry;
 #[cfg(feature = "aws")]
 pub mod route;
 pub mod settings;
-// otelops: the spans of every operation (names and attributes are stable).
+// The spans of every operation (names and attributes are stable).
 pub mod spans;
 #[cfg(feature = "testkit")]
 pub mod testkit;

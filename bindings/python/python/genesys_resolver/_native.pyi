@@ -690,7 +690,7 @@ class _Request(TypedDict):
     body: Optional[str]
     """For the writes of the real integrations API; None otherwise."""
 
-# --- pyroute: the route deployer -------------------------------------------------------
+# --- The route deployer ----------------------------------------------------------------
 
 _RouteIn = Union[Route, dict[str, Any], os.PathLike[str]]
 """A route: a payload's keys plus ``awsAccountId``, ``awsRegion``, ``eventSourceSuffix``,

@@ -82,7 +82,7 @@ class Payload(_PayloadRequired, total=False):
     headers: Dict[str, str]
 
 
-# --- pyroute: the route deployer ---------------------------------------------------------
+# --- The route deployer ------------------------------------------------------------------
 
 
 class _RouteRequired(Payload):

@@ -42,7 +42,7 @@ pub trait MetricsSink: Send + Sync + fmt::Debug {
         let _ = reason;
     }
 
-    // otelops: what the alert rules of docs/operations.md need besides the above.
+    // What the alert rules of docs/operations.md need besides the above.
     /// A probe found the destination's certificate expiring within the warning threshold.
     fn certificate_expiring(&self) {}
 
