@@ -19,11 +19,11 @@ mod common;
 mod audit;
 #[path = "it/coordination.rs"]
 mod coordination;
+#[path = "it/dns.rs"]
+mod dns;
 #[cfg(feature = "yaml")]
 #[path = "it/documents.rs"]
 mod documents;
-#[path = "it/dns.rs"]
-mod dns;
 #[path = "it/eventbridge_fake.rs"]
 mod eventbridge_fake;
 #[path = "it/layering.rs"]

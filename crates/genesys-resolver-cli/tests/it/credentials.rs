@@ -3,7 +3,6 @@
 //! environments), a proxy only ever sees a TLS tunnel, and secret files others could change are
 //! refused. Loopback listeners record what reaches them.
 
-
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -4,7 +4,6 @@
 //! and files that are too large or expand too far (YAML aliases) refused without reading them
 //! whole. None of these needs Genesys, AWS or any outside program: nothing is contacted.
 
-
 use crate::common::{command, run, write};
 use serde_json::Value;
 

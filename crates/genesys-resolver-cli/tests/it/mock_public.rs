@@ -2,7 +2,6 @@
 //! control routes refuse what a web page can send (a foreign `Origin`, a `text/plain` simple
 //! request, a DNS-rebound `Host`), and what they show has header values redacted.
 
-
 use crate::common::{CLIENT_ID, CLIENT_SECRET, Mock, command, run};
 use reqwest::header::{CONTENT_TYPE, HOST, ORIGIN};
 use serde_json::{Value, json};
