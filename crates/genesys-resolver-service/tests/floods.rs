@@ -1,0 +1,448 @@
+//! Floods of hostile connections against the real binary, judged as a caller feels them: during
+//! each flood a legitimate resolve (on a new connection, with its own token) answers within 2 s
+//! of its normal time, `/healthz` (on a new connection too) within 100 ms, and after the flood
+//! the service's file descriptors come back to their baseline. The normal times are measured in
+//! the same test, just before the flood.
+//!
+//! The floods are the ones an attacker on loopback tried: idle connections, header senders at a
+//! byte a second and stalled bodies of a caller holding a valid token; 2,000 idle connections;
+//! 1,100 idle connections against a service whose open-file limit is 1,024. A flood keeps its
+//! size: a connection the service lets go is opened again 100 ms later.
+//!
+//! Floods run one at a time (they share this process's descriptors and the machine's cores).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use genesys_resolver::testkit::destination::{TestCa, TlsDestination};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+
+mod common;
+
+use common::*;
+
+/// The legitimate caller's token (the floods' stalled bodies carry [`TOKEN`]).
+const LEGIT_TOKEN: &str = "tok-legit-caller-0123456789";
+
+/// Floods run one after another, whatever the test runner's threads.
+static ONE_FLOOD_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Raises this process's soft open-file limit to its hard limit, which must allow `need`.
+fn raise_own_file_limit(need: u64) {
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap();
+    assert!(
+        limit >= need,
+        "this test holds about {need} sockets; the open-file limit allows {limit}"
+    );
+}
+
+/// A client that opens a new connection for every request, as a caller arriving during the
+/// flood would.
+fn fresh_client(ca: &TestCa) -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(ca.trust_config().client_config().unwrap())
+        .pool_max_idle_per_host(0)
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+fn median(samples: &[Duration]) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort_unstable();
+    sorted[sorted.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// What one caller saw: each resolve's status and time, each `/healthz`'s status and time.
+#[derive(Debug, Default)]
+struct Seen {
+    resolves: Vec<(u16, Duration)>,
+    healthz: Vec<(u16, Duration)>,
+}
+
+impl Seen {
+    fn resolve_times(&self) -> Vec<Duration> {
+        self.resolves.iter().map(|(_, d)| *d).collect()
+    }
+
+    fn healthz_times(&self) -> Vec<Duration> {
+        self.healthz.iter().map(|(_, d)| *d).collect()
+    }
+
+    fn summary(&self) -> String {
+        let list = |v: &[(u16, Duration)]| {
+            v.iter()
+                .map(|(s, d)| format!("{s} in {:.1} ms", ms(*d)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "resolves [{}]; /healthz [{}]",
+            list(&self.resolves),
+            list(&self.healthz)
+        )
+    }
+}
+
+/// `resolves` resolves (each a new name, a new connection) and `healthz` probes, alternating.
+async fn observe(
+    svc: &Service,
+    ca: &TestCa,
+    dest: &TlsDestination,
+    label: &str,
+    resolves: usize,
+    healthz: usize,
+) -> Seen {
+    let client = fresh_client(ca);
+    let mut seen = Seen::default();
+    for i in 0..resolves.max(healthz) {
+        if i < healthz {
+            let sent = Instant::now();
+            let status = match client.get(svc.url("/healthz")).send().await {
+                Ok(r) => r.status().as_u16(),
+                Err(_) => 0,
+            };
+            seen.healthz.push((status, sent.elapsed()));
+        }
+        if i < resolves {
+            let body = payload(&format!("{label}-{i}"), &dest.uri("/hook")).to_string();
+            let sent = Instant::now();
+            let status = match client
+                .post(svc.url("/resolve"))
+                .bearer_auth(LEGIT_TOKEN)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+            {
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    let _ = r.bytes().await;
+                    status
+                }
+                Err(_) => 0,
+            };
+            seen.resolves.push((status, sent.elapsed()));
+        }
+    }
+    seen
+}
+
+/// The normal times: a first resolve (it fetches Genesys' token) and then `observe`.
+async fn normal_times(svc: &Service, ca: &TestCa, dest: &TlsDestination) -> Seen {
+    let warm = observe(svc, ca, dest, "warm", 1, 1).await;
+    assert_eq!(warm.resolves[0].0, 201, "{}", warm.summary());
+    let normal = observe(svc, ca, dest, "normal", 5, 7).await;
+    assert!(
+        normal.resolves.iter().all(|(s, _)| *s == 201)
+            && normal.healthz.iter().all(|(s, _)| *s == 200),
+        "without a flood: {}",
+        normal.summary()
+    );
+    normal
+}
+
+/// The acceptance check: every resolve during the flood succeeded within 2 s of the normal
+/// (median) time; every `/healthz` answered 200, their median within 100 ms.
+fn assert_served(flood: &str, normal: &Seen, during: &Seen) {
+    let normal_resolve = median(&normal.resolve_times());
+    eprintln!(
+        "{flood}: normal resolve {:.1} ms, /healthz {:.1} ms (medians); during the flood: {}",
+        ms(normal_resolve),
+        ms(median(&normal.healthz_times())),
+        during.summary()
+    );
+    for (status, took) in &during.resolves {
+        assert_eq!(
+            *status,
+            201,
+            "{flood}: a resolve failed: {}",
+            during.summary()
+        );
+        assert!(
+            *took <= normal_resolve + Duration::from_secs(2),
+            "{flood}: a resolve took {:.1} ms against {:.1} ms normally: {}",
+            ms(*took),
+            ms(normal_resolve),
+            during.summary()
+        );
+    }
+    assert!(
+        during.healthz.iter().all(|(s, _)| *s == 200),
+        "{flood}: /healthz failed: {}",
+        during.summary()
+    );
+    let healthz = median(&during.healthz_times());
+    assert!(
+        healthz <= Duration::from_millis(100),
+        "{flood}: /healthz took {:.1} ms (median): {}",
+        ms(healthz),
+        during.summary()
+    );
+}
+
+/// What a hostile connection does once connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hostile {
+    /// Nothing.
+    Idle,
+    /// A request line, then a header byte a second.
+    SlowHeaders,
+    /// The head of a 1 MiB body with [`TOKEN`], four bytes of it, then nothing.
+    StalledBody,
+}
+
+/// A flood: tasks that each keep one hostile connection open, opening it again 100 ms after
+/// the service lets it go, until the flood is stopped.
+struct Flood {
+    tasks: Vec<JoinHandle<()>>,
+    connects: Arc<AtomicUsize>,
+}
+
+impl Flood {
+    fn start(port: u16, parts: &[(Hostile, usize)]) -> Self {
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let connects = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for &(kind, n) in parts {
+            for _ in 0..n {
+                tasks.push(tokio::spawn(hostile(addr, kind, connects.clone())));
+            }
+        }
+        Self { tasks, connects }
+    }
+
+    /// Waits until `n` connections were opened (each task's first, say) and the service holds
+    /// `held` descriptors (a connected socket may wait in the listen backlog for a while).
+    async fn established(&self, n: usize, service: &Descriptors, held: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.connects.load(Ordering::Relaxed) < n || service.now() < held {
+            assert!(
+                Instant::now() < deadline,
+                "within 60 s, {} of {n} flood connections were opened and the service held {} \
+                 descriptors, not {held}",
+                self.connects.load(Ordering::Relaxed),
+                service.now()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn connects(&self) -> usize {
+        self.connects.load(Ordering::Relaxed)
+    }
+
+    /// Closes every flood connection.
+    async fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// The service's open descriptors, sampled every 20 ms while it lives: now, and the most seen.
+struct Descriptors {
+    pid: u32,
+    peak: Arc<AtomicUsize>,
+    sampler: JoinHandle<()>,
+}
+
+fn count_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+}
+
+impl Descriptors {
+    fn watch(pid: u32) -> Self {
+        let peak = Arc::new(AtomicUsize::new(count_fds(pid)));
+        let sampler = {
+            let peak = peak.clone();
+            tokio::spawn(async move {
+                loop {
+                    peak.fetch_max(count_fds(pid), Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            })
+        };
+        Self { pid, peak, sampler }
+    }
+
+    fn now(&self) -> usize {
+        count_fds(self.pid)
+    }
+
+    fn peak(&self) -> usize {
+        self.sampler.abort();
+        self.peak.load(Ordering::Relaxed).max(self.now())
+    }
+}
+
+async fn hostile(addr: SocketAddr, kind: Hostile, connects: Arc<AtomicUsize>) {
+    loop {
+        if let Ok(mut s) = TcpStream::connect(addr).await {
+            connects.fetch_add(1, Ordering::Relaxed);
+            let head = match kind {
+                Hostile::Idle => String::new(),
+                Hostile::SlowHeaders => "POST /resolve HTTP/1.1\r\nX-Slow: ".to_owned(),
+                Hostile::StalledBody => format!(
+                    "POST /resolve HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\
+                     Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{{\"na",
+                    (1 << 20) - 10
+                ),
+            };
+            if s.write_all(head.as_bytes()).await.is_ok() {
+                hold(&mut s, kind == Hostile::SlowHeaders).await;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Keeps `s` open until the service closes it (reading and ignoring whatever it answers),
+/// sending a byte a second when `trickle`.
+async fn hold(s: &mut TcpStream, trickle: bool) {
+    let mut buf = [0_u8; 1024];
+    loop {
+        tokio::select! {
+            read = s.read(&mut buf) => if matches!(read, Ok(0) | Err(_)) {
+                return;
+            },
+            () = tokio::time::sleep(Duration::from_secs(1)), if trickle => {
+                if s.write_all(b"a").await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Runs `parts` against `svc`: the normal times, the flood (measured once the service holds
+/// `held` of its connections), the times during it, the check, and the file descriptors after
+/// it. Returns the most descriptors the service had open during the flood.
+async fn run_flood(
+    flood_name: &str,
+    svc: &Service,
+    ca: &TestCa,
+    dest: &TlsDestination,
+    parts: &[(Hostile, usize)],
+    held: usize,
+) -> usize {
+    let normal = normal_times(svc, ca, dest).await;
+    let baseline = svc.open_fds();
+    let fds = Descriptors::watch(svc.pid());
+    let flood = Flood::start(svc.port, parts);
+    let size: usize = parts.iter().map(|(_, n)| n).sum();
+    flood.established(size, &fds, baseline + held).await;
+    let during = observe(svc, ca, dest, &format!("{flood_name}-during"), 3, 7).await;
+    let peak = fds.peak();
+    eprintln!(
+        "{flood_name}: {} flood connections opened so far; service descriptors {baseline} before, \
+         {peak} at most during",
+        flood.connects()
+    );
+    flood.stop().await;
+    assert_served(flood_name, &normal, &during);
+    eventually("the file descriptors come back to their baseline", || {
+        svc.open_fds() <= baseline + 2
+    })
+    .await;
+    peak
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_slow_header_and_stalled_body_floods_leave_callers_served() {
+    let _one = ONE_FLOOD_AT_A_TIME.lock().await;
+    raise_own_file_limit(1_000);
+    let genesys = mock_genesys().await;
+    let ca = TestCa::new();
+    let dest = TlsDestination::builder(&ca).start().await.unwrap();
+    let svc = start_service(
+        genesys.base_url().as_str(),
+        &ca,
+        &[("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}"))],
+    )
+    .await;
+    run_flood(
+        "idle, slow headers, stalled bodies",
+        &svc,
+        &ca,
+        &dest,
+        &[
+            (Hostile::Idle, 100),
+            (Hostile::SlowHeaders, 100),
+            (Hostile::StalledBody, 200),
+        ],
+        390,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_idle_connections_leave_callers_served() {
+    let _one = ONE_FLOOD_AT_A_TIME.lock().await;
+    raise_own_file_limit(3_000);
+    let genesys = mock_genesys().await;
+    let ca = TestCa::new();
+    let dest = TlsDestination::builder(&ca).start().await.unwrap();
+    let svc = start_service(
+        genesys.base_url().as_str(),
+        &ca,
+        &[("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}"))],
+    )
+    .await;
+    run_flood(
+        "2,000 idle",
+        &svc,
+        &ca,
+        &dest,
+        &[(Hostile::Idle, 2_000)],
+        1_950,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eleven_hundred_idle_connections_under_a_1024_file_limit_leave_callers_served() {
+    let _one = ONE_FLOOD_AT_A_TIME.lock().await;
+    raise_own_file_limit(2_000);
+    let genesys = mock_genesys().await;
+    let ca = TestCa::new();
+    let dest = TlsDestination::builder(&ca).start().await.unwrap();
+    let svc = launch_with_file_limit(
+        genesys.base_url().as_str(),
+        &ca,
+        &[("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}"))],
+        1024,
+    )
+    .await;
+    // The caps fitted to 1,024 files hold more than 600 connections, fewer than 1,024.
+    let peak = run_flood(
+        "1,100 idle, file limit 1,024",
+        &svc,
+        &ca,
+        &dest,
+        &[(Hostile::Idle, 1_100)],
+        600,
+    )
+    .await;
+    assert!(
+        peak < 1024,
+        "the service held {peak} descriptors of its 1,024"
+    );
+    assert!(
+        !svc.stderr.text().contains("accept failed"),
+        "the service ran out of descriptors: {}",
+        svc.stderr.text()
+    );
+}
