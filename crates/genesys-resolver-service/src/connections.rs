@@ -12,9 +12,11 @@
 //! - when every connection is busy with a request, a new one takes a place in the reserve, above
 //!   the cap, where only `/healthz` and `/metrics*` are served; only when the reserve is full
 //!   too (and none of it idle) is a new connection refused.
-//! - under pressure (more than half the cap open) idle connections and header senders get less
-//!   time: from the header timeout at half the cap down to a tenth of it (one second at least)
-//!   at the cap, checked four times a second.
+//! - a connection is let go when it has been idle, or sending a request head, for longer than
+//!   the header timeout, counted from its start or its last answer (hyper's own header timer
+//!   stays as a backstop); under pressure (more than half the cap open) for less: from the
+//!   header timeout at half the cap down to a tenth of it (one second at least) at the cap.
+//!   The table is looked over four times a second.
 //!
 //! Nothing here is touched on a request's way except two atomics; the table's lock is taken when
 //! a connection opens or closes and when connections are let go.
@@ -385,13 +387,10 @@ impl Connections {
         full - (full - least).mul_f64(pressure)
     }
 
-    /// Under pressure, lets go of the connections idle (or sending their head) longer than
+    /// Lets go of the connections idle (or sending their head) longer than
     /// [`idle_timeout`](Self::idle_timeout) allows now. Returns how many.
     pub(crate) fn sweep(&self) -> usize {
         let mut table = self.lock();
-        if table.normal * 2 <= self.cap {
-            return 0;
-        }
         let timeout = u64::try_from(self.idle_timeout(table.normal).as_millis()).unwrap_or(0);
         let now = millis_since(self.epoch);
         let stale: Vec<Arc<Conn>> = table
@@ -584,18 +583,23 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn under_pressure_stale_idle_connections_are_swept() {
-        let table = Connections::new(4, 0, Duration::from_millis(200));
-        let held: Vec<_> = (0..3).map(|_| table.admit(peer()).unwrap()).collect();
+    async fn idle_connections_are_swept_sooner_under_pressure() {
+        // At the cap, a tenth of the header time (one second of ten).
+        let table = Connections::new(4, 0, Duration::from_secs(10));
+        let held: Vec<_> = (0..4).map(|_| table.admit(peer()).unwrap()).collect();
         let _busy = held[0].conn().begin_request();
+        tokio::time::sleep(Duration::from_millis(900)).await;
         assert_eq!(table.sweep(), 0, "nobody is stale yet");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(table.sweep(), 2, "the two idle ones, not the busy one");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(table.sweep(), 3, "the idle ones, not the busy one");
         assert_eq!(table.open(), (1, 0));
-        let table = Connections::new(10, 0, Duration::from_millis(200));
+        // Without pressure, the full header time.
+        let table = Connections::new(10, 0, Duration::from_secs(2));
         let _held: Vec<_> = (0..3).map(|_| table.admit(peer()).unwrap()).collect();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(table.sweep(), 0, "no pressure below half the cap");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(table.sweep(), 0);
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(table.sweep(), 3);
     }
 
     #[test]

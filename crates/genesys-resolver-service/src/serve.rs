@@ -249,8 +249,9 @@ pub async fn serve_app(
     Ok(())
 }
 
-/// Looks the table over four times a second (letting go of connections idle too long under
-/// pressure), and reports in the log, at most every ten seconds, what was let go or refused.
+/// Looks the table over four times a second (letting go of connections idle too long, less long
+/// under pressure), and reports in the log, at most every ten seconds, what was let go at the
+/// cap or refused.
 async fn sweep(connections: Arc<Connections>) {
     let mut tick = tokio::time::interval(SWEEP_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

@@ -446,3 +446,379 @@ async fn eleven_hundred_idle_connections_under_a_1024_file_limit_leave_callers_s
         svc.stderr.text()
     );
 }
+
+/// Sends `request` on a new connection and reads one answer (head and `Content-Length` body),
+/// leaving the connection open; the answer is empty when the service closed it first.
+async fn exchange(port: u16, request: &str) -> (TcpStream, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0_u8; 4096];
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let text = String::from_utf8_lossy(&got).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap())
+                })
+                .unwrap_or(0);
+            if body.len() >= length {
+                return (s, text);
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, s.read(&mut buf)).await {
+            Ok(Ok(0) | Err(_)) => return (s, text),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => panic!("no answer within 15 s: {text:?}"),
+        }
+    }
+}
+
+fn get(path: &str, token: Option<&str>) -> String {
+    let auth = token.map_or_else(String::new, |t| format!("Authorization: Bearer {t}\r\n"));
+    format!("GET {path} HTTP/1.1\r\nHost: x\r\n{auth}\r\n")
+}
+
+fn stalled_body_head(token: &str, length: usize) -> String {
+    format!(
+        "POST /resolve HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_every_connection_is_busy_the_reserve_answers_healthz_and_metrics_only() {
+    let _one = ONE_FLOOD_AT_A_TIME.lock().await;
+    let genesys = mock_genesys().await;
+    let ca = TestCa::new();
+    let dest = TlsDestination::builder(&ca).start().await.unwrap();
+    let svc = start_service(
+        genesys.base_url().as_str(),
+        &ca,
+        &[
+            ("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}")),
+            ("RESOLVER_MAX_CONNECTIONS", "4".to_owned()),
+            ("RESOLVER_RESERVED_CONNECTIONS", "2".to_owned()),
+            ("RESOLVER_BODY_STALL_SECS", "60".to_owned()),
+            ("RESOLVER_BODY_TIMEOUT_SECS", "60".to_owned()),
+        ],
+    )
+    .await;
+    // Four requests in progress (bodies that stall): nothing idle to let go.
+    let mut busy = Vec::new();
+    for _ in 0..4 {
+        let mut s = TcpStream::connect(("127.0.0.1", svc.port)).await.unwrap();
+        s.write_all(format!("{}{{\"na", stalled_body_head(TOKEN, 1000)).as_bytes())
+            .await
+            .unwrap();
+        busy.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // New connections go to the reserve: /healthz and /metrics answer there, nothing else.
+    let client = fresh_client(&ca);
+    for path in ["/healthz", "/metrics", "/metrics/prometheus"] {
+        let resp = client.get(svc.url(path)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+    }
+    let resp = client
+        .post(svc.url("/resolve"))
+        .bearer_auth(LEGIT_TOKEN)
+        .header("content-type", "application/json")
+        .body(payload("in-the-reserve", &dest.uri("/hook")).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 503);
+    assert_eq!(resp.headers()["retry-after"], "1");
+    let answer: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(answer["limit"], "RESOLVER_MAX_CONNECTIONS", "{answer}");
+    assert!(genesys.integrations_named("in-the-reserve").is_empty());
+    // A request in progress ends: connections are served as usual again.
+    drop(busy.remove(0));
+    let mut created = false;
+    for i in 0..100 {
+        let resp = client
+            .post(svc.url("/resolve"))
+            .bearer_auth(LEGIT_TOKEN)
+            .header("content-type", "application/json")
+            .body(payload(&format!("after-{i}"), &dest.uri("/hook")).to_string())
+            .send()
+            .await
+            .unwrap();
+        if resp.status().as_u16() == 201 {
+            created = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(created, "a resolve is served once a connection is free");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_caller_holds_at_most_its_share_of_connections() {
+    let _one = ONE_FLOOD_AT_A_TIME.lock().await;
+    let genesys = mock_genesys().await;
+    let ca = TestCa::new();
+    let svc = start_service(
+        genesys.base_url().as_str(),
+        &ca,
+        &[
+            ("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}")),
+            ("RESOLVER_MAX_CONNECTIONS_PER_CALLER", "2".to_owned()),
+        ],
+    )
+    .await;
+    let (a, answer) = exchange(svc.port, &get("/healthz", Some(TOKEN))).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let (b, answer) = exchange(svc.port, &get("/healthz", Some(TOKEN))).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // A third connection of the same token is refused, naming the limit, and closed.
+    let (mut c, answer) = exchange(svc.port, &get("/healthz", Some(TOKEN))).await;
+    assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+    assert!(answer.contains("retry-after: 1"), "{answer}");
+    assert!(
+        answer.contains("\"limit\":\"RESOLVER_MAX_CONNECTIONS_PER_CALLER\""),
+        "{answer}"
+    );
+    assert!(closed_by_server(&mut c).await.is_some());
+    // Another token, and callers without one, are not held back.
+    for token in [Some(LEGIT_TOKEN), None] {
+        let (_kept, answer) = exchange(svc.port, &get("/healthz", token)).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+    // Once one of its connections closes, the token gets one again.
+    drop(a);
+    let mut again = false;
+    for _ in 0..100 {
+        let (_s, answer) = exchange(svc.port, &get("/healthz", Some(TOKEN))).await;
+        if answer.starts_with("HTTP/1.1 200") {
+            again = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(again);
+    drop(b);
+    svc.wait_for_log("RESOLVER_MAX_CONNECTIONS_PER_CALLER")
+        .await;
+    svc.assert_not_leaked(&[TOKEN, LEGIT_TOKEN]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_caller_runs_at_most_its_share_of_resolves() {
+    let _one = ONE_FLOOD_AT_A_TIME.lock().await;
+    let genesys = mock_genesys().await;
+    let ca = TestCa::new();
+    let slow = TlsDestination::builder(&ca)
+        .response_delay(Duration::from_secs(3))
+        .start()
+        .await
+        .unwrap();
+    let fast = TlsDestination::builder(&ca).start().await.unwrap();
+    let svc = start_service(
+        genesys.base_url().as_str(),
+        &ca,
+        &[
+            ("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}")),
+            ("RESOLVER_MAX_IN_FLIGHT_PER_CALLER", "1".to_owned()),
+        ],
+    )
+    .await;
+    let first = {
+        let client = fresh_client(&ca);
+        let url = svc.url("/resolve");
+        let body = payload("first", &slow.uri("/")).to_string();
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(TOKEN)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    eventually("the first resolve probes", || slow.connections() >= 1).await;
+    let (status, headers, body) = svc
+        .post(Some(TOKEN), &payload("second", &fast.uri("/")))
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(headers["retry-after"], "1");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        answer["limit"], "RESOLVER_MAX_IN_FLIGHT_PER_CALLER",
+        "{answer}"
+    );
+    // Another caller is not held back.
+    let (status, _, body) = svc
+        .post(Some(LEGIT_TOKEN), &payload("other", &fast.uri("/")))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(first.await.unwrap(), 201);
+    assert!(genesys.integrations_named("second").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_slower_than_the_minimum_rate_are_cut_long_before_their_deadline() {
+    let _one = ONE_FLOOD_AT_A_TIME.lock().await;
+    let genesys = mock_genesys().await;
+    let ca = TestCa::new();
+    // The defaults: 30 s for a body, pauses of 5 s at most, 1 KiB/s after a 5 s allowance.
+    let svc = start_service(genesys.base_url().as_str(), &ca, &[]).await;
+    let port = svc.port;
+    let send = |trickle: Duration, chunk: usize, total: usize| async move {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        s.write_all(stalled_body_head(TOKEN, total).as_bytes())
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let mut sent = 0;
+        let mut got = Vec::new();
+        let mut buf = [0_u8; 4096];
+        loop {
+            tokio::select! {
+                read = s.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                },
+                () = tokio::time::sleep(trickle), if sent < total => {
+                    let n = chunk.min(total - sent);
+                    if s.write_all(&vec![b' '; n]).await.is_err() {
+                        break;
+                    }
+                    sent += n;
+                }
+            }
+        }
+        (
+            String::from_utf8_lossy(&got).into_owned(),
+            started.elapsed(),
+        )
+    };
+    // Nothing after the head; a byte a second (never a 5 s pause); and 2 KiB every 200 ms
+    // (10 KiB/s, for 6 s): the first two are cut, the third is read (and refused as JSON).
+    let stalled = tokio::spawn(send(Duration::from_secs(3600), 1, 1000));
+    let trickle = tokio::spawn(send(Duration::from_secs(1), 1, 1000));
+    let steady = tokio::spawn(send(Duration::from_millis(200), 2048, 60 * 1024));
+    for (what, task) in [("stalled", stalled), ("trickling", trickle)] {
+        let (answer, took) = task.await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 408"), "{what}: {answer}");
+        assert!(
+            answer.contains("RESOLVER_BODY_MIN_RATE"),
+            "{what}: {answer}"
+        );
+        assert!(took < Duration::from_secs(15), "{what}: cut after {took:?}");
+    }
+    let (answer, took) = steady.await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(took > Duration::from_secs(5), "{took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_callers_large_bodies_leave_body_slots_for_others() {
+    let _one = ONE_FLOOD_AT_A_TIME.lock().await;
+    let genesys = mock_genesys().await;
+    let ca = TestCa::new();
+    let dest = TlsDestination::builder(&ca).start().await.unwrap();
+    let svc = start_service(
+        genesys.base_url().as_str(),
+        &ca,
+        &[
+            ("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}")),
+            ("RESOLVER_MAX_BODIES_READING", "4".to_owned()),
+            ("RESOLVER_MAX_BODIES_PER_CALLER", "2".to_owned()),
+        ],
+    )
+    .await;
+    // Six large bodies of one token, each past the free 16 KiB and then flowing slowly (1 KiB
+    // every 300 ms: above the minimum rate, never stalled): left alone they would hold every
+    // slot for half a minute.
+    let mut slow = Vec::new();
+    for _ in 0..6 {
+        let mut s = TcpStream::connect(("127.0.0.1", svc.port)).await.unwrap();
+        s.write_all(stalled_body_head(TOKEN, 400 * 1024).as_bytes())
+            .await
+            .unwrap();
+        s.write_all(&[b' '; 20 * 1024]).await.unwrap();
+        slow.push(tokio::spawn(async move {
+            for _ in 0..200 {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                if s.write_all(&[b' '; 1024]).await.is_err() {
+                    return;
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Another caller's large body (a payload padded to 200 KiB) is read at once.
+    let mut body = payload("large", &dest.uri("/hook")).to_string();
+    body.push_str(&" ".repeat(200 * 1024));
+    let sent = Instant::now();
+    let resp = fresh_client(&ca)
+        .post(svc.url("/resolve"))
+        .bearer_auth(LEGIT_TOKEN)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let took = sent.elapsed();
+    assert_eq!(
+        resp.status().as_u16(),
+        201,
+        "{}",
+        resp.text().await.unwrap()
+    );
+    assert!(
+        took < Duration::from_secs(5),
+        "waited {took:?} for a body slot"
+    );
+    for t in &slow {
+        assert!(!t.is_finished(), "the slow bodies were still being read");
+        t.abort();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_pressure_idle_connections_are_let_go_sooner() {
+    let _one = ONE_FLOOD_AT_A_TIME.lock().await;
+    let genesys = mock_genesys().await;
+    let ca = TestCa::new();
+    let svc = start_service(
+        genesys.base_url().as_str(),
+        &ca,
+        &[
+            ("RESOLVER_MAX_CONNECTIONS", "100".to_owned()),
+            ("RESOLVER_HEADER_TIMEOUT_SECS", "30".to_owned()),
+        ],
+    )
+    .await;
+    // 95 of 100: the 30 s idle time shrinks to under 6 s.
+    let mut idle = Vec::new();
+    for _ in 0..95 {
+        idle.push(TcpStream::connect(("127.0.0.1", svc.port)).await.unwrap());
+    }
+    let start = Instant::now();
+    for s in &mut idle {
+        assert!(
+            closed_by_server(s).await.is_some(),
+            "still open after {:?}",
+            start.elapsed()
+        );
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+    let resp = svc.http.get(svc.url("/healthz")).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+}
