@@ -384,7 +384,7 @@ impl Connections {
         let full = self.header_timeout;
         let least = (full / 10).max(full.min(Duration::from_secs(1)));
         let pressure = (open as f64 / self.cap as f64 - 0.5).clamp(0.0, 0.5) * 2.0;
-        full - (full - least).mul_f64(pressure)
+        full.saturating_sub(full.saturating_sub(least).mul_f64(pressure))
     }
 
     /// Lets go of the connections idle (or sending their head) longer than

@@ -298,9 +298,15 @@ async fn connection(
     };
     // Dropped unused when the client never spoke: told 503 if it was let go at the cap.
     let io = Tracked::new(stream, conn.clone(), shared.acceptor.is_none());
-    if !spoke {
-        return;
+    if spoke {
+        // Boxed: a connection that has not spoken holds only the small future above.
+        Box::pin(converse(io, conn, shared, watcher)).await;
     }
+    drop(registered);
+}
+
+/// HTTP (over TLS when configured) on a connection whose client has spoken.
+async fn converse(io: Tracked, conn: Arc<Conn>, shared: Arc<Shared>, watcher: Watcher) {
     let service = Requests {
         shared: shared.clone(),
         conn: conn.clone(),
@@ -328,7 +334,6 @@ async fn connection(
     if let Some(Err(e)) = served {
         tracing::debug!(peer = %conn.peer(), error = %e, "connection ended with an error");
     }
-    drop(registered);
 }
 
 /// Serves `connection` (watched for the graceful shutdown) until it ends, or until it is let

@@ -7,7 +7,7 @@
 //! The floods are the ones an attacker on loopback tried: idle connections, header senders at a
 //! byte a second and stalled bodies of a caller holding a valid token; 2,000 idle connections;
 //! 1,100 idle connections against a service whose open-file limit is 1,024. A flood keeps its
-//! size: a connection the service lets go is opened again 100 ms later.
+//! size: a connection the service lets go is opened again a second later.
 //!
 //! Floods run one at a time (they share this process's descriptors and the machine's cores).
 
@@ -201,7 +201,7 @@ enum Hostile {
     StalledBody,
 }
 
-/// A flood: tasks that each keep one hostile connection open, opening it again 100 ms after
+/// A flood: tasks that each keep one hostile connection open, opening it again a second after
 /// the service lets it go, until the flood is stopped.
 struct Flood {
     tasks: Vec<JoinHandle<()>>,
@@ -305,7 +305,7 @@ async fn hostile(addr: SocketAddr, kind: Hostile, connects: Arc<AtomicUsize>) {
                 hold(&mut s, kind == Hostile::SlowHeaders).await;
             }
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
@@ -471,10 +471,12 @@ async fn exchange(port: u16, request: &str) -> (TcpStream, String) {
             }
         }
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, s.read(&mut buf)).await {
-            Ok(Ok(0) | Err(_)) => return (s, text),
-            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
-            Err(_) => panic!("no answer within 15 s: {text:?}"),
+        let read = tokio::time::timeout(left, s.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("no answer within 15 s: {text:?}"));
+        match read {
+            Ok(0) | Err(_) => return (s, text),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
         }
     }
 }
@@ -747,7 +749,7 @@ async fn one_callers_large_bodies_leave_body_slots_for_others() {
         s.write_all(stalled_body_head(TOKEN, 400 * 1024).as_bytes())
             .await
             .unwrap();
-        s.write_all(&[b' '; 20 * 1024]).await.unwrap();
+        s.write_all(&vec![b' '; 20 * 1024]).await.unwrap();
         slow.push(tokio::spawn(async move {
             for _ in 0..200 {
                 tokio::time::sleep(Duration::from_millis(300)).await;
@@ -802,10 +804,19 @@ async fn under_pressure_idle_connections_are_let_go_sooner() {
     )
     .await;
     // 95 of 100: the 30 s idle time shrinks to under 6 s.
+    let baseline = svc.open_fds();
+    let port = svc.port;
+    let connects: Vec<_> = (0..95)
+        .map(|_| tokio::spawn(async move { TcpStream::connect(("127.0.0.1", port)).await }))
+        .collect();
     let mut idle = Vec::new();
-    for _ in 0..95 {
-        idle.push(TcpStream::connect(("127.0.0.1", svc.port)).await.unwrap());
+    for c in connects {
+        idle.push(c.await.unwrap().unwrap());
     }
+    eventually("the service holds the 95", || {
+        svc.open_fds() >= baseline + 95
+    })
+    .await;
     let start = Instant::now();
     for s in &mut idle {
         assert!(
