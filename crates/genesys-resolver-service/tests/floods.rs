@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use genesys_resolver::testkit::destination::{TestCa, TlsDestination};
+use genesys_resolver::testkit::genesys::MockGenesys;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
@@ -50,6 +51,50 @@ fn fresh_client(ca: &TestCa) -> reqwest::Client {
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap()
+}
+
+/// What each test starts: the test kit's Genesys, a CA and a destination it issued, and the
+/// service accepting [`TOKEN`] and [`LEGIT_TOKEN`], with `extra` variables, under an open-file
+/// limit of `file_limit` (soft and hard) when given.
+struct Setup {
+    /// Kept for the test's length: dropping it stops it.
+    genesys: MockGenesys,
+    ca: TestCa,
+    dest: TlsDestination,
+    svc: Service,
+}
+
+async fn setup(extra: &[(&str, String)], file_limit: Option<u64>) -> Setup {
+    let genesys = mock_genesys().await;
+    let ca = TestCa::new();
+    let dest = TlsDestination::builder(&ca).start().await.unwrap();
+    let mut vars = vec![("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}"))];
+    vars.extend(extra.iter().cloned());
+    let url = genesys.base_url().as_str().to_owned();
+    let svc = match file_limit {
+        None => start_service(&url, &ca, &vars).await,
+        Some(n) => launch_with_file_limit(&url, &ca, &vars, n).await,
+    };
+    Setup {
+        genesys,
+        ca,
+        dest,
+        svc,
+    }
+}
+
+/// `POST /resolve` of `body` with `token`, from `client`.
+fn resolve_request(
+    client: &reqwest::Client,
+    svc: &Service,
+    token: &str,
+    body: String,
+) -> reqwest::RequestBuilder {
+    client
+        .post(svc.url("/resolve"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
 }
 
 fn median(samples: &[Duration]) -> Duration {
@@ -116,11 +161,7 @@ async fn observe(
         if i < resolves {
             let body = payload(&format!("{label}-{i}"), &dest.uri("/hook")).to_string();
             let sent = Instant::now();
-            let status = match client
-                .post(svc.url("/resolve"))
-                .bearer_auth(LEGIT_TOKEN)
-                .header("content-type", "application/json")
-                .body(body)
+            let status = match resolve_request(&client, svc, LEGIT_TOKEN, body)
                 .send()
                 .await
             {
@@ -364,15 +405,12 @@ async fn run_flood(
 async fn idle_slow_header_and_stalled_body_floods_leave_callers_served() {
     let _one = ONE_FLOOD_AT_A_TIME.lock().await;
     raise_own_file_limit(1_000);
-    let genesys = mock_genesys().await;
-    let ca = TestCa::new();
-    let dest = TlsDestination::builder(&ca).start().await.unwrap();
-    let svc = start_service(
-        genesys.base_url().as_str(),
-        &ca,
-        &[("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}"))],
-    )
-    .await;
+    let Setup {
+        genesys: _genesys,
+        ca,
+        dest,
+        svc,
+    } = setup(&[], None).await;
     run_flood(
         "idle, slow headers, stalled bodies",
         &svc,
@@ -392,15 +430,12 @@ async fn idle_slow_header_and_stalled_body_floods_leave_callers_served() {
 async fn two_thousand_idle_connections_leave_callers_served() {
     let _one = ONE_FLOOD_AT_A_TIME.lock().await;
     raise_own_file_limit(3_000);
-    let genesys = mock_genesys().await;
-    let ca = TestCa::new();
-    let dest = TlsDestination::builder(&ca).start().await.unwrap();
-    let svc = start_service(
-        genesys.base_url().as_str(),
-        &ca,
-        &[("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}"))],
-    )
-    .await;
+    let Setup {
+        genesys: _genesys,
+        ca,
+        dest,
+        svc,
+    } = setup(&[], None).await;
     run_flood(
         "2,000 idle",
         &svc,
@@ -416,16 +451,12 @@ async fn two_thousand_idle_connections_leave_callers_served() {
 async fn eleven_hundred_idle_connections_under_a_1024_file_limit_leave_callers_served() {
     let _one = ONE_FLOOD_AT_A_TIME.lock().await;
     raise_own_file_limit(2_000);
-    let genesys = mock_genesys().await;
-    let ca = TestCa::new();
-    let dest = TlsDestination::builder(&ca).start().await.unwrap();
-    let svc = launch_with_file_limit(
-        genesys.base_url().as_str(),
-        &ca,
-        &[("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}"))],
-        1024,
-    )
-    .await;
+    let Setup {
+        genesys: _genesys,
+        ca,
+        dest,
+        svc,
+    } = setup(&[], Some(1024)).await;
     // The caps fitted to 1,024 files hold more than 600 connections, fewer than 1,024.
     let peak = run_flood(
         "1,100 idle, file limit 1,024",
@@ -496,19 +527,19 @@ fn stalled_body_head(token: &str, length: usize) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_every_connection_is_busy_the_reserve_answers_healthz_and_metrics_only() {
     let _one = ONE_FLOOD_AT_A_TIME.lock().await;
-    let genesys = mock_genesys().await;
-    let ca = TestCa::new();
-    let dest = TlsDestination::builder(&ca).start().await.unwrap();
-    let svc = start_service(
-        genesys.base_url().as_str(),
-        &ca,
+    let Setup {
+        genesys,
+        ca,
+        dest,
+        svc,
+    } = setup(
         &[
-            ("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}")),
             ("RESOLVER_MAX_CONNECTIONS", "4".to_owned()),
             ("RESOLVER_RESERVED_CONNECTIONS", "2".to_owned()),
             ("RESOLVER_BODY_STALL_SECS", "60".to_owned()),
             ("RESOLVER_BODY_TIMEOUT_SECS", "60".to_owned()),
         ],
+        None,
     )
     .await;
     // Four requests in progress (bodies that stall): nothing idle to let go.
@@ -527,11 +558,8 @@ async fn when_every_connection_is_busy_the_reserve_answers_healthz_and_metrics_o
         let resp = client.get(svc.url(path)).send().await.unwrap();
         assert_eq!(resp.status().as_u16(), 200, "{path}");
     }
-    let resp = client
-        .post(svc.url("/resolve"))
-        .bearer_auth(LEGIT_TOKEN)
-        .header("content-type", "application/json")
-        .body(payload("in-the-reserve", &dest.uri("/hook")).to_string())
+    let body = payload("in-the-reserve", &dest.uri("/hook")).to_string();
+    let resp = resolve_request(&client, &svc, LEGIT_TOKEN, body)
         .send()
         .await
         .unwrap();
@@ -544,11 +572,8 @@ async fn when_every_connection_is_busy_the_reserve_answers_healthz_and_metrics_o
     drop(busy.remove(0));
     let mut created = false;
     for i in 0..100 {
-        let resp = client
-            .post(svc.url("/resolve"))
-            .bearer_auth(LEGIT_TOKEN)
-            .header("content-type", "application/json")
-            .body(payload(&format!("after-{i}"), &dest.uri("/hook")).to_string())
+        let body = payload(&format!("after-{i}"), &dest.uri("/hook")).to_string();
+        let resp = resolve_request(&client, &svc, LEGIT_TOKEN, body)
             .send()
             .await
             .unwrap();
@@ -564,15 +589,13 @@ async fn when_every_connection_is_busy_the_reserve_answers_healthz_and_metrics_o
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_caller_holds_at_most_its_share_of_connections() {
     let _one = ONE_FLOOD_AT_A_TIME.lock().await;
-    let genesys = mock_genesys().await;
-    let ca = TestCa::new();
-    let svc = start_service(
-        genesys.base_url().as_str(),
-        &ca,
-        &[
-            ("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}")),
-            ("RESOLVER_MAX_CONNECTIONS_PER_CALLER", "2".to_owned()),
-        ],
+    let Setup {
+        genesys: _genesys,
+        svc,
+        ..
+    } = setup(
+        &[("RESOLVER_MAX_CONNECTIONS_PER_CALLER", "2".to_owned())],
+        None,
     )
     .await;
     let (a, answer) = exchange(svc.port, &get("/healthz", Some(TOKEN))).await;
@@ -614,40 +637,29 @@ async fn one_caller_holds_at_most_its_share_of_connections() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_caller_runs_at_most_its_share_of_resolves() {
     let _one = ONE_FLOOD_AT_A_TIME.lock().await;
-    let genesys = mock_genesys().await;
-    let ca = TestCa::new();
+    let Setup {
+        genesys,
+        ca,
+        dest: fast,
+        svc,
+    } = setup(
+        &[("RESOLVER_MAX_IN_FLIGHT_PER_CALLER", "1".to_owned())],
+        None,
+    )
+    .await;
     let slow = TlsDestination::builder(&ca)
         .response_delay(Duration::from_secs(3))
         .start()
         .await
         .unwrap();
-    let fast = TlsDestination::builder(&ca).start().await.unwrap();
-    let svc = start_service(
-        genesys.base_url().as_str(),
-        &ca,
-        &[
-            ("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}")),
-            ("RESOLVER_MAX_IN_FLIGHT_PER_CALLER", "1".to_owned()),
-        ],
+    let first = resolve_request(
+        &fresh_client(&ca),
+        &svc,
+        TOKEN,
+        payload("first", &slow.uri("/")).to_string(),
     )
-    .await;
-    let first = {
-        let client = fresh_client(&ca);
-        let url = svc.url("/resolve");
-        let body = payload("first", &slow.uri("/")).to_string();
-        tokio::spawn(async move {
-            client
-                .post(url)
-                .bearer_auth(TOKEN)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        })
-    };
+    .send();
+    let first = tokio::spawn(async move { first.await.unwrap().status().as_u16() });
     eventually("the first resolve probes", || slow.connections() >= 1).await;
     let (status, headers, body) = svc
         .post(Some(TOKEN), &payload("second", &fast.uri("/")))
@@ -671,10 +683,12 @@ async fn one_caller_runs_at_most_its_share_of_resolves() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_slower_than_the_minimum_rate_are_cut_long_before_their_deadline() {
     let _one = ONE_FLOOD_AT_A_TIME.lock().await;
-    let genesys = mock_genesys().await;
-    let ca = TestCa::new();
     // The defaults: 30 s for a body, pauses of 5 s at most, 1 KiB/s after a 5 s allowance.
-    let svc = start_service(genesys.base_url().as_str(), &ca, &[]).await;
+    let Setup {
+        genesys: _genesys,
+        svc,
+        ..
+    } = setup(&[], None).await;
     let port = svc.port;
     let send = |trickle: Duration, chunk: usize, total: usize| async move {
         let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
@@ -727,17 +741,17 @@ async fn bodies_slower_than_the_minimum_rate_are_cut_long_before_their_deadline(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_callers_large_bodies_leave_body_slots_for_others() {
     let _one = ONE_FLOOD_AT_A_TIME.lock().await;
-    let genesys = mock_genesys().await;
-    let ca = TestCa::new();
-    let dest = TlsDestination::builder(&ca).start().await.unwrap();
-    let svc = start_service(
-        genesys.base_url().as_str(),
-        &ca,
+    let Setup {
+        genesys: _genesys,
+        ca,
+        dest,
+        svc,
+    } = setup(
         &[
-            ("RESOLVER_API_TOKENS", format!("{TOKEN},{LEGIT_TOKEN}")),
             ("RESOLVER_MAX_BODIES_READING", "4".to_owned()),
             ("RESOLVER_MAX_BODIES_PER_CALLER", "2".to_owned()),
         ],
+        None,
     )
     .await;
     // Six large bodies of one token, each past the free 16 KiB and then flowing slowly (1 KiB
@@ -764,11 +778,7 @@ async fn one_callers_large_bodies_leave_body_slots_for_others() {
     let mut body = payload("large", &dest.uri("/hook")).to_string();
     body.push_str(&" ".repeat(200 * 1024));
     let sent = Instant::now();
-    let resp = fresh_client(&ca)
-        .post(svc.url("/resolve"))
-        .bearer_auth(LEGIT_TOKEN)
-        .header("content-type", "application/json")
-        .body(body)
+    let resp = resolve_request(&fresh_client(&ca), &svc, LEGIT_TOKEN, body)
         .send()
         .await
         .unwrap();
@@ -792,15 +802,16 @@ async fn one_callers_large_bodies_leave_body_slots_for_others() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_pressure_idle_connections_are_let_go_sooner() {
     let _one = ONE_FLOOD_AT_A_TIME.lock().await;
-    let genesys = mock_genesys().await;
-    let ca = TestCa::new();
-    let svc = start_service(
-        genesys.base_url().as_str(),
-        &ca,
+    let Setup {
+        genesys: _genesys,
+        svc,
+        ..
+    } = setup(
         &[
             ("RESOLVER_MAX_CONNECTIONS", "100".to_owned()),
             ("RESOLVER_HEADER_TIMEOUT_SECS", "30".to_owned()),
         ],
+        None,
     )
     .await;
     // 95 of 100: the 30 s idle time shrinks to under 6 s.
