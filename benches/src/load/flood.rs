@@ -103,16 +103,12 @@ impl Bench<'_> {
         let before = open_fds(started.pid);
         let flood = Flood::start(started.port, o.flood_idle, o.flood_stalled, attacker);
         let size = o.flood_idle + o.flood_stalled;
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while flood.connects() < size || open_fds(started.pid) < before + size * 95 / 100 {
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "the flood did not take hold within 60 s: {} connections opened, the service \
-                     holds {} descriptors",
-                    flood.connects(),
-                    open_fds(started.pid)
-                ));
-            }
+        // Until the flood is connected and the service holds it (a service that refuses
+        // connections never does: then after 15 s, and the figures say what it held).
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while (flood.connects() < size || open_fds(started.pid) < before + size * 95 / 100)
+            && Instant::now() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let held = open_fds(started.pid);

@@ -2,8 +2,8 @@
 //! graceful shutdown with a deadline. Connections are cheap until they send something (nothing
 //! is read, and no buffer held, before the first byte); at the connection cap the oldest idle or
 //! header-sending connections are let go rather than the new one refused, with a reserve above
-//! the cap for `/healthz` and `/metrics` (see [`crate::connections`]); and one caller's requests
-//! hold at most `max_connections_per_caller` connections (429 above, naming the limit).
+//! the cap for `/healthz` and `/metrics` (see `docs/security.md`, "Floods"); and one caller's
+//! requests hold at most `max_connections_per_caller` connections (429 above, naming the limit).
 
 use std::convert::Infallible;
 use std::future::Future;
