@@ -288,12 +288,14 @@ async fn connection(
     watcher: Watcher,
 ) {
     let conn = registered.conn().clone();
-    // Until the client sends something, nothing is read and no buffer is held for it.
+    // Until the client sends something, nothing is read and no buffer is held for it (a peek,
+    // not `readable()`: a new socket reads as ready before any byte has come).
+    let mut first = [0_u8; 1];
     let spoke = tokio::select! {
         biased;
         () = conn.let_go() => false,
-        ready = tokio::time::timeout(shared.header_timeout, stream.readable()) => {
-            matches!(ready, Ok(Ok(())))
+        peeked = tokio::time::timeout(shared.header_timeout, stream.peek(&mut first)) => {
+            matches!(peeked, Ok(Ok(n)) if n > 0)
         }
     };
     // Dropped unused when the client never spoke: told 503 if it was let go at the cap.

@@ -368,9 +368,16 @@ async fn hold(s: &mut TcpStream, trickle: bool) {
     }
 }
 
+/// What the service held during a flood: the most descriptors, and its resident memory (KiB)
+/// before and during the flood.
+struct Held {
+    descriptors: usize,
+    rss_kib: (u64, u64),
+}
+
 /// Runs `parts` against `svc`: the normal times, the flood (measured once the service holds
 /// `held` of its connections), the times during it, the check, and the file descriptors after
-/// it. Returns the most descriptors the service had open during the flood.
+/// it.
 async fn run_flood(
     flood_name: &str,
     svc: &Service,
@@ -378,18 +385,20 @@ async fn run_flood(
     dest: &TlsDestination,
     parts: &[(Hostile, usize)],
     held: usize,
-) -> usize {
+) -> Held {
     let normal = normal_times(svc, ca, dest).await;
     let baseline = svc.open_fds();
+    let rss_before = svc.rss_kib();
     let fds = Descriptors::watch(svc.pid());
     let flood = Flood::start(svc.port, parts);
     let size: usize = parts.iter().map(|(_, n)| n).sum();
     flood.established(size, &fds, baseline + held).await;
+    let rss_during = svc.rss_kib();
     let during = observe(svc, ca, dest, &format!("{flood_name}-during"), 3, 7).await;
     let peak = fds.peak();
     eprintln!(
         "{flood_name}: {} flood connections opened so far; service descriptors {baseline} before, \
-         {peak} at most during",
+         {peak} at most during; RSS {rss_before} KiB before, {rss_during} KiB during",
         flood.connects()
     );
     flood.stop().await;
@@ -398,7 +407,10 @@ async fn run_flood(
         svc.open_fds() <= baseline + 2
     })
     .await;
-    peak
+    Held {
+        descriptors: peak,
+        rss_kib: (rss_before, rss_during),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -436,7 +448,7 @@ async fn two_thousand_idle_connections_leave_callers_served() {
         dest,
         svc,
     } = setup(&[], None).await;
-    run_flood(
+    let held = run_flood(
         "2,000 idle",
         &svc,
         &ca,
@@ -445,6 +457,12 @@ async fn two_thousand_idle_connections_leave_callers_served() {
         1_950,
     )
     .await;
+    // A connection that has sent nothing holds no read buffer: 2,000 cost a few MiB.
+    let (before, during) = held.rss_kib;
+    assert!(
+        during < before + 10 * 1024,
+        "RSS {before} KiB before, {during} KiB with 2,000 idle connections"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -466,7 +484,8 @@ async fn eleven_hundred_idle_connections_under_a_1024_file_limit_leave_callers_s
         &[(Hostile::Idle, 1_100)],
         600,
     )
-    .await;
+    .await
+    .descriptors;
     assert!(
         peak < 1024,
         "the service held {peak} descriptors of its 1,024"
