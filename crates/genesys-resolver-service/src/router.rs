@@ -26,7 +26,7 @@
 //! A resolve runs in its own task, holding its in-flight slot, so a client that disconnects
 //! does not cut a resolve short between the submit and its audit record.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,12 +44,11 @@ use genesys_resolver::violation::Violation;
 use serde_json::{Map, Value, json};
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-
-use crate::body::{self, BodyError, BodySlots};
-use crate::caller::{Authenticated, Caller, PerCaller, limit_refusal};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 
 use crate::auth::Auth;
+use crate::body::{self, BodyError, BodySlots};
+use crate::caller::{Authenticated, Caller, PerCaller, limit_refusal};
 use crate::config::ServiceSettings;
 
 /// The caller's address, put in each request's extensions by [`serve_app`](crate::serve::serve_app).
@@ -195,21 +194,8 @@ async fn guard_resolve(
         );
         return response;
     }
-    if let Ok(token) = identified
-        && !known
-    {
-        let caller = token.map_or_else(
-            || {
-                let ip = request
-                    .extensions()
-                    .get::<Peer>()
-                    .map_or(std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED), |p| {
-                        p.0.ip()
-                    });
-                Caller::address(ip)
-            },
-            Caller::Token,
-        );
+    if !known && let Ok(token) = identified {
+        let caller = token.map_or_else(|| anonymous(&request), Caller::Token);
         request.extensions_mut().insert(Authenticated(caller));
     }
     if !is_json(request.headers()) {
@@ -220,6 +206,16 @@ async fn guard_resolve(
         );
     }
     next.run(request).await
+}
+
+/// The caller of a request without a token: its address (the unspecified one when served
+/// without the listener, which records it).
+fn anonymous(request: &Request) -> Caller {
+    let ip = request
+        .extensions()
+        .get::<Peer>()
+        .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |p| p.0.ip());
+    Caller::address(ip)
 }
 
 /// Whether the request says `Content-Type: application/json` (parameters such as `charset`
@@ -237,10 +233,10 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
 }
 
 async fn resolve(State(state): State<AppState>, request: Request) -> Response {
-    let caller = request.extensions().get::<Authenticated>().map_or(
-        Caller::Address(std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)),
-        |a| a.0,
-    );
+    let caller = request
+        .extensions()
+        .get::<Authenticated>()
+        .map_or_else(|| anonymous(&request), |a| a.0);
     // Bodies are buffered whole (up to the body limit), fairly between callers and bounded in
     // memory and time (see `body`).
     let body = match body::read(request, caller, &state.bodies, &state.settings).await {
