@@ -19,6 +19,9 @@
 //!   one in-flight probe (single flight), though nothing is cached.
 //! - `cached`: `resolver_service` with the probe cache on (every request, one endpoint).
 //! - `ceiling`: this client posting the same payloads straight to the mock's create route.
+//! - `flood`: as `auth`, measured twice in one service process: `quiet`, then `flooded`, with a
+//!   concurrent flood of `--flood-idle` idle connections and `--flood-stalled` stalled bodies
+//!   (from a caller holding a valid token of its own) that keeps its size (see `flood`).
 //! - `paced`: in process, `Resolver::resolve_many` against a mock limiting creates per second.
 //! - `fanout`: in process, probing ten endpoints whose health answers after 100 ms against one.
 //!
@@ -32,6 +35,7 @@
 
 mod cpu;
 mod driver;
+mod flood;
 mod in_process;
 mod options;
 mod report;
@@ -177,6 +181,35 @@ async fn run(o: Options) -> Result<(), String> {
         let m = measured?;
         m.print();
         results.insert(scenario.to_owned(), m);
+    }
+    if o.wants("flood") {
+        // The legitimate clients' token, and the flood's own valid one.
+        let attacker = format!("{token}-flood");
+        let mut env = ours_env(false);
+        env.push(("RESOLVER_AUTH", "tokens".to_owned()));
+        env.push(("RESOLVER_API_TOKENS", format!("{token},{attacker}")));
+        let service = Service {
+            name: "flood",
+            program: &o.service,
+            extra_env: env,
+            distinct_uris: true,
+            bearer: Some(&token),
+        };
+        let (quiet, flooded) = bench.run_flood(&service, &attacker).await?;
+        quiet.print();
+        flooded.print();
+        ratio_line(
+            "flooded / quiet throughput",
+            flooded.throughput(),
+            quiet.throughput(),
+        );
+        println!(
+            "flooded - quiet p99 latency: {:+.2} ms",
+            (flooded.percentile(99.0).as_secs_f64() - quiet.percentile(99.0).as_secs_f64())
+                * 1000.0
+        );
+        results.insert("quiet".to_owned(), quiet);
+        results.insert("flooded".to_owned(), flooded);
     }
     if o.wants("ceiling") {
         let m = bench.run_ceiling().await?;

@@ -10,8 +10,8 @@ usage: load [options]
   --concurrency C        concurrent clients (default 32)
   --warmup W             unmeasured requests before each scenario (default 200)
   --time-limit SECS      stop a scenario's measurement after this long (default 120)
-  --scenarios LIST       comma-separated: seed,full,auth,redis,shared,cached,ceiling,paced,fanout
-                         (default all)
+  --scenarios LIST       comma-separated: seed,full,auth,redis,shared,cached,ceiling,flood,paced,
+                         fanout (default all)
   --service PATH         resolver_service binary (default target/release/resolver_service)
   --seed PATH            the seed's Go binary (default /tmp/seed-resolver)
   --redis-server PATH    redis-server binary for the redis scenario (default redis-server)
@@ -19,6 +19,8 @@ usage: load [options]
   --paced-rate R         creates per second the mock allows in the paced run (default 20)
   --paced-concurrency K  resolve_many concurrency of the paced run (default 8)
   --paced-headroom F     fraction of R the client's write limiter is set to (default 0.98)
+  --flood-idle N         idle connections of the flood scenario (default 2000)
+  --flood-stalled M      stalled bodies of the flood scenario (default 200)
   --service-cpus LIST    run each service under `taskset -c LIST` (e.g. 1; default: no pinning)
   --json PATH            also write the results as JSON to PATH
 ";
@@ -38,6 +40,8 @@ pub(super) struct Options {
     pub(super) paced_rate: u32,
     pub(super) paced_concurrency: usize,
     pub(super) paced_headroom: f64,
+    pub(super) flood_idle: usize,
+    pub(super) flood_stalled: usize,
     pub(super) service_cpus: Option<String>,
     pub(super) json: Option<PathBuf>,
 }
@@ -51,7 +55,8 @@ impl Options {
             warmup: 200,
             time_limit: Duration::from_secs(120),
             scenarios: [
-                "seed", "full", "auth", "redis", "shared", "cached", "ceiling", "paced", "fanout",
+                "seed", "full", "auth", "redis", "shared", "cached", "ceiling", "flood", "paced",
+                "fanout",
             ]
             .map(String::from)
             .to_vec(),
@@ -62,6 +67,8 @@ impl Options {
             paced_rate: 20,
             paced_concurrency: 8,
             paced_headroom: 0.98,
+            flood_idle: 2000,
+            flood_stalled: 200,
             service_cpus: None,
             json: None,
         };
@@ -96,6 +103,8 @@ impl Options {
                         .filter(|f| *f > 0.0 && *f <= 1.0)
                         .ok_or_else(|| format!("--paced-headroom {value:?}: 0 < F <= 1"))?;
                 }
+                "--flood-idle" => o.flood_idle = num(&value)?,
+                "--flood-stalled" => o.flood_stalled = num(&value)?,
                 "--service-cpus" => o.service_cpus = Some(value),
                 "--json" => o.json = Some(PathBuf::from(value)),
                 other => return Err(format!("unknown option {other}")),

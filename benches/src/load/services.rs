@@ -194,9 +194,18 @@ pub(super) struct Bench<'a> {
     pub(super) ticks: f64,
 }
 
+/// A service under test, started against its own mock.
+pub(super) struct Started {
+    pub(super) child: Child,
+    pub(super) pid: u32,
+    pub(super) port: u16,
+    pub(super) mock: MockGenesys,
+    pub(super) url: String,
+}
+
 impl Bench<'_> {
-    /// Starts `service` against a fresh mock, warms it up and measures it.
-    pub(super) async fn run_service(&self, service: &Service<'_>) -> Result<Measured, String> {
+    /// Starts `service` against a fresh mock and warms it up.
+    pub(super) async fn start(&self, service: &Service<'_>) -> Result<Started, String> {
         let o = self.options;
         let mock = MockGenesys::start().await.map_err(|e| e.to_string())?;
         let port = free_port().map_err(|e| e.to_string())?;
@@ -240,32 +249,60 @@ impl Bench<'_> {
                 warm.first_error.as_deref().unwrap_or("")
             );
         }
+        Ok(Started {
+            child,
+            pid,
+            port,
+            mock,
+            url,
+        })
+    }
 
+    /// Measures `o.requests` resolves of `service` (started), named `name`.
+    pub(super) async fn measure(
+        &self,
+        started: &Started,
+        service: &Service<'_>,
+        name: &str,
+    ) -> Measured {
+        let o = self.options;
         let handshakes = self.dest.handshakes();
-        let watch = CpuWatch::start(Some(pid), self.ticks);
+        let watch = CpuWatch::start(Some(started.pid), self.ticks);
         let mut m = drive(
             &self.client,
-            &url,
+            &started.url,
             service.bearer,
-            bodies(service.name, o.requests, &self.uri, service.distinct_uris),
+            bodies(name, o.requests, &self.uri, service.distinct_uris),
             o.concurrency,
             o.time_limit,
         )
         .await;
-        m.name = service.name.to_owned();
+        name.clone_into(&mut m.name);
         m.handshakes = self.dest.handshakes() - handshakes;
         watch.finish(&mut m);
-        m.peak_rss_kib = peak_rss_kib(pid);
-        let _ = child.kill().await;
-        let creates = mock.requests(Route::Create);
-        if creates != o.warmup + m.ok {
+        m.peak_rss_kib = peak_rss_kib(started.pid);
+        m
+    }
+
+    /// Starts `service` against a fresh mock, warms it up and measures it.
+    pub(super) async fn run_service(&self, service: &Service<'_>) -> Result<Measured, String> {
+        let mut started = self.start(service).await?;
+        let m = self.measure(&started, service, service.name).await;
+        let _ = started.child.kill().await;
+        self.check_creates(&started, &[&m], service.name);
+        Ok(m)
+    }
+
+    /// Says so when the mock saw other than one create per successful request.
+    pub(super) fn check_creates(&self, started: &Started, measured: &[&Measured], name: &str) {
+        let ok: usize = measured.iter().map(|m| m.ok).sum();
+        let creates = started.mock.requests(Route::Create);
+        if creates != self.options.warmup + ok {
             eprintln!(
-                "{}: the mock saw {creates} creates for {} successful requests",
-                service.name,
-                o.warmup + m.ok
+                "{name}: the mock saw {creates} creates for {} successful requests",
+                self.options.warmup + ok
             );
         }
-        Ok(m)
     }
 
     /// This client posting the payloads straight to the mock's create route.

@@ -7,7 +7,8 @@
 //! | an `Origin` header not in `RESOLVER_ALLOWED_ORIGINS` (any route) | 403 |
 //! | a `Content-Type` other than `application/json` | 415 |
 //! | more resolves running than `RESOLVER_MAX_IN_FLIGHT` | 503 with `Retry-After` |
-//! | a body not sent within `RESOLVER_BODY_TIMEOUT_SECS` | 408 |
+//! | more resolves of one caller running than `RESOLVER_MAX_IN_FLIGHT_PER_CALLER` | 429 with `Retry-After` |
+//! | a body not sent within `RESOLVER_BODY_TIMEOUT_SECS`, or slower than `RESOLVER_BODY_MIN_RATE` / pausing longer than `RESOLVER_BODY_STALL_SECS` | 408 |
 //! | malformed JSON, wrong types, unknown keys, rule violations | 400, the first 100 violations and their count |
 //! | a destination refused by the address policy | 400 |
 //! | a destination failing DNS, connect, TLS or health | 502, naming the endpoint and stage |
@@ -25,13 +26,12 @@
 //! A resolve runs in its own task, holding its in-flight slot, so a client that disconnects
 //! does not cut a resolve short between the submit and its audit record.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -47,6 +47,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 
 use crate::auth::Auth;
+use crate::body::{self, BodyError, BodySlots};
+use crate::caller::{Authenticated, Caller, PerCaller, limit_refusal};
 use crate::config::ServiceSettings;
 
 /// The caller's address, put in each request's extensions by [`serve_app`](crate::serve::serve_app).
@@ -59,7 +61,8 @@ struct AppState {
     auth: Arc<Auth>,
     allowed_origins: Arc<[String]>,
     in_flight: Arc<Semaphore>,
-    bodies: Arc<Semaphore>,
+    in_flight_per_caller: Arc<PerCaller>,
+    bodies: Arc<BodySlots>,
     settings: Arc<ServiceSettings>,
 }
 
@@ -76,7 +79,11 @@ pub fn app(resolver: Resolver, settings: &ServiceSettings) -> Router {
         auth: Arc::new(settings.auth.clone()),
         allowed_origins: settings.allowed_origins.clone().into(),
         in_flight: Arc::new(Semaphore::new(settings.max_in_flight)),
-        bodies: Arc::new(Semaphore::new(settings.max_bodies_reading)),
+        in_flight_per_caller: PerCaller::new(settings.max_in_flight_per_caller),
+        bodies: Arc::new(BodySlots::new(
+            settings.max_bodies_reading,
+            settings.max_bodies_per_caller,
+        )),
         settings: Arc::new(settings.clone()),
     };
     let resolve_route =
@@ -153,9 +160,21 @@ async fn check_origin(State(state): State<AppState>, request: Request, next: Nex
     next.run(request).await
 }
 
-/// Authentication (401) and the content type (415) of `POST /resolve`.
-async fn guard_resolve(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if let Err(why) = state.auth.check(request.headers()) {
+/// Authentication (401) and the content type (415) of `POST /resolve`. The caller, once
+/// known, goes in the request's extensions ([`Authenticated`]); the listener may have put it
+/// there already.
+async fn guard_resolve(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let known = request.extensions().get::<Authenticated>().is_some();
+    let identified = if known {
+        Ok(None)
+    } else {
+        state.auth.identify(request.headers())
+    };
+    if let Err(why) = identified {
         // Audited without the credential: only the reason and the caller's address.
         tracing::warn!(
             target: "resolver_service::audit",
@@ -175,6 +194,10 @@ async fn guard_resolve(State(state): State<AppState>, request: Request, next: Ne
         );
         return response;
     }
+    if !known && let Ok(token) = identified {
+        let caller = token.map_or_else(|| anonymous(&request), Caller::Token);
+        request.extensions_mut().insert(Authenticated(caller));
+    }
     if !is_json(request.headers()) {
         return refusal(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -183,6 +206,16 @@ async fn guard_resolve(State(state): State<AppState>, request: Request, next: Ne
         );
     }
     next.run(request).await
+}
+
+/// The caller of a request without a token: its address (the unspecified one when served
+/// without the listener, which records it).
+fn anonymous(request: &Request) -> Caller {
+    let ip = request
+        .extensions()
+        .get::<Peer>()
+        .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |p| p.0.ip());
+    Caller::address(ip)
 }
 
 /// Whether the request says `Content-Type: application/json` (parameters such as `charset`
@@ -200,23 +233,15 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
 }
 
 async fn resolve(State(state): State<AppState>, request: Request) -> Response {
-    // Bodies are buffered whole (up to the body limit), so only so many are read at once: a
-    // crowd of stalled senders holds at most that many megabytes, and the rest wait in their
-    // socket buffers (which the kernel holds, not the process) until their deadline.
-    let read = tokio::time::timeout(state.settings.body_timeout, async {
-        let _slot = state.bodies.acquire().await;
-        Bytes::from_request(request, &state).await
-    });
-    let body = match read.await {
-        Ok(Ok(body)) => body,
-        Ok(Err(rejection)) => return rejection.into_response(),
-        Err(_) => {
-            return refusal(
-                StatusCode::REQUEST_TIMEOUT,
-                "body_timeout",
-                "the body was not sent in time (RESOLVER_BODY_TIMEOUT_SECS)",
-            );
-        }
+    let caller = request
+        .extensions()
+        .get::<Authenticated>()
+        .map_or_else(|| anonymous(&request), |a| a.0);
+    // Bodies are buffered whole (up to the body limit), fairly between callers and bounded in
+    // memory and time (see `body`).
+    let body = match body::read(request, caller, &state.bodies, &state.settings).await {
+        Ok(body) => body,
+        Err(e) => return body_refusal(e),
     };
     let max = state.settings.max_violations;
     let payload = match ResolvePayload::from_json(&body) {
@@ -254,27 +279,40 @@ async fn resolve(State(state): State<AppState>, request: Request) -> Response {
         }
     };
     drop(body);
+    let Some(caller_permit) = state.in_flight_per_caller.try_acquire(caller) else {
+        tracing::warn!(
+            event = "caller_limit",
+            limit = "RESOLVER_MAX_IN_FLIGHT_PER_CALLER",
+            %caller,
+            "resolve refused: the caller's in-flight limit reached"
+        );
+        return limit_refusal(
+            StatusCode::TOO_MANY_REQUESTS,
+            "caller_limit",
+            "RESOLVER_MAX_IN_FLIGHT_PER_CALLER",
+            "this caller has too many resolves running; retry later",
+            false,
+        );
+    };
     let Ok(permit) = state.in_flight.clone().try_acquire_owned() else {
         tracing::warn!(
             event = "overloaded",
             limit = state.settings.max_in_flight,
             "resolve refused: in-flight limit reached"
         );
-        let mut response = refusal(
+        return limit_refusal(
             StatusCode::SERVICE_UNAVAILABLE,
             "overloaded",
+            "RESOLVER_MAX_IN_FLIGHT",
             "too many resolves are running; retry later",
+            false,
         );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return response;
     };
     // Run the resolve in its own task, holding the in-flight slot: if the client goes away, the
     // resolve still finishes and is audited, and still counts against the limit until then.
     let resolver = state.resolver.clone();
     let task = tokio::spawn(async move {
-        let _permit = permit;
+        let _permits = (permit, caller_permit);
         resolver.resolve(&payload).await
     });
     match task.await {
@@ -294,6 +332,32 @@ async fn resolve(State(state): State<AppState>, request: Request) -> Response {
                 &json!({"kind": "internal", "message": "the resolve did not complete"}),
             )
         }
+    }
+}
+
+/// The answer for a body that was not read.
+fn body_refusal(error: BodyError) -> Response {
+    match error {
+        BodyError::TooLarge => refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the body is larger than the limit (1 MiB)",
+        ),
+        BodyError::Deadline => refusal(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            "the body was not sent in time (RESOLVER_BODY_TIMEOUT_SECS)",
+        ),
+        BodyError::TooSlow => refusal(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            "the body was sent too slowly (RESOLVER_BODY_MIN_RATE, RESOLVER_BODY_STALL_SECS)",
+        ),
+        BodyError::Unreadable => refusal(
+            StatusCode::BAD_REQUEST,
+            "body_unreadable",
+            "the body could not be read",
+        ),
     }
 }
 

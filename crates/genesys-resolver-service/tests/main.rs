@@ -9,6 +9,8 @@
 
 mod common;
 
+#[path = "it/floods.rs"]
+mod floods;
 #[path = "it/hostile_access.rs"]
 mod hostile_access;
 #[path = "it/hostile_limits.rs"]

@@ -84,6 +84,33 @@ pub(crate) async fn launch(
     extra: &[(&str, String)],
     soft_nofile: Option<u64>,
 ) -> Service {
+    launch_under(
+        genesys_url,
+        ca,
+        extra,
+        soft_nofile.map(|n| format!("ulimit -Sn {n}")),
+    )
+    .await
+}
+
+/// [`start_service`] on a host whose open-file limit is `nofile`, soft and hard alike (so the
+/// service cannot raise it).
+pub(crate) async fn launch_with_file_limit(
+    genesys_url: &str,
+    ca: &TestCa,
+    extra: &[(&str, String)],
+    nofile: u64,
+) -> Service {
+    launch_under(genesys_url, ca, extra, Some(format!("ulimit -n {nofile}"))).await
+}
+
+/// [`start_service`], started by `sh` after `ulimit` when given.
+async fn launch_under(
+    genesys_url: &str,
+    ca: &TestCa,
+    extra: &[(&str, String)],
+    ulimit: Option<String>,
+) -> Service {
     let dir = tempfile::tempdir().unwrap();
     let ca_pem = ca.write_ca_pem(dir.path()).unwrap();
     let port = {
@@ -115,11 +142,11 @@ pub(crate) async fn launch(
         env.insert((*k).to_owned(), v.clone());
     }
     let bin = env!("CARGO_BIN_EXE_resolver_service");
-    let mut cmd = match soft_nofile {
+    let mut cmd = match ulimit {
         None => Command::new(bin),
-        Some(n) => {
+        Some(ulimit) => {
             let mut c = Command::new("sh");
-            c.args(["-c", &format!("ulimit -Sn {n} && exec \"$0\""), bin]);
+            c.args(["-c", &format!("{ulimit} && exec \"$0\""), bin]);
             c
         }
     };

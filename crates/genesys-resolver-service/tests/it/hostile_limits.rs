@@ -163,12 +163,19 @@ async fn connection_and_in_flight_caps_answer_503() {
     for _ in 0..8 {
         held.push(TcpStream::connect(&addr).await.unwrap());
     }
+    // At the cap the oldest idle connection is let go, told why, and the ninth is served.
     let mut ninth = TcpStream::connect(&addr).await.unwrap();
-    let answer = closed_by_server(&mut ninth)
+    let answer = closed_by_server(&mut held[0])
         .await
-        .expect("the ninth is closed");
+        .expect("the oldest is closed");
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.contains("Retry-After: 1"), "{answer}");
+    ninth
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = closed_by_server(&mut ninth).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     drop(held);
     let mut healthy = false;
     for _ in 0..100 {
