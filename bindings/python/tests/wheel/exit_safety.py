@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,7 +29,8 @@ RUN_TIMEOUT = 60.0
 
 
 def run_once(scenario: str, target: str) -> tuple[int, str]:
-    """One child run: its exit status (-N for signal N; -1000 for a hang) and error output."""
+    """One child run: its exit status (-N for signal N, -11 a segmentation fault; -1000 for a
+    hang) and error output."""
     child = subprocess.Popen(
         [sys.executable, str(CHILD), scenario, target],
         stdout=subprocess.PIPE,
@@ -73,10 +75,10 @@ def main() -> int:
         mine = [r for c, r in zip(runs, results) if c == (scenario, target)]
         bad = [(status, err) for status, err in mine if status != 0]
         failed += len(bad)
-        statuses = sorted({status for status, _ in bad})
+        statuses = Counter(status for status, _ in bad)
         print(
             f"{scenario:>8} {target:<11} {len(mine) - len(bad)}/{len(mine)} exited 0"
-            + (f"; failed with status {statuses}" if bad else "")
+            + (f"; failed (status: runs) {dict(sorted(statuses.items()))}" if bad else "")
         )
         for status, err in bad[:3]:
             tail = "\n".join(err.strip().splitlines()[-5:])
