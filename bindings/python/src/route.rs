@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use genesys_resolver::api::GenesysClient;
 use genesys_resolver::audit::TracingAudit;
+use genesys_resolver::dns::DnsResolver;
 use genesys_resolver::eventbridge::{
     DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, EventBridgeDeployer,
 };
@@ -35,6 +36,7 @@ use pyo3::types::{PyDict, PyType};
 
 use crate::convert::{repr, serde_to_py};
 use crate::errors::ErrorInfo;
+use crate::per_process::PerProcess;
 use crate::pickle;
 use crate::runtime::{block_on, future_into_py, runtime};
 use crate::settings::{ClientOptions, Identity, LOOPBACK_CIDRS, checked, config_error, seconds};
@@ -226,8 +228,7 @@ report_class!(
 /// destinations, rule and targets, idempotently. Safe to share between threads.
 #[pyclass(frozen, module = "genesys_resolver", name = "RouteDeployer")]
 pub(crate) struct PyRouteDeployer {
-    inner: RouteDeployer,
-    metrics: Metrics,
+    inner: PerProcess<(RouteDeployer, Metrics)>,
     environment: String,
     client_id: String,
     region: Option<String>,
@@ -295,72 +296,81 @@ impl PyRouteDeployer {
         };
         let settings: ResolverSettings =
             checked(py, ResolverSettings::default(), identity, client, None)?;
-        let metrics = Metrics::new();
-        let _context = runtime()?.enter();
-        let genesys_client = GenesysClient::builder()
-            .settings(settings.client.clone())
-            .trust(TrustConfig::from_settings(&settings.trust))
-            .metrics(Arc::new(metrics.clone()))
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
-        let first = poll_interval
-            .map(|s| seconds(py, "poll_interval", s))
-            .transpose()?
-            .unwrap_or(DEFAULT_POLL_INTERVAL);
-        let mut genesys = EventBridgeDeployer::builder(genesys_client)
-            .metrics(Arc::new(metrics.clone()))
-            .audit(Arc::new(TracingAudit))
-            .poll_interval(first, first.max(DEFAULT_MAX_POLL_INTERVAL));
-        if let Some(s) = activation_timeout {
-            genesys = genesys.activation_timeout(seconds(py, "activation_timeout", s)?);
-        }
-        let genesys = genesys
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
-        let mut prober = Prober::builder()
-            .trust(TrustConfig::from_settings(&settings.trust))
-            .metrics(Arc::new(metrics.clone()));
-        if loopback {
-            let nets = LOOPBACK_CIDRS.iter().filter_map(|c| c.parse().ok());
-            prober = prober.policy(AddressPolicy::default().with_allowed(nets));
-        }
-        if let Some(hosts) = &hosts {
-            prober = prober.resolver(Arc::new(crate::resolver::static_resolver(hosts)?));
-        }
-        let prober = prober
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
+        let hosts: Option<Arc<dyn DnsResolver>> = match &hosts {
+            Some(hosts) => Some(Arc::new(crate::resolver::static_resolver(hosts)?)),
+            None => None,
+        };
         let shown_region = region.clone();
-        let events = block_on(py, move || async move {
-            let client = RouteDeployer::aws_client_from_env(endpoint_url.as_deref()).await;
-            match region {
-                Some(r) => aws_sdk_eventbridge::Client::from_conf(
-                    client
-                        .config()
-                        .to_builder()
-                        .region(aws_sdk_eventbridge::config::Region::new(r))
-                        .build(),
-                ),
-                None => client,
+        // Built again from the same settings in a process forked from this one.
+        let inner = PerProcess::new(py, move |py| {
+            let metrics = Metrics::new();
+            let handle = runtime(py)?;
+            let _context = handle.enter();
+            let genesys_client = GenesysClient::builder()
+                .settings(settings.client.clone())
+                .trust(TrustConfig::from_settings(&settings.trust))
+                .metrics(Arc::new(metrics.clone()))
+                .build()
+                .map_err(|e| config_error(py, e.to_string()))?;
+            let first = poll_interval
+                .map(|s| seconds(py, "poll_interval", s))
+                .transpose()?
+                .unwrap_or(DEFAULT_POLL_INTERVAL);
+            let mut genesys = EventBridgeDeployer::builder(genesys_client)
+                .metrics(Arc::new(metrics.clone()))
+                .audit(Arc::new(TracingAudit))
+                .poll_interval(first, first.max(DEFAULT_MAX_POLL_INTERVAL));
+            if let Some(s) = activation_timeout {
+                genesys = genesys.activation_timeout(seconds(py, "activation_timeout", s)?);
             }
+            let genesys = genesys
+                .build()
+                .map_err(|e| config_error(py, e.to_string()))?;
+            let mut prober = Prober::builder()
+                .trust(TrustConfig::from_settings(&settings.trust))
+                .metrics(Arc::new(metrics.clone()));
+            if loopback {
+                let nets = LOOPBACK_CIDRS.iter().filter_map(|c| c.parse().ok());
+                prober = prober.policy(AddressPolicy::default().with_allowed(nets));
+            }
+            if let Some(hosts) = &hosts {
+                prober = prober.resolver(Arc::clone(hosts));
+            }
+            let prober = prober
+                .build()
+                .map_err(|e| config_error(py, e.to_string()))?;
+            let (endpoint_url, region) = (endpoint_url.clone(), region.clone());
+            let events = block_on(py, move || async move {
+                let client = RouteDeployer::aws_client_from_env(endpoint_url.as_deref()).await;
+                match region {
+                    Some(r) => aws_sdk_eventbridge::Client::from_conf(
+                        client
+                            .config()
+                            .to_builder()
+                            .region(aws_sdk_eventbridge::config::Region::new(r))
+                            .build(),
+                    ),
+                    None => client,
+                }
+            })?;
+            let mut builder = RouteDeployer::builder(genesys, events)
+                .prober(Arc::new(prober))
+                .metrics(Arc::new(metrics.clone()))
+                .audit(Arc::new(TracingAudit));
+            if let Some(s) = source_timeout {
+                builder = builder.source_timeout(seconds(py, "source_timeout", s)?);
+            }
+            if let Some(s) = source_poll_interval {
+                let d: Duration = seconds(py, "source_poll_interval", s)?;
+                builder = builder.source_poll_interval(d);
+            }
+            let deployer = builder
+                .build()
+                .map_err(|e| config_error(py, e.to_string()))?;
+            Ok((deployer, metrics))
         })?;
-        let mut builder = RouteDeployer::builder(genesys, events)
-            .prober(Arc::new(prober))
-            .metrics(Arc::new(metrics.clone()))
-            .audit(Arc::new(TracingAudit));
-        if let Some(s) = source_timeout {
-            builder = builder.source_timeout(seconds(py, "source_timeout", s)?);
-        }
-        if let Some(s) = source_poll_interval {
-            let d: Duration = seconds(py, "source_poll_interval", s)?;
-            builder = builder.source_poll_interval(d);
-        }
-        let inner = builder
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
         Ok(Self {
             inner,
-            metrics,
             environment: shown,
             client_id,
             region: shown_region,
@@ -370,7 +380,7 @@ impl PyRouteDeployer {
     /// What `apply` would do on both sides, without writing: returns a `RoutePlan`.
     fn plan(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRoutePlan> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         let result = block_on(py, move || async move { d.plan(&route).await })?;
         outcome(py, result)
     }
@@ -378,7 +388,7 @@ impl PyRouteDeployer {
     /// Probes every destination and plans both sides, writing nothing: a `RouteCheckReport`.
     fn check(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRouteCheckReport> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         let result = block_on(py, move || async move { d.check(&route).await })?;
         outcome(py, result)
     }
@@ -387,7 +397,7 @@ impl PyRouteDeployer {
     /// matches): a `RouteReport`. Raises a `ResolverError` subclass naming what failed.
     fn apply(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRouteReport> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         let result = block_on(py, move || async move { d.apply(&route).await })?;
         outcome(py, result)
     }
@@ -396,7 +406,7 @@ impl PyRouteDeployer {
     /// a `RouteDestroyReport`.
     fn destroy(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRouteDestroyReport> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         let result = block_on(py, move || async move { d.destroy(&route).await })?;
         outcome(py, result)
     }
@@ -408,7 +418,7 @@ impl PyRouteDeployer {
         route: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         future_into_py(py, async move {
             let result = d.plan(&route).await;
             Python::attach(|py| outcome::<_, PyRoutePlan>(py, result))
@@ -422,7 +432,7 @@ impl PyRouteDeployer {
         route: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         future_into_py(py, async move {
             let result = d.check(&route).await;
             Python::attach(|py| outcome::<_, PyRouteCheckReport>(py, result))
@@ -436,7 +446,7 @@ impl PyRouteDeployer {
         route: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         future_into_py(py, async move {
             let result = d.apply(&route).await;
             Python::attach(|py| outcome::<_, PyRouteReport>(py, result))
@@ -450,7 +460,7 @@ impl PyRouteDeployer {
         route: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         future_into_py(py, async move {
             let result = d.destroy(&route).await;
             Python::attach(|py| outcome::<_, PyRouteDestroyReport>(py, result))
@@ -459,7 +469,7 @@ impl PyRouteDeployer {
 
     /// Counters and latency statistics so far, as a dict.
     fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.metrics.snapshot())
+        serde_to_py(py, &self.inner.get(py)?.1.snapshot())
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

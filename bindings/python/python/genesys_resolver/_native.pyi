@@ -65,6 +65,7 @@ __all__ = [
     "__version__",
     "_raise_error",
     "_read_json",
+    "_runtime_state",
     "_sleep",
     "_sleep_async",
     "build_payload",
@@ -981,6 +982,10 @@ def _raise_error(
 ) -> NoReturn: ...
 def _read_json(text: str, *, limits: Optional[_Limits] = None, rules: bool = True) -> str:
     """The core's reader of JSON text (and, with ``rules``, every schema rule): the wire JSON."""
+
+def _runtime_state() -> dict[str, Any]:
+    """The runtime's state, for the test suite: ``started``, ``closing``, ``forks``,
+    ``live_futures``, ``blocked_calls``."""
 
 def _sleep(seconds: float) -> None: ...
 def _sleep_async(seconds: float) -> Awaitable[float]: ...

@@ -24,7 +24,8 @@ use super::model::PyEventBridgeIntegration;
 use super::report::{PyDeployReport, PyPlan};
 use crate::convert::{repr, serde_to_py};
 use crate::errors::ErrorInfo;
-use crate::runtime::{block_on, future_into_py, runtime};
+use crate::per_process::PerProcess;
+use crate::runtime::{block_on, future_into_py, in_context};
 use crate::settings::{self, ClientOptions, Identity, checked, config_error, seconds};
 
 fn plan_outcome(py: Python<'_>, result: Result<Plan, DeployError>) -> PyResult<PyPlan> {
@@ -62,8 +63,7 @@ fn apply_outcome(
 /// it reads the available topics (with `check_topics=True`) once.
 #[pyclass(frozen, module = "genesys_resolver", name = "EventBridgeDeployer")]
 pub(crate) struct PyEventBridgeDeployer {
-    inner: EventBridgeDeployer,
-    metrics: Metrics,
+    inner: PerProcess<(EventBridgeDeployer, Metrics)>,
     environment: String,
     client_id: String,
 }
@@ -78,6 +78,7 @@ impl fmt::Debug for PyEventBridgeDeployer {
 }
 
 /// The deployer's own options (the core keeps them in its builder, not in the settings).
+#[derive(Clone, Copy)]
 struct DeployOptions {
     check_topics: bool,
     activation_timeout: Option<f64>,
@@ -107,6 +108,22 @@ impl PyEventBridgeDeployer {
             })
             .unwrap_or_default();
         let client_id = settings.client.client_id.clone().unwrap_or_default();
+        let (settings, deploy) = (settings.clone(), *deploy);
+        // Built again from the same settings in a process forked from this one.
+        let inner = PerProcess::new(py, move |py| Self::parts(py, &settings, &deploy))?;
+        Ok(Self {
+            inner,
+            environment,
+            client_id,
+        })
+    }
+
+    /// The deployer and its metrics, for checked `settings`.
+    fn parts(
+        py: Python<'_>,
+        settings: &ResolverSettings,
+        deploy: &DeployOptions,
+    ) -> PyResult<(EventBridgeDeployer, Metrics)> {
         let metrics = Metrics::new();
         let mut client = GenesysClient::builder()
             .settings(settings.client.clone())
@@ -126,10 +143,8 @@ impl PyEventBridgeDeployer {
             None => None,
         };
         // Components that start background work need the runtime's context.
-        let _context = runtime()?.enter();
-        let client = client
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
+        let client =
+            in_context(py, || client.build())?.map_err(|e| config_error(py, e.to_string()))?;
         let first = deploy
             .poll_interval
             .map(|s| seconds(py, "poll_interval", s))
@@ -164,15 +179,15 @@ impl PyEventBridgeDeployer {
         if let Some(wait) = settings.coordination.lease_wait {
             builder = builder.lease_wait(wait);
         }
-        let inner = builder
+        let deployer = builder
             .build()
             .map_err(|e| config_error(py, e.to_string()))?;
-        Ok(Self {
-            inner,
-            metrics,
-            environment,
-            client_id,
-        })
+        Ok((deployer, metrics))
+    }
+
+    /// The deployer of this process.
+    fn deployer(&self, py: Python<'_>) -> PyResult<EventBridgeDeployer> {
+        Ok(self.inner.get(py)?.0)
     }
 }
 
@@ -339,7 +354,7 @@ impl PyEventBridgeDeployer {
     /// `EventBridgeIntegration` or its dict form; returns a `Plan`.
     fn plan(&self, py: Python<'_>, integration: &Bound<'_, PyAny>) -> PyResult<PyPlan> {
         let desired = PyEventBridgeIntegration::extract(integration)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result = block_on(py, move || async move { deployer.plan(&desired).await })?;
         plan_outcome(py, result)
     }
@@ -350,7 +365,7 @@ impl PyEventBridgeDeployer {
     /// (`DeployError` for a failed activation, a conflict or an ambiguous name).
     fn apply(&self, py: Python<'_>, integration: &Bound<'_, PyAny>) -> PyResult<PyDeployReport> {
         let desired = PyEventBridgeIntegration::extract(integration)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result = block_on(py, move || async move { deployer.apply(&desired).await })?;
         apply_outcome(py, result)
     }
@@ -362,7 +377,7 @@ impl PyEventBridgeDeployer {
         integration: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let desired = PyEventBridgeIntegration::extract(integration)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.plan(&desired).await;
             Python::attach(|py| plan_outcome(py, result))
@@ -376,7 +391,7 @@ impl PyEventBridgeDeployer {
         integration: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let desired = PyEventBridgeIntegration::extract(integration)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.apply(&desired).await;
             Python::attach(|py| apply_outcome(py, result))
@@ -387,7 +402,7 @@ impl PyEventBridgeDeployer {
     /// its configuration stays). Idempotent: nothing is written when it is already disabled or
     /// no integration has the name. Returns a `LifecycleReport`.
     fn disable(&self, py: Python<'_>, name: String) -> PyResult<PyLifecycleReport> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result: Result<LifecycleReport, _> =
             block_on(py, move || async move { deployer.disable(&name).await })?;
         outcome(py, result)
@@ -398,7 +413,7 @@ impl PyEventBridgeDeployer {
     /// name raise `AmbiguousError` (delete the extras with `delete_id`); a wait that runs out
     /// raises `DeletionTimeoutError`. Returns a `LifecycleReport`.
     fn delete(&self, py: Python<'_>, name: String) -> PyResult<PyLifecycleReport> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result: Result<LifecycleReport, _> =
             block_on(py, move || async move { deployer.delete(&name).await })?;
         outcome(py, result)
@@ -407,7 +422,7 @@ impl PyEventBridgeDeployer {
     /// Deletes the EventBridge integration `id` and waits until it is gone (for the extras of
     /// an ambiguous name); an integration of another type raises `ValidationError` at `id`.
     fn delete_id(&self, py: Python<'_>, id: String) -> PyResult<PyLifecycleReport> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result: Result<LifecycleReport, _> =
             block_on(py, move || async move { deployer.delete_id(&id).await })?;
         outcome(py, result)
@@ -416,7 +431,7 @@ impl PyEventBridgeDeployer {
     /// What `delete` would do, without writing anything: a `Plan` whose action is `delete`
     /// (with the integration's id, target and partner event source) or `nothing`.
     fn plan_delete(&self, py: Python<'_>, name: String) -> PyResult<PyPlan> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result = block_on(py, move || async move { deployer.plan_delete(&name).await })?;
         plan_outcome(py, result)
     }
@@ -433,7 +448,7 @@ impl PyEventBridgeDeployer {
         prune: bool,
     ) -> PyResult<PySyncReport> {
         let items = extract_items(items)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result: Result<SyncReport, _> =
             block_on(
                 py,
@@ -451,7 +466,7 @@ impl PyEventBridgeDeployer {
         prune: bool,
     ) -> PyResult<PySyncPlan> {
         let items = extract_items(items)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result: Result<SyncPlan, _> = block_on(py, move || async move {
             deployer.plan_sync(&items, prune).await
         })?;
@@ -460,7 +475,7 @@ impl PyEventBridgeDeployer {
 
     /// `disable` as an asyncio awaitable.
     fn disable_async<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.disable(&name).await;
             Python::attach(|py| outcome::<_, PyLifecycleReport>(py, result))
@@ -469,7 +484,7 @@ impl PyEventBridgeDeployer {
 
     /// `delete` as an asyncio awaitable.
     fn delete_async<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.delete(&name).await;
             Python::attach(|py| outcome::<_, PyLifecycleReport>(py, result))
@@ -478,7 +493,7 @@ impl PyEventBridgeDeployer {
 
     /// `delete_id` as an asyncio awaitable.
     fn delete_id_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.delete_id(&id).await;
             Python::attach(|py| outcome::<_, PyLifecycleReport>(py, result))
@@ -487,7 +502,7 @@ impl PyEventBridgeDeployer {
 
     /// `plan_delete` as an asyncio awaitable.
     fn plan_delete_async<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.plan_delete(&name).await;
             Python::attach(|py| plan_outcome(py, result))
@@ -503,7 +518,7 @@ impl PyEventBridgeDeployer {
         prune: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let items = extract_items(items)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.sync(&items, prune).await;
             Python::attach(|py| outcome::<_, PySyncReport>(py, result))
@@ -519,7 +534,7 @@ impl PyEventBridgeDeployer {
         prune: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let items = extract_items(items)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.plan_sync(&items, prune).await;
             Python::attach(|py| outcome::<_, PySyncPlan>(py, result))
@@ -529,7 +544,7 @@ impl PyEventBridgeDeployer {
     /// The organisation's id (`GET /api/v2/organizations/me`, read once and cached), which
     /// names the partner event source.
     fn organization_id(&self, py: Python<'_>) -> PyResult<String> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result = block_on(py, move || async move { deployer.organization_id().await })?;
         result
             .map(|id| id.to_string())
@@ -539,7 +554,7 @@ impl PyEventBridgeDeployer {
     /// The organisation's available topic ids (`GET /api/v2/notifications/availabletopics`),
     /// read once and cached by this deployer.
     fn available_topics(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result = block_on(py, move || async move { deployer.available_topics().await })?;
         result
             .map(|topics| topics.as_ref().clone())
@@ -549,12 +564,12 @@ impl PyEventBridgeDeployer {
     /// Counters and latency statistics of every plan, apply, token fetch and API call so far,
     /// as a dict.
     fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.metrics.snapshot())
+        serde_to_py(py, &self.inner.get(py)?.1.snapshot())
     }
 
     /// The same metrics in the Prometheus text exposition format.
-    fn prometheus(&self) -> String {
-        self.metrics.prometheus_text()
+    fn prometheus(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.inner.get(py)?.1.prometheus_text())
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
