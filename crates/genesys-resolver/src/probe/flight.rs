@@ -65,10 +65,11 @@ impl Prober {
             // The probe's span is a child of the span of the caller that started it.
             .in_current_span(),
         );
-        let report_uri = crate::redact::uri(uri);
+        // The redacted URI is needed only if the task fails; keep the raw one until then.
+        let report_uri = uri.to_owned();
         let shared = async move {
             task.await.unwrap_or_else(|e| {
-                let mut report = ProbeReport::new(report_uri);
+                let mut report = ProbeReport::new(crate::redact::uri(&report_uri));
                 report.failure = Some(ProbeFailure::Internal {
                     message: e.to_string(),
                 });
