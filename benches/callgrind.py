@@ -29,8 +29,8 @@ from collections import defaultdict
 # functions (which must not call one another), "self" the self costs.
 STAGES = [
     ("whole service process (everything measured)", None, "total"),
-    ("probe task (DNS, connect, TLS, health, its report)",
-     r"^genesys_resolver::probe::(phases::<impl genesys_resolver::probe::prober::Inner>|Inner)::run::\{\{closure\}\}$",
+    ("probe phases (DNS, policy, connect, TLS, health; in the probe's own task)",
+     r"^genesys_resolver::probe::(phases::<impl genesys_resolver::probe::prober::Inner>|Inner)::run_phases::\{\{closure\}\}$",
      "incl"),
     ("  of which the TLS handshake",
      r"^<tokio_rustls::common::handshake::MidHandshake<IS> as core::future::future::Future>::poll$",
@@ -249,7 +249,7 @@ def table(title, rows_per_profile, names, n):
     print(f"\n{title}\n")
     header = "| | " + " | ".join(names) + " |"
     if len(names) > 1:
-        header += " | ".join([""] + [f"{x} - {names[0]}" for x in names[1:]]) + " |"
+        header += "".join(f" {x} - {names[0]} |" for x in names[1:])
     print(header)
     print("|---" * (1 + len(names) + max(0, len(names) - 1)) + "|")
     labels = [label for label, _ in rows_per_profile[0]]

@@ -149,7 +149,9 @@ fn ratio_lines(round: &[Measured]) {
                 parts.push(format!("CPU per resolve {:.2}x baseline", a / b));
             }
         }
-        println!("  {:<8} {}", m.name, parts.join(", "));
+        if !parts.is_empty() {
+            println!("  {:<8} {}", m.name, parts.join(", "));
+        }
     }
 }
 

@@ -58,7 +58,9 @@ impl Prober {
                 };
                 // No budget shared by every caller: each `probe_all` bounds its own endpoints, so one
                 // caller's slow destinations never delay another caller's probes.
-                let report = inner.run(&task_uri).await;
+                // Boxed: the probe's future is kilobytes, and the task's own future is moved on
+                // its way into the runtime; this way only a pointer is.
+                let report = Box::pin(inner.run(&task_uri)).await;
                 inner.store(&task_key, &report);
                 report
             }
