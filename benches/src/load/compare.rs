@@ -10,6 +10,7 @@
 //! of that round and the current ones' against the baseline's; at the end a Markdown table of
 //! every run, ready for `docs/src/benchmarks.md`.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -175,8 +176,9 @@ fn markdown(rows: &[(usize, Measured)]) -> String {
                 .zip(b.cpu_us_per_request())
                 .map(|(x, y)| x / y)
         };
-        out.push_str(&format!(
-            "| {round} | {} | {:.0} | {:.1} | {} | {} | {} | {} | {} | {} |\n",
+        let _ = writeln!(
+            out,
+            "| {round} | {} | {:.0} | {:.1} | {} | {} | {} | {} | {} | {} |",
             m.name,
             m.throughput(),
             m.percentile(99.0).as_secs_f64() * 1000.0,
@@ -188,7 +190,7 @@ fn markdown(rows: &[(usize, Measured)]) -> String {
             vs(seed, &cpu),
             vs(base, &cpu),
             m.load_average.map_or_else(dash, |l| format!("{l:.1}")),
-        ));
+        );
     }
     out
 }
