@@ -121,6 +121,9 @@ impl Options {
                 other => return Err(format!("unknown option {other}")),
             }
         }
+        if o.callgrind && o.wrap.is_empty() {
+            return Err("--callgrind needs --wrap 'valgrind --tool=callgrind ...'".to_owned());
+        }
         if o.scenarios.is_empty() {
             let default: &[&str] = if o.baseline.is_some() {
                 &["seed", "full"]
