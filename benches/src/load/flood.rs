@@ -99,7 +99,7 @@ impl Bench<'_> {
         }
         let mut started = self.start(service).await?;
         let quiet_load = load_average();
-        let quiet = self.measure(&started, service, "quiet").await;
+        let quiet = self.measure(&started, service, "quiet").await?;
         let before = open_fds(started.pid);
         let flood = Flood::start(started.port, o.flood_idle, o.flood_stalled, attacker);
         let size = o.flood_idle + o.flood_stalled;
@@ -113,7 +113,7 @@ impl Bench<'_> {
         }
         let held = open_fds(started.pid);
         let flooded_load = load_average();
-        let flooded = self.measure(&started, service, "flooded").await;
+        let flooded = self.measure(&started, service, "flooded").await?;
         eprintln!(
             "flood: {} idle and {} stalled-body connections ({} opened in all); the service held \
              {held} descriptors as the measurement began, {} as it ended; load average {quiet_load} \

@@ -10,9 +10,19 @@ usage: load [options]
   --concurrency C        concurrent clients (default 32)
   --warmup W             unmeasured requests before each scenario (default 200)
   --time-limit SECS      stop a scenario's measurement after this long (default 120)
-  --scenarios LIST       comma-separated: seed,full,auth,redis,shared,cached,ceiling,flood,paced,
-                         fanout (default all)
+  --scenarios LIST       comma-separated: seed,full,auth,otlp,redis,shared,cached,ceiling,flood,
+                         paced,fanout
+                         (default all but otlp; with --baseline: seed,full)
   --service PATH         resolver_service binary (default target/release/resolver_service)
+  --baseline PATH        an older resolver_service binary: run it, the current one (each chosen
+                         scenario of full, auth, otlp) and the seed (if chosen) in alternating
+                         rounds, and print each round's figures and ratios
+  --rounds R             rounds of the --baseline comparison (default 3)
+  --wrap CMD             run our services (current and baseline) under CMD, split at spaces
+                         (e.g. 'valgrind --tool=callgrind --instr-atstart=no')
+  --callgrind            with --wrap valgrind --tool=callgrind: switch instrumentation on after
+                         the warm-up (callgrind_control -i on) and dump after the measured
+                         requests (callgrind_control -d), so the profile holds exactly those
   --seed PATH            the seed's Go binary (default /tmp/seed-resolver)
   --redis-server PATH    redis-server binary for the redis scenario (default redis-server)
   --paced-requests M     payloads of the paced run (default 200)
@@ -34,6 +44,10 @@ pub(super) struct Options {
     pub(super) time_limit: Duration,
     pub(super) scenarios: Vec<String>,
     pub(super) service: PathBuf,
+    pub(super) baseline: Option<PathBuf>,
+    pub(super) rounds: usize,
+    pub(super) wrap: Vec<String>,
+    pub(super) callgrind: bool,
     pub(super) seed: PathBuf,
     pub(super) redis_server: PathBuf,
     pub(super) paced_requests: usize,
@@ -54,13 +68,12 @@ impl Options {
             concurrency: 32,
             warmup: 200,
             time_limit: Duration::from_secs(120),
-            scenarios: [
-                "seed", "full", "auth", "redis", "shared", "cached", "ceiling", "flood", "paced",
-                "fanout",
-            ]
-            .map(String::from)
-            .to_vec(),
+            scenarios: Vec::new(),
             service: PathBuf::from("target/release/resolver_service"),
+            baseline: None,
+            rounds: 3,
+            wrap: Vec::new(),
+            callgrind: false,
             seed: PathBuf::from("/tmp/seed-resolver"),
             redis_server: PathBuf::from("redis-server"),
             paced_requests: 200,
@@ -77,6 +90,10 @@ impl Options {
             if flag == "-h" || flag == "--help" {
                 return Err(String::new());
             }
+            if flag == "--callgrind" {
+                o.callgrind = true;
+                continue;
+            }
             let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
             let num = |v: &str| v.parse::<usize>().map_err(|e| format!("{flag} {v:?}: {e}"));
             match flag.as_str() {
@@ -88,6 +105,9 @@ impl Options {
                     o.scenarios = value.split(',').map(|s| s.trim().to_owned()).collect();
                 }
                 "--service" => o.service = PathBuf::from(value),
+                "--baseline" => o.baseline = Some(PathBuf::from(value)),
+                "--rounds" => o.rounds = num(&value)?.max(1),
+                "--wrap" => o.wrap = value.split_whitespace().map(String::from).collect(),
                 "--seed" => o.seed = PathBuf::from(value),
                 "--redis-server" => o.redis_server = PathBuf::from(value),
                 "--paced-requests" => o.paced_requests = num(&value)?.max(1),
@@ -109,6 +129,20 @@ impl Options {
                 "--json" => o.json = Some(PathBuf::from(value)),
                 other => return Err(format!("unknown option {other}")),
             }
+        }
+        if o.callgrind && o.wrap.is_empty() {
+            return Err("--callgrind needs --wrap 'valgrind --tool=callgrind ...'".to_owned());
+        }
+        if o.scenarios.is_empty() {
+            let default: &[&str] = if o.baseline.is_some() {
+                &["seed", "full"]
+            } else {
+                &[
+                    "seed", "full", "auth", "redis", "shared", "cached", "ceiling", "flood",
+                    "paced", "fanout",
+                ]
+            };
+            o.scenarios = default.iter().map(|s| (*s).to_owned()).collect();
         }
         Ok(o)
     }

@@ -26,16 +26,18 @@
 //! A resolve runs in its own task, holding its in-flight slot, so a client that disconnects
 //! does not cut a resolve short between the submit and its audit record.
 
+use std::future::Ready;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use futures_util::future::Either;
 use genesys_resolver::metrics::OPENMETRICS_CONTENT_TYPE;
 use genesys_resolver::payload::{PayloadError, ResolvePayload};
 use genesys_resolver::pipeline::{Action, ErrorKind, ResolveError, Resolver};
@@ -55,15 +57,27 @@ use crate::config::ServiceSettings;
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
 
+/// What every handler and request rule reads: one `Arc`, so the copy each request's
+/// extractors take is one reference count, not one per part.
 #[derive(Clone)]
-struct AppState {
+struct AppState(Arc<Shared>);
+
+struct Shared {
     resolver: Resolver,
-    auth: Arc<Auth>,
-    allowed_origins: Arc<[String]>,
+    auth: Auth,
+    allowed_origins: Box<[String]>,
     in_flight: Arc<Semaphore>,
     in_flight_per_caller: Arc<PerCaller>,
-    bodies: Arc<BodySlots>,
-    settings: Arc<ServiceSettings>,
+    bodies: BodySlots,
+    settings: ServiceSettings,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// The routes around `resolver` without authentication and with the default limits: the
@@ -74,20 +88,19 @@ pub fn router(resolver: Resolver) -> Router {
 
 /// The routes around `resolver`, with `settings`' authentication, request rules and limits.
 pub fn app(resolver: Resolver, settings: &ServiceSettings) -> Router {
-    let state = AppState {
+    let state = AppState(Arc::new(Shared {
         resolver,
-        auth: Arc::new(settings.auth.clone()),
+        auth: settings.auth.clone(),
         allowed_origins: settings.allowed_origins.clone().into(),
         in_flight: Arc::new(Semaphore::new(settings.max_in_flight)),
         in_flight_per_caller: PerCaller::new(settings.max_in_flight_per_caller),
-        bodies: Arc::new(BodySlots::new(
-            settings.max_bodies_reading,
-            settings.max_bodies_per_caller,
-        )),
-        settings: Arc::new(settings.clone()),
-    };
-    let resolve_route =
-        post(resolve).route_layer(middleware::from_fn_with_state(state.clone(), guard_resolve));
+        bodies: BodySlots::new(settings.max_bodies_reading, settings.max_bodies_per_caller),
+        settings: settings.clone(),
+    }));
+    // Authentication and the content type are checked first thing in `resolve` (see
+    // `guard_resolve`) rather than in a middleware layer, which would box a copy of the route
+    // for every request.
+    let resolve_route = post(resolve);
     // Pages of the allowed origins may call the service from a browser: preflights are answered
     // and the answers carry CORS headers. Any other origin was refused before this layer.
     let origins: Vec<HeaderValue> = settings
@@ -106,7 +119,7 @@ pub fn app(resolver: Resolver, settings: &ServiceSettings) -> Router {
         .route("/metrics/prometheus", get(metrics_prometheus))
         .route("/healthz", get(healthz))
         .layer(cors)
-        .layer(middleware::from_fn_with_state(state.clone(), check_origin))
+        .layer(OriginLayer(state.clone()))
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(SetSensitiveRequestHeadersLayer::new([
             header::AUTHORIZATION,
@@ -136,38 +149,76 @@ fn peer_of(request: &Request) -> String {
 }
 
 /// Refuses (403) a request whose `Origin` is not an allowed one: a browser page elsewhere
-/// cannot drive the service with its user's network position.
-async fn check_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if let Some(origin) = request.headers().get(header::ORIGIN) {
-        let allowed = origin
-            .to_str()
-            .is_ok_and(|o| state.allowed_origins.iter().any(|a| a == o));
-        if !allowed {
-            tracing::warn!(
-                target: "resolver_service::audit",
-                event = "origin_refused",
-                peer = %peer_of(&request),
-                origin = ?origin,
-                "request refused: origin not allowed"
-            );
-            return refusal(
-                StatusCode::FORBIDDEN,
-                "origin_refused",
-                "this Origin is not allowed (RESOLVER_ALLOWED_ORIGINS)",
-            );
-        }
-    }
-    next.run(request).await
+/// cannot drive the service with its user's network position. A plain tower layer rather than
+/// `middleware::from_fn`, which would box a copy of the whole router for every request.
+#[derive(Clone)]
+struct OriginCheck<S> {
+    inner: S,
+    state: AppState,
 }
 
-/// Authentication (401) and the content type (415) of `POST /resolve`. The caller, once
-/// known, goes in the request's extensions ([`Authenticated`]); the listener may have put it
-/// there already.
-async fn guard_resolve(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+/// The layer of [`OriginCheck`].
+#[derive(Clone)]
+struct OriginLayer(AppState);
+
+impl<S> tower::Layer<S> for OriginLayer {
+    type Service = OriginCheck<S>;
+
+    fn layer(&self, inner: S) -> OriginCheck<S> {
+        OriginCheck {
+            inner,
+            state: self.0.clone(),
+        }
+    }
+}
+
+impl<S> tower::Service<Request> for OriginCheck<S>
+where
+    S: tower::Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Either<Ready<Result<Response, S::Error>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        match origin_refusal(&self.state, &request) {
+            Some(refused) => Either::Left(std::future::ready(Ok(refused))),
+            None => Either::Right(self.inner.call(request)),
+        }
+    }
+}
+
+/// The 403 for a request whose `Origin` is not allowed, or `None`.
+fn origin_refusal(state: &AppState, request: &Request) -> Option<Response> {
+    let origin = request.headers().get(header::ORIGIN)?;
+    let allowed = origin
+        .to_str()
+        .is_ok_and(|o| state.allowed_origins.iter().any(|a| a == o));
+    if allowed {
+        return None;
+    }
+    tracing::warn!(
+        target: "resolver_service::audit",
+        event = "origin_refused",
+        peer = %peer_of(request),
+        origin = ?origin,
+        "request refused: origin not allowed"
+    );
+    Some(refusal(
+        StatusCode::FORBIDDEN,
+        "origin_refused",
+        "this Origin is not allowed (RESOLVER_ALLOWED_ORIGINS)",
+    ))
+}
+
+/// Authentication (401) and the content type (415) of `POST /resolve`: the refusal, or `None`
+/// to go on. The caller, once known, goes in the request's extensions ([`Authenticated`]); the
+/// listener may have put it there already.
+fn guard_resolve(state: &AppState, request: &mut Request) -> Option<Response> {
     let known = request.extensions().get::<Authenticated>().is_some();
     let identified = if known {
         Ok(None)
@@ -180,7 +231,7 @@ async fn guard_resolve(
             target: "resolver_service::audit",
             event = "auth_refused",
             reason = why.as_str(),
-            peer = %peer_of(&request),
+            peer = %peer_of(request),
             "request refused: authentication"
         );
         let mut response = refusal(
@@ -192,20 +243,20 @@ async fn guard_resolve(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static(why.challenge()),
         );
-        return response;
+        return Some(response);
     }
     if !known && let Ok(token) = identified {
-        let caller = token.map_or_else(|| anonymous(&request), Caller::Token);
+        let caller = token.map_or_else(|| anonymous(request), Caller::Token);
         request.extensions_mut().insert(Authenticated(caller));
     }
     if !is_json(request.headers()) {
-        return refusal(
+        return Some(refusal(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "the body must be `Content-Type: application/json`",
-        );
+        ));
     }
-    next.run(request).await
+    None
 }
 
 /// The caller of a request without a token: its address (the unspecified one when served
@@ -232,7 +283,10 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
     })
 }
 
-async fn resolve(State(state): State<AppState>, request: Request) -> Response {
+async fn resolve(State(state): State<AppState>, mut request: Request) -> Response {
+    if let Some(refused) = guard_resolve(&state, &mut request) {
+        return refused;
+    }
     let caller = request
         .extensions()
         .get::<Authenticated>()
@@ -313,7 +367,9 @@ async fn resolve(State(state): State<AppState>, request: Request) -> Response {
     let resolver = state.resolver.clone();
     let task = tokio::spawn(async move {
         let _permits = (permit, caller_permit);
-        resolver.resolve(&payload).await
+        // Boxed: the resolve's future is several kilobytes, and the task's own future is moved
+        // a few times on its way into the runtime; this way only a pointer is.
+        Box::pin(resolver.resolve(&payload)).await
     });
     match task.await {
         Ok(Ok(report)) => {
