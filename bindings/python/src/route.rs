@@ -207,10 +207,24 @@ report_class!(
         self.report.is_nothing()
     }
 
-    /// The Genesys side's action (`create`, `update`, `enable`, `nothing`).
+    /// What apply would do to the route as a whole: `create`, `update` or `nothing`.
+    #[getter]
+    fn action(&self) -> &'static str {
+        self.report.action().as_str()
+    }
+
+    /// The Genesys side's action (`create`, `update`, `nothing`).
     #[getter]
     fn genesys_action(&self) -> &'static str {
-        self.report.genesys.action.as_str()
+        self.report.genesys.action().as_str()
+    }
+
+    /// Every resource of both halves in apply order (the Genesys integration, then the AWS
+    /// resources), as `{"kind", "name", "action", "changes"}` dicts.
+    #[getter]
+    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let changes: Vec<_> = self.report.changes().collect();
+        serde_to_py(py, &changes)
     }
 
     /// The AWS resources apply would write, as `{"kind", "name", "action", "changes"}` dicts.
@@ -224,7 +238,7 @@ report_class!(
         Ok(format!(
             "RoutePlan(name={}, genesys={}, aws_changes={})",
             repr(py, &self.report.name)?,
-            repr(py, self.report.genesys.action.as_str())?,
+            repr(py, self.report.genesys.action().as_str())?,
             self.report.aws_changes().count(),
         ))
     }
@@ -257,10 +271,22 @@ report_class!(
         &self.report.rule_arn
     }
 
-    /// Writes on both sides; 0 when everything already matched.
+    /// Resources written on both sides; 0 when everything already matched.
     #[getter]
     fn writes(&self) -> usize {
         self.report.writes()
+    }
+
+    /// How the apply ended: `created`, `updated` or `unchanged`.
+    #[getter]
+    fn action(&self) -> &'static str {
+        self.report.action().as_str()
+    }
+
+    /// What was written, resource by resource, as `{"kind", "name", "action", "changes"}` dicts.
+    #[getter]
+    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.changes)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -312,17 +338,24 @@ report_class!(
         self.report.deleted_integration.as_deref()
     }
 
-    /// The AWS deletions, as `{"kind", "name", "action"}` dicts.
+    /// What was deleted, in order (the AWS resources, then the Genesys integration), as
+    /// `{"kind", "name", "action", "changes"}` dicts.
     #[getter]
-    fn aws_writes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.report.aws_writes)
+    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.changes)
+    }
+
+    /// How the destroy ended: `deleted`, or `unchanged` when nothing was there.
+    #[getter]
+    fn action(&self) -> &'static str {
+        self.report.action().as_str()
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
-            "RouteDestroyReport(name={}, aws_writes={})",
+            "RouteDestroyReport(name={}, changes={})",
             repr(py, &self.report.name)?,
-            self.report.aws_writes.len(),
+            self.report.changes.len(),
         ))
     }
 });

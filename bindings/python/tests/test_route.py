@@ -154,7 +154,7 @@ def test_apply_reapply_plan_and_destroy(
 
     again = deployer.apply(route)
     assert again.writes == 0
-    assert again.to_dict()["aws_writes"] == [] and again.to_dict()["genesys_writes"] == []
+    assert (again.action, again.changes, again.to_dict()["changes"]) == ("unchanged", [], [])
     assert deployer.plan(route).is_nothing
 
     moved = route_for(dest, uri=dest.uri("/hook/moved"))
@@ -172,9 +172,11 @@ def test_apply_reapply_plan_and_destroy(
 
     gone = deployer.destroy(route)
     assert gone.deleted_integration == report.integration_id
-    assert {w["action"] for w in gone.aws_writes} == {"delete"}
+    assert gone.action == "deleted"
+    assert {w["action"] for w in gone.changes} == {"delete"}
+    assert gone.changes[-1]["kind"] == "integration"
     assert resources(aws) == {"connections": [], "api_destinations": [], "buses": [], "rules": []}
-    assert deployer.destroy(route).aws_writes == []
+    assert deployer.destroy(route).changes == []
 
 
 def test_async_variants(deployer: gr.RouteDeployer, aws: Any, dest: TlsDestination) -> None:

@@ -213,7 +213,7 @@ def test_deployer_from_env_plans_against_the_organisation(env: pytest.MonkeyPatc
     deployer = gr.EventBridgeDeployer.from_env(check_topics=False, page_size=50)
     integration = gr.EventBridgeIntegration("orders-events", "123456789012", "us-east-1", "orders", ["v2.users.{id}.presence"])
     assert deployer.plan(integration).action == "create"
-    assert deployer.apply(integration).actions == ["created", "configured", "enabled"]
+    assert deployer.apply(integration).writes == ["create", "write_config", "enable"]
     env.setenv("GENESYS_CLIENT_SECRET", "not-the-secret")
     with pytest.raises(gr.AuthError):
         gr.EventBridgeDeployer.from_env().plan(integration)
@@ -379,7 +379,7 @@ def test_a_deployer_coordinated_through_redis_applies(redis_port: int, mock: Moc
         max_attempts=1,
     )
     integration = gr.EventBridgeIntegration("orders-events", "123456789012", "us-east-1", "orders", ["v2.users.{id}.presence"])
-    assert deployer.apply(integration).actions == ["created", "configured", "enabled"]
+    assert deployer.apply(integration).writes == ["create", "write_config", "enable"]
     assert deployer.apply(integration).changed is False
     # Redis gone: no apply goes ahead unlocked.
     with pytest.raises(OSError):

@@ -288,8 +288,9 @@ pub(crate) enum RouteCommand {
     #[command(long_about = "\
 Validates each route FILE, reads its Genesys integration and every AWS resource of the route \
 (event bus, connections, API destinations, rule, targets), and prints a plan: `+` to create, \
-`~` to update (each changed field, Genesys ones as `genesys.<field>`, AWS ones as \
-`aws.<kind>.<name>[.<field>]`), `=` nothing to do, and the summary line. With \
+`~` to update, `=` nothing to do; under it the Genesys integration's changed fields, then each \
+AWS resource to write on a line of its own (`+ connection NAME`) with its fields; and the summary \
+line. With \
 --detailed-exitcode the exit status is 0 when nothing would change and 2 when something would.")]
     Plan(RoutePlanArgs),
     /// Make Genesys and AWS hold each route

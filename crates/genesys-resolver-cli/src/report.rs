@@ -4,7 +4,9 @@
 //! ```json
 //! {"command": "eventbridge plan", "interrupted": false,
 //!  "files": [{"file": "a.yaml", "kind": "eventbridge", "name": "orders", "status": "planned",
-//!             "action": "update", "changes": [{"field": "...", "current": ..., "desired": ...}],
+//!             "action": "update",
+//!             "changes": [{"kind": "integration", "name": "orders", "action": "update",
+//!                          "changes": [{"field": "...", "current": ..., "desired": ...}]}],
 //!             "violations": [], "violation_count": 0, "error": null, "detail": {...}}],
 //!  "summary": {"files": 1, "create": 0, "update": 1, "delete": 0, "unchanged": 0,
 //!              "invalid": 0, "failed": 0, "not_started": 0, "abandoned": 0}}
@@ -12,7 +14,8 @@
 
 use std::io::Write;
 
-use genesys_resolver::eventbridge::FieldChange;
+use genesys_resolver::change::{Change, ChangeAction};
+use genesys_resolver::outcome::Action;
 use genesys_resolver::validate::Violation;
 use serde::Serialize;
 use serde_json::Value;
@@ -56,6 +59,34 @@ pub(crate) struct ErrorInfo {
     pub(crate) correlation_id: Option<String>,
 }
 
+/// What a file's work would do (a plan: the core's [`ChangeAction`]) or did (the core's
+/// [`Action`]), as the core's report says; serialized as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Outcome {
+    /// A plan: `create`, `update`, `delete` or `nothing`.
+    Planned(ChangeAction),
+    /// Done: `created`, `updated`, `deleted`, `disabled` or `unchanged`.
+    Done(Action),
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Planned(a) => a.as_str(),
+            Self::Done(a) => a.as_str(),
+        }
+    }
+
+    /// What it means for the resource, which decides its sign.
+    fn change(self) -> ChangeAction {
+        match self {
+            Self::Planned(a) => a,
+            Self::Done(a) => a.into(),
+        }
+    }
+}
+
 /// One file's report.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct FileReport {
@@ -63,10 +94,10 @@ pub(crate) struct FileReport {
     pub(crate) kind: Option<Kind>,
     pub(crate) name: Option<String>,
     pub(crate) status: Status,
-    /// For plans: `create`, `update`, `enable`, `nothing`; for applies: `created`, `updated`,
-    /// `unchanged` (payloads) or `created`, `configured`, `enabled`, `unchanged` (EventBridge).
-    pub(crate) action: Option<String>,
-    pub(crate) changes: Vec<FieldChange>,
+    /// What it would do (plans) or did (applies), from the core's report.
+    pub(crate) action: Option<Outcome>,
+    /// The resources it would change or changed, as the core's report lists them.
+    pub(crate) changes: Vec<Change>,
     pub(crate) violations: Vec<Violation>,
     pub(crate) violation_count: usize,
     pub(crate) error: Option<ErrorInfo>,
@@ -125,12 +156,7 @@ impl FileReport {
 
     /// The sign of the change it plans or made.
     pub(crate) fn sign(&self) -> Option<Sign> {
-        match self.action.as_deref()? {
-            "create" | "created" => Some(Sign::Create),
-            "update" | "enable" | "updated" | "configured" | "enabled" => Some(Sign::Update),
-            "delete" | "deleted" => Some(Sign::Delete),
-            _ => Some(Sign::Nothing),
-        }
+        self.action.map(|a| Sign::from(a.change()))
     }
 }
 
@@ -301,7 +327,7 @@ fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
         }
         Status::Planned | Status::Applied => {
             let sign = f.sign().unwrap_or(Sign::Nothing);
-            let action = f.action.as_deref().unwrap_or("nothing");
+            let action = f.action.map_or("nothing", Outcome::as_str);
             lines.push(format!(
                 "  {} {} ({})  {}",
                 sign.paint(paint, sign.symbol()),
@@ -309,7 +335,7 @@ fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
                 sign.paint(paint, action),
                 paint.dim(&f.file)
             ));
-            lines.extend(render::field_lines(paint, sign, &f.changes));
+            lines.extend(render::change_lines(paint, name, &f.changes));
         }
         Status::Failed => {
             let e = f.error.as_ref();

@@ -121,7 +121,8 @@ async fn plan_apply_plan_again_then_a_field_diff() {
     assert_eq!(doc["summary"]["update"], 1);
     assert_eq!(
         doc["files"][0]["changes"],
-        json!([{"field": "eventFilter", "current": [QUEUES], "desired": [QUEUES, PRESENCE]}])
+        json!([{"kind": "integration", "name": "orders-aws", "action": "update",
+                "changes": [{"field": "eventFilter", "current": [QUEUES], "desired": [QUEUES, PRESENCE]}]}])
     );
 
     // Colours on request, even with NO_COLOR; never with --color never.

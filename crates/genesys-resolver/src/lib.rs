@@ -33,6 +33,8 @@
 //! The ground floor, shared by everything above it:
 //! - [`outcome`]: operations, stages, actions, probe phases, retry reasons and outcomes.
 //! - [`violation`]: the [`Violation`] vocabulary every rule set reports in.
+//! - [`change`]: the one change model of plans and reports (a resource, an action, field
+//!   changes).
 //! - [`redact`]: the one redaction of URIs, headers and upstream text.
 //! - [`durations`]: serde helpers for durations; [`names`]: stable names and typo hints.
 //!
@@ -73,6 +75,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod change;
 pub mod coordination;
 pub mod dns;
 pub mod durations;

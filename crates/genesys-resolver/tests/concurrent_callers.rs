@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use genesys_resolver::api::GenesysClient;
 use genesys_resolver::coordination::{Coordinator, LeaseKey, LocalCoordinator};
-use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration};
+use genesys_resolver::eventbridge::{DeployStep, EventBridgeDeployer, EventBridgeIntegration};
 use genesys_resolver::outcome::{Action, ErrorKind, Stage};
 use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
@@ -153,7 +153,7 @@ async fn concurrent_eventbridge_applies_of_one_name_leave_one_integration() {
     let mut created = 0;
     for task in tasks {
         let report = task.await.unwrap().expect("every apply succeeds");
-        if report.actions.iter().any(|a| a.as_str() == "created") {
+        if report.writes.contains(&DeployStep::Create) {
             created += 1;
         }
     }

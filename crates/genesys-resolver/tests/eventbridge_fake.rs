@@ -10,9 +10,10 @@ use genesys_resolver::api::{
 };
 use genesys_resolver::audit::MemoryAudit;
 use genesys_resolver::auth::{AccessToken, StaticToken};
+use genesys_resolver::change::ChangeAction;
 use genesys_resolver::environment::Environment;
 use genesys_resolver::eventbridge::{
-    DeployAction, EventBridgeDeployer, EventBridgeIntegration, PlanAction, TYPE_ID,
+    DeployStep, EventBridgeDeployer, EventBridgeIntegration, TYPE_ID,
 };
 use genesys_resolver::metrics::MetricsSink;
 use genesys_resolver::outcome::{Action, Operation, ResolveOutcome};
@@ -258,7 +259,7 @@ async fn a_fake_platform_api_drives_plan_and_apply() {
 
     // Nothing there: the plan creates, and reads only.
     let plan = deployer.plan(&desired()).await.unwrap();
-    assert_eq!(plan.action, PlanAction::Create);
+    assert_eq!(plan.action(), ChangeAction::Create);
     assert_eq!(
         plan.event_source.as_deref(),
         Some("aws.partner/genesys.com/cloud/org-fake/orders")
@@ -275,11 +276,11 @@ async fn a_fake_platform_api_drives_plan_and_apply() {
         "aws.partner/genesys.com/cloud/org-fake/orders"
     );
     assert_eq!(
-        report.actions,
+        report.writes,
         [
-            DeployAction::Created,
-            DeployAction::Configured,
-            DeployAction::Enabled
+            DeployStep::Create,
+            DeployStep::WriteConfig,
+            DeployStep::Enable
         ]
     );
     assert!(report.reported_state.is_active());
@@ -315,7 +316,7 @@ async fn a_fake_platform_api_drives_plan_and_apply() {
     changed.aws_region = "us-east-1".into();
     let report = deployer.apply(&changed).await.unwrap();
     assert_eq!(report.conflict_retries, 1);
-    assert_eq!(report.actions, [DeployAction::Configured]);
+    assert_eq!(report.writes, [DeployStep::WriteConfig]);
     let stored = fake.state.lock().unwrap().integrations[0].config.clone();
     assert_eq!(stored["properties"]["awsAccountRegion"], "us-east-1");
 
@@ -358,7 +359,7 @@ async fn disable_and_delete_are_recorded_as_deploys() {
     deployer.apply(&desired()).await.unwrap();
 
     let disabled = deployer.disable("orders-to-aws").await.unwrap();
-    assert_eq!(disabled.actions, [DeployAction::Disabled]);
+    assert_eq!(disabled.action(), Action::Disabled);
     assert_eq!(disabled.target, "aws://eu-west-1/123456789012/orders");
     let before = fake.calls().len();
     let again = deployer.disable("orders-to-aws").await.unwrap();
@@ -369,10 +370,10 @@ async fn disable_and_delete_are_recorded_as_deploys() {
     );
 
     let plan = deployer.plan_delete("orders-to-aws").await.unwrap();
-    assert_eq!(plan.action, PlanAction::Delete);
+    assert_eq!(plan.action(), ChangeAction::Delete);
     assert_eq!(plan.integration_id.as_deref(), Some("int-1"));
     let deleted = deployer.delete("orders-to-aws").await.unwrap();
-    assert_eq!(deleted.actions, [DeployAction::Deleted]);
+    assert_eq!(deleted.action(), Action::Deleted);
     assert_eq!(
         deleted.event_source.as_deref(),
         Some("aws.partner/genesys.com/cloud/org-fake/orders")

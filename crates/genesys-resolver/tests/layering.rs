@@ -20,7 +20,8 @@ const LAYERS: &[(&str, u32)] = &[
     ("policy", 2),
     ("environment", 2),
     ("payload", 2),
-    ("spans", 2), // otelops: span names and attributes, over outcome and redact
+    ("spans", 2),  // otelops: span names and attributes, over outcome and redact
+    ("change", 2), // the change model of plans and reports, over outcome
     ("validate", 3),
     ("payload/builder", 4),
     ("settings", 5),

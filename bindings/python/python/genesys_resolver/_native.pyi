@@ -8,12 +8,11 @@ from typing import Any, Final, NoReturn, Optional, Sequence, TypedDict, Union, f
 from .types import (
     Action,
     CertificateKind,
-    DeployAction,
+    ChangeAction,
     DeployStep,
     ErrorKind,
     MockRoute,
     Payload,
-    PlanAction,
     Route,
     Stage,
     TlsVersions,
@@ -384,8 +383,12 @@ class Resolver:
     def prometheus(self) -> str: ...
 
 _Change = dict[str, Any]
-"""One field that differs: ``field`` (a configuration property or ``notes``), ``current`` (what
-Genesys has, None when absent) and ``desired``."""
+"""One field that differs: ``field`` (a configuration property, ``notes``, ``intendedState``,
+``reportedState``, an AWS field), ``current`` (what is there, None when absent) and ``desired``."""
+
+_ResourceChange = dict[str, Any]
+"""One resource of a plan or report: ``kind`` (a ``ResourceKind``), ``name``, ``action`` (a
+``ChangeAction``) and ``changes`` (its field changes)."""
 
 @final
 class EventBridgeIntegration:
@@ -441,10 +444,12 @@ class Plan:
     def event_source(self) -> Optional[str]:
         """``aws.partner/genesys.com/cloud/<organisation id>/<suffix>``."""
     @property
-    def action(self) -> PlanAction:
-        """``create``, ``update``, ``enable``, ``nothing`` or ``delete``."""
+    def action(self) -> ChangeAction:
+        """``create``, ``update``, ``nothing``, or (a delete plan) ``delete``."""
     @property
-    def changes(self) -> list[_Change]: ...
+    def changes(self) -> list[_Change]:
+        """Every field for a create; the configuration fields, ``intendedState`` and
+        ``reportedState`` that differ for an update."""
     @property
     def is_nothing(self) -> bool: ...
     @property
@@ -480,12 +485,16 @@ class DeployReport:
     @property
     def integration_id(self) -> str: ...
     @property
-    def actions(self) -> list[DeployAction]:
-        """The writes made, in order: ``created``, ``configured``, ``enabled``."""
+    def action(self) -> Action:
+        """``created``, ``updated``, or ``unchanged`` when only reads were sent."""
+    @property
+    def writes(self) -> list[DeployStep]:
+        """The steps that wrote, in order: ``create``, ``write_config``, ``enable``."""
     @property
     def changed(self) -> bool: ...
     @property
-    def changes(self) -> list[_Change]: ...
+    def changes(self) -> list[_Change]:
+        """The fields apply made true: the plan it carried out."""
     @property
     def reported_state(self) -> dict[str, str]: ...
     @property
@@ -524,8 +533,8 @@ class LifecycleReport:
     @property
     def event_source(self) -> Optional[str]: ...
     @property
-    def actions(self) -> list[DeployAction]:
-        """``["disabled"]``, ``["deleted"]``, or empty when there was nothing to do."""
+    def action(self) -> Action:
+        """``disabled``, ``deleted``, or ``unchanged`` when there was nothing to do."""
     @property
     def changed(self) -> bool: ...
     @property
@@ -705,9 +714,16 @@ class RoutePlan:
     @property
     def is_nothing(self) -> bool: ...
     @property
-    def genesys_action(self) -> PlanAction: ...
+    def action(self) -> ChangeAction:
+        """What apply would do to the route as a whole."""
     @property
-    def aws_changes(self) -> list[dict[str, Any]]: ...
+    def genesys_action(self) -> ChangeAction: ...
+    @property
+    def changes(self) -> list[_ResourceChange]:
+        """Both halves in apply order: the Genesys integration, then the AWS resources."""
+    @property
+    def aws_changes(self) -> list[_ResourceChange]:
+        """The AWS resources apply would write."""
     def to_dict(self) -> dict[str, Any]:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RoutePlan], tuple[str]]:
@@ -730,6 +746,11 @@ class RouteReport:
     def rule_arn(self) -> str: ...
     @property
     def writes(self) -> int: ...
+    @property
+    def action(self) -> Action: ...
+    @property
+    def changes(self) -> list[_ResourceChange]:
+        """What was written, resource by resource."""
     def to_dict(self) -> dict[str, Any]:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RouteReport], tuple[str]]:
@@ -763,7 +784,10 @@ class RouteDestroyReport:
     @property
     def deleted_integration(self) -> Optional[str]: ...
     @property
-    def aws_writes(self) -> list[dict[str, Any]]: ...
+    def changes(self) -> list[_ResourceChange]:
+        """What was deleted: the AWS resources, then the Genesys integration."""
+    @property
+    def action(self) -> Action: ...
     def to_dict(self) -> dict[str, Any]:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RouteDestroyReport], tuple[str]]:

@@ -23,16 +23,15 @@ from typing import Dict, List, Literal, TypedDict
 __all__ = [
     "Action",
     "CertificateKind",
-    "DeployAction",
+    "ChangeAction",
     "DeployStep",
     "ErrorKind",
     "EventFilter",
     "MockRoute",
     "Payload",
-    "PlanAction",
     "RetryPolicy",
     "Route",
-    "RouteResourceKind",
+    "ResourceKind",
     "Stage",
     "TlsVersions",
 ]
@@ -108,8 +107,8 @@ class Route(_RouteRequired, total=False):
     invocationRateLimit: int
 
 
-RouteResourceKind = Literal["event_bus", "connection", "api_destination", "rule", "target"]
-"""A kind of AWS resource of a route (``kind`` in a ``RoutePlan``'s ``aws_changes``)."""
+ResourceKind = Literal["integration", "event_bus", "connection", "api_destination", "rule", "target"]
+"""A kind of resource a deployer manages (``kind`` of a change in plans and reports)."""
 
 
 ErrorKind = Literal[
@@ -142,10 +141,12 @@ Stage = Literal["validate", "probe", "token", "route_mapping", "submit"]
 """``ResolverError.stage`` and the keys of ``ResolveReport.stages``, in pipeline order."""
 
 Action = Literal["created", "updated", "unchanged", "disabled", "deleted"]
-"""``ResolveReport.action``."""
+"""How an operation ended: ``ResolveReport.action``, ``DeployReport.action``, ``LifecycleReport.action``,
+``RouteReport.action``, ``RouteDestroyReport.action``."""
 
-PlanAction = Literal["create", "update", "enable", "nothing", "delete"]
-"""``Plan.action``."""
+ChangeAction = Literal["create", "update", "delete", "nothing"]
+"""What happens to one resource: ``Plan.action``, ``RoutePlan.action`` and the ``action`` of every
+change in plans and reports."""
 
 DeployStep = Literal[
     "validate",
@@ -160,10 +161,9 @@ DeployStep = Literal[
     "disable",
     "delete",
 ]
-"""``ResolverError.step``: the EventBridge deploy step that failed."""
+"""``ResolverError.step``: the EventBridge deploy step that failed; ``DeployReport.writes``: the
+steps that wrote."""
 
-DeployAction = Literal["created", "configured", "enabled", "disabled", "deleted"]
-"""The entries of ``DeployReport.actions`` and ``LifecycleReport.actions``."""
 
 MockRoute = Literal[
     "token",

@@ -6,7 +6,7 @@ use genesys_resolver::eventbridge::{LifecycleReport, SyncPlan, SyncReport};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use super::report::{PyDeployReport, PyPlan, action_list, optional_repr};
+use super::report::{PyDeployReport, PyPlan, optional_repr};
 use crate::convert::{repr, serde_to_py};
 use crate::pickle;
 
@@ -28,7 +28,7 @@ impl PyLifecycleReport {
     /// The integration's name.
     #[getter]
     fn name(&self) -> &str {
-        &self.report.name
+        self.report.name()
     }
 
     /// The integration's id; None when no integration had the name (nothing was sent).
@@ -49,10 +49,10 @@ impl PyLifecycleReport {
         self.report.event_source.as_deref()
     }
 
-    /// The writes made: `["disabled"]`, `["deleted"]`, or empty when there was nothing to do.
+    /// How it ended: `disabled`, `deleted`, or `unchanged` when there was nothing to do.
     #[getter]
-    fn actions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.report.actions)
+    fn action(&self) -> &'static str {
+        self.report.action().as_str()
     }
 
     /// Whether anything was written.
@@ -109,10 +109,10 @@ impl PyLifecycleReport {
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
-            "LifecycleReport(name={}, integration_id={}, actions=[{}])",
-            repr(py, &self.report.name)?,
+            "LifecycleReport(name={}, integration_id={}, action={})",
+            repr(py, self.report.name())?,
             optional_repr(py, self.report.integration_id.as_deref())?,
-            action_list(&self.report.actions),
+            repr(py, self.report.action().as_str())?,
         ))
     }
 }
@@ -178,7 +178,7 @@ impl PySyncPlan {
             .plan
             .plans
             .iter()
-            .map(|p| format!("'{}'", p.action.as_str()))
+            .map(|p| format!("'{}'", p.action().as_str()))
             .collect::<Vec<_>>()
             .join(", ");
         format!(

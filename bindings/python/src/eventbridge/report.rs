@@ -8,22 +8,13 @@ use pyo3::types::PyType;
 use crate::convert::{repr, serde_to_py};
 use crate::pickle;
 
-/// `'created', 'configured'`: actions as a Python list's inside.
-pub(super) fn action_list(actions: &[genesys_resolver::eventbridge::DeployAction]) -> String {
-    actions
-        .iter()
-        .map(|a| format!("'{}'", a.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 pub(super) fn optional_repr(py: Python<'_>, value: Option<&str>) -> PyResult<String> {
     value.map_or_else(|| Ok("None".to_owned()), |v| repr(py, v))
 }
 
-/// What `EventBridgeDeployer.apply` would do: `action` is `create`, `update` (with `changes`,
-/// field by field), `enable` or `nothing`; for `plan_delete` (and a pruning `plan_sync`),
-/// `delete` or `nothing`.
+/// What `EventBridgeDeployer.apply` would do: `action` is `create` or `update` (with `changes`,
+/// field by field) or `nothing`; for `plan_delete` (and a pruning `plan_sync`), `delete` or
+/// `nothing`.
 #[pyclass(frozen, eq, module = "genesys_resolver", name = "Plan")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PyPlan {
@@ -41,7 +32,7 @@ impl PyPlan {
     /// The integration's name.
     #[getter]
     fn name(&self) -> &str {
-        &self.plan.name
+        self.plan.name()
     }
 
     /// Where events go: `aws://<region>/<account id>/<event source suffix>`.
@@ -57,14 +48,15 @@ impl PyPlan {
         self.plan.event_source.as_deref()
     }
 
-    /// `create`, `update`, `enable`, `nothing` or `delete`.
+    /// `create`, `update`, `nothing` or `delete`.
     #[getter]
     fn action(&self) -> &'static str {
-        self.plan.action.as_str()
+        self.plan.action().as_str()
     }
 
-    /// For an update, each field that differs: `{"field", "current", "desired"}` dicts
-    /// (`current` None when Genesys has no value). Empty otherwise.
+    /// Each field that differs (every field for a create; configuration fields, `intendedState`
+    /// and `reportedState` for an update): `{"field", "current", "desired"}` dicts (`current`
+    /// None when Genesys has no value). Empty for a delete or nothing.
     #[getter]
     fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         serde_to_py(py, self.plan.changes())
@@ -113,8 +105,8 @@ impl PyPlan {
         self.plan.correlation_id.as_deref()
     }
 
-    /// The plan in the core's JSON form (flat, the action under `action`, `changes` for an
-    /// update).
+    /// The plan in the core's JSON form (flat: `kind`, `name`, `action` and `changes` beside
+    /// the other fields).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         serde_to_py(py, &self.plan)
     }
@@ -133,8 +125,8 @@ impl PyPlan {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
             "Plan(name={}, action={}, integration_id={}, changes={})",
-            repr(py, &self.plan.name)?,
-            repr(py, self.plan.action.as_str())?,
+            repr(py, self.plan.name())?,
+            repr(py, self.plan.action().as_str())?,
             optional_repr(py, self.plan.integration_id.as_deref())?,
             self.plan.changes().len(),
         ))
@@ -159,7 +151,7 @@ impl PyDeployReport {
     /// The integration's name.
     #[getter]
     fn name(&self) -> &str {
-        &self.report.name
+        self.report.name()
     }
 
     /// Where events go: `aws://<region>/<account id>/<event source suffix>`.
@@ -181,11 +173,17 @@ impl PyDeployReport {
         &self.report.integration_id
     }
 
-    /// The writes made, in order (`created`, `configured`, `enabled`); empty when everything
-    /// already matched.
+    /// How the apply ended: `created`, `updated`, or `unchanged` when only reads were sent.
     #[getter]
-    fn actions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.report.actions)
+    fn action(&self) -> &'static str {
+        self.report.action().as_str()
+    }
+
+    /// The steps that wrote, in order (`create`, `write_config`, `enable`); empty when
+    /// everything already matched.
+    #[getter]
+    fn writes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.writes)
     }
 
     /// Whether anything was written.
@@ -194,11 +192,11 @@ impl PyDeployReport {
         self.report.changed()
     }
 
-    /// The configuration fields written (all of them after a create), as
-    /// `{"field", "current", "desired"}` dicts.
+    /// The fields apply made true (every field after a create; `intendedState` when it enabled
+    /// the integration), as `{"field", "current", "desired"}` dicts: the plan it carried out.
     #[getter]
     fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.report.changes)
+        serde_to_py(py, &self.report.change.changes)
     }
 
     /// The final `reportedState`, `{"code": "ACTIVE"}`.
@@ -267,11 +265,11 @@ impl PyDeployReport {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let actions = action_list(&self.report.actions);
         Ok(format!(
-            "DeployReport(name={}, integration_id={}, actions=[{actions}], reported_state={}, elapsed_ms={:.1})",
-            repr(py, &self.report.name)?,
+            "DeployReport(name={}, integration_id={}, action={}, reported_state={}, elapsed_ms={:.1})",
+            repr(py, self.report.name())?,
             repr(py, &self.report.integration_id)?,
+            repr(py, self.report.action().as_str())?,
             repr(py, &self.report.reported_state.code)?,
             self.report.elapsed.as_secs_f64() * 1000.0,
         ))

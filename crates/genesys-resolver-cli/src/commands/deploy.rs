@@ -2,9 +2,8 @@
 //! on the valid ones as a batch against the organisation.
 
 use genesys_resolver::api::{GENESYS_RATE_LIMIT_PER_MINUTE, GenesysClient};
-use genesys_resolver::eventbridge::{
-    DeployError, DeployReport, EventBridgeDeployer, EventBridgeIntegration, Plan, PlanAction,
-};
+use genesys_resolver::change::ChangeAction;
+use genesys_resolver::eventbridge::{DeployError, DeployReport, EventBridgeDeployer, Plan};
 use genesys_resolver::pipeline::{ResolveError, ResolveReport, Resolver};
 use genesys_resolver::redact;
 use genesys_resolver::settings::ResolverSettings;
@@ -16,7 +15,7 @@ use crate::args::KindChoice;
 use crate::batch::{self, Slot};
 use crate::error::CliError;
 use crate::input::{self, Document, Kind, Loaded};
-use crate::report::{ErrorInfo, FileReport, RunReport, Status};
+use crate::report::{ErrorInfo, FileReport, Outcome, RunReport, Status};
 use crate::settings::Layers;
 
 /// What to do with each valid file.
@@ -201,7 +200,7 @@ async fn one(mode: Mode, flows: &Flows, loaded: &Loaded, doc: &Document) -> File
             if mode == Mode::EventBridgeApply {
                 applied(loaded, deployer.apply(e).await)
             } else {
-                planned(loaded, e, deployer.plan(e).await)
+                planned(loaded, deployer.plan(e).await)
             }
         }
         _ => FileReport::new(loaded, Status::NotStarted),
@@ -223,16 +222,10 @@ fn resolved(loaded: &Loaded, dry: bool, result: Result<ResolveReport, ResolveErr
                     Status::Applied
                 },
             );
-            let action = report.action.as_str();
             r.action = Some(if dry {
-                match action {
-                    "created" => "create",
-                    "updated" => "update",
-                    _ => "nothing",
-                }
-                .to_owned()
+                Outcome::Planned(ChangeAction::from(report.action))
             } else {
-                action.to_owned()
+                Outcome::Done(report.action)
             });
             r.detail = to_value(&report);
             r
@@ -271,22 +264,13 @@ pub(crate) fn deploy_failed(loaded: &Loaded, e: &DeployError) -> FileReport {
     r
 }
 
-pub(crate) fn planned(
-    loaded: &Loaded,
-    desired: &EventBridgeIntegration,
-    result: Result<Plan, DeployError>,
-) -> FileReport {
+pub(crate) fn planned(loaded: &Loaded, result: Result<Plan, DeployError>) -> FileReport {
     match result {
         Ok(plan) => {
             let mut r = FileReport::new(loaded, Status::Planned);
-            r.action = Some(plan.action.as_str().to_owned());
-            r.changes = match &plan.action {
-                // A create writes every field: show them all as additions.
-                PlanAction::Create => desired.diff(&Value::Null, None),
-                PlanAction::Update { changes } => changes.clone(),
-                _ => Vec::new(),
-            };
+            r.action = Some(Outcome::Planned(plan.action()));
             r.detail = to_value(&plan);
+            r.changes = vec![plan.change];
             r
         }
         Err(e) => deploy_failed(loaded, &e),
@@ -297,15 +281,11 @@ pub(crate) fn applied(loaded: &Loaded, result: Result<DeployReport, DeployError>
     match result {
         Ok(report) => {
             let mut r = FileReport::new(loaded, Status::Applied);
-            r.action = Some(
-                report
-                    .actions
-                    .first()
-                    .map_or("unchanged", |a| a.as_str())
-                    .to_owned(),
-            );
-            r.changes.clone_from(&report.changes);
+            r.action = Some(Outcome::Done(report.action()));
             r.detail = to_value(&report);
+            if report.changed() {
+                r.changes = vec![report.change];
+            }
             r
         }
         Err(e) => deploy_failed(loaded, &e),

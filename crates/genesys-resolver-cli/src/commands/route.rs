@@ -9,13 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use genesys_resolver::eventbridge::FieldChange;
-use genesys_resolver::eventbridge::PlanAction;
 use genesys_resolver::policy::AddressPolicy;
 use genesys_resolver::probe::Prober;
 use genesys_resolver::route::{
-    ChangeAction, CheckReport, DestroyReport, Route, RouteDeployer, RouteError, RoutePlan,
-    RouteReport,
+    CheckReport, DestroyReport, Route, RouteDeployer, RouteError, RoutePlan, RouteReport,
 };
 use genesys_resolver::tls::TrustConfig;
 use serde_json::{Map, Value};
@@ -24,7 +21,7 @@ use crate::batch::{self, Slot};
 use crate::commands::deploy::Flows;
 use crate::error::CliError;
 use crate::input::{self, Kind, Loaded, Problem};
-use crate::report::{ErrorInfo, FileReport, RunReport, Status};
+use crate::report::{ErrorInfo, FileReport, Outcome, RunReport, Status};
 use crate::settings::Layers;
 
 /// The route's own keys in a route file; every other key belongs to the payload.
@@ -203,59 +200,10 @@ async fn one(mode: RouteMode, deployer: &RouteDeployer, file: &str, route: &Rout
     }
 }
 
-/// The plan's changes as field diffs: the Genesys integration's fields as they are, then one
-/// line per AWS resource to create or delete (`aws.<kind>.<name>`) and its changed fields.
-fn changes(plan: &RoutePlan) -> Vec<FieldChange> {
-    let mut out: Vec<FieldChange> = match &plan.genesys.action {
-        PlanAction::Update { changes } => changes
-            .iter()
-            .map(|c| FieldChange {
-                field: format!("genesys.{}", c.field),
-                current: c.current.clone(),
-                desired: c.desired.clone(),
-            })
-            .collect(),
-        PlanAction::Create => vec![FieldChange {
-            field: "genesys.integration".to_owned(),
-            current: Value::Null,
-            desired: Value::String(plan.name.clone()),
-        }],
-        _ => Vec::new(),
-    };
-    for c in plan.aws_changes() {
-        let field = format!("aws.{}.{}", c.kind, c.name);
-        match c.action {
-            ChangeAction::Create => out.push(FieldChange {
-                field,
-                current: Value::Null,
-                desired: Value::String("create".to_owned()),
-            }),
-            ChangeAction::Delete => out.push(FieldChange {
-                field,
-                current: Value::String("exists".to_owned()),
-                desired: Value::Null,
-            }),
-            _ => out.extend(c.changes.iter().map(|f| FieldChange {
-                field: format!("{field}.{}", f.field),
-                current: f.current.clone(),
-                desired: f.desired.clone(),
-            })),
-        }
-    }
-    out
-}
-
 fn planned(file: &str, name: &str, plan: &RoutePlan, detail: Option<Value>) -> FileReport {
     let mut r = named(file, name, Status::Planned);
-    let action = if plan.is_nothing() {
-        "nothing"
-    } else if plan.genesys.action == PlanAction::Create {
-        "create"
-    } else {
-        "update"
-    };
-    r.action = Some(action.to_owned());
-    r.changes = changes(plan);
+    r.action = Some(Outcome::Planned(plan.action()));
+    r.changes = plan.changes().cloned().collect();
     r.detail = detail;
     r
 }
@@ -277,26 +225,16 @@ fn checked(file: &str, name: &str, check: &CheckReport) -> FileReport {
 
 fn applied(file: &str, name: &str, report: &RouteReport) -> FileReport {
     let mut r = named(file, name, Status::Applied);
-    let created = report
-        .genesys_writes
-        .iter()
-        .any(|a| a.as_str() == "created");
-    let action = if report.writes() == 0 {
-        "unchanged"
-    } else if created {
-        "created"
-    } else {
-        "updated"
-    };
-    r.action = Some(action.to_owned());
+    r.action = Some(Outcome::Done(report.action()));
+    r.changes.clone_from(&report.changes);
     r.detail = serde_json::to_value(report).ok();
     r
 }
 
 fn destroyed(file: &str, name: &str, report: &DestroyReport) -> FileReport {
     let mut r = named(file, name, Status::Applied);
-    let gone = !report.aws_writes.is_empty() || report.deleted_integration.is_some();
-    r.action = Some(if gone { "deleted" } else { "unchanged" }.to_owned());
+    r.action = Some(Outcome::Done(report.action()));
+    r.changes.clone_from(&report.changes);
     r.detail = serde_json::to_value(report).ok();
     r
 }

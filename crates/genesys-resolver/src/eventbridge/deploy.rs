@@ -10,7 +10,7 @@ use tracing::Instrument;
 use super::EventBridgeIntegration;
 use super::apply::Progress;
 use super::error::DeployError;
-use super::report::{DeployAction, DeployReport, DeployStep, LifecycleReport, Plan, PlanAction};
+use super::report::{DeployReport, DeployStep, LifecycleReport, Plan};
 use super::steps::{Caches, Settings, Steps, target};
 use crate::api::{GenesysClient, PlatformApi};
 use crate::audit::{AuditRecord, AuditSink};
@@ -152,12 +152,7 @@ impl EventBridgeDeployer {
         let span = spans::operation(Operation::Deploy, &desired.name, &target(desired), true);
         let mut steps = self.steps();
         let result = steps.plan(desired).instrument(span.clone()).await;
-        let action = result.as_ref().ok().map(|p| match p.action {
-            PlanAction::Create => Action::Created,
-            PlanAction::Update { .. } | PlanAction::Enable => Action::Updated,
-            PlanAction::Nothing => Action::Unchanged,
-            PlanAction::Delete => Action::Deleted,
-        });
+        let action = result.as_ref().ok().map(|p| p.action().outcome());
         let id = result.as_ref().ok().and_then(|p| p.integration_id.clone());
         self.finish(&Finished {
             name: &desired.name,
@@ -191,15 +186,7 @@ impl EventBridgeDeployer {
             .apply_in_turn(&mut steps, desired, &mut progress, started)
             .instrument(span.clone())
             .await;
-        let action = result.as_ref().ok().map(|r| {
-            if r.actions.contains(&DeployAction::Created) {
-                Action::Created
-            } else if r.actions.is_empty() {
-                Action::Unchanged
-            } else {
-                Action::Updated
-            }
-        });
+        let action = result.as_ref().ok().map(DeployReport::action);
         self.finish(&Finished {
             name: &desired.name,
             target: target(desired),
@@ -215,7 +202,7 @@ impl EventBridgeDeployer {
             tracing::warn!(
                 name = desired.name,
                 step = e.step().map(DeployStep::as_str),
-                actions = ?progress.actions,
+                writes = ?progress.writes,
                 error = %e,
                 "EventBridge deploy failed"
             );
@@ -240,8 +227,7 @@ impl EventBridgeDeployer {
         }
         .instrument(span.clone())
         .await;
-        let done = DeployAction::Disabled;
-        self.finish_lifecycle(name, &result, started, &steps, done, &span);
+        self.finish_lifecycle(name, &result, started, &steps, "disable", &span);
         result
     }
 
@@ -263,8 +249,7 @@ impl EventBridgeDeployer {
         }
         .instrument(span.clone())
         .await;
-        let done = DeployAction::Deleted;
-        self.finish_lifecycle(name, &result, started, &steps, done, &span);
+        self.finish_lifecycle(name, &result, started, &steps, "delete", &span);
         result
     }
 
@@ -279,15 +264,14 @@ impl EventBridgeDeployer {
         let result = steps.delete_id(id, started).instrument(span.clone()).await;
         let name = result
             .as_ref()
-            .map_or_else(|_| id.to_owned(), |r| r.name.clone());
-        let done = DeployAction::Deleted;
-        self.finish_lifecycle(&name, &result, started, &steps, done, &span);
+            .map_or_else(|_| id.to_owned(), |r| r.name().to_owned());
+        self.finish_lifecycle(&name, &result, started, &steps, "delete", &span);
         result
     }
 
     /// What [`delete`](Self::delete) would do, without writing anything: a [`Plan`] whose
-    /// action is [`PlanAction::Delete`] (with the integration's id, where its events go and
-    /// its partner event source), or [`PlanAction::Nothing`] when no integration has the name.
+    /// change is a `delete` (with the integration's id, where its events go and its partner
+    /// event source), or `nothing` when no integration has the name.
     pub async fn plan_delete(&self, name: &str) -> Result<Plan, DeployError> {
         let started = Instant::now();
         let span = spans::lifecycle("plan_delete", name, true);
@@ -307,10 +291,7 @@ impl EventBridgeDeployer {
         steps: &Steps<'_>,
         span: Option<&tracing::Span>,
     ) {
-        let action = result.as_ref().ok().map(|p| match p.action {
-            PlanAction::Delete => Action::Deleted,
-            _ => Action::Unchanged,
-        });
+        let action = result.as_ref().ok().map(|p| p.action().outcome());
         self.finish(&Finished {
             name,
             target: result
@@ -334,18 +315,10 @@ impl EventBridgeDeployer {
         result: &Result<LifecycleReport, DeployError>,
         started: Instant,
         steps: &Steps<'_>,
-        done: DeployAction,
+        done: &str,
         span: &tracing::Span,
     ) {
-        let action = result.as_ref().ok().map(|r| {
-            if !r.actions.contains(&done) {
-                Action::Unchanged
-            } else if done == DeployAction::Deleted {
-                Action::Deleted
-            } else {
-                Action::Disabled
-            }
-        });
+        let action = result.as_ref().ok().map(LifecycleReport::action);
         self.finish(&Finished {
             name,
             target: result

@@ -13,15 +13,16 @@ use tracing::{Instrument, Span};
 use super::EventBridgeIntegration;
 use super::deploy::EventBridgeDeployer;
 use super::error::DeployError;
-use super::report::{DeployReport, LifecycleReport, Plan, PlanAction};
+use super::report::{DeployReport, LifecycleReport, Plan};
+use crate::change::ChangeAction;
 use crate::durations::duration_ms;
 use crate::outcome::Action;
 use crate::spans;
 use crate::validate::{ValidationErrors, Violation, ViolationCode};
 
 /// What [`sync`](EventBridgeDeployer::sync) would do: one [`Plan`] per declared integration,
-/// in order, then (when pruning) one [`PlanAction::Delete`] plan per undeclared integration of
-/// the EventBridge type.
+/// in order, then (when pruning) one delete plan per undeclared integration of the EventBridge
+/// type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SyncPlan {
@@ -39,7 +40,9 @@ impl SyncPlan {
 
     /// The plans that delete.
     pub fn deletes(&self) -> impl Iterator<Item = &Plan> {
-        self.plans.iter().filter(|p| p.action == PlanAction::Delete)
+        self.plans
+            .iter()
+            .filter(|p| p.action() == ChangeAction::Delete)
     }
 }
 
@@ -142,11 +145,9 @@ impl EventBridgeDeployer {
         .await;
         record_sync(
             &span,
-            result.as_ref().map(|p| {
-                p.plans
-                    .iter()
-                    .any(|plan| plan.action != PlanAction::Nothing)
-            }),
+            result
+                .as_ref()
+                .map(|p| p.plans.iter().any(|plan| !plan.is_nothing())),
         );
         result
     }
@@ -191,7 +192,7 @@ impl EventBridgeDeployer {
             &span,
             result
                 .as_ref()
-                .map(|r| !r.deleted.is_empty() || r.applied.iter().any(|a| !a.actions.is_empty())),
+                .map(|r| !r.deleted.is_empty() || r.applied.iter().any(DeployReport::changed)),
         );
         result
     }
@@ -207,7 +208,7 @@ impl EventBridgeDeployer {
         let mut steps = self.steps();
         let plans = steps.prune_plans(&declared).await?;
         for plan in &plans {
-            self.record_plan(&plan.name, &Ok(plan.clone()), started, &steps, None);
+            self.record_plan(plan.name(), &Ok(plan.clone()), started, &steps, None);
         }
         Ok(plans)
     }

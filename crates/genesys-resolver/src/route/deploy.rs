@@ -10,12 +10,11 @@ use tokio::time::Instant;
 use super::Route;
 use super::aws::{Aws, Observed, plan as aws_plan};
 use super::error::RouteError;
-use super::report::{
-    ChangeAction, CheckReport, DestinationReport, DestroyReport, RoutePlan, RouteReport,
-};
+use super::report::{CheckReport, DestinationReport, DestroyReport, RoutePlan, RouteReport};
 use super::spec::AwsSpec;
 use crate::audit::{AuditRecord, AuditSink};
-use crate::eventbridge::{DeployAction, EventBridgeDeployer};
+use crate::change::Change;
+use crate::eventbridge::EventBridgeDeployer;
 use crate::metrics::MetricsSink;
 use crate::outcome::{Action, Operation, ResolveOutcome};
 use crate::probe::{EndpointProber, ProbeReport, Prober, ProberBuildError};
@@ -224,7 +223,7 @@ impl RouteDeployer {
     pub async fn plan(&self, route: &Route) -> Result<RoutePlan, RouteError> {
         let started = Instant::now();
         let result = self.plan_inner(route).await;
-        let action = result.as_ref().ok().map(plan_action);
+        let action = result.as_ref().ok().map(|p| p.action().outcome());
         self.finish(route, started, true, action, result.as_ref().err());
         result
     }
@@ -255,7 +254,7 @@ impl RouteDeployer {
             Ok(CheckReport { probes, plan })
         }
         .await;
-        let action = result.as_ref().ok().map(|c| plan_action(&c.plan));
+        let action = result.as_ref().ok().map(|c| c.action().outcome());
         self.finish(route, started, true, action, result.as_ref().err());
         result
     }
@@ -267,19 +266,7 @@ impl RouteDeployer {
     pub async fn apply(&self, route: &Route) -> Result<RouteReport, RouteError> {
         let started = Instant::now();
         let result = self.apply_inner(route, started).await;
-        let action = result.as_ref().ok().map(|r| {
-            let created = r.genesys_writes.contains(&DeployAction::Created)
-                || r.aws_writes
-                    .iter()
-                    .any(|w| w.action == ChangeAction::Create);
-            if created {
-                Action::Created
-            } else if r.writes() == 0 {
-                Action::Unchanged
-            } else {
-                Action::Updated
-            }
-        });
+        let action = result.as_ref().ok().map(RouteReport::action);
         if let Err(e) = &result {
             tracing::warn!(name = route.payload.name, error = %e, "route apply failed");
         }
@@ -301,6 +288,7 @@ impl RouteDeployer {
         let mut aws = Aws::new(&self.inner.events);
         let source = self.wait_for_source(&aws, &spec.bus_name).await?;
         let seen = aws.observe(&spec).await?;
+        let planned = aws_plan(&spec, &seen);
         let applied = aws.apply(&spec, &seen).await?;
         let source_after = aws.source(&spec.bus_name).await?.unwrap_or(source);
         let destinations = spec
@@ -316,18 +304,26 @@ impl RouteDeployer {
                 target_id: d.target_id.clone(),
             })
             .collect();
+        let mut changes = Vec::with_capacity(aws.writes.len() + 1);
+        if deployed.changed() {
+            changes.push(deployed.change.clone());
+        }
+        changes.extend(
+            aws.writes
+                .into_iter()
+                .map(|w| with_planned_fields(w, &planned)),
+        );
         Ok(RouteReport {
             name: route.payload.name.clone(),
             integration_id: deployed.integration_id.clone(),
             integration_state: deployed.reported_state.clone(),
-            genesys_writes: deployed.actions.clone(),
+            changes,
             partner_event_source: spec.bus_name.clone(),
             partner_event_source_arn: source_after.arn.clone(),
             partner_event_source_state: source_after.state.clone(),
             event_bus_arn: applied.bus_arn,
             rule_arn: applied.rule_arn,
             destinations,
-            aws_writes: aws.writes,
             recovered: aws.recovered,
             warnings: spec.warnings,
             elapsed: started.elapsed(),
@@ -370,13 +366,7 @@ impl RouteDeployer {
     pub async fn destroy(&self, route: &Route) -> Result<DestroyReport, RouteError> {
         let started = Instant::now();
         let result = self.destroy_inner(route).await;
-        let action = result.as_ref().ok().map(|r| {
-            if r.aws_writes.is_empty() && r.deleted_integration.is_none() {
-                Action::Unchanged
-            } else {
-                Action::Updated
-            }
-        });
+        let action = result.as_ref().ok().map(DestroyReport::action);
         self.finish(route, started, false, action, result.as_ref().err());
         result
     }
@@ -389,14 +379,17 @@ impl RouteDeployer {
         // Last, the Genesys integration: deleted, and waited for until it is gone (the
         // deployer's delete takes the per-name lease and treats "not there" as done).
         let deleted = self.inner.genesys.delete(&route.payload.name).await?;
-        let deleted = deleted
-            .changed()
-            .then_some(deleted.integration_id)
-            .flatten();
+        let mut changes = aws.writes;
+        let deleted_integration = if deleted.changed() {
+            changes.push(deleted.change);
+            deleted.integration_id
+        } else {
+            None
+        };
         Ok(DestroyReport {
             name: route.payload.name.clone(),
-            aws_writes: aws.writes,
-            deleted_integration: deleted,
+            changes,
+            deleted_integration,
         })
     }
 
@@ -430,16 +423,16 @@ impl RouteDeployer {
     }
 }
 
-fn plan_action(plan: &RoutePlan) -> Action {
-    if plan.is_nothing() {
-        Action::Unchanged
-    } else if plan.genesys.integration_id.is_none()
-        || plan.aws.iter().any(|c| c.action == ChangeAction::Create)
+/// A write as the plan made before it described it: the same resource and action, with the
+/// plan's field changes (a recovered create, or a write the plan did not foresee, keeps none).
+fn with_planned_fields(mut write: Change, planned: &[Change]) -> Change {
+    if let Some(plan) = planned
+        .iter()
+        .find(|p| p.kind == write.kind && p.name == write.name && p.action == write.action)
     {
-        Action::Created
-    } else {
-        Action::Updated
+        write.changes.clone_from(&plan.changes);
     }
+    write
 }
 
 #[cfg(test)]

@@ -86,8 +86,8 @@ pub use deploy::{
 };
 pub use error::{AwsCallError, RouteError};
 pub use report::{
-    AwsWrite, ChangeAction, CheckReport, DestinationReport, DestroyReport, ResourceChange,
-    ResourceKind, RoutePlan, RouteReport,
+    ChangeAction, CheckReport, DestinationReport, DestroyReport, ResourceKind, RoutePlan,
+    RouteReport,
 };
 pub use spec::{
     AwsSpec, ConnectionSpec, DestinationSpec, GENESYS_SOURCE_PREFIX, HeaderParam,

@@ -10,8 +10,8 @@ use aws_sdk_eventbridge::types::RuleState;
 use serde_json::Value;
 
 use super::error::{AwsCallError, RouteError};
-use super::report::{AwsWrite, ChangeAction, ResourceKind};
 use super::spec::AwsSpec;
+use crate::change::{Change, ChangeAction, ResourceKind};
 
 pub(super) use diff::plan;
 use diff::target_view;
@@ -92,7 +92,7 @@ pub(super) struct Observed {
 /// The SDK client, with what it wrote.
 pub(super) struct Aws<'a> {
     pub(super) client: &'a Client,
-    pub(super) writes: Vec<AwsWrite>,
+    pub(super) writes: Vec<Change>,
     pub(super) recovered: Vec<String>,
 }
 
@@ -119,11 +119,8 @@ impl<'a> Aws<'a> {
     }
 
     fn wrote(&mut self, kind: ResourceKind, name: &str, action: ChangeAction) {
-        self.writes.push(AwsWrite {
-            kind,
-            name: name.to_owned(),
-            action,
-        });
+        self.writes
+            .push(Change::new(kind, name, action, Vec::new()));
     }
 
     /// The partner event source, `None` when it does not exist (yet).
