@@ -95,13 +95,7 @@ impl PyResolver {
 /// A build failure as a `ResolverError`: kind `coordination` (retryable) when Redis did not
 /// answer, else `config`.
 fn build_error(py: Python<'_>, err: &BuildError) -> PyErr {
-    let kind = match err {
-        BuildError::Coordination(e) if e.is_retryable() => ErrorKind::Coordination,
-        _ => ErrorKind::Config,
-    };
-    let mut info = ErrorInfo::new(kind, err.to_string());
-    info.retryable = kind == ErrorKind::Coordination;
-    info.into_pyerr(py)
+    ErrorInfo::from(err.report()).into_pyerr(py)
 }
 
 #[pymethods]

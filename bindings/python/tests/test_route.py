@@ -269,6 +269,35 @@ def test_failing_destination_is_a_typed_error_and_writes_nothing(
     assert resources(aws)["connections"] == []
 
 
+def test_an_unreachable_aws_raises_the_aws_error(
+    route_mock: MockGenesys, aws: Any, ca: TestCa, dest: TlsDestination, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # no SDK retries against a closed port
+    deployer = gr.RouteDeployer(
+        route_mock.environment,
+        route_mock.client_id,
+        route_mock.client_secret,
+        region=REGION,
+        endpoint_url=f"http://127.0.0.1:{closed}",
+        ca_pem=ca.ca_pem,
+        loopback=True,
+        max_attempts=1,
+    )
+    with pytest.raises(gr.AwsError) as info:
+        deployer.plan(route_for(dest))
+    err = info.value
+    assert (err.kind, err.upstream, err.retryable) == ("aws_unreachable", "aws", True)
+    assert not isinstance(err, gr.GenesysApiError)
+    assert err.operation and err.resource
+    assert err.to_dict()["upstream"] == "aws"
+    assert SECRET not in str(err) and SECRET not in repr(err.to_dict())
+
+
 def test_repr_names_the_deployer(deployer: gr.RouteDeployer, route_mock: MockGenesys) -> None:
     text = repr(deployer)
     assert text.startswith("RouteDeployer(") and "us-east-1" in text

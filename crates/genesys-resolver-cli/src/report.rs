@@ -15,7 +15,8 @@
 use std::io::Write;
 
 use genesys_resolver::change::{Change, ChangeAction};
-use genesys_resolver::outcome::Action;
+use genesys_resolver::error::{ErrorReport, OperationError};
+use genesys_resolver::outcome::{Action, ErrorKind, Stage};
 use genesys_resolver::validate::Violation;
 use serde::Serialize;
 use serde_json::Value;
@@ -42,21 +43,6 @@ pub(crate) enum Status {
     NotStarted,
     /// In flight when a second interrupt abandoned it: its outcome is unknown.
     Abandoned,
-}
-
-/// Why a file's work failed.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct ErrorInfo {
-    /// The error, for people (never a secret).
-    pub(crate) message: String,
-    /// The stage or step that failed.
-    pub(crate) stage: Option<String>,
-    /// The core's error kind.
-    pub(crate) kind: Option<String>,
-    /// Whether trying again can help.
-    pub(crate) retryable: bool,
-    /// Genesys' correlation id, for support requests.
-    pub(crate) correlation_id: Option<String>,
 }
 
 /// What a file's work would do (a plan: the core's [`ChangeAction`]) or did (the core's
@@ -100,7 +86,8 @@ pub(crate) struct FileReport {
     pub(crate) changes: Vec<Change>,
     pub(crate) violations: Vec<Violation>,
     pub(crate) violation_count: usize,
-    pub(crate) error: Option<ErrorInfo>,
+    /// Why its work failed: the core's error report (the fields of the service's answers).
+    pub(crate) error: Option<ErrorReport>,
     /// The core's own report (a `ResolveReport`, `Plan` or `DeployReport`).
     pub(crate) detail: Option<Value>,
 }
@@ -111,17 +98,7 @@ impl FileReport {
         let (violations, violation_count, error) = match &loaded.result {
             Ok(_) => (Vec::new(), 0, None),
             Err(Problem::Invalid { violations, total }) => (violations.clone(), *total, None),
-            Err(Problem::Unreadable(message)) => (
-                Vec::new(),
-                0,
-                Some(ErrorInfo {
-                    message: message.clone(),
-                    stage: Some("read".to_owned()),
-                    kind: Some("validation".to_owned()),
-                    retryable: false,
-                    correlation_id: None,
-                }),
-            ),
+            Err(Problem::Unreadable(message)) => (Vec::new(), 0, Some(refused(message))),
         };
         Self {
             file: loaded.file.clone(),
@@ -154,10 +131,27 @@ impl FileReport {
         }
     }
 
+    /// This file's work failed with `error`: its report, with the violations also at the
+    /// file's level (as for an invalid file).
+    pub(crate) fn failed(mut self, error: &dyn OperationError) -> Self {
+        let report = error.report();
+        self.status = Status::Failed;
+        self.violations.clone_from(&report.violations);
+        self.violation_count = report.violation_count;
+        self.error = Some(report);
+        self
+    }
+
     /// The sign of the change it plans or made.
     pub(crate) fn sign(&self) -> Option<Sign> {
         self.action.map(|a| Sign::from(a.change()))
     }
+}
+
+/// A file refused before any work (unreadable, or not a document this command takes):
+/// `validation` at the `validate` stage, nothing contacted.
+pub(crate) fn refused(message: &str) -> ErrorReport {
+    ErrorReport::new(ErrorKind::Validation, message).with_stage(Stage::Validate)
 }
 
 /// The counts of a run.
@@ -343,7 +337,7 @@ fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
                 "  {} {} failed{}: {}  {}",
                 paint.red("!"),
                 paint.bold(name),
-                e.and_then(|e| e.stage.as_deref())
+                e.and_then(|e| e.step.as_deref().or(e.stage.map(Stage::as_str)))
                     .map(|s| format!(" at {s}"))
                     .unwrap_or_default(),
                 e.map_or("", |e| e.message.as_str()),

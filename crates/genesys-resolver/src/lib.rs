@@ -58,6 +58,8 @@
 //! - [`metrics`]: the [`MetricsSink`] trait and [`Metrics`], with a JSON snapshot and Prometheus
 //!   text.
 //! - [`audit`]: one [`AuditRecord`] per resolve, written by an [`AuditSink`].
+//! - [`error`]: the one error surface of every flow: the [`OperationError`](error::OperationError)
+//!   trait and the serializable [`ErrorReport`](error::ErrorReport) front ends show.
 //! - [`eventbridge`]: Amazon EventBridge source integrations on the real integrations API: the
 //!   model and its rules, and the [`EventBridgeDeployer`] that
 //!   plans and applies them idempotently.
@@ -80,6 +82,7 @@ pub mod coordination;
 pub mod dns;
 pub mod durations;
 pub mod environment;
+pub mod error;
 pub mod eventbridge;
 pub mod metrics;
 pub mod names;

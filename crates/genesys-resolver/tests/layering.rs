@@ -35,6 +35,8 @@ const LAYERS: &[(&str, u32)] = &[
     ("auth", 9),
     ("probe", 10),
     ("api", 11),
+    // The error surface every flow shares: the trait, the report, the build errors.
+    ("error", 12),
     // The flows: they use every part and never each other.
     ("pipeline", 20),
     ("eventbridge", 20),

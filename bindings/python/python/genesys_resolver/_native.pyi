@@ -16,6 +16,7 @@ from .types import (
     Route,
     Stage,
     TlsVersions,
+    Upstream,
 )
 
 __version__: Final[str]
@@ -25,6 +26,7 @@ __all__ = [
     "AddressPolicyError",
     "AmbiguousError",
     "AuthError",
+    "AwsError",
     "ConfigError",
     "ConflictError",
     "ConnectError",
@@ -108,6 +110,8 @@ class ResolverError(Exception):
     kind: ErrorKind
     """The core's error classification (``validation``, ``dns``, ``rate_limited``, ...); each
     kind has its own class, ``other`` (a kind newer than this package) the base class."""
+    upstream: Optional[Upstream]
+    """The party the failure lies with: ``genesys``, ``aws``, ``destination`` or ``local``."""
     retryable: bool
     """Whether trying again later can help."""
     endpoints: list[ProbeReport]
@@ -116,9 +120,11 @@ class ResolverError(Exception):
     """For EventBridge plans and applies: the deploy step that failed (``validate``, ``topics``,
     ``lookup``, ``create``, ``read_config``, ``write_config``, ``enable``, ``activate``)."""
     def to_dict(self) -> dict[str, Any]:
-        """The error in the core's JSON form: ``stage``, ``kind``, ``message``, ``retryable``
-        and, where present, ``violations``, ``endpoints``, ``status``, ``code``,
-        ``correlation_id``, ``retry_after_secs``, ``step``, ``integration_id`` and ``detail``.
+        """The error in the core's JSON form (the fields of the service's answers and the command
+        line's JSON): ``kind``, ``stage``, ``upstream``, ``message``, ``retryable`` and, where
+        present, ``violations``, ``endpoints``, ``status``, ``code``, ``correlation_id``,
+        ``retry_after_secs``, ``step``, ``integration_id``, ``detail``, ``operation`` and
+        ``resource``.
 
         Every error pickles and copies with its class, attributes and ``to_dict()`` intact
         (say, across a ``ProcessPoolExecutor``)."""
@@ -182,6 +188,19 @@ class ConfigError(ResolverError):
 class CoordinationError(ResolverError):
     """Concurrent callers could not be coordinated (kind ``coordination``): Redis unreachable,
     the turn on the name not had in time, or a lease lost. Retryable."""
+
+class AwsError(ResolverError):
+    """Amazon EventBridge failed a route's call (``upstream`` ``aws``): ``kind`` is ``aws_api``,
+    ``aws_throttled``, ``aws_unreachable``, ``aws_access_denied`` or ``aws_limit_exceeded``."""
+
+    status: Optional[int]
+    code: Optional[str]
+    """AWS's error code (``ThrottlingException``, ...), when AWS answered."""
+    correlation_id: Optional[str]
+    operation: Optional[str]
+    """The API operation that failed (``CreateConnection``, ...)."""
+    resource: Optional[str]
+    """The resource concerned (``rule genesys-orders-1a2b3c4d``, ...)."""
 
 class DeployError(ResolverError):
     """Deploying an EventBridge integration failed after Genesys answered: ``kind`` is
@@ -997,6 +1016,8 @@ def _raise_error(
     step: Optional[str] = None,
     integration_id: Optional[str] = None,
     detail: Optional[str] = None,
+    operation: Optional[str] = None,
+    resource: Optional[str] = None,
 ) -> NoReturn: ...
 def _read_json(text: str, *, limits: Optional[_Limits] = None, rules: bool = True) -> str:
     """The core's reader of JSON text (and, with ``rules``, every schema rule): the wire JSON."""

@@ -34,6 +34,7 @@ __all__ = [
     "ResourceKind",
     "Stage",
     "TlsVersions",
+    "Upstream",
 ]
 
 
@@ -132,10 +133,18 @@ ErrorKind = Literal[
     "ambiguous",
     "invalid_response",
     "coordination",
+    "aws_api",
+    "aws_throttled",
+    "aws_unreachable",
+    "aws_access_denied",
+    "aws_limit_exceeded",
     "other",
 ]
 """``ResolverError.kind``: the core's error kinds, and ``other`` for a kind newer than this
 package (raised as the base class)."""
+
+Upstream = Literal["genesys", "aws", "destination", "local"]
+"""``ResolverError.upstream``: the party a failure lies with."""
 
 Stage = Literal["validate", "probe", "token", "route_mapping", "submit"]
 """``ResolverError.stage`` and the keys of ``ResolveReport.stages``, in pipeline order."""

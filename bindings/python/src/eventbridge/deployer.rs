@@ -200,7 +200,7 @@ fn coordination_error(py: Python<'_>, err: &CoordinationError) -> PyErr {
         ErrorKind::Config
     };
     let mut info = ErrorInfo::new(kind, format!("coordination: {err}"));
-    info.retryable = err.is_retryable();
+    info.report.retryable = err.is_retryable();
     info.into_pyerr(py)
 }
 

@@ -15,7 +15,7 @@ use crate::args::KindChoice;
 use crate::batch::{self, Slot};
 use crate::error::CliError;
 use crate::input::{self, Document, Kind, Loaded};
-use crate::report::{ErrorInfo, FileReport, Outcome, RunReport, Status};
+use crate::report::{self, FileReport, Outcome, RunReport, Status};
 use crate::settings::Layers;
 
 /// What to do with each valid file.
@@ -135,22 +135,13 @@ pub(crate) async fn run(
             }
             (Ok(_), Some(k)) => {
                 let mut r = FileReport::new(file, Status::Invalid);
-                r.error = Some(ErrorInfo {
-                    message: match k {
-                        Kind::Payload => {
-                            "a payload: use `resolve` or `check`, not `eventbridge`".to_owned()
-                        }
-                        Kind::Eventbridge => {
-                            "an EventBridge integration: use `eventbridge apply` or `check`"
-                                .to_owned()
-                        }
-                        Kind::Route => "a route: use `route plan` or `route apply`".to_owned(),
-                    },
-                    stage: Some("read".to_owned()),
-                    kind: Some("validation".to_owned()),
-                    retryable: false,
-                    correlation_id: None,
-                });
+                r.error = Some(report::refused(match k {
+                    Kind::Payload => "a payload: use `resolve` or `check`, not `eventbridge`",
+                    Kind::Eventbridge => {
+                        "an EventBridge integration: use `eventbridge apply` or `check`"
+                    }
+                    Kind::Route => "a route: use `route plan` or `route apply`",
+                }));
                 reports.push(Some(r));
             }
             _ => reports.push(Some(FileReport::new(file, Status::Invalid))),
@@ -230,38 +221,12 @@ fn resolved(loaded: &Loaded, dry: bool, result: Result<ResolveReport, ResolveErr
             r.detail = to_value(&report);
             r
         }
-        Err(e) => {
-            let mut r = FileReport::new(loaded, Status::Failed);
-            r.violations = e.violations().to_vec();
-            r.violation_count = e.violation_count();
-            r.error = Some(ErrorInfo {
-                message: e.to_string(),
-                stage: Some(e.stage().as_str().to_owned()),
-                kind: Some(e.kind().as_str().to_owned()),
-                retryable: e.is_retryable(),
-                correlation_id: e.correlation_id().map(str::to_owned),
-            });
-            r
-        }
+        Err(e) => FileReport::new(loaded, Status::Failed).failed(&e),
     }
 }
 
 pub(crate) fn deploy_failed(loaded: &Loaded, e: &DeployError) -> FileReport {
-    let mut r = FileReport::new(loaded, Status::Failed);
-    r.violations = e.violations().to_vec();
-    r.violation_count = r.violations.len();
-    r.error = Some(ErrorInfo {
-        message: e.to_string(),
-        stage: Some(
-            e.step()
-                .map_or_else(|| e.stage().as_str(), |s| s.as_str())
-                .to_owned(),
-        ),
-        kind: Some(e.kind().as_str().to_owned()),
-        retryable: e.is_retryable(),
-        correlation_id: e.correlation_id().map(str::to_owned),
-    });
-    r
+    FileReport::new(loaded, Status::Failed).failed(e)
 }
 
 pub(crate) fn planned(loaded: &Loaded, result: Result<Plan, DeployError>) -> FileReport {

@@ -136,13 +136,9 @@ pub(crate) async fn sync(args: &SyncArgs, layers: &Layers) -> Result<RunReport, 
             Ok(Document::Eventbridge(e)) => items.push(e.clone()),
             Ok(Document::Payload(_)) => {
                 let mut r = FileReport::new(file, Status::Invalid);
-                r.error = Some(crate::report::ErrorInfo {
-                    message: "a payload, not an EventBridge integration".to_owned(),
-                    stage: Some("read".to_owned()),
-                    kind: Some("validation".to_owned()),
-                    retryable: false,
-                    correlation_id: None,
-                });
+                r.error = Some(crate::report::refused(
+                    "a payload, not an EventBridge integration",
+                ));
                 refused.push(r);
             }
             Err(_) => refused.push(FileReport::new(file, Status::Invalid)),

@@ -21,7 +21,7 @@ use crate::batch::{self, Slot};
 use crate::commands::deploy::Flows;
 use crate::error::CliError;
 use crate::input::{self, Kind, Loaded, Problem};
-use crate::report::{ErrorInfo, FileReport, Outcome, RunReport, Status};
+use crate::report::{FileReport, Outcome, RunReport, Status};
 use crate::settings::Layers;
 
 /// The route's own keys in a route file; every other key belongs to the payload.
@@ -209,18 +209,11 @@ fn planned(file: &str, name: &str, plan: &RoutePlan, detail: Option<Value>) -> F
 }
 
 fn checked(file: &str, name: &str, check: &CheckReport) -> FileReport {
-    let mut r = planned(file, name, &check.plan, serde_json::to_value(check).ok());
-    if !check.probes_ok() {
-        r.status = Status::Failed;
-        r.error = Some(ErrorInfo {
-            message: "a destination probe failed (see detail.probes)".to_owned(),
-            stage: Some("probe".to_owned()),
-            kind: Some("probe_failed".to_owned()),
-            retryable: true,
-            correlation_id: None,
-        });
+    let r = planned(file, name, &check.plan, serde_json::to_value(check).ok());
+    match check.probe_error() {
+        Some(e) => r.failed(&e),
+        None => r,
     }
-    r
 }
 
 fn applied(file: &str, name: &str, report: &RouteReport) -> FileReport {
@@ -240,15 +233,5 @@ fn destroyed(file: &str, name: &str, report: &DestroyReport) -> FileReport {
 }
 
 fn failed(file: &str, name: &str, e: &RouteError) -> FileReport {
-    let mut r = named(file, name, Status::Failed);
-    r.violations = e.violations().to_vec();
-    r.violation_count = r.violations.len();
-    r.error = Some(ErrorInfo {
-        message: e.to_string(),
-        stage: Some(e.stage().as_str().to_owned()),
-        kind: Some(e.kind().as_str().to_owned()),
-        retryable: e.is_retryable(),
-        correlation_id: None,
-    });
-    r
+    named(file, name, Status::Failed).failed(e)
 }

@@ -12,40 +12,17 @@ use secrecy::SecretString;
 use super::resolver::{Inner, Resolver};
 use crate::api::{GenesysClient, IntegrationsApi};
 use crate::audit::{AuditSink, TracingAudit};
-use crate::auth::{ConfigError, TokenSource};
-use crate::coordination::{CoordinationError, Coordinator, LocalCoordinator, Pacer};
+use crate::auth::TokenSource;
+use crate::coordination::{Coordinator, LocalCoordinator, Pacer};
 use crate::dns::DnsResolver;
+pub use crate::error::BuildError;
 use crate::metrics::{FanoutMetrics, Metrics, MetricsSink};
 use crate::policy::AddressPolicy;
-use crate::probe::{EndpointProber, Prober, ProberBuildError};
+use crate::probe::{EndpointProber, Prober};
 use crate::retry::RetryPolicy;
-use crate::settings::{ResolverSettings, SettingsError, SettingsErrors};
+use crate::settings::{ResolverSettings, SettingsError};
 use crate::tls::TrustConfig;
 use crate::validate::Limits;
-
-/// Why a [`Resolver`] could not be built. Each variant names the setting to fix.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// A setting the real components need was not given (and no component replacing them was).
-    #[error("missing setting `{0}`")]
-    Missing(&'static str),
-    /// Settings that are refused as they stand (each names its field).
-    #[error("invalid settings: {0}")]
-    Settings(#[from] SettingsErrors),
-    /// The environment held a setting that could not be read (it names the variable).
-    #[error("invalid setting: {0}")]
-    Environment(#[from] SettingsError),
-    /// The Genesys client or token source refused its settings.
-    #[error("Genesys client: {0}")]
-    Client(#[from] ConfigError),
-    /// The prober refused its settings (trust anchors, DNS configuration, timeouts).
-    #[error("prober: {0}")]
-    Prober(#[from] ProberBuildError),
-    /// The coordination store (Redis) could not be connected to, or refused its options.
-    #[error("coordination: {0}")]
-    Coordination(#[from] CoordinationError),
-}
 
 /// Builds a [`Resolver`]: a [`ResolverSettings`] (plain data: environment, credentials, limits,
 /// trust, probe settings) plus the components that replace the real ones. With only an

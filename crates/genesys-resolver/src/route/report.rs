@@ -140,6 +140,14 @@ impl CheckReport {
     pub fn action(&self) -> ChangeAction {
         self.plan.action()
     }
+
+    /// The failed probes as the error an apply would meet (kind and stage `probe`, every
+    /// destination's report), or `None` when every destination passed.
+    pub fn probe_error(&self) -> Option<super::RouteError> {
+        (!self.probes_ok()).then(|| super::RouteError::Probe {
+            reports: self.probes.clone(),
+        })
+    }
 }
 
 /// What [`destroy`](super::RouteDeployer::destroy) removed.
