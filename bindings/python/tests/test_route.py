@@ -179,6 +179,24 @@ def test_apply_reapply_plan_and_destroy(
     assert deployer.destroy(route).changes == []
 
 
+def test_one_route_apply_is_one_deploy_and_one_audit_record(
+    deployer: gr.RouteDeployer, aws: Any, dest: TlsDestination, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="genesys_resolver")
+    route = route_for(dest)
+    report = deployer.apply(route)
+    assert report.action == "created"
+    deploys = deployer.metrics()["deploys"]
+    assert (deploys["total"], deploys["plans"]) == (1, 0), deploys
+    audits = [r for r in caplog.records if r.name == "genesys_resolver.audit"]
+    assert len(audits) == 1, [r.getMessage() for r in audits]
+    assert SECRET not in audits[0].getMessage()
+    deployer.plan(route)
+    deploys = deployer.metrics()["deploys"]
+    assert (deploys["total"], deploys["plans"]) == (1, 1), deploys
+    assert len([r for r in caplog.records if r.name == "genesys_resolver.audit"]) == 2
+
+
 def test_async_variants(deployer: gr.RouteDeployer, aws: Any, dest: TlsDestination) -> None:
     route = route_for(dest)
 

@@ -60,6 +60,8 @@
 //! - [`audit`]: one [`AuditRecord`] per resolve, written by an [`AuditSink`].
 //! - [`error`]: the one error surface of every flow: the [`OperationError`](error::OperationError)
 //!   trait and the serializable [`ErrorReport`](error::ErrorReport) front ends show.
+//! - [`envelope`]: the one envelope of every operation: its span, timing, metrics and audit
+//!   record, written once.
 //! - [`eventbridge`]: Amazon EventBridge source integrations on the real integrations API: the
 //!   model and its rules, and the [`EventBridgeDeployer`] that
 //!   plans and applies them idempotently.
@@ -81,6 +83,7 @@ pub mod change;
 pub mod coordination;
 pub mod dns;
 pub mod durations;
+pub mod envelope;
 pub mod environment;
 pub mod error;
 pub mod eventbridge;
@@ -112,7 +115,7 @@ pub use dns::{DnsError, DnsResolver};
 pub use environment::Environment;
 pub use eventbridge::{DeployError, EventBridgeDeployer, EventBridgeIntegration};
 pub use metrics::{Metrics, MetricsSink, MetricsSnapshot};
-pub use outcome::{Action, Operation, ProbePhase, ResolveOutcome, Stage};
+pub use outcome::{Action, Operation, OperationOutcome, ProbePhase, Stage};
 pub use payload::{DeliveryRetry, EventFilter, PayloadError, ResolvePayload};
 pub use pipeline::{ResolveError, ResolveReport, Resolver};
 pub use policy::{AddressPolicy, PolicyViolation};

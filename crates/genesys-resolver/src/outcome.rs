@@ -1,6 +1,6 @@
 //! The shared vocabulary of outcomes: which [`Operation`] ran, its [`Stage`]s, what it did
 //! ([`Action`]), the timed [`ProbePhase`]s of a probe, why a call was retried ([`RetryReason`]),
-//! and how an operation ended ([`ResolveOutcome`]).
+//! and how an operation ended ([`OperationOutcome`]).
 //!
 //! Everything here is plain data on the ground floor: the client, the prober, metrics, audit and
 //! every flow (the resolve pipeline, the EventBridge deployer) speak these words, and none of them
@@ -262,7 +262,7 @@ impl ErrorKind {
 /// How one operation ended, as the metrics sink sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct ResolveOutcome {
+pub struct OperationOutcome {
     /// Which operation this was (a resolve unless said otherwise).
     #[serde(default)]
     pub operation: Operation,
@@ -277,8 +277,8 @@ pub struct ResolveOutcome {
     pub dry_run: bool,
 }
 
-impl ResolveOutcome {
-    /// A successful resolve.
+impl OperationOutcome {
+    /// A successful resolve (see [`for_operation`](Self::for_operation) for another operation).
     pub fn succeeded(action: Action, latency: Duration, dry_run: bool) -> Self {
         Self {
             operation: Operation::Resolve,
@@ -289,7 +289,8 @@ impl ResolveOutcome {
         }
     }
 
-    /// A resolve that failed at `stage`.
+    /// A resolve that failed at `stage` (see [`for_operation`](Self::for_operation) for
+    /// another operation).
     pub fn failed(stage: Stage, latency: Duration, dry_run: bool) -> Self {
         Self {
             operation: Operation::Resolve,

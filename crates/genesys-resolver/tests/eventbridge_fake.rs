@@ -16,7 +16,7 @@ use genesys_resolver::eventbridge::{
     DeployStep, EventBridgeDeployer, EventBridgeIntegration, TYPE_ID,
 };
 use genesys_resolver::metrics::MetricsSink;
-use genesys_resolver::outcome::{Action, Operation, ResolveOutcome};
+use genesys_resolver::outcome::{Action, Operation, OperationOutcome};
 use serde_json::{Value, json};
 
 /// One stored integration of the fake.
@@ -217,10 +217,10 @@ impl PlatformApi for FakePlatform {
 }
 
 #[derive(Debug, Default)]
-struct Outcomes(Mutex<Vec<ResolveOutcome>>);
+struct Outcomes(Mutex<Vec<OperationOutcome>>);
 
 impl MetricsSink for Outcomes {
-    fn resolve_finished(&self, outcome: &ResolveOutcome) {
+    fn operation_finished(&self, outcome: &OperationOutcome) {
         self.0.lock().unwrap().push(*outcome);
     }
 }

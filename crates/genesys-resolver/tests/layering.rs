@@ -37,6 +37,8 @@ const LAYERS: &[(&str, u32)] = &[
     ("api", 11),
     // The error surface every flow shares: the trait, the report, the build errors.
     ("error", 12),
+    // The envelope of every operation: span, timing, metrics and audit, over the error surface.
+    ("envelope", 13),
     // The flows: they use every part and never each other.
     ("pipeline", 20),
     ("eventbridge", 20),

@@ -7,10 +7,11 @@ use std::time::Duration;
 use super::deploy::{EventBridgeDeployer, Parts};
 use super::steps::Settings;
 use crate::api::{GenesysClient, PlatformApi};
-use crate::audit::AuditSink;
+use crate::audit::{AuditSink, NoopAudit};
 use crate::auth::ConfigError;
 use crate::coordination::{Coordinator, LocalCoordinator};
-use crate::metrics::MetricsSink;
+use crate::envelope::Envelope;
+use crate::metrics::{MetricsSink, NoopMetrics};
 
 impl EventBridgeDeployer {
     /// A builder over `client`.
@@ -60,9 +61,9 @@ impl EventBridgeDeployerBuilder {
         self
     }
 
-    /// Hears of every plan and apply (`resolve_finished` with the operation
-    /// [`Deploy`](crate::outcome::Operation::Deploy), and `dry_run` set for a plan). The
-    /// client's own sink hears every API response and retry, create resends included.
+    /// Hears of every plan, apply and lifecycle operation (`operation_finished` with the
+    /// operation [`Deploy`](crate::outcome::Operation::Deploy), and `dry_run` set for a plan).
+    /// The client's own sink hears every API response and retry, create resends included.
     pub fn metrics(mut self, metrics: Arc<dyn MetricsSink>) -> Self {
         self.metrics = Some(metrics);
         self
@@ -156,8 +157,10 @@ impl EventBridgeDeployerBuilder {
         Ok(EventBridgeDeployer::from_parts(Parts {
             client: self.client,
             api,
-            metrics: self.metrics,
-            audit: self.audit,
+            envelope: Envelope::new(
+                self.metrics.unwrap_or_else(|| Arc::new(NoopMetrics)),
+                self.audit.unwrap_or_else(|| Arc::new(NoopAudit)),
+            ),
             settings,
             coordinator: self
                 .coordinator

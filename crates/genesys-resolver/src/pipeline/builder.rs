@@ -15,6 +15,7 @@ use crate::audit::{AuditSink, TracingAudit};
 use crate::auth::TokenSource;
 use crate::coordination::{Coordinator, LocalCoordinator, Pacer};
 use crate::dns::DnsResolver;
+use crate::envelope::Envelope;
 pub use crate::error::BuildError;
 use crate::metrics::{FanoutMetrics, Metrics, MetricsSink};
 use crate::policy::AddressPolicy;
@@ -387,8 +388,7 @@ impl ResolverBuilder {
                 tokens,
                 prober,
                 metrics,
-                sink,
-                audit: self.audit.unwrap_or_else(|| Arc::new(TracingAudit)),
+                envelope: Envelope::new(sink, self.audit.unwrap_or_else(|| Arc::new(TracingAudit))),
                 coordinator: self
                     .coordinator
                     .unwrap_or_else(|| Arc::new(LocalCoordinator::new())),

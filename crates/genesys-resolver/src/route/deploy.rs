@@ -1,6 +1,7 @@
 //! [`RouteDeployer`]: check, plan, apply and destroy a [`Route`] on both sides.
 
 use std::fmt;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,11 +13,12 @@ use super::aws::{Aws, Observed, plan as aws_plan};
 use super::error::RouteError;
 use super::report::{CheckReport, DestinationReport, DestroyReport, RoutePlan, RouteReport};
 use super::spec::AwsSpec;
-use crate::audit::{AuditRecord, AuditSink};
+use crate::audit::{AuditSink, NoopAudit};
 use crate::change::Change;
+use crate::envelope::{Envelope, OperationReport, Subject, stage};
 use crate::eventbridge::EventBridgeDeployer;
-use crate::metrics::MetricsSink;
-use crate::outcome::{Action, Operation, ResolveOutcome};
+use crate::metrics::{MetricsSink, NoopMetrics};
+use crate::outcome::{Action, Stage};
 use crate::probe::{EndpointProber, ProbeReport, Prober, ProberBuildError};
 
 /// How long apply waits for Genesys' partner event source to appear, by default.
@@ -41,8 +43,7 @@ struct Inner {
     prober: Arc<dyn EndpointProber>,
     source_timeout: Duration,
     source_poll: Duration,
-    metrics: Option<Arc<dyn MetricsSink>>,
-    audit: Option<Arc<dyn AuditSink>>,
+    envelope: Envelope,
 }
 
 impl fmt::Debug for RouteDeployer {
@@ -99,13 +100,15 @@ impl RouteDeployerBuilder {
         self
     }
 
-    /// Counts every route operation (as a deploy; its check and plan as a deploy's dry run).
+    /// Counts every route operation once, as a deploy (its check and plan as a deploy's dry
+    /// run); the Genesys deploy inside it is a step of it, not a second deploy.
     pub fn metrics(mut self, metrics: Arc<dyn MetricsSink>) -> Self {
         self.metrics = Some(metrics);
         self
     }
 
-    /// Writes one audit record per route operation (target `route://<region>/<account>/<suffix>`).
+    /// Writes one audit record per route operation (target `route://<region>/<account>/<suffix>`),
+    /// none for the Genesys deploy inside it.
     pub fn audit(mut self, audit: Arc<dyn AuditSink>) -> Self {
         self.audit = Some(audit);
         self
@@ -124,8 +127,10 @@ impl RouteDeployerBuilder {
                 prober,
                 source_timeout: self.source_timeout,
                 source_poll: self.source_poll,
-                metrics: self.metrics,
-                audit: self.audit,
+                envelope: Envelope::new(
+                    self.metrics.unwrap_or_else(|| Arc::new(NoopMetrics)),
+                    self.audit.unwrap_or_else(|| Arc::new(NoopAudit)),
+                ),
             }),
         })
     }
@@ -206,6 +211,7 @@ impl RouteDeployer {
         Ok(self.inner.genesys.organization_id().await?.to_string())
     }
 
+    /// The route's rules, then its AWS spec (the partner source named after the organisation).
     async fn spec(&self, route: &Route) -> Result<AwsSpec, RouteError> {
         route.validate()?;
         let organization_id = self.organization_id(route).await?;
@@ -218,27 +224,48 @@ impl RouteDeployer {
         self.inner.prober.probe_payload(&route.payload).await
     }
 
+    /// One route operation in the envelope: its `deploy` span (with its stages as children),
+    /// counted once as a deploy (a dry run for plan and check), one audit record.
+    /// The work comes boxed: a route operation nests the EventBridge deployer's and the SDK's
+    /// futures, and a caller's future stays small and shallow this way.
+    async fn recorded<'a, T: OperationReport>(
+        &'a self,
+        lifecycle: &'static str,
+        route: &'a Route,
+        dry_run: bool,
+        work: Pin<Box<dyn Future<Output = Result<T, RouteError>> + Send + 'a>>,
+    ) -> Result<T, RouteError> {
+        let target = route.target();
+        let subject = Subject::route(lifecycle, &route.payload, &target, dry_run);
+        self.inner.envelope.run(subject, work).await
+    }
+
     /// What apply would do on both sides, without writing: validates, reads the Genesys
     /// integration and every AWS resource of the route. No probe.
     pub async fn plan(&self, route: &Route) -> Result<RoutePlan, RouteError> {
-        let started = Instant::now();
-        let result = self.plan_inner(route).await;
-        let action = result.as_ref().ok().map(|p| p.action().outcome());
-        self.finish(route, started, true, action, result.as_ref().err());
-        result
+        self.recorded(
+            "plan",
+            route,
+            true,
+            Box::pin(async {
+                let spec = stage(Stage::Validate, self.spec(route)).await?;
+                stage(Stage::RouteMapping, self.read_plan(route, &spec)).await
+            }),
+        )
+        .await
     }
 
-    async fn plan_inner(&self, route: &Route) -> Result<RoutePlan, RouteError> {
-        let spec = self.spec(route).await?;
-        let genesys = self.inner.genesys.plan(&route.integration()).await?;
+    /// Both halves' plans: the Genesys integration's, then the AWS resources' as read.
+    async fn read_plan(&self, route: &Route, spec: &AwsSpec) -> Result<RoutePlan, RouteError> {
+        let genesys = self.inner.genesys.plan_step(&route.integration()).await?;
         let aws = Aws::new(&self.inner.events);
-        let seen = aws.observe(&spec).await?;
+        let seen = aws.observe(spec).await?;
         Ok(RoutePlan {
             name: route.payload.name.clone(),
             genesys,
             partner_event_source: spec.bus_name.clone(),
             partner_event_source_state: seen.source.as_ref().map(|s| s.state.clone()),
-            aws: aws_plan(&spec, &seen),
+            aws: aws_plan(spec, &seen),
             warnings: spec.warnings.clone(),
         })
     }
@@ -246,17 +273,21 @@ impl RouteDeployer {
     /// Validates, probes every destination and plans both sides; writes nothing. A failing probe
     /// is reported, not an error.
     pub async fn check(&self, route: &Route) -> Result<CheckReport, RouteError> {
-        let started = Instant::now();
-        let result = async {
-            self.spec(route).await?;
-            let probes = self.probe(route).await;
-            let plan = self.plan_inner(route).await?;
-            Ok(CheckReport { probes, plan })
-        }
-        .await;
-        let action = result.as_ref().ok().map(|c| c.action().outcome());
-        self.finish(route, started, true, action, result.as_ref().err());
-        result
+        self.recorded(
+            "check",
+            route,
+            true,
+            Box::pin(async {
+                let spec = stage(Stage::Validate, self.spec(route)).await?;
+                let probes = stage(Stage::Probe, async {
+                    Ok::<_, RouteError>(self.probe(route).await)
+                });
+                let probes = probes.await?;
+                let plan = stage(Stage::RouteMapping, self.read_plan(route, &spec)).await?;
+                Ok(CheckReport { probes, plan })
+            }),
+        )
+        .await
     }
 
     /// Makes both sides hold `route`: validate, probe (every destination must pass), the
@@ -264,27 +295,43 @@ impl RouteDeployer {
     /// connections and API destinations, the rule and its targets. Writes only what differs; a
     /// lost create is looked up, never repeated.
     pub async fn apply(&self, route: &Route) -> Result<RouteReport, RouteError> {
-        let started = Instant::now();
-        let result = self.apply_inner(route, started).await;
-        let action = result.as_ref().ok().map(RouteReport::action);
+        let result = self
+            .recorded("apply", route, false, Box::pin(self.apply_inner(route)))
+            .await;
         if let Err(e) = &result {
             tracing::warn!(name = route.payload.name, error = %e, "route apply failed");
         }
-        self.finish(route, started, false, action, result.as_ref().err());
         result
     }
 
-    async fn apply_inner(
+    async fn apply_inner(&self, route: &Route) -> Result<RouteReport, RouteError> {
+        let started = Instant::now();
+        let spec = stage(Stage::Validate, self.spec(route)).await?;
+        let probes = stage(Stage::Probe, async {
+            let probes = self.probe(route).await;
+            if probes.iter().any(|r| !r.ok()) {
+                return Err(RouteError::Probe { reports: probes });
+            }
+            Ok(probes)
+        })
+        .await?;
+        stage(
+            Stage::Submit,
+            Box::pin(self.write(route, spec, probes, started)),
+        )
+        .await
+    }
+
+    /// The writes of an apply: the Genesys integration (a step of the route's deploy), the wait
+    /// for the partner event source, then the AWS resources that differ.
+    async fn write(
         &self,
         route: &Route,
+        spec: AwsSpec,
+        probes: Vec<ProbeReport>,
         started: Instant,
     ) -> Result<RouteReport, RouteError> {
-        let spec = self.spec(route).await?;
-        let probes = self.probe(route).await;
-        if probes.iter().any(|r| !r.ok()) {
-            return Err(RouteError::Probe { reports: probes });
-        }
-        let deployed = self.inner.genesys.apply(&route.integration()).await?;
+        let deployed = self.inner.genesys.apply_step(&route.integration()).await?;
         let mut aws = Aws::new(&self.inner.events);
         let source = self.wait_for_source(&aws, &spec.bus_name).await?;
         let seen = aws.observe(&spec).await?;
@@ -364,21 +411,25 @@ impl RouteDeployer {
     /// connections, event bus), then deletes the Genesys integration and waits until it is gone.
     /// What is already gone is skipped, so destroy can be repeated.
     pub async fn destroy(&self, route: &Route) -> Result<DestroyReport, RouteError> {
-        let started = Instant::now();
-        let result = self.destroy_inner(route).await;
-        let action = result.as_ref().ok().map(DestroyReport::action);
-        self.finish(route, started, false, action, result.as_ref().err());
-        result
+        self.recorded(
+            "destroy",
+            route,
+            false,
+            Box::pin(async {
+                let spec = stage(Stage::Validate, self.spec(route)).await?;
+                stage(Stage::Submit, self.remove(route, &spec)).await
+            }),
+        )
+        .await
     }
 
-    async fn destroy_inner(&self, route: &Route) -> Result<DestroyReport, RouteError> {
-        let spec = self.spec(route).await?;
+    async fn remove(&self, route: &Route, spec: &AwsSpec) -> Result<DestroyReport, RouteError> {
         let mut aws = Aws::new(&self.inner.events);
-        let seen: Observed = aws.observe(&spec).await?;
-        aws.destroy(&spec, &seen).await?;
+        let seen: Observed = aws.observe(spec).await?;
+        aws.destroy(spec, &seen).await?;
         // Last, the Genesys integration: deleted, and waited for until it is gone (the
         // deployer's delete takes the per-name lease and treats "not there" as done).
-        let deleted = self.inner.genesys.delete(&route.payload.name).await?;
+        let deleted = self.inner.genesys.delete_step(&route.payload.name).await?;
         let mut changes = aws.writes;
         let deleted_integration = if deleted.changed() {
             changes.push(deleted.change);
@@ -392,34 +443,54 @@ impl RouteDeployer {
             deleted_integration,
         })
     }
+}
 
-    /// Metrics and audit for one operation, counted as a deploy (check and plan as its dry run).
-    fn finish(
-        &self,
-        route: &Route,
-        started: Instant,
-        dry_run: bool,
-        action: Option<Action>,
-        error: Option<&RouteError>,
-    ) {
-        let latency = started.elapsed();
-        let outcome = match (action, error) {
-            (Some(action), None) => ResolveOutcome::succeeded(action, latency, dry_run),
-            (_, Some(e)) => ResolveOutcome::failed(e.stage(), latency, dry_run),
-            (None, None) => ResolveOutcome::failed(crate::outcome::Stage::Submit, latency, dry_run),
-        }
-        .for_operation(Operation::Deploy);
-        if let Some(metrics) = &self.inner.metrics {
-            metrics.resolve_finished(&outcome);
-        }
-        if let Some(audit) = &self.inner.audit {
-            let mut record =
-                AuditRecord::from_payload(&route.payload, &outcome).with_target(&route.target());
-            if let Some(e) = error {
-                record = record.with_error(e);
-            }
-            audit.record(&record);
-        }
+impl OperationReport for RoutePlan {
+    /// What apply would do to the route: created, updated or unchanged.
+    fn outcome(&self) -> Action {
+        RoutePlan::action(self).outcome()
+    }
+
+    fn integration_id(&self) -> Option<&str> {
+        self.genesys.integration_id.as_deref()
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        self.genesys.correlation_id.as_deref()
+    }
+}
+
+impl OperationReport for CheckReport {
+    fn outcome(&self) -> Action {
+        self.plan.outcome()
+    }
+
+    fn integration_id(&self) -> Option<&str> {
+        self.plan.integration_id()
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        OperationReport::correlation_id(&self.plan)
+    }
+}
+
+impl OperationReport for RouteReport {
+    fn outcome(&self) -> Action {
+        RouteReport::action(self)
+    }
+
+    fn integration_id(&self) -> Option<&str> {
+        Some(&self.integration_id)
+    }
+}
+
+impl OperationReport for DestroyReport {
+    fn outcome(&self) -> Action {
+        DestroyReport::action(self)
+    }
+
+    fn integration_id(&self) -> Option<&str> {
+        self.deleted_integration.as_deref()
     }
 }
 
