@@ -233,7 +233,13 @@ impl PyResolver {
             limits,
             loopback,
         };
-        let settings = checked(py, settings::from_env(py)?, identity, client, Some(options))?;
+        let settings = checked(
+            py,
+            settings::from_env(py, ResolverSettings::from_env)?,
+            identity,
+            client,
+            Some(options),
+        )?;
         Self::build(py, settings, hosts.as_ref(), shown)
     }
 

@@ -80,6 +80,8 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod change;
+// The composition root's parts: coordinator, client, prober and sink from settings.
+mod compose;
 pub mod coordination;
 pub mod dns;
 pub mod durations;

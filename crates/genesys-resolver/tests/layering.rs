@@ -39,6 +39,8 @@ const LAYERS: &[(&str, u32)] = &[
     ("error", 12),
     // The envelope of every operation: span, timing, metrics and audit, over the error surface.
     ("envelope", 13),
+    // The composition root's parts (coordinator, client, prober, sink), for every builder.
+    ("compose", 14),
     // The flows: they use every part and never each other.
     ("pipeline", 20),
     ("eventbridge", 20),

@@ -666,7 +666,7 @@ class EventBridgeDeployer:
         client_secret: Optional[str] = None,
         ca_file: Union[str, os.PathLike[str], None] = None,
         ca_pem: Union[str, Sequence[str], None] = None,
-        check_topics: bool = False,
+        check_topics: Optional[bool] = None,
         activation_timeout: Optional[float] = None,
         poll_interval: Optional[float] = None,
         max_poll_interval: Optional[float] = None,
@@ -820,8 +820,9 @@ class RouteDeployer:
     """Deploys routes (Genesys EventBridge integration + AWS bus, connections, API destinations,
     rule, targets), idempotently. AWS credentials come from the standard chain; ``region`` and
     ``endpoint_url`` (an emulator) override it. ``loopback=True`` allows probes of loopback
-    destinations; ``hosts`` maps names to addresses for the probes. Bad options raise
-    ``ConfigError``; a bad route ``ValidationError`` naming each field."""
+    destinations; ``hosts`` maps names to addresses for the probes; ``redis_url`` shares the
+    turn on each name with every other process. Bad options raise ``ConfigError``; a bad route
+    ``ValidationError`` naming each field; an AWS failure ``AwsError``."""
 
     def __new__(
         cls,
@@ -841,7 +842,36 @@ class RouteDeployer:
         max_attempts: Optional[int] = None,
         loopback: bool = False,
         hosts: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
+        redis_url: Optional[str] = None,
+        lease_ttl: Optional[float] = None,
+        lease_wait: Optional[float] = None,
     ) -> RouteDeployer: ...
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        environment: Optional[str] = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        region: Optional[str] = None,
+        endpoint_url: Optional[str] = None,
+        ca_file: Union[str, os.PathLike[str], None] = None,
+        ca_pem: Union[str, Sequence[str], None] = None,
+        activation_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        source_timeout: Optional[float] = None,
+        source_poll_interval: Optional[float] = None,
+        request_timeout: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+        loopback: bool = False,
+        hosts: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
+        redis_url: Optional[str] = None,
+        lease_ttl: Optional[float] = None,
+        lease_wait: Optional[float] = None,
+    ) -> RouteDeployer:
+        """A deployer configured from the environment (``GENESYS_*``, ``RESOLVER_*``: client,
+        trust, coordination with ``RESOLVER_REDIS_URL``, deploy waits, probes; AWS's own through
+        the SDK's chain); a keyword given replaces its variable."""
     def plan(self, route: _RouteIn) -> RoutePlan: ...
     def check(self, route: _RouteIn) -> RouteCheckReport: ...
     def apply(self, route: _RouteIn) -> RouteReport: ...

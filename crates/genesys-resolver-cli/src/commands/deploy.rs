@@ -1,14 +1,9 @@
 //! `check`, `resolve`, `eventbridge plan` and `eventbridge apply`: read every file, then work
 //! on the valid ones as a batch against the organisation.
 
-use genesys_resolver::api::{GENESYS_RATE_LIMIT_PER_MINUTE, GenesysClient};
 use genesys_resolver::change::ChangeAction;
 use genesys_resolver::eventbridge::{DeployError, DeployReport, EventBridgeDeployer, Plan};
 use genesys_resolver::pipeline::{ResolveError, ResolveReport, Resolver};
-use genesys_resolver::redact;
-use genesys_resolver::settings::ResolverSettings;
-use genesys_resolver::tls::TrustConfig;
-use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use crate::args::KindChoice;
@@ -66,26 +61,19 @@ pub(crate) struct Flows {
 }
 
 impl Flows {
+    /// The resolver (for payloads) and the EventBridge deployer (for integrations) of the
+    /// layers' settings, each from the core's composition root (Redis connected when
+    /// `RESOLVER_REDIS_URL` is set).
     pub(crate) async fn build(
-        settings: &ResolverSettings,
+        layers: &Layers,
         payloads: bool,
         eventbridge: bool,
     ) -> Result<Self, CliError> {
-        if let (Some(id), Some(secret)) =
-            (&settings.client.client_id, &settings.client.client_secret)
-        {
-            redact::register_client_credentials(id, secret.expose_secret());
-        }
-        let mut settings = settings.clone();
-        // Batches stay under Genesys' limit unless told otherwise.
-        settings.client.rate_limit_per_minute = settings
-            .client
-            .rate_limit_per_minute
-            .or(Some(GENESYS_RATE_LIMIT_PER_MINUTE));
         let resolver = if payloads {
+            let settings = layers.genesys_settings()?;
             Some(
                 Resolver::builder()
-                    .settings(settings.clone())
+                    .settings(settings)
                     .build_async()
                     .await
                     .map_err(|e| CliError::Usage(format!("cannot build the resolver: {e}")))?,
@@ -94,22 +82,20 @@ impl Flows {
             None
         };
         let deployer = if eventbridge {
-            let client = GenesysClient::builder()
-                .settings(settings.client.clone())
-                .trust(TrustConfig::from_settings(&settings.trust))
-                .build()
-                .map_err(|e| CliError::Usage(format!("cannot build the Genesys client: {e}")))?;
-            Some(
-                EventBridgeDeployer::builder(client)
-                    .check_topics(true)
-                    .build()
-                    .map_err(|e| CliError::Usage(format!("cannot build the deployer: {e}")))?,
-            )
+            Some(deployer(layers).await?)
         } else {
             None
         };
         Ok(Self { resolver, deployer })
     }
+}
+
+/// The EventBridge deployer of the layers' settings.
+pub(crate) async fn deployer(layers: &Layers) -> Result<EventBridgeDeployer, CliError> {
+    EventBridgeDeployer::configure(layers.deploy_settings()?)
+        .build_async()
+        .await
+        .map_err(|e| CliError::Usage(format!("cannot build the deployer: {e}")))
 }
 
 /// Runs `mode` on `files`; returns the report.
@@ -149,12 +135,11 @@ pub(crate) async fn run(
     }
     let mut interrupted = false;
     if !work.is_empty() {
-        let settings = layers.genesys_settings()?;
         let payloads = work.iter().any(|(_, d)| matches!(d, Document::Payload(_)));
         let eventbridge = work
             .iter()
             .any(|(_, d)| matches!(d, Document::Eventbridge(_)));
-        let flows = Flows::build(&settings, payloads, eventbridge).await?;
+        let flows = Flows::build(layers, payloads, eventbridge).await?;
         let indexes: Vec<usize> = work.iter().map(|(i, _)| *i).collect();
         let outcome = batch::run(work, concurrency, mode.label(), |(i, doc)| {
             let flows = &flows;

@@ -2,13 +2,11 @@
 //! (`plan_delete`, `delete`, `plan_sync`, `delete_id`) and `apply`, batched like `apply`.
 
 use genesys_resolver::change::ChangeAction;
-use genesys_resolver::eventbridge::{
-    DeployError, EventBridgeDeployer, EventBridgeIntegration, LifecycleReport, Plan,
-};
+use genesys_resolver::eventbridge::{DeployError, EventBridgeIntegration, LifecycleReport, Plan};
 
 use crate::args::{DeleteArgs, KindChoice, SyncArgs};
 use crate::batch::{self, Slot};
-use crate::commands::deploy::{self, Flows};
+use crate::commands::deploy::{self, deployer};
 use crate::error::CliError;
 use crate::input::{self, Document, Kind, Loaded};
 use crate::report::{FileReport, Outcome, RunReport, Status};
@@ -18,14 +16,6 @@ use crate::settings::Layers;
 const FROM_COMMAND_LINE: &str = "(command line)";
 /// Where undeclared integrations a pruning sync deletes come from, in reports.
 const UNDECLARED: &str = "(not declared)";
-
-async fn deployer(layers: &Layers) -> Result<EventBridgeDeployer, CliError> {
-    let settings = layers.genesys_settings()?;
-    Flows::build(&settings, false, true)
-        .await?
-        .deployer
-        .ok_or_else(|| CliError::Failed("the deployer was not built".to_owned()))
-}
 
 fn delete_plan_report(file: &str, name: &str, result: Result<Plan, DeployError>) -> FileReport {
     match result {

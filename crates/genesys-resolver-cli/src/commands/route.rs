@@ -7,18 +7,13 @@
 //! endpoint come from the SDK's standard chain (`AWS_REGION`, `AWS_ENDPOINT_URL`, ...).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use genesys_resolver::policy::AddressPolicy;
-use genesys_resolver::probe::Prober;
 use genesys_resolver::route::{
     CheckReport, DestroyReport, Route, RouteDeployer, RouteError, RoutePlan, RouteReport,
 };
-use genesys_resolver::tls::TrustConfig;
 use serde_json::{Map, Value};
 
 use crate::batch::{self, Slot};
-use crate::commands::deploy::Flows;
 use crate::error::CliError;
 use crate::input::{self, Kind, Loaded, Problem};
 use crate::report::{FileReport, Outcome, RunReport, Status};
@@ -124,26 +119,9 @@ pub(crate) async fn run(
     }
     let mut interrupted = false;
     if !work.is_empty() {
-        let settings = layers.genesys_settings()?;
-        let genesys = Flows::build(&settings, false, true)
-            .await?
-            .deployer
-            .ok_or_else(|| CliError::Failed("the deployer was not built".to_owned()))?;
-        let events = RouteDeployer::aws_client_from_env(None).await;
-        // Destinations are probed with the command line's trust and address policy.
-        let probe = &settings.probe;
-        let mut prober = Prober::builder()
-            .policy(AddressPolicy::default().with_allowed(probe.allow_cidrs.iter().copied()))
-            .trust(TrustConfig::from_settings(&settings.trust));
-        if let Some(t) = probe.health_timeout {
-            prober = prober.health_timeout(t);
-        }
-        let prober = prober
-            .build()
-            .map_err(|e| CliError::Usage(format!("cannot build the prober: {e}")))?;
-        let deployer = RouteDeployer::builder(genesys, events)
-            .prober(Arc::new(prober))
-            .build()
+        let deployer = RouteDeployer::configure(layers.route_settings()?)
+            .build_async()
+            .await
             .map_err(|e| CliError::Usage(format!("cannot build the route deployer: {e}")))?;
         let names: Vec<(usize, String, String)> = work
             .iter()

@@ -155,6 +155,7 @@ impl EventBridgeDeployer {
 
     /// [`plan`](Self::plan) as a step of a flow built on this deployer (a route's): in the
     /// caller's span, not recorded on its own.
+    #[cfg(feature = "aws")]
     pub(crate) async fn plan_step(
         &self,
         desired: &EventBridgeIntegration,
@@ -200,6 +201,7 @@ impl EventBridgeDeployer {
 
     /// [`apply`](Self::apply) as a step of a flow built on this deployer (a route's): in the
     /// caller's span, not recorded on its own.
+    #[cfg(feature = "aws")]
     pub(crate) async fn apply_step(
         &self,
         desired: &EventBridgeIntegration,
@@ -256,6 +258,7 @@ impl EventBridgeDeployer {
 
     /// [`delete`](Self::delete) as a step of a flow built on this deployer (a route's
     /// destroy): in the caller's span, not recorded on its own.
+    #[cfg(feature = "aws")]
     pub(crate) async fn delete_step(&self, name: &str) -> Result<LifecycleReport, DeployError> {
         self.delete_in_turn(&mut self.steps(), name).await
     }

@@ -13,22 +13,11 @@ use super::aws::{Aws, Observed, plan as aws_plan};
 use super::error::RouteError;
 use super::report::{CheckReport, DestinationReport, DestroyReport, RoutePlan, RouteReport};
 use super::spec::AwsSpec;
-use crate::audit::{AuditSink, NoopAudit};
 use crate::change::Change;
 use crate::envelope::{Envelope, OperationReport, Subject, stage};
 use crate::eventbridge::EventBridgeDeployer;
-use crate::metrics::{MetricsSink, NoopMetrics};
 use crate::outcome::{Action, Stage};
-use crate::probe::{EndpointProber, ProbeReport, Prober, ProberBuildError};
-
-/// How long apply waits for Genesys' partner event source to appear, by default.
-pub const DEFAULT_SOURCE_TIMEOUT: Duration = Duration::from_secs(120);
-/// The first pause between looks for the partner event source (doubling up to 5 s).
-pub const DEFAULT_SOURCE_POLL_INTERVAL: Duration = Duration::from_millis(250);
-/// The SDK's limit for one EventBridge call, retries included, in clients this module builds.
-pub const AWS_OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
-/// The SDK's limit for one attempt of an EventBridge call, in clients this module builds.
-pub const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::probe::{EndpointProber, ProbeReport};
 
 /// Deploys routes: the Genesys EventBridge integration through an [`EventBridgeDeployer`], the
 /// AWS half through the official SDK's EventBridge [`Client`]. Cheap to clone; `Send + Sync`.
@@ -57,138 +46,25 @@ impl fmt::Debug for RouteDeployer {
     }
 }
 
-/// Builds a [`RouteDeployer`].
-#[must_use = "a builder does nothing until `build` is called"]
-pub struct RouteDeployerBuilder {
-    genesys: EventBridgeDeployer,
-    events: Client,
-    prober: Option<Arc<dyn EndpointProber>>,
-    source_timeout: Duration,
-    source_poll: Duration,
-    metrics: Option<Arc<dyn MetricsSink>>,
-    audit: Option<Arc<dyn AuditSink>>,
-}
-
-impl fmt::Debug for RouteDeployerBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RouteDeployerBuilder")
-            .field("genesys", &self.genesys)
-            .field("source_timeout", &self.source_timeout)
-            .finish_non_exhaustive()
-    }
-}
-
-impl RouteDeployerBuilder {
-    /// The prober destinations are checked with (default: [`Prober`] with its defaults, the
-    /// default address policy included).
-    pub fn prober(mut self, prober: Arc<dyn EndpointProber>) -> Self {
-        self.prober = Some(prober);
-        self
-    }
-
-    /// How long apply waits for the partner event source (default
-    /// [`DEFAULT_SOURCE_TIMEOUT`]).
-    pub fn source_timeout(mut self, timeout: Duration) -> Self {
-        self.source_timeout = timeout;
-        self
-    }
-
-    /// The first pause between looks for the partner event source (default
-    /// [`DEFAULT_SOURCE_POLL_INTERVAL`]; it doubles up to 5 s).
-    pub fn source_poll_interval(mut self, interval: Duration) -> Self {
-        self.source_poll = interval.max(Duration::from_millis(10));
-        self
-    }
-
-    /// Counts every route operation once, as a deploy (its check and plan as a deploy's dry
-    /// run); the Genesys deploy inside it is a step of it, not a second deploy.
-    pub fn metrics(mut self, metrics: Arc<dyn MetricsSink>) -> Self {
-        self.metrics = Some(metrics);
-        self
-    }
-
-    /// Writes one audit record per route operation (target `route://<region>/<account>/<suffix>`),
-    /// none for the Genesys deploy inside it.
-    pub fn audit(mut self, audit: Arc<dyn AuditSink>) -> Self {
-        self.audit = Some(audit);
-        self
-    }
-
-    /// The deployer. Fails only when the default prober cannot be built (no trust roots).
-    pub fn build(self) -> Result<RouteDeployer, ProberBuildError> {
-        let prober = match self.prober {
-            Some(p) => p,
-            None => Arc::new(Prober::builder().build()?),
-        };
-        Ok(RouteDeployer {
-            inner: Arc::new(Inner {
-                genesys: self.genesys,
-                events: self.events,
-                prober,
-                source_timeout: self.source_timeout,
-                source_poll: self.source_poll,
-                envelope: Envelope::new(
-                    self.metrics.unwrap_or_else(|| Arc::new(NoopMetrics)),
-                    self.audit.unwrap_or_else(|| Arc::new(NoopAudit)),
-                ),
-            }),
-        })
-    }
-}
-
-/// The SDK's HTTPS client on rustls with ring (the crate's TLS stack; no aws-lc, no OpenSSL).
-fn https_client() -> aws_sdk_eventbridge::config::SharedHttpClient {
-    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
-}
-
-fn timeouts() -> aws_sdk_eventbridge::config::timeout::TimeoutConfig {
-    aws_sdk_eventbridge::config::timeout::TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
-        .operation_timeout(AWS_OPERATION_TIMEOUT)
-        .build()
-}
-
 impl RouteDeployer {
-    /// A builder over the Genesys half (`genesys`) and an EventBridge client (`events`), such
-    /// as [`aws_client_from_env`](Self::aws_client_from_env) makes.
-    pub fn builder(genesys: EventBridgeDeployer, events: Client) -> RouteDeployerBuilder {
-        RouteDeployerBuilder {
-            genesys,
-            events,
-            prober: None,
-            source_timeout: DEFAULT_SOURCE_TIMEOUT,
-            source_poll: DEFAULT_SOURCE_POLL_INTERVAL,
-            metrics: None,
-            audit: None,
+    /// A deployer of these parts (see [`RouteDeployerBuilder`](super::RouteDeployerBuilder)).
+    pub(super) fn from_parts(
+        genesys: EventBridgeDeployer,
+        events: Client,
+        prober: Arc<dyn EndpointProber>,
+        (source_timeout, source_poll): (Duration, Duration),
+        envelope: Envelope,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                genesys,
+                events,
+                prober,
+                source_timeout,
+                source_poll,
+                envelope,
+            }),
         }
-    }
-
-    /// An EventBridge client from the standard AWS chain (environment, profile, web identity,
-    /// container and instance credentials; region likewise), on rustls with ring, with
-    /// timeouts ([`AWS_OPERATION_TIMEOUT`], [`AWS_ATTEMPT_TIMEOUT`]). `endpoint_url` overrides
-    /// the endpoint (as `AWS_ENDPOINT_URL` also does), for emulators.
-    pub async fn aws_client_from_env(endpoint_url: Option<&str>) -> Client {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(https_client())
-            .timeout_config(timeouts());
-        if let Some(url) = endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        Client::new(&loader.load().await)
-    }
-
-    /// An SDK configuration builder with this module's HTTPS client, behaviour version and
-    /// timeouts, to finish by hand (region, credentials, endpoint, interceptors) and pass to
-    /// [`Client::from_conf`]. Tests use it to point the client at an emulator.
-    pub fn aws_config_builder() -> aws_sdk_eventbridge::config::Builder {
-        aws_sdk_eventbridge::Config::builder()
-            .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
-            .http_client(https_client())
-            .timeout_config(timeouts())
     }
 
     /// The Genesys half.

@@ -118,7 +118,15 @@ impl RedisCoordinator {
     pub async fn connect_settings(
         settings: &crate::settings::ResolverSettings,
     ) -> Result<SharedCoordination, CoordinationError> {
-        let c = &settings.coordination;
+        Self::connect_parts(&settings.client, &settings.coordination).await
+    }
+
+    /// [`connect_settings`](Self::connect_settings) from the parts every flow's settings hold:
+    /// the client's (environment and rate limits) and the coordination's.
+    pub async fn connect_parts(
+        client: &crate::settings::ClientSettings,
+        c: &crate::settings::CoordinationSettings,
+    ) -> Result<SharedCoordination, CoordinationError> {
         let url = c.redis_url.as_deref().ok_or(CoordinationError::Config {
             field: "redis_url",
             reason: "is not set".to_owned(),
@@ -135,15 +143,15 @@ impl RedisCoordinator {
                 .pace_prefix(format!("{prefix}pace:"));
         }
         let coordinator = Self::connect(url, options).await?;
-        let environment = super::key::organisation(settings.client.environment.as_ref());
+        let environment = super::key::organisation(client.environment.as_ref());
         let pacer = |per_minute: Option<u32>, budget: Budget| {
             per_minute
                 .and_then(NonZeroU32::new)
                 .map(|n| coordinator.pacer(PaceKey::new(environment.clone(), budget), n))
         };
         Ok(SharedCoordination {
-            pacer: pacer(settings.client.rate_limit_per_minute, Budget::Calls),
-            write_pacer: pacer(settings.client.write_rate_limit_per_minute, Budget::Writes),
+            pacer: pacer(client.rate_limit_per_minute, Budget::Calls),
+            write_pacer: pacer(client.write_rate_limit_per_minute, Budget::Writes),
             coordinator,
         })
     }
