@@ -29,7 +29,7 @@ use pyo3::types::{PyDict, PyString, PyType};
 use crate::convert::{repr, serde_to_py};
 use crate::errors::ErrorInfo;
 use crate::payload::payload_or_violations;
-use crate::pickle;
+use crate::pickle::report_class;
 use crate::runtime::{block_on, future_into_py};
 use crate::settings::{self, ClientOptions, DeployOptions, Identity, RouteOptions, checked_route};
 
@@ -140,48 +140,6 @@ fn outcome<T, P: From<T>>(py: Python<'_>, result: Result<T, RouteError>) -> PyRe
     result
         .map(P::from)
         .map_err(|e| ErrorInfo::from(e).into_pyerr(py))
-}
-
-/// A read-only report class over a core report: `to_dict()`, pickling and equality through
-/// the core's serde form.
-macro_rules! report_class {
-    ($(#[$doc:meta])* $py:ident, $core:ty, $name:literal, { $($methods:tt)* }) => {
-        $(#[$doc])*
-        #[pyclass(frozen, eq, module = "genesys_resolver", name = $name)]
-        #[derive(Debug, Clone, PartialEq)]
-        pub(crate) struct $py {
-            report: $core,
-        }
-
-        impl From<$core> for $py {
-            fn from(report: $core) -> Self {
-                Self { report }
-            }
-        }
-
-        #[pymethods]
-        impl $py {
-            /// The report in the core's JSON form (secret header values never appear).
-            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                serde_to_py(py, &self.report)
-            }
-
-            /// Pickles (and copies) through the core's JSON form.
-            fn __reduce__<'py>(
-                slf: &Bound<'py, Self>,
-            ) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-                pickle::reduce(slf.as_any(), &slf.get().report)
-            }
-
-            /// The report pickled by `__reduce__`.
-            #[classmethod]
-            fn _from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
-                pickle::restore($name, text).map(|report| Self { report })
-            }
-
-            $($methods)*
-        }
-    };
 }
 
 report_class!(
