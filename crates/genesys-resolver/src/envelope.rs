@@ -59,7 +59,8 @@ use crate::payload::ResolvePayload;
 use crate::spans;
 
 /// What a successful operation reports to its envelope: how it ended and what it acted on.
-/// Every report of a flow implements it; front ends read the same [`action`](Self::action).
+/// Every report of a flow implements it; front ends read the same outcome from the report's
+/// own `action()`.
 pub trait OperationReport {
     /// How the operation ended (for a dry run: what it would do).
     fn outcome(&self) -> Action;
