@@ -40,7 +40,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use genesys_resolver::audit::{AuditRecord, AuditSink, JsonLinesAudit};
 use genesys_resolver::metrics::{Metrics, MetricsSink};
-use genesys_resolver::outcome::{Action, Operation, ProbePhase, ResolveOutcome, Stage};
+use genesys_resolver::outcome::{Action, Operation, OperationOutcome, ProbePhase, Stage};
 use genesys_resolver::payload::ResolvePayload;
 use genesys_resolver::spans;
 use genesys_resolver_benches::{payload_for, runtime};
@@ -162,7 +162,7 @@ fn resolve_metrics(metrics: &dyn MetricsSink) {
     metrics.probe_finished(true);
     metrics.api_response(200);
     metrics.api_response(200);
-    metrics.resolve_finished(&ResolveOutcome::succeeded(
+    metrics.operation_finished(&OperationOutcome::succeeded(
         Action::Created,
         Duration::from_millis(4),
         false,
@@ -171,7 +171,7 @@ fn resolve_metrics(metrics: &dyn MetricsSink) {
 
 /// The audit record of one resolve, written.
 fn resolve_audit(payload: &ResolvePayload, audit: &dyn AuditSink) {
-    let outcome = ResolveOutcome::succeeded(Action::Created, Duration::from_millis(4), false);
+    let outcome = OperationOutcome::succeeded(Action::Created, Duration::from_millis(4), false);
     let record = AuditRecord::from_payload(payload, &outcome)
         .with_integration_id("4f1c-0000")
         .with_correlation_id("c0ffee-1");

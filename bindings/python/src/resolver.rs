@@ -108,13 +108,7 @@ impl PyResolver {
 /// A build failure as a `ResolverError`: kind `coordination` (retryable) when Redis did not
 /// answer, else `config`.
 fn build_error(py: Python<'_>, err: &BuildError) -> PyErr {
-    let kind = match err {
-        BuildError::Coordination(e) if e.is_retryable() => ErrorKind::Coordination,
-        _ => ErrorKind::Config,
-    };
-    let mut info = ErrorInfo::new(kind, err.to_string());
-    info.retryable = kind == ErrorKind::Coordination;
-    info.into_pyerr(py)
+    ErrorInfo::from(err.report()).into_pyerr(py)
 }
 
 #[pymethods]
@@ -252,7 +246,13 @@ impl PyResolver {
             limits,
             loopback,
         };
-        let settings = checked(py, settings::from_env(py)?, identity, client, Some(options))?;
+        let settings = checked(
+            py,
+            settings::from_env(py, ResolverSettings::from_env)?,
+            identity,
+            client,
+            Some(options),
+        )?;
         Self::build(py, settings, hosts.as_ref(), shown)
     }
 

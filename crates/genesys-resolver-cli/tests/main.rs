@@ -12,8 +12,12 @@ mod common;
 
 #[path = "it/credentials.rs"]
 mod credentials;
+#[path = "it/deploy_timeout.rs"]
+mod deploy_timeout;
 #[path = "it/documents.rs"]
 mod documents;
+#[path = "it/error_report.rs"]
+mod error_report;
 #[path = "it/eventbridge.rs"]
 mod eventbridge;
 #[path = "it/lifecycle.rs"]
@@ -32,6 +36,10 @@ mod traces;
 mod validate;
 
 /// `route plan` and `route check` against moto.
+/// The deploy commands taking turns through a redis-server.
+#[cfg(feature = "external-tests")]
+#[path = "it/coordination.rs"]
+mod coordination;
 #[cfg(feature = "external-tests")]
 #[path = "it/route.rs"]
 mod route;

@@ -59,6 +59,11 @@ use secrecy::ExposeSecret;
 
 use crate::auth::{ApiTokens, Auth};
 
+/// The variable of the listen port.
+pub const PORT_VAR: &str = "PORT";
+/// The variable of the listen address.
+pub const BIND_VAR: &str = "RESOLVER_BIND";
+
 /// A configuration problem: which variable, and why.
 #[derive(Debug)]
 pub struct ConfigError {
@@ -489,8 +494,8 @@ impl Config {
                 });
             }
         }
-        let bind: IpAddr = parsed(env, "RESOLVER_BIND")?.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        let port: u16 = parsed(env, "PORT")?.unwrap_or(8080);
+        let bind: IpAddr = parsed(env, BIND_VAR)?.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let port: u16 = parsed(env, PORT_VAR)?.unwrap_or(8080);
         let log_format =
             match var(env, "RESOLVER_LOG_FORMAT").map(|v| v.trim().to_ascii_lowercase()) {
                 None => LogFormat::Text,

@@ -19,9 +19,10 @@
 //! | `GET /metrics/prometheus` | OpenMetrics text |
 //! | `GET /healthz` | 200 |
 //!
-//! `/healthz` and `/metrics*` need no token: they carry counters only. Text from Genesys never
-//! reaches the caller as it came: an error answer holds the stage, kind, status, code and
-//! correlation id, and a message that passed [`genesys_resolver::redact::text`].
+//! `/healthz` and `/metrics*` need no token: they carry counters only. A failed resolve is
+//! answered with the core's [`ErrorReport`] (the same fields as the command line's JSON and the
+//! Python exceptions: kind, stage, upstream, message, retryable, and the details), whose text
+//! passed [`genesys_resolver::redact::text`]: nothing from Genesys reaches the caller as it came.
 //!
 //! A resolve runs in its own task, holding its in-flight slot, so a client that disconnects
 //! does not cut a resolve short between the submit and its audit record.
@@ -38,12 +39,12 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::future::Either;
+use genesys_resolver::error::{ErrorReport, OperationError};
 use genesys_resolver::metrics::OPENMETRICS_CONTENT_TYPE;
 use genesys_resolver::payload::{PayloadError, ResolvePayload};
-use genesys_resolver::pipeline::{Action, ErrorKind, ResolveError, Resolver};
+use genesys_resolver::pipeline::{Action, ErrorKind, ResolveError, Resolver, Stage};
 use genesys_resolver::redact;
-use genesys_resolver::violation::Violation;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -316,19 +317,10 @@ async fn resolve(State(state): State<AppState>, mut request: Request) -> Respons
                 PayloadError::Invalid(errors) => errors.total(),
                 _ => e.violations().len(),
             };
-            let mut answer = Map::new();
-            answer.insert("stage".into(), json!("validate"));
-            answer.insert("kind".into(), json!("validation"));
-            answer.insert(
-                "message".into(),
-                json!(validation_message(
-                    &e.to_string(),
-                    count,
-                    max.min(e.violations().len())
-                )),
-            );
-            insert_violations(&mut answer, e.violations(), max);
-            answer.insert("violation_count".into(), json!(count));
+            let answer = ErrorReport::new(ErrorKind::Validation, e.to_string())
+                .with_stage(Stage::Validate)
+                .with_violations(e.violations(), count)
+                .limit_violations(max);
             return json_response(StatusCode::BAD_REQUEST, &answer);
         }
     };
@@ -417,32 +409,6 @@ fn body_refusal(error: BodyError) -> Response {
     }
 }
 
-/// The message of a validation answer: the full text when every violation is listed, else a
-/// summary (the full text would repeat every violation).
-fn validation_message(full: &str, count: usize, max: usize) -> String {
-    if count > max {
-        format!("payload is invalid ({count} violations; the first {max} are listed)")
-    } else {
-        redact::text(full)
-    }
-}
-
-fn insert_violations(answer: &mut Map<String, Value>, violations: &[Violation], max: usize) {
-    if violations.is_empty() {
-        return;
-    }
-    let listed: Vec<Value> = violations
-        .iter()
-        .take(max)
-        .map(|v| {
-            json!({"path": redact::text(&v.path), "code": v.code,
-                   "message": redact::text(&v.message)})
-        })
-        .collect();
-    answer.insert("violations".into(), Value::Array(listed));
-    answer.insert("violation_count".into(), json!(violations.len()));
-}
-
 /// The HTTP status for a failed resolve.
 pub fn status_for(error: &ResolveError) -> StatusCode {
     match error.kind() {
@@ -462,49 +428,14 @@ pub fn status_for(error: &ResolveError) -> StatusCode {
     }
 }
 
-/// The answer for a failed resolve: stage, kind, a scrubbed message, whether a retry can help,
-/// the violations (capped at `max`), the endpoints' reports, and Genesys' status, code and
-/// correlation id. Nothing Genesys wrote reaches the caller unscrubbed.
+/// The answer for a failed resolve: the core's [`ErrorReport`] (stage, kind, upstream, a
+/// redacted message, whether a retry can help, and the details: violations capped at `max`,
+/// the endpoints' reports, Genesys' status, code and correlation id, the wait it asked for).
 pub fn error_answer(error: &ResolveError, max: usize) -> Value {
-    let mut answer = Map::new();
-    answer.insert("stage".into(), json!(error.stage()));
-    answer.insert("kind".into(), json!(error.kind()));
-    let violations = error.violations();
-    let count = error.violation_count().max(violations.len());
-    let message = if count > max || count > violations.len() {
-        format!(
-            "{} failed: {}",
-            error.stage(),
-            validation_message("", count, max.min(violations.len()))
-        )
-    } else {
-        redact::text(&error.to_string())
-    };
-    answer.insert("message".into(), json!(message));
-    answer.insert("retryable".into(), json!(error.is_retryable()));
-    insert_violations(&mut answer, violations, max);
-    if count > violations.len() {
-        answer.insert("violation_count".into(), json!(count));
-    }
-    if !error.ambiguous_ids().is_empty() {
-        answer.insert("integration_ids".into(), json!(error.ambiguous_ids()));
-    }
-    if !error.endpoints().is_empty() {
-        answer.insert("endpoints".into(), json!(error.endpoints()));
-    }
-    if let Some(status) = error.status() {
-        answer.insert("status".into(), json!(status));
-    }
-    if let Some(code) = error.code() {
-        answer.insert("code".into(), json!(redact::text(code)));
-    }
-    if let Some(id) = error.correlation_id() {
-        answer.insert("correlation_id".into(), json!(redact::text(id)));
-    }
-    if let Some(wait) = error.retry_after() {
-        answer.insert("retry_after_secs".into(), json!(wait.as_secs_f64()));
-    }
-    Value::Object(answer)
+    serde_json::to_value(error.report().limit_violations(max)).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "error report did not serialize");
+        json!({"kind": error.kind(), "stage": error.stage(), "retryable": error.is_retryable()})
+    })
 }
 
 fn error_response(error: &ResolveError, max: usize) -> Response {
@@ -557,18 +488,5 @@ mod tests {
         assert!(!is_json(&h));
         h.insert(header::CONTENT_TYPE, "application/jsonx".parse().unwrap());
         assert!(!is_json(&h));
-    }
-
-    #[test]
-    fn long_violation_lists_are_summarised() {
-        assert_eq!(
-            validation_message("x; y; z", 3, 100),
-            "x; y; z",
-            "a short list keeps its message"
-        );
-        assert_eq!(
-            validation_message("...", 523_888, 100),
-            "payload is invalid (523888 violations; the first 100 are listed)"
-        );
     }
 }

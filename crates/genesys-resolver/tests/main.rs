@@ -48,6 +48,9 @@ mod auth;
 #[path = "it/concurrent_callers.rs"]
 mod concurrent_callers;
 #[cfg(feature = "testkit")]
+#[path = "it/error_report.rs"]
+mod error_report;
+#[cfg(feature = "testkit")]
 #[path = "it/eventbridge.rs"]
 mod eventbridge;
 #[cfg(feature = "testkit")]
@@ -108,6 +111,10 @@ mod concurrent_callers_redis;
 #[cfg(feature = "external-tests")]
 #[path = "it/coordination_redis.rs"]
 mod coordination_redis;
+/// One route operation: one deploy, one audit record, one span (the emulator and the mock).
+#[cfg(feature = "external-tests")]
+#[path = "it/envelope.rs"]
+mod envelope;
 /// A TLS 1.0 server from `openssl s_server`.
 #[cfg(feature = "external-tests")]
 #[path = "it/probe_tls_legacy.rs"]

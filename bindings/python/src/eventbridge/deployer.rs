@@ -5,17 +5,13 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use genesys_resolver::api::GenesysClient;
 use genesys_resolver::audit::TracingAudit;
-use genesys_resolver::coordination::{CoordinationError, RedisCoordinator, RedisPacer};
 use genesys_resolver::eventbridge::{
-    DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DeployError, DeployReport,
-    EventBridgeDeployer, EventBridgeIntegration, LifecycleReport, Plan, SyncPlan, SyncReport,
+    DeployError, DeployReport, EventBridgeDeployer, EventBridgeIntegration, LifecycleReport, Plan,
+    SyncPlan, SyncReport,
 };
 use genesys_resolver::metrics::Metrics;
-use genesys_resolver::outcome::ErrorKind;
-use genesys_resolver::settings::ResolverSettings;
-use genesys_resolver::tls::TrustConfig;
+use genesys_resolver::settings::DeploySettings;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
@@ -25,8 +21,8 @@ use super::report::{PyDeployReport, PyPlan};
 use crate::convert::{repr, serde_to_py};
 use crate::errors::ErrorInfo;
 use crate::per_process::PerProcess;
-use crate::runtime::{block_on, future_into_py, in_context};
-use crate::settings::{self, ClientOptions, Identity, checked, config_error, seconds};
+use crate::runtime::{block_on, future_into_py};
+use crate::settings::{self, ClientOptions, DeployOptions, Identity, checked_deploy};
 
 fn plan_outcome(py: Python<'_>, result: Result<Plan, DeployError>) -> PyResult<PyPlan> {
     result
@@ -77,27 +73,12 @@ impl fmt::Debug for PyEventBridgeDeployer {
     }
 }
 
-/// The deployer's own options (the core keeps them in its builder, not in the settings).
-#[derive(Clone, Copy)]
-struct DeployOptions {
-    check_topics: bool,
-    activation_timeout: Option<f64>,
-    poll_interval: Option<f64>,
-    max_poll_interval: Option<f64>,
-    page_size: Option<u32>,
-    deletion_timeout: Option<f64>,
-}
-
 impl PyEventBridgeDeployer {
-    /// The deployer for checked `settings` (its client, trust and coordination parts), with
-    /// a Redis coordinator and Redis pacers when `redis_url` is set. `shown` is the
-    /// environment as the caller wrote it, for `repr`.
-    fn build(
-        py: Python<'_>,
-        settings: &ResolverSettings,
-        deploy: &DeployOptions,
-        shown: Option<String>,
-    ) -> PyResult<Self> {
+    /// The deployer of checked `settings`, from the core's composition root (one client, one
+    /// coordinator: Redis when `redis_url` is set, connected first), its metrics kept here
+    /// and its audit records logged. `shown` is the environment as the caller wrote it, for
+    /// `repr`.
+    fn build(py: Python<'_>, settings: DeploySettings, shown: Option<String>) -> PyResult<Self> {
         let environment = shown
             .or_else(|| {
                 settings
@@ -108,9 +89,8 @@ impl PyEventBridgeDeployer {
             })
             .unwrap_or_default();
         let client_id = settings.client.client_id.clone().unwrap_or_default();
-        let (settings, deploy) = (settings.clone(), *deploy);
         // Built again from the same settings in a process forked from this one.
-        let inner = PerProcess::new(py, move |py| Self::parts(py, &settings, &deploy))?;
+        let inner = PerProcess::new(py, move |py| Self::parts(py, &settings))?;
         Ok(Self {
             inner,
             environment,
@@ -118,70 +98,17 @@ impl PyEventBridgeDeployer {
         })
     }
 
-    /// The deployer and its metrics, for checked `settings`.
+    /// The deployer and its metrics, for checked `settings`, from the core's composition root.
     fn parts(
         py: Python<'_>,
-        settings: &ResolverSettings,
-        deploy: &DeployOptions,
+        settings: &DeploySettings,
     ) -> PyResult<(EventBridgeDeployer, Metrics)> {
         let metrics = Metrics::new();
-        let mut client = GenesysClient::builder()
-            .settings(settings.client.clone())
-            .trust(TrustConfig::from_settings(&settings.trust))
-            .metrics(Arc::new(metrics.clone()));
-        let coordinator = match &settings.coordination.redis_url {
-            Some(_) => {
-                let (redis, pacer, write_pacer) = connect_redis(py, settings)?;
-                if let Some(p) = pacer {
-                    client = client.pacer(Arc::new(p));
-                }
-                if let Some(p) = write_pacer {
-                    client = client.write_pacer(Arc::new(p));
-                }
-                Some(redis)
-            }
-            None => None,
-        };
-        // Components that start background work need the runtime's context.
-        let client =
-            in_context(py, || client.build())?.map_err(|e| config_error(py, e.to_string()))?;
-        let first = deploy
-            .poll_interval
-            .map(|s| seconds(py, "poll_interval", s))
-            .transpose()?;
-        let max = deploy
-            .max_poll_interval
-            .map(|s| seconds(py, "max_poll_interval", s))
-            .transpose()?;
-        let (first, max) = match (first, max) {
-            (None, None) => (DEFAULT_POLL_INTERVAL, DEFAULT_MAX_POLL_INTERVAL),
-            (Some(f), None) => (f, f.max(DEFAULT_MAX_POLL_INTERVAL)),
-            (None, Some(m)) => (DEFAULT_POLL_INTERVAL.min(m), m),
-            (Some(f), Some(m)) => (f, m),
-        };
-        let mut builder = EventBridgeDeployer::builder(client)
+        let builder = EventBridgeDeployer::configure(settings.clone())
             .metrics(Arc::new(metrics.clone()))
-            .audit(Arc::new(TracingAudit))
-            .check_topics(deploy.check_topics)
-            .poll_interval(first, max);
-        if let Some(s) = deploy.activation_timeout {
-            builder = builder.activation_timeout(seconds(py, "activation_timeout", s)?);
-        }
-        if let Some(n) = deploy.page_size {
-            builder = builder.page_size(n);
-        }
-        if let Some(s) = deploy.deletion_timeout {
-            builder = builder.deletion_timeout(seconds(py, "deletion_timeout", s)?);
-        }
-        if let Some(redis) = coordinator {
-            builder = builder.coordinator(Arc::new(redis));
-        }
-        if let Some(wait) = settings.coordination.lease_wait {
-            builder = builder.lease_wait(wait);
-        }
-        let deployer = builder
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
+            .audit(Arc::new(TracingAudit));
+        let deployer = block_on(py, move || builder.build_async())?
+            .map_err(|e| ErrorInfo::from(e.report()).into_pyerr(py))?;
         Ok((deployer, metrics))
     }
 
@@ -189,34 +116,6 @@ impl PyEventBridgeDeployer {
     fn deployer(&self, py: Python<'_>) -> PyResult<EventBridgeDeployer> {
         Ok(self.inner.get(py)?.0)
     }
-}
-
-/// The Redis coordinator of `settings.coordination` and the pacers of the rate limits that are
-/// set, connected by the core ([`RedisCoordinator::connect_settings`]: the keys every resolver
-/// and deployer of the organisation shares).
-fn connect_redis(
-    py: Python<'_>,
-    settings: &ResolverSettings,
-) -> PyResult<(RedisCoordinator, Option<RedisPacer>, Option<RedisPacer>)> {
-    let settings = settings.clone();
-    let shared = block_on(py, move || async move {
-        RedisCoordinator::connect_settings(&settings).await
-    })?
-    .map_err(|e| coordination_error(py, &e))?;
-    Ok((shared.coordinator, shared.pacer, shared.write_pacer))
-}
-
-/// A failed Redis connection as a `ResolverError`: kind `coordination` (retryable) when Redis
-/// did not answer, `config` for a bad URL or option.
-fn coordination_error(py: Python<'_>, err: &CoordinationError) -> PyErr {
-    let kind = if err.is_retryable() {
-        ErrorKind::Coordination
-    } else {
-        ErrorKind::Config
-    };
-    let mut info = ErrorInfo::new(kind, format!("coordination: {err}"));
-    info.retryable = err.is_retryable();
-    info.into_pyerr(py)
 }
 
 #[pymethods]
@@ -273,15 +172,15 @@ impl PyEventBridgeDeployer {
             lease_wait,
         };
         let deploy = DeployOptions {
-            check_topics,
+            check_topics: Some(check_topics),
             activation_timeout,
             poll_interval,
             max_poll_interval,
             page_size,
             deletion_timeout,
         };
-        let settings = checked(py, ResolverSettings::default(), identity, client, None)?;
-        Self::build(py, &settings, &deploy, Some(shown))
+        let settings = checked_deploy(py, DeploySettings::default(), identity, client, deploy)?;
+        Self::build(py, settings, Some(shown))
     }
 
     /// A deployer configured from the environment, as the service is: `GENESYS_ENVIRONMENT`,
@@ -291,7 +190,7 @@ impl PyEventBridgeDeployer {
     #[classmethod]
     #[pyo3(signature = (
         *, environment=None, client_id=None, client_secret=None,
-        ca_file=None, ca_pem=None, check_topics=false, activation_timeout=None, poll_interval=None,
+        ca_file=None, ca_pem=None, check_topics=None, activation_timeout=None, poll_interval=None,
         max_poll_interval=None, page_size=None, rate_limit_per_minute=None,
         write_rate_limit_per_minute=None, request_timeout=None, max_attempts=None, redis_url=None,
         lease_ttl=None, lease_wait=None, deletion_timeout=None,
@@ -305,7 +204,7 @@ impl PyEventBridgeDeployer {
         client_secret: Option<String>,
         ca_file: Option<PathBuf>,
         ca_pem: Option<Bound<'_, PyAny>>,
-        check_topics: bool,
+        check_topics: Option<bool>,
         activation_timeout: Option<f64>,
         poll_interval: Option<f64>,
         max_poll_interval: Option<f64>,
@@ -345,8 +244,9 @@ impl PyEventBridgeDeployer {
             page_size,
             deletion_timeout,
         };
-        let settings = checked(py, settings::from_env(py)?, identity, client, None)?;
-        Self::build(py, &settings, &deploy, shown)
+        let base = settings::from_env(py, DeploySettings::from_env)?;
+        let settings = checked_deploy(py, base, identity, client, deploy)?;
+        Self::build(py, settings, shown)
     }
 
     /// What `apply` would do, without writing anything: validates (and checks topics when

@@ -19,6 +19,11 @@ pub mod otlp;
 #[path = "../../../genesys-resolver/tests/common/moto.rs"]
 pub mod moto;
 
+/// A redis-server of a test's own (the core's launcher, shared with its tests).
+#[cfg(feature = "external-tests")]
+#[path = "../../../genesys-resolver/tests/common/redis_server.rs"]
+pub mod redis_server;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_genesys-resolver");
 pub const CLIENT_ID: &str = "cli-test-client";
 pub const CLIENT_SECRET: &str = "cli-test-secret-7f3a9c";

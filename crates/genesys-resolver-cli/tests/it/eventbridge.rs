@@ -118,7 +118,8 @@ async fn plan_apply_plan_again_then_a_field_diff() {
     assert_eq!(doc["summary"]["update"], 1);
     assert_eq!(
         doc["files"][0]["changes"],
-        json!([{"field": "eventFilter", "current": [QUEUES], "desired": [QUEUES, PRESENCE]}])
+        json!([{"kind": "integration", "name": "orders-aws", "action": "update",
+                "changes": [{"field": "eventFilter", "current": [QUEUES], "desired": [QUEUES, PRESENCE]}]}])
     );
 
     // Colours on request, even with NO_COLOR; never with --color never.
@@ -189,7 +190,9 @@ async fn a_failed_plan_exits_1_with_the_step_and_an_invalid_file_is_not_sent() {
     assert_eq!(out.code, Some(1), "{out:?}");
     let doc = out.json();
     assert_eq!(doc["files"][0]["status"], "failed");
-    assert_eq!(doc["files"][0]["error"]["stage"], "lookup");
+    assert_eq!(doc["files"][0]["error"]["stage"], "route_mapping");
+    assert_eq!(doc["files"][0]["error"]["step"], "lookup");
+    assert_eq!(doc["files"][0]["error"]["upstream"], "genesys");
     assert_eq!(doc["files"][0]["error"]["retryable"], false);
     // Unknown to the organisation: refused by the topic check against its available topics.
     assert_eq!(doc["files"][1]["status"], "failed");

@@ -57,7 +57,17 @@ async fn route_plan_and_check_against_moto() {
     let out = run(cli(&["route", "plan", "--detailed-exitcode", &file])).await;
     assert_eq!(out.code, Some(2), "{out:?}");
     assert!(out.stdout.contains("+ orders (create)"), "{}", out.stdout);
-    assert!(out.stdout.contains("aws.event_bus."), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("      + event_bus aws.partner/genesys.com/cloud/"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("+ awsAccountId = \"123456789012\""),
+        "the integration's fields: {}",
+        out.stdout
+    );
     assert!(
         out.stdout
             .contains("Plan: 1 to create, 0 to update, 0 to delete"),

@@ -14,7 +14,7 @@ use genesys_resolver::audit::{
     REDACTED, TracingAudit,
 };
 use genesys_resolver::outcome::Operation;
-use genesys_resolver::pipeline::{Action, ResolveOutcome, Stage};
+use genesys_resolver::pipeline::{Action, OperationOutcome, Stage};
 use serde_json::Value;
 
 const KEYS: [&str; 16] = [
@@ -94,13 +94,13 @@ fn lines(bytes: &[u8]) -> Vec<Value> {
 fn every_line_is_json_with_the_documented_keys() {
     let payload = leaky_payload();
     let sink = JsonLinesAudit::new(Vec::new());
-    let ok = ResolveOutcome::succeeded(Action::Created, Duration::from_millis(250), false);
+    let ok = OperationOutcome::succeeded(Action::Created, Duration::from_millis(250), false);
     sink.record(
         &AuditRecord::from_payload(&payload, &ok)
             .with_integration_id("int-1")
             .with_correlation_id("corr-1"),
     );
-    let failed = ResolveOutcome::failed(Stage::Validate, Duration::from_micros(1500), true);
+    let failed = OperationOutcome::failed(Stage::Validate, Duration::from_micros(1500), true);
     sink.record(&AuditRecord::from_payload(&payload, &failed).with_error("uri: credentials"));
 
     let records = lines(&sink.into_inner());
@@ -150,7 +150,7 @@ fn latency_is_milliseconds_not_nanoseconds() {
         (Duration::from_secs(2), 2000.0),
         (Duration::ZERO, 0.0),
     ] {
-        let outcome = ResolveOutcome::succeeded(Action::Unchanged, elapsed, false);
+        let outcome = OperationOutcome::succeeded(Action::Unchanged, elapsed, false);
         let json = AuditRecord::from_payload(&payload, &outcome).to_json();
         let value: Value = serde_json::from_str(&json).unwrap();
         let got = value["latency_ms"].as_f64().unwrap();
@@ -161,7 +161,7 @@ fn latency_is_milliseconds_not_nanoseconds() {
 #[test]
 fn sensitive_header_values_are_redacted() {
     let payload = leaky_payload();
-    let outcome = ResolveOutcome::failed(Stage::Validate, Duration::from_millis(1), false);
+    let outcome = OperationOutcome::failed(Stage::Validate, Duration::from_millis(1), false);
     let record = AuditRecord::from_payload(&payload, &outcome);
     for name in [
         "Authorization",
@@ -204,7 +204,7 @@ fn sensitive_header_values_are_redacted() {
 #[test]
 fn uri_user_info_is_stripped() {
     let payload = leaky_payload();
-    let outcome = ResolveOutcome::failed(Stage::Validate, Duration::from_millis(1), false);
+    let outcome = OperationOutcome::failed(Stage::Validate, Duration::from_millis(1), false);
     let record = AuditRecord::from_payload(&payload, &outcome);
     assert_eq!(
         record.uri,
@@ -220,7 +220,7 @@ fn uri_user_info_is_stripped() {
 #[test]
 fn records_round_trip() {
     let payload = leaky_payload();
-    let outcome = ResolveOutcome::succeeded(Action::Updated, Duration::from_millis(42), false);
+    let outcome = OperationOutcome::succeeded(Action::Updated, Duration::from_millis(42), false);
     let record = AuditRecord::from_payload(&payload, &outcome)
         .with_integration_id("abc")
         .with_timestamp(
@@ -268,8 +268,11 @@ fn concurrent_writers_never_interleave_lines() {
             let payload = &payload;
             scope.spawn(move || {
                 for i in 0..PER_THREAD {
-                    let outcome =
-                        ResolveOutcome::succeeded(Action::Created, Duration::from_millis(1), false);
+                    let outcome = OperationOutcome::succeeded(
+                        Action::Created,
+                        Duration::from_millis(1),
+                        false,
+                    );
                     sink.record(
                         &AuditRecord::from_payload(payload, &outcome)
                             .with_correlation_id(format!("{t}-{i}")),
@@ -309,7 +312,7 @@ fn write_errors_are_logged_not_raised() {
         .finish();
     tracing::subscriber::with_default(subscriber, || {
         let sink = JsonLinesAudit::new(BrokenWriter);
-        let outcome = ResolveOutcome::succeeded(Action::Created, Duration::from_millis(1), false);
+        let outcome = OperationOutcome::succeeded(Action::Created, Duration::from_millis(1), false);
         sink.record(&AuditRecord::from_payload(&leaky_payload(), &outcome));
         sink.record(&AuditRecord::from_payload(&leaky_payload(), &outcome));
     });
@@ -357,7 +360,7 @@ fn tracing_audit_emits_an_info_event_with_the_fields() {
         .with_writer(captured.clone())
         .finish();
     tracing::subscriber::with_default(subscriber, || {
-        let outcome = ResolveOutcome::failed(Stage::Probe, Duration::from_millis(75), false);
+        let outcome = OperationOutcome::failed(Stage::Probe, Duration::from_millis(75), false);
         TracingAudit.record(
             &AuditRecord::from_payload(&leaky_payload(), &outcome)
                 .with_error("destination unhealthy")
@@ -393,13 +396,13 @@ fn tracing_audit_carries_the_operation_and_its_target() {
         .with_writer(captured.clone())
         .finish();
     tracing::subscriber::with_default(subscriber, || {
-        let deploy = ResolveOutcome::succeeded(Action::Updated, Duration::from_millis(40), false)
+        let deploy = OperationOutcome::succeeded(Action::Updated, Duration::from_millis(40), false)
             .for_operation(Operation::Deploy);
         TracingAudit.record(
             &AuditRecord::new("orders-bridge", "", 1, &deploy)
                 .with_target("aws-eventbridge:https://u:pw@events.example/src?sig=s3cr3t-sig"),
         );
-        let resolve = ResolveOutcome::succeeded(Action::Created, Duration::from_millis(5), false);
+        let resolve = OperationOutcome::succeeded(Action::Created, Duration::from_millis(5), false);
         TracingAudit.record(&AuditRecord::from_payload(&leaky_payload(), &resolve));
     });
     let text = captured.text();
@@ -434,7 +437,7 @@ fn memory_audit_keeps_records_and_clones_share_them() {
     let memory = MemoryAudit::new();
     let sink: Arc<dyn AuditSink> = Arc::new(memory.clone());
     assert!(memory.is_empty());
-    let outcome = ResolveOutcome::succeeded(Action::Created, Duration::from_millis(3), true);
+    let outcome = OperationOutcome::succeeded(Action::Created, Duration::from_millis(3), true);
     sink.record(&AuditRecord::from_payload(&leaky_payload(), &outcome));
     sink.record(&AuditRecord::new("other", "https://o.example", 1, &outcome));
     assert_eq!(memory.len(), 2);

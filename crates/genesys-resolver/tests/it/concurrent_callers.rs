@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use genesys_resolver::coordination::{Coordinator, LeaseKey, LocalCoordinator};
-use genesys_resolver::eventbridge::EventBridgeDeployer;
+use genesys_resolver::eventbridge::{DeployStep, EventBridgeDeployer};
 use genesys_resolver::outcome::{Action, ErrorKind, Stage};
 use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
 
@@ -141,7 +141,7 @@ async fn concurrent_eventbridge_applies_of_one_name_leave_one_integration() {
     let mut created = 0;
     for task in tasks {
         let report = task.await.unwrap().expect("every apply succeeds");
-        if report.actions.iter().any(|a| a.as_str() == "created") {
+        if report.writes.contains(&DeployStep::Create) {
             created += 1;
         }
     }

@@ -185,7 +185,7 @@ async fn replicas_share_one_write_budget_and_no_429_reaches_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eventbridge_applies_from_two_replicas_leave_one_integration() {
     use genesys_resolver::coordination::RedisCoordinator;
-    use genesys_resolver::eventbridge::EventBridgeDeployer;
+    use genesys_resolver::eventbridge::{DeployStep, EventBridgeDeployer};
 
     let redis = RedisServer::start();
     let genesys = MockGenesys::start().await.unwrap();
@@ -219,7 +219,7 @@ async fn eventbridge_applies_from_two_replicas_leave_one_integration() {
     let mut created = 0;
     for task in tasks {
         let report = task.await.unwrap().expect("every apply succeeds");
-        created += usize::from(report.actions.iter().any(|a| a.as_str() == "created"));
+        created += usize::from(report.writes.contains(&DeployStep::Create));
     }
     assert_eq!(
         genesys.platform_integrations_named("orders-to-aws").len(),

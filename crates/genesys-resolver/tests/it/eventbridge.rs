@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use genesys_resolver::api::ApiRequest;
 use genesys_resolver::audit::MemoryAudit;
+use genesys_resolver::change::ChangeAction;
 use genesys_resolver::eventbridge::{
-    DeployAction, DeployError, DeployStep, EventBridgeDeployer, EventBridgeIntegration, PlanAction,
-    TYPE_ID,
+    DeployError, DeployStep, EventBridgeDeployer, EventBridgeIntegration, TYPE_ID,
 };
 use genesys_resolver::metrics::Metrics;
 use genesys_resolver::pipeline::{Action, Stage};
@@ -38,7 +38,7 @@ async fn create_configure_enable_activate_then_nothing_to_do() {
     let deployer = deployer(&mock);
 
     let plan = deployer.plan(&desired()).await.unwrap();
-    assert_eq!(plan.action, PlanAction::Create);
+    assert_eq!(plan.action(), ChangeAction::Create);
     assert!(plan.enable);
     assert_eq!(plan.integration_id, None);
     assert_eq!(plan.target, "aws://eu-west-1/123456789012/orders");
@@ -47,24 +47,30 @@ async fn create_configure_enable_activate_then_nothing_to_do() {
     let start = mock.request_log().len();
     let report = deployer.apply(&desired()).await.unwrap();
     assert_eq!(
-        report.actions,
+        report.writes,
         [
-            DeployAction::Created,
-            DeployAction::Configured,
-            DeployAction::Enabled
+            DeployStep::Create,
+            DeployStep::WriteConfig,
+            DeployStep::Enable
         ]
     );
     assert!(report.reported_state.is_active());
     assert!(!report.recovered_create);
     assert_eq!(report.config_version, Some(2));
-    let fields: Vec<_> = report.changes.iter().map(|c| c.field.as_str()).collect();
+    let fields: Vec<_> = report
+        .change
+        .changes
+        .iter()
+        .map(|c| c.field.as_str())
+        .collect();
     assert_eq!(
         fields,
         [
             "awsAccountId",
             "awsAccountRegion",
             "eventSourceSuffix",
-            "eventFilter"
+            "eventFilter",
+            "intendedState"
         ]
     );
     // The default activation shows ACTIVATING at the first read and ACTIVE at the second.
@@ -118,7 +124,7 @@ async fn create_configure_enable_activate_then_nothing_to_do() {
     let start = mock.request_log().len();
     let again = deployer.apply(&desired()).await.unwrap();
     assert!(!again.changed());
-    assert!(again.changes.is_empty());
+    assert!(again.change.is_nothing() && again.change.changes.is_empty());
     assert_eq!(again.polls, 0);
     assert_eq!(mock.write_requests().len(), writes_before);
     assert_eq!(
@@ -157,7 +163,7 @@ async fn update_writes_the_field_diff_at_the_read_version() {
     );
 
     let report = deployer.apply(&changed).await.unwrap();
-    assert_eq!(report.actions, [DeployAction::Configured]);
+    assert_eq!(report.writes, [DeployStep::WriteConfig]);
     assert_eq!(report.integration_id, first.integration_id);
     assert!(report.reported_state.is_active());
     assert_eq!(report.config_version, Some(3));
@@ -187,7 +193,7 @@ async fn lookup_walks_every_page_and_matches_name_and_type() {
 
     let plan = deployer.plan(&desired()).await.unwrap();
     assert_eq!(plan.integration_id.as_deref(), Some(&*target));
-    assert!(matches!(plan.action, PlanAction::Update { .. }));
+    assert!(matches!(plan.action(), ChangeAction::Update));
     assert!(plan.enable);
     assert_eq!(plan.intended_state.as_deref(), Some("DISABLED"));
     // Six EventBridge integrations at two a page.
@@ -203,10 +209,7 @@ async fn lookup_walks_every_page_and_matches_name_and_type() {
 
     let report = deployer.apply(&desired()).await.unwrap();
     assert_eq!(report.integration_id, target);
-    assert_eq!(
-        report.actions,
-        [DeployAction::Configured, DeployAction::Enabled]
-    );
+    assert_eq!(report.writes, [DeployStep::WriteConfig, DeployStep::Enable]);
     assert_eq!(mock.platform_integrations_named("orders-to-aws").len(), 2);
 
     // A second EventBridge integration of the same name makes the target ambiguous.
@@ -234,7 +237,7 @@ async fn version_conflict_is_read_again_and_retried_once() {
     let puts_before = mock.requests(Route::ConfigPut);
     let report = deployer.apply(&changed).await.unwrap();
     assert_eq!(report.conflict_retries, 1);
-    assert_eq!(report.actions, [DeployAction::Configured]);
+    assert_eq!(report.writes, [DeployStep::WriteConfig]);
     assert_eq!(mock.requests(Route::ConfigPut) - puts_before, 2);
     let config = mock.platform_config(&first.integration_id).unwrap();
     assert_eq!(config["properties"]["eventSourceSuffix"], "orders-v2");
@@ -293,7 +296,7 @@ async fn conflict_after_our_own_lost_write_is_not_written_again() {
     mock.push_fault(Route::ConfigPut, Fault::Delay(Duration::from_secs(2)));
     let report = deployer.apply(&changed).await.unwrap();
     assert_eq!(report.conflict_retries, 1);
-    assert_eq!(report.actions, [DeployAction::Configured]);
+    assert_eq!(report.writes, [DeployStep::WriteConfig]);
     assert!(report.reported_state.is_active());
     let config = mock.platform_config(&first.integration_id).unwrap();
     assert_eq!(config["properties"]["awsAccountId"], "210987654321");
@@ -334,12 +337,12 @@ async fn error_state_carries_its_detail_and_a_reapply_enables_again() {
 
     // ERROR is not "nothing to do": the plan enables again, and apply recovers.
     let plan = deployer.plan(&desired()).await.unwrap();
-    assert_eq!(plan.action, PlanAction::Enable);
+    assert_eq!(plan.action(), ChangeAction::Update);
     assert!(plan.enable);
     assert_eq!(plan.reported_state.as_ref().unwrap().code, "ERROR");
     mock.set_activation(Activation::AfterPolls(1));
     let report = deployer.apply(&desired()).await.unwrap();
-    assert_eq!(report.actions, [DeployAction::Enabled]);
+    assert_eq!(report.writes, [DeployStep::Enable]);
     assert!(report.reported_state.is_active());
 }
 
@@ -464,8 +467,8 @@ async fn plans_never_write() {
     let deployer = deployer(&mock);
     // Create, update, enable and nothing plans, each followed by a check of the write log.
     assert_eq!(
-        deployer.plan(&desired()).await.unwrap().action,
-        PlanAction::Create
+        deployer.plan(&desired()).await.unwrap().action(),
+        ChangeAction::Create
     );
     assert!(mock.write_requests().is_empty());
     let report = deployer.apply(&desired()).await.unwrap();
@@ -483,11 +486,11 @@ async fn plans_never_write() {
         .unwrap();
     let writes = writes + 1;
     let plan = deployer.plan(&desired()).await.unwrap();
-    assert_eq!(plan.action, PlanAction::Enable);
+    assert_eq!(plan.action(), ChangeAction::Update);
     assert_eq!(plan.intended_state.as_deref(), Some("DISABLED"));
     assert_eq!(mock.write_requests().len(), writes);
     let report = deployer.apply(&desired()).await.unwrap();
-    assert_eq!(report.actions, [DeployAction::Enabled]);
+    assert_eq!(report.writes, [DeployStep::Enable]);
     assert!(deployer.plan(&desired()).await.unwrap().is_nothing());
     assert_eq!(mock.write_requests().len(), writes + 1);
 }
@@ -504,7 +507,7 @@ async fn lost_create_response_yields_exactly_one_integration() {
     mock.push_fault(Route::IntegrationCreate, Fault::DropConnection);
     let report = deployer.apply(&desired()).await.unwrap();
     assert!(report.recovered_create);
-    assert_eq!(report.actions[0], DeployAction::Created);
+    assert_eq!(report.writes[0], DeployStep::Create);
     assert!(report.reported_state.is_active());
     assert_eq!(mock.requests(Route::IntegrationCreate), 1, "not resent");
     assert_eq!(mock.platform_integrations_named("orders-to-aws").len(), 1);
@@ -533,10 +536,7 @@ async fn lost_create_response_yields_exactly_one_integration() {
     assert_eq!(mock.platform_integrations_named("third").len(), 1);
     // Running again finds the stored one.
     let report = deployer.apply(&other).await.unwrap();
-    assert_eq!(
-        report.actions,
-        [DeployAction::Configured, DeployAction::Enabled]
-    );
+    assert_eq!(report.writes, [DeployStep::WriteConfig, DeployStep::Enable]);
     assert_eq!(mock.requests(Route::IntegrationCreate), creates + 1);
     assert_eq!(mock.platform_integrations_named("third").len(), 1);
 
@@ -620,7 +620,7 @@ async fn the_real_apis_quirks_do_not_make_changes_or_fail_the_apply() {
         .unwrap();
     let deployer = deployer(&mock);
     let report = deployer.apply(&desired()).await.unwrap();
-    assert_eq!(report.actions.first(), Some(&DeployAction::Created));
+    assert_eq!(report.writes.first(), Some(&DeployStep::Create));
     let id = report.integration_id.clone();
     assert_eq!(
         mock.platform_config(&id).unwrap()["notes"],
@@ -629,10 +629,10 @@ async fn the_real_apis_quirks_do_not_make_changes_or_fail_the_apply() {
     // Re-applying with the placeholder stored: nothing to do, no write.
     let writes = mock.write_requests().len();
     let again = deployer.apply(&desired()).await.unwrap();
-    assert!(again.actions.is_empty(), "{:?}", again.actions);
+    assert!(again.writes.is_empty(), "{:?}", again.writes);
     assert_eq!(mock.write_requests().len(), writes, "0 writes");
     let plan = deployer.plan(&desired()).await.unwrap();
-    assert!(matches!(plan.action, PlanAction::Nothing), "{plan:?}");
+    assert!(plan.action() == ChangeAction::Nothing, "{plan:?}");
 
     // A 400 version conflict is read again and retried.
     let mut changed = desired();

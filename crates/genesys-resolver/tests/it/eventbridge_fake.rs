@@ -9,9 +9,10 @@ use genesys_resolver::api::{
     ApiError, ClientError, CreatedIntegration, GenesysClient, PlatformApi, Reply,
 };
 use genesys_resolver::audit::MemoryAudit;
-use genesys_resolver::eventbridge::{DeployAction, EventBridgeDeployer, PlanAction, TYPE_ID};
+use genesys_resolver::change::ChangeAction;
+use genesys_resolver::eventbridge::{DeployStep, EventBridgeDeployer, TYPE_ID};
 use genesys_resolver::metrics::MetricsSink;
-use genesys_resolver::outcome::{Action, Operation, ResolveOutcome};
+use genesys_resolver::outcome::{Action, Operation, OperationOutcome};
 use serde_json::{Value, json};
 
 use crate::common::{orders as desired, static_token_client};
@@ -214,10 +215,10 @@ impl PlatformApi for FakePlatform {
 }
 
 #[derive(Debug, Default)]
-struct Outcomes(Mutex<Vec<ResolveOutcome>>);
+struct Outcomes(Mutex<Vec<OperationOutcome>>);
 
 impl MetricsSink for Outcomes {
-    fn resolve_finished(&self, outcome: &ResolveOutcome) {
+    fn operation_finished(&self, outcome: &OperationOutcome) {
         self.0.lock().unwrap().push(*outcome);
     }
 }
@@ -243,7 +244,7 @@ async fn a_fake_platform_api_drives_plan_and_apply() {
 
     // Nothing there: the plan creates, and reads only.
     let plan = deployer.plan(&desired()).await.unwrap();
-    assert_eq!(plan.action, PlanAction::Create);
+    assert_eq!(plan.action(), ChangeAction::Create);
     assert_eq!(
         plan.event_source.as_deref(),
         Some("aws.partner/genesys.com/cloud/org-fake/orders")
@@ -260,11 +261,11 @@ async fn a_fake_platform_api_drives_plan_and_apply() {
         "aws.partner/genesys.com/cloud/org-fake/orders"
     );
     assert_eq!(
-        report.actions,
+        report.writes,
         [
-            DeployAction::Created,
-            DeployAction::Configured,
-            DeployAction::Enabled
+            DeployStep::Create,
+            DeployStep::WriteConfig,
+            DeployStep::Enable
         ]
     );
     assert!(report.reported_state.is_active());
@@ -300,7 +301,7 @@ async fn a_fake_platform_api_drives_plan_and_apply() {
     changed.aws_region = "us-east-1".into();
     let report = deployer.apply(&changed).await.unwrap();
     assert_eq!(report.conflict_retries, 1);
-    assert_eq!(report.actions, [DeployAction::Configured]);
+    assert_eq!(report.writes, [DeployStep::WriteConfig]);
     let stored = fake.state.lock().unwrap().integrations[0].config.clone();
     assert_eq!(stored["properties"]["awsAccountRegion"], "us-east-1");
 
@@ -343,7 +344,7 @@ async fn disable_and_delete_are_recorded_as_deploys() {
     deployer.apply(&desired()).await.unwrap();
 
     let disabled = deployer.disable("orders-to-aws").await.unwrap();
-    assert_eq!(disabled.actions, [DeployAction::Disabled]);
+    assert_eq!(disabled.action(), Action::Disabled);
     assert_eq!(disabled.target, "aws://eu-west-1/123456789012/orders");
     let before = fake.calls().len();
     let again = deployer.disable("orders-to-aws").await.unwrap();
@@ -354,10 +355,10 @@ async fn disable_and_delete_are_recorded_as_deploys() {
     );
 
     let plan = deployer.plan_delete("orders-to-aws").await.unwrap();
-    assert_eq!(plan.action, PlanAction::Delete);
+    assert_eq!(plan.action(), ChangeAction::Delete);
     assert_eq!(plan.integration_id.as_deref(), Some("int-1"));
     let deleted = deployer.delete("orders-to-aws").await.unwrap();
-    assert_eq!(deleted.actions, [DeployAction::Deleted]);
+    assert_eq!(deleted.action(), Action::Deleted);
     assert_eq!(
         deleted.event_source.as_deref(),
         Some("aws.partner/genesys.com/cloud/org-fake/orders")

@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
-use genesys_resolver::eventbridge::{DeployAction, DeployError, DeployStep, PlanAction, TYPE_ID};
-use genesys_resolver::outcome::ErrorKind;
+use genesys_resolver::change::ChangeAction;
+use genesys_resolver::eventbridge::{DeployError, DeployStep, Plan, TYPE_ID};
+use genesys_resolver::outcome::{Action, ErrorKind};
 use genesys_resolver::testkit::genesys::{Activation, MockGenesys, Route};
 use genesys_resolver::validate::ViolationCode;
 
@@ -37,7 +38,7 @@ async fn delete_then_plan_says_create() {
     let id = report.integration_id.clone();
 
     let plan = d.plan_delete("orders").await.unwrap();
-    assert_eq!(plan.action, PlanAction::Delete);
+    assert_eq!(plan.action(), ChangeAction::Delete);
     assert_eq!(plan.integration_id.as_deref(), Some(id.as_str()));
     assert_eq!(plan.target, "aws://eu-west-1/123456789012/orders");
     assert_eq!(
@@ -51,18 +52,18 @@ async fn delete_then_plan_says_create() {
     );
 
     let deleted = d.delete("orders").await.unwrap();
-    assert_eq!(deleted.actions, [DeployAction::Deleted]);
+    assert_eq!(deleted.action(), Action::Deleted);
     assert_eq!(deleted.integration_id.as_deref(), Some(id.as_str()));
     assert!(deleted.polls >= 1);
     assert!(mock.platform_integrations().is_empty());
     assert_eq!(mock.requests(Route::IntegrationDelete), 1);
 
     assert_eq!(
-        d.plan(&desired("orders", "orders")).await.unwrap().action,
-        PlanAction::Create
+        d.plan(&desired("orders", "orders")).await.unwrap().action(),
+        ChangeAction::Create
     );
     let plan = d.plan_delete("orders").await.unwrap();
-    assert_eq!(plan.action, PlanAction::Nothing);
+    assert_eq!(plan.action(), ChangeAction::Nothing);
     assert_eq!(plan.integration_id, None);
     // Deleting what is gone sends no write.
     let again = d.delete("orders").await.unwrap();
@@ -85,7 +86,7 @@ async fn delete_waits_until_the_integration_is_gone() {
         .unwrap()
         .integration_id;
     let report = d.delete("orders").await.unwrap();
-    assert_eq!(report.actions, [DeployAction::Deleted]);
+    assert_eq!(report.action(), Action::Deleted);
     // It lingered, DELETED, for a while: the deployer read it more than once before the 404.
     assert!(report.polls >= 2, "{} polls", report.polls);
     assert!(mock.platform_integrations().is_empty());
@@ -130,8 +131,8 @@ async fn several_with_the_name_are_ambiguous_and_delete_id_removes_the_extras() 
     assert_eq!(mock.requests(Route::IntegrationDelete), 0);
 
     let report = d.delete_id(&second).await.unwrap();
-    assert_eq!(report.actions, [DeployAction::Deleted]);
-    assert_eq!(report.name, "orders");
+    assert_eq!(report.action(), Action::Deleted);
+    assert_eq!(report.name(), "orders");
     assert_eq!(
         d.plan_delete("orders").await.unwrap().integration_id,
         Some(first)
@@ -159,7 +160,7 @@ async fn disable_is_idempotent() {
         .unwrap()
         .integration_id;
     let report = d.disable("orders").await.unwrap();
-    assert_eq!(report.actions, [DeployAction::Disabled]);
+    assert_eq!(report.action(), Action::Disabled);
     assert_eq!(report.reported_state.unwrap().code, "INACTIVE");
     assert_eq!(
         report.event_source.as_deref(),
@@ -179,8 +180,8 @@ async fn disable_is_idempotent() {
     assert_eq!(mock.write_requests().len(), writes);
     // Apply enables it again.
     assert_eq!(
-        d.plan(&desired("orders", "orders")).await.unwrap().action,
-        PlanAction::Enable
+        d.plan(&desired("orders", "orders")).await.unwrap().action(),
+        ChangeAction::Update
     );
     let last = writes_to(&mock, &id).pop().unwrap();
     assert!(last.1.unwrap().contains("DISABLED"));
@@ -202,22 +203,19 @@ async fn sync_creates_updates_and_leaves_alone_and_prunes_only_when_asked() {
 
     // The plan: nothing, update, create; no deletes without prune.
     let plan = d.plan_sync(&items, false).await.unwrap();
-    let actions: Vec<&str> = plan.plans.iter().map(|p| p.action.as_str()).collect();
+    let actions: Vec<&str> = plan.plans.iter().map(|p| p.action().as_str()).collect();
     assert_eq!(actions, ["nothing", "update", "create"]);
     assert_eq!(plan.deletes().count(), 0);
     let pruning = d.plan_sync(&items, true).await.unwrap();
-    let deletes: Vec<&str> = pruning.deletes().map(|p| p.name.as_str()).collect();
+    let deletes: Vec<&str> = pruning.deletes().map(Plan::name).collect();
     assert_eq!(deletes, ["undeclared"], "only our type, only undeclared");
     assert_eq!(mock.platform_integrations().len(), 4, "plans write nothing");
 
     // Without prune: the undeclared one stays.
     let report = d.sync(&items, false).await.unwrap();
-    assert!(
-        report.applied[0].actions.is_empty(),
-        "kept: nothing written"
-    );
-    assert_eq!(report.applied[1].actions, [DeployAction::Configured]);
-    assert_eq!(report.applied[2].actions[0], DeployAction::Created);
+    assert!(report.applied[0].writes.is_empty(), "kept: nothing written");
+    assert_eq!(report.applied[1].writes, [DeployStep::WriteConfig]);
+    assert_eq!(report.applied[2].writes[0], DeployStep::Create);
     assert!(report.deleted.is_empty());
     assert_eq!(mock.platform_integrations_named("undeclared").len(), 1);
     assert_eq!(mock.requests(Route::IntegrationDelete), 0);
@@ -226,7 +224,7 @@ async fn sync_creates_updates_and_leaves_alone_and_prunes_only_when_asked() {
     let report = d.sync(&items, true).await.unwrap();
     assert!(report.applied.iter().all(|r| !r.changed()));
     assert_eq!(report.deleted.len(), 1);
-    assert_eq!(report.deleted[0].name, "undeclared");
+    assert_eq!(report.deleted[0].name(), "undeclared");
     assert!(mock.platform_integrations_named("undeclared").is_empty());
     let names: Vec<String> = mock
         .platform_integrations()
@@ -308,7 +306,10 @@ async fn topics_not_deliverable_over_eventbridge_are_refused() {
         .unwrap();
     let d = builder(&older).check_topics(true).build().unwrap();
     let wanted = desired("orders", "orders").topics(["v2.users.{id}.presence"]);
-    assert_eq!(d.plan(&wanted).await.unwrap().action, PlanAction::Create);
+    assert_eq!(
+        d.plan(&wanted).await.unwrap().action(),
+        ChangeAction::Create
+    );
 }
 
 #[tokio::test]
@@ -331,10 +332,10 @@ async fn an_integration_being_deleted_is_never_re_enabled() {
 
     // Listed as DELETED: the plan creates a new one rather than enabling the old.
     let plan = d.plan(&desired("orders", "orders")).await.unwrap();
-    assert_eq!(plan.action, PlanAction::Create);
+    assert_eq!(plan.action(), ChangeAction::Create);
     let report = d.apply(&desired("orders", "orders")).await.unwrap();
     assert_ne!(report.integration_id, old);
-    assert_eq!(report.actions[0], DeployAction::Created);
+    assert_eq!(report.writes[0], DeployStep::Create);
     assert_eq!(
         writes_to(&mock, &old).len(),
         writes_before,

@@ -22,7 +22,8 @@ const LAYERS: &[(&str, u32)] = &[
     ("policy", 2),
     ("environment", 2),
     ("payload", 2),
-    ("spans", 2), // Span names and attributes, over outcome and redact
+    ("spans", 2),  // span names and attributes, over outcome and redact
+    ("change", 2), // the change model of plans and reports, over outcome
     ("validate", 3),
     ("payload/builder", 4),
     // Every document read strictly (payload, EventBridge integration, route): models, rules
@@ -39,6 +40,12 @@ const LAYERS: &[(&str, u32)] = &[
     ("auth", 9),
     ("probe", 10),
     ("api", 11),
+    // The error surface every flow shares: the trait, the report, the build errors.
+    ("error", 12),
+    // The envelope of every operation: span, timing, metrics and audit, over the error surface.
+    ("envelope", 13),
+    // The composition root's parts (coordinator, client, prober, sink), for every builder.
+    ("compose", 14),
     // The flows: they use every part and never each other.
     ("pipeline", 20),
     ("eventbridge", 20),

@@ -17,7 +17,7 @@ use genesys_resolver::metrics::{
     Metrics, MetricsSink, MetricsSnapshot, NoopMetrics, OPENMETRICS_CONTENT_TYPE, RetryReason,
 };
 use genesys_resolver::outcome::Operation;
-use genesys_resolver::pipeline::{Action, ProbePhase, ResolveOutcome, Stage};
+use genesys_resolver::pipeline::{Action, OperationOutcome, ProbePhase, Stage};
 
 const ACTIONS: [Action; 3] = [Action::Created, Action::Updated, Action::Unchanged];
 const REASONS: [RetryReason; 4] = [
@@ -111,13 +111,13 @@ fn sum(samples: &[Sample], name: &str, filter: &[(&str, &str)]) -> f64 {
 fn feed(sink: &dyn MetricsSink, i: u64) {
     let latency = Duration::from_millis(1 + i % 50);
     let outcome = match i % 10 {
-        0..=5 => ResolveOutcome::succeeded(ACTIONS[(i % 3) as usize], latency, false),
-        6 => ResolveOutcome::failed(Stage::Probe, latency, false),
-        7 => ResolveOutcome::failed(Stage::Submit, latency, false),
-        8 => ResolveOutcome::succeeded(Action::Created, latency, true),
-        _ => ResolveOutcome::failed(Stage::Validate, latency, true),
+        0..=5 => OperationOutcome::succeeded(ACTIONS[(i % 3) as usize], latency, false),
+        6 => OperationOutcome::failed(Stage::Probe, latency, false),
+        7 => OperationOutcome::failed(Stage::Submit, latency, false),
+        8 => OperationOutcome::succeeded(Action::Created, latency, true),
+        _ => OperationOutcome::failed(Stage::Validate, latency, true),
     };
-    sink.resolve_finished(&outcome);
+    sink.operation_finished(&outcome);
     sink.probe_phase(
         ProbePhase::ALL[(i % 5) as usize],
         Duration::from_micros(100 + i % 900),
@@ -324,7 +324,7 @@ fn percentiles_are_sane_on_known_data() {
     // 1 ms, 2 ms, ..., 100 ms, in a shuffled order.
     for i in 0..100u64 {
         let ms = (i * 37) % 100 + 1;
-        metrics.resolve_finished(&ResolveOutcome::succeeded(
+        metrics.operation_finished(&OperationOutcome::succeeded(
             Action::Unchanged,
             Duration::from_millis(ms),
             false,
@@ -346,7 +346,7 @@ fn percentiles_are_sane_on_known_data() {
     let tail = Metrics::new();
     for i in 0..1000 {
         let ms = if i % 50 == 0 { 1000 } else { 10 };
-        tail.resolve_finished(&ResolveOutcome::failed(
+        tail.operation_finished(&OperationOutcome::failed(
             Stage::Submit,
             Duration::from_millis(ms),
             false,
@@ -418,7 +418,7 @@ fn json_round_trips_and_records_last_resolve() {
     feed(&metrics, 1);
     // A dry run alone does not move last_resolve.
     let dry = Metrics::new();
-    dry.resolve_finished(&ResolveOutcome::succeeded(
+    dry.operation_finished(&OperationOutcome::succeeded(
         Action::Created,
         Duration::from_millis(5),
         true,
@@ -460,7 +460,7 @@ fn prometheus_text_has_every_family() {
                 && s.labels.get("reason").map(String::as_str) == Some("transport"))
     );
 
-    metrics.resolve_finished(&ResolveOutcome::succeeded(
+    metrics.operation_finished(&OperationOutcome::succeeded(
         Action::Created,
         Duration::from_millis(30),
         false,
@@ -564,7 +564,7 @@ fn metrics_is_send_sync_static() {
     assert_traits::<MetricsSnapshot>();
 }
 
-fn deploy(outcome: ResolveOutcome) -> ResolveOutcome {
+fn deploy(outcome: OperationOutcome) -> OperationOutcome {
     outcome.for_operation(Operation::Deploy)
 }
 
@@ -592,17 +592,17 @@ fn resolve_figures(s: &MetricsSnapshot) -> String {
 #[test]
 fn a_deploy_does_not_change_resolve_counters() {
     let metrics = Metrics::new();
-    metrics.resolve_finished(&ResolveOutcome::succeeded(
+    metrics.operation_finished(&OperationOutcome::succeeded(
         Action::Created,
         Duration::from_millis(10),
         false,
     ));
-    metrics.resolve_finished(&ResolveOutcome::failed(
+    metrics.operation_finished(&OperationOutcome::failed(
         Stage::Probe,
         Duration::from_millis(30),
         false,
     ));
-    metrics.resolve_finished(&ResolveOutcome::succeeded(
+    metrics.operation_finished(&OperationOutcome::succeeded(
         Action::Unchanged,
         Duration::from_millis(3),
         true,
@@ -610,27 +610,27 @@ fn a_deploy_does_not_change_resolve_counters() {
     let before = metrics.snapshot();
     let text_before = parse_exposition(&metrics.prometheus_text());
 
-    metrics.resolve_finished(&deploy(ResolveOutcome::succeeded(
+    metrics.operation_finished(&deploy(OperationOutcome::succeeded(
         Action::Updated,
         Duration::from_millis(900),
         false,
     )));
-    metrics.resolve_finished(&deploy(ResolveOutcome::succeeded(
+    metrics.operation_finished(&deploy(OperationOutcome::succeeded(
         Action::Created,
         Duration::from_millis(1100),
         false,
     )));
-    metrics.resolve_finished(&deploy(ResolveOutcome::failed(
+    metrics.operation_finished(&deploy(OperationOutcome::failed(
         Stage::Submit,
         Duration::from_secs(2),
         false,
     )));
-    metrics.resolve_finished(&deploy(ResolveOutcome::succeeded(
+    metrics.operation_finished(&deploy(OperationOutcome::succeeded(
         Action::Created,
         Duration::from_millis(50),
         true,
     )));
-    metrics.resolve_finished(&deploy(ResolveOutcome::failed(
+    metrics.operation_finished(&deploy(OperationOutcome::failed(
         Stage::RouteMapping,
         Duration::from_millis(50),
         true,
@@ -701,17 +701,17 @@ fn deploys_show_up_in_their_own_series() {
                 && s.labels.get("action").map(String::as_str) == Some("unchanged"))
     );
 
-    metrics.resolve_finished(&deploy(ResolveOutcome::succeeded(
+    metrics.operation_finished(&deploy(OperationOutcome::succeeded(
         Action::Updated,
         Duration::from_millis(30),
         false,
     )));
-    metrics.resolve_finished(&deploy(ResolveOutcome::failed(
+    metrics.operation_finished(&deploy(OperationOutcome::failed(
         Stage::Token,
         Duration::from_millis(5),
         false,
     )));
-    metrics.resolve_finished(&deploy(ResolveOutcome::succeeded(
+    metrics.operation_finished(&deploy(OperationOutcome::succeeded(
         Action::Unchanged,
         Duration::from_millis(5),
         true,
@@ -808,7 +808,7 @@ fn json_has_a_deploys_object() {
     assert_eq!(deploys["by_failed_stage"]["submit"], 0);
     assert!(deploys["last_deploy"].is_null());
 
-    metrics.resolve_finished(&deploy(ResolveOutcome::succeeded(
+    metrics.operation_finished(&deploy(OperationOutcome::succeeded(
         Action::Created,
         Duration::from_millis(7),
         false,
@@ -837,11 +837,11 @@ fn deploys_and_resolves_from_many_threads_stay_apart() {
                 for i in 0..PER_THREAD {
                     let latency = Duration::from_millis(1 + i % 20);
                     let outcome = if (t + i).is_multiple_of(2) {
-                        ResolveOutcome::succeeded(Action::Created, latency, false)
+                        OperationOutcome::succeeded(Action::Created, latency, false)
                     } else {
-                        deploy(ResolveOutcome::succeeded(Action::Updated, latency, false))
+                        deploy(OperationOutcome::succeeded(Action::Updated, latency, false))
                     };
-                    sink.resolve_finished(&outcome);
+                    sink.operation_finished(&outcome);
                 }
             })
         })

@@ -391,13 +391,7 @@ async fn apply_delivers_then_reapply_plan_and_destroy() {
 
     // Re-apply: only reads on both sides.
     let again = s.deployer.apply(&route).await.unwrap();
-    assert_eq!(
-        again.writes(),
-        0,
-        "{:?} {:?}",
-        again.genesys_writes,
-        again.aws_writes
-    );
+    assert_eq!(again.writes(), 0, "{:?}", again.changes);
     assert_eq!(again.rule_arn, report.rule_arn);
     assert!(s.deployer.plan(&route).await.unwrap().is_nothing());
 
@@ -415,15 +409,27 @@ async fn apply_delivers_then_reapply_plan_and_destroy() {
     assert_eq!(diffs[0].changes[0].current, json!(s.dest.uri("/hook/a")));
     assert_eq!(diffs[0].changes[0].desired, json!(s.dest.uri("/hook/c")));
     let updated = s.deployer.apply(&changed).await.unwrap();
-    assert_eq!(updated.aws_writes.len(), 1, "{:?}", updated.aws_writes);
-    assert!(updated.genesys_writes.is_empty());
+    assert_eq!(updated.changes.len(), 1, "{:?}", updated.changes);
+    assert_eq!(updated.changes[0].kind, ResourceKind::ApiDestination);
+    assert_eq!(
+        updated.changes[0].changes, diffs[0].changes,
+        "the write as planned"
+    );
 
     // Destroy: nothing left in AWS, the integration deleted; a second destroy does nothing.
     let gone = s.deployer.destroy(&changed).await.unwrap();
     assert!(gone.deleted_integration.is_some());
-    let kinds: Vec<_> = gone.aws_writes.iter().map(|w| w.kind).collect();
+    let kinds: Vec<_> = gone.changes.iter().map(|w| w.kind).collect();
     assert_eq!(kinds.first(), Some(&ResourceKind::Target));
-    assert_eq!(kinds.last(), Some(&ResourceKind::EventBus));
+    assert_eq!(
+        kinds[kinds.len() - 2..],
+        [ResourceKind::EventBus, ResourceKind::Integration]
+    );
+    assert!(
+        gone.changes
+            .iter()
+            .all(|c| c.action == ChangeAction::Delete)
+    );
     assert!(
         s.events
             .describe_event_bus()
@@ -434,7 +440,7 @@ async fn apply_delivers_then_reapply_plan_and_destroy() {
     );
     assert_eq!(names(&s.events).await, (vec![], vec![]));
     let again = s.deployer.destroy(&changed).await.unwrap();
-    assert!(again.aws_writes.is_empty() && again.deleted_integration.is_none());
+    assert!(again.changes.is_empty() && again.deleted_integration.is_none());
     assert!(
         s.mock
             .platform_integrations_named("orders route")

@@ -1,11 +1,13 @@
 //! Settings as plain data: what a [`GenesysClient`](crate::api::GenesysClient), a
-//! [`Prober`](crate::probe::Prober) and a [`Resolver`](crate::pipeline::Resolver) are configured
-//! with, apart from the components (token sources, sinks, fakes) a builder is handed.
+//! [`Prober`](crate::probe::Prober), a [`Resolver`](crate::pipeline::Resolver) ([`ResolverSettings`]),
+//! an EventBridge deployer ([`DeploySettings`]) and a route deployer ([`RouteSettings`]) are
+//! configured with, apart from the components (token sources, sinks, fakes) a builder is handed.
 //!
 //! Each struct has a `Default`, is serde-serializable (the client secret is never written out),
 //! is checked whole by `validate`, and is read from the environment in one place
-//! ([`ResolverSettings::from_env`]). The builders wrap these structs; the HTTP service, the Python
-//! constructors and the examples all map onto them instead of re-declaring the settings.
+//! (`from_env` / `from_lookup`, every variable's name a constant of [`vars`]). The builders wrap
+//! these structs; the HTTP service, the command line, the Python constructors and the examples
+//! all map onto them instead of re-declaring the settings.
 //!
 //! | variable | setting | default |
 //! |---|---|---|
@@ -29,6 +31,19 @@
 //! | `RESOLVER_LEASE_TTL_SECS` | [`CoordinationSettings::lease_ttl`] | 30 s |
 //! | `RESOLVER_LEASE_WAIT_SECS` | [`CoordinationSettings::lease_wait`] | 60 s |
 //! | `RESOLVER_REDIS_KEY_PREFIX` | [`CoordinationSettings::key_prefix`] | `genesys-resolver:` |
+//! | `RESOLVER_PAGE_SIZE` | [`ClientSettings::page_size`] (1 to 500) | 100 |
+//! | `RESOLVER_CHECK_TOPICS` | [`DeploySettings::check_topics`] (`true`, `false`) | false |
+//! | `RESOLVER_ACTIVATION_TIMEOUT_SECS` | [`DeploySettings::activation_timeout`] | 120 s |
+//! | `RESOLVER_POLL_INTERVAL_SECS`, `RESOLVER_MAX_POLL_INTERVAL_SECS` | [`DeploySettings::poll_interval`], [`DeploySettings::max_poll_interval`] | 0.5 s, 10 s |
+//! | `RESOLVER_DELETION_TIMEOUT_SECS` | [`DeploySettings::deletion_timeout`] | 60 s |
+//! | `RESOLVER_SOURCE_TIMEOUT_SECS` | [`RouteSettings::source_timeout`] | 120 s |
+//! | `RESOLVER_SOURCE_POLL_INTERVAL_SECS` | [`RouteSettings::source_poll_interval`] | 0.25 s |
+//!
+//! A resolver reads the client, trust, probe and coordination variables; an EventBridge
+//! deployer the client, trust, coordination and deploy ones; a route deployer all but the
+//! resolver's limits. AWS's own variables (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials) are the
+//! AWS SDK's standard chain's, overridden by [`RouteSettings::aws_region`] and
+//! [`RouteSettings::aws_endpoint_url`].
 //!
 //! ```
 //! use genesys_resolver::settings::ResolverSettings;
@@ -44,7 +59,6 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
 use ipnet::IpNet;
@@ -55,21 +69,27 @@ use crate::durations::opt_duration_secs;
 use crate::environment::Environment;
 use crate::validate::Limits;
 
-/// The environment variable holding the OAuth client id.
-pub const CLIENT_ID_VAR: &str = "GENESYS_CLIENT_ID";
-/// The environment variable holding the OAuth client secret.
-pub const CLIENT_SECRET_VAR: &str = "GENESYS_CLIENT_SECRET";
-/// The Genesys ecosystem's name for the OAuth client id (the Terraform provider's and the `gc`
-/// CLI's), read when [`CLIENT_ID_VAR`] is not set.
-pub const GENESYSCLOUD_CLIENT_ID_VAR: &str = "GENESYSCLOUD_OAUTHCLIENT_ID";
-/// The Genesys ecosystem's name for the OAuth client secret, read when neither
-/// [`CLIENT_SECRET_VAR`] nor [`CLIENT_SECRET_FILE_VAR`] is set.
-pub const GENESYSCLOUD_CLIENT_SECRET_VAR: &str = "GENESYSCLOUD_OAUTHCLIENT_SECRET";
-
+mod deploy;
+mod env;
 mod identity;
 mod secret_file;
+pub mod vars;
 
+pub use deploy::{DeploySettings, RouteSettings};
+use env::present;
 pub use secret_file::{CLIENT_SECRET_FILE_VAR, MAX_SECRET_FILE_BYTES, SecretFile, SecretFileError};
+
+/// The environment variable holding the OAuth client id ([`vars::CLIENT_ID`]).
+pub const CLIENT_ID_VAR: &str = vars::CLIENT_ID;
+/// The environment variable holding the OAuth client secret ([`vars::CLIENT_SECRET`]).
+pub const CLIENT_SECRET_VAR: &str = vars::CLIENT_SECRET;
+/// The Genesys ecosystem's name for the OAuth client id (the Terraform provider's and the `gc`
+/// CLI's), read when [`CLIENT_ID_VAR`] is not set ([`vars::GENESYSCLOUD_CLIENT_ID`]).
+pub const GENESYSCLOUD_CLIENT_ID_VAR: &str = vars::GENESYSCLOUD_CLIENT_ID;
+/// The Genesys ecosystem's name for the OAuth client secret, read when neither
+/// [`CLIENT_SECRET_VAR`] nor [`CLIENT_SECRET_FILE_VAR`] is set
+/// ([`vars::GENESYSCLOUD_CLIENT_SECRET`]).
+pub const GENESYSCLOUD_CLIENT_SECRET_VAR: &str = vars::GENESYSCLOUD_CLIENT_SECRET;
 
 /// Variables only an operator may set: the process environment or a flag, never a file a
 /// repository holds (a front end's config-file reader refuses them). Each widens where
@@ -474,38 +494,14 @@ impl ResolverSettings {
     /// [`from_env`](Self::from_env)). Each problem names its variable; a secret's value is never
     /// repeated.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let mut s = Self::default();
-        s.client.environment = identity::environment_from(&var)?;
-        s.client.client_id = var(CLIENT_ID_VAR)
-            .or_else(|| var(GENESYSCLOUD_CLIENT_ID_VAR))
-            .map(|v| v.trim().to_owned());
-        s.client.client_secret = identity::client_secret_from(&var)?;
-        s.client.integrations_path = var("RESOLVER_INTEGRATIONS_PATH").map(|v| v.trim().to_owned());
-        s.client.request_timeout = seconds(&var, "RESOLVER_REQUEST_TIMEOUT_SECS")?;
-        s.client.max_attempts = parsed(&var, "RESOLVER_MAX_ATTEMPTS")?;
-        s.client.rate_limit_per_minute = parsed(&var, "RESOLVER_RATE_LIMIT_PER_MINUTE")?;
-        s.client.write_rate_limit_per_minute =
-            parsed(&var, "RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE")?;
-        s.trust.ca_files = list(&var, "RESOLVER_CA_FILE").map(PathBuf::from).collect();
-        s.probe.allow_cidrs = list(&var, "RESOLVER_ALLOW_CIDRS")
-            .map(|item| {
-                parse_net(&item).ok_or_else(|| {
-                    SettingsError::new(
-                        "RESOLVER_ALLOW_CIDRS",
-                        format!("{item:?} is not an address range such as 10.0.0.0/8"),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        s.probe.health_timeout = seconds(&var, "RESOLVER_HEALTH_TIMEOUT_SECS")?;
-        s.probe.concurrency = parsed(&var, "RESOLVER_PROBE_CONCURRENCY")?;
-        s.probe.cache_ttl =
-            seconds(&var, "RESOLVER_PROBE_CACHE_TTL_SECS")?.filter(|ttl| !ttl.is_zero());
-        s.coordination.redis_url = var("RESOLVER_REDIS_URL").map(|v| v.trim().to_owned());
-        s.coordination.lease_ttl = seconds(&var, "RESOLVER_LEASE_TTL_SECS")?;
-        s.coordination.lease_wait = seconds(&var, "RESOLVER_LEASE_WAIT_SECS")?;
-        s.coordination.key_prefix = var("RESOLVER_REDIS_KEY_PREFIX");
+        let var = present(&lookup);
+        let s = Self {
+            client: ClientSettings::read(&var)?,
+            trust: TrustSettings::read(&var),
+            probe: ProbeSettings::read(&var)?,
+            limits: Limits::default(),
+            coordination: CoordinationSettings::read(&var)?,
+        };
         s.validate().map_err(|mut errors| errors.0.remove(0))?;
         Ok(s)
     }
@@ -533,45 +529,6 @@ fn into_result(problems: Vec<SettingsError>) -> Result<(), SettingsErrors> {
     } else {
         Err(SettingsErrors(problems))
     }
-}
-
-fn parsed<T: FromStr>(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &str,
-) -> Result<Option<T>, SettingsError>
-where
-    T::Err: fmt::Display,
-{
-    var(name)
-        .map(|v| {
-            v.trim()
-                .parse::<T>()
-                .map_err(|e| SettingsError::new(name, format!("{:?} is not valid: {e}", v.trim())))
-        })
-        .transpose()
-}
-
-fn seconds(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &str,
-) -> Result<Option<Duration>, SettingsError> {
-    parsed::<f64>(var, name)?
-        .map(|s| {
-            Duration::try_from_secs_f64(s)
-                .map_err(|_| SettingsError::new(name, format!("{s} is not a number of seconds")))
-        })
-        .transpose()
-}
-
-fn list(var: &impl Fn(&str) -> Option<String>, name: &str) -> impl Iterator<Item = String> {
-    var(name)
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect::<Vec<_>>()
-        .into_iter()
 }
 
 #[cfg(test)]
