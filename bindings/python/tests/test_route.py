@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 import pickle
 import urllib.request
 from collections.abc import Iterator

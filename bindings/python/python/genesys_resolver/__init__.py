@@ -30,7 +30,7 @@ real way to route Genesys events to an event bus) idempotently::
     desired.validate()                       # raises gr.ValidationError listing every violation
     deployer = gr.EventBridgeDeployer("eu_west_1", client_id, client_secret, check_topics=True)
     plan = deployer.plan(desired)            # reads only: create, update (changes), enable, nothing
-    report = deployer.apply(desired)         # report.actions, report.reported_state["code"]
+    report = deployer.apply(desired)         # report.action, report.reported_state["code"]
     deployer.disable(desired.name)           # idempotent; delete() waits until it is gone
     deployer.sync([desired], prune=True)     # desired state; prune deletes undeclared ones
 

@@ -27,7 +27,7 @@ async fn hold(
     let coordinator = RedisCoordinator::connect(&redis.url(), RedisOptions::default())
         .await
         .unwrap();
-    let environment = Environment::parse(&mock.url).unwrap();
+    let environment = Environment::custom(&mock.url).unwrap();
     let key = LeaseKey::new(organisation(Some(&environment)), TYPE_ID, name.to_owned());
     coordinator
         .acquire(&key, Duration::from_secs(5))
