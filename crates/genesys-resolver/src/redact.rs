@@ -70,13 +70,43 @@ fn looks_like_credential(value: &str) -> bool {
     has_param && matches!(scheme.as_str(), "bearer" | "basic" | "digest" | "token")
 }
 
+/// Whether a header value is a credential whatever its header's name: an HTTP auth scheme with
+/// a parameter (`Bearer …`, `Basic …`, `Digest …`, `token …`), or a token-like string (at least
+/// 16 characters of base64, base64url, hex or JWT, with letters and digits, no white space).
+///
+/// ```
+/// use genesys_resolver::redact::is_credential_value;
+///
+/// assert!(is_credential_value("Bearer x"));
+/// assert!(is_credential_value("ghp_16C7e42F292c6912E7710c838347Ae178B4a"));
+/// assert!(is_credential_value("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"));
+/// assert!(!is_credential_value("application/json"));
+/// assert!(!is_credential_value("event-resolver"));
+/// assert!(!is_credential_value("t1"));
+/// ```
+pub fn is_credential_value(value: &str) -> bool {
+    looks_like_credential(value) || looks_like_token(value)
+}
+
+/// At least 16 characters, every one of a credential alphabet (base64, base64url, hex, JWT),
+/// with a letter and a digit.
+fn looks_like_token(value: &str) -> bool {
+    let v = value.trim();
+    v.len() >= 16
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'='))
+        && v.bytes().any(|b| b.is_ascii_digit())
+        && v.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
 /// `headers` with the value of every sensitive one (by [`is_sensitive_header`], or a value that
-/// starts with an auth scheme such as `Bearer`) replaced by [`REDACTED`].
+/// [`is_credential_value`]: an auth scheme such as `Bearer`, or a token-like string) replaced by
+/// [`REDACTED`].
 pub fn redact_headers(headers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     headers
         .iter()
         .map(|(name, value)| {
-            let value = if is_sensitive_header(name) || looks_like_credential(value) {
+            let value = if is_sensitive_header(name) || is_credential_value(value) {
                 REDACTED.to_owned()
             } else {
                 value.clone()
@@ -601,6 +631,13 @@ mod tests {
         let red = redact_headers(&headers);
         assert_eq!(red["X-Custom"], REDACTED);
         assert_eq!(red["X-Plain"], "Bearer");
+        let tokens = BTreeMap::from([
+            ("X-Opaque".to_owned(), "k_8f1c2d3e4a5b6c7d8e9f".to_owned()),
+            ("X-Type".to_owned(), "application/json".to_owned()),
+        ]);
+        let red = redact_headers(&tokens);
+        assert_eq!(red["X-Opaque"], REDACTED);
+        assert_eq!(red["X-Type"], "application/json");
     }
 
     #[test]
