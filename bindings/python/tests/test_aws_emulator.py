@@ -372,6 +372,24 @@ def test_partner_source_lifecycle(events: Any) -> None:
     assert events.describe_event_source(Name=SOURCE)["State"] == "PENDING"
 
 
+def test_tags_of_partner_buses_and_their_rules_by_exact_arn(events: Any) -> None:
+    events.create_partner_event_source(Name=SOURCE, Account=ACCOUNT)
+    bus = events.create_event_bus(Name=SOURCE, EventSourceName=SOURCE, Tags=[{"Key": "k", "Value": "bus"}])
+    rule = events.put_rule(
+        Name="r", EventBusName=SOURCE, EventPattern='{"a":["b"]}', Tags=[{"Key": "k", "Value": "rule"}]
+    )["RuleArn"]
+    # moto looked resources up by the ARN's last segment: a partner bus was "not found".
+    assert events.list_tags_for_resource(ResourceARN=bus["EventBusArn"])["Tags"] == [{"Key": "k", "Value": "bus"}]
+    assert events.list_tags_for_resource(ResourceARN=rule)["Tags"] == [{"Key": "k", "Value": "rule"}]
+    # A rule of the same name on the default bus has its own tags.
+    other = events.put_rule(Name="r", EventPattern='{"a":["b"]}')["RuleArn"]
+    assert events.list_tags_for_resource(ResourceARN=other)["Tags"] == []
+    events.tag_resource(ResourceARN=rule, Tags=[{"Key": "k2", "Value": "v"}])
+    events.untag_resource(ResourceARN=rule, TagKeys=["k"])
+    assert events.list_tags_for_resource(ResourceARN=rule)["Tags"] == [{"Key": "k2", "Value": "v"}]
+    refused(events.list_tags_for_resource, "ResourceNotFoundException", ResourceARN=rule + "x")
+
+
 def test_delete_rule_on_a_missing_bus_is_not_found(events: Any) -> None:
     refused(events.delete_rule, "ResourceNotFoundException", Name="r", EventBusName="no-such-bus")
     events.delete_rule(Name="no-such-rule")  # on an existing bus: succeeds, as AWS does

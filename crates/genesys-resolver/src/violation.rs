@@ -108,7 +108,8 @@ named_enum! {
         RoleArnInvalid = "role_arn_invalid",
         /// A dead-letter queue that is not an SQS queue ARN.
         DeadLetterArnInvalid = "dead_letter_arn_invalid",
-        /// An API-destination invocation rate outside 1 to 300 per second.
+        /// An API-destination invocation rate below 1 per second (the service model has no
+        /// upper bound; above the default quota of 300 is a warning).
         InvocationRateOutOfRange = "invocation_rate_out_of_range",
         /// More than 100 distinct fields for one input transformer.
         InputPathsTooMany = "input_paths_too_many",
@@ -117,6 +118,9 @@ named_enum! {
         InputPathInvalid = "input_path_invalid",
         /// An input template outside 1 to 8,192 characters.
         InputTemplateTooLong = "input_template_too_long",
+        /// The route needs more EventBridge rules than an event bus holds (300), or a rule
+        /// beyond its quotas (5 targets, a 2,048-character event pattern).
+        RuleQuotaExceeded = "rule_quota_exceeded",
     }
 }
 

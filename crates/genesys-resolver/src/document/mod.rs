@@ -43,6 +43,7 @@ use serde_json::Value;
 use crate::names::named_enum;
 use crate::validate::{self, Limits, ValidationErrors};
 
+pub mod aws_limits;
 pub(crate) mod eventbridge;
 mod payload;
 pub(crate) mod route;

@@ -30,8 +30,10 @@ pub const MAX_INPUT_PATHS: usize = 100;
 pub const MAX_INPUT_TEMPLATE_CHARS: usize = 8192;
 /// The longest JSON path of an `InputPathsMap` entry.
 pub const MAX_INPUT_PATH_CHARS: usize = 256;
-/// EventBridge's range of `InvocationRateLimitPerSecond`.
-pub const MAX_INVOCATION_RATE: i32 = 300;
+/// The default account quota of `InvocationRateLimitPerSecond` per API destination. The service
+/// model has only a minimum of 1; the quota can be raised on request, so a higher rate is
+/// deployed with a warning, never refused.
+pub const DEFAULT_INVOCATION_RATE_QUOTA: i32 = 300;
 
 /// The route's own keys in a route document; every other key is the payload's.
 pub const ROUTE_KEYS: [&str; 7] = [
@@ -106,8 +108,8 @@ pub struct Route {
     /// An SQS queue for events that could not be delivered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dead_letter_arn: Option<String>,
-    /// `InvocationRateLimitPerSecond` of every API destination (1-300; AWS's default when
-    /// unset).
+    /// `InvocationRateLimitPerSecond` of every API destination (at least 1; above the default
+    /// quota of 300 with a warning; AWS's default when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invocation_rate_limit: Option<i32>,
 }
@@ -296,10 +298,11 @@ impl Route {
 
     /// Every violation of the route: the payload's own rules (with default [`Limits`]), where
     /// its events land (account, region, suffix) and the AWS rules EventBridge applies (RoleArn
-    /// present and an IAM role, retry ranges, DLQ ARN, rate limit 1-300, input transformer at
-    /// most 100 paths of at most 256 characters and a template of 1 to 8,192 characters), each
-    /// naming its field. Checked here because the emulator the tests run against checks none of
-    /// them.
+    /// present and an IAM role, retry ranges, DLQ ARN, rate limit at least 1, per field
+    /// projection an input transformer of at most 100 paths of at most 256 characters and a
+    /// template of 1 to 8,192 characters, and the lengths, patterns and quotas of botocore's
+    /// model that the route's own values reach: see [`aws_limits`](super::aws_limits)), each
+    /// naming its field, so that what AWS would refuse is found before the first write.
     pub fn violations(&self) -> Vec<Violation> {
         self.violations_with(&Limits::default())
     }
@@ -348,12 +351,12 @@ impl Route {
             ));
         }
         if let Some(rate) = self.invocation_rate_limit
-            && !(1..=MAX_INVOCATION_RATE).contains(&rate)
+            && rate < 1
         {
             out.push(Violation::new(
                 "invocationRateLimit",
                 ViolationCode::InvocationRateOutOfRange,
-                format!("the rate is outside EventBridge's 1 to {MAX_INVOCATION_RATE} per second"),
+                "EventBridge's invocation rate is at least 1 per second",
             ));
         }
         let retries = self.payload.retry_policy.max_retries;
@@ -366,41 +369,44 @@ impl Route {
                 ),
             ));
         }
-        let (transformer, _) = self.input_transformer();
-        if let Some(t) = transformer {
+        for (i, f) in self.payload.event_filters.iter().enumerate() {
+            for (j, field) in f.fields.iter().enumerate() {
+                let path = field_path(field);
+                let bad = field.is_empty()
+                    || path.len() > MAX_INPUT_PATH_CHARS
+                    || !field
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+                if bad {
+                    out.push(Violation::new(
+                        format!("eventFilters[{i}].fields[{j}]"),
+                        ViolationCode::InputPathInvalid,
+                        format!(
+                            "a field is a dotted path of [A-Za-z0-9_-] segments whose JSON path fits in {MAX_INPUT_PATH_CHARS} characters"
+                        ),
+                    ));
+                }
+            }
+        }
+        for projection in self.projections() {
+            let Some(t) = &projection.transformer else {
+                continue;
+            };
+            let at = format!("eventFilters[{}].fields", projection.filters[0]);
             if t.paths.len() > MAX_INPUT_PATHS {
                 out.push(Violation::new(
-                    "eventFilters",
+                    at.clone(),
                     ViolationCode::InputPathsTooMany,
                     format!(
-                        "the filters name {} distinct fields; an input transformer takes at most {MAX_INPUT_PATHS}",
+                        "the projection names {} fields (with the envelope's 3); an input transformer takes at most {MAX_INPUT_PATHS}",
                         t.paths.len()
                     ),
                 ));
             }
-            for (i, f) in self.payload.event_filters.iter().enumerate() {
-                for (j, field) in f.fields.iter().enumerate() {
-                    let path = field_path(field);
-                    let bad = field.is_empty()
-                        || path.len() > MAX_INPUT_PATH_CHARS
-                        || !field
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-                    if bad {
-                        out.push(Violation::new(
-                            format!("eventFilters[{i}].fields[{j}]"),
-                            ViolationCode::InputPathInvalid,
-                            format!(
-                                "a field is a dotted path of [A-Za-z0-9_-] segments whose JSON path fits in {MAX_INPUT_PATH_CHARS} characters"
-                            ),
-                        ));
-                    }
-                }
-            }
             let chars = t.template.chars().count();
             if !(1..=MAX_INPUT_TEMPLATE_CHARS).contains(&chars) {
                 out.push(Violation::new(
-                    "eventFilters",
+                    at,
                     ViolationCode::InputTemplateTooLong,
                     format!(
                         "the input template would be {chars} characters; EventBridge takes 1 to {MAX_INPUT_TEMPLATE_CHARS}"
@@ -408,6 +414,7 @@ impl Route {
                 ));
             }
         }
+        super::aws_limits::check(self, &mut out);
         out
     }
 
@@ -421,46 +428,65 @@ impl Route {
         }
     }
 
-    /// The input transformer the filters' fields ask for (the union of every filter's fields,
-    /// under `eventBody`, with `topicName`, `timestamp` and `correlationId` kept), and a warning
-    /// when some filters name fields and others do not (one rule has one transformer, so those
-    /// get every field).
-    pub(crate) fn input_transformer(&self) -> (Option<InputTransformerSpec>, Option<String>) {
-        let filters = &self.payload.event_filters;
-        let with_fields = filters.iter().filter(|f| !f.fields.is_empty()).count();
-        if with_fields == 0 {
-            return (None, None);
-        }
-        if with_fields < filters.len() {
-            return (
-                None,
-                Some(
-                    "some event filters name fields and others do not; one rule delivers every \
-                     field of every event"
-                        .to_owned(),
-                ),
-            );
-        }
-        let mut paths = BTreeMap::new();
-        paths.insert("topicName".to_owned(), "$.detail.topicName".to_owned());
-        paths.insert("timestamp".to_owned(), "$.detail.timestamp".to_owned());
-        paths.insert(
-            "correlationId".to_owned(),
-            "$.detail.metadata.CorrelationId".to_owned(),
-        );
-        let mut body = Vec::new();
-        for field in filters.iter().flat_map(|f| &f.fields) {
-            let var = format!("f_{}", variable_of(field));
-            if paths.insert(var.clone(), field_path(field)).is_none() {
-                body.push(format!("{}: <{var}>", json!(field)));
+    /// The route's field projections, in the order of their first filter: the event filters
+    /// that name the same fields (in any order; none: the whole event) share one, and each keeps
+    /// its own fields (no union, no whole-event fallback). A projection with fields has an
+    /// input transformer: `topicName`, `timestamp` and `correlationId` of the envelope and the
+    /// named fields of `detail.eventBody`.
+    pub fn projections(&self) -> Vec<Projection> {
+        let mut out: Vec<(Vec<String>, Projection)> = Vec::new();
+        for (i, filter) in self.payload.event_filters.iter().enumerate() {
+            let mut key: Vec<String> = filter.fields.clone();
+            key.sort();
+            key.dedup();
+            if let Some((_, p)) = out.iter_mut().find(|(k, _)| *k == key) {
+                p.filters.push(i);
+                continue;
             }
+            let transformer = (!key.is_empty()).then(|| transformer_of(&key));
+            out.push((
+                key,
+                Projection {
+                    filters: vec![i],
+                    transformer,
+                },
+            ));
         }
-        let template = format!(
-            "{{\"topicName\": <topicName>, \"timestamp\": <timestamp>, \"correlationId\": <correlationId>, \"eventBody\": {{{}}}}}",
-            body.join(", ")
-        );
-        (Some(InputTransformerSpec { paths, template }), None)
+        out.into_iter().map(|(_, p)| p).collect()
     }
+}
+
+/// One field projection of a route: the event filters (by index) whose events are delivered
+/// alike, and the input transformer that shapes them (`None`: the whole event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Projection {
+    /// Indexes into `eventFilters`, in order.
+    pub filters: Vec<usize>,
+    /// The input transformer, when the filters name fields.
+    pub transformer: Option<InputTransformerSpec>,
+}
+
+/// The input transformer of a projection's (sorted, distinct) fields.
+fn transformer_of(fields: &[String]) -> InputTransformerSpec {
+    let mut paths = BTreeMap::new();
+    paths.insert("topicName".to_owned(), "$.detail.topicName".to_owned());
+    paths.insert("timestamp".to_owned(), "$.detail.timestamp".to_owned());
+    paths.insert(
+        "correlationId".to_owned(),
+        "$.detail.metadata.CorrelationId".to_owned(),
+    );
+    let mut body = Vec::new();
+    for field in fields {
+        let var = format!("f_{}", variable_of(field));
+        if paths.insert(var.clone(), field_path(field)).is_none() {
+            body.push(format!("{}: <{var}>", json!(field)));
+        }
+    }
+    let template = format!(
+        "{{\"topicName\": <topicName>, \"timestamp\": <timestamp>, \"correlationId\": <correlationId>, \"eventBody\": {{{}}}}}",
+        body.join(", ")
+    );
+    InputTransformerSpec { paths, template }
 }
 
 /// The invocation rate: a whole number that fits, or `None` when absent or `null`.
@@ -474,9 +500,8 @@ fn rate(w: &mut Walker, value: Option<&Value>) -> Option<i32> {
                 w.unreadable(
                     path,
                     ViolationCode::InvocationRateOutOfRange,
-                    format!(
-                        "the rate is outside EventBridge's 1 to {MAX_INVOCATION_RATE} per second"
-                    ),
+                    "EventBridge's invocation rate is a whole number of at least 1 per second"
+                        .to_owned(),
                 );
             }
             rate

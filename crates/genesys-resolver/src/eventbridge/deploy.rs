@@ -263,6 +263,21 @@ impl EventBridgeDeployer {
         self.delete_in_turn(&mut self.steps(), name).await
     }
 
+    /// [`delete_id`](Self::delete_id) as a step of a route's destroy, under the lease of the
+    /// route's `name`: in the caller's span, not recorded on its own.
+    #[cfg(feature = "aws")]
+    pub(crate) async fn delete_id_step(
+        &self,
+        name: &str,
+        id: &str,
+    ) -> Result<LifecycleReport, DeployError> {
+        let started = Instant::now();
+        let lease = self.lease(name).await?;
+        let report = self.steps().delete_id(id, started).await?;
+        Self::release(lease, DeployStep::Delete).await?;
+        Ok(report)
+    }
+
     async fn delete_in_turn(
         &self,
         steps: &mut Steps<'_>,

@@ -93,6 +93,7 @@ impl RouteDeployer {
         let organization_id = self.organization_id(route).await?;
         let mut spec = route.aws_spec();
         spec.bus_name = super::partner_source_name(&organization_id, &route.event_source_suffix);
+        spec.validate()?;
         Ok(spec)
     }
 
@@ -135,6 +136,9 @@ impl RouteDeployer {
     async fn read_plan(&self, route: &Route, spec: &AwsSpec) -> Result<RoutePlan, RouteError> {
         let genesys = self.inner.genesys.plan_step(&route.integration()).await?;
         let aws = Aws::new(&self.inner.events);
+        let mut spec = spec.clone();
+        spec.integration_id.clone_from(&genesys.integration_id);
+        let spec = &spec;
         let seen = aws.observe(spec).await?;
         Ok(RoutePlan {
             name: route.payload.name.clone(),
@@ -207,13 +211,33 @@ impl RouteDeployer {
         probes: Vec<ProbeReport>,
         started: Instant,
     ) -> Result<RouteReport, RouteError> {
-        let deployed = self.inner.genesys.apply_step(&route.integration()).await?;
+        let mut spec = spec;
         let mut aws = Aws::new(&self.inner.events);
-        let source = self.wait_for_source(&aws, &spec.bus_name).await?;
-        let seen = aws.observe(&spec).await?;
-        let planned = aws_plan(&spec, &seen);
-        let applied = aws.apply(&spec, &seen).await?;
-        let source_after = aws.source(&spec.bus_name).await?.unwrap_or(source);
+        // Read before any write: a wanted resource another route owns is refused here.
+        let mut seen = aws.observe(&spec).await?;
+        let deployed = self.inner.genesys.apply_step(&route.integration()).await?;
+        spec.integration_id = Some(deployed.integration_id.clone());
+        let result = async {
+            let source = self.wait_for_source(&aws, &spec.bus_name).await?;
+            if deployed.changed() || seen.bus_arn.is_none() {
+                seen = aws.observe(&spec).await?;
+            }
+            let planned = aws_plan(&spec, &seen);
+            let applied = aws.apply(&spec, &seen).await?;
+            let source_after = aws.source(&spec.bus_name).await?.unwrap_or(source);
+            Ok::<_, RouteError>((planned, applied, source_after))
+        }
+        .await;
+        let (planned, applied, source_after) = match result {
+            Ok(done) => done,
+            Err(e) => {
+                return Err(RouteError::Incomplete {
+                    integration_id: Some(deployed.integration_id.clone()),
+                    aws: aws.holding(&seen),
+                    source: Box::new(e),
+                });
+            }
+        };
         let destinations = spec
             .destinations
             .iter()
@@ -245,7 +269,8 @@ impl RouteDeployer {
             partner_event_source_arn: source_after.arn.clone(),
             partner_event_source_state: source_after.state.clone(),
             event_bus_arn: applied.bus_arn,
-            rule_arn: applied.rule_arn,
+            rule_arn: applied.rule_arns.first().cloned().unwrap_or_default(),
+            rule_arns: applied.rule_arns,
             destinations,
             recovered: aws.recovered,
             warnings: spec.warnings,
@@ -301,11 +326,19 @@ impl RouteDeployer {
 
     async fn remove(&self, route: &Route, spec: &AwsSpec) -> Result<DestroyReport, RouteError> {
         let mut aws = Aws::new(&self.inner.events);
-        let seen: Observed = aws.observe(spec).await?;
-        aws.destroy(spec, &seen).await?;
-        // Last, the Genesys integration: deleted, and waited for until it is gone (the
-        // deployer's delete takes the per-name lease and treats "not there" as done).
-        let deleted = self.inner.genesys.delete_step(&route.payload.name).await?;
+        let seen: Observed = aws.observe_owned(spec).await?;
+        let recorded = aws.destroy(spec, &seen).await?;
+        // Last, the Genesys integration: the one the route's rules recorded (by id), else the
+        // one named after the route (an apply that stopped before its rules); deleted and waited
+        // for until it is gone (under the per-name lease; "not there" is done).
+        let deleted = match recorded {
+            Some(id) => {
+                (self.inner.genesys)
+                    .delete_id_step(&route.payload.name, &id)
+                    .await?
+            }
+            None => self.inner.genesys.delete_step(&route.payload.name).await?,
+        };
         let mut changes = aws.writes;
         let deleted_integration = if deleted.changed() {
             changes.push(deleted.change);

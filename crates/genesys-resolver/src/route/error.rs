@@ -123,6 +123,41 @@ pub enum RouteError {
         #[source]
         source: AwsCallError,
     },
+    /// A resource the route would update or delete is not the route's: its description names
+    /// another route, or no route (made by hand, or by an older version). Nothing was written
+    /// to it; rename or remove it, or destroy the route that owns it.
+    #[error("{resource} belongs to {owner}, not to this route: refused")]
+    NotOwned {
+        /// The resource (`connection genesys-orders-...-d0`, ...).
+        resource: String,
+        /// Its owner as its description names it (`route "orders" (id ...)`, or `no route`).
+        owner: String,
+    },
+    /// EventBridge took a `PutTargets` or `RemoveTargets` call but refused some of its entries
+    /// (`FailedEntryCount`); each failed target with AWS's code and (redacted) message.
+    #[error("{operation} on rule {rule}: {} target(s) failed: {}", .failures.len(), failed_list(.failures))]
+    TargetsFailed {
+        /// `PutTargets` or `RemoveTargets`.
+        operation: &'static str,
+        /// The rule.
+        rule: String,
+        /// Every failed entry.
+        failures: Vec<TargetFailure>,
+    },
+    /// Apply stopped part way, after writing: `source` is why; what exists on each side is
+    /// listed (the Genesys integration, every AWS resource of the route). Applying again
+    /// converges from there.
+    #[error("apply stopped part way ({source}); Genesys integration {}; AWS holds {}", .integration_id.as_deref().unwrap_or("none"), held(.aws))]
+    Incomplete {
+        /// The Genesys integration's id, when it exists.
+        integration_id: Option<String>,
+        /// Every AWS resource of the route that exists (`event bus ...`, `rule ...`,
+        /// `connection ...`, ...), after the failure.
+        aws: Vec<String>,
+        /// The failure.
+        #[source]
+        source: Box<RouteError>,
+    },
     /// EventBridge answered success with a body the deployer cannot use (no ARN, a rule
     /// pattern that is not JSON, a failed target entry).
     #[error("{resource}: unexpected response: {reason}")]
@@ -132,6 +167,40 @@ pub enum RouteError {
         /// What was wrong.
         reason: String,
     },
+}
+
+/// One target entry EventBridge refused.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TargetFailure {
+    /// The target's id.
+    pub target_id: String,
+    /// AWS's error code for it.
+    pub code: Option<String>,
+    /// AWS's message, redacted.
+    pub message: String,
+}
+
+fn failed_list(failures: &[TargetFailure]) -> String {
+    failures
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}: {}",
+                f.target_id,
+                f.code.as_deref().unwrap_or("?"),
+                f.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn held(aws: &[String]) -> String {
+    if aws.is_empty() {
+        "nothing".to_owned()
+    } else {
+        aws.join(", ")
+    }
 }
 
 fn failing(reports: &[ProbeReport]) -> usize {
@@ -162,6 +231,18 @@ impl RouteError {
             Self::Genesys(e) => e.is_retryable(),
             Self::EventSourceTimeout { .. } => true,
             Self::Aws { source, .. } => source.is_retryable(),
+            Self::NotOwned { .. } => false,
+            Self::TargetsFailed { failures, .. } => failures.iter().all(|f| {
+                matches!(
+                    f.code.as_deref(),
+                    Some(
+                        "ConcurrentModificationException"
+                            | "InternalException"
+                            | "ThrottlingException"
+                    )
+                )
+            }),
+            Self::Incomplete { source, .. } => source.is_retryable(),
         }
     }
 
@@ -173,6 +254,7 @@ impl RouteError {
             Self::Validation(_) => Stage::Validate,
             Self::Probe { .. } => Stage::Probe,
             Self::Genesys(e) => e.stage(),
+            Self::Incomplete { source, .. } => source.stage(),
             _ => Stage::Submit,
         }
     }
@@ -188,6 +270,18 @@ impl RouteError {
             Self::EventSourceUnusable { .. } => ErrorKind::ActivationFailed,
             Self::Aws { source, .. } => source.kind,
             Self::InvalidResponse { .. } => ErrorKind::InvalidResponse,
+            Self::NotOwned { .. } => ErrorKind::Conflict,
+            Self::TargetsFailed { failures, .. } => {
+                let code = |c: &str| failures.iter().any(|f| f.code.as_deref() == Some(c));
+                if code("LimitExceededException") {
+                    ErrorKind::AwsLimitExceeded
+                } else if code("ThrottlingException") {
+                    ErrorKind::AwsThrottled
+                } else {
+                    ErrorKind::AwsApi
+                }
+            }
+            Self::Incomplete { source, .. } => source.kind(),
         }
     }
 
@@ -196,6 +290,8 @@ impl RouteError {
     pub fn upstream(&self) -> Upstream {
         match self {
             Self::Genesys(e) => OperationError::upstream(e),
+            Self::Incomplete { source, .. } => source.upstream(),
+            Self::NotOwned { .. } | Self::TargetsFailed { .. } => Upstream::Aws,
             Self::EventSourceTimeout { .. }
             | Self::EventSourceUnusable { .. }
             | Self::Aws { .. }
@@ -208,6 +304,7 @@ impl RouteError {
     pub fn correlation_id(&self) -> Option<&str> {
         match self {
             Self::Genesys(e) => e.correlation_id(),
+            Self::Incomplete { source, .. } => source.correlation_id(),
             _ => None,
         }
     }
@@ -216,6 +313,7 @@ impl RouteError {
     pub fn violations(&self) -> &[Violation] {
         match self {
             Self::Validation(e) => e.violations(),
+            Self::Incomplete { source, .. } => source.violations(),
             _ => &[],
         }
     }
@@ -246,6 +344,19 @@ impl OperationError for RouteError {
     /// basic report with the violations, every destination's probe report (failing ones
     /// first), or AWS's code, the API operation and the resource concerned.
     fn report(&self) -> ErrorReport {
+        if let Self::Incomplete {
+            integration_id,
+            source,
+            ..
+        } = self
+        {
+            let mut report = source.report();
+            report.message = crate::redact::text(&self.to_string());
+            if integration_id.is_some() {
+                report.integration_id.clone_from(integration_id);
+            }
+            return report;
+        }
         if let Self::Genesys(e) = self {
             let mut report = e.report();
             report.message = crate::redact::text(&self.to_string());
@@ -263,7 +374,18 @@ impl OperationError for RouteError {
                 report.operation = Some(source.operation.to_owned());
                 report.resource = Some(resource.clone());
             }
-            Self::InvalidResponse { resource, .. } => report.resource = Some(resource.clone()),
+            Self::InvalidResponse { resource, .. } | Self::NotOwned { resource, .. } => {
+                report.resource = Some(resource.clone());
+            }
+            Self::TargetsFailed {
+                operation,
+                rule,
+                failures,
+            } => {
+                report = report.with_code(failures.iter().find_map(|f| f.code.as_deref()));
+                report.operation = Some((*operation).to_owned());
+                report.resource = Some(format!("rule {rule}"));
+            }
             _ => {}
         }
         report

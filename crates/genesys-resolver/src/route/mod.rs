@@ -76,22 +76,24 @@ mod report;
 mod spec;
 
 // The route document (model, rules, strict reader) lives with the other documents.
+pub use crate::document::aws_limits;
 pub use crate::document::route::{
-    GENESYS_SOURCE_PREFIX, InputTransformerSpec, MAX_INPUT_PATH_CHARS, MAX_INPUT_PATHS,
-    MAX_INPUT_TEMPLATE_CHARS, MAX_INVOCATION_RATE, MAX_RETRY_ATTEMPTS, ROUTE_KEYS, Route,
-    is_role_arn, is_sqs_arn, partner_source_name,
+    DEFAULT_INVOCATION_RATE_QUOTA, GENESYS_SOURCE_PREFIX, InputTransformerSpec,
+    MAX_INPUT_PATH_CHARS, MAX_INPUT_PATHS, MAX_INPUT_TEMPLATE_CHARS, MAX_RETRY_ATTEMPTS,
+    Projection, ROUTE_KEYS, Route, is_role_arn, is_sqs_arn, partner_source_name,
 };
 pub use builder::{
     AWS_ATTEMPT_TIMEOUT, AWS_OPERATION_TIMEOUT, DEFAULT_SOURCE_POLL_INTERVAL,
     DEFAULT_SOURCE_TIMEOUT, RouteDeployerBuilder,
 };
 pub use deploy::RouteDeployer;
-pub use error::{AwsCallError, RouteError};
+pub use error::{AwsCallError, RouteError, TargetFailure};
 pub use report::{
     ChangeAction, CheckReport, DestinationReport, DestroyReport, ResourceKind, RoutePlan,
     RouteReport,
 };
 pub use spec::{
-    AwsSpec, ConnectionSpec, DestinationSpec, HeaderParam, MARKER_KEY_NAME, MAX_EVENT_AGE_SECS,
-    MAX_RESOURCE_NAME_CHARS, MIN_EVENT_AGE_SECS, maximum_event_age, resource_stem,
+    AwsSpec, ConnectionSpec, DESCRIPTION_PREFIX, DestinationSpec, HeaderParam, MARKER_KEY_NAME,
+    MAX_EVENT_AGE_SECS, MAX_RESOURCE_NAME_CHARS, MIN_EVENT_AGE_SECS, Owner, ROUTE_ID_TAG,
+    ROUTE_NAME_TAG, RouteIdentity, RuleSpec, maximum_event_age, resource_stem,
 };

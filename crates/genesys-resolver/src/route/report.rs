@@ -92,8 +92,10 @@ pub struct RouteReport {
     pub partner_event_source_state: String,
     /// The event bus's ARN.
     pub event_bus_arn: String,
-    /// The rule's ARN.
+    /// The first rule's ARN.
     pub rule_arn: String,
+    /// Every rule's ARN (one per field projection, topic run and five destinations).
+    pub rule_arns: Vec<String>,
     /// Each destination, in payload order.
     pub destinations: Vec<DestinationReport>,
     /// Resources whose create response was lost (or whose create had landed already) and that

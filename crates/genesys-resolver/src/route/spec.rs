@@ -5,11 +5,17 @@
 
 use std::fmt;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::Route;
-use crate::document::route::{GENESYS_SOURCE_PREFIX, InputTransformerSpec, MAX_RETRY_ATTEMPTS};
+use crate::document::aws_limits::{
+    MAX_EVENT_PATTERN_CHARS, MAX_RULES_PER_BUS, MAX_TARGETS_PER_RULE, aws_len, event_pattern,
+};
+use crate::document::route::{
+    DEFAULT_INVOCATION_RATE_QUOTA, InputTransformerSpec, MAX_RETRY_ATTEMPTS,
+};
+use crate::validate::{ValidationErrors, Violation, ViolationCode};
 
 /// EventBridge's lower bound of `RetryPolicy.MaximumEventAgeInSeconds`.
 pub const MIN_EVENT_AGE_SECS: i32 = 60;
@@ -17,10 +23,128 @@ pub const MIN_EVENT_AGE_SECS: i32 = 60;
 pub const MAX_EVENT_AGE_SECS: i32 = 86_400;
 /// The longest name of a rule, connection or API destination.
 pub const MAX_RESOURCE_NAME_CHARS: usize = 64;
-/// The `[A-Za-z0-9._-]` stem of every AWS resource name of a route: `genesys-{name}-{hash}`,
-/// where `{name}` is the payload's name with other characters as `-` (shortened so suffixes
-/// fit in 64 characters) and `{hash}` 8 hex digits of the full name's SHA-256, so two names
-/// that map to the same characters still differ.
+/// What every description of a route's AWS resources starts with.
+pub const DESCRIPTION_PREFIX: &str = "genesys-resolver route=";
+/// The tag key of a route's id on its rules and event bus.
+pub const ROUTE_ID_TAG: &str = "genesys-resolver:route-id";
+/// The tag key of a route's full name on its rules and event bus.
+pub const ROUTE_NAME_TAG: &str = "genesys-resolver:route-name";
+
+/// Who a route is to AWS: its full name and a 128-bit id derived from it (the first 16 bytes of
+/// SHA-256 of the name, as 32 hex digits). Every AWS resource of the route carries both (its
+/// description; tags where the API has them), and a resource is the route's only when both
+/// match: names that share a prefix, or whose ids collide, still never share a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RouteIdentity {
+    /// The route's (payload's) full name.
+    pub name: String,
+    /// 32 lowercase hex digits.
+    pub id: String,
+}
+
+/// The owner a resource's description names: a route's id and name, and the further
+/// `key=value` tokens before the name (`integration`, `secrets`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    /// The route id.
+    pub id: String,
+    /// The route's full name.
+    pub name: String,
+    /// Further tokens, in order.
+    pub tokens: Vec<(String, String)>,
+}
+
+impl Owner {
+    /// The value of token `key`.
+    pub fn token(&self, key: &str) -> Option<&str> {
+        self.tokens
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Reads a description written by [`RouteIdentity::description`]; `None` for any other
+    /// (no owner).
+    pub fn parse(description: &str) -> Option<Self> {
+        let rest = description.strip_prefix(DESCRIPTION_PREFIX)?;
+        let id = rest.get(..32)?;
+        if !id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        {
+            return None;
+        }
+        let mut rest = &rest[32..];
+        let mut tokens = Vec::new();
+        loop {
+            rest = rest.strip_prefix(' ')?;
+            if let Some(name) = rest.strip_prefix("name=") {
+                return Some(Self {
+                    id: id.to_owned(),
+                    name: name.to_owned(),
+                    tokens,
+                });
+            }
+            let end = rest.find(' ')?;
+            let (k, v) = rest[..end].split_once('=')?;
+            tokens.push((k.to_owned(), v.to_owned()));
+            rest = &rest[end..];
+        }
+    }
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "route {:?} (id {})", self.name, self.id)
+    }
+}
+
+impl RouteIdentity {
+    /// The identity of the route named `name`.
+    pub fn of(name: &str) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(b"genesys-resolver route\n");
+        hasher.update(name.as_bytes());
+        let digest = hasher.finalize();
+        Self {
+            name: name.to_owned(),
+            id: hex(&digest[..16]),
+        }
+    }
+
+    /// A description naming the route: `genesys-resolver route={id} {k=v ...} name={name}`
+    /// (token values hold no space; the name comes last, whole).
+    pub fn description(&self, tokens: &[(&str, &str)]) -> String {
+        let mut out = format!("{DESCRIPTION_PREFIX}{}", self.id);
+        for (k, v) in tokens {
+            out.push(' ');
+            out.push_str(k);
+            out.push('=');
+            out.push_str(v);
+        }
+        out.push_str(" name=");
+        out.push_str(&self.name);
+        out
+    }
+
+    /// Whether `owner` is this route.
+    pub fn owns(&self, owner: Option<&Owner>) -> bool {
+        owner.is_some_and(|o| o.id == self.id && o.name == self.name)
+    }
+
+    /// The tags of the route's rules and event bus.
+    pub fn tags(&self) -> Vec<(String, String)> {
+        vec![
+            (ROUTE_ID_TAG.to_owned(), self.id.clone()),
+            (ROUTE_NAME_TAG.to_owned(), self.name.clone()),
+        ]
+    }
+}
+
+/// The `[A-Za-z0-9._-]` stem of every AWS resource name of a route: `genesys-{slug}-{id}`,
+/// where `{slug}` is the first 12 characters of the name (others as `-`), for people reading
+/// a console, and `{id}` the route's whole 128-bit [`RouteIdentity`] id. At most 53 characters,
+/// so `-d{i}` and `-r{i}` fit in 64.
 pub fn resource_stem(name: &str) -> String {
     let slug: String = name
         .chars()
@@ -31,11 +155,9 @@ pub fn resource_stem(name: &str) -> String {
                 '-'
             }
         })
-        .take(40)
+        .take(12)
         .collect();
-    let digest = Sha256::digest(name.as_bytes());
-    let hash = hex(&digest[..4]);
-    format!("genesys-{slug}-{hash}")
+    format!("genesys-{slug}-{}", RouteIdentity::of(name).id)
 }
 
 /// The maximum event age a payload's retry series maps to: the time its retries span
@@ -141,21 +263,53 @@ pub struct DestinationSpec {
     pub connection: ConnectionSpec,
     /// The API destination's name.
     pub api_destination_name: String,
+    /// The API destination's description (the route's identity).
+    pub description: String,
     /// `InvocationRateLimitPerSecond`, when set.
     pub rate_limit: Option<i32>,
-    /// The rule target's id.
+    /// The id of its target, the same in every rule that delivers to it.
     pub target_id: String,
 }
 
+/// One rule of a route: the topics of one field projection (as many as fit in one event
+/// pattern) delivered to up to five destinations, each a target with the projection's input
+/// transformer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSpec {
+    /// The rule's name, `{stem}-r{i}`.
+    pub name: String,
+    /// The topics its pattern matches.
+    pub topics: Vec<String>,
+    /// The event pattern.
+    pub event_pattern: Value,
+    /// The projection's input transformer (`None`: the whole event).
+    pub input_transformer: Option<InputTransformerSpec>,
+    /// Indexes into [`AwsSpec::destinations`]: at most [`MAX_TARGETS_PER_RULE`].
+    pub destinations: Vec<usize>,
+}
+
 /// The whole desired AWS state of a route.
+///
+/// The layout: one rule per field projection, topic chunk and group of five destinations.
+/// EventBridge allows five targets per rule and 2,048 characters per event pattern, and one rule
+/// delivers one shape of event (its targets share its topics), so the filters are grouped by the
+/// fields they name, each group's topics are split into patterns that fit, and the destinations
+/// into groups of five (`uri` and the first four `uris` in the first); each destination is one
+/// connection and one API destination, a target in every rule of its group. The seed's maximum,
+/// `uri` plus 10 `uris` with one projection, is three rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AwsSpec {
+    /// Who the resources belong to.
+    pub identity: RouteIdentity,
+    /// The stem of every resource name ([`resource_stem`]).
+    pub stem: String,
     /// The partner event source and event bus name.
     pub bus_name: String,
-    /// The rule's name.
-    pub rule_name: String,
-    /// The rule's event pattern.
-    pub event_pattern: Value,
+    /// The Genesys integration's id, once known: recorded in the rules' descriptions, so that
+    /// destroy deletes the integration the route made.
+    pub integration_id: Option<String>,
+    /// The rules, in order.
+    pub rules: Vec<RuleSpec>,
     /// `MaximumRetryAttempts`.
     pub max_retry_attempts: i32,
     /// `MaximumEventAgeInSeconds`.
@@ -164,19 +318,105 @@ pub struct AwsSpec {
     pub role_arn: String,
     /// The dead-letter queue.
     pub dead_letter_arn: Option<String>,
-    /// The input transformer, when the filters name fields.
-    pub input_transformer: Option<InputTransformerSpec>,
     /// Every destination, `uri` first.
     pub destinations: Vec<DestinationSpec>,
-    /// Mapping notes worth a look (a filter without fields next to filters with fields).
+    /// Mapping notes worth a look (a rate above the default quota).
     pub warnings: Vec<String>,
 }
 
 impl AwsSpec {
-    /// The prefix of every connection and API destination name of the route.
-    pub fn destination_prefix(stem: &str) -> String {
-        format!("{stem}-")
+    /// The name prefix of the route's connections and API destinations, `{stem}-`: it holds
+    /// the route's whole 128-bit id, so listing by it narrows a listing to names minted for this
+    /// id. What is the route's is still decided by each resource's description.
+    pub fn candidate_prefix(&self) -> String {
+        format!("{}-", self.stem)
     }
+
+    /// The description of each rule: the identity and, when known, the Genesys integration id.
+    pub fn rule_description(&self) -> String {
+        match &self.integration_id {
+            Some(id) => self.identity.description(&[("integration", id)]),
+            None => self.identity.description(&[]),
+        }
+    }
+
+    /// What AWS would refuse of the layout itself: more rules than a bus holds, a name, a
+    /// description or a pattern beyond the model's and the quotas' limits. Checked before the
+    /// first write.
+    pub fn violations(&self) -> Vec<Violation> {
+        let mut out = Vec::new();
+        if self.rules.len() > MAX_RULES_PER_BUS {
+            out.push(Violation::new(
+                "eventFilters",
+                ViolationCode::RuleQuotaExceeded,
+                format!(
+                    "the route needs {} rules (per field projection, {MAX_EVENT_PATTERN_CHARS}-character \
+                     pattern and {MAX_TARGETS_PER_RULE} destinations); an event bus holds {MAX_RULES_PER_BUS}",
+                    self.rules.len()
+                ),
+            ));
+        }
+        for rule in &self.rules {
+            let chars = aws_len(&rule.event_pattern.to_string());
+            if chars > MAX_EVENT_PATTERN_CHARS || rule.destinations.len() > MAX_TARGETS_PER_RULE {
+                out.push(Violation::new(
+                    "eventFilters",
+                    ViolationCode::RuleQuotaExceeded,
+                    format!(
+                        "rule {} would have a {chars}-character pattern and {} targets",
+                        rule.name,
+                        rule.destinations.len()
+                    ),
+                ));
+            }
+        }
+        let rule_description = self.rule_description();
+        let descriptions = self
+            .destinations
+            .iter()
+            .flat_map(|d| [&d.description, &d.connection.description]);
+        let too_long = std::iter::once(&rule_description)
+            .chain(descriptions)
+            .any(|d| aws_len(d) > crate::document::aws_limits::MAX_DESCRIPTION_CHARS);
+        if too_long {
+            out.push(Violation::new(
+                "name",
+                ViolationCode::NameTooLong,
+                "the route's name does not fit in its AWS resources' 512-character descriptions",
+            ));
+        }
+        out
+    }
+
+    /// [`violations`](Self::violations) as a result.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let out = self.violations();
+        if out.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors::new(out))
+        }
+    }
+}
+
+/// The topics split into runs whose event pattern fits [`MAX_EVENT_PATTERN_CHARS`] (a topic that
+/// does not fit alone is a violation of the route, found before).
+fn topic_chunks(topics: &[&str]) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    for topic in topics {
+        current.push((*topic).to_owned());
+        if current.len() > 1
+            && aws_len(&event_pattern(&current).to_string()) > MAX_EVENT_PATTERN_CHARS
+        {
+            current.pop();
+            out.push(std::mem::replace(&mut current, vec![(*topic).to_owned()]));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 fn fingerprint(parts: &[&str]) -> String {
@@ -222,14 +462,9 @@ fn connection_of(name: String, route: &Route) -> ConnectionSpec {
         secrets.push(&p.name);
         secrets.push(&p.value);
     }
-    let description = format!(
-        "genesys-resolver route {}; secrets sha256:{}",
-        crate::redact::text(&route.payload.name)
-            .chars()
-            .take(200)
-            .collect::<String>(),
-        fingerprint(&secrets)
-    );
+    let fingerprint = format!("sha256:{}", fingerprint(&secrets));
+    let description =
+        RouteIdentity::of(&route.payload.name).description(&[("secrets", &fingerprint)]);
     ConnectionSpec {
         name,
         api_key_name,
@@ -240,37 +475,62 @@ fn connection_of(name: String, route: &Route) -> ConnectionSpec {
 }
 
 impl Route {
-    /// The desired AWS state. Call after [`validate`](Self::validate).
+    /// The desired AWS state (see [`AwsSpec`] for the layout). Call after
+    /// [`validate`](Self::validate).
     pub fn aws_spec(&self) -> AwsSpec {
+        let identity = RouteIdentity::of(&self.payload.name);
         let stem = resource_stem(&self.payload.name);
-        let (input_transformer, warning) = self.input_transformer();
-        let topics: Vec<&str> = self
-            .payload
-            .event_filters
-            .iter()
-            .map(|f| f.event_type.as_str())
-            .collect();
-        let destinations = self
+        let destination_description = identity.description(&[]);
+        let destinations: Vec<DestinationSpec> = self
             .payload
             .endpoints()
             .enumerate()
             .map(|(i, (path, uri))| DestinationSpec {
                 path,
                 uri: uri.to_owned(),
-                connection: connection_of(format!("{stem}-{i}"), self),
-                api_destination_name: format!("{stem}-{i}"),
+                connection: connection_of(format!("{stem}-d{i}"), self),
+                api_destination_name: format!("{stem}-d{i}"),
+                description: destination_description.clone(),
                 rate_limit: self.invocation_rate_limit,
                 target_id: format!("destination-{i}"),
             })
             .collect();
+        let indexes: Vec<usize> = (0..destinations.len()).collect();
+        let mut rules = Vec::new();
+        for projection in self.projections() {
+            let topics: Vec<&str> = projection
+                .filters
+                .iter()
+                .map(|&i| self.payload.event_filters[i].event_type.as_str())
+                .collect();
+            for chunk in topic_chunks(&topics) {
+                for group in indexes.chunks(MAX_TARGETS_PER_RULE) {
+                    rules.push(RuleSpec {
+                        name: format!("{stem}-r{}", rules.len()),
+                        event_pattern: event_pattern(&chunk),
+                        topics: chunk.clone(),
+                        input_transformer: projection.transformer.clone(),
+                        destinations: group.to_vec(),
+                    });
+                }
+            }
+        }
+        let mut warnings = Vec::new();
+        if let Some(rate) = self.invocation_rate_limit
+            && rate > DEFAULT_INVOCATION_RATE_QUOTA
+        {
+            warnings.push(format!(
+                "invocationRateLimit {rate} is above EventBridge's default quota of \
+                 {DEFAULT_INVOCATION_RATE_QUOTA} per second: the account's quota must have been raised"
+            ));
+        }
         let retry = &self.payload.retry_policy;
         AwsSpec {
+            identity,
+            stem,
             bus_name: self.partner_source_name(),
-            rule_name: stem,
-            event_pattern: json!({
-                "source": [{"prefix": GENESYS_SOURCE_PREFIX}],
-                "detail-type": topics,
-            }),
+            integration_id: None,
+            rules,
             max_retry_attempts: i32::try_from(retry.max_retries.clamp(0, MAX_RETRY_ATTEMPTS))
                 .unwrap_or(0),
             max_event_age: maximum_event_age(
@@ -280,9 +540,8 @@ impl Route {
             ),
             role_arn: self.role_arn.clone(),
             dead_letter_arn: self.dead_letter_arn.clone(),
-            input_transformer,
             destinations,
-            warnings: warning.into_iter().collect(),
+            warnings,
         }
     }
 }
@@ -309,8 +568,109 @@ mod tests {
         let b = resource_stem("orders/hook");
         assert_ne!(a, b);
         assert!(a.starts_with("genesys-orders-hook-"));
+        // A name and a longer name it prefixes share no stem, so no name under either's prefix.
+        let short = resource_stem("A");
+        let long = resource_stem("A-eu");
+        assert!(!long.starts_with(&short) && !short.starts_with(&long));
         let long = resource_stem(&"x".repeat(300));
-        assert!(long.len() + 4 <= MAX_RESOURCE_NAME_CHARS, "{long}");
+        assert!(long.len() + 5 <= MAX_RESOURCE_NAME_CHARS, "{long}");
+        assert_eq!(RouteIdentity::of("A").id.len(), 32);
+    }
+
+    #[test]
+    fn descriptions_name_the_owner_and_read_back() {
+        let id = RouteIdentity::of("orders hook = x name=y");
+        let text = id.description(&[("integration", "abc-1"), ("secrets", "sha256:00ff")]);
+        let owner = Owner::parse(&text).unwrap();
+        assert_eq!(owner.name, "orders hook = x name=y");
+        assert_eq!(owner.token("integration"), Some("abc-1"));
+        assert_eq!(owner.token("secrets"), Some("sha256:00ff"));
+        assert!(id.owns(Some(&owner)));
+        assert!(!RouteIdentity::of("orders").owns(Some(&owner)));
+        assert!(Owner::parse("genesys-resolver route orders; secrets sha256:1").is_none());
+        assert!(Owner::parse("made by hand").is_none());
+    }
+
+    #[test]
+    fn layout_keeps_each_projection_and_five_targets_per_rule() {
+        let mut r = route();
+        r.payload.uris = (1..=10)
+            .map(|i| format!("https://h{i}.example/x"))
+            .collect();
+        r.payload.event_filters = vec![
+            EventFilter {
+                event_type: "v2.users.{id}.presence".into(),
+                fields: vec!["a".into()],
+            },
+            EventFilter {
+                event_type: "v2.routing.queues.{id}.conversations".into(),
+                fields: vec![],
+            },
+        ];
+        let spec = r.aws_spec();
+        assert!(spec.violations().is_empty(), "{:?}", spec.violations());
+        assert_eq!(spec.destinations.len(), 11);
+        // Two projections, three groups of destinations (5, 5, 1).
+        assert_eq!(spec.rules.len(), 6);
+        for rule in &spec.rules {
+            assert!(rule.destinations.len() <= MAX_TARGETS_PER_RULE);
+            assert!(rule.name.len() <= MAX_RESOURCE_NAME_CHARS);
+        }
+        assert!(spec.rules[0].input_transformer.is_some());
+        assert_eq!(spec.rules[0].topics, ["v2.users.{id}.presence"]);
+        assert!(spec.rules[3].input_transformer.is_none());
+        let paths = &spec.rules[0].input_transformer.as_ref().unwrap().paths;
+        assert_eq!(
+            paths.len(),
+            4,
+            "the projection's own field, no union: {paths:?}"
+        );
+        // Every destination is a target of exactly one rule per projection.
+        let mut seen = vec![0; 11];
+        for rule in &spec.rules {
+            for &i in &rule.destinations {
+                seen[i] += 1;
+            }
+        }
+        assert!(seen.iter().all(|&n| n == 2), "{seen:?}");
+    }
+
+    #[test]
+    fn topics_are_split_under_the_pattern_quota() {
+        let topics: Vec<String> = (0..200)
+            .map(|i| format!("v2.routing.queues.{{id}}.conversations.t{i:03}"))
+            .collect();
+        let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
+        let chunks = topic_chunks(&refs);
+        assert!(chunks.len() > 1);
+        assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), 200);
+        for c in &chunks {
+            assert!(event_pattern(c).to_string().len() <= MAX_EVENT_PATTERN_CHARS);
+        }
+        // Each chunk is as full as it can be: one more topic would not fit.
+        let first = &chunks[0];
+        let mut more = first.clone();
+        more.push(chunks[1][0].clone());
+        assert!(event_pattern(&more).to_string().len() > MAX_EVENT_PATTERN_CHARS);
+    }
+
+    #[test]
+    fn a_rate_above_the_default_quota_is_a_warning() {
+        let r = route().invocation_rate_limit(1000);
+        assert!(r.violations().is_empty());
+        let spec = r.aws_spec();
+        assert!(
+            spec.warnings[0].contains("default quota of 300"),
+            "{:?}",
+            spec.warnings
+        );
+        assert!(
+            route()
+                .invocation_rate_limit(0)
+                .violations()
+                .iter()
+                .any(|v| v.code == ViolationCode::InvocationRateOutOfRange)
+        );
     }
 
     #[test]
@@ -337,8 +697,8 @@ mod tests {
         assert_eq!(spec.destinations.len(), 2);
         assert_eq!(spec.destinations[1].path, "uris[0]");
         assert_eq!(
-            spec.event_pattern["detail-type"],
-            json!(["v2.users.{id}.presence"])
+            spec.rules[0].event_pattern["detail-type"],
+            serde_json::json!(["v2.users.{id}.presence"])
         );
     }
 
@@ -349,7 +709,7 @@ mod tests {
             event_type: "v2.users.{id}.presence".into(),
             fields: vec!["presenceDefinition.systemPresence".into()],
         }];
-        let t = r.aws_spec().input_transformer.unwrap();
+        let t = r.aws_spec().rules[0].input_transformer.clone().unwrap();
         let template: Value =
             serde_json::from_str(&t.template.replace('<', "\"<").replace('>', ">\"")).unwrap();
         assert!(

@@ -266,53 +266,63 @@ async fn apply_delivers_then_reapply_plan_and_destroy() {
     assert!(!json.contains("route-secret-token"), "{json}");
     assert!(!format!("{report:?}").contains("route-secret-token"));
 
-    // The mapped settings, as EventBridge holds them.
-    let rule = s
-        .events
-        .describe_rule()
-        .name(report.rule_arn.rsplit('/').next().unwrap())
-        .event_bus_name(bus())
-        .send()
-        .await
-        .unwrap();
-    let pattern: Value = serde_json::from_str(rule.event_pattern().unwrap()).unwrap();
-    assert_eq!(
-        pattern,
-        json!({"source": [{"prefix": "aws.partner/genesys.com"}], "detail-type": [PRESENCE, QUEUE]})
-    );
-    let targets = s
-        .events
-        .list_targets_by_rule()
-        .rule(rule.name().unwrap())
-        .event_bus_name(bus())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(targets.targets().len(), 2);
-    for t in targets.targets() {
-        assert_eq!(t.role_arn(), Some(ROLE));
-        let retry = t.retry_policy().unwrap();
-        assert_eq!(retry.maximum_retry_attempts(), Some(4));
-        assert_eq!(
-            retry.maximum_event_age_in_seconds(),
-            Some(10 + 30 + 90 + 270)
-        );
-        assert_eq!(
-            t.dead_letter_config().and_then(|d| d.arn()),
-            Some("arn:aws:sqs:us-east-1:123456789012:route-dlq")
-        );
-        let it = t.input_transformer().unwrap();
-        let paths = it.input_paths_map().unwrap();
-        assert_eq!(
-            paths["f_conversationId"],
-            "$.detail.eventBody.conversationId"
-        );
-        assert_eq!(paths.len(), 5);
-        assert!(
-            it.input_template()
-                .contains("<f_presenceDefinition_systemPresence>")
-        );
+    // The mapped settings, as EventBridge holds them: one rule per field projection (each
+    // filter names its own fields), each with both destinations as targets.
+    assert_eq!(report.rule_arns.len(), 2, "{:?}", report.rule_arns);
+    let mut patterns = Vec::new();
+    for arn in &report.rule_arns {
+        let rule = s
+            .events
+            .describe_rule()
+            .name(arn.rsplit('/').next().unwrap())
+            .event_bus_name(bus())
+            .send()
+            .await
+            .unwrap();
+        let pattern: Value = serde_json::from_str(rule.event_pattern().unwrap()).unwrap();
+        let targets = s
+            .events
+            .list_targets_by_rule()
+            .rule(rule.name().unwrap())
+            .event_bus_name(bus())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(targets.targets().len(), 2);
+        let topic = pattern["detail-type"][0].as_str().unwrap().to_owned();
+        let field = if topic == PRESENCE {
+            "f_presenceDefinition_systemPresence"
+        } else {
+            "f_conversationId"
+        };
+        for t in targets.targets() {
+            assert_eq!(t.role_arn(), Some(ROLE));
+            let retry = t.retry_policy().unwrap();
+            assert_eq!(retry.maximum_retry_attempts(), Some(4));
+            assert_eq!(
+                retry.maximum_event_age_in_seconds(),
+                Some(10 + 30 + 90 + 270)
+            );
+            assert_eq!(
+                t.dead_letter_config().and_then(|d| d.arn()),
+                Some("arn:aws:sqs:us-east-1:123456789012:route-dlq")
+            );
+            let it = t.input_transformer().unwrap();
+            let paths = it.input_paths_map().unwrap();
+            // The envelope's three and the projection's own field: no union.
+            assert_eq!(paths.len(), 4, "{paths:?}");
+            assert!(paths.contains_key(field), "{paths:?}");
+        }
+        patterns.push(pattern);
     }
+    patterns.sort_by_key(|p| p["detail-type"][0].as_str().unwrap_or_default().to_owned());
+    assert_eq!(
+        patterns,
+        [
+            json!({"source": [{"prefix": "aws.partner/genesys.com"}], "detail-type": [QUEUE]}),
+            json!({"source": [{"prefix": "aws.partner/genesys.com"}], "detail-type": [PRESENCE]}),
+        ]
+    );
     let dest0 = &report.destinations[0];
     let name0 = dest0
         .api_destination_arn

@@ -177,6 +177,32 @@ def _delete_bus(self: Any, name: str) -> None:
         source.state = "PENDING"
 
 
+# Gap [M]: TagResource, UntagResource and ListTagsForResource find a resource by the last "/"
+# segment of its ARN, so a partner bus (".../event-bus/aws.partner/genesys.com/...") or a rule on
+# one is "Rule x does not exist on EventBus default", and a rule named like another bus's rule or
+# like a bus takes its tags. [API TagResource] tags rules and event buses, named by their ARN.
+def _tagged(self: Any, arn: str) -> Any:
+    for bus in self.event_buses.values():
+        if bus.arn == arn:
+            return bus
+        for rule in bus.rules.values():
+            if rule.arn == arn:
+                return rule
+    raise ResourceNotFoundException(f"Resource {arn} does not exist.")
+
+
+def _list_tags(self: Any, arn: str) -> dict[str, list[dict[str, str]]]:
+    return self.tagger.list_tags_for_resource(_tagged(self, arn).arn)  # type: ignore[no-any-return]
+
+
+def _tag(self: Any, arn: str, tags: dict[str, str]) -> None:
+    self.tagger.tag_resource(_tagged(self, arn).arn, self.tagger.convert_dict_to_tags_input(tags))
+
+
+def _untag(self: Any, arn: str, tag_keys: list[str]) -> None:
+    self.tagger.untag_resource_using_names(_tagged(self, arn).arn, tag_keys)
+
+
 # --- rules and targets ---------------------------------------------------------------------
 
 
@@ -563,6 +589,9 @@ def install(engine: Deliveries) -> None:
         (models.EventPatternParser, "parse", _parse_pattern),
         (models.EventPattern, "matches_event", _matches_event),
         (Backend, "delete_rule", _delete),
+        (Backend, "list_tags_for_resource", _list_tags),
+        (Backend, "tag_resource", _tag),
+        (Backend, "untag_resource", _untag),
         (Backend, "put_targets", _targets),
         (models.Rule, "send_to_targets", _send),
         (EventTemplateParser, "parse", staticmethod(_parse_template)),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aws_sdk_eventbridge::types::Target;
 use serde_json::{Value, json};
 
-use super::super::spec::{AwsSpec, ConnectionSpec, DestinationSpec};
+use super::super::spec::{AwsSpec, ConnectionSpec, DestinationSpec, RuleSpec};
 use super::{ApiDestinationState, ConnectionState, Observed};
 use crate::change::{Change, ChangeAction, FieldChange, ResourceKind};
 
@@ -33,9 +33,9 @@ pub(super) fn target_view(t: &Target) -> Value {
     })
 }
 
-/// The target the spec wants for `dest`, given its API destination's ARN, as JSON (the same
-/// shape as [`target_view`]).
-pub(super) fn desired_target_view(spec: &AwsSpec, arn: &str) -> Value {
+/// The target `rule` wants for a destination, given its API destination's ARN, as JSON (the
+/// same shape as [`target_view`]).
+pub(super) fn desired_target_view(spec: &AwsSpec, rule: &RuleSpec, arn: Option<&str>) -> Value {
     json!({
         "arn": arn,
         "roleArn": spec.role_arn,
@@ -44,11 +44,25 @@ pub(super) fn desired_target_view(spec: &AwsSpec, arn: &str) -> Value {
             "maximumEventAgeInSeconds": spec.max_event_age,
         },
         "deadLetterArn": spec.dead_letter_arn,
-        "inputTransformer": spec.input_transformer.as_ref().map(|t| json!({
+        "inputTransformer": rule.input_transformer.as_ref().map(|t| json!({
             "inputPathsMap": t.paths,
             "inputTemplate": t.template,
         })),
     })
+}
+
+/// The rule as `spec` wants it (the shape of [`RuleStateRead::view`](super::RuleStateRead)).
+pub(super) fn desired_rule_view(spec: &AwsSpec, rule: &RuleSpec) -> Value {
+    json!({
+        "eventPattern": rule.event_pattern,
+        "state": "ENABLED",
+        "description": spec.rule_description(),
+    })
+}
+
+/// A target's name in plans and reports: `{rule}/{target id}`.
+pub(super) fn target_name(rule: &str, id: &str) -> String {
+    format!("{rule}/{id}")
 }
 
 /// Field changes between two JSON objects, by top-level key.
@@ -107,6 +121,7 @@ pub(super) fn destination_view(d: &DestinationSpec, connection_arn: Option<&str>
         "connectionArn": connection_arn,
         "invocationEndpoint": d.uri,
         "httpMethod": "POST",
+        "description": d.description,
     });
     if let Some(rate) = d.rate_limit {
         v["invocationRateLimitPerSecond"] = json!(rate);
@@ -120,6 +135,7 @@ pub(super) fn observed_destination_view(d: &ApiDestinationState) -> Value {
         "invocationEndpoint": d.endpoint,
         "httpMethod": d.method,
         "invocationRateLimitPerSecond": d.rate_limit,
+        "description": d.description,
     })
 }
 
@@ -147,7 +163,7 @@ fn create_or_update(current: Option<Value>, desired: &Value) -> (ChangeAction, V
 }
 
 /// What apply would change on the AWS side, resource by resource, in apply order (deletions of
-/// leftovers last). ARNs of resources still to be created show as `null`.
+/// what the route no longer wants last). ARNs of resources still to be created show as `null`.
 pub(in crate::route) fn plan(spec: &AwsSpec, seen: &Observed) -> Vec<Change> {
     let mut out = Vec::new();
     out.push(if seen.bus_arn.is_some() {
@@ -190,37 +206,51 @@ pub(in crate::route) fn plan(spec: &AwsSpec, seen: &Observed) -> Vec<Change> {
         ));
         target_arns.push(cur_dest.map(|d| d.arn.clone()));
     }
-    let desired_rule = json!({"eventPattern": spec.event_pattern, "state": "ENABLED"});
-    let (action, changes) = create_or_update(
-        seen.rule.as_ref().map(|r| {
-            json!({"eventPattern": r.pattern, "state": if r.enabled { "ENABLED" } else { "DISABLED" }})
-        }),
-        &desired_rule,
-    );
-    out.push(change(ResourceKind::Rule, &spec.rule_name, action, changes));
-    for (d, arn) in spec.destinations.iter().zip(&target_arns) {
-        let desired = desired_target_view(spec, arn.as_deref().unwrap_or_default());
-        let mut desired = desired;
-        if arn.is_none() {
-            desired["arn"] = Value::Null;
+    let none = BTreeMap::new();
+    for rule in &spec.rules {
+        let current = seen.rules.get(&rule.name).map(super::RuleStateRead::view);
+        let (action, changes) = create_or_update(current, &desired_rule_view(spec, rule));
+        out.push(change(ResourceKind::Rule, &rule.name, action, changes));
+        let targets = seen.targets.get(&rule.name).unwrap_or(&none);
+        let wanted: Vec<&str> = rule
+            .destinations
+            .iter()
+            .map(|&i| spec.destinations[i].target_id.as_str())
+            .collect();
+        for id in targets.keys().filter(|id| !wanted.contains(&id.as_str())) {
+            out.push(change(
+                ResourceKind::Target,
+                &target_name(&rule.name, id),
+                ChangeAction::Delete,
+                Vec::new(),
+            ));
         }
-        let (action, changes) = create_or_update(seen.targets.get(&d.target_id).cloned(), &desired);
-        out.push(change(ResourceKind::Target, &d.target_id, action, changes));
+        for &i in &rule.destinations {
+            let d = &spec.destinations[i];
+            let desired = desired_target_view(spec, rule, target_arns[i].as_deref());
+            let (action, changes) = create_or_update(targets.get(&d.target_id).cloned(), &desired);
+            out.push(change(
+                ResourceKind::Target,
+                &target_name(&rule.name, &d.target_id),
+                action,
+                changes,
+            ));
+        }
     }
-    // Leftovers of a route that had more destinations.
-    let wanted_targets: Vec<&str> = spec
-        .destinations
-        .iter()
-        .map(|d| d.target_id.as_str())
-        .collect();
-    for id in seen
-        .targets
-        .keys()
-        .filter(|id| !wanted_targets.contains(&id.as_str()))
-    {
+    // What the route no longer wants.
+    let rules: Vec<&str> = spec.rules.iter().map(|r| r.name.as_str()).collect();
+    for name in seen.rules.keys().filter(|n| !rules.contains(&n.as_str())) {
+        for id in seen.targets.get(name).unwrap_or(&none).keys() {
+            out.push(change(
+                ResourceKind::Target,
+                &target_name(name, id),
+                ChangeAction::Delete,
+                Vec::new(),
+            ));
+        }
         out.push(change(
-            ResourceKind::Target,
-            id,
+            ResourceKind::Rule,
+            name,
             ChangeAction::Delete,
             Vec::new(),
         ));

@@ -7,10 +7,10 @@ use std::fmt::Debug;
 use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_eventbridge::types::RuleState;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::error::{AwsCallError, RouteError};
-use super::spec::AwsSpec;
+use super::spec::{AwsSpec, Owner, ROUTE_ID_TAG};
 use crate::change::{Change, ChangeAction, ResourceKind};
 use crate::outcome::ErrorKind;
 
@@ -132,26 +132,101 @@ pub(super) struct ApiDestinationState {
     pub(super) endpoint: Option<String>,
     pub(super) method: Option<String>,
     pub(super) rate_limit: Option<i32>,
+    pub(super) description: Option<String>,
 }
 
-/// The rule as read.
+/// A rule as read.
 #[derive(Debug, Clone)]
 pub(super) struct RuleStateRead {
     pub(super) arn: Option<String>,
     pub(super) pattern: Value,
     pub(super) enabled: bool,
+    pub(super) description: Option<String>,
 }
 
-/// Everything of a route that exists in the account.
+impl RuleStateRead {
+    /// The comparable form: pattern, state, description.
+    pub(super) fn view(&self) -> Value {
+        json!({
+            "eventPattern": self.pattern,
+            "state": if self.enabled { "ENABLED" } else { "DISABLED" },
+            "description": self.description,
+        })
+    }
+}
+
+/// Everything of a route that exists in the account, found by the route's identity: rules on
+/// its bus whose description names it, and connections and API destinations (listed under the
+/// route's id-bearing name prefix) whose description names it.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Observed {
     pub(super) source: Option<SourceState>,
     pub(super) bus_arn: Option<String>,
+    /// The route's rules, by name.
+    pub(super) rules: BTreeMap<String, RuleStateRead>,
+    /// The targets of each of the route's rules: rule name to target id to comparable form.
+    pub(super) targets: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Every other rule on the bus, by name, with the owner its description names.
+    pub(super) other_rules: BTreeMap<String, Option<Owner>>,
+    /// The route's connections, by name.
     pub(super) connections: BTreeMap<String, ConnectionState>,
+    /// The route's API destinations, by name.
     pub(super) destinations: BTreeMap<String, ApiDestinationState>,
-    pub(super) rule: Option<RuleStateRead>,
-    /// Target id to its comparable form.
-    pub(super) targets: BTreeMap<String, Value>,
+    /// Connections and API destinations listed that are not the route's: kind, name, owner.
+    pub(super) strangers: Vec<(ResourceKind, String, Option<Owner>)>,
+}
+
+impl Observed {
+    /// The refusal of a resource the route wants that exists and is another's (or no
+    /// route's): apply would update it, so nothing is written.
+    pub(super) fn refusal(&self, spec: &AwsSpec) -> Option<RouteError> {
+        let not_owned = |resource: String, owner: Option<&Owner>| RouteError::NotOwned {
+            resource,
+            owner: owner.map_or_else(|| "no route".to_owned(), ToString::to_string),
+        };
+        for rule in &spec.rules {
+            if let Some(owner) = self.other_rules.get(&rule.name) {
+                return Some(not_owned(format!("rule {}", rule.name), owner.as_ref()));
+            }
+        }
+        for d in &spec.destinations {
+            for (kind, name, owner) in &self.strangers {
+                let wanted = match kind {
+                    ResourceKind::Connection => &d.connection.name,
+                    _ => &d.api_destination_name,
+                };
+                if name == wanted {
+                    return Some(not_owned(
+                        format!("{} {name}", kind_label(*kind)),
+                        owner.as_ref(),
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    /// The Genesys integration id the route's rules record.
+    pub(super) fn integration_id(&self) -> Option<String> {
+        self.rules.values().find_map(|r| {
+            r.description
+                .as_deref()
+                .and_then(Owner::parse)
+                .and_then(|o| o.token("integration").map(str::to_owned))
+        })
+    }
+}
+
+/// How a resource kind is named in messages.
+pub(super) fn kind_label(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Connection => "connection",
+        ResourceKind::ApiDestination => "API destination",
+        ResourceKind::Rule => "rule",
+        ResourceKind::Target => "target",
+        ResourceKind::EventBus => "event bus",
+        _ => "resource",
+    }
 }
 
 /// The SDK client, with what it wrote.
@@ -188,6 +263,57 @@ impl<'a> Aws<'a> {
             .push(Change::new(kind, name, action, Vec::new()));
     }
 
+    /// Every AWS resource of the route that exists after this run's writes, from what was
+    /// read before them (`seen`): `event bus ...`, `rule ...`, `connection ...`, ...
+    pub(super) fn holding(&self, seen: &Observed) -> Vec<String> {
+        let mut held: Vec<(ResourceKind, String)> = Vec::new();
+        if seen.bus_arn.is_some() {
+            held.push((ResourceKind::EventBus, String::new()));
+        }
+        held.extend(seen.rules.keys().map(|n| (ResourceKind::Rule, n.clone())));
+        for (rule, targets) in &seen.targets {
+            held.extend(
+                targets
+                    .keys()
+                    .map(|t| (ResourceKind::Target, format!("{rule}/{t}"))),
+            );
+        }
+        held.extend(
+            seen.connections
+                .keys()
+                .map(|n| (ResourceKind::Connection, n.clone())),
+        );
+        held.extend(
+            seen.destinations
+                .keys()
+                .map(|n| (ResourceKind::ApiDestination, n.clone())),
+        );
+        for w in &self.writes {
+            let name = if w.kind == ResourceKind::EventBus {
+                String::new()
+            } else {
+                w.name.clone()
+            };
+            let at = held.iter().position(|(k, n)| *k == w.kind && *n == name);
+            match (w.action, at) {
+                (ChangeAction::Delete, Some(i)) => {
+                    held.remove(i);
+                }
+                (ChangeAction::Create, None) => held.push((w.kind, name)),
+                _ => {}
+            }
+        }
+        held.into_iter()
+            .map(|(k, n)| {
+                if k == ResourceKind::EventBus {
+                    "event bus".to_owned()
+                } else {
+                    format!("{} {n}", kind_label(k))
+                }
+            })
+            .collect()
+    }
+
     /// The partner event source, `None` when it does not exist (yet).
     pub(super) async fn source(&self, name: &str) -> Result<Option<SourceState>, RouteError> {
         match self.client.describe_event_source().name(name).send().await {
@@ -220,6 +346,19 @@ impl<'a> Aws<'a> {
                 }
             }
         }
+    }
+
+    /// Whether the bus carries the route's id tag (the route created it).
+    async fn bus_is_owned(&self, spec: &AwsSpec, arn: &str) -> Result<bool, RouteError> {
+        let out = send!(
+            "ListTagsForResource",
+            format!("event bus {}", spec.bus_name),
+            self.client.list_tags_for_resource().resource_arn(arn)
+        )?;
+        Ok(out
+            .tags()
+            .iter()
+            .any(|t| t.key() == ROUTE_ID_TAG && t.value() == spec.identity.id))
     }
 
     async fn connection(&self, name: &str) -> Result<Option<ConnectionState>, RouteError> {
@@ -277,6 +416,7 @@ impl<'a> Aws<'a> {
                 endpoint: out.invocation_endpoint().map(str::to_owned),
                 method: out.http_method().map(|m| m.as_str().to_owned()),
                 rate_limit: out.invocation_rate_limit_per_second(),
+                description: out.description().map(str::to_owned),
             })),
             Err(e) => {
                 let err = call_error("DescribeApiDestination", &e);
@@ -289,7 +429,7 @@ impl<'a> Aws<'a> {
         }
     }
 
-    /// The names of connections and API destinations starting with `prefix`, every page.
+    /// The names of connections and API destinations listed under `prefix`, every page.
     async fn names_with_prefix(
         &self,
         prefix: &str,
@@ -343,81 +483,118 @@ impl<'a> Aws<'a> {
         Ok((connections, destinations))
     }
 
-    /// Reads everything of the route that exists.
+    /// Reads everything of the route that exists, and refuses (before any write) when a
+    /// resource the route wants is another's.
     pub(super) async fn observe(&self, spec: &AwsSpec) -> Result<Observed, RouteError> {
+        let seen = self.observe_owned(spec).await?;
+        match seen.refusal(spec) {
+            Some(refused) => Err(refused),
+            None => Ok(seen),
+        }
+    }
+
+    /// Reads everything of the route that exists, by its identity (what destroy removes).
+    pub(super) async fn observe_owned(&self, spec: &AwsSpec) -> Result<Observed, RouteError> {
         let mut seen = Observed {
             source: self.source(&spec.bus_name).await?,
             bus_arn: self.bus(&spec.bus_name).await?,
             ..Observed::default()
         };
-        let prefix = AwsSpec::destination_prefix(&spec.rule_name);
-        let (connections, destinations) = self.names_with_prefix(&prefix).await?;
+        if seen.bus_arn.is_some() {
+            for (name, rule) in self.rules(spec).await? {
+                let owner = rule.description.as_deref().and_then(Owner::parse);
+                if spec.identity.owns(owner.as_ref()) {
+                    seen.rules.insert(name, rule);
+                } else {
+                    seen.other_rules.insert(name, owner);
+                }
+            }
+            for name in seen.rules.keys() {
+                seen.targets
+                    .insert(name.clone(), self.targets(spec, name).await?);
+            }
+        }
+        let (connections, destinations) = self.names_with_prefix(&spec.candidate_prefix()).await?;
         for name in connections {
             if let Some(c) = self.connection(&name).await? {
-                seen.connections.insert(name, c);
+                let owner = c.description.as_deref().and_then(Owner::parse);
+                if spec.identity.owns(owner.as_ref()) {
+                    seen.connections.insert(name, c);
+                } else {
+                    seen.strangers.push((ResourceKind::Connection, name, owner));
+                }
             }
         }
         for name in destinations {
             if let Some(d) = self.api_destination(&name).await? {
-                seen.destinations.insert(name, d);
-            }
-        }
-        if seen.bus_arn.is_some() {
-            seen.rule = self.rule(spec).await?;
-            if seen.rule.is_some() {
-                seen.targets = self.targets(spec).await?;
+                let owner = d.description.as_deref().and_then(Owner::parse);
+                if spec.identity.owns(owner.as_ref()) {
+                    seen.destinations.insert(name, d);
+                } else {
+                    seen.strangers
+                        .push((ResourceKind::ApiDestination, name, owner));
+                }
             }
         }
         Ok(seen)
     }
 
-    async fn rule(&self, spec: &AwsSpec) -> Result<Option<RuleStateRead>, RouteError> {
-        let resource = || format!("rule {}", spec.rule_name);
-        match self
-            .client
-            .describe_rule()
-            .name(&spec.rule_name)
-            .event_bus_name(&spec.bus_name)
-            .send()
-            .await
-        {
-            Ok(out) => {
-                let pattern = match out.event_pattern() {
+    /// Every rule on the route's bus, every page.
+    async fn rules(&self, spec: &AwsSpec) -> Result<Vec<(String, RuleStateRead)>, RouteError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = send!(
+                "ListRules",
+                format!("rules of event bus {}", spec.bus_name),
+                self.client
+                    .list_rules()
+                    .event_bus_name(&spec.bus_name)
+                    .set_next_token(token.clone())
+            )?;
+            for r in page.rules() {
+                let name = r.name().unwrap_or_default().to_owned();
+                let pattern = match r.event_pattern() {
                     Some(p) => {
                         serde_json::from_str(p).map_err(|e| RouteError::InvalidResponse {
-                            resource: resource(),
+                            resource: format!("rule {name}"),
                             reason: format!("the event pattern is not JSON: {e}"),
                         })?
                     }
                     None => Value::Null,
                 };
-                Ok(Some(RuleStateRead {
-                    arn: out.arn().map(str::to_owned),
-                    pattern,
-                    enabled: out.state() == Some(&RuleState::Enabled),
-                }))
+                out.push((
+                    name,
+                    RuleStateRead {
+                        arn: r.arn().map(str::to_owned),
+                        pattern,
+                        enabled: r.state() == Some(&RuleState::Enabled),
+                        description: r.description().map(str::to_owned),
+                    },
+                ));
             }
-            Err(e) => {
-                let err = call_error("DescribeRule", &e);
-                if err.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(err.on(resource()))
-                }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
             }
         }
+        Ok(out)
     }
 
-    async fn targets(&self, spec: &AwsSpec) -> Result<BTreeMap<String, Value>, RouteError> {
+    async fn targets(
+        &self,
+        spec: &AwsSpec,
+        rule: &str,
+    ) -> Result<BTreeMap<String, Value>, RouteError> {
         let mut out = BTreeMap::new();
         let mut token: Option<String> = None;
         loop {
             let page = send!(
                 "ListTargetsByRule",
-                format!("targets of rule {}", spec.rule_name),
+                format!("targets of rule {rule}"),
                 self.client
                     .list_targets_by_rule()
-                    .rule(&spec.rule_name)
+                    .rule(rule)
                     .event_bus_name(&spec.bus_name)
                     .set_next_token(token.clone())
             )?;

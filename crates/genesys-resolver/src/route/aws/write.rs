@@ -1,25 +1,25 @@
 //! The writes that close the gap between what AWS holds and the [`AwsSpec`], and the removals
 //! of destroy.
 
+use std::collections::BTreeMap;
 use std::fmt::Debug;
 
+use super::super::error::{RouteError, TargetFailure};
+use super::super::spec::{AwsSpec, ConnectionSpec, DestinationSpec, RuleSpec};
+use super::diff::{
+    connection_view, desired_rule_view, desired_target_view, destination_view, object_changes,
+    observed_connection_view, observed_destination_view, target_name,
+};
+use super::{ApiDestinationState, Aws, ConnectionState, Observed, call_error};
+use crate::change::{ChangeAction, ResourceKind};
+use crate::document::aws_limits::MAX_TARGETS_PER_CALL;
 use aws_sdk_eventbridge::types::{
     ApiDestinationHttpMethod, ConnectionAuthorizationType, ConnectionHeaderParameter,
     ConnectionHttpParameters, CreateConnectionApiKeyAuthRequestParameters,
     CreateConnectionAuthRequestParameters, DeadLetterConfig, InputTransformer, RetryPolicy,
-    RuleState, Target, UpdateConnectionApiKeyAuthRequestParameters,
+    RuleState, Tag, Target, UpdateConnectionApiKeyAuthRequestParameters,
     UpdateConnectionAuthRequestParameters,
 };
-use serde_json::json;
-
-use super::super::error::RouteError;
-use super::super::spec::{AwsSpec, ConnectionSpec, DestinationSpec};
-use super::diff::{
-    connection_view, desired_target_view, destination_view, object_changes,
-    observed_connection_view, observed_destination_view,
-};
-use super::{ApiDestinationState, Aws, ConnectionState, Observed, call_error};
-use crate::change::{ChangeAction, ResourceKind};
 
 fn auth_headers(c: &ConnectionSpec) -> ConnectionHttpParameters {
     let mut params = Vec::new();
@@ -41,7 +41,8 @@ fn auth_headers(c: &ConnectionSpec) -> ConnectionHttpParameters {
 #[derive(Debug, Clone, Default)]
 pub(in crate::route) struct Applied {
     pub(in crate::route) bus_arn: String,
-    pub(in crate::route) rule_arn: String,
+    /// Each rule's ARN, in the spec's order.
+    pub(in crate::route) rule_arns: Vec<String>,
     /// Per destination: connection ARN, API destination ARN.
     pub(in crate::route) destinations: Vec<(String, String)>,
 }
@@ -58,6 +59,8 @@ impl Aws<'_> {
             .create_event_bus()
             .name(&spec.bus_name)
             .event_source_name(&spec.bus_name)
+            .description(spec.identity.description(&[]))
+            .set_tags(Some(tags(spec)?))
             .send()
             .await;
         match created {
@@ -179,6 +182,7 @@ impl Aws<'_> {
                 .client
                 .create_api_destination()
                 .name(name)
+                .description(&d.description)
                 .connection_arn(connection_arn)
                 .invocation_endpoint(&d.uri)
                 .http_method(ApiDestinationHttpMethod::Post)
@@ -219,6 +223,7 @@ impl Aws<'_> {
             self.client
                 .update_api_destination()
                 .name(name)
+                .description(&d.description)
                 .connection_arn(connection_arn)
                 .invocation_endpoint(&d.uri)
                 .http_method(ApiDestinationHttpMethod::Post)
@@ -228,13 +233,17 @@ impl Aws<'_> {
         Ok(current.arn)
     }
 
-    /// Makes the account hold `spec`: bus, connections and API destinations, rule, targets,
-    /// then removes leftovers (targets first). Writes only what differs from `seen`.
+    /// Makes the account hold `spec`: bus, connections and API destinations, rules and their
+    /// targets, then removes what the route no longer wants (targets first). Writes only what
+    /// differs from `seen`; refuses, before any write, a wanted resource that is another's.
     pub(in crate::route) async fn apply(
         &mut self,
         spec: &AwsSpec,
         seen: &Observed,
     ) -> Result<Applied, RouteError> {
+        if let Some(refused) = seen.refusal(spec) {
+            return Err(refused);
+        }
         let mut applied = Applied {
             bus_arn: self.ensure_bus(spec, seen).await?,
             ..Applied::default()
@@ -252,105 +261,49 @@ impl Aws<'_> {
                 .await?;
             applied.destinations.push((conn_arn, dest_arn));
         }
-        // The rule (put_rule is an upsert by name).
-        let desired_rule = json!({"eventPattern": spec.event_pattern, "state": "ENABLED"});
-        let rule_changed = seen.rule.as_ref().is_none_or(|r| {
-            json!({"eventPattern": r.pattern, "state": if r.enabled { "ENABLED" } else { "DISABLED" }})
-                != desired_rule
-        });
-        let rule_resource = format!("rule {}", spec.rule_name);
-        applied.rule_arn = if rule_changed {
-            let out = send!(
-                "PutRule",
-                rule_resource.clone(),
-                self.client
-                    .put_rule()
-                    .name(&spec.rule_name)
-                    .event_bus_name(&spec.bus_name)
-                    .event_pattern(spec.event_pattern.to_string())
-                    .state(RuleState::Enabled)
-                    .description("Genesys Cloud events to HTTPS destinations (genesys-resolver)")
-            )?;
-            let action = if seen.rule.is_some() {
-                ChangeAction::Update
-            } else {
-                ChangeAction::Create
-            };
-            self.wrote(ResourceKind::Rule, &spec.rule_name, action);
-            out.rule_arn().unwrap_or_default().to_owned()
-        } else {
-            seen.rule
-                .as_ref()
-                .and_then(|r| r.arn.clone())
-                .unwrap_or_default()
-        };
-        // Targets: one per API destination, put only when they differ (put_targets upserts by id).
-        let mut put = Vec::new();
-        for (d, (_, dest_arn)) in spec.destinations.iter().zip(&applied.destinations) {
-            let desired = desired_target_view(spec, dest_arn);
-            if seen.targets.get(&d.target_id) == Some(&desired) {
+        let none = BTreeMap::new();
+        for rule in &spec.rules {
+            let current = seen.targets.get(&rule.name).unwrap_or(&none);
+            // Targets the rule no longer wants go first: a rule holds at most five.
+            let wanted: Vec<&str> = rule
+                .destinations
+                .iter()
+                .map(|&i| spec.destinations[i].target_id.as_str())
+                .collect();
+            let extra: Vec<String> = current
+                .keys()
+                .filter(|id| !wanted.contains(&id.as_str()))
+                .cloned()
+                .collect();
+            self.remove_targets(spec, &rule.name, &extra).await?;
+            let arn = self.ensure_rule(spec, rule, seen).await?;
+            applied.rule_arns.push(arn);
+            let mut put = Vec::new();
+            for &i in &rule.destinations {
+                let d = &spec.destinations[i];
+                let dest_arn = &applied.destinations[i].1;
+                let desired = desired_target_view(spec, rule, Some(dest_arn));
+                if current.get(&d.target_id) == Some(&desired) {
+                    continue;
+                }
+                put.push((
+                    d.target_id.clone(),
+                    current.contains_key(&d.target_id),
+                    build_target(spec, rule, d, dest_arn)?,
+                ));
+            }
+            self.put_targets(spec, &rule.name, put).await?;
+        }
+        // What the route no longer wants, in dependency order: rules (targets first), API
+        // destinations, connections.
+        for (name, targets) in &seen.targets {
+            if spec.rules.iter().any(|r| r.name == *name) {
                 continue;
             }
-            put.push((
-                d.target_id.clone(),
-                seen.targets.contains_key(&d.target_id),
-                build_target(spec, d, dest_arn)?,
-            ));
+            let ids: Vec<String> = targets.keys().cloned().collect();
+            self.remove_targets(spec, name, &ids).await?;
+            self.delete_rule(spec, name).await?;
         }
-        if !put.is_empty() {
-            let targets: Vec<Target> = put.iter().map(|(_, _, t)| t.clone()).collect();
-            // EventBridge takes at most 10 targets per call.
-            for chunk in targets.chunks(10) {
-                let out = send!(
-                    "PutTargets",
-                    format!("targets of {rule_resource}"),
-                    self.client
-                        .put_targets()
-                        .rule(&spec.rule_name)
-                        .event_bus_name(&spec.bus_name)
-                        .set_targets(Some(chunk.to_vec()))
-                )?;
-                if out.failed_entry_count() > 0 {
-                    let reason = out
-                        .failed_entries()
-                        .iter()
-                        .map(|f| {
-                            format!(
-                                "{}: {}",
-                                f.target_id().unwrap_or_default(),
-                                crate::redact::text(f.error_message().unwrap_or_default())
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    return Err(RouteError::InvalidResponse {
-                        resource: format!("targets of {rule_resource}"),
-                        reason,
-                    });
-                }
-            }
-            for (id, existed, _) in &put {
-                let action = if *existed {
-                    ChangeAction::Update
-                } else {
-                    ChangeAction::Create
-                };
-                self.wrote(ResourceKind::Target, id, action);
-            }
-        }
-        // Leftovers, in dependency order: targets, API destinations, connections.
-        let wanted_targets: Vec<&str> = spec
-            .destinations
-            .iter()
-            .map(|d| d.target_id.as_str())
-            .collect();
-        let extra: Vec<String> = seen
-            .targets
-            .keys()
-            .filter(|id| !wanted_targets.contains(&id.as_str()))
-            .cloned()
-            .collect();
-        self.remove_targets(spec, &extra).await?;
         let wanted: Vec<&str> = spec
             .destinations
             .iter()
@@ -373,21 +326,146 @@ impl Aws<'_> {
         Ok(applied)
     }
 
-    async fn remove_targets(&mut self, spec: &AwsSpec, ids: &[String]) -> Result<(), RouteError> {
-        for chunk in ids.chunks(10) {
-            send!(
+    /// Puts `rule` (an upsert by name) unless it matches; its ARN.
+    async fn ensure_rule(
+        &mut self,
+        spec: &AwsSpec,
+        rule: &RuleSpec,
+        seen: &Observed,
+    ) -> Result<String, RouteError> {
+        let current = seen.rules.get(&rule.name);
+        if let Some(c) = current
+            && c.view() == desired_rule_view(spec, rule)
+        {
+            return Ok(c.arn.clone().unwrap_or_default());
+        }
+        // Tags apply when the rule is created (an update leaves them; the description carries
+        // the identity either way).
+        let out = send!(
+            "PutRule",
+            format!("rule {}", rule.name),
+            self.client
+                .put_rule()
+                .name(&rule.name)
+                .event_bus_name(&spec.bus_name)
+                .event_pattern(rule.event_pattern.to_string())
+                .state(RuleState::Enabled)
+                .description(spec.rule_description())
+                .set_tags(Some(tags(spec)?))
+        )?;
+        let action = if current.is_some() {
+            ChangeAction::Update
+        } else {
+            ChangeAction::Create
+        };
+        self.wrote(ResourceKind::Rule, &rule.name, action);
+        Ok(out.rule_arn().unwrap_or_default().to_owned())
+    }
+
+    /// Puts `targets` on `rule` (id, whether it existed, the target), at most ten per call; a
+    /// refused entry is reported per target.
+    async fn put_targets(
+        &mut self,
+        spec: &AwsSpec,
+        rule: &str,
+        targets: Vec<(String, bool, Target)>,
+    ) -> Result<(), RouteError> {
+        for chunk in targets.chunks(MAX_TARGETS_PER_CALL) {
+            let out = send!(
+                "PutTargets",
+                format!("targets of rule {rule}"),
+                self.client
+                    .put_targets()
+                    .rule(rule)
+                    .event_bus_name(&spec.bus_name)
+                    .set_targets(Some(chunk.iter().map(|(_, _, t)| t.clone()).collect()))
+            )?;
+            let failures: Vec<TargetFailure> = out
+                .failed_entries()
+                .iter()
+                .map(|f| TargetFailure {
+                    target_id: f.target_id().unwrap_or_default().to_owned(),
+                    code: f.error_code().map(str::to_owned),
+                    message: crate::redact::text(f.error_message().unwrap_or_default()),
+                })
+                .collect();
+            for (id, existed, _) in chunk {
+                if failures.iter().any(|f| f.target_id == *id) {
+                    continue;
+                }
+                let action = if *existed {
+                    ChangeAction::Update
+                } else {
+                    ChangeAction::Create
+                };
+                self.wrote(ResourceKind::Target, &target_name(rule, id), action);
+            }
+            if !failures.is_empty() || out.failed_entry_count() > 0 {
+                return Err(RouteError::TargetsFailed {
+                    operation: "PutTargets",
+                    rule: rule.to_owned(),
+                    failures,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn remove_targets(
+        &mut self,
+        spec: &AwsSpec,
+        rule: &str,
+        ids: &[String],
+    ) -> Result<(), RouteError> {
+        for chunk in ids.chunks(MAX_TARGETS_PER_CALL) {
+            let out = send!(
                 "RemoveTargets",
-                format!("targets of rule {}", spec.rule_name),
+                format!("targets of rule {rule}"),
                 self.client
                     .remove_targets()
-                    .rule(&spec.rule_name)
+                    .rule(rule)
                     .event_bus_name(&spec.bus_name)
                     .set_ids(Some(chunk.to_vec()))
             )?;
+            let failures: Vec<TargetFailure> = out
+                .failed_entries()
+                .iter()
+                .map(|f| TargetFailure {
+                    target_id: f.target_id().unwrap_or_default().to_owned(),
+                    code: f.error_code().map(str::to_owned),
+                    message: crate::redact::text(f.error_message().unwrap_or_default()),
+                })
+                .collect();
             for id in chunk {
-                self.wrote(ResourceKind::Target, id, ChangeAction::Delete);
+                if !failures.iter().any(|f| f.target_id == *id) {
+                    self.wrote(
+                        ResourceKind::Target,
+                        &target_name(rule, id),
+                        ChangeAction::Delete,
+                    );
+                }
+            }
+            if !failures.is_empty() || out.failed_entry_count() > 0 {
+                return Err(RouteError::TargetsFailed {
+                    operation: "RemoveTargets",
+                    rule: rule.to_owned(),
+                    failures,
+                });
             }
         }
+        Ok(())
+    }
+
+    async fn delete_rule(&mut self, spec: &AwsSpec, name: &str) -> Result<(), RouteError> {
+        send!(
+            "DeleteRule",
+            format!("rule {name}"),
+            self.client
+                .delete_rule()
+                .name(name)
+                .event_bus_name(&spec.bus_name)
+        )?;
+        self.wrote(ResourceKind::Rule, name, ChangeAction::Delete);
         Ok(())
     }
 
@@ -425,25 +503,21 @@ impl Aws<'_> {
         }
     }
 
-    /// Removes everything of the route, in reverse order: targets, rule, API destinations,
-    /// connections, event bus. What is already gone is skipped.
+    /// Removes what the route owns, in reverse order: its rules' targets, its rules, API
+    /// destinations and connections, then the event bus when the route made it (its id tag)
+    /// and no other rule remains on it. What is already gone is skipped. Returns the Genesys
+    /// integration id the rules recorded.
     pub(in crate::route) async fn destroy(
         &mut self,
         spec: &AwsSpec,
         seen: &Observed,
-    ) -> Result<(), RouteError> {
-        let ids: Vec<String> = seen.targets.keys().cloned().collect();
-        self.remove_targets(spec, &ids).await?;
-        if seen.rule.is_some() {
-            send!(
-                "DeleteRule",
-                format!("rule {}", spec.rule_name),
-                self.client
-                    .delete_rule()
-                    .name(&spec.rule_name)
-                    .event_bus_name(&spec.bus_name)
-            )?;
-            self.wrote(ResourceKind::Rule, &spec.rule_name, ChangeAction::Delete);
+    ) -> Result<Option<String>, RouteError> {
+        for (rule, targets) in &seen.targets {
+            let ids: Vec<String> = targets.keys().cloned().collect();
+            self.remove_targets(spec, rule, &ids).await?;
+        }
+        for name in seen.rules.keys() {
+            self.delete_rule(spec, name).await?;
         }
         for name in seen.destinations.keys() {
             self.delete_api_destination(name).await?;
@@ -451,24 +525,60 @@ impl Aws<'_> {
         for name in seen.connections.keys() {
             self.delete_connection(name).await?;
         }
-        if seen.bus_arn.is_some() {
-            send!(
-                "DeleteEventBus",
-                format!("event bus {}", spec.bus_name),
-                self.client.delete_event_bus().name(&spec.bus_name)
-            )?;
-            self.wrote(ResourceKind::EventBus, &spec.bus_name, ChangeAction::Delete);
+        if let Some(arn) = &seen.bus_arn {
+            if !seen.other_rules.is_empty() {
+                tracing::info!(
+                    bus = spec.bus_name,
+                    rules = seen.other_rules.len(),
+                    "event bus kept: other rules use it"
+                );
+            } else if !self.bus_is_owned(spec, arn).await? {
+                tracing::info!(
+                    bus = spec.bus_name,
+                    "event bus kept: this route did not make it"
+                );
+            } else {
+                send!(
+                    "DeleteEventBus",
+                    format!("event bus {}", spec.bus_name),
+                    self.client.delete_event_bus().name(&spec.bus_name)
+                )?;
+                self.wrote(ResourceKind::EventBus, &spec.bus_name, ChangeAction::Delete);
+            }
         }
-        Ok(())
+        Ok(seen.integration_id())
     }
 }
 
-fn build_target(spec: &AwsSpec, d: &DestinationSpec, arn: &str) -> Result<Target, RouteError> {
+/// The route's tags (its id and full name), for its rules and event bus.
+fn tags(spec: &AwsSpec) -> Result<Vec<Tag>, RouteError> {
+    spec.identity
+        .tags()
+        .into_iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| RouteError::InvalidResponse {
+                    resource: format!("tags of {}", spec.stem),
+                    reason: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+fn build_target(
+    spec: &AwsSpec,
+    rule: &RuleSpec,
+    d: &DestinationSpec,
+    arn: &str,
+) -> Result<Target, RouteError> {
     let invalid = |e: aws_sdk_eventbridge::error::BuildError| RouteError::InvalidResponse {
-        resource: format!("target {}", d.target_id),
+        resource: format!("target {}", target_name(&rule.name, &d.target_id)),
         reason: e.to_string(),
     };
-    let transformer = spec
+    let transformer = rule
         .input_transformer
         .as_ref()
         .map(|t| {
@@ -497,4 +607,211 @@ fn build_target(spec: &AwsSpec, d: &DestinationSpec, arn: &str) -> Result<Target
         .set_input_transformer(transformer)
         .build()
         .map_err(invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_eventbridge::Client;
+    use aws_sdk_eventbridge::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_eventbridge::operation::create_api_destination::CreateApiDestinationOutput;
+    use aws_sdk_eventbridge::operation::create_connection::CreateConnectionOutput;
+    use aws_sdk_eventbridge::operation::create_event_bus::CreateEventBusOutput;
+    use aws_sdk_eventbridge::operation::put_rule::PutRuleOutput;
+    use aws_sdk_eventbridge::operation::put_targets::PutTargetsOutput;
+    use aws_sdk_eventbridge::operation::remove_targets::RemoveTargetsOutput;
+    use aws_sdk_eventbridge::types::{PutTargetsResultEntry, RemoveTargetsResultEntry};
+    use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, mock};
+
+    use super::*;
+    use crate::document::route::tests::route;
+    use crate::outcome::ErrorKind;
+
+    const LEAK: &str = "Bearer leaked-token-77";
+
+    /// An EventBridge client answered by `rules` only (no network).
+    fn mocked(rules: &[&Rule]) -> Client {
+        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+        for rule in rules {
+            interceptor = interceptor.with_rule(rule);
+        }
+        let config = aws_sdk_eventbridge::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("a", "b", None, None, "test"))
+            .http_client(aws_smithy_mocks::create_mock_http_client())
+            .interceptor(interceptor)
+            .build();
+        Client::from_conf(config)
+    }
+
+    fn creates() -> Vec<Rule> {
+        vec![
+            mock!(Client::create_event_bus).then_output(|| {
+                CreateEventBusOutput::builder()
+                    .event_bus_arn("arn:aws:events:us-east-1:123456789012:event-bus/b")
+                    .build()
+            }),
+            mock!(Client::create_connection).then_compute_output(|req| {
+                CreateConnectionOutput::builder()
+                    .connection_arn(format!(
+                        "arn:aws:events:us-east-1:123456789012:connection/{}/u-1",
+                        req.name().unwrap_or_default()
+                    ))
+                    .build()
+            }),
+            mock!(Client::create_api_destination).then_compute_output(|req| {
+                CreateApiDestinationOutput::builder()
+                    .api_destination_arn(format!(
+                        "arn:aws:events:us-east-1:123456789012:api-destination/{}/u-2",
+                        req.name().unwrap_or_default()
+                    ))
+                    .build()
+            }),
+            mock!(Client::put_rule).then_compute_output(|req| {
+                PutRuleOutput::builder()
+                    .rule_arn(format!(
+                        "arn:aws:events:us-east-1:123456789012:rule/b/{}",
+                        req.name().unwrap_or_default()
+                    ))
+                    .build()
+            }),
+        ]
+    }
+
+    #[tokio::test]
+    async fn a_partial_put_targets_failure_is_reported_per_target_with_what_exists() {
+        let partial = mock!(Client::put_targets).then_output(|| {
+            PutTargetsOutput::builder()
+                .failed_entry_count(1)
+                .failed_entries(
+                    PutTargetsResultEntry::builder()
+                        .target_id("destination-1")
+                        .error_code("ConcurrentModificationException")
+                        .error_message(format!("try again ({LEAK})"))
+                        .build(),
+                )
+                .build()
+        });
+        let mut rules = creates();
+        rules.push(partial);
+        let client = mocked(&rules.iter().collect::<Vec<_>>());
+        let spec = route().aws_spec();
+        assert_eq!(spec.rules.len(), 1);
+        let rule = spec.rules[0].name.clone();
+        let mut aws = Aws::new(&client);
+        let seen = Observed::default();
+        let err = aws.apply(&spec, &seen).await.unwrap_err();
+        let RouteError::TargetsFailed {
+            operation,
+            rule: failed_rule,
+            failures,
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert_eq!(
+            (*operation, failed_rule.as_str()),
+            ("PutTargets", rule.as_str())
+        );
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].target_id, "destination-1");
+        assert_eq!(
+            failures[0].code.as_deref(),
+            Some("ConcurrentModificationException")
+        );
+        assert!(err.is_retryable());
+        assert_eq!(err.kind(), ErrorKind::AwsApi);
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("leaked-token-77"), "{shown}");
+        // What exists: everything created, and the one target that landed; not the other.
+        let held = aws.holding(&seen);
+        assert!(held.contains(&"event bus".to_owned()), "{held:?}");
+        assert!(held.contains(&format!("rule {rule}")), "{held:?}");
+        assert!(
+            held.contains(&format!("target {rule}/destination-0")),
+            "{held:?}"
+        );
+        assert!(
+            !held.iter().any(|h| h.ends_with("destination-1")),
+            "{held:?}"
+        );
+        assert_eq!(
+            held.iter().filter(|h| h.starts_with("connection ")).count(),
+            2
+        );
+        let report = crate::error::OperationError::report(&err);
+        assert_eq!(report.operation.as_deref(), Some("PutTargets"));
+        assert_eq!(
+            report.code.as_deref(),
+            Some("ConcurrentModificationException")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_partial_remove_targets_failure_is_reported_per_target() {
+        let partial = mock!(Client::remove_targets).then_output(|| {
+            RemoveTargetsOutput::builder()
+                .failed_entry_count(1)
+                .failed_entries(
+                    RemoveTargetsResultEntry::builder()
+                        .target_id("destination-7")
+                        .error_code("InternalException")
+                        .error_message("internal")
+                        .build(),
+                )
+                .build()
+        });
+        let client = mocked(&[&partial]);
+        let spec = route().aws_spec();
+        let mut aws = Aws::new(&client);
+        let ids = vec!["destination-6".to_owned(), "destination-7".to_owned()];
+        let err = aws.remove_targets(&spec, "r", &ids).await.unwrap_err();
+        assert!(
+            matches!(&err, RouteError::TargetsFailed { operation: "RemoveTargets", failures, .. }
+                if failures.len() == 1 && failures[0].target_id == "destination-7"),
+            "{err:?}"
+        );
+        // The removal that succeeded is recorded; the failed one is not.
+        let names: Vec<_> = aws.writes.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["r/destination-6"]);
+    }
+
+    #[tokio::test]
+    async fn limit_exceeded_on_an_entry_is_a_limit_error() {
+        let partial = mock!(Client::put_targets).then_output(|| {
+            PutTargetsOutput::builder()
+                .failed_entry_count(1)
+                .failed_entries(
+                    PutTargetsResultEntry::builder()
+                        .target_id("destination-0")
+                        .error_code("LimitExceededException")
+                        .error_message("The requested resource exceeds the maximum number allowed.")
+                        .build(),
+                )
+                .build()
+        });
+        let client = mocked(&[&partial]);
+        let spec = route().aws_spec();
+        let rule = &spec.rules[0];
+        let d = &spec.destinations[0];
+        let target = build_target(
+            &spec,
+            rule,
+            d,
+            "arn:aws:events:us-east-1:1:api-destination/x/1",
+        )
+        .unwrap();
+        let mut aws = Aws::new(&client);
+        let err = aws
+            .put_targets(
+                &spec,
+                &rule.name,
+                vec![(d.target_id.clone(), false, target)],
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::AwsLimitExceeded);
+        assert!(!err.is_retryable());
+        assert!(aws.writes.is_empty());
+    }
 }
