@@ -123,6 +123,10 @@ mod probe_tls_legacy;
 #[cfg(feature = "external-tests")]
 #[path = "it/redis_tls.rs"]
 mod redis_tls;
+/// The route's AWS layout and ownership against the strict emulator and the mock Genesys.
+#[cfg(feature = "external-tests")]
+#[path = "it/route_layout.rs"]
+mod route_layout;
 /// The route deployer against moto and the mock Genesys.
 #[cfg(feature = "external-tests")]
 #[path = "it/route_moto.rs"]

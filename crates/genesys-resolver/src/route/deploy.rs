@@ -224,7 +224,12 @@ impl RouteDeployer {
             }
             let planned = aws_plan(&spec, &seen);
             let applied = aws.apply(&spec, &seen).await?;
-            let source_after = aws.source(&spec.bus_name).await?.unwrap_or(source);
+            // The source turns ACTIVE when its bus is made; read it again only then.
+            let source_after = if seen.bus_arn.is_none() {
+                aws.source(&spec.bus_name).await?.unwrap_or(source)
+            } else {
+                source
+            };
             Ok::<_, RouteError>((planned, applied, source_after))
         }
         .await;

@@ -223,6 +223,7 @@ impl RouteError {
         match self {
             Self::Validation(_)
             | Self::InvalidResponse { .. }
+            | Self::NotOwned { .. }
             | Self::EventSourceUnusable { .. } => false,
             Self::Probe { reports } => reports
                 .iter()
@@ -231,7 +232,6 @@ impl RouteError {
             Self::Genesys(e) => e.is_retryable(),
             Self::EventSourceTimeout { .. } => true,
             Self::Aws { source, .. } => source.is_retryable(),
-            Self::NotOwned { .. } => false,
             Self::TargetsFailed { failures, .. } => failures.iter().all(|f| {
                 matches!(
                     f.code.as_deref(),
@@ -291,8 +291,9 @@ impl RouteError {
         match self {
             Self::Genesys(e) => OperationError::upstream(e),
             Self::Incomplete { source, .. } => source.upstream(),
-            Self::NotOwned { .. } | Self::TargetsFailed { .. } => Upstream::Aws,
-            Self::EventSourceTimeout { .. }
+            Self::NotOwned { .. }
+            | Self::TargetsFailed { .. }
+            | Self::EventSourceTimeout { .. }
             | Self::EventSourceUnusable { .. }
             | Self::Aws { .. }
             | Self::InvalidResponse { .. } => Upstream::Aws,

@@ -19,22 +19,26 @@
 //! 5. the event bus associated with it (`Name` = `EventSourceName` = the source's name);
 //! 6. per URI a connection (API-key auth from the first credential-like header, the other
 //!    headers as invocation header parameters) and an API destination (`POST`, optional rate);
-//! 7. a rule (`source` prefix `aws.partner/genesys.com`, `detail-type` the subscribed topics)
-//!    and one target per API destination (role, retry policy, dead-letter queue, and an input
-//!    transformer when the filters name fields).
+//! 7. rules (`source` prefix `aws.partner/genesys.com`, `detail-type` the subscribed topics):
+//!    one per field projection, run of topics whose pattern fits 2,048 characters, and group of
+//!    five destinations, each destination a target of every rule of its group (role, retry
+//!    policy, dead-letter queue, and the projection's input transformer).
 //!
 //! Every step reads before it writes: a second apply sends only reads on both sides, and a
-//! create whose response was lost is found by name before anything is resent. Destroy removes
-//! the AWS resources in reverse order and deletes the integration.
+//! create whose response was lost is found by name before anything is resent. Every AWS
+//! resource carries the route's [`RouteIdentity`] (full name and 128-bit id); what is the
+//! route's is found by it, a resource of another route (or of none) is refused before any
+//! write, and destroy removes only the route's own resources (the bus only when the route made
+//! it and no other rule uses it) and the integration its rules recorded.
 //!
 //! # The mapping
 //!
 //! | payload | Genesys | AWS |
 //! |---|---|---|
-//! | `name` | integration name | `genesys-{name}-{hash}` for the rule, `...-{i}` for connection and API destination `i` |
-//! | `eventFilters[].eventType` | `eventFilter` topics | the rule's `detail-type` list |
-//! | `eventFilters[].fields` | | an input transformer: `topicName`, `timestamp`, `correlationId` and the named fields of `detail.eventBody` |
-//! | `uri`, `uris[]` | | one API destination each, a target each |
+//! | `name` | integration name | the identity: `genesys-{12 characters}-{id}` names (`-r{i}` rules, `-d{i}` connection and API destination `i`), name and id in descriptions and tags |
+//! | `eventFilters[].eventType` | `eventFilter` topics | the rules' `detail-type` lists |
+//! | `eventFilters[].fields` | | per projection an input transformer: `topicName`, `timestamp`, `correlationId` and its fields of `detail.eventBody` (none: the whole event) |
+//! | `uri`, `uris[]` | | one API destination each, a target in each rule of its group of five |
 //! | `headers` | | the connection: `Authorization` (else `X-Api-Key`, else another credential-like header) as API-key auth, the rest as header parameters (credential-like ones secret) |
 //! | `retryPolicy.maxRetries` | | `MaximumRetryAttempts` (0-185) |
 //! | `retryPolicy.retryInterval`, `backoffFactor` | | `MaximumEventAgeInSeconds`: the seconds the series spans, `interval * (1 + f + ... + f^(n-1))`, rounded up and clamped to 60-86,400 |
@@ -42,7 +46,8 @@
 //! EventBridge connections always carry auth; a payload without a credential-like header gets
 //! the non-secret marker key `X-Genesys-Route: {name}`. EventBridge never returns an API key, so
 //! each connection's description holds a fingerprint (12 hex digits of SHA-256) of its
-//! secrets: a changed key shows in a plan as a changed description, never by value.
+//! secrets beside the route's identity: a changed key shows in a plan as a changed
+//! description, never by value.
 //!
 //! The Genesys organisation id comes from the route, or, when the route leaves it empty, from
 //! `GET /api/v2/organizations/me` (through the EventBridge deployer, read once).
@@ -64,7 +69,7 @@
 //! let check = deployer.check(&route).await?; // probes and both plans, no writes
 //! println!("{}", serde_json::to_string_pretty(&check.plan)?);
 //! let report = deployer.apply(&route).await?;
-//! println!("rule {} on {}", report.rule_arn, report.event_bus_arn);
+//! println!("{} rules on {}", report.rule_arns.len(), report.event_bus_arn);
 //! # Ok(()) }
 //! ```
 
