@@ -217,7 +217,7 @@ def test_reports_pickle_and_hide_the_secret(
         ({"roleArn": None}, "roleArn", "wrong_type"),
         ({"retryPolicy": {"maxRetries": 186, "retryInterval": 10.0, "backoffFactor": 2.0}},
          "retryPolicy.maxRetries", None),
-        ({"invocationRateLimit": 301}, "invocationRateLimit", "invocation_rate_out_of_range"),
+        ({"invocationRateLimit": 0}, "invocationRateLimit", "invocation_rate_out_of_range"),
         ({"awsAccountId": 12}, "awsAccountId", "wrong_type"),
     ],
 )

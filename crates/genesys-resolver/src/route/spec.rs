@@ -655,6 +655,53 @@ mod tests {
     }
 
     #[test]
+    fn a_layout_beyond_the_rules_quota_is_refused_before_any_write() {
+        let mut r = route();
+        r.payload.uris = (1..=10)
+            .map(|i| format!("https://h{i}.example/x"))
+            .collect();
+        // 101 projections x 3 groups of destinations = 303 rules.
+        r.payload.event_filters = (0..101)
+            .map(|i| EventFilter {
+                event_type: format!("v2.users.{{id}}.t{i}"),
+                fields: vec![format!("f{i}")],
+            })
+            .collect();
+        let spec = r.aws_spec();
+        assert_eq!(spec.rules.len(), 303);
+        let codes: Vec<_> = spec.violations().into_iter().map(|v| v.code).collect();
+        assert_eq!(codes, [ViolationCode::RuleQuotaExceeded]);
+    }
+
+    #[test]
+    fn what_the_model_refuses_of_a_route_is_a_violation() {
+        let mut r = route();
+        r.payload.uri = "https://[::1]:8443/hook".into();
+        r.payload.name = "\u{1F600}".repeat(129);
+        r.organization_id = "o".repeat(230);
+        let got: Vec<_> = r
+            .violations()
+            .into_iter()
+            .map(|v| (v.path, v.code))
+            .collect();
+        assert!(
+            got.contains(&("uri".into(), ViolationCode::UriInvalid)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("name".into(), ViolationCode::NameTooLong)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(
+                "organizationId".into(),
+                ViolationCode::OrganizationIdInvalid
+            )),
+            "{got:?}"
+        );
+    }
+
+    #[test]
     fn a_rate_above_the_default_quota_is_a_warning() {
         let r = route().invocation_rate_limit(1000);
         assert!(r.violations().is_empty());
