@@ -122,7 +122,7 @@ fn an_unknown_key_is_reported_beside_every_broken_rule() {
     map.insert("rolArn".into(), map["roleArn"].clone());
     map.remove("roleArn");
     map.insert("awsRegion".into(), json!("us-east-9"));
-    map.insert("invocationRateLimit".into(), json!(301));
+    map.insert("invocationRateLimit".into(), json!(0));
     let err = Route::from_value(&doc).unwrap_err();
     let got: Vec<_> = err
         .violations()
