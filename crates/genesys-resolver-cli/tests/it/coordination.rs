@@ -99,6 +99,8 @@ async fn eventbridge_and_route_applies_take_their_turn_in_redis() {
         "arn:aws:iam::123456789012:role/genesys-api-destinations".into(),
     );
     let route_file = write(dir.path(), "route.json", &route.to_string());
+    // The AWS account (read before any write, to refuse resources another route owns).
+    let aws = crate::common::moto::Moto::start(&ca_file);
     let held = hold(&redis, &mock, "orders-route").await;
     let mut cmd = with_redis(&[
         "--ca-file",
@@ -113,7 +115,7 @@ async fn eventbridge_and_route_applies_take_their_turn_in_redis() {
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+        .env("AWS_ENDPOINT_URL", aws.url());
     let out = run(cmd).await;
     assert_eq!(out.code, Some(1), "{out:?}");
     let error = &out.json()["files"][0]["error"];
