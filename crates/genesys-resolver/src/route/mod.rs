@@ -44,7 +44,7 @@
 //! | `retryPolicy.retryInterval`, `backoffFactor` | | `MaximumEventAgeInSeconds`: the seconds the series spans, `interval * (1 + f + ... + f^(n-1))`, rounded up and clamped to 60-86,400 |
 //!
 //! EventBridge connections always carry auth; a payload without a credential-like header gets
-//! the non-secret marker key `X-Genesys-Route: {name}`. EventBridge never returns an API key, so
+//! the non-secret marker key `X-Genesys-Route: {route id}`. EventBridge never returns an API key, so
 //! each connection's description holds a fingerprint (12 hex digits of SHA-256) of its
 //! secrets beside the route's identity: a changed key shows in a plan as a changed
 //! description, never by value.

@@ -370,6 +370,10 @@ impl AwsSpec {
                 ));
             }
         }
+        if let Some(first) = self.destinations.first() {
+            // Every destination's connection carries the same headers.
+            connection_violations(&first.connection, &mut out);
+        }
         let rule_description = self.rule_description();
         let descriptions = self
             .destinations
@@ -395,6 +399,63 @@ impl AwsSpec {
             Ok(())
         } else {
             Err(ValidationErrors::new(out))
+        }
+    }
+}
+
+/// botocore's `AuthHeaderParameters` (an API key's name and value, a Basic user and password):
+/// 1 to 512 of anything but controls and `:`, not starting or ending in white space other than
+/// spaces and tabs around words.
+fn is_auth_header_parameter(value: &str) -> bool {
+    let len = aws_len(value);
+    (1..=512).contains(&len)
+        && !value.trim_matches([' ', '\t']).is_empty()
+        && value
+            .chars()
+            .all(|c| c == ' ' || c == '\t' || !(c.is_control() || c == ':'))
+}
+
+/// botocore's header key pattern of `ConnectionHttpParameters`: an HTTP token of at most 512.
+fn is_header_key(key: &str) -> bool {
+    (1..=512).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// What the service model refuses of a connection's auth and header parameters, at the
+/// payload's `headers.{name}` path. Values are never quoted.
+fn connection_violations(c: &ConnectionSpec, out: &mut Vec<Violation>) {
+    let at = |name: &str| format!("headers.{name}");
+    if !is_header_key(&c.api_key_name) || !is_auth_header_parameter(&c.api_key_name) {
+        out.push(Violation::new(
+            at(&c.api_key_name),
+            ViolationCode::HeaderNameInvalid,
+            "EventBridge takes an API key name of 1 to 512 characters of an HTTP token",
+        ));
+    }
+    if !is_auth_header_parameter(&c.api_key_value) {
+        out.push(Violation::new(
+            at(&c.api_key_name),
+            ViolationCode::HeaderValueInvalid,
+            "EventBridge takes an API key value of 1 to 512 characters without ':' or control \
+             characters",
+        ));
+    }
+    for h in &c.headers {
+        if !is_header_key(&h.name) {
+            out.push(Violation::new(
+                at(&h.name),
+                ViolationCode::HeaderNameInvalid,
+                "EventBridge takes a header name of 1 to 512 characters of an HTTP token",
+            ));
+        }
+        if aws_len(&h.value) > 512 {
+            out.push(Violation::new(
+                at(&h.name),
+                ViolationCode::HeaderValueInvalid,
+                "EventBridge takes a header value of at most 512 characters",
+            ));
         }
     }
 }
@@ -447,7 +508,11 @@ fn connection_of(name: String, route: &Route) -> ConnectionSpec {
         .map(|(h, v)| (h.clone(), v.clone()));
     let (api_key_name, api_key_value) = key
         .clone()
-        .unwrap_or_else(|| (MARKER_KEY_NAME.to_owned(), route.payload.name.clone()));
+        // The route's id: a name may hold what an API key value may not (`:`).
+        .unwrap_or_else(|| {
+            let id = RouteIdentity::of(&route.payload.name).id;
+            (MARKER_KEY_NAME.to_owned(), id)
+        });
     let params: Vec<HeaderParam> = headers
         .iter()
         .filter(|(h, _)| key.as_ref().is_none_or(|(k, _)| k != *h))
@@ -699,6 +764,44 @@ mod tests {
             )),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn without_a_credential_header_the_marker_key_is_the_route_id() {
+        let mut r = route();
+        r.payload.name = "orders: EU".into();
+        r.payload.headers.remove("X-Api-Key");
+        let spec = r.aws_spec();
+        let c = &spec.destinations[0].connection;
+        assert_eq!(c.api_key_name, MARKER_KEY_NAME);
+        assert_eq!(c.api_key_value, RouteIdentity::of("orders: EU").id);
+        assert!(spec.violations().is_empty(), "{:?}", spec.violations());
+    }
+
+    #[test]
+    fn connection_values_the_model_refuses_are_violations_without_their_value() {
+        let mut r = route();
+        r.payload
+            .headers
+            .insert("X-Api-Key".into(), "Bearer a:b-secret".into());
+        r.payload.headers.insert("X-Long".into(), "v".repeat(513));
+        let spec = r.aws_spec();
+        let got: Vec<_> = spec
+            .violations()
+            .into_iter()
+            .map(|v| (v.path, v.code, v.message))
+            .collect();
+        assert!(
+            got.iter().any(
+                |(p, c, _)| p == "headers.X-Api-Key" && *c == ViolationCode::HeaderValueInvalid
+            )
+        );
+        assert!(
+            got.iter()
+                .any(|(p, c, _)| p == "headers.X-Long" && *c == ViolationCode::HeaderValueInvalid)
+        );
+        assert!(!format!("{got:?}").contains("a:b-secret"));
+        assert!(route().aws_spec().violations().is_empty());
     }
 
     #[test]
