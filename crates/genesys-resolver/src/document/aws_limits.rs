@@ -85,6 +85,16 @@ pub(super) fn check(route: &Route, out: &mut Vec<Violation>) {
             ),
         ));
     }
+    // Descriptions are `.*` in the model: Java's `.` takes no line terminator (controls are the
+    // payload rules').
+    if route.payload.name.contains(['\u{2028}', '\u{2029}']) {
+        out.push(Violation::new(
+            "name",
+            ViolationCode::NameControlCharacters,
+            "a route's name is part of its AWS resources' descriptions, which take no line or \
+             paragraph separator",
+        ));
+    }
     if !route.organization_id.is_empty() {
         let bus = partner_source_name(&route.organization_id, &route.event_source_suffix);
         if aws_len(&bus) > MAX_BUS_NAME_CHARS {
