@@ -77,6 +77,7 @@ mod aws;
 mod builder;
 mod deploy;
 mod error;
+mod identity;
 mod report;
 mod spec;
 
