@@ -383,11 +383,7 @@ impl Aws<'_> {
             let failures: Vec<TargetFailure> = out
                 .failed_entries()
                 .iter()
-                .map(|f| TargetFailure {
-                    target_id: f.target_id().unwrap_or_default().to_owned(),
-                    code: f.error_code().map(str::to_owned),
-                    message: crate::redact::text(f.error_message().unwrap_or_default()),
-                })
+                .map(|f| failure(f.target_id(), f.error_code(), f.error_message()))
                 .collect();
             for (id, existed, _) in chunk {
                 if failures.iter().any(|f| f.target_id == *id) {
@@ -430,11 +426,7 @@ impl Aws<'_> {
             let failures: Vec<TargetFailure> = out
                 .failed_entries()
                 .iter()
-                .map(|f| TargetFailure {
-                    target_id: f.target_id().unwrap_or_default().to_owned(),
-                    code: f.error_code().map(str::to_owned),
-                    message: crate::redact::text(f.error_message().unwrap_or_default()),
-                })
+                .map(|f| failure(f.target_id(), f.error_code(), f.error_message()))
                 .collect();
             for id in chunk {
                 if !failures.iter().any(|f| f.target_id == *id) {
@@ -547,6 +539,15 @@ impl Aws<'_> {
             }
         }
         Ok(seen.integration_id())
+    }
+}
+
+/// A refused target entry, its message redacted.
+fn failure(target_id: Option<&str>, code: Option<&str>, message: Option<&str>) -> TargetFailure {
+    TargetFailure {
+        target_id: target_id.unwrap_or_default().to_owned(),
+        code: code.map(str::to_owned),
+        message: crate::redact::text(message.unwrap_or_default()),
     }
 }
 
