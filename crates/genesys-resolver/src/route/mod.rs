@@ -68,12 +68,14 @@
 //! # Ok(()) }
 //! ```
 
+mod account;
 mod aws;
 mod builder;
 mod deploy;
 mod error;
 mod report;
 mod spec;
+mod turn;
 
 // The route document (model, rules, strict reader) lives with the other documents.
 pub use crate::document::route::{
@@ -81,6 +83,7 @@ pub use crate::document::route::{
     MAX_INPUT_TEMPLATE_CHARS, MAX_INVOCATION_RATE, MAX_RETRY_ATTEMPTS, ROUTE_KEYS, Route,
     is_role_arn, is_sqs_arn, partner_source_name,
 };
+pub use aws::MAX_LIST_PAGES;
 pub use builder::{
     AWS_ATTEMPT_TIMEOUT, AWS_OPERATION_TIMEOUT, DEFAULT_SOURCE_POLL_INTERVAL,
     DEFAULT_SOURCE_TIMEOUT, RouteDeployerBuilder,
