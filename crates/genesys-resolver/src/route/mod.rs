@@ -98,3 +98,4 @@ pub use spec::{
     AwsSpec, ConnectionSpec, DestinationSpec, HeaderParam, MARKER_KEY_NAME, MAX_EVENT_AGE_SECS,
     MAX_RESOURCE_NAME_CHARS, MIN_EVENT_AGE_SECS, maximum_event_age, resource_stem,
 };
+pub use turn::shared_names;

@@ -19,6 +19,7 @@ use aws_sdk_eventbridge::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_eventbridge::error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 
+use super::Route;
 use super::error::RouteError;
 use crate::coordination::{CoordinationError, Coordinator, Lease, LeaseKey};
 
@@ -96,6 +97,49 @@ impl Turn {
         released?;
         Ok(value)
     }
+}
+
+/// The names held by more than one route of a batch, each with the positions of its routes (in
+/// order), names in order of first appearance.
+///
+/// A batch that holds one must be refused before anything is written: the routes of one name
+/// would take turns replacing each other's destinations, and the last to run would win
+/// unannounced. The command line refuses such a batch with `name_duplicate` on each file.
+///
+/// ```
+/// use genesys_resolver::payload::ResolvePayload;
+/// use genesys_resolver::route::{Route, shared_names};
+///
+/// let route = |name: &str, uri: &str| {
+///     let payload = ResolvePayload::builder(name, uri)
+///         .event_types(["v2.users.{id}.presence"])
+///         .build()
+///         .unwrap();
+///     Route::new(payload, "123456789012", "us-east-1", "orders", "org",
+///         "arn:aws:iam::123456789012:role/r")
+/// };
+/// let batch = [
+///     route("orders", "https://a.example.com/"),
+///     route("billing", "https://b.example.com/"),
+///     route("orders", "https://c.example.com/"),
+/// ];
+/// assert_eq!(shared_names(&batch), vec![("orders".to_owned(), vec![0, 2])]);
+/// ```
+pub fn shared_names<'a>(routes: impl IntoIterator<Item = &'a Route>) -> Vec<(String, Vec<usize>)> {
+    let mut by_name: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut index: std::collections::HashMap<&'a str, usize> = std::collections::HashMap::new();
+    for (i, route) in routes.into_iter().enumerate() {
+        let name = route.payload.name.as_str();
+        match index.get(name) {
+            Some(&at) => by_name[at].1.push(i),
+            None => {
+                index.insert(name, by_name.len());
+                by_name.push((name.to_owned(), vec![i]));
+            }
+        }
+    }
+    by_name.retain(|(_, at)| at.len() > 1);
+    by_name
 }
 
 fn coordination(name: &str, source: CoordinationError) -> RouteError {
