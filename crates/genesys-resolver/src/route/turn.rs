@@ -130,12 +130,11 @@ pub fn shared_names<'a>(routes: impl IntoIterator<Item = &'a Route>) -> Vec<(Str
     let mut index: std::collections::HashMap<&'a str, usize> = std::collections::HashMap::new();
     for (i, route) in routes.into_iter().enumerate() {
         let name = route.payload.name.as_str();
-        match index.get(name) {
-            Some(&at) => by_name[at].1.push(i),
-            None => {
-                index.insert(name, by_name.len());
-                by_name.push((name.to_owned(), vec![i]));
-            }
+        if let Some(&at) = index.get(name) {
+            by_name[at].1.push(i);
+        } else {
+            index.insert(name, by_name.len());
+            by_name.push((name.to_owned(), vec![i]));
         }
     }
     by_name.retain(|(_, at)| at.len() > 1);
