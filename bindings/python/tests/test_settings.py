@@ -407,7 +407,7 @@ def lease_keys(port: int) -> list[str]:
 
 
 def test_deployers_from_env_take_their_turn_in_redis(
-    env: pytest.MonkeyPatch, redis_port: int, mock: MockGenesys, ca: TestCa, ca_file: str
+    env: pytest.MonkeyPatch, redis_port: int, mock: MockGenesys, ca: TestCa, ca_file: str, aws_emulator: Any
 ) -> None:
     """`RESOLVER_REDIS_URL` reaches both deployers: an apply holds its name's lease in Redis
     while it runs, and a route apply waits for a turn another process holds."""
@@ -440,9 +440,13 @@ def test_deployers_from_env_take_their_turn_in_redis(
         organizationId="org-1",
         roleArn="arn:aws:iam::123456789012:role/genesys-api-destinations",
     )
+    # The account check asks the emulator's STS (account 123456789012) first.
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    env.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with TlsDestination(ca) as dest:
         route["uri"] = dest.uri("/hook")
-        routes = gr.RouteDeployer.from_env(hosts=HOSTS, region="us-east-1", endpoint_url="http://127.0.0.1:9")
+        routes = gr.RouteDeployer.from_env(hosts=HOSTS, region="us-east-1", endpoint_url=aws_emulator.url)
         other = held[: -len("orders-redis")] + "orders-route"
         assert redis_command(redis_port, "SET", other, "another-process", "PX", "30000") == "OK"
         with pytest.raises(gr.CoordinationError) as info:
