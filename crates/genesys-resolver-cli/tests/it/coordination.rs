@@ -7,7 +7,7 @@ use crate::common::{moto, redis_server};
 
 use std::time::Duration;
 
-use crate::common::{Mock, eventbridge_yaml, payload_json, run, write};
+use crate::common::{Mock, aws_env, eventbridge_yaml, route_json, run, write};
 use genesys_resolver::coordination::{
     Coordinator, LeaseKey, RedisCoordinator, RedisOptions, organisation,
 };
@@ -99,18 +99,13 @@ async fn eventbridge_and_route_applies_take_their_turn_in_redis() {
     let ca_file = ca.write_ca_pem(dir.path()).unwrap();
     let aws = moto::Moto::start(&ca_file);
     let destination = TlsDestination::builder(&ca).start().await.unwrap();
-    let mut route: Value =
-        serde_json::from_str(&payload_json("orders-route", &destination.ip_uri("/hook"))).unwrap();
-    let fields = route.as_object_mut().unwrap();
-    fields.insert("awsAccountId".into(), "123456789012".into());
-    fields.insert("awsRegion".into(), "us-east-1".into());
-    fields.insert("eventSourceSuffix".into(), "orders-route".into());
-    fields.insert("organizationId".into(), "org-1".into());
-    fields.insert(
-        "roleArn".into(),
-        "arn:aws:iam::123456789012:role/genesys-api-destinations".into(),
+    let route = route_json(
+        "orders-route",
+        &destination.ip_uri("/hook"),
+        "orders-route",
+        "org-1",
     );
-    let route_file = write(dir.path(), "route.json", &route.to_string());
+    let route_file = write(dir.path(), "route.json", &route);
     let route_apply = || {
         let mut cmd = with_redis(&[
             "--ca-file",
@@ -121,11 +116,7 @@ async fn eventbridge_and_route_applies_take_their_turn_in_redis() {
             "apply",
             &route_file,
         ]);
-        cmd.env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL", aws.url());
+        aws_env(&mut cmd, &aws.url());
         cmd
     };
     // The integration's turn (inside the route's), then the route's own: each held elsewhere

@@ -1,22 +1,7 @@
 //! A `route` batch holding two files of one route name is refused before anything is contacted:
 //! each such file invalid (`name_duplicate`, naming the other), every other file not started.
 
-use crate::common::{command, payload_json, run, write};
-use serde_json::Value;
-
-fn route_json(name: &str, uri: &str) -> String {
-    let mut doc: Value = serde_json::from_str(&payload_json(name, uri)).unwrap();
-    let map = doc.as_object_mut().unwrap();
-    map.insert("awsAccountId".into(), "123456789012".into());
-    map.insert("awsRegion".into(), "us-east-1".into());
-    map.insert("eventSourceSuffix".into(), "orders".into());
-    map.insert("organizationId".into(), "org-1".into());
-    map.insert(
-        "roleArn".into(),
-        "arn:aws:iam::123456789012:role/genesys-api-destinations".into(),
-    );
-    doc.to_string()
-}
+use crate::common::{command, route_json, run, write};
 
 #[tokio::test]
 async fn a_batch_with_two_files_of_one_route_name_is_refused() {
@@ -24,17 +9,17 @@ async fn a_batch_with_two_files_of_one_route_name_is_refused() {
     let a = write(
         dir.path(),
         "a.json",
-        &route_json("orders", "https://a.example.com/hook"),
+        &route_json("orders", "https://a.example.com/hook", "orders", "org-1"),
     );
     let b = write(
         dir.path(),
         "b.json",
-        &route_json("billing", "https://b.example.com/hook"),
+        &route_json("billing", "https://b.example.com/hook", "orders", "org-1"),
     );
     let c = write(
         dir.path(),
         "c.json",
-        &route_json("orders", "https://c.example.com/hook"),
+        &route_json("orders", "https://c.example.com/hook", "orders", "org-1"),
     );
     for mode in ["apply", "destroy", "plan"] {
         // No Genesys or AWS settings at all: nothing is contacted, so none is needed.

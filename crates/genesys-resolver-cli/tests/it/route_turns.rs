@@ -19,7 +19,7 @@ use genesys_resolver::testkit::genesys::MockGenesys;
 use serde_json::{Value, json};
 use tokio::process::Command;
 
-use crate::common::{QUEUES, command, moto, redis_server, run, write};
+use crate::common::{QUEUES, aws_env, command, moto, redis_server, run, write};
 
 const ORG: &str = "bb14bed0-f8f9-445d-b9d1-10cecb8569d6";
 
@@ -108,14 +108,8 @@ async fn two_processes_applying_one_route_name_take_turns_in_redis() {
             .env("GENESYS_CLIENT_ID", mock.client_id())
             .env("GENESYS_CLIENT_SECRET", mock.client_secret())
             .env("RESOLVER_REDIS_URL", redis.url())
-            .env("RESOLVER_LEASE_WAIT_SECS", "100")
-            .env("AWS_ENDPOINT_URL", aws.url())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
+            .env("RESOLVER_LEASE_WAIT_SECS", "100");
+        aws_env(&mut cmd, &aws.url())
             .args(["--ca-file", &ca_file.display().to_string()])
             .args(["--allow-cidr", "127.0.0.0/8", "--output", "json"])
             .args(args);
