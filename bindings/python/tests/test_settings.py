@@ -451,7 +451,18 @@ def test_deployers_from_env_take_their_turn_in_redis(
         assert redis_command(redis_port, "SET", other, "another-process", "PX", "30000") == "OK"
         with pytest.raises(gr.CoordinationError) as info:
             routes.apply(route)
-    assert (info.value.kind, info.value.upstream, info.value.retryable) == ("coordination", "local", True)
+        assert (info.value.kind, info.value.upstream, info.value.retryable) == ("coordination", "local", True)
+        assert mock.platform_integrations_named("orders-route") == [], "nothing written unlocked"
+        # The route's own turn (both halves under it), held by another process: the same.
+        assert redis_command(redis_port, "DEL", other) == 1
+        scope = held[: -len(":orders-redis")].rsplit(":", 1)[1]
+        route_key = held[: -len(f"{scope}:orders-redis")] + "route:orders-route"
+        assert redis_command(redis_port, "SET", route_key, "another-process", "PX", "30000") == "OK"
+        with pytest.raises(gr.CoordinationError) as info:
+            routes.destroy(route)
+        assert info.value.kind == "coordination"
+        with pytest.raises(gr.CoordinationError):
+            routes.apply(route)
     assert mock.platform_integrations_named("orders-route") == [], "nothing written unlocked"
 
 
