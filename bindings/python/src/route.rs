@@ -54,6 +54,19 @@ report_class!(
         self.report.is_nothing()
     }
 
+    /// The AWS account the route deploys to: the credentials' account (checked before the
+    /// plan read anything).
+    #[getter]
+    fn aws_account_id(&self) -> &str {
+        &self.report.aws_account_id
+    }
+
+    /// The AWS region the route deploys to: the client's region (checked likewise).
+    #[getter]
+    fn aws_region(&self) -> &str {
+        &self.report.aws_region
+    }
+
     /// What apply would do to the route as a whole: `create`, `update` or `nothing`.
     #[getter]
     fn action(&self) -> &'static str {

@@ -219,6 +219,9 @@ def test_reports_pickle_and_hide_the_secret(
          "retryPolicy.maxRetries", None),
         ({"invocationRateLimit": 0}, "invocationRateLimit", "invocation_rate_out_of_range"),
         ({"awsAccountId": 12}, "awsAccountId", "wrong_type"),
+        # Not the credentials' account, not the client's region: refused before any write.
+        ({"awsAccountId": "210987654321"}, "awsAccountId", "aws_account_mismatch"),
+        ({"awsRegion": "eu-west-1"}, "awsRegion", "aws_region_mismatch"),
     ],
 )
 def test_bad_route_raises_validation_error_naming_the_field(
@@ -243,6 +246,12 @@ def test_bad_route_raises_validation_error_naming_the_field(
         assert SECRET not in text
     assert route_mock.write_requests() == []
     assert resources(aws)["connections"] == []
+
+
+def test_a_plan_names_the_account_and_region(deployer: gr.RouteDeployer, dest: TlsDestination) -> None:
+    plan = deployer.plan(route_for(dest))
+    assert (plan.aws_account_id, plan.aws_region) == (ACCOUNT, REGION)
+    assert plan.to_dict()["aws_account_id"] == ACCOUNT
 
 
 def test_missing_route_keys_are_each_named(deployer: gr.RouteDeployer, dest: TlsDestination) -> None:

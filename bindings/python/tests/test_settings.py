@@ -445,19 +445,29 @@ def test_deployers_from_env_take_their_turn_in_redis(
         organizationId="org-1",
         roleArn="arn:aws:iam::123456789012:role/genesys-api-destinations",
     )
+    # The account check asks the emulator's STS (account 123456789012) first.
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    env.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with TlsDestination(ca) as dest:
         route["uri"] = dest.uri("/hook")
-        # The AWS account is read before any write (a resource another route owns is refused
-        # there), so it is the emulator; the Genesys turn is what stops the apply.
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("AWS_EC2_METADATA_DISABLED", "true")
         routes = gr.RouteDeployer.from_env(hosts=HOSTS, region="us-east-1", endpoint_url=aws_emulator.url)
         other = held[: -len("orders-redis")] + "orders-route"
         assert redis_command(redis_port, "SET", other, "another-process", "PX", "30000") == "OK"
         with pytest.raises(gr.CoordinationError) as info:
             routes.apply(route)
-    assert (info.value.kind, info.value.upstream, info.value.retryable) == ("coordination", "local", True)
+        assert (info.value.kind, info.value.upstream, info.value.retryable) == ("coordination", "local", True)
+        assert mock.platform_integrations_named("orders-route") == [], "nothing written unlocked"
+        # The route's own turn (both halves under it), held by another process: the same.
+        assert redis_command(redis_port, "DEL", other) == 1
+        scope = held[: -len(":orders-redis")].rsplit(":", 1)[1]
+        route_key = held[: -len(f"{scope}:orders-redis")] + "route:orders-route"
+        assert redis_command(redis_port, "SET", route_key, "another-process", "PX", "30000") == "OK"
+        with pytest.raises(gr.CoordinationError) as info:
+            routes.destroy(route)
+        assert info.value.kind == "coordination"
+        with pytest.raises(gr.CoordinationError):
+            routes.apply(route)
     assert mock.platform_integrations_named("orders-route") == [], "nothing written unlocked"
 
 

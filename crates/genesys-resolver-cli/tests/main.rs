@@ -28,6 +28,8 @@ mod mock_http;
 mod mock_public;
 #[path = "it/resolve.rs"]
 mod resolve;
+#[path = "it/route_batch.rs"]
+mod route_batch;
 #[path = "it/serve.rs"]
 mod serve;
 #[path = "it/traces.rs"]
@@ -43,3 +45,7 @@ mod coordination;
 #[cfg(feature = "external-tests")]
 #[path = "it/route.rs"]
 mod route;
+/// Two `route apply` processes of one name taking turns through a redis-server, on moto.
+#[cfg(feature = "external-tests")]
+#[path = "it/route_turns.rs"]
+mod route_turns;

@@ -83,6 +83,12 @@ named_enum! {
         AwsAccountIdInvalid = "aws_account_id_invalid",
         /// A string that is not an AWS region code.
         AwsRegionUnknown = "aws_region_unknown",
+        /// A route whose `awsAccountId` is not the account of the deployer's AWS credentials
+        /// (STS `GetCallerIdentity`): refused before anything is written.
+        AwsAccountMismatch = "aws_account_mismatch",
+        /// A route whose `awsRegion` is not the region of the deployer's AWS client: refused
+        /// before anything is written.
+        AwsRegionMismatch = "aws_region_mismatch",
         /// An EventBridge event source suffix that is empty, too long, or has characters outside
         /// `[A-Za-z0-9._-]`.
         EventSourceSuffixInvalid = "event_source_suffix_invalid",

@@ -92,6 +92,10 @@ mod redaction_pinning;
 #[cfg(feature = "testkit")]
 #[path = "it/retry.rs"]
 mod retry;
+/// The route's account check, turn and AWS error paths on `aws-smithy-mocks` clients.
+#[cfg(all(feature = "testkit", feature = "aws"))]
+#[path = "it/route_mocks.rs"]
+mod route_mocks;
 #[cfg(feature = "testkit")]
 #[path = "it/secrets.rs"]
 mod secrets;

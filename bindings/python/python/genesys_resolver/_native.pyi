@@ -738,6 +738,12 @@ class RoutePlan:
     @property
     def is_nothing(self) -> bool: ...
     @property
+    def aws_account_id(self) -> str:
+        """The AWS account the route deploys to (checked to be the credentials' account)."""
+    @property
+    def aws_region(self) -> str:
+        """The AWS region the route deploys to (checked to be the client's region)."""
+    @property
     def action(self) -> ChangeAction:
         """What apply would do to the route as a whole."""
     @property

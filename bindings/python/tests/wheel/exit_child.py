@@ -12,8 +12,9 @@ request is held for 30 s):
 - ``daemon``: a daemon thread is still inside the blocking call when the program ends.
 
 TARGET is the class called: ``resolver`` (``Resolver.resolve``), ``eventbridge``
-(``EventBridgeDeployer.apply``) or ``route`` (``RouteDeployer.apply``; fake AWS credentials, the
-call never gets past Genesys).
+(``EventBridgeDeployer.apply``) or ``route`` (``RouteDeployer.apply``; fake AWS credentials and
+an AWS endpoint that accepts connections and never answers, so the call waits in its account
+check, before Genesys).
 
 The program must end with exit status 0. Exit status 2 means the scenario did not happen as
 intended (say, the call returned), 3 that a thread of the package's runtime was still alive
@@ -26,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -123,9 +125,14 @@ def main() -> list[Any]:
             AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE=empty,
             AWS_SHARED_CREDENTIALS_FILE=empty,
         )
+        # Connections complete in the backlog; no request is ever answered.
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        aws_endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
         route_deployer = gr.RouteDeployer(
             mock.environment, mock.client_id, mock.client_secret,
-            region="us-east-1", endpoint_url="http://127.0.0.1:9", ca_file=ca_file,
+            region="us-east-1", endpoint_url=aws_endpoint, ca_file=ca_file,
             loopback=True, hosts=hosts, max_attempts=1, request_timeout=60.0,
         )
         route = dict(payload)

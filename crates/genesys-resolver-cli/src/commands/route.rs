@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use genesys_resolver::document::DocumentReader;
 use genesys_resolver::route::{
     CheckReport, DestroyReport, Route, RouteDeployer, RouteError, RoutePlan, RouteReport,
+    shared_names,
 };
+use genesys_resolver::validate::{Violation, ViolationCode};
 use serde_json::Value;
 
 use crate::batch::{self, Slot};
@@ -73,6 +75,14 @@ pub(crate) async fn run(
             }
         }
     }
+    // Two files of one route name would take turns replacing each other's destinations: the
+    // batch is refused before anything is contacted.
+    let shared = shared_names(work.iter().map(|(_, _, route)| route));
+    if !shared.is_empty() {
+        refuse_shared(&mut reports, &work, &shared);
+        let files = reports.into_iter().flatten().collect();
+        return Ok(RunReport::new(mode.command(), files, false));
+    }
     let mut interrupted = false;
     if !work.is_empty() {
         let deployer = RouteDeployer::configure(layers.route_settings()?)
@@ -104,6 +114,39 @@ pub(crate) async fn run(
     }
     let files = reports.into_iter().flatten().collect();
     Ok(RunReport::new(mode.command(), files, interrupted))
+}
+
+/// Every file of a shared name invalid (`name_duplicate`, naming the other files), every other
+/// readable file not started.
+fn refuse_shared(
+    reports: &mut [Option<FileReport>],
+    work: &[(usize, String, Route)],
+    shared: &[(String, Vec<usize>)],
+) {
+    for (i, file, route) in work {
+        reports[*i] = Some(named(file, &route.payload.name, Status::NotStarted));
+    }
+    for (name, at) in shared {
+        for &k in at {
+            let (i, file, _) = &work[k];
+            let others: Vec<&str> = at
+                .iter()
+                .filter(|&&o| o != k)
+                .map(|&o| work[o].1.as_str())
+                .collect();
+            let mut r = named(file, name, Status::Invalid);
+            r.violations = vec![Violation::new(
+                "name",
+                ViolationCode::NameDuplicate,
+                format!(
+                    "route name {name:?} is also in {}: a batch may hold each route name once                      (nothing was applied)",
+                    others.join(", ")
+                ),
+            )];
+            r.violation_count = 1;
+            reports[*i] = Some(r);
+        }
+    }
 }
 
 fn named(file: &str, name: &str, status: Status) -> FileReport {

@@ -207,3 +207,31 @@ pub fn payload_json(name: &str, uri: &str) -> String {
     })
     .to_string()
 }
+
+/// A valid route file (JSON): [`payload_json`] with the route's keys beside it: account
+/// 123456789012 in us-east-1 (the emulator's), event source suffix `suffix`, organisation `org`.
+pub fn route_json(name: &str, uri: &str, suffix: &str, org: &str) -> String {
+    let mut doc: Value = serde_json::from_str(&payload_json(name, uri)).unwrap();
+    let map = doc.as_object_mut().unwrap();
+    map.insert("awsAccountId".into(), "123456789012".into());
+    map.insert("awsRegion".into(), "us-east-1".into());
+    map.insert("eventSourceSuffix".into(), suffix.into());
+    map.insert("organizationId".into(), org.into());
+    map.insert(
+        "roleArn".into(),
+        "arn:aws:iam::123456789012:role/genesys-api-destinations".into(),
+    );
+    doc.to_string()
+}
+
+/// Points `cmd` at the AWS emulator at `url`: region us-east-1, test credentials, no profile, no
+/// instance metadata.
+pub fn aws_env<'a>(cmd: &'a mut Command, url: &str) -> &'a mut Command {
+    cmd.env("AWS_ENDPOINT_URL", url)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+}

@@ -3,11 +3,11 @@
 //! apply waits (up to `RESOLVER_LEASE_WAIT_SECS`) and then fails with kind `coordination`,
 //! writing nothing; once the turn is free it applies. Needs `redis-server`.
 
-use crate::common::redis_server;
+use crate::common::{moto, redis_server};
 
 use std::time::Duration;
 
-use crate::common::{Mock, eventbridge_yaml, payload_json, run, write};
+use crate::common::{Mock, aws_env, eventbridge_yaml, route_json, run, write};
 use genesys_resolver::coordination::{
     Coordinator, LeaseKey, RedisCoordinator, RedisOptions, organisation,
 };
@@ -24,11 +24,21 @@ async fn hold(
     mock: &Mock,
     name: &str,
 ) -> genesys_resolver::coordination::Lease {
+    hold_in(redis, mock, TYPE_ID, name).await
+}
+
+/// The turn on `name` in `scope` (an integration type, or `route`), held by this test.
+async fn hold_in(
+    redis: &redis_server::RedisServer,
+    mock: &Mock,
+    scope: &str,
+    name: &str,
+) -> genesys_resolver::coordination::Lease {
     let coordinator = RedisCoordinator::connect(&redis.url(), RedisOptions::default())
         .await
         .unwrap();
     let environment = Environment::custom(&mock.url).unwrap();
-    let key = LeaseKey::new(organisation(Some(&environment)), TYPE_ID, name.to_owned());
+    let key = LeaseKey::new(organisation(Some(&environment)), scope, name.to_owned());
     coordinator
         .acquire(&key, Duration::from_secs(5))
         .await
@@ -83,50 +93,48 @@ async fn eventbridge_and_route_applies_take_their_turn_in_redis() {
         ["orders-aws"]
     );
 
-    // The route deploys its Genesys half under the same turn.
+    // The route deploys its Genesys half under the same turn, and both halves under the
+    // route's own (the account check asks the emulator's STS first).
     let ca = TestCa::new();
     let ca_file = ca.write_ca_pem(dir.path()).unwrap();
+    let aws = moto::Moto::start(&ca_file);
     let destination = TlsDestination::builder(&ca).start().await.unwrap();
-    let mut route: Value =
-        serde_json::from_str(&payload_json("orders-route", &destination.ip_uri("/hook"))).unwrap();
-    let fields = route.as_object_mut().unwrap();
-    fields.insert("awsAccountId".into(), "123456789012".into());
-    fields.insert("awsRegion".into(), "us-east-1".into());
-    fields.insert("eventSourceSuffix".into(), "orders-route".into());
-    fields.insert("organizationId".into(), "org-1".into());
-    fields.insert(
-        "roleArn".into(),
-        "arn:aws:iam::123456789012:role/genesys-api-destinations".into(),
+    let route = route_json(
+        "orders-route",
+        &destination.ip_uri("/hook"),
+        "orders-route",
+        "org-1",
     );
-    let route_file = write(dir.path(), "route.json", &route.to_string());
-    // The AWS account (read before any write, to refuse resources another route owns).
-    let aws = crate::common::moto::Moto::start(&ca_file);
-    let held = hold(&redis, &mock, "orders-route").await;
-    let mut cmd = with_redis(&[
-        "--ca-file",
-        &ca_file.display().to_string(),
-        "--allow-cidr",
-        "127.0.0.0/8",
-        "route",
-        "apply",
-        &route_file,
-    ]);
-    cmd.env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", aws.url());
-    let out = run(cmd).await;
-    assert_eq!(out.code, Some(1), "{out:?}");
-    let error = &out.json()["files"][0]["error"];
-    assert_eq!(error["kind"], "coordination", "{error}");
-    assert_eq!(error["stage"], "route_mapping");
-    assert!(
-        !platform_names(&mock.get("/_mock/integrations").await)
-            .contains(&"orders-route".to_owned()),
-        "nothing written unlocked"
-    );
-    held.release().await.unwrap();
+    let route_file = write(dir.path(), "route.json", &route);
+    let route_apply = || {
+        let mut cmd = with_redis(&[
+            "--ca-file",
+            &ca_file.display().to_string(),
+            "--allow-cidr",
+            "127.0.0.0/8",
+            "route",
+            "apply",
+            &route_file,
+        ]);
+        aws_env(&mut cmd, &aws.url());
+        cmd
+    };
+    // The integration's turn (inside the route's), then the route's own: each held elsewhere
+    // stops the apply with a coordination error, nothing written.
+    for (scope, stage) in [(TYPE_ID, "route_mapping"), ("route", "submit")] {
+        let held = hold_in(&redis, &mock, scope, "orders-route").await;
+        let out = run(route_apply()).await;
+        assert_eq!(out.code, Some(1), "{out:?}");
+        let error = &out.json()["files"][0]["error"];
+        assert_eq!(error["kind"], "coordination", "{scope}: {error}");
+        assert_eq!(error["stage"], stage, "{scope}: {error}");
+        assert!(
+            !platform_names(&mock.get("/_mock/integrations").await)
+                .contains(&"orders-route".to_owned()),
+            "nothing written unlocked"
+        );
+        held.release().await.unwrap();
+    }
 }
 
 #[tokio::test]

@@ -5,25 +5,11 @@
 
 use crate::common::{self, moto};
 
-use common::{Mock, payload_json, run, write};
+use common::{Mock, aws_env, route_json, run, write};
 use genesys_resolver::testkit::{TestCa, TlsDestination};
 use serde_json::Value;
 
 const ORG: &str = "bb14bed0-f8f9-445d-b9d1-10cecb8569d6";
-
-fn route_json(name: &str, uri: &str, suffix: &str) -> String {
-    let mut doc: Value = serde_json::from_str(&payload_json(name, uri)).unwrap();
-    let map = doc.as_object_mut().unwrap();
-    map.insert("awsAccountId".into(), "123456789012".into());
-    map.insert("awsRegion".into(), "us-east-1".into());
-    map.insert("eventSourceSuffix".into(), suffix.into());
-    map.insert("organizationId".into(), ORG.into());
-    map.insert(
-        "roleArn".into(),
-        "arn:aws:iam::123456789012:role/genesys-api-destinations".into(),
-    );
-    doc.to_string()
-}
 
 #[tokio::test]
 async fn route_plan_and_check_against_moto() {
@@ -36,17 +22,11 @@ async fn route_plan_and_check_against_moto() {
     let file = write(
         dir.path(),
         "orders.json",
-        &route_json("orders", &destination.ip_uri("/orders"), "orders"),
+        &route_json("orders", &destination.ip_uri("/orders"), "orders", ORG),
     );
     let cli = |args: &[&str]| {
         let mut cmd = mock.cli();
-        cmd.env("AWS_ENDPOINT_URL", aws.url())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
+        aws_env(&mut cmd, &aws.url())
             .args(["--ca-file", &ca_file.display().to_string()])
             .args(["--allow-cidr", "127.0.0.0/8"])
             .args(args);
@@ -110,7 +90,7 @@ async fn route_plan_and_check_against_moto() {
     let bad = write(
         dir.path(),
         "bad.json",
-        &route_json("bad", &destination.ip_uri("/bad"), "no spaces allowed"),
+        &route_json("bad", &destination.ip_uri("/bad"), "no spaces allowed", ORG),
     );
     let out = run(cli(&["route", "plan", &bad])).await;
     assert_eq!(out.code, Some(1), "{out:?}");

@@ -115,6 +115,13 @@ impl EventBridgeDeployer {
         &self.inner.client
     }
 
+    /// The coordinator of its per-name turns (a route deployer built on this deployer takes
+    /// the route's turn from it too).
+    #[cfg(feature = "aws")]
+    pub(crate) fn coordinator(&self) -> &Arc<dyn Coordinator> {
+        &self.inner.coordinator
+    }
+
     /// The platform integrations API the deployer talks to.
     pub fn platform_api(&self) -> &Arc<dyn PlatformApi> {
         &self.inner.api

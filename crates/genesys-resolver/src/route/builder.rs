@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_eventbridge::Client;
 
-use super::deploy::RouteDeployer;
+use super::deploy::{Parts, RouteDeployer};
 use crate::audit::{AuditSink, NoopAudit};
 use crate::compose;
 use crate::coordination::Coordinator;
@@ -19,7 +19,7 @@ use crate::error::BuildError;
 use crate::eventbridge::EventBridgeDeployer;
 use crate::metrics::{MetricsSink, NoopMetrics};
 use crate::probe::EndpointProber;
-use crate::settings::RouteSettings;
+use crate::settings::{DEFAULT_LEASE_WAIT, RouteSettings};
 use crate::tls::TrustConfig;
 
 /// How long apply waits for Genesys' partner event source to appear, by default.
@@ -39,6 +39,7 @@ pub const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct RouteDeployerBuilder {
     genesys: Option<EventBridgeDeployer>,
     events: Option<Client>,
+    sts: Option<aws_sdk_sts::Client>,
     settings: RouteSettings,
     prober: Option<Arc<dyn EndpointProber>>,
     dns: Option<Arc<dyn DnsResolver>>,
@@ -58,7 +59,14 @@ impl fmt::Debug for RouteDeployerBuilder {
 
 impl RouteDeployer {
     /// A builder over the Genesys half (`genesys`, built with its own sinks) and an
-    /// EventBridge client (`events`, such as [`aws_client`](Self::aws_client) makes).
+    /// EventBridge client (`events`, such as [`aws_client`](Self::aws_client) makes): the seam
+    /// tests use to put the deployer on an emulator or on `aws-smithy-mocks` clients.
+    ///
+    /// Give the account check's STS client too, with [`sts`](RouteDeployerBuilder::sts), on
+    /// the same credentials and endpoint (an SDK client does not hand its credentials out, so
+    /// the builder cannot make one like `events`; [`sts_config_builder`](Self::sts_config_builder)
+    /// starts one). The route's turn is taken from `genesys`' coordinator unless another is
+    /// given.
     pub fn builder(genesys: EventBridgeDeployer, events: Client) -> RouteDeployerBuilder {
         RouteDeployerBuilder {
             genesys: Some(genesys),
@@ -102,16 +110,16 @@ impl RouteDeployer {
     /// `endpoint_url` override the chain's (an emulator's endpoint, say; `AWS_ENDPOINT_URL`
     /// does too).
     pub async fn aws_client(region: Option<&str>, endpoint_url: Option<&str>) -> Client {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(https_client())
-            .timeout_config(timeouts());
-        if let Some(region) = region {
-            loader = loader.region(aws_config::Region::new(region.to_owned()));
-        }
-        if let Some(url) = endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        Client::new(&loader.load().await)
+        Client::new(&sdk_config(region, endpoint_url).await)
+    }
+
+    /// The STS client of the account check, as [`aws_client`](Self::aws_client) makes the
+    /// EventBridge client (same chain, region, endpoint override, HTTPS client and timeouts).
+    pub async fn sts_client(
+        region: Option<&str>,
+        endpoint_url: Option<&str>,
+    ) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&sdk_config(region, endpoint_url).await)
     }
 
     /// [`aws_client`](Self::aws_client) with the chain's region.
@@ -125,6 +133,15 @@ impl RouteDeployer {
     pub fn aws_config_builder() -> aws_sdk_eventbridge::config::Builder {
         aws_sdk_eventbridge::Config::builder()
             .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
+            .http_client(https_client())
+            .timeout_config(timeouts())
+    }
+
+    /// [`aws_config_builder`](Self::aws_config_builder) for the STS client of the account check
+    /// (give it the EventBridge client's region, credentials and endpoint).
+    pub fn sts_config_builder() -> aws_sdk_sts::config::Builder {
+        aws_sdk_sts::Config::builder()
+            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
             .http_client(https_client())
             .timeout_config(timeouts())
     }
@@ -148,6 +165,14 @@ impl RouteDeployerBuilder {
         self
     }
 
+    /// The STS client the account check asks (`GetCallerIdentity`), instead of one made with
+    /// the EventBridge client (see [`RouteDeployer::builder`]). For tests on an emulator or
+    /// `aws-smithy-mocks`; it must carry the same credentials as the EventBridge client.
+    pub fn sts(mut self, sts: aws_sdk_sts::Client) -> Self {
+        self.sts = Some(sts);
+        self
+    }
+
     /// The prober destinations are checked with (default: the [`Prober`](crate::probe::Prober)
     /// of the settings' `probe`, trusting `genesys.trust`, with the default address policy and
     /// its allowed ranges).
@@ -162,8 +187,10 @@ impl RouteDeployerBuilder {
         self
     }
 
-    /// Coordinates concurrent deploys of one name with `coordinator` (default: the settings',
-    /// Redis when `genesys.coordination.redis_url` is set, else in-process).
+    /// Coordinates concurrent deploys of one name with `coordinator`: the route's turn around
+    /// both halves and, for a Genesys half this builder makes, the integration's (default: the
+    /// Genesys half's, which [`build_async`](Self::build_async) connects to Redis when
+    /// `genesys.coordination.redis_url` is set, else in-process).
     pub fn coordinator(mut self, coordinator: Arc<dyn Coordinator>) -> Self {
         self.coordinator = Some(coordinator);
         self
@@ -214,10 +241,13 @@ impl RouteDeployerBuilder {
             self.genesys = Some(genesys.build_async().await?);
         }
         if self.events.is_none() {
+            // One SDK configuration (one credentials chain) for both clients.
             let s = &self.settings;
-            let events =
-                RouteDeployer::aws_client(s.aws_region.as_deref(), s.aws_endpoint_url.as_deref());
-            self.events = Some(events.await);
+            let config = sdk_config(s.aws_region.as_deref(), s.aws_endpoint_url.as_deref()).await;
+            self.events = Some(Client::new(&config));
+            if self.sts.is_none() {
+                self.sts = Some(aws_sdk_sts::Client::new(&config));
+            }
         }
         self.build()
     }
@@ -253,9 +283,26 @@ impl RouteDeployerBuilder {
                 .max(Duration::from_millis(10)),
         );
         let envelope = Envelope::new(metrics, audit);
-        Ok(RouteDeployer::from_parts(
-            genesys, events, prober, waits, envelope,
-        ))
+        let sts = self.sts.ok_or(BuildError::Missing(
+            "sts (give the STS client of the EventBridge client's credentials, or use build_async)",
+        ))?;
+        let coordinator = match self.coordinator {
+            Some(c) => c,
+            None => genesys.coordinator().clone(),
+        };
+        let lease_wait = (self.settings.genesys.coordination)
+            .lease_wait
+            .unwrap_or(DEFAULT_LEASE_WAIT);
+        Ok(RouteDeployer::from_parts(Parts {
+            genesys,
+            events,
+            sts,
+            prober,
+            waits,
+            envelope,
+            coordinator,
+            lease_wait,
+        }))
     }
 
     fn metrics_sink(&self) -> Arc<dyn MetricsSink> {
@@ -267,6 +314,21 @@ impl RouteDeployerBuilder {
     fn audit_sink(&self) -> Arc<dyn AuditSink> {
         self.audit.clone().unwrap_or_else(|| Arc::new(NoopAudit))
     }
+}
+
+/// The standard chain's SDK configuration with this module's HTTPS client and timeouts, `region`
+/// and `endpoint_url` over the chain's.
+async fn sdk_config(region: Option<&str>, endpoint_url: Option<&str>) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client())
+        .timeout_config(timeouts());
+    if let Some(region) = region {
+        loader = loader.region(aws_config::Region::new(region.to_owned()));
+    }
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
 }
 
 /// The SDK's HTTPS client on rustls with ring (the crate's TLS stack; no aws-lc, no OpenSSL).

@@ -9,11 +9,14 @@ use aws_sdk_eventbridge::Client;
 use tokio::time::Instant;
 
 use super::Route;
+use super::account::Account;
 use super::aws::{Aws, Observed, plan as aws_plan};
 use super::error::RouteError;
 use super::report::{CheckReport, DestinationReport, DestroyReport, RoutePlan, RouteReport};
 use super::spec::AwsSpec;
+use super::turn::{ROUTE_SCOPE, Turn};
 use crate::change::Change;
+use crate::coordination::{Coordinator, LeaseKey};
 use crate::envelope::{Envelope, OperationReport, Subject, stage};
 use crate::eventbridge::EventBridgeDeployer;
 use crate::outcome::{Action, Stage};
@@ -21,6 +24,12 @@ use crate::probe::{EndpointProber, ProbeReport};
 
 /// Deploys routes: the Genesys EventBridge integration through an [`EventBridgeDeployer`], the
 /// AWS half through the official SDK's EventBridge [`Client`]. Cheap to clone; `Send + Sync`.
+///
+/// Before anything is written (and before a plan reads the AWS side) it checks that the route's
+/// `awsAccountId` is the account of the AWS credentials (STS `GetCallerIdentity`, once per
+/// deployer) and its `awsRegion` the client's region. An apply or destroy holds the route's
+/// turn (a per-name lease of the deployer's coordinator: in process, or Redis shared by every
+/// process) around both halves, and checks it before every write.
 #[derive(Clone)]
 pub struct RouteDeployer {
     inner: Arc<Inner>,
@@ -29,10 +38,26 @@ pub struct RouteDeployer {
 struct Inner {
     genesys: EventBridgeDeployer,
     events: Client,
+    account: Account,
     prober: Arc<dyn EndpointProber>,
     source_timeout: Duration,
     source_poll: Duration,
     envelope: Envelope,
+    coordinator: Arc<dyn Coordinator>,
+    lease_wait: Duration,
+}
+
+/// The parts of a route deployer, as its builder made them.
+pub(super) struct Parts {
+    pub(super) genesys: EventBridgeDeployer,
+    pub(super) events: Client,
+    pub(super) sts: aws_sdk_sts::Client,
+    pub(super) prober: Arc<dyn EndpointProber>,
+    /// How long apply waits for the partner event source, and its first pause.
+    pub(super) waits: (Duration, Duration),
+    pub(super) envelope: Envelope,
+    pub(super) coordinator: Arc<dyn Coordinator>,
+    pub(super) lease_wait: Duration,
 }
 
 impl fmt::Debug for RouteDeployer {
@@ -42,27 +67,27 @@ impl fmt::Debug for RouteDeployer {
             .field("prober", &self.inner.prober)
             .field("source_timeout", &self.inner.source_timeout)
             .field("source_poll", &self.inner.source_poll)
+            .field("coordinator", &self.inner.coordinator)
+            .field("lease_wait", &self.inner.lease_wait)
             .finish_non_exhaustive()
     }
 }
 
 impl RouteDeployer {
     /// A deployer of these parts (see [`RouteDeployerBuilder`](super::RouteDeployerBuilder)).
-    pub(super) fn from_parts(
-        genesys: EventBridgeDeployer,
-        events: Client,
-        prober: Arc<dyn EndpointProber>,
-        (source_timeout, source_poll): (Duration, Duration),
-        envelope: Envelope,
-    ) -> Self {
+    pub(super) fn from_parts(parts: Parts) -> Self {
+        let (source_timeout, source_poll) = parts.waits;
         Self {
             inner: Arc::new(Inner {
-                genesys,
-                events,
-                prober,
+                genesys: parts.genesys,
+                events: parts.events,
+                account: Account::new(parts.sts),
+                prober: parts.prober,
                 source_timeout,
                 source_poll,
-                envelope,
+                envelope: parts.envelope,
+                coordinator: parts.coordinator,
+                lease_wait: parts.lease_wait,
             }),
         }
     }
@@ -77,6 +102,17 @@ impl RouteDeployer {
         &self.inner.events
     }
 
+    /// The STS client the account check asks (`GetCallerIdentity`).
+    pub fn sts(&self) -> &aws_sdk_sts::Client {
+        self.inner.account.sts()
+    }
+
+    /// The account id of the deployer's AWS credentials (STS `GetCallerIdentity`, asked once
+    /// per deployer; a failure is not remembered).
+    pub async fn caller_account(&self) -> Result<String, RouteError> {
+        Ok(self.inner.account.caller().await?.to_owned())
+    }
+
     /// The Genesys organisation id of `route`'s partner event source: the route's own field
     /// when set, else the organisation of the Genesys credentials (`GET
     /// /api/v2/organizations/me`, read once per deployer).
@@ -87,9 +123,12 @@ impl RouteDeployer {
         Ok(self.inner.genesys.organization_id().await?.to_string())
     }
 
-    /// The route's rules, then its AWS spec (the partner source named after the organisation).
+    /// The route's rules, its account and region against the deployer's (reads only), then its
+    /// AWS spec (the partner source named after the organisation).
     async fn spec(&self, route: &Route) -> Result<AwsSpec, RouteError> {
         route.validate()?;
+        let region = self.inner.events.config().region().map(AsRef::as_ref);
+        self.inner.account.verify(route, region).await?;
         let organization_id = self.organization_id(route).await?;
         let mut spec = route.aws_spec();
         spec.bus_name = super::partner_source_name(&organization_id, &route.event_source_suffix);
@@ -142,6 +181,8 @@ impl RouteDeployer {
         let seen = aws.observe(spec).await?;
         Ok(RoutePlan {
             name: route.payload.name.clone(),
+            aws_account_id: route.aws_account_id.clone(),
+            aws_region: route.aws_region.clone(),
             genesys,
             partner_event_source: spec.bus_name.clone(),
             partner_event_source_state: seen.source.as_ref().map(|s| s.state.clone()),
@@ -197,27 +238,56 @@ impl RouteDeployer {
         .await?;
         stage(
             Stage::Submit,
-            Box::pin(self.write(route, spec, probes, started)),
+            Box::pin(async {
+                let turn = self.turn(route).await?;
+                let result = self.write(route, spec, probes, started, &turn).await;
+                turn.finish(result).await
+            }),
         )
         .await
     }
 
-    /// The writes of an apply: the Genesys integration (a step of the route's deploy), the wait
-    /// for the partner event source, then the AWS resources that differ.
+    /// The route's turn: one apply or destroy of its name at a time, here and in every process
+    /// sharing the coordinator.
+    async fn turn(&self, route: &Route) -> Result<Turn, RouteError> {
+        let environment = self.inner.genesys.client().environment();
+        let key = LeaseKey::new(
+            crate::coordination::organisation(Some(environment)),
+            ROUTE_SCOPE,
+            route.payload.name.clone(),
+        );
+        let coordinator = &*self.inner.coordinator;
+        Turn::take(
+            coordinator,
+            &key,
+            self.inner.lease_wait,
+            &route.payload.name,
+        )
+        .await
+    }
+
+    /// The writes of an apply, in the route's `turn` (checked before each write step): the
+    /// Genesys integration (a step of the route's deploy), the wait for the partner event
+    /// source, then the AWS resources that differ (each write checked by the guarded client).
     async fn write(
         &self,
         route: &Route,
         spec: AwsSpec,
         probes: Vec<ProbeReport>,
         started: Instant,
+        turn: &Turn,
     ) -> Result<RouteReport, RouteError> {
         let mut spec = spec;
-        let mut aws = Aws::new(&self.inner.events);
+        turn.ensure_held()?;
+        let events = turn.guard(&self.inner.events);
+        let mut aws = Aws::new(&events);
         // Read before any write: a wanted resource another route owns is refused here.
         let mut seen = aws.observe(&spec).await?;
+        turn.ensure_held()?;
         let deployed = self.inner.genesys.apply_step(&route.integration()).await?;
         spec.integration_id = Some(deployed.integration_id.clone());
         let result = async {
+            turn.ensure_held()?;
             let source = self.wait_for_source(&aws, &spec.bus_name).await?;
             if deployed.changed() || seen.bus_arn.is_none() {
                 seen = aws.observe(&spec).await?;
@@ -315,7 +385,8 @@ impl RouteDeployer {
 
     /// Removes the route's AWS resources in reverse order (targets, rule, API destinations,
     /// connections, event bus), then deletes the Genesys integration and waits until it is gone.
-    /// What is already gone is skipped, so destroy can be repeated.
+    /// What is already gone is skipped, so destroy can be repeated. Holds the route's turn, as
+    /// apply does.
     pub async fn destroy(&self, route: &Route) -> Result<DestroyReport, RouteError> {
         self.recorded(
             "destroy",
@@ -323,19 +394,32 @@ impl RouteDeployer {
             false,
             Box::pin(async {
                 let spec = stage(Stage::Validate, self.spec(route)).await?;
-                stage(Stage::Submit, self.remove(route, &spec)).await
+                stage(Stage::Submit, async {
+                    let turn = self.turn(route).await?;
+                    let result = self.remove(route, &spec, &turn).await;
+                    turn.finish(result).await
+                })
+                .await
             }),
         )
         .await
     }
 
-    async fn remove(&self, route: &Route, spec: &AwsSpec) -> Result<DestroyReport, RouteError> {
-        let mut aws = Aws::new(&self.inner.events);
+    async fn remove(
+        &self,
+        route: &Route,
+        spec: &AwsSpec,
+        turn: &Turn,
+    ) -> Result<DestroyReport, RouteError> {
+        turn.ensure_held()?;
+        let events = turn.guard(&self.inner.events);
+        let mut aws = Aws::new(&events);
         let seen: Observed = aws.observe_owned(spec).await?;
         let recorded = aws.destroy(spec, &seen).await?;
+        turn.ensure_held()?;
         // Last, the Genesys integration: the one the route's rules recorded (by id), else the
         // one named after the route (an apply that stopped before its rules); deleted and waited
-        // for until it is gone (under the per-name lease; "not there" is done).
+        // for until it is gone ("not there" is done).
         let deleted = match recorded {
             Some(id) => {
                 (self.inner.genesys)

@@ -158,6 +158,18 @@ pub enum RouteError {
         #[source]
         source: Box<RouteError>,
     },
+    /// The route's turn could not be had (another writer kept it for the whole wait, or the
+    /// coordination store, Redis, was unreachable; then nothing was written), or it was lost
+    /// mid-operation: the operation stopped before its next write, and what was written before
+    /// stands (plan again to see it). Retryable.
+    #[error("route {name}: {source}")]
+    Coordination {
+        /// The route's name.
+        name: String,
+        /// What failed.
+        #[source]
+        source: crate::coordination::CoordinationError,
+    },
     /// EventBridge answered success with a body the deployer cannot use (no ARN, a rule
     /// pattern that is not JSON, a failed target entry).
     #[error("{resource}: unexpected response: {reason}")]
@@ -243,6 +255,7 @@ impl RouteError {
                 )
             }),
             Self::Incomplete { source, .. } => source.is_retryable(),
+            Self::Coordination { source, .. } => source.is_retryable(),
         }
     }
 
@@ -282,6 +295,7 @@ impl RouteError {
                 }
             }
             Self::Incomplete { source, .. } => source.kind(),
+            Self::Coordination { .. } => ErrorKind::Coordination,
         }
     }
 
@@ -297,7 +311,9 @@ impl RouteError {
             | Self::EventSourceUnusable { .. }
             | Self::Aws { .. }
             | Self::InvalidResponse { .. } => Upstream::Aws,
-            Self::Validation(_) | Self::Probe { .. } => self.kind().upstream(),
+            Self::Validation(_) | Self::Probe { .. } | Self::Coordination { .. } => {
+                self.kind().upstream()
+            }
         }
     }
 

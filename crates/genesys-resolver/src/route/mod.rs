@@ -73,6 +73,7 @@
 //! # Ok(()) }
 //! ```
 
+mod account;
 mod aws;
 mod builder;
 mod deploy;
@@ -80,6 +81,7 @@ mod error;
 mod identity;
 mod report;
 mod spec;
+mod turn;
 
 // The route document (model, rules, strict reader) lives with the other documents.
 pub use crate::document::aws_limits;
@@ -88,6 +90,7 @@ pub use crate::document::route::{
     MAX_INPUT_PATH_CHARS, MAX_INPUT_PATHS, MAX_INPUT_TEMPLATE_CHARS, MAX_RETRY_ATTEMPTS,
     Projection, ROUTE_KEYS, Route, is_role_arn, is_sqs_arn, partner_source_name,
 };
+pub use aws::MAX_LIST_PAGES;
 pub use builder::{
     AWS_ATTEMPT_TIMEOUT, AWS_OPERATION_TIMEOUT, DEFAULT_SOURCE_POLL_INTERVAL,
     DEFAULT_SOURCE_TIMEOUT, RouteDeployerBuilder,
@@ -103,3 +106,4 @@ pub use spec::{
     MAX_EVENT_AGE_SECS, MAX_RESOURCE_NAME_CHARS, MIN_EVENT_AGE_SECS, Owner, ROUTE_ID_TAG,
     ROUTE_NAME_TAG, RouteIdentity, RuleSpec, maximum_event_age, resource_stem,
 };
+pub use turn::shared_names;

@@ -17,6 +17,10 @@ use crate::probe::ProbeReport;
 pub struct RoutePlan {
     /// The route's (payload's) name.
     pub name: String,
+    /// The AWS account the route deploys to (checked to be the credentials' account).
+    pub aws_account_id: String,
+    /// The AWS region the route deploys to (checked to be the client's region).
+    pub aws_region: String,
     /// The Genesys side: the EventBridge integration's plan.
     pub genesys: Plan,
     /// The partner event source (and event bus) name.

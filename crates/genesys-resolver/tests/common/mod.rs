@@ -125,3 +125,16 @@ pub(crate) fn payload(name: &str) -> ResolvePayload {
 pub(crate) fn key(name: &str) -> LeaseKey {
     LeaseKey::new("https://api.example.test/", "seed", name)
 }
+
+/// An STS client on the emulator (`GetCallerIdentity` answers account 123456789012), with the
+/// test credentials the EventBridge clients of the tests use.
+#[cfg(feature = "external-tests")]
+pub(crate) fn sts_client(url: &str) -> aws_sdk_sts::Client {
+    use aws_sdk_sts::config::{Credentials, Region};
+    let config = genesys_resolver::route::RouteDeployer::sts_config_builder()
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .endpoint_url(url)
+        .build();
+    aws_sdk_sts::Client::from_conf(config)
+}

@@ -3,7 +3,7 @@
 //! sink), and it exports one `deploy` span with its stages as children. Against moto (from
 //! `.venv` or `MOTO_PYTHON`) and the mock Genesys, as `route_moto.rs`.
 
-use crate::common::moto;
+use crate::common::{self, moto};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -142,6 +142,7 @@ async fn setup() -> Setup {
             .build(),
     );
     let deployer = RouteDeployer::builder(genesys, events)
+        .sts(common::sts_client(&moto.url()))
         .prober(Arc::new(prober_for(&ca).build().unwrap()))
         .source_poll_interval(Duration::from_millis(20))
         .source_timeout(Duration::from_secs(30))

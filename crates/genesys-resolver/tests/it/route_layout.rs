@@ -120,6 +120,7 @@ async fn setup() -> Setup {
         common::deployer(&mock),
         events_client(&moto.url(), Some(calls.clone())),
     )
+    .sts(common::sts_client(&moto.url()))
     .prober(Arc::new(prober_for(&ca).build().unwrap()))
     .source_poll_interval(Duration::from_millis(20))
     .source_timeout(Duration::from_secs(30))

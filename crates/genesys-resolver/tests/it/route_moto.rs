@@ -146,6 +146,7 @@ async fn setup() -> Setup {
     let genesys = common::deployer(&mock);
     let lose = Arc::new(LoseResponses::default());
     let deployer = RouteDeployer::builder(genesys, events_client(&moto.url(), Some(lose.clone())))
+        .sts(common::sts_client(&moto.url()))
         .prober(Arc::new(prober_for(&ca).build().unwrap()))
         .source_poll_interval(Duration::from_millis(20))
         .source_timeout(Duration::from_secs(30))

@@ -106,6 +106,38 @@ fn lacks_credentials(err: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// The most pages one EventBridge listing reads (100 entries each: far beyond the account's
+/// quotas of connections, API destinations and targets per rule); a listing whose `NextToken`
+/// never ends, or repeats, stops with [`RouteError::InvalidResponse`].
+pub const MAX_LIST_PAGES: usize = 100;
+
+/// Moves a listing on to its `next` token: `Ok(true)` for another page, `Ok(false)` at the end,
+/// an error when the listing repeats a token or runs past [`MAX_LIST_PAGES`].
+pub(super) fn next_page(
+    token: &mut Option<String>,
+    next: Option<&str>,
+    pages: &mut usize,
+    operation: &str,
+    resource: &dyn Fn() -> String,
+) -> Result<bool, RouteError> {
+    let Some(next) = next else {
+        return Ok(false);
+    };
+    *pages += 1;
+    let reason = if token.as_deref() == Some(next) {
+        format!("{operation} answered the same NextToken twice")
+    } else if *pages >= MAX_LIST_PAGES {
+        format!("{operation} still had a NextToken after {MAX_LIST_PAGES} pages")
+    } else {
+        *token = Some(next.to_owned());
+        return Ok(true);
+    };
+    Err(RouteError::InvalidResponse {
+        resource: resource(),
+        reason,
+    })
+}
+
 /// A partner event source as read.
 #[derive(Debug, Clone)]
 pub(super) struct SourceState {
@@ -436,6 +468,7 @@ impl<'a> Aws<'a> {
     ) -> Result<(Vec<String>, Vec<String>), RouteError> {
         let mut connections = Vec::new();
         let mut token: Option<String> = None;
+        let mut pages = 0;
         loop {
             let out = send!(
                 "ListConnections",
@@ -452,13 +485,20 @@ impl<'a> Aws<'a> {
                     .filter(|n| n.starts_with(prefix))
                     .map(str::to_owned),
             );
-            token = out.next_token().map(str::to_owned);
-            if token.is_none() {
+            let resource = || "connections".to_owned();
+            if !next_page(
+                &mut token,
+                out.next_token(),
+                &mut pages,
+                "ListConnections",
+                &resource,
+            )? {
                 break;
             }
         }
         let mut destinations = Vec::new();
         let mut token: Option<String> = None;
+        let mut pages = 0;
         loop {
             let out = send!(
                 "ListApiDestinations",
@@ -475,8 +515,9 @@ impl<'a> Aws<'a> {
                     .filter(|n| n.starts_with(prefix))
                     .map(str::to_owned),
             );
-            token = out.next_token().map(str::to_owned);
-            if token.is_none() {
+            let resource = || "API destinations".to_owned();
+            let op = "ListApiDestinations";
+            if !next_page(&mut token, out.next_token(), &mut pages, op, &resource)? {
                 break;
             }
         }
@@ -543,6 +584,7 @@ impl<'a> Aws<'a> {
     async fn rules(&self, spec: &AwsSpec) -> Result<Vec<(String, RuleStateRead)>, RouteError> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
+        let mut pages = 0;
         loop {
             let page = send!(
                 "ListRules",
@@ -573,8 +615,14 @@ impl<'a> Aws<'a> {
                     },
                 ));
             }
-            token = page.next_token().map(str::to_owned);
-            if token.is_none() {
+            let resource = || format!("rules of event bus {}", spec.bus_name);
+            if !next_page(
+                &mut token,
+                page.next_token(),
+                &mut pages,
+                "ListRules",
+                &resource,
+            )? {
                 break;
             }
         }
@@ -588,6 +636,7 @@ impl<'a> Aws<'a> {
     ) -> Result<BTreeMap<String, Value>, RouteError> {
         let mut out = BTreeMap::new();
         let mut token: Option<String> = None;
+        let mut pages = 0;
         loop {
             let page = send!(
                 "ListTargetsByRule",
@@ -601,8 +650,9 @@ impl<'a> Aws<'a> {
             for t in page.targets() {
                 out.insert(t.id().to_owned(), target_view(t));
             }
-            token = page.next_token().map(str::to_owned);
-            if token.is_none() {
+            let resource = || format!("targets of rule {rule}");
+            let op = "ListTargetsByRule";
+            if !next_page(&mut token, page.next_token(), &mut pages, op, &resource)? {
                 break;
             }
         }
