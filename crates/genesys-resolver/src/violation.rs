@@ -117,6 +117,22 @@ named_enum! {
         InputPathInvalid = "input_path_invalid",
         /// An input template outside 1 to 8,192 characters.
         InputTemplateTooLong = "input_template_too_long",
+        // A route's connection auth (`route` documents).
+        /// An `Authorization: Basic` header whose parameter is not standard base64 of
+        /// `username:password` (both non-empty).
+        AuthorizationBasicInvalid = "authorization_basic_invalid",
+        /// An `Authorization` header and an `oauth` block in one route: a connection carries
+        /// exactly one auth.
+        ConnectionAuthConflict = "connection_auth_conflict",
+        /// A value EventBridge's connection model refuses (an auth value of 1 to 512 characters
+        /// without `:` or control characters; a header value of 1 to 512 printable ASCII
+        /// characters; a query parameter without control characters).
+        ConnectionValueInvalid = "connection_value_invalid",
+        /// An OAuth authorization endpoint that is not an `https://` URL with a host (at most
+        /// 2,048 characters, no user-info, no fragment).
+        OauthEndpointInvalid = "oauth_endpoint_invalid",
+        /// An OAuth token-request method other than `GET`, `POST` or `PUT`.
+        OauthHttpMethodInvalid = "oauth_http_method_invalid",
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_eventbridge::Client;
 
+use super::auth::CredentialKey;
 use super::deploy::RouteDeployer;
 use crate::audit::{AuditSink, NoopAudit};
 use crate::compose;
@@ -45,6 +46,7 @@ pub struct RouteDeployerBuilder {
     metrics: Option<Arc<dyn MetricsSink>>,
     audit: Option<Arc<dyn AuditSink>>,
     coordinator: Option<Arc<dyn Coordinator>>,
+    credential_key: Option<CredentialKey>,
 }
 
 impl fmt::Debug for RouteDeployerBuilder {
@@ -156,6 +158,14 @@ impl RouteDeployerBuilder {
         self
     }
 
+    /// The key of the digest of each connection's credentials in its description (default: a
+    /// public key, under which a weak credential can be guessed from its digest; see
+    /// [`CredentialKey`]). Keep it stable: another key rewrites every connection's auth once.
+    pub fn credential_key(mut self, key: CredentialKey) -> Self {
+        self.credential_key = Some(key);
+        self
+    }
+
     /// Replaces the DNS resolver of the default prober.
     pub fn dns_resolver(mut self, dns: Arc<dyn DnsResolver>) -> Self {
         self.dns = Some(dns);
@@ -253,9 +263,10 @@ impl RouteDeployerBuilder {
                 .max(Duration::from_millis(10)),
         );
         let envelope = Envelope::new(metrics, audit);
-        Ok(RouteDeployer::from_parts(
-            genesys, events, prober, waits, envelope,
-        ))
+        Ok(
+            RouteDeployer::from_parts(genesys, events, prober, waits, envelope)
+                .with_credential_key(self.credential_key),
+        )
     }
 
     fn metrics_sink(&self) -> Arc<dyn MetricsSink> {

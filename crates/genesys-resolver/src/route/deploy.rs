@@ -9,6 +9,7 @@ use aws_sdk_eventbridge::Client;
 use tokio::time::Instant;
 
 use super::Route;
+use super::auth::CredentialKey;
 use super::aws::{Aws, Observed, plan as aws_plan};
 use super::error::RouteError;
 use super::report::{CheckReport, DestinationReport, DestroyReport, RoutePlan, RouteReport};
@@ -33,6 +34,7 @@ struct Inner {
     source_timeout: Duration,
     source_poll: Duration,
     envelope: Envelope,
+    credential_key: CredentialKey,
 }
 
 impl fmt::Debug for RouteDeployer {
@@ -63,8 +65,17 @@ impl RouteDeployer {
                 source_timeout,
                 source_poll,
                 envelope,
+                credential_key: CredentialKey::public(),
             }),
         }
+    }
+
+    /// Sets the key of the connections' credential digest (`None`: the public one).
+    pub(super) fn with_credential_key(mut self, key: Option<CredentialKey>) -> Self {
+        if let (Some(key), Some(inner)) = (key, Arc::get_mut(&mut self.inner)) {
+            inner.credential_key = key;
+        }
+        self
     }
 
     /// The Genesys half.
@@ -91,7 +102,7 @@ impl RouteDeployer {
     async fn spec(&self, route: &Route) -> Result<AwsSpec, RouteError> {
         route.validate()?;
         let organization_id = self.organization_id(route).await?;
-        let mut spec = route.aws_spec();
+        let mut spec = route.aws_spec_with(&self.inner.credential_key);
         spec.bus_name = super::partner_source_name(&organization_id, &route.event_source_suffix);
         Ok(spec)
     }

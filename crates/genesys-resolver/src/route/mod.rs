@@ -17,8 +17,9 @@
 //! 4. a bounded wait for the partner event source
 //!    `aws.partner/genesys.com/cloud/{orgId}/{suffix}` that Genesys creates in the account;
 //! 5. the event bus associated with it (`Name` = `EventSourceName` = the source's name);
-//! 6. per URI a connection (API-key auth from the first credential-like header, the other
-//!    headers as invocation header parameters) and an API destination (`POST`, optional rate);
+//! 6. per URI a connection (its one auth from the `Authorization` header or the `oauth` block,
+//!    the other headers as invocation header parameters, credential-like ones secret: see
+//!    [`ConnectionAuth`]) and an API destination (`POST`, optional rate);
 //! 7. a rule (`source` prefix `aws.partner/genesys.com`, `detail-type` the subscribed topics)
 //!    and one target per API destination (role, retry policy, dead-letter queue, and an input
 //!    transformer when the filters name fields).
@@ -35,14 +36,16 @@
 //! | `eventFilters[].eventType` | `eventFilter` topics | the rule's `detail-type` list |
 //! | `eventFilters[].fields` | | an input transformer: `topicName`, `timestamp`, `correlationId` and the named fields of `detail.eventBody` |
 //! | `uri`, `uris[]` | | one API destination each, a target each |
-//! | `headers` | | the connection: `Authorization` (else `X-Api-Key`, else another credential-like header) as API-key auth, the rest as header parameters (credential-like ones secret) |
+//! | `headers` | | the connection: `Authorization: Basic …` as Basic auth, any other `Authorization` as API-key auth named `Authorization`, the rest as header parameters (secret when credential-like by name or value) |
+//! | `oauth` | | the connection's OAuth client-credentials auth |
 //! | `retryPolicy.maxRetries` | | `MaximumRetryAttempts` (0-185) |
 //! | `retryPolicy.retryInterval`, `backoffFactor` | | `MaximumEventAgeInSeconds`: the seconds the series spans, `interval * (1 + f + ... + f^(n-1))`, rounded up and clamped to 60-86,400 |
 //!
-//! EventBridge connections always carry auth; a payload without a credential-like header gets
-//! the non-secret marker key `X-Genesys-Route: {name}`. EventBridge never returns an API key, so
-//! each connection's description holds a fingerprint (12 hex digits of SHA-256) of its
-//! secrets: a changed key shows in a plan as a changed description, never by value.
+//! EventBridge connections always carry auth; a route without `Authorization` or `oauth` gets
+//! the non-secret marker key `X-Genesys-Route: {resource stem}`. EventBridge never returns a
+//! secret, so each connection's description holds a keyed digest (HMAC-SHA256, 16 hex digits)
+//! of everything it is given: a changed credential shows in a plan as a changed description,
+//! never by value ([`CredentialKey`]).
 //!
 //! The Genesys organisation id comes from the route, or, when the route leaves it empty, from
 //! `GET /api/v2/organizations/me` (through the EventBridge deployer, read once).
@@ -68,6 +71,7 @@
 //! # Ok(()) }
 //! ```
 
+mod auth;
 mod aws;
 mod builder;
 mod deploy;
@@ -81,6 +85,7 @@ pub use crate::document::route::{
     MAX_INPUT_TEMPLATE_CHARS, MAX_INVOCATION_RATE, MAX_RETRY_ATTEMPTS, ROUTE_KEYS, Route,
     is_role_arn, is_sqs_arn, partner_source_name,
 };
+pub use auth::{ConnectionAuth, CredentialKey, MARKER_KEY_NAME, OAuthSpec};
 pub use builder::{
     AWS_ATTEMPT_TIMEOUT, AWS_OPERATION_TIMEOUT, DEFAULT_SOURCE_POLL_INTERVAL,
     DEFAULT_SOURCE_TIMEOUT, RouteDeployerBuilder,
@@ -92,6 +97,6 @@ pub use report::{
     RouteReport,
 };
 pub use spec::{
-    AwsSpec, ConnectionSpec, DestinationSpec, HeaderParam, MARKER_KEY_NAME, MAX_EVENT_AGE_SECS,
+    AwsSpec, ConnectionSpec, DestinationSpec, HeaderParam, MAX_EVENT_AGE_SECS,
     MAX_RESOURCE_NAME_CHARS, MIN_EVENT_AGE_SECS, maximum_event_age, resource_stem,
 };

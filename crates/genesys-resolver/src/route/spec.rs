@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::Route;
+use super::auth::{ConnectionAuth, CredentialKey};
 use crate::document::route::{GENESYS_SOURCE_PREFIX, InputTransformerSpec, MAX_RETRY_ATTEMPTS};
 
 /// EventBridge's lower bound of `RetryPolicy.MaximumEventAgeInSeconds`.
@@ -97,41 +98,24 @@ impl fmt::Debug for HeaderParam {
     }
 }
 
-/// A connection as the route wants it: API-key auth (from the first credential-like header, or a
-/// fixed non-secret marker when the payload has none: EventBridge connections always carry
-/// auth) and the remaining headers as invocation header parameters.
-#[derive(Clone, PartialEq, Eq)]
+/// A connection as the route wants it: its one auth (from the `Authorization` header, the
+/// `oauth` block, or a non-secret marker: see [`super::auth`]) and the other headers as
+/// invocation header parameters. Debug never shows a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionSpec {
     /// The connection's name.
     pub name: String,
-    /// The API-key header name.
-    pub api_key_name: String,
-    /// The API-key value (a secret).
-    pub api_key_value: String,
+    /// Its auth.
+    pub auth: ConnectionAuth,
     /// Further headers, sorted by name.
     pub headers: Vec<HeaderParam>,
-    /// The description: says who manages it and a fingerprint of the secrets, so a changed key
-    /// is seen without EventBridge ever returning one.
+    /// The description: who manages it and a keyed digest of its credentials, so a changed
+    /// credential is seen without EventBridge ever returning one.
     pub description: String,
 }
 
-impl fmt::Debug for ConnectionSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConnectionSpec")
-            .field("name", &self.name)
-            .field("api_key_name", &self.api_key_name)
-            .field("api_key_value", &crate::redact::REDACTED)
-            .field("headers", &self.headers)
-            .field("description", &self.description)
-            .finish()
-    }
-}
-
-/// The header name of the marker API key of a payload without credential headers.
-pub const MARKER_KEY_NAME: &str = "X-Genesys-Route";
-
-/// One destination: its connection and API destination.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One destination: its connection and API destination. Debug shows the URI redacted.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DestinationSpec {
     /// The payload path of its URI (`uri`, `uris[0]`, ...).
     pub path: String,
@@ -145,6 +129,19 @@ pub struct DestinationSpec {
     pub rate_limit: Option<i32>,
     /// The rule target's id.
     pub target_id: String,
+}
+
+impl fmt::Debug for DestinationSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DestinationSpec")
+            .field("path", &self.path)
+            .field("uri", &crate::redact::uri(&self.uri))
+            .field("connection", &self.connection)
+            .field("api_destination_name", &self.api_destination_name)
+            .field("rate_limit", &self.rate_limit)
+            .field("target_id", &self.target_id)
+            .finish()
+    }
 }
 
 /// The whole desired AWS state of a route.
@@ -179,69 +176,28 @@ impl AwsSpec {
     }
 }
 
-fn fingerprint(parts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for p in parts {
-        hasher.update((p.len() as u64).to_be_bytes());
-        hasher.update(p.as_bytes());
-    }
-    let digest = hasher.finalize();
-    hex(&digest[..6])
-}
-
-/// Splits the payload's headers into the connection's API key and its other headers, the first
-/// credential-like header (by [`crate::redact::is_sensitive_header`]; `Authorization` before
-/// `X-Api-Key` before the rest, by name) becoming the API key and further credential-like
-/// headers secret header parameters.
-fn connection_of(name: String, route: &Route) -> ConnectionSpec {
-    let headers = &route.payload.headers;
-    let rank = |h: &str| match h.to_ascii_lowercase().as_str() {
-        "authorization" => 0,
-        "x-api-key" => 1,
-        _ => 2,
-    };
-    let key = headers
-        .iter()
-        .filter(|(h, _)| crate::redact::is_sensitive_header(h))
-        .min_by_key(|(h, _)| (rank(h), h.to_ascii_lowercase()))
-        .map(|(h, v)| (h.clone(), v.clone()));
-    let (api_key_name, api_key_value) = key
-        .clone()
-        .unwrap_or_else(|| (MARKER_KEY_NAME.to_owned(), route.payload.name.clone()));
-    let params: Vec<HeaderParam> = headers
-        .iter()
-        .filter(|(h, _)| key.as_ref().is_none_or(|(k, _)| k != *h))
-        .map(|(h, v)| HeaderParam {
-            name: h.clone(),
-            value: v.clone(),
-            secret: crate::redact::is_sensitive_header(h),
-        })
-        .collect();
-    let mut secrets: Vec<&str> = vec![&api_key_name, &api_key_value];
-    for p in params.iter().filter(|p| p.secret) {
-        secrets.push(&p.name);
-        secrets.push(&p.value);
-    }
-    let description = format!(
-        "genesys-resolver route {}; secrets sha256:{}",
-        crate::redact::text(&route.payload.name)
-            .chars()
-            .take(200)
-            .collect::<String>(),
-        fingerprint(&secrets)
-    );
+/// The connection of `route`'s destinations: its auth and header parameters
+/// ([`super::auth::connection_auth`]) and a description with their keyed digest.
+fn connection_of(name: String, route: &Route, stem: &str, key: &CredentialKey) -> ConnectionSpec {
+    let (auth, headers) = super::auth::connection_auth(route, stem);
+    let description = super::auth::description(&route.payload.name, &auth, &headers, key);
     ConnectionSpec {
         name,
-        api_key_name,
-        api_key_value,
-        headers: params,
+        auth,
+        headers,
         description,
     }
 }
 
 impl Route {
-    /// The desired AWS state. Call after [`validate`](Self::validate).
+    /// The desired AWS state, the credential digest under the public key. Call after
+    /// [`validate`](Self::validate).
     pub fn aws_spec(&self) -> AwsSpec {
+        self.aws_spec_with(&CredentialKey::public())
+    }
+
+    /// The desired AWS state, the credential digest under `key`.
+    pub(super) fn aws_spec_with(&self, key: &CredentialKey) -> AwsSpec {
         let stem = resource_stem(&self.payload.name);
         let (input_transformer, warning) = self.input_transformer();
         let topics: Vec<&str> = self
@@ -257,7 +213,7 @@ impl Route {
             .map(|(i, (path, uri))| DestinationSpec {
                 path,
                 uri: uri.to_owned(),
-                connection: connection_of(format!("{stem}-{i}"), self),
+                connection: connection_of(format!("{stem}-{i}"), self, &stem, key),
                 api_destination_name: format!("{stem}-{i}"),
                 rate_limit: self.invocation_rate_limit,
                 target_id: format!("destination-{i}"),
@@ -317,7 +273,8 @@ mod tests {
     fn headers_split_into_key_and_parameters() {
         let spec = route().aws_spec();
         let c = &spec.destinations[0].connection;
-        assert_eq!(c.api_key_name, "X-Api-Key");
+        // No Authorization: the marker key; the API key a secret header parameter.
+        assert_eq!(c.auth.authorization_type(), "API_KEY");
         let names: Vec<_> = c
             .headers
             .iter()
@@ -327,6 +284,7 @@ mod tests {
             names,
             [
                 ("Content-Type", false),
+                ("X-Api-Key", true),
                 ("X-Genesys-Source", false),
                 ("X-Tenant", false)
             ]

@@ -4,14 +4,11 @@
 use std::fmt::Debug;
 
 use aws_sdk_eventbridge::types::{
-    ApiDestinationHttpMethod, ConnectionAuthorizationType, ConnectionHeaderParameter,
-    ConnectionHttpParameters, CreateConnectionApiKeyAuthRequestParameters,
-    CreateConnectionAuthRequestParameters, DeadLetterConfig, InputTransformer, RetryPolicy,
-    RuleState, Target, UpdateConnectionApiKeyAuthRequestParameters,
-    UpdateConnectionAuthRequestParameters,
+    ApiDestinationHttpMethod, DeadLetterConfig, InputTransformer, RetryPolicy, RuleState, Target,
 };
 use serde_json::json;
 
+use super::super::auth;
 use super::super::error::RouteError;
 use super::super::spec::{AwsSpec, ConnectionSpec, DestinationSpec};
 use super::diff::{
@@ -20,22 +17,6 @@ use super::diff::{
 };
 use super::{ApiDestinationState, Aws, ConnectionState, Observed, call_error};
 use crate::change::{ChangeAction, ResourceKind};
-
-fn auth_headers(c: &ConnectionSpec) -> ConnectionHttpParameters {
-    let mut params = Vec::new();
-    for h in &c.headers {
-        params.push(
-            ConnectionHeaderParameter::builder()
-                .key(&h.name)
-                .value(&h.value)
-                .is_value_secret(h.secret)
-                .build(),
-        );
-    }
-    ConnectionHttpParameters::builder()
-        .set_header_parameters(Some(params))
-        .build()
-}
 
 /// What apply produced on the AWS side.
 #[derive(Debug, Clone, Default)]
@@ -88,28 +69,20 @@ impl Aws<'_> {
     ) -> Result<String, RouteError> {
         let resource = format!("connection {}", c.name);
         let desired = connection_view(c);
-        let headers = auth_headers(c);
         let mut current = seen.cloned();
         if current.is_none() {
-            let auth = CreateConnectionAuthRequestParameters::builder()
-                .api_key_auth_parameters(
-                    CreateConnectionApiKeyAuthRequestParameters::builder()
-                        .api_key_name(&c.api_key_name)
-                        .api_key_value(&c.api_key_value)
-                        .build()
-                        .map_err(|e| RouteError::InvalidResponse {
-                            resource: resource.clone(),
-                            reason: e.to_string(),
-                        })?,
-                )
-                .invocation_http_parameters(headers.clone())
-                .build();
+            let auth = auth::create_parameters(&c.auth, &c.headers).map_err(|e| {
+                RouteError::InvalidResponse {
+                    resource: resource.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
             let created = self
                 .client
                 .create_connection()
                 .name(&c.name)
                 .description(&c.description)
-                .authorization_type(ConnectionAuthorizationType::ApiKey)
+                .authorization_type(auth::authorization_type(&c.auth))
                 .auth_parameters(auth)
                 .send()
                 .await;
@@ -141,15 +114,7 @@ impl Aws<'_> {
         if object_changes(&observed_connection_view(&current), &desired).is_empty() {
             return Ok(current.arn);
         }
-        let auth = UpdateConnectionAuthRequestParameters::builder()
-            .api_key_auth_parameters(
-                UpdateConnectionApiKeyAuthRequestParameters::builder()
-                    .api_key_name(&c.api_key_name)
-                    .api_key_value(&c.api_key_value)
-                    .build(),
-            )
-            .invocation_http_parameters(headers)
-            .build();
+        let auth = auth::update_parameters(&c.auth, &c.headers);
         send!(
             "UpdateConnection",
             resource.clone(),
@@ -157,7 +122,7 @@ impl Aws<'_> {
                 .update_connection()
                 .name(&c.name)
                 .description(&c.description)
-                .authorization_type(ConnectionAuthorizationType::ApiKey)
+                .authorization_type(auth::authorization_type(&c.auth))
                 .auth_parameters(auth)
         )?;
         self.wrote(ResourceKind::Connection, &c.name, ChangeAction::Update);
