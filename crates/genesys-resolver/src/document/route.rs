@@ -197,6 +197,14 @@ impl Route {
         self
     }
 
+    /// Sets a header of the route's connections. Unlike the seed's payload (whose builder
+    /// refuses it), a route may set `Authorization`: it becomes the connections' auth.
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.payload.headers.insert(name.into(), value.into());
+        self
+    }
+
     /// Sets OAuth client credentials as the connections' auth.
     #[must_use]
     pub fn oauth(mut self, oauth: OAuthClientCredentials) -> Self {

@@ -323,6 +323,38 @@ pub(super) fn connection_auth(route: &Route, stem: &str) -> (ConnectionAuth, Vec
     (auth, rest)
 }
 
+/// Pins ([`crate::redact::pin_secret`]) every credential a connection carries (the API key,
+/// the Basic password and its `Basic` spelling, the client secret, every secret parameter), so
+/// that text an upstream quotes back (an AWS error message) is scrubbed of them by value.
+pub(super) fn pin_secrets(auth: &ConnectionAuth, headers: &[HeaderParam]) {
+    use base64::Engine as _;
+    let secret_params = |ps: &[HeaderParam]| {
+        ps.iter()
+            .filter(|p| p.secret)
+            .for_each(|p| crate::redact::pin_secret(&p.value));
+    };
+    match auth {
+        // The marker is no secret.
+        ConnectionAuth::ApiKey { name, value } if name != MARKER_KEY_NAME => {
+            crate::redact::pin_secret(value);
+        }
+        ConnectionAuth::ApiKey { .. } => {}
+        ConnectionAuth::Basic { username, password } => {
+            crate::redact::pin_secret(password);
+            crate::redact::pin_secret(
+                &base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}")),
+            );
+        }
+        ConnectionAuth::OAuth(o) => {
+            crate::redact::register_client_credentials(&o.client_id, &o.client_secret);
+            secret_params(&o.body);
+            secret_params(&o.query);
+            secret_params(&o.headers);
+        }
+    }
+    secret_params(headers);
+}
+
 /// The connection's description: who manages it and the keyed digest of everything it is
 /// given (auth kind, every auth value, every header parameter with its secrecy), so a changed
 /// credential shows as a changed description and nothing about it is readable.

@@ -180,6 +180,7 @@ impl AwsSpec {
 /// ([`super::auth::connection_auth`]) and a description with their keyed digest.
 fn connection_of(name: String, route: &Route, stem: &str, key: &CredentialKey) -> ConnectionSpec {
     let (auth, headers) = super::auth::connection_auth(route, stem);
+    super::auth::pin_secrets(&auth, &headers);
     let description = super::auth::description(&route.payload.name, &auth, &headers, key);
     ConnectionSpec {
         name,
