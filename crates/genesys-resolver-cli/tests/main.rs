@@ -43,3 +43,7 @@ mod coordination;
 #[cfg(feature = "external-tests")]
 #[path = "it/route.rs"]
 mod route;
+/// Route connection auth through `route plan` and `route check`: no secret printed.
+#[cfg(feature = "external-tests")]
+#[path = "it/route_auth.rs"]
+mod route_auth;
