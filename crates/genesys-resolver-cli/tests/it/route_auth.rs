@@ -127,11 +127,7 @@ async fn route_plan_and_check_print_no_credential_nor_query_secret() {
         let out = run(cli(&["--output", "json", "route", "plan", file])).await;
         assert_eq!(out.code, Some(0), "{out:?}");
         // The endpoint is shown, its secret query value redacted.
-        assert!(
-            out.stdout.contains("?token=[REDACTED]"),
-            "{}",
-            out.stdout
-        );
+        assert!(out.stdout.contains("?token=[REDACTED]"), "{}", out.stdout);
         clean("route plan --output json", &out);
         let out = run(cli(&["--output", "json", "route", "check", file])).await;
         assert_eq!(out.code, Some(0), "{out:?}");
@@ -152,7 +148,10 @@ async fn route_plan_and_check_print_no_credential_nor_query_secret() {
     let out = run(cli(&["route", "plan", &bad])).await;
     assert_eq!(out.code, Some(1), "{out:?}");
     assert!(out.stdout.contains("headers.Authorization"), "{out:?}");
-    assert!(out.stdout.contains("authorization_basic_invalid"), "{out:?}");
+    assert!(
+        out.stdout.contains("authorization_basic_invalid"),
+        "{out:?}"
+    );
     assert!(
         !out.stdout.contains("cli-bad-basic-value") && !out.stderr.contains("cli-bad-basic-value"),
         "{out:?}"

@@ -117,7 +117,7 @@ pub struct Route {
     pub invocation_rate_limit: Option<i32>,
     /// OAuth client credentials for the connections (instead of an `Authorization` header).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub oauth: Option<OAuthClientCredentials>,
+    pub oauth: Option<Box<OAuthClientCredentials>>,
 }
 
 impl<'de> Deserialize<'de> for Route {
@@ -208,7 +208,7 @@ impl Route {
     /// Sets OAuth client credentials as the connections' auth.
     #[must_use]
     pub fn oauth(mut self, oauth: OAuthClientCredentials) -> Self {
-        self.oauth = Some(oauth);
+        self.oauth = Some(Box::new(oauth));
         self
     }
 
@@ -339,7 +339,7 @@ impl Route {
             v.code != ViolationCode::HeaderReserved
                 || !v.path.eq_ignore_ascii_case("headers.authorization")
         });
-        check_connection(&self.payload.headers, self.oauth.as_ref(), &mut out);
+        check_connection(&self.payload.headers, self.oauth.as_deref(), &mut out);
         check_aws(
             &self.aws_account_id,
             &self.aws_region,

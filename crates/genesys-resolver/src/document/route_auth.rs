@@ -208,9 +208,7 @@ impl fmt::Display for BasicError {
 /// ```
 pub fn authorization_header(value: &str) -> Result<AuthorizationHeader, BasicError> {
     let trimmed = value.trim();
-    let (scheme, rest) = trimmed
-        .split_once(|c: char| c == ' ' || c == '\t')
-        .unwrap_or((trimmed, ""));
+    let (scheme, rest) = trimmed.split_once([' ', '\t']).unwrap_or((trimmed, ""));
     if !scheme.eq_ignore_ascii_case("basic") {
         return Ok(AuthorizationHeader::ApiKey(value.to_owned()));
     }
@@ -233,7 +231,10 @@ pub fn authorization_header(value: &str) -> Result<AuthorizationHeader, BasicErr
 }
 
 /// Reads the `oauth` block (absent or `null`: none), every shape problem at its path.
-pub(crate) fn read_oauth(w: &mut Walker, value: Option<&Value>) -> Option<OAuthClientCredentials> {
+pub(crate) fn read_oauth(
+    w: &mut Walker,
+    value: Option<&Value>,
+) -> Option<Box<OAuthClientCredentials>> {
     let value = match value {
         None | Some(Value::Null) => return None,
         Some(v) => v,
@@ -241,7 +242,7 @@ pub(crate) fn read_oauth(w: &mut Walker, value: Option<&Value>) -> Option<OAuthC
     let map = w.object("oauth", value, &OAUTH_KEYS, &OAUTH_REQUIRED)?;
     let get = |key: &str| map.get(key);
     let path = |key: &str| key_path("oauth", key);
-    Some(OAuthClientCredentials {
+    Some(Box::new(OAuthClientCredentials {
         authorization_endpoint: w
             .string(path("authorizationEndpoint"), get("authorizationEndpoint")),
         http_method: w.string(path("httpMethod"), get("httpMethod")),
@@ -255,7 +256,7 @@ pub(crate) fn read_oauth(w: &mut Walker, value: Option<&Value>) -> Option<OAuthC
             get("queryStringParameters"),
         ),
         header_parameters: string_map(w, &path("headerParameters"), get("headerParameters")),
-    })
+    }))
 }
 
 /// An object of strings; absent or `null` is empty.

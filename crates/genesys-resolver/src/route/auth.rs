@@ -673,7 +673,11 @@ mod tests {
             password: "p".into(),
         };
         let p = create_parameters(&basic, &headers).unwrap();
-        assert_eq!(p.basic_auth_parameters().map(|b| b.username()), Some("u"));
+        assert_eq!(
+            p.basic_auth_parameters()
+                .map(CreateConnectionBasicAuthRequestParameters::username),
+            Some("u")
+        );
         assert!(p.api_key_auth_parameters().is_none());
         assert_eq!(
             authorization_type(&basic),

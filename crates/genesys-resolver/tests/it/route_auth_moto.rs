@@ -4,6 +4,7 @@
 //! endpoint; a rotated credential is seen through the keyed digest and rewritten; and no value
 //! (nor a destination's `?token=`) reaches a plan, report, log line, span, audit record or error.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -280,7 +281,8 @@ async fn bearer_basic_and_oauth_reach_the_destination_and_stay_out_of_everything
     for r in [&bearer, &basic_route, &oauth] {
         let plan = s.deployer.plan(r).await.unwrap();
         let report = s.deployer.apply(r).await.unwrap();
-        shown += &format!(
+        let _ = write!(
+            shown,
             "{plan:?} {} {report:?} {} {r:?}",
             serde_json::to_string(&plan).unwrap(),
             serde_json::to_string(&report).unwrap()
@@ -371,7 +373,8 @@ async fn bearer_basic_and_oauth_reach_the_destination_and_stay_out_of_everything
         Some(ROTATED)
     );
     assert!(s.deployer.plan(&rotated).await.unwrap().is_nothing());
-    shown += &format!(
+    let _ = write!(
+        shown,
         "{plan:?} {} {report:?}",
         serde_json::to_string(&plan).unwrap()
     );
@@ -390,11 +393,11 @@ async fn bearer_basic_and_oauth_reach_the_destination_and_stay_out_of_everything
     );
     s.deployer.apply(&switched).await.unwrap();
     assert!(s.deployer.plan(&switched).await.unwrap().is_nothing());
-    shown += &format!("{plan:?} {}", serde_json::to_string(&plan).unwrap());
+    let _ = write!(shown, "{plan:?} {}", serde_json::to_string(&plan).unwrap());
 
     for r in [&switched, &basic_route, &oauth] {
         let d = s.deployer.destroy(r).await.unwrap();
-        shown += &format!("{d:?} {}", serde_json::to_string(&d).unwrap());
+        let _ = write!(shown, "{d:?} {}", serde_json::to_string(&d).unwrap());
     }
 
     let secrets = forbidden();
@@ -460,7 +463,8 @@ async fn auth_rules_refuse_before_any_write_and_name_the_field() {
                 .any(|v| v.path == path && v.code == code),
             "{errors:?}"
         );
-        shown += &format!(
+        let _ = write!(
+            shown,
             "{err} {err:?} {}",
             serde_json::to_string(&err.report()).unwrap()
         );
