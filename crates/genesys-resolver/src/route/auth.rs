@@ -43,7 +43,6 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use super::Route;
-use super::spec::HeaderParam;
 use crate::document::{AuthorizationHeader, OAuthClientCredentials, authorization_header};
 
 /// The header name of the marker API key of a route without `Authorization` or `oauth`.
@@ -52,6 +51,33 @@ pub const MARKER_KEY_NAME: &str = "X-Genesys-Route";
 /// The key of the credential digest when the deployer has none of its own: public, so the
 /// digest is then only as strong as the credential (see the [module docs](self)).
 const PUBLIC_DIGEST_KEY: &[u8] = b"genesys-resolver route connection credentials";
+
+/// A header value the connection holds; its value is secret when `secret`. Debug never shows a
+/// secret value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HeaderParam {
+    /// The header name.
+    pub name: String,
+    /// The value.
+    pub value: String,
+    /// Whether EventBridge keeps the value secret (`IsValueSecret`).
+    pub secret: bool,
+}
+
+impl fmt::Debug for HeaderParam {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = if self.secret {
+            crate::redact::REDACTED
+        } else {
+            &self.value
+        };
+        f.debug_struct("HeaderParam")
+            .field("name", &self.name)
+            .field("value", &value)
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
 
 /// The key of the credential digest in connection descriptions. Debug never shows it.
 #[derive(Clone, PartialEq, Eq)]

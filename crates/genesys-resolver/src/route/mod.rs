@@ -85,7 +85,7 @@ pub use crate::document::route::{
     MAX_INPUT_TEMPLATE_CHARS, MAX_INVOCATION_RATE, MAX_RETRY_ATTEMPTS, ROUTE_KEYS, Route,
     is_role_arn, is_sqs_arn, partner_source_name,
 };
-pub use auth::{ConnectionAuth, CredentialKey, MARKER_KEY_NAME, OAuthSpec};
+pub use auth::{ConnectionAuth, CredentialKey, HeaderParam, MARKER_KEY_NAME, OAuthSpec};
 pub use builder::{
     AWS_ATTEMPT_TIMEOUT, AWS_OPERATION_TIMEOUT, DEFAULT_SOURCE_POLL_INTERVAL,
     DEFAULT_SOURCE_TIMEOUT, RouteDeployerBuilder,
@@ -97,6 +97,6 @@ pub use report::{
     RouteReport,
 };
 pub use spec::{
-    AwsSpec, ConnectionSpec, DestinationSpec, HeaderParam, MAX_EVENT_AGE_SECS,
-    MAX_RESOURCE_NAME_CHARS, MIN_EVENT_AGE_SECS, maximum_event_age, resource_stem,
+    AwsSpec, ConnectionSpec, DestinationSpec, MAX_EVENT_AGE_SECS, MAX_RESOURCE_NAME_CHARS,
+    MIN_EVENT_AGE_SECS, maximum_event_age, resource_stem,
 };

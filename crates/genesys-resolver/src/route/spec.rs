@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::Route;
-use super::auth::{ConnectionAuth, CredentialKey};
+use super::auth::{ConnectionAuth, CredentialKey, HeaderParam};
 use crate::document::route::{GENESYS_SOURCE_PREFIX, InputTransformerSpec, MAX_RETRY_ATTEMPTS};
 
 /// EventBridge's lower bound of `RetryPolicy.MaximumEventAgeInSeconds`.
@@ -69,33 +69,6 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(out, "{b:02x}");
         out
     })
-}
-
-/// A header value the connection holds; its value is secret when `secret`. Debug never shows a
-/// secret value.
-#[derive(Clone, PartialEq, Eq)]
-pub struct HeaderParam {
-    /// The header name.
-    pub name: String,
-    /// The value.
-    pub value: String,
-    /// Whether EventBridge keeps the value secret (`IsValueSecret`).
-    pub secret: bool,
-}
-
-impl fmt::Debug for HeaderParam {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let value = if self.secret {
-            crate::redact::REDACTED
-        } else {
-            &self.value
-        };
-        f.debug_struct("HeaderParam")
-            .field("name", &self.name)
-            .field("value", &value)
-            .field("secret", &self.secret)
-            .finish()
-    }
 }
 
 /// A connection as the route wants it: its one auth (from the `Authorization` header, the
