@@ -72,7 +72,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A connection as the route wants it: its one auth (from the `Authorization` header, the
-/// `oauth` block, or a non-secret marker: see [`super::auth`]) and the other headers as
+/// `oauth` block, or a non-secret marker: see [`ConnectionAuth`]) and the other headers as
 /// invocation header parameters. Debug never shows a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionSpec {
