@@ -27,23 +27,16 @@
 
 use std::fmt;
 
-use aws_sdk_eventbridge::error::BuildError;
-use aws_sdk_eventbridge::types::{
-    ConnectionAuthResponseParameters, ConnectionAuthorizationType, ConnectionBodyParameter,
-    ConnectionHeaderParameter, ConnectionHttpParameters, ConnectionOAuthHttpMethod,
-    ConnectionQueryStringParameter, CreateConnectionApiKeyAuthRequestParameters,
-    CreateConnectionAuthRequestParameters, CreateConnectionBasicAuthRequestParameters,
-    CreateConnectionOAuthClientRequestParameters, CreateConnectionOAuthRequestParameters,
-    UpdateConnectionApiKeyAuthRequestParameters, UpdateConnectionAuthRequestParameters,
-    UpdateConnectionBasicAuthRequestParameters, UpdateConnectionOAuthClientRequestParameters,
-    UpdateConnectionOAuthRequestParameters,
-};
+use aws_sdk_eventbridge::types::ConnectionAuthResponseParameters;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
 use super::Route;
 use crate::document::{AuthorizationHeader, OAuthClientCredentials, authorization_header};
+
+mod sdk;
+pub(super) use sdk::{authorization_type, create_parameters, update_parameters};
 
 /// The header name of the marker API key of a route without `Authorization` or `oauth`.
 pub const MARKER_KEY_NAME: &str = "X-Genesys-Route";
@@ -189,14 +182,6 @@ impl ConnectionAuth {
             Self::ApiKey { .. } => "API_KEY",
             Self::Basic { .. } => "BASIC",
             Self::OAuth(_) => "OAUTH_CLIENT_CREDENTIALS",
-        }
-    }
-
-    fn sdk_type(&self) -> ConnectionAuthorizationType {
-        match self {
-            Self::ApiKey { .. } => ConnectionAuthorizationType::ApiKey,
-            Self::Basic { .. } => ConnectionAuthorizationType::Basic,
-            Self::OAuth(_) => ConnectionAuthorizationType::OauthClientCredentials,
         }
     }
 
@@ -446,145 +431,6 @@ fn digest(auth: &ConnectionAuth, headers: &[HeaderParam], key: &CredentialKey) -
     })
 }
 
-/// The connection's `AuthorizationType` for the SDK.
-pub(super) fn authorization_type(auth: &ConnectionAuth) -> ConnectionAuthorizationType {
-    auth.sdk_type()
-}
-
-fn header_parameters(ps: &[HeaderParam]) -> Vec<ConnectionHeaderParameter> {
-    ps.iter()
-        .map(|h| {
-            ConnectionHeaderParameter::builder()
-                .key(&h.name)
-                .value(&h.value)
-                .is_value_secret(h.secret)
-                .build()
-        })
-        .collect()
-}
-
-fn oauth_http(o: &OAuthSpec) -> ConnectionHttpParameters {
-    ConnectionHttpParameters::builder()
-        .set_header_parameters(Some(header_parameters(&o.headers)))
-        .set_query_string_parameters(Some(
-            o.query
-                .iter()
-                .map(|p| {
-                    ConnectionQueryStringParameter::builder()
-                        .key(&p.name)
-                        .value(&p.value)
-                        .is_value_secret(p.secret)
-                        .build()
-                })
-                .collect(),
-        ))
-        .set_body_parameters(Some(
-            o.body
-                .iter()
-                .map(|p| {
-                    ConnectionBodyParameter::builder()
-                        .key(&p.name)
-                        .value(&p.value)
-                        .is_value_secret(p.secret)
-                        .build()
-                })
-                .collect(),
-        ))
-        .build()
-}
-
-/// The invocation header parameters of a connection.
-pub(super) fn invocation_parameters(headers: &[HeaderParam]) -> ConnectionHttpParameters {
-    ConnectionHttpParameters::builder()
-        .set_header_parameters(Some(header_parameters(headers)))
-        .build()
-}
-
-/// `CreateConnection`'s auth parameters.
-pub(super) fn create_parameters(
-    auth: &ConnectionAuth,
-    headers: &[HeaderParam],
-) -> Result<CreateConnectionAuthRequestParameters, BuildError> {
-    let b = CreateConnectionAuthRequestParameters::builder()
-        .invocation_http_parameters(invocation_parameters(headers));
-    Ok(match auth {
-        ConnectionAuth::ApiKey { name, value } => b
-            .api_key_auth_parameters(
-                CreateConnectionApiKeyAuthRequestParameters::builder()
-                    .api_key_name(name)
-                    .api_key_value(value)
-                    .build()?,
-            )
-            .build(),
-        ConnectionAuth::Basic { username, password } => b
-            .basic_auth_parameters(
-                CreateConnectionBasicAuthRequestParameters::builder()
-                    .username(username)
-                    .password(password)
-                    .build()?,
-            )
-            .build(),
-        ConnectionAuth::OAuth(o) => b
-            .o_auth_parameters(
-                CreateConnectionOAuthRequestParameters::builder()
-                    .client_parameters(
-                        CreateConnectionOAuthClientRequestParameters::builder()
-                            .client_id(&o.client_id)
-                            .client_secret(&o.client_secret)
-                            .build()?,
-                    )
-                    .authorization_endpoint(&o.authorization_endpoint)
-                    .http_method(ConnectionOAuthHttpMethod::from(o.http_method.as_str()))
-                    .o_auth_http_parameters(oauth_http(o))
-                    .build()?,
-            )
-            .build(),
-    })
-}
-
-/// `UpdateConnection`'s auth parameters: the whole auth, secrets included (the update is made
-/// because the digest of what the connection holds differs).
-pub(super) fn update_parameters(
-    auth: &ConnectionAuth,
-    headers: &[HeaderParam],
-) -> UpdateConnectionAuthRequestParameters {
-    let b = UpdateConnectionAuthRequestParameters::builder()
-        .invocation_http_parameters(invocation_parameters(headers));
-    match auth {
-        ConnectionAuth::ApiKey { name, value } => b
-            .api_key_auth_parameters(
-                UpdateConnectionApiKeyAuthRequestParameters::builder()
-                    .api_key_name(name)
-                    .api_key_value(value)
-                    .build(),
-            )
-            .build(),
-        ConnectionAuth::Basic { username, password } => b
-            .basic_auth_parameters(
-                UpdateConnectionBasicAuthRequestParameters::builder()
-                    .username(username)
-                    .password(password)
-                    .build(),
-            )
-            .build(),
-        ConnectionAuth::OAuth(o) => b
-            .o_auth_parameters(
-                UpdateConnectionOAuthRequestParameters::builder()
-                    .client_parameters(
-                        UpdateConnectionOAuthClientRequestParameters::builder()
-                            .client_id(&o.client_id)
-                            .client_secret(&o.client_secret)
-                            .build(),
-                    )
-                    .authorization_endpoint(&o.authorization_endpoint)
-                    .http_method(ConnectionOAuthHttpMethod::from(o.http_method.as_str()))
-                    .o_auth_http_parameters(oauth_http(o))
-                    .build(),
-            )
-            .build(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use base64::Engine as _;
@@ -689,35 +535,5 @@ mod tests {
         assert_ne!(d, description("orders", &other, &headers, &key));
         assert!(CredentialKey::new("short").is_none());
         assert_eq!(format!("{key:?}"), "CredentialKey([REDACTED])");
-    }
-
-    #[test]
-    fn sdk_parameters_carry_each_kind() {
-        let headers = vec![param("X-Tenant", "t1")];
-        let basic = ConnectionAuth::Basic {
-            username: "u".into(),
-            password: "p".into(),
-        };
-        let p = create_parameters(&basic, &headers).unwrap();
-        assert_eq!(
-            p.basic_auth_parameters()
-                .map(CreateConnectionBasicAuthRequestParameters::username),
-            Some("u")
-        );
-        assert!(p.api_key_auth_parameters().is_none());
-        assert_eq!(
-            authorization_type(&basic),
-            ConnectionAuthorizationType::Basic
-        );
-        let oauth = ConnectionAuth::OAuth(oauth_spec(
-            &OAuthClientCredentials::new("https://a.example/t", "GET", "c", "s").scope("x"),
-        ));
-        let p = update_parameters(&oauth, &headers);
-        let o = p.o_auth_parameters().unwrap();
-        assert_eq!(o.http_method(), Some(&ConnectionOAuthHttpMethod::Get));
-        assert_eq!(
-            o.o_auth_http_parameters().unwrap().body_parameters()[0].key(),
-            Some("scope")
-        );
     }
 }
