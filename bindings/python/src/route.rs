@@ -3,7 +3,8 @@
 //!
 //! A route is a dict: the seed payload's keys (`name`, `uri`, `headers`, `retryPolicy`,
 //! `eventFilters`, ...) plus the route's own, `awsAccountId`, `awsRegion`, `eventSourceSuffix`,
-//! `roleArn` (required), `organizationId`, `deadLetterArn` and `invocationRateLimit`; or the
+//! `roleArn` (required), `organizationId`, `deadLetterArn`, `invocationRateLimit` and `oauth`;
+//! `headers` may hold `Authorization` (the connections' auth); or the
 //! path of a route file (JSON or YAML). The core reads it ([`crate::document::route`]): every
 //! unknown, missing, wrongly typed or duplicate key and every broken rule in one
 //! `ValidationError`, before any call.

@@ -45,6 +45,10 @@ mod coordination;
 #[cfg(feature = "external-tests")]
 #[path = "it/route.rs"]
 mod route;
+/// Route connection auth through `route plan` and `route check`: no secret printed.
+#[cfg(feature = "external-tests")]
+#[path = "it/route_auth.rs"]
+mod route_auth;
 /// Two `route apply` processes of one name taking turns through a redis-server, on moto.
 #[cfg(feature = "external-tests")]
 #[path = "it/route_turns.rs"]

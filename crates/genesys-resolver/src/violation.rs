@@ -127,6 +127,22 @@ named_enum! {
         /// The route needs more EventBridge rules than an event bus holds (300), or a rule
         /// beyond its quotas (5 targets, a 2,048-character event pattern).
         RuleQuotaExceeded = "rule_quota_exceeded",
+        // A route's connection auth (`route` documents).
+        /// An `Authorization: Basic` header whose parameter is not standard base64 of
+        /// `username:password` (both non-empty).
+        AuthorizationBasicInvalid = "authorization_basic_invalid",
+        /// An `Authorization` header and an `oauth` block in one route: a connection carries
+        /// exactly one auth.
+        ConnectionAuthConflict = "connection_auth_conflict",
+        /// A value EventBridge's connection model refuses (an auth value of 1 to 512 characters
+        /// without `:` or control characters; a header value of 1 to 512 printable ASCII
+        /// characters; a query parameter without control characters).
+        ConnectionValueInvalid = "connection_value_invalid",
+        /// An OAuth authorization endpoint that is not an `https://` URL with a host (at most
+        /// 2,048 characters, no user-info, no fragment).
+        OauthEndpointInvalid = "oauth_endpoint_invalid",
+        /// An OAuth token-request method other than `GET`, `POST` or `PUT`.
+        OauthHttpMethodInvalid = "oauth_http_method_invalid",
     }
 }
 

@@ -127,6 +127,10 @@ mod probe_tls_legacy;
 #[cfg(feature = "external-tests")]
 #[path = "it/redis_tls.rs"]
 mod redis_tls;
+/// Connection auth (Bearer, Basic, OAuth) delivered by the emulator; secrets kept out.
+#[cfg(feature = "external-tests")]
+#[path = "it/route_auth_moto.rs"]
+mod route_auth_moto;
 /// The route's AWS layout and ownership against the strict emulator and the mock Genesys.
 #[cfg(feature = "external-tests")]
 #[path = "it/route_layout.rs"]

@@ -723,7 +723,7 @@ class _Request(TypedDict):
 
 _RouteIn = Union[Route, dict[str, Any], os.PathLike[str]]
 """A route: a payload's keys plus ``awsAccountId``, ``awsRegion``, ``eventSourceSuffix``,
-``roleArn``, ``organizationId``, ``deadLetterArn``, ``invocationRateLimit``; or the path of a route
+``roleArn``, ``organizationId``, ``deadLetterArn``, ``invocationRateLimit``, ``oauth``; or the path of a route
 file (JSON, or YAML for ``.yaml``/``.yml``), read by the library itself: duplicate keys refused,
 at most 1 MiB, YAML aliases bounded. Every unknown, missing, wrongly typed or duplicate key and
 every broken rule is reported at once in one ``ValidationError``, before any call; a file that

@@ -31,6 +31,7 @@ __all__ = [
     "Payload",
     "RetryPolicy",
     "Route",
+    "RouteOAuth",
     "ResourceKind",
     "Stage",
     "TlsVersions",
@@ -97,8 +98,30 @@ class _RouteRequired(Payload):
     roleArn: str
 
 
+class _OAuthRequired(TypedDict):
+    # The token endpoint (https://).
+    authorizationEndpoint: str
+    # The token request's method: GET, POST or PUT.
+    httpMethod: str
+    clientId: str
+    clientSecret: str
+
+
+class RouteOAuth(_OAuthRequired, total=False):
+    """A route's OAuth client-credentials block: the connections' auth instead of an
+    ``Authorization`` header (never both)."""
+
+    # Sent as the token request's body parameter ``scope``.
+    scope: str
+    bodyParameters: Dict[str, str]
+    queryStringParameters: Dict[str, str]
+    headerParameters: Dict[str, str]
+
+
 class Route(_RouteRequired, total=False):
-    """A route as ``RouteDeployer`` takes it: a payload plus where it lands in AWS."""
+    """A route as ``RouteDeployer`` takes it: a payload plus where it lands in AWS. Unlike a
+    payload's, its ``headers`` may hold ``Authorization`` (``Basic ...``: Basic auth; any other
+    value: an API key named ``Authorization``)."""
 
     # The Genesys organisation id; empty or absent: read from Genesys.
     organizationId: str
@@ -106,6 +129,8 @@ class Route(_RouteRequired, total=False):
     deadLetterArn: str
     # InvocationRateLimitPerSecond of every API destination (1-300).
     invocationRateLimit: int
+    # OAuth client credentials as the connections' auth.
+    oauth: RouteOAuth
 
 
 ResourceKind = Literal["integration", "event_bus", "connection", "api_destination", "rule", "target"]

@@ -47,6 +47,7 @@ pub mod aws_limits;
 pub(crate) mod eventbridge;
 mod payload;
 pub(crate) mod route;
+pub(crate) mod route_auth;
 mod text;
 mod walk;
 
@@ -54,6 +55,11 @@ pub use crate::payload::ResolvePayload;
 pub use crate::violation::{Violation, ViolationCode};
 pub use eventbridge::{EventBridgeIntegration, INTEGRATION_KEYS};
 pub use route::{ROUTE_KEYS, Route};
+pub use route_auth::{
+    AuthorizationHeader, BasicError, MAX_CONNECTION_VALUE_CHARS, MAX_OAUTH_ENDPOINT_CHARS,
+    OAUTH_HTTP_METHODS, OAUTH_KEYS, OAuthClientCredentials, authorization_header,
+    is_secret_parameter,
+};
 pub use walk::Reading;
 
 /// The default [`ReadLimits::max_bytes`]: 1 MiB, as the service's request bodies.

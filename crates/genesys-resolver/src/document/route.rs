@@ -4,8 +4,10 @@
 //!
 //! A route document is flat: the payload's keys (`name`, `type`, `uri`, `uris`, `retryPolicy`,
 //! `eventFilters`, `headers`) with the route's beside them ([`ROUTE_KEYS`]: `awsAccountId`,
-//! `awsRegion`, `eventSourceSuffix` and `roleArn`, required; `organizationId`, `deadLetterArn`
-//! and `invocationRateLimit`, optional), as the command line and the Python package take it.
+//! `awsRegion`, `eventSourceSuffix` and `roleArn`, required; `organizationId`, `deadLetterArn`,
+//! `invocationRateLimit` and `oauth`, optional), as the command line and the Python package take
+//! it. Unlike the seed's payload, a route may set `Authorization`: it becomes the connection's
+//! auth ([`super::route_auth`]).
 
 use std::collections::BTreeMap;
 
@@ -15,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::eventbridge::{EventBridgeIntegration, check_aws};
 use super::payload::{PAYLOAD_REQUIRED, payload_fields};
+use super::route_auth::{OAuthClientCredentials, check_connection, read_oauth};
 use super::walk::{Reading, Walker};
 use super::{DocumentError, DocumentKind, Format, read_text_as};
 use crate::payload::{PAYLOAD_KEYS, ResolvePayload};
@@ -36,7 +39,7 @@ pub const MAX_INPUT_PATH_CHARS: usize = 256;
 pub const DEFAULT_INVOCATION_RATE_QUOTA: i32 = 300;
 
 /// The route's own keys in a route document; every other key is the payload's.
-pub const ROUTE_KEYS: [&str; 7] = [
+pub const ROUTE_KEYS: [&str; 8] = [
     "awsAccountId",
     "awsRegion",
     "eventSourceSuffix",
@@ -44,10 +47,11 @@ pub const ROUTE_KEYS: [&str; 7] = [
     "roleArn",
     "deadLetterArn",
     "invocationRateLimit",
+    "oauth",
 ];
 
 /// Every key of a route document: the payload's, then the route's.
-const ALL_KEYS: [&str; 14] = [
+const ALL_KEYS: [&str; 15] = [
     PAYLOAD_KEYS[0],
     PAYLOAD_KEYS[1],
     PAYLOAD_KEYS[2],
@@ -62,6 +66,7 @@ const ALL_KEYS: [&str; 14] = [
     ROUTE_KEYS[4],
     ROUTE_KEYS[5],
     ROUTE_KEYS[6],
+    ROUTE_KEYS[7],
 ];
 
 /// The keys a route document must have: the payload's and the route's.
@@ -112,6 +117,9 @@ pub struct Route {
     /// quota of 300 with a warning; AWS's default when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invocation_rate_limit: Option<i32>,
+    /// OAuth client credentials for the connections (instead of an `Authorization` header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<Box<OAuthClientCredentials>>,
 }
 
 impl<'de> Deserialize<'de> for Route {
@@ -140,6 +148,7 @@ impl std::fmt::Debug for Route {
             .field("role_arn", &self.role_arn)
             .field("dead_letter_arn", &self.dead_letter_arn)
             .field("invocation_rate_limit", &self.invocation_rate_limit)
+            .field("oauth", &self.oauth)
             .finish()
     }
 }
@@ -172,6 +181,7 @@ impl Route {
             role_arn: role_arn.into(),
             dead_letter_arn: None,
             invocation_rate_limit: None,
+            oauth: None,
         }
     }
 
@@ -186,6 +196,21 @@ impl Route {
     #[must_use]
     pub fn invocation_rate_limit(mut self, per_second: i32) -> Self {
         self.invocation_rate_limit = Some(per_second);
+        self
+    }
+
+    /// Sets a header of the route's connections. Unlike the seed's payload (whose builder
+    /// refuses it), a route may set `Authorization`: it becomes the connections' auth.
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.payload.headers.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets OAuth client credentials as the connections' auth.
+    #[must_use]
+    pub fn oauth(mut self, oauth: OAuthClientCredentials) -> Self {
+        self.oauth = Some(Box::new(oauth));
         self
     }
 
@@ -239,6 +264,7 @@ impl Route {
             role_arn: w.string("roleArn".into(), get("roleArn")),
             dead_letter_arn: w.optional_string("deadLetterArn".into(), get("deadLetterArn")),
             invocation_rate_limit: rate(&mut w, get("invocationRateLimit")),
+            oauth: read_oauth(&mut w, get("oauth")),
         };
         w.finish(route)
     }
@@ -309,8 +335,14 @@ impl Route {
 
     /// [`violations`](Self::violations) with the payload's rules checked against `limits`.
     pub fn violations_with(&self, limits: &Limits) -> Vec<Violation> {
-        // The payload's rules cover the name and the event types (the integration's topics).
+        // The payload's rules cover the name and the event types (the integration's topics);
+        // `Authorization` is the seed's reserved header, a route's connection auth.
         let mut out = validate::violations(&self.payload, limits);
+        out.retain(|v| {
+            v.code != ViolationCode::HeaderReserved
+                || !v.path.eq_ignore_ascii_case("headers.authorization")
+        });
+        check_connection(&self.payload.headers, self.oauth.as_deref(), &mut out);
         check_aws(
             &self.aws_account_id,
             &self.aws_region,

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_eventbridge::Client;
 
+use super::auth::CredentialKey;
 use super::deploy::{Parts, RouteDeployer};
 use crate::audit::{AuditSink, NoopAudit};
 use crate::compose;
@@ -46,6 +47,7 @@ pub struct RouteDeployerBuilder {
     metrics: Option<Arc<dyn MetricsSink>>,
     audit: Option<Arc<dyn AuditSink>>,
     coordinator: Option<Arc<dyn Coordinator>>,
+    credential_key: Option<CredentialKey>,
 }
 
 impl fmt::Debug for RouteDeployerBuilder {
@@ -181,6 +183,14 @@ impl RouteDeployerBuilder {
         self
     }
 
+    /// The key of the digest of each connection's credentials in its description (default: a
+    /// public key, under which a weak credential can be guessed from its digest; see
+    /// [`CredentialKey`]). Keep it stable: another key rewrites every connection's auth once.
+    pub fn credential_key(mut self, key: CredentialKey) -> Self {
+        self.credential_key = Some(key);
+        self
+    }
+
     /// Replaces the DNS resolver of the default prober.
     pub fn dns_resolver(mut self, dns: Arc<dyn DnsResolver>) -> Self {
         self.dns = Some(dns);
@@ -302,6 +312,7 @@ impl RouteDeployerBuilder {
             envelope,
             coordinator,
             lease_wait,
+            credential_key: self.credential_key,
         }))
     }
 

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 use super::Route;
 use super::account::Account;
+use super::auth::CredentialKey;
 use super::aws::{Aws, Observed, plan as aws_plan};
 use super::error::RouteError;
 use super::report::{CheckReport, DestinationReport, DestroyReport, RoutePlan, RouteReport};
@@ -45,6 +46,7 @@ struct Inner {
     envelope: Envelope,
     coordinator: Arc<dyn Coordinator>,
     lease_wait: Duration,
+    credential_key: CredentialKey,
 }
 
 /// The parts of a route deployer, as its builder made them.
@@ -58,6 +60,8 @@ pub(super) struct Parts {
     pub(super) envelope: Envelope,
     pub(super) coordinator: Arc<dyn Coordinator>,
     pub(super) lease_wait: Duration,
+    /// The key of the connections' credential digest (`None`: the public one).
+    pub(super) credential_key: Option<CredentialKey>,
 }
 
 impl fmt::Debug for RouteDeployer {
@@ -88,6 +92,7 @@ impl RouteDeployer {
                 envelope: parts.envelope,
                 coordinator: parts.coordinator,
                 lease_wait: parts.lease_wait,
+                credential_key: parts.credential_key.unwrap_or_else(CredentialKey::public),
             }),
         }
     }
@@ -130,7 +135,7 @@ impl RouteDeployer {
         let region = self.inner.events.config().region().map(AsRef::as_ref);
         self.inner.account.verify(route, region).await?;
         let organization_id = self.organization_id(route).await?;
-        let mut spec = route.aws_spec();
+        let mut spec = route.aws_spec_with(&self.inner.credential_key);
         spec.bus_name = super::partner_source_name(&organization_id, &route.event_source_suffix);
         spec.validate()?;
         Ok(spec)

@@ -24,7 +24,7 @@ pub struct RouteIdentity {
 }
 
 /// The owner a resource's description names: a route's id and name, and the further
-/// `key=value` tokens before the name (`integration`, `secrets`).
+/// `key=value` tokens before the name (`integration`, `auth`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owner {
     /// The route id.
@@ -164,11 +164,11 @@ mod tests {
     #[test]
     fn descriptions_name_the_owner_and_read_back() {
         let id = RouteIdentity::of("orders hook = x name=y");
-        let text = id.description(&[("integration", "abc-1"), ("secrets", "sha256:00ff")]);
+        let text = id.description(&[("integration", "abc-1"), ("auth", "hmac-sha256:00ff")]);
         let owner = Owner::parse(&text).unwrap();
         assert_eq!(owner.name, "orders hook = x name=y");
         assert_eq!(owner.token("integration"), Some("abc-1"));
-        assert_eq!(owner.token("secrets"), Some("sha256:00ff"));
+        assert_eq!(owner.token("auth"), Some("hmac-sha256:00ff"));
         assert!(id.owns(Some(&owner)));
         assert!(!RouteIdentity::of("orders").owns(Some(&owner)));
         assert!(Owner::parse("genesys-resolver route orders; secrets sha256:1").is_none());

@@ -17,8 +17,9 @@
 //! 4. a bounded wait for the partner event source
 //!    `aws.partner/genesys.com/cloud/{orgId}/{suffix}` that Genesys creates in the account;
 //! 5. the event bus associated with it (`Name` = `EventSourceName` = the source's name);
-//! 6. per URI a connection (API-key auth from the first credential-like header, the other
-//!    headers as invocation header parameters) and an API destination (`POST`, optional rate);
+//! 6. per URI a connection (its one auth from the `Authorization` header or the `oauth` block,
+//!    the other headers as invocation header parameters, credential-like ones secret: see
+//!    [`ConnectionAuth`]) and an API destination (`POST`, optional rate);
 //! 7. rules (`source` prefix `aws.partner/genesys.com`, `detail-type` the subscribed topics):
 //!    one per field projection, run of topics whose pattern fits 2,048 characters, and group of
 //!    five destinations, each destination a target of every rule of its group (role, retry
@@ -39,15 +40,16 @@
 //! | `eventFilters[].eventType` | `eventFilter` topics | the rules' `detail-type` lists |
 //! | `eventFilters[].fields` | | per projection an input transformer: `topicName`, `timestamp`, `correlationId` and its fields of `detail.eventBody` (none: the whole event) |
 //! | `uri`, `uris[]` | | one API destination each, a target in each rule of its group of five |
-//! | `headers` | | the connection: `Authorization` (else `X-Api-Key`, else another credential-like header) as API-key auth, the rest as header parameters (credential-like ones secret) |
+//! | `headers` | | the connection: `Authorization: Basic …` as Basic auth, any other `Authorization` as API-key auth named `Authorization`, the rest as header parameters (secret when credential-like by name or value) |
+//! | `oauth` | | the connection's OAuth client-credentials auth |
 //! | `retryPolicy.maxRetries` | | `MaximumRetryAttempts` (0-185) |
 //! | `retryPolicy.retryInterval`, `backoffFactor` | | `MaximumEventAgeInSeconds`: the seconds the series spans, `interval * (1 + f + ... + f^(n-1))`, rounded up and clamped to 60-86,400 |
 //!
-//! EventBridge connections always carry auth; a payload without a credential-like header gets
-//! the non-secret marker key `X-Genesys-Route: {route id}`. EventBridge never returns an API key, so
-//! each connection's description holds a fingerprint (12 hex digits of SHA-256) of its
-//! secrets beside the route's identity: a changed key shows in a plan as a changed
-//! description, never by value.
+//! EventBridge connections always carry auth; a route without `Authorization` or `oauth` gets
+//! the non-secret marker key `X-Genesys-Route: {route id}`. EventBridge never returns a secret,
+//! so each connection's description holds, beside the route's identity, a keyed digest
+//! (HMAC-SHA256, 16 hex digits) of everything it is given: a changed credential shows in a plan
+//! as a changed description, never by value ([`CredentialKey`]).
 //!
 //! The Genesys organisation id comes from the route, or, when the route leaves it empty, from
 //! `GET /api/v2/organizations/me` (through the EventBridge deployer, read once).
@@ -74,6 +76,7 @@
 //! ```
 
 mod account;
+mod auth;
 mod aws;
 mod builder;
 mod deploy;
@@ -90,6 +93,7 @@ pub use crate::document::route::{
     MAX_INPUT_PATH_CHARS, MAX_INPUT_PATHS, MAX_INPUT_TEMPLATE_CHARS, MAX_RETRY_ATTEMPTS,
     Projection, ROUTE_KEYS, Route, is_role_arn, is_sqs_arn, partner_source_name,
 };
+pub use auth::{ConnectionAuth, CredentialKey, HeaderParam, MARKER_KEY_NAME, OAuthSpec};
 pub use aws::MAX_LIST_PAGES;
 pub use builder::{
     AWS_ATTEMPT_TIMEOUT, AWS_OPERATION_TIMEOUT, DEFAULT_SOURCE_POLL_INTERVAL,
@@ -102,8 +106,8 @@ pub use report::{
     RouteReport,
 };
 pub use spec::{
-    AwsSpec, ConnectionSpec, DESCRIPTION_PREFIX, DestinationSpec, HeaderParam, MARKER_KEY_NAME,
-    MAX_EVENT_AGE_SECS, MAX_RESOURCE_NAME_CHARS, MIN_EVENT_AGE_SECS, Owner, ROUTE_ID_TAG,
-    ROUTE_NAME_TAG, RouteIdentity, RuleSpec, maximum_event_age, resource_stem,
+    AwsSpec, ConnectionSpec, DESCRIPTION_PREFIX, DestinationSpec, MAX_EVENT_AGE_SECS,
+    MAX_RESOURCE_NAME_CHARS, MIN_EVENT_AGE_SECS, Owner, ROUTE_ID_TAG, ROUTE_NAME_TAG,
+    RouteIdentity, RuleSpec, maximum_event_age, resource_stem,
 };
 pub use turn::shared_names;

@@ -3,9 +3,11 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::change::Change;
 pub use crate::change::{ChangeAction, ResourceKind};
+use crate::document::is_secret_parameter;
 use crate::durations::duration_ms;
 use crate::eventbridge::{Plan, ReportedState};
 use crate::outcome::Action;
@@ -177,5 +179,89 @@ impl DestroyReport {
         } else {
             Action::Deleted
         }
+    }
+}
+
+/// `change` as a plan or report may show it: every endpoint (`invocationEndpoint`,
+/// `authorizationEndpoint`) through [`crate::redact::uri`] (its user-info and secret query
+/// values gone), and the value of every parameter (`{"name", "value", "secret"}`) that is secret
+/// or credential-like by name or value replaced by [`REDACTED`](crate::redact::REDACTED), on
+/// both sides of each field change. What AWS holds now may predate these rules (a
+/// credential-like header once stored in the clear), so the current side is cleaned too.
+pub(super) fn redact_change(change: &mut Change) {
+    for field in &mut change.changes {
+        let endpoint = is_endpoint_key(&field.field);
+        redact_value(&mut field.current, endpoint);
+        redact_value(&mut field.desired, endpoint);
+    }
+}
+
+fn is_endpoint_key(key: &str) -> bool {
+    matches!(key, "invocationEndpoint" | "authorizationEndpoint")
+}
+
+fn redact_value(value: &mut Value, endpoint: bool) {
+    match value {
+        Value::String(s) if endpoint => *s = crate::redact::uri(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, false)),
+        Value::Object(map) => {
+            let secret = match (map.get("name"), map.get("value")) {
+                (Some(Value::String(name)), Some(Value::String(v))) => {
+                    map.get("secret") == Some(&Value::Bool(true)) || is_secret_parameter(name, v)
+                }
+                _ => false,
+            };
+            if secret {
+                map.insert(
+                    "value".to_owned(),
+                    Value::String(crate::redact::REDACTED.to_owned()),
+                );
+            }
+            for (k, v) in map.iter_mut() {
+                redact_value(v, is_endpoint_key(k));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::change::FieldChange;
+
+    #[test]
+    fn plans_show_no_query_secret_nor_credential_like_value() {
+        let mut change = Change::new(
+            ResourceKind::Connection,
+            "c",
+            ChangeAction::Update,
+            vec![
+                FieldChange::new(
+                    "invocationEndpoint",
+                    json!("https://h.example/x?token=sekrit-1&a=b"),
+                    json!("https://u:sekrit-2@h.example/x?sig=sekrit-3"),
+                ),
+                FieldChange::new(
+                    "headers",
+                    json!([
+                        {"name": "X-Custom", "value": "Bearer sekrit-4", "secret": false},
+                        {"name": "X-Tenant", "value": "t1", "secret": false}
+                    ]),
+                    json!([{"name": "X-Custom", "value": null, "secret": true}]),
+                ),
+                FieldChange::new(
+                    "auth",
+                    json!({"authorizationEndpoint": "https://a.example/t?client_secret=sekrit-5"}),
+                    Value::Null,
+                ),
+            ],
+        );
+        redact_change(&mut change);
+        let text = serde_json::to_string(&change).unwrap();
+        assert!(!text.contains("sekrit"), "{text}");
+        assert!(text.contains("a=b") && text.contains("\"t1\""), "{text}");
     }
 }

@@ -6,9 +6,9 @@
 use std::fmt;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::Route;
+use super::auth::{ConnectionAuth, CredentialKey, HeaderParam};
 pub use super::identity::{
     DESCRIPTION_PREFIX, Owner, ROUTE_ID_TAG, ROUTE_NAME_TAG, RouteIdentity, resource_stem,
 };
@@ -58,68 +58,24 @@ pub(super) fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// A header value the connection holds; its value is secret when `secret`. Debug never shows a
-/// secret value.
-#[derive(Clone, PartialEq, Eq)]
-pub struct HeaderParam {
-    /// The header name.
-    pub name: String,
-    /// The value.
-    pub value: String,
-    /// Whether EventBridge keeps the value secret (`IsValueSecret`).
-    pub secret: bool,
-}
-
-impl fmt::Debug for HeaderParam {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let value = if self.secret {
-            crate::redact::REDACTED
-        } else {
-            &self.value
-        };
-        f.debug_struct("HeaderParam")
-            .field("name", &self.name)
-            .field("value", &value)
-            .field("secret", &self.secret)
-            .finish()
-    }
-}
-
-/// A connection as the route wants it: API-key auth (from the first credential-like header, or a
-/// fixed non-secret marker when the payload has none: EventBridge connections always carry
-/// auth) and the remaining headers as invocation header parameters.
-#[derive(Clone, PartialEq, Eq)]
+/// A connection as the route wants it: its one auth (from the `Authorization` header, the
+/// `oauth` block, or a non-secret marker: see [`ConnectionAuth`]) and the other headers as
+/// invocation header parameters. Debug never shows a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionSpec {
     /// The connection's name.
     pub name: String,
-    /// The API-key header name.
-    pub api_key_name: String,
-    /// The API-key value (a secret).
-    pub api_key_value: String,
+    /// Its auth.
+    pub auth: ConnectionAuth,
     /// Further headers, sorted by name.
     pub headers: Vec<HeaderParam>,
-    /// The description: says who manages it and a fingerprint of the secrets, so a changed key
-    /// is seen without EventBridge ever returning one.
+    /// The description: who manages it and a keyed digest of its credentials, so a changed
+    /// credential is seen without EventBridge ever returning one.
     pub description: String,
 }
 
-impl fmt::Debug for ConnectionSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConnectionSpec")
-            .field("name", &self.name)
-            .field("api_key_name", &self.api_key_name)
-            .field("api_key_value", &crate::redact::REDACTED)
-            .field("headers", &self.headers)
-            .field("description", &self.description)
-            .finish()
-    }
-}
-
-/// The header name of the marker API key of a payload without credential headers.
-pub const MARKER_KEY_NAME: &str = "X-Genesys-Route";
-
-/// One destination: its connection and API destination.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One destination: its connection and API destination. Debug shows the URI redacted.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DestinationSpec {
     /// The payload path of its URI (`uri`, `uris[0]`, ...).
     pub path: String,
@@ -135,6 +91,20 @@ pub struct DestinationSpec {
     pub rate_limit: Option<i32>,
     /// The id of its target, the same in every rule that delivers to it.
     pub target_id: String,
+}
+
+impl fmt::Debug for DestinationSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DestinationSpec")
+            .field("path", &self.path)
+            .field("uri", &crate::redact::uri(&self.uri))
+            .field("connection", &self.connection)
+            .field("api_destination_name", &self.api_destination_name)
+            .field("description", &self.description)
+            .field("rate_limit", &self.rate_limit)
+            .field("target_id", &self.target_id)
+            .finish()
+    }
 }
 
 /// One rule of a route: the topics of one field projection (as many as fit in one event
@@ -290,23 +260,39 @@ fn is_header_key(key: &str) -> bool {
 }
 
 /// What the service model refuses of a connection's auth and header parameters, at the
-/// payload's `headers.{name}` path. Values are never quoted.
+/// payload's `headers.{name}` path (the `oauth` block's values are the route's rules, checked
+/// before: [`crate::document::route`]). Values are never quoted.
 fn connection_violations(c: &ConnectionSpec, out: &mut Vec<Violation>) {
     let at = |name: &str| format!("headers.{name}");
-    if !is_header_key(&c.api_key_name) || !is_auth_header_parameter(&c.api_key_name) {
-        out.push(Violation::new(
-            at(&c.api_key_name),
-            ViolationCode::HeaderNameInvalid,
-            "EventBridge takes an API key name of 1 to 512 characters of an HTTP token",
-        ));
-    }
-    if !is_auth_header_parameter(&c.api_key_value) {
-        out.push(Violation::new(
-            at(&c.api_key_name),
-            ViolationCode::HeaderValueInvalid,
-            "EventBridge takes an API key value of 1 to 512 characters without ':' or control \
-             characters",
-        ));
+    match &c.auth {
+        ConnectionAuth::ApiKey { name, value } => {
+            if !is_header_key(name) || !is_auth_header_parameter(name) {
+                out.push(Violation::new(
+                    at(name),
+                    ViolationCode::HeaderNameInvalid,
+                    "EventBridge takes an API key name of 1 to 512 characters of an HTTP token",
+                ));
+            }
+            if !is_auth_header_parameter(value) {
+                out.push(Violation::new(
+                    at(name),
+                    ViolationCode::HeaderValueInvalid,
+                    "EventBridge takes an API key value of 1 to 512 characters without ':' or \
+                     control characters",
+                ));
+            }
+        }
+        ConnectionAuth::Basic { username, password } => {
+            if !is_auth_header_parameter(username) || !is_auth_header_parameter(password) {
+                out.push(Violation::new(
+                    at("Authorization"),
+                    ViolationCode::HeaderValueInvalid,
+                    "EventBridge takes a Basic user name and password of 1 to 512 characters \
+                     each, without ':' or control characters",
+                ));
+            }
+        }
+        ConnectionAuth::OAuth(_) => {}
     }
     for h in &c.headers {
         if !is_header_key(&h.name) {
@@ -346,69 +332,35 @@ fn topic_chunks(topics: &[&str]) -> Vec<Vec<String>> {
     out
 }
 
-fn fingerprint(parts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for p in parts {
-        hasher.update((p.len() as u64).to_be_bytes());
-        hasher.update(p.as_bytes());
-    }
-    let digest = hasher.finalize();
-    hex(&digest[..6])
-}
-
-/// Splits the payload's headers into the connection's API key and its other headers, the first
-/// credential-like header (by [`crate::redact::is_sensitive_header`]; `Authorization` before
-/// `X-Api-Key` before the rest, by name) becoming the API key and further credential-like
-/// headers secret header parameters.
-fn connection_of(name: String, route: &Route) -> ConnectionSpec {
-    let headers = &route.payload.headers;
-    let rank = |h: &str| match h.to_ascii_lowercase().as_str() {
-        "authorization" => 0,
-        "x-api-key" => 1,
-        _ => 2,
-    };
-    let key = headers
-        .iter()
-        .filter(|(h, _)| crate::redact::is_sensitive_header(h))
-        .min_by_key(|(h, _)| (rank(h), h.to_ascii_lowercase()))
-        .map(|(h, v)| (h.clone(), v.clone()));
-    let (api_key_name, api_key_value) = key
-        .clone()
-        // The route's id: a name may hold what an API key value may not (`:`).
-        .unwrap_or_else(|| {
-            let id = RouteIdentity::of(&route.payload.name).id;
-            (MARKER_KEY_NAME.to_owned(), id)
-        });
-    let params: Vec<HeaderParam> = headers
-        .iter()
-        .filter(|(h, _)| key.as_ref().is_none_or(|(k, _)| k != *h))
-        .map(|(h, v)| HeaderParam {
-            name: h.clone(),
-            value: v.clone(),
-            secret: crate::redact::is_sensitive_header(h),
-        })
-        .collect();
-    let mut secrets: Vec<&str> = vec![&api_key_name, &api_key_value];
-    for p in params.iter().filter(|p| p.secret) {
-        secrets.push(&p.name);
-        secrets.push(&p.value);
-    }
-    let fingerprint = format!("sha256:{}", fingerprint(&secrets));
-    let description =
-        RouteIdentity::of(&route.payload.name).description(&[("secrets", &fingerprint)]);
+/// The connection of `route`'s destinations: its auth and header parameters
+/// ([`super::auth::connection_auth`]; the marker key's value is the route's id) and a
+/// description naming the route's identity with the keyed digest of what the connection holds.
+fn connection_of(
+    name: String,
+    route: &Route,
+    identity: &RouteIdentity,
+    key: &CredentialKey,
+) -> ConnectionSpec {
+    let (auth, headers) = super::auth::connection_auth(route, &identity.id);
+    super::auth::pin_secrets(&auth, &headers);
+    let description = super::auth::description(identity, &auth, &headers, key);
     ConnectionSpec {
         name,
-        api_key_name,
-        api_key_value,
-        headers: params,
+        auth,
+        headers,
         description,
     }
 }
 
 impl Route {
-    /// The desired AWS state (see [`AwsSpec`] for the layout). Call after
+    /// The desired AWS state, the credential digest under the public key. Call after
     /// [`validate`](Self::validate).
     pub fn aws_spec(&self) -> AwsSpec {
+        self.aws_spec_with(&CredentialKey::public())
+    }
+
+    /// The desired AWS state, the credential digest under `key`.
+    pub(super) fn aws_spec_with(&self, key: &CredentialKey) -> AwsSpec {
         let identity = RouteIdentity::of(&self.payload.name);
         let stem = resource_stem(&self.payload.name);
         let destination_description = identity.description(&[]);
@@ -419,7 +371,7 @@ impl Route {
             .map(|(i, (path, uri))| DestinationSpec {
                 path,
                 uri: uri.to_owned(),
-                connection: connection_of(format!("{stem}-d{i}"), self),
+                connection: connection_of(format!("{stem}-d{i}"), self, &identity, key),
                 api_destination_name: format!("{stem}-d{i}"),
                 description: destination_description.clone(),
                 rate_limit: self.invocation_rate_limit,
@@ -482,6 +434,7 @@ mod tests {
     use super::*;
     use crate::document::route::tests::route;
     use crate::payload::EventFilter;
+    use crate::route::MARKER_KEY_NAME;
 
     #[test]
     fn event_age_is_the_series_clamped() {
@@ -610,8 +563,13 @@ mod tests {
         r.payload.headers.remove("X-Api-Key");
         let spec = r.aws_spec();
         let c = &spec.destinations[0].connection;
-        assert_eq!(c.api_key_name, MARKER_KEY_NAME);
-        assert_eq!(c.api_key_value, RouteIdentity::of("orders: EU").id);
+        assert_eq!(
+            c.auth,
+            ConnectionAuth::ApiKey {
+                name: MARKER_KEY_NAME.to_owned(),
+                value: RouteIdentity::of("orders: EU").id,
+            }
+        );
         assert!(spec.violations().is_empty(), "{:?}", spec.violations());
     }
 
@@ -620,7 +578,7 @@ mod tests {
         let mut r = route();
         r.payload
             .headers
-            .insert("X-Api-Key".into(), "Bearer a:b-secret".into());
+            .insert("Authorization".into(), "Bearer a:b-secret".into());
         r.payload.headers.insert("X-Long".into(), "v".repeat(513));
         let spec = r.aws_spec();
         let got: Vec<_> = spec
@@ -628,11 +586,9 @@ mod tests {
             .into_iter()
             .map(|v| (v.path, v.code, v.message))
             .collect();
-        assert!(
-            got.iter().any(
-                |(p, c, _)| p == "headers.X-Api-Key" && *c == ViolationCode::HeaderValueInvalid
-            )
-        );
+        assert!(got.iter().any(
+            |(p, c, _)| p == "headers.Authorization" && *c == ViolationCode::HeaderValueInvalid
+        ));
         assert!(
             got.iter()
                 .any(|(p, c, _)| p == "headers.X-Long" && *c == ViolationCode::HeaderValueInvalid)
@@ -664,7 +620,8 @@ mod tests {
     fn headers_split_into_key_and_parameters() {
         let spec = route().aws_spec();
         let c = &spec.destinations[0].connection;
-        assert_eq!(c.api_key_name, "X-Api-Key");
+        // No Authorization: the marker key; the API key a secret header parameter.
+        assert_eq!(c.auth.authorization_type(), "API_KEY");
         let names: Vec<_> = c
             .headers
             .iter()
@@ -674,6 +631,7 @@ mod tests {
             names,
             [
                 ("Content-Type", false),
+                ("X-Api-Key", true),
                 ("X-Genesys-Source", false),
                 ("X-Tenant", false)
             ]

@@ -361,26 +361,29 @@ async fn apply_delivers_then_reapply_plan_and_destroy() {
         Some("API_KEY")
     );
     let auth = conn.auth_parameters().unwrap();
+    // No Authorization header: the non-secret marker key.
     assert_eq!(
         auth.api_key_auth_parameters()
             .and_then(|k| k.api_key_name()),
-        Some("X-Api-Key")
+        Some("X-Genesys-Route")
     );
     let headers = auth
         .invocation_http_parameters()
         .unwrap()
         .header_parameters();
-    // The payload's other headers (its defaults and X-Tenant) as plain header parameters.
+    // The payload's headers (its defaults and X-Tenant) as plain header parameters, the API
+    // key as a secret one (not returned).
     let plain: Vec<_> = headers
         .iter()
-        .map(|h| (h.key().unwrap(), h.value().unwrap(), h.is_value_secret()))
+        .map(|h| (h.key().unwrap(), h.value(), h.is_value_secret()))
         .collect();
     assert_eq!(
         plain,
         [
-            ("Content-Type", "application/json", false),
-            ("X-Genesys-Source", "event-resolver", false),
-            ("X-Tenant", "t1", false),
+            ("Content-Type", Some("application/json"), false),
+            ("X-Api-Key", None, true),
+            ("X-Genesys-Source", Some("event-resolver"), false),
+            ("X-Tenant", Some("t1"), false),
         ]
     );
 

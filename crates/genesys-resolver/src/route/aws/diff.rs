@@ -95,8 +95,8 @@ pub(super) fn connection_view(c: &ConnectionSpec) -> Value {
         })
         .collect();
     json!({
-        "authorizationType": "API_KEY",
-        "apiKeyName": c.api_key_name,
+        "authorizationType": c.auth.authorization_type(),
+        "auth": c.auth.view(),
         "headers": headers,
         "description": c.description,
     })
@@ -110,7 +110,7 @@ pub(super) fn observed_connection_view(c: &ConnectionState) -> Value {
         .collect();
     json!({
         "authorizationType": c.authorization_type,
-        "apiKeyName": c.api_key_name,
+        "auth": c.auth,
         "headers": headers,
         "description": c.description,
     })
@@ -284,5 +284,7 @@ pub(in crate::route) fn plan(spec: &AwsSpec, seen: &Observed) -> Vec<Change> {
             Vec::new(),
         ));
     }
+    // What a plan shows: no secret query value of an endpoint, no credential-like value.
+    out.iter_mut().for_each(super::super::report::redact_change);
     out
 }

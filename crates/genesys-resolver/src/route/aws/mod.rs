@@ -150,7 +150,8 @@ pub(super) struct SourceState {
 pub(super) struct ConnectionState {
     pub(super) arn: String,
     pub(super) authorization_type: Option<String>,
-    pub(super) api_key_name: Option<String>,
+    /// The auth's non-secret parameters (`super::super::auth::observed_view`).
+    pub(super) auth: Value,
     /// Name, the value when not secret, whether secret.
     pub(super) headers: Vec<(String, Option<String>, bool)>,
     pub(super) description: Option<String>,
@@ -406,6 +407,7 @@ impl<'a> Aws<'a> {
             }
         };
         let auth = out.auth_parameters();
+        let authorization_type = out.authorization_type().map(|t| t.as_str().to_owned());
         let headers = auth
             .and_then(|a| a.invocation_http_parameters())
             .map(|h| {
@@ -424,11 +426,8 @@ impl<'a> Aws<'a> {
             .unwrap_or_default();
         Ok(Some(ConnectionState {
             arn: out.connection_arn().unwrap_or_default().to_owned(),
-            authorization_type: out.authorization_type().map(|t| t.as_str().to_owned()),
-            api_key_name: auth
-                .and_then(|a| a.api_key_auth_parameters())
-                .and_then(|k| k.api_key_name())
-                .map(str::to_owned),
+            auth: super::auth::observed_view(authorization_type.as_deref(), auth),
+            authorization_type,
             headers,
             description: out.description().map(str::to_owned),
         }))

@@ -14,28 +14,11 @@ use super::{ApiDestinationState, Aws, ConnectionState, Observed, call_error};
 use crate::change::{ChangeAction, ResourceKind};
 use crate::document::aws_limits::MAX_TARGETS_PER_CALL;
 use aws_sdk_eventbridge::types::{
-    ApiDestinationHttpMethod, ConnectionAuthorizationType, ConnectionHeaderParameter,
-    ConnectionHttpParameters, CreateConnectionApiKeyAuthRequestParameters,
-    CreateConnectionAuthRequestParameters, DeadLetterConfig, InputTransformer, RetryPolicy,
-    RuleState, Tag, Target, UpdateConnectionApiKeyAuthRequestParameters,
-    UpdateConnectionAuthRequestParameters,
+    ApiDestinationHttpMethod, DeadLetterConfig, InputTransformer, RetryPolicy, RuleState, Tag,
+    Target,
 };
 
-fn auth_headers(c: &ConnectionSpec) -> ConnectionHttpParameters {
-    let mut params = Vec::new();
-    for h in &c.headers {
-        params.push(
-            ConnectionHeaderParameter::builder()
-                .key(&h.name)
-                .value(&h.value)
-                .is_value_secret(h.secret)
-                .build(),
-        );
-    }
-    ConnectionHttpParameters::builder()
-        .set_header_parameters(Some(params))
-        .build()
-}
+use super::super::auth;
 
 /// What apply produced on the AWS side.
 #[derive(Debug, Clone, Default)]
@@ -91,28 +74,20 @@ impl Aws<'_> {
     ) -> Result<String, RouteError> {
         let resource = format!("connection {}", c.name);
         let desired = connection_view(c);
-        let headers = auth_headers(c);
         let mut current = seen.cloned();
         if current.is_none() {
-            let auth = CreateConnectionAuthRequestParameters::builder()
-                .api_key_auth_parameters(
-                    CreateConnectionApiKeyAuthRequestParameters::builder()
-                        .api_key_name(&c.api_key_name)
-                        .api_key_value(&c.api_key_value)
-                        .build()
-                        .map_err(|e| RouteError::InvalidResponse {
-                            resource: resource.clone(),
-                            reason: e.to_string(),
-                        })?,
-                )
-                .invocation_http_parameters(headers.clone())
-                .build();
+            let auth = auth::create_parameters(&c.auth, &c.headers).map_err(|e| {
+                RouteError::InvalidResponse {
+                    resource: resource.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
             let created = self
                 .client
                 .create_connection()
                 .name(&c.name)
                 .description(&c.description)
-                .authorization_type(ConnectionAuthorizationType::ApiKey)
+                .authorization_type(auth::authorization_type(&c.auth))
                 .auth_parameters(auth)
                 .send()
                 .await;
@@ -144,15 +119,7 @@ impl Aws<'_> {
         if object_changes(&observed_connection_view(&current), &desired).is_empty() {
             return Ok(current.arn);
         }
-        let auth = UpdateConnectionAuthRequestParameters::builder()
-            .api_key_auth_parameters(
-                UpdateConnectionApiKeyAuthRequestParameters::builder()
-                    .api_key_name(&c.api_key_name)
-                    .api_key_value(&c.api_key_value)
-                    .build(),
-            )
-            .invocation_http_parameters(headers)
-            .build();
+        let auth = auth::update_parameters(&c.auth, &c.headers);
         send!(
             "UpdateConnection",
             resource.clone(),
@@ -160,7 +127,7 @@ impl Aws<'_> {
                 .update_connection()
                 .name(&c.name)
                 .description(&c.description)
-                .authorization_type(ConnectionAuthorizationType::ApiKey)
+                .authorization_type(auth::authorization_type(&c.auth))
                 .auth_parameters(auth)
         )?;
         self.wrote(ResourceKind::Connection, &c.name, ChangeAction::Update);
