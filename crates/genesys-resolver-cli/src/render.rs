@@ -1,7 +1,12 @@
 //! Showing results: colour on a terminal (plain when piped, `--color`, `NO_COLOR`), plans with
-//! field diffs, per-file outcomes and the summary lines.
+//! field diffs, per-file outcomes and the summary lines; every line made safe to print
+//! ([`Paint::line`]): a file name, key or message may carry a newline and a forged line (a CI
+//! annotation such as `::error::`) or a terminal escape sequence.
 
+use std::borrow::Cow;
 use std::io::IsTerminal;
+
+use genesys_resolver::redact::escape_controls;
 
 use genesys_resolver::change::{Change, ChangeAction, FieldChange, ResourceKind};
 use serde_json::Value;
@@ -34,10 +39,37 @@ impl Paint {
 
     fn wrap(self, code: &str, text: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("\x1b[{code}m{}\x1b[0m", escape_controls(text))
         } else {
             text.to_owned()
         }
+    }
+
+    /// `line` as it may be printed: every control character (and bidirectional formatting
+    /// character) escaped, so it stays one line and reads as it is; with colour on, the
+    /// colour codes this type writes (and only those) are kept.
+    pub(crate) fn line(self, line: &str) -> Cow<'_, str> {
+        if !self.on {
+            return escape_controls(line);
+        }
+        let mut out = String::with_capacity(line.len());
+        let mut rest = line;
+        while let Some(i) = rest.find('\x1b') {
+            out.push_str(&escape_controls(&rest[..i]));
+            rest = &rest[i..];
+            match COLOUR_CODES.iter().find(|code| rest.starts_with(*code)) {
+                Some(code) => {
+                    out.push_str(code);
+                    rest = &rest[code.len()..];
+                }
+                None => {
+                    out.push_str(&escape_controls("\x1b"));
+                    rest = &rest[1..];
+                }
+            }
+        }
+        out.push_str(&escape_controls(rest));
+        Cow::Owned(out)
     }
 
     pub(crate) fn green(self, text: &str) -> String {
@@ -60,6 +92,11 @@ impl Paint {
         self.wrap("2", text)
     }
 }
+
+/// The escape sequences [`Paint`] writes.
+const COLOUR_CODES: [&str; 6] = [
+    "\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m",
+];
 
 /// The sign and colour of a planned change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +250,21 @@ mod tests {
                 r#"          + apiKeyName = "X-Api-Key""#
             ]
         );
+    }
+
+    #[test]
+    fn every_line_is_printed_on_one_line_with_only_its_own_colours() {
+        let hostile = "k\n::error file=x::forged \u{1b}[2J\u{1b}]0;title\u{7}\u{202e}";
+        let escaped = "k\\n::error file=x::forged \\u{1b}[2J\\u{1b}]0;title\\u{7}\\u{202e}";
+        let plain = Paint::new(false);
+        assert_eq!(plain.line(&format!("a {hostile}")), format!("a {escaped}"));
+        let colour = Paint::new(true);
+        let line = format!("{} {hostile} {}", colour.red("!"), colour.bold(hostile));
+        assert_eq!(
+            colour.line(&line),
+            format!("\x1b[31m!\x1b[0m {escaped} \x1b[1m{escaped}\x1b[0m")
+        );
+        assert_eq!(plain.line("plain"), "plain");
     }
 
     #[test]

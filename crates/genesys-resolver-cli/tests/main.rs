@@ -20,6 +20,8 @@ mod documents;
 mod error_report;
 #[path = "it/eventbridge.rs"]
 mod eventbridge;
+#[path = "it/hostile_files.rs"]
+mod hostile_files;
 #[path = "it/lifecycle.rs"]
 mod lifecycle;
 #[path = "it/mock_http.rs"]

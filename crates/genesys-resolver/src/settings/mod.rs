@@ -71,11 +71,15 @@ use crate::validate::Limits;
 
 mod deploy;
 mod env;
+#[cfg(feature = "config-file")]
+mod file;
 mod identity;
 mod secret_file;
 pub mod vars;
 
 pub use deploy::{DeploySettings, RouteSettings};
+#[cfg(feature = "config-file")]
+pub use file::{ConfigFileError, MAX_CONFIG_BYTES, read_config_file};
 use env::present;
 pub use secret_file::{CLIENT_SECRET_FILE_VAR, MAX_SECRET_FILE_BYTES, SecretFile, SecretFileError};
 
