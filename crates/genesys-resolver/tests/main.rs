@@ -22,6 +22,9 @@ mod coordination;
 #[path = "it/dns.rs"]
 mod dns;
 #[cfg(feature = "yaml")]
+#[path = "it/bounded_props.rs"]
+mod bounded_props;
+#[cfg(feature = "yaml")]
 #[path = "it/documents.rs"]
 mod documents;
 #[path = "it/eventbridge_fake.rs"]
