@@ -174,8 +174,8 @@ fn finish(cli: &Cli, report: Result<RunReport, CliError>, detailed: bool) -> Exi
         Ok(r) => r,
         Err(e) => {
             if cli.global.output == Output::Json {
-                let doc = serde_json::json!({ "error": e.to_string() });
-                println!("{doc}");
+                let doc = serde_json::json!({ "error": e.to_string() }).to_string();
+                println!("{}", render::json_text(&doc));
             }
             return fail(&e);
         }

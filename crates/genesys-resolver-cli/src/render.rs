@@ -93,6 +93,27 @@ impl Paint {
     }
 }
 
+/// JSON text as it may be printed: what serde_json leaves raw inside strings and a terminal
+/// would act on (DEL, the C1 controls such as U+009B, a one-character CSI, and the
+/// bidirectional formatting characters) written as `\uXXXX` escapes, which read back as the
+/// same JSON. The line breaks of pretty printing are kept; a string's own are escaped already.
+pub(crate) fn json_text(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c != '\n' && genesys_resolver::redact::is_unsafe_char(c);
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            // Every such character is in the Basic Multilingual Plane.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// The escape sequences [`Paint`] writes.
 const COLOUR_CODES: [&str; 6] = [
     "\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m",
@@ -265,6 +286,16 @@ mod tests {
             format!("\x1b[31m!\x1b[0m {escaped} \x1b[1m{escaped}\x1b[0m")
         );
         assert_eq!(plain.line("plain"), "plain");
+    }
+
+    #[test]
+    fn json_output_escapes_what_serde_json_leaves_raw() {
+        let value = json!({"k\u{9b}2J": "a\u{7f}\u{202e}b\n"});
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        let text = json_text(&pretty);
+        assert!(!text.chars().any(|c| c != '\n' && genesys_resolver::redact::is_unsafe_char(c)));
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
+        assert_eq!(text.lines().count(), pretty.lines().count());
     }
 
     #[test]

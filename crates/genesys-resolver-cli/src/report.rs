@@ -264,9 +264,9 @@ impl RunReport {
         let mut out = std::io::stdout().lock();
         // A closed stdout (a pipe into `head`) is no reason to fail the run.
         let _ = match output {
-            Output::Json => serde_json::to_writer_pretty(&mut out, self)
+            Output::Json => serde_json::to_string_pretty(self)
                 .map_err(std::io::Error::other)
-                .and_then(|()| writeln!(out)),
+                .and_then(|text| writeln!(out, "{}", render::json_text(&text))),
             Output::Text => self
                 .text(paint)
                 .into_iter()

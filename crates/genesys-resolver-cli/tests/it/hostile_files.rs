@@ -304,7 +304,8 @@ async fn a_folder_argument_reads_every_document_and_names_everything_else() {
 
 /// A payload whose header name and a file name carry a newline, a forged CI annotation, a
 /// terminal escape and a bidirectional override.
-const FORGED: &str = "X-Key\n::error file=main.rs::forged\u{1b}[2J\u{1b}]0;pwned\u{7}\u{202e}";
+const FORGED: &str =
+    "X-Key\n::error file=main.rs::forged\u{1b}[2J\u{1b}]0;pwned\u{7}\u{202e}\u{9b}2J";
 
 #[tokio::test]
 async fn no_printed_line_carries_a_control_character_from_a_file() {
@@ -336,6 +337,19 @@ async fn no_printed_line_carries_a_control_character_from_a_file() {
         check_lines(&out.stderr, color);
         assert!(out.stderr.contains("c\\n::warning::x.toml"), "{}", out.stderr);
     }
+    // The JSON output reads back as the same text, with nothing a terminal acts on left raw.
+    let mut cmd = command();
+    cmd.args(["--output", "json", "validate", &file]);
+    let out = run(cmd).await;
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(
+        !out.stdout
+            .chars()
+            .any(|c| c != '\n' && (c.is_control() || c == '\u{202e}')),
+        "{:?}",
+        out.stdout
+    );
+    assert_eq!(out.json()["files"][0]["file"], file);
     // Every folder entry's name too.
     let folder = dir.path().join("set");
     std::fs::create_dir(&folder).unwrap();
