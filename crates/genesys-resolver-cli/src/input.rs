@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-pub(crate) use genesys_resolver::document::{Document, DocumentKind as Kind, Inputs};
 use genesys_resolver::document::{self, DocumentError, DocumentReader};
+pub(crate) use genesys_resolver::document::{Document, DocumentKind as Kind, Inputs};
 use genesys_resolver::validate::{Limits, Violation};
 
 use crate::args::KindChoice;

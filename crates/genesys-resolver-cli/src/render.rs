@@ -4,6 +4,7 @@
 //! annotation such as `::error::`) or a terminal escape sequence.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 use genesys_resolver::redact::escape_controls;
@@ -57,15 +58,12 @@ impl Paint {
         while let Some(i) = rest.find('\x1b') {
             out.push_str(&escape_controls(&rest[..i]));
             rest = &rest[i..];
-            match COLOUR_CODES.iter().find(|code| rest.starts_with(*code)) {
-                Some(code) => {
-                    out.push_str(code);
-                    rest = &rest[code.len()..];
-                }
-                None => {
-                    out.push_str(&escape_controls("\x1b"));
-                    rest = &rest[1..];
-                }
+            if let Some(code) = COLOUR_CODES.iter().find(|code| rest.starts_with(*code)) {
+                out.push_str(code);
+                rest = &rest[code.len()..];
+            } else {
+                out.push_str(&escape_controls("\x1b"));
+                rest = &rest[1..];
             }
         }
         out.push_str(&escape_controls(rest));
@@ -106,7 +104,7 @@ pub(crate) fn json_text(text: &str) -> Cow<'_, str> {
     for c in text.chars() {
         if unsafe_char(c) {
             // Every such character is in the Basic Multilingual Plane.
-            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
         } else {
             out.push(c);
         }
@@ -293,7 +291,11 @@ mod tests {
         let value = json!({"k\u{9b}2J": "a\u{7f}\u{202e}b\n"});
         let pretty = serde_json::to_string_pretty(&value).unwrap();
         let text = json_text(&pretty);
-        assert!(!text.chars().any(|c| c != '\n' && genesys_resolver::redact::is_unsafe_char(c)));
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && genesys_resolver::redact::is_unsafe_char(c))
+        );
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
         assert_eq!(text.lines().count(), pretty.lines().count());
     }

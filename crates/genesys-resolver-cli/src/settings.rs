@@ -58,7 +58,7 @@ impl Layers {
             if let Some(warning) = warning {
                 eprintln!(
                     "genesys-resolver: warning: --client-secret-file: {}",
-                    redact::escape_controls(&warning.to_string())
+                    redact::escape_controls(&warning)
                 );
             }
             flags.insert(

@@ -503,7 +503,7 @@ impl Config {
                 None => LogFormat::Text,
                 Some(v) if v == "text" => LogFormat::Text,
                 Some(v) if v == "json" => LogFormat::Json,
-                Some(v) => {
+                Some(_) => {
                     return Err(ConfigError {
                         variable: "RESOLVER_LOG_FORMAT".to_owned(),
                         reason: "is not `text` or `json`".to_owned(),

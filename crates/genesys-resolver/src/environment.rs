@@ -454,8 +454,14 @@ mod tests {
             "https://api.example.com/tok-5f1d2c3b4a",
         ] {
             let err = Environment::parse(value).unwrap_err();
-            assert!(!err.to_string().contains("tok-5f1d2c3b4a"), "{value}: {err}");
-            assert!(!format!("{err:?}").contains("tok-5f1d2c3b4a"), "{value}: {err:?}");
+            assert!(
+                !err.to_string().contains("tok-5f1d2c3b4a"),
+                "{value}: {err}"
+            );
+            assert!(
+                !format!("{err:?}").contains("tok-5f1d2c3b4a"),
+                "{value}: {err:?}"
+            );
         }
         // Where the credentials would have gone is said: the origin, never its path.
         let err = Environment::parse("https://gw.example.com/tok-5f1d2c3b4a").unwrap_err();

@@ -615,8 +615,17 @@ mod tests {
             .map(|c| format!("a{c}b"))
             .collect();
         samples.extend(
-            ["", "plain", "\u{85}", "é\u{9f}", "\u{a0}\u{c2}", "日本\n", "\u{2029}", "\u{2065}"]
-                .map(String::from),
+            [
+                "",
+                "plain",
+                "\u{85}",
+                "é\u{9f}",
+                "\u{a0}\u{c2}",
+                "日本\n",
+                "\u{2029}",
+                "\u{2065}",
+            ]
+            .map(String::from),
         );
         for s in samples {
             assert_eq!(has_controls(&s), s.chars().any(is_unsafe_char), "{s:?}");

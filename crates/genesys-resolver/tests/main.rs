@@ -17,13 +17,13 @@ mod common;
 
 #[path = "it/audit.rs"]
 mod audit;
+#[cfg(feature = "yaml")]
+#[path = "it/bounded_props.rs"]
+mod bounded_props;
 #[path = "it/coordination.rs"]
 mod coordination;
 #[path = "it/dns.rs"]
 mod dns;
-#[cfg(feature = "yaml")]
-#[path = "it/bounded_props.rs"]
-mod bounded_props;
 #[cfg(feature = "yaml")]
 #[path = "it/documents.rs"]
 mod documents;

@@ -37,7 +37,9 @@ async fn a_config_file_linked_to_the_kernels_environment_is_refused_unread() {
     let dir = tempfile::tempdir().unwrap();
     let file = valid_payload(dir.path());
     for target in ["/proc/self/environ", "/proc/self/cmdline", "/dev/zero"] {
-        let link = dir.path().join(format!("ci-{}.toml", target.replace('/', "_")));
+        let link = dir
+            .path()
+            .join(format!("ci-{}.toml", target.replace('/', "_")));
         std::os::unix::fs::symlink(target, &link).unwrap();
         let mut cmd = command();
         cmd.env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
@@ -82,7 +84,10 @@ async fn a_config_files_parse_error_gives_its_position_and_never_its_text() {
             format!("GENESYS_ENVIRONMENT = \"eu_west_1\"\nRESOLVER_API_TOKENS = \"{TOKEN}\n"),
         ),
         ("bare.toml", format!("RESOLVER_PAGE_SIZE = {TOKEN}\n")),
-        ("twice.toml", format!("RESOLVER_X = 1\nRESOLVER_X = \"{TOKEN}\"\n")),
+        (
+            "twice.toml",
+            format!("RESOLVER_X = 1\nRESOLVER_X = \"{TOKEN}\"\n"),
+        ),
         ("unterminated.yaml", format!("RESOLVER_X: \"{TOKEN}\n")),
         ("tab.yaml", format!("RESOLVER_X:\n\t- {TOKEN}\n")),
         ("broken.json", format!("{{\"RESOLVER_X\": {TOKEN}}}")),
@@ -117,7 +122,10 @@ async fn a_config_file_cannot_open_the_service_or_widen_what_is_trusted() {
         ("RESOLVER_CA_FILE", "/tmp/attacker-ca.pem"),
         ("RESOLVER_API_TOKENS", TOKEN),
         ("RESOLVER_TLS_CLIENT_CA", "/tmp/attacker-ca.pem"),
-        ("RESOLVER_REDIS_URL", "redis://:tok-9b8c7d6e5f4a3b2c@10.9.9.9:6379"),
+        (
+            "RESOLVER_REDIS_URL",
+            "redis://:tok-9b8c7d6e5f4a3b2c@10.9.9.9:6379",
+        ),
     ] {
         let config = write(dir.path(), "c.yaml", &format!("{key}: \"{value}\"\n"));
         let mut cmd = command();
@@ -144,10 +152,26 @@ async fn a_config_file_cannot_open_the_service_or_widen_what_is_trusted() {
     let out = run(cmd).await;
     assert_eq!(out.code, Some(1), "{out:?}");
     assert!(
-        out.stderr.contains("RESOLVER_AUTH is not accepted in a config file"),
+        out.stderr
+            .contains("RESOLVER_AUTH is not accepted in a config file"),
         "{}",
         out.stderr
     );
+}
+
+/// Leaves one entry the sync would not read in `set` (and takes the previous one away).
+fn leave_over(set: &std::path::Path, entry: &str) {
+    match entry {
+        "b.yaml.disabled" => std::fs::rename(set.join("B.YAML"), set.join(entry)).unwrap(),
+        "more" => {
+            std::fs::rename(set.join("b.yaml.disabled"), set.join("B.YAML")).unwrap();
+            std::fs::create_dir(set.join(entry)).unwrap();
+        }
+        _ => {
+            std::fs::remove_dir(set.join("more")).unwrap();
+            std::os::unix::fs::symlink(set.join("nowhere"), set.join(entry)).unwrap();
+        }
+    }
 }
 
 async fn platform_names(mock: &Mock) -> Vec<String> {
@@ -202,30 +226,8 @@ async fn a_pruning_sync_reads_every_entry_or_deletes_nothing() {
 
     // Anything the sync would not read refuses the prune before anything is contacted: a
     // file of another name, a subfolder, a broken link.
-    let leftovers: [(&str, Box<dyn Fn(&std::path::Path)>); 3] = [
-        (
-            "b.yaml.disabled",
-            Box::new(|p| {
-                std::fs::rename(p.join("B.YAML"), p.join("b.yaml.disabled")).unwrap();
-            }),
-        ),
-        (
-            "more",
-            Box::new(|p| {
-                std::fs::rename(p.join("b.yaml.disabled"), p.join("B.YAML")).unwrap();
-                std::fs::create_dir(p.join("more")).unwrap();
-            }),
-        ),
-        (
-            "gone",
-            Box::new(|p| {
-                std::fs::remove_dir(p.join("more")).unwrap();
-                std::os::unix::fs::symlink(p.join("nowhere"), p.join("gone")).unwrap();
-            }),
-        ),
-    ];
-    for (entry, make) in &leftovers {
-        make(&set);
+    for entry in ["b.yaml.disabled", "more", "gone"] {
+        leave_over(&set, entry);
         let before = writes(&mock.get("/_mock/requests").await);
         let requests = mock.get("/_mock/requests").await["requests"]
             .as_array()
@@ -237,7 +239,8 @@ async fn a_pruning_sync_reads_every_entry_or_deletes_nothing() {
         let out = run(cmd).await;
         assert_eq!(out.code, Some(1), "{entry}: {out:?}");
         assert!(
-            out.stderr.contains("--prune refused: 1 folder entries were not read")
+            out.stderr
+                .contains("--prune refused: 1 folder entries were not read")
                 && out.stderr.contains(entry),
             "{entry}: {}",
             out.stderr
@@ -275,7 +278,11 @@ async fn a_folder_argument_reads_every_document_and_names_everything_else() {
     let d = dir.path();
     let payload = crate::common::payload_json("p", "https://hooks.example.com/p");
     for name in ["a.json", "B.JSON", "c.YML", "d.Yaml"] {
-        write(d, name, &payload.replace("\"p\"", &format!("\"{}\"", &name[..1])));
+        write(
+            d,
+            name,
+            &payload.replace("\"p\"", &format!("\"{}\"", &name[..1])),
+        );
     }
     write(d, "README.md", "# notes");
     std::fs::create_dir(d.join("old")).unwrap();
@@ -310,9 +317,11 @@ const FORGED: &str =
 #[tokio::test]
 async fn no_printed_line_carries_a_control_character_from_a_file() {
     let dir = tempfile::tempdir().unwrap();
-    let mut payload: Value =
-        serde_json::from_str(&crate::common::payload_json("p", "https://hooks.example.com/p"))
-            .unwrap();
+    let mut payload: Value = serde_json::from_str(&crate::common::payload_json(
+        "p",
+        "https://hooks.example.com/p",
+    ))
+    .unwrap();
     payload["headers"][FORGED] = json!("v");
     payload[FORGED] = json!(1);
     let name = "pay\n::error::load\u{1b}[31m.json";
@@ -325,7 +334,8 @@ async fn no_printed_line_carries_a_control_character_from_a_file() {
         assert_eq!(out.code, Some(1), "{out:?}");
         check_lines(&out.stdout, color);
         assert!(
-            out.stdout.contains("\\n::error file=main.rs::forged\\u{1b}[2J"),
+            out.stdout
+                .contains("\\n::error file=main.rs::forged\\u{1b}[2J"),
             "{}",
             out.stdout
         );
@@ -335,7 +345,11 @@ async fn no_printed_line_carries_a_control_character_from_a_file() {
         let out = run(cmd).await;
         assert_eq!(out.code, Some(1), "{out:?}");
         check_lines(&out.stderr, color);
-        assert!(out.stderr.contains("c\\n::warning::x.toml"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("c\\n::warning::x.toml"),
+            "{}",
+            out.stderr
+        );
     }
     // The JSON output reads back as the same text, with nothing a terminal acts on left raw.
     let mut cmd = command();
@@ -358,7 +372,11 @@ async fn no_printed_line_carries_a_control_character_from_a_file() {
     cmd.args(["validate"]).arg(&folder);
     let out = run(cmd).await;
     check_lines(&out.stdout, "never");
-    assert!(out.stdout.contains("notes\\n::error::x\\u{1b}[2J"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("notes\\n::error::x\\u{1b}[2J"),
+        "{}",
+        out.stdout
+    );
 }
 
 /// Every line starts as the command line writes it (no forged annotation) and holds no control
@@ -368,7 +386,14 @@ fn check_lines(text: &str, color: &str) {
         assert!(!line.starts_with("::"), "forged line {line:?} in {text}");
         let mut rest = line.to_owned();
         if color == "always" {
-            for code in ["\u{1b}[0m", "\u{1b}[1m", "\u{1b}[2m", "\u{1b}[31m", "\u{1b}[32m", "\u{1b}[33m"] {
+            for code in [
+                "\u{1b}[0m",
+                "\u{1b}[1m",
+                "\u{1b}[2m",
+                "\u{1b}[31m",
+                "\u{1b}[32m",
+                "\u{1b}[33m",
+            ] {
                 rest = rest.replace(code, "");
             }
         }

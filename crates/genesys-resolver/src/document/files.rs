@@ -210,7 +210,12 @@ mod tests {
         let skipped: Vec<(String, SkipReason)> = inputs
             .skipped
             .iter()
-            .map(|s| (s.path.file_name().unwrap().to_string_lossy().into(), s.reason))
+            .map(|s| {
+                (
+                    s.path.file_name().unwrap().to_string_lossy().into(),
+                    s.reason,
+                )
+            })
             .collect();
         assert_eq!(
             skipped,
@@ -245,7 +250,10 @@ mod tests {
             let link = d.join(format!("innocent-{}.toml", target.replace('/', "-")));
             std::os::unix::fs::symlink(target, &link).unwrap();
             let err = read_bounded(&link, 1024).unwrap_err();
-            assert!(err.to_string().contains("a file of the kernel"), "{target}: {err}");
+            assert!(
+                err.to_string().contains("a file of the kernel"),
+                "{target}: {err}"
+            );
         }
     }
 }

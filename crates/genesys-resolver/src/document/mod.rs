@@ -114,8 +114,7 @@ impl Format {
         let extension = path.extension()?.to_str()?;
         if extension.eq_ignore_ascii_case("json") {
             Some(Self::Json)
-        } else if extension.eq_ignore_ascii_case("yaml") || extension.eq_ignore_ascii_case("yml")
-        {
+        } else if extension.eq_ignore_ascii_case("yaml") || extension.eq_ignore_ascii_case("yml") {
             Some(Self::Yaml)
         } else {
             None

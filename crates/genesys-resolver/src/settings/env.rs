@@ -57,10 +57,7 @@ impl ProbeSettings {
                 parse_net(&item).ok_or_else(|| {
                     SettingsError::new(
                         vars::ALLOW_CIDRS,
-                        format!(
-                            "entry {} is not an address range such as 10.0.0.0/8",
-                            i + 1
-                        ),
+                        format!("entry {} is not an address range such as 10.0.0.0/8", i + 1),
                     )
                 })
             })

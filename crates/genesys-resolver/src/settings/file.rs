@@ -81,9 +81,11 @@ pub fn read_config_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigF
         reason,
     };
     let text = document::read_bounded(path, MAX_CONFIG_BYTES).map_err(|e| match e {
-        DocumentError::TooLarge { limit } => {
-            refuse(0, 0, format!("larger than {limit} bytes: not a config file"))
-        }
+        DocumentError::TooLarge { limit } => refuse(
+            0,
+            0,
+            format!("larger than {limit} bytes: not a config file"),
+        ),
         other => refuse(0, 0, other.to_string()),
     })?;
     let table = match format_of(path) {
@@ -111,12 +113,16 @@ pub fn read_config_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigF
                 ),
             ));
         }
-        let Some(text) = scalar_text(&value) else {
-            return Err(refuse(
-                0,
-                0,
-                format!("{name}: expected a string, number, boolean or a list of them"),
-            ));
+        // A `null` is left out.
+        let text = match value {
+            Value::Null => None,
+            value => Some(scalar_text(&value).ok_or_else(|| {
+                refuse(
+                    0,
+                    0,
+                    format!("{name}: expected a string, number, boolean or a list of them"),
+                )
+            })?),
         };
         // Judged on the value (a Redis URL with a password), so after it is read.
         if is_operator_only(name, text.as_deref().unwrap_or_default()) {
@@ -149,9 +155,8 @@ fn variable_name(key: &str) -> Option<&str> {
     .then_some(key)
 }
 
-/// A value as a variable's text: `Some(None)` for `null` (left out), `None` when it is not a
-/// scalar or a list of scalars.
-fn scalar_text(value: &Value) -> Option<Option<String>> {
+/// A value as a variable's text, or `None` when it is not a scalar or a list of scalars.
+fn scalar_text(value: &Value) -> Option<String> {
     let one = |v: &Value| match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -159,13 +164,12 @@ fn scalar_text(value: &Value) -> Option<Option<String>> {
         _ => None,
     };
     match value {
-        Value::Null => Some(None),
         Value::Array(items) => items
             .iter()
             .map(one)
             .collect::<Option<Vec<_>>>()
-            .map(|items| Some(items.join(","))),
-        other => one(other).map(Some),
+            .map(|items| items.join(",")),
+        other => one(other),
     }
 }
 
@@ -178,12 +182,13 @@ fn structured(text: &[u8], format: Format) -> Result<serde_json::Map<String, Val
         .with_max_bytes(MAX_CONFIG_BYTES)
         .with_max_depth(4)
         .with_max_expanded_bytes(2 * MAX_CONFIG_BYTES);
-    let (value, violations) = document::parse_value(text, format, &limits).map_err(|e| match e {
-        DocumentError::Syntax { line, column, .. }
-        | DocumentError::TooDeep { line, column, .. }
-        | DocumentError::Expanded { line, column, .. } => (line, column, e.reason()),
-        other => (0, 0, other.to_string()),
-    })?;
+    let (value, violations) =
+        document::parse_value(text, format, &limits).map_err(|e| match e {
+            DocumentError::Syntax { line, column, .. }
+            | DocumentError::TooDeep { line, column, .. }
+            | DocumentError::Expanded { line, column, .. } => (line, column, e.reason()),
+            other => (0, 0, other.to_string()),
+        })?;
     if let Some(v) = violations.first() {
         let key = variable_name(&v.path).unwrap_or("a key");
         return Err((0, 0, format!("{key}: {}", v.message)));
@@ -240,8 +245,11 @@ fn toml_reason(message: &str) -> String {
 /// The 1-based line and column (in characters) of byte `offset` of `text`.
 fn line_column(text: &[u8], offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = before.split(|&b| b == b'\n').count();
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
     let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
     (line, column)
 }
@@ -314,9 +322,17 @@ mod tests {
         let err = refusal(d, "c.json", &format!("{{\"RESOLVER_X\": \"{SECRET}}}"));
         assert_ne!(err.line, 0, "{err}");
         // The same key twice, in YAML and in TOML.
-        let err = refusal(d, "c.yaml", &format!("RESOLVER_X: a\nRESOLVER_X: {SECRET}\n"));
+        let err = refusal(
+            d,
+            "c.yaml",
+            &format!("RESOLVER_X: a\nRESOLVER_X: {SECRET}\n"),
+        );
         assert!(err.reason.contains("RESOLVER_X"), "{err}");
-        let err = refusal(d, "c.toml", &format!("RESOLVER_X = \"a\"\nRESOLVER_X = \"{SECRET}\"\n"));
+        let err = refusal(
+            d,
+            "c.toml",
+            &format!("RESOLVER_X = \"a\"\nRESOLVER_X = \"{SECRET}\"\n"),
+        );
         assert_eq!(err.line, 2, "{err}");
         // Control characters in the file's name stay on the line.
         let err = refusal(d, "c\n::error::x.toml", "RESOLVER_X = \n");
@@ -328,11 +344,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let err = refusal(d, "c.toml", &format!("\"{SECRET}\" = 1\n"));
-        assert!(err.reason.starts_with("a key is not a variable name"), "{err}");
+        assert!(
+            err.reason.starts_with("a key is not a variable name"),
+            "{err}"
+        );
         let err = refusal(d, "c.toml", "HOME = \"/root\"\n");
         assert!(err.reason.starts_with("HOME is not a setting"), "{err}");
         let err = refusal(d, "c.toml", &format!("[RESOLVER_X]\nY = \"{SECRET}\"\n"));
-        assert!(err.reason.contains("RESOLVER_X: expected a string"), "{err}");
+        assert!(
+            err.reason.contains("RESOLVER_X: expected a string"),
+            "{err}"
+        );
         let err = refusal(d, "c.yaml", &format!("- {SECRET}\n"));
         assert!(err.reason.contains("expected a table"), "{err}");
     }
@@ -350,11 +372,15 @@ mod tests {
             ("RESOLVER_TLS_CLIENT_CA", "/tmp/ca.pem"),
             ("GENESYS_CLIENT_SECRET", SECRET),
             ("GENESYSCLOUD_OAUTHCLIENT_SECRET", SECRET),
-            ("RESOLVER_REDIS_URL", "redis://:tok-5f1d2c3b4a9e@10.0.0.9:6379"),
+            (
+                "RESOLVER_REDIS_URL",
+                "redis://:tok-5f1d2c3b4a9e@10.0.0.9:6379",
+            ),
         ] {
             let err = refusal(dir.path(), "c.toml", &format!("{key} = \"{value}\"\n"));
             assert!(
-                err.reason.starts_with(&format!("{key} is not accepted in a config file")),
+                err.reason
+                    .starts_with(&format!("{key} is not accepted in a config file")),
                 "{err}"
             );
         }

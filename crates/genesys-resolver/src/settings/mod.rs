@@ -78,9 +78,9 @@ mod secret_file;
 pub mod vars;
 
 pub use deploy::{DeploySettings, RouteSettings};
+use env::present;
 #[cfg(feature = "config-file")]
 pub use file::{ConfigFileError, MAX_CONFIG_BYTES, read_config_file};
-use env::present;
 pub use secret_file::{CLIENT_SECRET_FILE_VAR, MAX_SECRET_FILE_BYTES, SecretFile, SecretFileError};
 
 /// The environment variable holding the OAuth client id ([`vars::CLIENT_ID`]).

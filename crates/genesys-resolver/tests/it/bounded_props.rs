@@ -23,14 +23,14 @@ fn nested_json(levels: &[bool]) -> String {
     text
 }
 
-/// The same nesting in YAML's block style (indented maps, `- ` items).
+/// The same nesting in YAML's block style (indented maps, `- ` items), as the value of `name`.
 fn nested_yaml_block(levels: &[bool]) -> String {
-    let mut text = String::new();
+    let mut text = String::from("name:\n");
     for (depth, &object) in levels.iter().enumerate() {
-        let indent = " ".repeat(depth * 2);
+        let indent = " ".repeat(depth * 2 + 2);
         let _ = writeln!(text, "{indent}{}", if object { "k:" } else { "-" });
     }
-    let _ = writeln!(text, "{}1", " ".repeat(levels.len() * 2));
+    let _ = writeln!(text, "{}1", " ".repeat(levels.len() * 2 + 2));
     text
 }
 
@@ -78,8 +78,7 @@ proptest! {
     ) {
         // The document is the value of one key, one level down.
         let json = format!("{{\"name\": {}}}", nested_json(&levels));
-        let yaml = format!("name:\n{}", nested_yaml_block(&levels).lines()
-            .map(|l| format!("  {l}\n")).collect::<String>());
+        let yaml = nested_yaml_block(&levels);
         for (text, format) in [(json, Format::Json), (yaml, Format::Yaml)] {
             let result = reader().read_text(text.as_bytes(), format);
             let too_deep = matches!(result, Err(DocumentError::TooDeep { .. }));
