@@ -24,8 +24,10 @@ the .json, .yaml and .yml files in it, in name order.
 SETTINGS
   Each setting is read from, in order: a flag; the environment (GENESYS_ENVIRONMENT,
   GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, RESOLVER_*: the variables of the resolver service);
-  the --config file (TOML or YAML, keys are those variable names, e.g.
-  GENESYS_ENVIRONMENT = \"eu_west_1\"). The client secret is never taken from the command line
+  the --config file (TOML, YAML or JSON, keys are those variable names, e.g.
+  GENESYS_ENVIRONMENT = \"eu_west_1\"; read as data: a regular file of at most 64 KiB, and a
+  secret or anything that loosens security, such as RESOLVER_ALLOW_CIDRS, RESOLVER_CA_FILE or
+  RESOLVER_AUTH, is refused there). The client secret is never taken from the command line
   or the config file: set GENESYS_CLIENT_SECRET (or GENESYS_CLIENT_SECRET_FILE), or use
   --client-secret-file FILE or --client-secret-stdin. The Terraform provider's names
   GENESYSCLOUD_REGION, GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET are read
@@ -124,7 +126,7 @@ pub(crate) enum KindChoice {
 /// Options of every command.
 #[derive(Debug, Args)]
 pub(crate) struct Global {
-    /// Read settings not given by a flag or the environment from FILE (TOML, or YAML for .yaml/.yml)
+    /// Read settings not given by a flag or the environment from FILE (TOML; YAML for .yaml/.yml, JSON for .json)
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
     /// Genesys environment: a region (eu_west_1) or a Genesys Cloud domain (mypurecloud.ie); a base URL with --allow-custom-environment [env: GENESYS_ENVIRONMENT]

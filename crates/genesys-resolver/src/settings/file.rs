@@ -61,9 +61,14 @@ fn format_of(path: &Path) -> Option<Format> {
 /// let dir = std::env::temp_dir().join(format!("config-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir)?;
 /// let file = dir.join("resolver.toml");
-/// std::fs::write(&file, "GENESYS_ENVIRONMENT = \"eu_west_1\"\nRESOLVER_ALLOW_CIDRS = [\"10.0.0.0/8\"]\n")?;
+/// std::fs::write(&file, "GENESYS_ENVIRONMENT = \"eu_west_1\"\nRESOLVER_MAX_ATTEMPTS = 5\n")?;
 /// let table = read_config_file(&file)?;
-/// assert_eq!(table["RESOLVER_ALLOW_CIDRS"], "10.0.0.0/8");
+/// assert_eq!(table["RESOLVER_MAX_ATTEMPTS"], "5");
+///
+/// // What loosens security is the operator's: refused, naming the key.
+/// std::fs::write(&file, "RESOLVER_ALLOW_CIDRS = [\"0.0.0.0/0\"]\n")?;
+/// let err = read_config_file(&file).unwrap_err();
+/// assert!(err.reason.starts_with("RESOLVER_ALLOW_CIDRS is not accepted in a config file"));
 ///
 /// std::fs::write(&file, "RESOLVER_API_TOKENS = \"tok-0a1b2c3d\n")?;
 /// let err = read_config_file(&file).unwrap_err();
