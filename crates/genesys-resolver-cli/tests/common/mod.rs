@@ -151,6 +151,19 @@ impl Mock {
         cmd
     }
 
+    /// The names of the platform's stored integrations, sorted.
+    pub async fn platform_names(&self) -> Vec<String> {
+        let all = self.get("/_mock/integrations").await;
+        let mut names: Vec<String> = all["platform"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// The names of the seed route's stored integrations.
     pub async fn seed_names(&self) -> Vec<String> {
         let all = self.get("/_mock/integrations").await;
@@ -176,6 +189,16 @@ pub fn signal(pid: u32, signal: &str) {
         .status()
         .unwrap();
     assert!(status.success(), "kill {signal} {pid}: {status}");
+}
+
+/// How many requests of the mock's log (`/_mock/requests`) write: neither a GET nor a token.
+pub fn writes(log: &Value) -> usize {
+    log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["method"] != "GET" && r["route"] != "token")
+        .count()
 }
 
 /// Writes `text` to `dir/name` and returns the path as a string.

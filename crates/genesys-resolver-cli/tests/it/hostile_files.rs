@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::common::{CLIENT_SECRET, Mock, QUEUES, command, eventbridge_yaml, run, write};
+use crate::common::{CLIENT_SECRET, Mock, QUEUES, command, eventbridge_yaml, run, write, writes};
 use serde_json::{Value, json};
 
 /// A value in the environment that must never be printed.
@@ -174,27 +174,6 @@ fn leave_over(set: &std::path::Path, entry: &str) {
     }
 }
 
-async fn platform_names(mock: &Mock) -> Vec<String> {
-    let all = mock.get("/_mock/integrations").await;
-    let mut names: Vec<String> = all["platform"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap().to_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-fn writes(log: &Value) -> usize {
-    log["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["method"] != "GET" && r["route"] != "token")
-        .count()
-}
-
 #[tokio::test]
 async fn a_pruning_sync_reads_every_entry_or_deletes_nothing() {
     let mock = Mock::start().await;
@@ -213,7 +192,7 @@ async fn a_pruning_sync_reads_every_entry_or_deletes_nothing() {
     cmd.arg("eventbridge").arg("apply").arg(&set);
     let out = run(cmd).await;
     assert_eq!(out.code, Some(0), "{out:?}");
-    assert_eq!(platform_names(&mock).await, ["a-aws", "b-aws"]);
+    assert_eq!(mock.platform_names().await, ["a-aws", "b-aws"]);
 
     // B.YAML is read: a pruning sync keeps what it declares.
     let mut cmd = mock.cli();
@@ -222,7 +201,7 @@ async fn a_pruning_sync_reads_every_entry_or_deletes_nothing() {
     let out = run(cmd).await;
     assert_eq!(out.code, Some(0), "{out:?}");
     assert_eq!(out.json()["summary"]["delete"], 0, "{}", out.stdout);
-    assert_eq!(platform_names(&mock).await, ["a-aws", "b-aws"]);
+    assert_eq!(mock.platform_names().await, ["a-aws", "b-aws"]);
 
     // Anything the sync would not read refuses the prune before anything is contacted: a
     // file of another name, a subfolder, a broken link.
@@ -252,7 +231,7 @@ async fn a_pruning_sync_reads_every_entry_or_deletes_nothing() {
             requests,
             "{entry}: nothing contacted"
         );
-        assert_eq!(platform_names(&mock).await, ["a-aws", "b-aws"], "{entry}");
+        assert_eq!(mock.platform_names().await, ["a-aws", "b-aws"], "{entry}");
     }
     // Without --prune the sync runs, and says what it did not read.
     let mut cmd = mock.cli();

@@ -18,7 +18,8 @@ const PSEUDO_ROOTS: [&str; 3] = ["/proc", "/sys", "/dev"];
 /// Reads the file at `path` (a symbolic link is followed) when it is a regular file no larger
 /// than `max_bytes`, checked before it is opened, again once open (the file may have been
 /// swapped), and while it is read (a file may grow, or lie about its size as the kernel's do).
-/// A path that leads into `/proc`, `/sys` or `/dev` is refused, whatever it is called.
+/// A path that leads into `/proc`, `/sys` or `/dev` (but `/dev/shm`, a plain tmpfs) is
+/// refused, whatever it is called.
 ///
 /// Errors: [`DocumentError::Io`] (missing, unreadable, not a regular file, a kernel
 /// pseudo-file) and [`DocumentError::TooLarge`]. Neither repeats a byte of the file.
@@ -38,7 +39,8 @@ pub fn read_bounded(path: &Path, max_bytes: usize) -> Result<Vec<u8>, DocumentEr
     };
     // Where the path really leads, every link followed.
     let real = std::fs::canonicalize(path).map_err(|e| DocumentError::io(&e))?;
-    if PSEUDO_ROOTS.iter().any(|root| real.starts_with(root)) {
+    // `/dev/shm` is a plain tmpfs some CI runners check out into: its files are files.
+    if PSEUDO_ROOTS.iter().any(|root| real.starts_with(root)) && !real.starts_with("/dev/shm") {
         return Err(refuse(
             "a file of the kernel (/proc, /sys, /dev) is not a document",
         ));
@@ -244,6 +246,11 @@ mod tests {
         );
         let err = read_bounded(d, 1024).unwrap_err();
         assert_eq!(err.to_string(), "cannot read the file: not a regular file");
+        // A file in /dev/shm (a tmpfs) is a file.
+        if let Ok(shm) = tempfile::tempdir_in("/dev/shm") {
+            std::fs::write(shm.path().join("c.toml"), "x").unwrap();
+            assert_eq!(read_bounded(&shm.path().join("c.toml"), 8).unwrap(), b"x");
+        }
         // A link into the kernel's files is refused, whatever it is called; /proc's files
         // claim a size of 0 and hold the whole environment.
         for target in ["/proc/self/environ", "/dev/null", "/sys"] {
