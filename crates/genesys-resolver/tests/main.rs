@@ -123,6 +123,10 @@ mod probe_tls_legacy;
 #[cfg(feature = "external-tests")]
 #[path = "it/redis_tls.rs"]
 mod redis_tls;
+/// The resolver deploying through the route target, against moto and the mock Genesys.
+#[cfg(feature = "external-tests")]
+#[path = "it/resolve_route.rs"]
+mod resolve_route;
 /// The route deployer against moto and the mock Genesys.
 #[cfg(feature = "external-tests")]
 #[path = "it/route_moto.rs"]
