@@ -13,7 +13,7 @@ use genesys_resolver::ResolvePayload;
 use genesys_resolver::dns::{DnsResolver, StaticResolver};
 use genesys_resolver::outcome::ErrorKind;
 use genesys_resolver::pipeline::{BuildError, ResolveError, ResolveReport, Resolver};
-use genesys_resolver::settings::ResolverSettings;
+use genesys_resolver::settings::{ResolverSettings, TargetKind};
 use genesys_resolver::validate::Limits;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyType};
@@ -76,7 +76,9 @@ impl PyResolver {
             })
             .unwrap_or_default();
         let client_id = settings.client.client_id.clone().unwrap_or_default();
-        let redis = settings.coordination.redis_url.is_some();
+        // Redis and the real route are connected and made by `build_async`.
+        let connect =
+            settings.coordination.redis_url.is_some() || settings.target.kind == TargetKind::Route;
         let limits = settings.limits.clone();
         let hosts: Option<Arc<dyn DnsResolver>> = match hosts {
             Some(hosts) => Some(Arc::new(static_resolver(hosts)?)),
@@ -88,7 +90,7 @@ impl PyResolver {
             if let Some(hosts) = &hosts {
                 builder = builder.dns_resolver(Arc::clone(hosts));
             }
-            let built = if redis {
+            let built = if connect {
                 block_on(py, move || builder.build_async())?
             } else {
                 // Components that start background work need the runtime's context.
@@ -123,7 +125,7 @@ impl PyResolver {
         allow_cidrs=None, ca_file=None, ca_pem=None, integrations_path=None, probe_concurrency=None,
         rate_limit_per_minute=None, write_rate_limit_per_minute=None, health_timeout=None,
         request_timeout=None, max_attempts=None, limits=None, hosts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None, loopback=false,
+        lease_ttl=None, lease_wait=None, loopback=false, route=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -148,6 +150,7 @@ impl PyResolver {
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
         loopback: bool,
+        route: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let shown = environment.clone();
         let identity = Identity {
@@ -173,6 +176,7 @@ impl PyResolver {
             health_timeout,
             limits,
             loopback,
+            route,
         };
         let settings = checked(
             py,
@@ -194,7 +198,7 @@ impl PyResolver {
         allow_cidrs=None, ca_file=None, ca_pem=None, integrations_path=None, probe_concurrency=None,
         rate_limit_per_minute=None, write_rate_limit_per_minute=None, health_timeout=None,
         request_timeout=None, max_attempts=None, limits=None, hosts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None, loopback=false,
+        lease_ttl=None, lease_wait=None, loopback=false, route=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -219,6 +223,7 @@ impl PyResolver {
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
         loopback: bool,
+        route: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let py = cls.py();
         let shown = environment.clone();
@@ -245,6 +250,7 @@ impl PyResolver {
             health_timeout,
             limits,
             loopback,
+            route,
         };
         let settings = checked(
             py,

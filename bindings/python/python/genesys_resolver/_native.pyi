@@ -81,6 +81,33 @@ _PayloadIn = Union[Payload, dict[str, Any]]
 every key and type is checked at run time, each problem a violation."""
 
 _Limits = Mapping[str, Union[int, float, Sequence[str]]]
+
+class _RouteTarget(TypedDict, total=False):
+    """``Resolver(route=...)``: what the real route needs beside each payload (the core's
+    ``RouteTargetSettings``; the ``RESOLVER_ROUTE_*`` variables of ``from_env``)."""
+
+    aws_account_id: str
+    """The 12-digit AWS account receiving the events (required)."""
+    aws_region: str
+    """Its region, ``us-east-1`` say (required); the EventBridge client's region too."""
+    role_arn: str
+    """The IAM role EventBridge assumes to invoke the API destinations (required)."""
+    dead_letter_arn: Optional[str]
+    """An SQS queue for events that could not be delivered."""
+    event_source_suffix: Optional[str]
+    """The rule of each payload's partner event source suffix: ``{name}`` once (default
+    ``{name}``)."""
+    organization_id: Optional[str]
+    """The Genesys organisation id; unset: read from Genesys."""
+    aws_endpoint_url: Optional[str]
+    """The EventBridge endpoint (an emulator's), over the AWS chain's ``AWS_ENDPOINT_URL``."""
+    check_topics: bool
+    activation_timeout: Optional[float]
+    poll_interval: Optional[float]
+    max_poll_interval: Optional[float]
+    source_timeout: Optional[float]
+    """Seconds to wait for Genesys' partner event source (default 120)."""
+    source_poll_interval: Optional[float]
 """Validation limits by ``Limits`` field name: ``max_uris``, ``max_retries``,
 ``min_backoff_factor``, ``max_backoff_factor``, ``max_retry_interval``, ``max_name_chars``,
 ``allowed_types``, ``max_payload_bytes``. Missing keys keep the defaults."""
@@ -293,6 +320,14 @@ class ResolveReport:
     def correlation_id(self) -> Optional[str]: ...
     @property
     def latency_ms(self) -> float: ...
+    @property
+    def target(self) -> Optional[str]:
+        """Where the events go, for a resolver deploying the real route
+        (``route://<region>/<account>/<suffix>``); None for the seed's integrations route."""
+    @property
+    def route(self) -> Optional[dict[str, Any]]:
+        """The route's own report (for a check, its plan) in the core's JSON form, for a
+        resolver deploying the real route; None for the seed's integrations route."""
     def to_dict(self) -> dict[str, Any]: ...
     def __reduce__(self) -> tuple[Callable[[str], ResolveReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
@@ -328,6 +363,10 @@ class Resolver:
     - ``redis_url`` (``redis://host:port/db``): connects to Redis for one lease per integration
       name (held at most ``lease_ttl`` seconds without renewal; an operation waits at most
       ``lease_wait`` seconds for its turn) and rate limits shared by every process using it.
+    - ``route`` (see ``_RouteTarget``): deploy the real route (the Genesys EventBridge
+      integration, the partner event bus, rules and API destinations to the payload's HTTPS
+      endpoints) instead of the seed's integrations route; AWS credentials come from the
+      standard AWS chain. Each report's ``route`` is then the route's report.
 
     Bad options raise ``ConfigError`` naming the option; an unreachable Redis
     ``CoordinationError``."""
@@ -354,6 +393,7 @@ class Resolver:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         loopback: bool = False,
+        route: Optional[_RouteTarget] = None,
     ) -> Resolver: ...
     @classmethod
     def from_env(
@@ -378,6 +418,7 @@ class Resolver:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         loopback: bool = False,
+        route: Optional[_RouteTarget] = None,
     ) -> Resolver:
         """A resolver configured as the service is: ``GENESYS_ENVIRONMENT``,
         ``GENESYS_CLIENT_ID``, ``GENESYS_CLIENT_SECRET``, ``RESOLVER_INTEGRATIONS_PATH``,
@@ -386,8 +427,12 @@ class Resolver:
         ``RESOLVER_CA_FILE`` (comma-separated), ``RESOLVER_ALLOW_CIDRS`` (comma-separated),
         ``RESOLVER_HEALTH_TIMEOUT_SECS``, ``RESOLVER_PROBE_CONCURRENCY``,
         ``RESOLVER_PROBE_CACHE_TTL_SECS``, ``RESOLVER_REDIS_URL``, ``RESOLVER_LEASE_TTL_SECS``,
-        ``RESOLVER_LEASE_WAIT_SECS`` and ``RESOLVER_REDIS_KEY_PREFIX``. A keyword given replaces
-        its variable; a bad variable raises ``ResolverError`` (kind ``config``) naming it."""
+        ``RESOLVER_LEASE_WAIT_SECS``, ``RESOLVER_REDIS_KEY_PREFIX``, and for the real route
+        ``RESOLVER_DEPLOY_TARGET=route`` with ``RESOLVER_ROUTE_AWS_ACCOUNT_ID``,
+        ``RESOLVER_ROUTE_AWS_REGION``, ``RESOLVER_ROUTE_ROLE_ARN``,
+        ``RESOLVER_ROUTE_DEAD_LETTER_ARN``, ``RESOLVER_ROUTE_EVENT_SOURCE_SUFFIX`` and
+        ``RESOLVER_ROUTE_ORGANIZATION_ID``. A keyword given replaces its variable; a bad variable
+        raises ``ResolverError`` (kind ``config``) naming it."""
     def resolve(self, payload: _PayloadIn) -> ResolveReport: ...
     def check(self, payload: _PayloadIn) -> ResolveReport: ...
     def resolve_many(
