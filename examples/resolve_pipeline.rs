@@ -305,7 +305,7 @@ async fn genesys_half(genesys: &MockGenesys, payload: &ResolvePayload) -> Result
 /// CA); it stops when this process closes its standard input.
 struct Emulator {
     child: Child,
-    _stdin: Option<ChildStdin>,
+    stdin: Option<ChildStdin>,
     url: String,
     ca_file: PathBuf,
 }
@@ -344,7 +344,7 @@ impl Emulator {
                 )
             })?;
         Ok(Self {
-            _stdin: child.stdin.take(),
+            stdin: child.stdin.take(),
             child,
             url,
             ca_file,
@@ -354,7 +354,7 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        self._stdin.take();
+        self.stdin.take();
         let _ = self.child.wait();
         if let Some(dir) = self.ca_file.parent() {
             let _ = std::fs::remove_dir_all(dir);

@@ -183,11 +183,11 @@ pub(crate) struct ResolverOptions<'py> {
     pub(crate) probe_concurrency: Option<usize>,
     pub(crate) health_timeout: Option<f64>,
     pub(crate) limits: Option<Bound<'py, PyAny>>,
+    /// `loopback=True`: allow [`LOOPBACK_CIDRS`] besides `allow_cidrs`.
+    pub(crate) loopback: bool,
     /// The real route's settings (a dict of `RouteTargetSettings`' fields): given, the
     /// resolver deploys the real route instead of the seed's integrations route.
     pub(crate) route: Option<Bound<'py, PyAny>>,
-    /// `loopback=True`: allow [`LOOPBACK_CIDRS`] besides `allow_cidrs`.
-    pub(crate) loopback: bool,
 }
 
 /// What `loopback=True` allows: every IPv4 loopback address and IPv6's `::1`. Both, because a

@@ -168,7 +168,7 @@ mod route {
                     .endpoints(check.probes.clone())
                     .warnings(plan.warnings.clone())
                     .report(to_json(plan));
-                done.integration_id = plan.genesys.integration_id.clone();
+                done.integration_id.clone_from(&plan.genesys.integration_id);
                 return Ok(done);
             }
             let report = Box::pin(self.deployer.apply(&route)).await.map_err(boxed)?;

@@ -48,6 +48,9 @@ mod auth;
 #[path = "it/concurrent_callers.rs"]
 mod concurrent_callers;
 #[cfg(feature = "testkit")]
+#[path = "it/deploy_target.rs"]
+mod deploy_target;
+#[cfg(feature = "testkit")]
 #[path = "it/error_report.rs"]
 mod error_report;
 #[cfg(feature = "testkit")]

@@ -272,18 +272,17 @@ impl ResolverBuilder {
     pub(crate) fn shared_parts(&mut self) -> Result<SharedParts, BuildError> {
         let metrics = self.metrics.get_or_insert_with(Metrics::new).clone();
         let sink = compose::metrics_sink(&metrics, &self.sinks);
-        let prober = match &self.prober {
-            Some(p) => p.clone(),
-            None => {
-                let p = compose::prober(
-                    &self.settings.probe,
-                    self.trust(),
-                    sink.clone(),
-                    self.dns.clone(),
-                )?;
-                self.prober = Some(p.clone());
-                p
-            }
+        let prober = if let Some(p) = &self.prober {
+            p.clone()
+        } else {
+            let p = compose::prober(
+                &self.settings.probe,
+                self.trust(),
+                sink.clone(),
+                self.dns.clone(),
+            )?;
+            self.prober = Some(p.clone());
+            p
         };
         let coordinator = self.coordination.coordinator();
         self.coordination.coordinator = Some(coordinator.clone());

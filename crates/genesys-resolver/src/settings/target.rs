@@ -171,11 +171,14 @@ impl RouteTargetSettings {
             name.to_owned()
         } else {
             let digest = Sha256::digest(name.as_bytes());
-            let hash: String = digest
-                .iter()
-                .take(SUFFIX_HASH_HEX / 2)
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let hash = digest.iter().take(SUFFIX_HASH_HEX / 2).fold(
+                String::with_capacity(SUFFIX_HASH_HEX),
+                |mut hex, b| {
+                    use std::fmt::Write as _;
+                    let _ = write!(hex, "{b:02x}");
+                    hex
+                },
+            );
             let slug: String = name
                 .chars()
                 .map(|c| {
@@ -211,7 +214,7 @@ impl RouteTargetSettings {
                 out.push(SettingsError::new(
                     at("aws_account_id"),
                     "an AWS account id is exactly 12 digits",
-                ))
+                ));
             }
             Some(_) => {}
         }
