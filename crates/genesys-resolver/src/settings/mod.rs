@@ -104,11 +104,15 @@ pub const GENESYSCLOUD_CLIENT_SECRET_VAR: &str = vars::GENESYSCLOUD_CLIENT_SECRE
 
 /// Variables only an operator may set: the process environment or a flag, never a file a
 /// repository holds (a front end's config-file reader refuses them). Each widens where
-/// credentials go or names a file to read a secret from.
+/// credentials go or names a file to read a secret from; the deploy target, its AWS account
+/// and its role decide where the organisation's events go and which role delivers them.
 pub const OPERATOR_ONLY_VARS: &[&str] = &[
     CLIENT_SECRET_VAR,
     CLIENT_SECRET_FILE_VAR,
     crate::environment::ALLOW_CUSTOM_VAR,
+    vars::DEPLOY_TARGET,
+    vars::ROUTE_AWS_ACCOUNT_ID,
+    vars::ROUTE_ROLE_ARN,
 ];
 
 /// The setters of every builder that wraps a [`ClientSettings`] (the client's and the
