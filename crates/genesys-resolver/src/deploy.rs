@@ -1,10 +1,10 @@
 //! The main job's composition root: [`ResolverBuilder::build_async`], which makes the deploy
 //! target the settings choose ([`TargetSettings`](crate::settings::TargetSettings)) and plugs
 //! it into the resolve pipeline; and, with feature `aws`, [`RouteTarget`], the real Genesys ->
-//! Amazon EventBridge -> HTTPS route as a resolver's [`DeployTarget`].
+//! Amazon EventBridge -> HTTPS route as a resolver's [`DeployTarget`](crate::target::DeployTarget).
 //!
 //! It sits above both the pipeline and the route deployer, so neither knows the other: the
-//! pipeline deploys through the [`DeployTarget`] seam below it, and the route deployer is used
+//! pipeline deploys through the [`DeployTarget`](crate::target::DeployTarget) seam below it, and the route deployer is used
 //! only through its public API (`check`, `apply`).
 //!
 //! ```no_run
