@@ -331,7 +331,8 @@ impl ResolverBuilder {
     }
 
     /// Checks every setting and builds the resolver. Nothing is sent yet. Settings that need
-    /// a connection first (a Redis URL) need [`build_async`](Self::build_async).
+    /// a connection first (a Redis URL) or the route deploy target (unless one was given with
+    /// [`deploy_target`](Self::deploy_target)) need [`build_async`](Self::build_async).
     pub fn build(self) -> Result<Resolver, BuildError> {
         self.settings.validate()?;
         self.coordination
