@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, NoReturn, Optional, Sequence, TypedDict, Union, final
 
+from .audit import AuditCallback
 from .types import (
     Action,
     CertificateKind,
@@ -328,9 +329,12 @@ class Resolver:
     - ``redis_url`` (``redis://host:port/db``): connects to Redis for one lease per integration
       name (held at most ``lease_ttl`` seconds without renewal; an operation waits at most
       ``lease_wait`` seconds for its turn) and rate limits shared by every process using it.
+    - ``audit``: a callable given each operation's ``genesys_resolver.audit.AuditRecord``
+      (``audit.AuditLog()`` keeps them); the record is logged to ``genesys_resolver.audit``
+      either way.
 
     Bad options raise ``ConfigError`` naming the option; an unreachable Redis
-    ``CoordinationError``."""
+    ``CoordinationError``; an ``audit`` that is not callable ``TypeError``."""
 
     def __new__(
         cls,
@@ -354,6 +358,7 @@ class Resolver:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         loopback: bool = False,
+        audit: Optional[AuditCallback] = None,
     ) -> Resolver: ...
     @classmethod
     def from_env(
@@ -378,6 +383,7 @@ class Resolver:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         loopback: bool = False,
+        audit: Optional[AuditCallback] = None,
     ) -> Resolver:
         """A resolver configured as the service is: ``GENESYS_ENVIRONMENT``,
         ``GENESYS_CLIENT_ID``, ``GENESYS_CLIENT_SECRET``, ``RESOLVER_INTEGRATIONS_PATH``,
@@ -632,7 +638,8 @@ class EventBridgeDeployer:
       ``rate_limit_per_minute``, ``write_rate_limit_per_minute``, ``request_timeout``,
       ``max_attempts``, ``redis_url``, ``lease_ttl`` and ``lease_wait`` work as for
       ``Resolver``: with ``redis_url``, applies of one name are serialised across processes and
-      the rate limits are shared.
+      the rate limits are shared; ``audit`` a callable given each operation's
+      ``genesys_resolver.audit.AuditRecord``.
 
     Bad options raise ``ConfigError``; an unreachable Redis ``CoordinationError``."""
 
@@ -657,6 +664,7 @@ class EventBridgeDeployer:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         deletion_timeout: Optional[float] = None,
+        audit: Optional[AuditCallback] = None,
     ) -> EventBridgeDeployer: ...
     @classmethod
     def from_env(
@@ -680,6 +688,7 @@ class EventBridgeDeployer:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         deletion_timeout: Optional[float] = None,
+        audit: Optional[AuditCallback] = None,
     ) -> EventBridgeDeployer:
         """A deployer configured from the same variables as ``Resolver.from_env`` (those of the
         client, trust and coordination); a keyword given replaces its variable."""
@@ -826,7 +835,8 @@ class RouteDeployer:
     rule, targets), idempotently. AWS credentials come from the standard chain; ``region`` and
     ``endpoint_url`` (an emulator) override it. ``loopback=True`` allows probes of loopback
     destinations; ``hosts`` maps names to addresses for the probes; ``redis_url`` shares the
-    turn on each name with every other process. Bad options raise ``ConfigError``; a bad route
+    turn on each name with every other process; ``audit`` is a callable given each operation's
+    ``genesys_resolver.audit.AuditRecord``. Bad options raise ``ConfigError``; a bad route
     ``ValidationError`` naming each field; an AWS failure ``AwsError``."""
 
     def __new__(
@@ -850,6 +860,7 @@ class RouteDeployer:
         redis_url: Optional[str] = None,
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
+        audit: Optional[AuditCallback] = None,
     ) -> RouteDeployer: ...
     @classmethod
     def from_env(
@@ -873,6 +884,7 @@ class RouteDeployer:
         redis_url: Optional[str] = None,
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
+        audit: Optional[AuditCallback] = None,
     ) -> RouteDeployer:
         """A deployer configured from the environment (``GENESYS_*``, ``RESOLVER_*``: client,
         trust, coordination with ``RESOLVER_REDIS_URL``, deploy waits, probes; AWS's own through
