@@ -6,6 +6,30 @@ from types import TracebackType
 from typing import Any, Final, NoReturn, Optional, Sequence, TypedDict, Union, final
 
 from .audit import AuditCallback
+from .reports import (
+    DeployReportDict,
+    ErrorReportDict,
+    EventBridgeIntegrationDict,
+    FieldChange,
+    HealthReport,
+    IntegrationProperties,
+    LifecycleReportDict,
+    PlanDict,
+    ProbeFailure,
+    ProbeReportDict,
+    ReportedState,
+    ResolveReportDict,
+    ResourceChange,
+    RouteCheckReportDict,
+    RouteDestroyReportDict,
+    RoutePlanDict,
+    RouteReportDict,
+    StepTiming,
+    SyncPlanDict,
+    SyncReportDict,
+    TlsReport,
+    ViolationDict,
+)
 from .types import (
     Action,
     CertificateKind,
@@ -99,7 +123,7 @@ class Violation:
     def message(self) -> str: ...
     def __new__(cls, path: str, code: str, message: str) -> Violation: ...
     def __reduce__(self) -> tuple[type[Violation], tuple[str, str, str]]: ...
-    def to_dict(self) -> dict[str, str]: ...
+    def to_dict(self) -> ViolationDict: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -121,7 +145,7 @@ class ResolverError(Exception):
     step: Optional[DeployStep]
     """For EventBridge plans and applies: the deploy step that failed (``validate``, ``topics``,
     ``lookup``, ``create``, ``read_config``, ``write_config``, ``enable``, ``activate``)."""
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ErrorReportDict:
         """The error in the core's JSON form (the fields of the service's answers and the command
         line's JSON): ``kind``, ``stage``, ``upstream``, ``message``, ``retryable`` and, where
         present, ``violations``, ``endpoints``, ``status``, ``code``, ``correlation_id``,
@@ -250,18 +274,18 @@ class ProbeReport:
     @property
     def ok(self) -> bool: ...
     @property
-    def failure(self) -> Optional[dict[str, Any]]: ...
+    def failure(self) -> Optional[ProbeFailure]: ...
     @property
-    def tls(self) -> Optional[dict[str, Any]]: ...
+    def tls(self) -> Optional[TlsReport]: ...
     @property
-    def health(self) -> Optional[dict[str, Any]]: ...
+    def health(self) -> Optional[HealthReport]: ...
     @property
     def phases(self) -> dict[str, Optional[float]]: ...
     @property
     def warnings(self) -> list[str]: ...
     @property
     def from_cache(self) -> bool: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> ProbeReportDict: ...
     def __reduce__(self) -> tuple[Callable[[str], ProbeReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -294,7 +318,7 @@ class ResolveReport:
     def correlation_id(self) -> Optional[str]: ...
     @property
     def latency_ms(self) -> float: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> ResolveReportDict: ...
     def __reduce__(self) -> tuple[Callable[[str], ResolveReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -408,13 +432,14 @@ class Resolver:
     def metrics(self) -> dict[str, Any]: ...
     def prometheus(self) -> str: ...
 
-_Change = dict[str, Any]
+_Change = FieldChange
 """One field that differs: ``field`` (a configuration property, ``notes``, ``intendedState``,
-``reportedState``, an AWS field), ``current`` (what is there, None when absent) and ``desired``."""
+``reportedState``, an AWS field), ``current`` (what is there, None when absent) and ``desired``
+(``genesys_resolver.reports.FieldChange``)."""
 
-_ResourceChange = dict[str, Any]
+_ResourceChange = ResourceChange
 """One resource of a plan or report: ``kind`` (a ``ResourceKind``), ``name``, ``action`` (a
-``ChangeAction``) and ``changes`` (its field changes)."""
+``ChangeAction``) and ``changes`` (its field changes) (``genesys_resolver.reports.ResourceChange``)."""
 
 @final
 class EventBridgeIntegration:
@@ -449,9 +474,9 @@ class EventBridgeIntegration:
     def validate(self) -> None:
         """Checks every rule; raises ``ValidationError`` listing every violation."""
     def violations(self) -> list[Violation]: ...
-    def properties(self) -> dict[str, Any]:
+    def properties(self) -> IntegrationProperties:
         """The ``properties`` of ``config/current`` this integration writes."""
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> EventBridgeIntegrationDict: ...
     def __eq__(self, value: object, /) -> bool: ...
 
 _Integration = Union[EventBridgeIntegration, Mapping[str, Any]]
@@ -485,12 +510,12 @@ class Plan:
     @property
     def intended_state(self) -> Optional[str]: ...
     @property
-    def reported_state(self) -> Optional[dict[str, str]]: ...
+    def reported_state(self) -> Optional[ReportedState]: ...
     @property
     def enable(self) -> bool: ...
     @property
     def correlation_id(self) -> Optional[str]: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> PlanDict: ...
     def __reduce__(self) -> tuple[Callable[[str], Plan], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -522,7 +547,7 @@ class DeployReport:
     def changes(self) -> list[_Change]:
         """The fields apply made true: the plan it carried out."""
     @property
-    def reported_state(self) -> dict[str, str]: ...
+    def reported_state(self) -> ReportedState: ...
     @property
     def config_version(self) -> Optional[int]: ...
     @property
@@ -532,13 +557,13 @@ class DeployReport:
     @property
     def polls(self) -> int: ...
     @property
-    def timings(self) -> list[dict[str, Any]]:
+    def timings(self) -> list[StepTiming]:
         """``{"step", "elapsed_ms"}`` per step, in order."""
     @property
     def elapsed_ms(self) -> float: ...
     @property
     def correlation_id(self) -> Optional[str]: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> DeployReportDict: ...
     def __reduce__(self) -> tuple[Callable[[str], DeployReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -564,16 +589,16 @@ class LifecycleReport:
     @property
     def changed(self) -> bool: ...
     @property
-    def reported_state(self) -> Optional[dict[str, str]]: ...
+    def reported_state(self) -> Optional[ReportedState]: ...
     @property
     def polls(self) -> int: ...
     @property
-    def timings(self) -> list[dict[str, Any]]: ...
+    def timings(self) -> list[StepTiming]: ...
     @property
     def elapsed_ms(self) -> float: ...
     @property
     def correlation_id(self) -> Optional[str]: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> LifecycleReportDict: ...
     def __reduce__(self) -> tuple[Callable[[str], LifecycleReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -593,7 +618,7 @@ class SyncPlan:
     def prune(self) -> bool: ...
     @property
     def is_nothing(self) -> bool: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> SyncPlanDict: ...
     def __reduce__(self) -> tuple[Callable[[str], SyncPlan], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -614,7 +639,7 @@ class SyncReport:
     def changed(self) -> bool: ...
     @property
     def elapsed_ms(self) -> float: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> SyncReportDict: ...
     def __reduce__(self) -> tuple[Callable[[str], SyncReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -757,7 +782,7 @@ class RoutePlan:
     @property
     def aws_changes(self) -> list[_ResourceChange]:
         """The AWS resources apply would write."""
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RoutePlanDict:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RoutePlan], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
@@ -784,7 +809,7 @@ class RouteReport:
     @property
     def changes(self) -> list[_ResourceChange]:
         """What was written, resource by resource."""
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RouteReportDict:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RouteReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
@@ -800,7 +825,7 @@ class RouteCheckReport:
     def probes_ok(self) -> bool: ...
     @property
     def plan(self) -> RoutePlan: ...
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RouteCheckReportDict:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RouteCheckReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
@@ -821,7 +846,7 @@ class RouteDestroyReport:
         """What was deleted: the AWS resources, then the Genesys integration."""
     @property
     def action(self) -> Action: ...
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RouteDestroyReportDict:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RouteDestroyReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
