@@ -1,6 +1,7 @@
-"""The package README (its PyPI page, and the book's Python guide) holds examples that are right
-for the package as built: every Python block type-checks against the stubs, and the blocks of
-"Testing your own code", which need no organisation, run against the test kit's mock."""
+"""The documented Python examples are right for the package as built: every Python block of the
+project's README, the package README (its PyPI page, and the book's Python guide) and the book
+passes `mypy --strict` against the stubs, and the blocks of "Testing your own code", which need
+no organisation, run against the test kit's mock."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 README = PROJECT / "README.md"
+ROOT = PROJECT.parents[1]
 
 # Names the examples take from the reader (credentials) or from an earlier example.
 PREAMBLE = """\
@@ -26,17 +28,18 @@ payload: Payload
 """
 
 
-def python_blocks() -> list[tuple[str, str]]:
-    """Every fenced Python block, with the `## ` section it is in, in order."""
+def fenced_python(path: Path) -> list[tuple[str, str]]:
+    """Every fenced Python block of the Markdown file `path`, with the `## ` section it is in,
+    in order."""
     blocks: list[tuple[str, str]] = []
     section = ""
-    lines = README.read_text(encoding="utf-8").splitlines()
+    lines = path.read_text(encoding="utf-8").splitlines()
     i = 0
     while i < len(lines):
         line = lines[i]
         if line.startswith("## "):
             section = line[3:].strip()
-        if line.strip() == "```python":
+        if line.strip() in ("```python", "```py"):
             body: list[str] = []
             i += 1
             while lines[i].strip() != "```":
@@ -45,6 +48,18 @@ def python_blocks() -> list[tuple[str, str]]:
             blocks.append((section, "\n".join(body) + "\n"))
         i += 1
     return blocks
+
+
+def python_blocks() -> list[tuple[str, str]]:
+    """Every fenced Python block of the package README, with its section, in order."""
+    return fenced_python(README)
+
+
+def documented_files() -> list[Path]:
+    """Every Markdown file whose Python examples users read: the project's README, the
+    package's, and every page of the book (a page that includes the package README, as the
+    Python guide does, has no blocks of its own)."""
+    return [ROOT / "README.md", README, *sorted((ROOT / "docs" / "src").rglob("*.md"))]
 
 
 def test_the_readme_has_an_example_for_each_part() -> None:
@@ -57,16 +72,27 @@ def test_the_readme_has_an_example_for_each_part() -> None:
         "EventBridge integrations",
         "Routes: Genesys -> EventBridge -> HTTPS",
         "Testing your own code",
+        "Audit records and logs",
     ]:
         assert part in sections, part
 
 
-def test_every_example_type_checks(tmp_path: Path) -> None:
-    for n, (_, code) in enumerate(python_blocks()):
-        (tmp_path / f"example_{n:02}.py").write_text(PREAMBLE + code, encoding="utf-8")
+def test_every_documented_example_type_checks_strictly(tmp_path: Path) -> None:
+    """`mypy --strict` on every Python example of the README, the package README and the book:
+    each block a module of its own, after the preamble naming what it takes from the reader.
+    Examples that need an organisation or an AWS account are type-checked only."""
+    written: list[str] = []
+    for doc in documented_files():
+        stem = doc.relative_to(ROOT).with_suffix("").as_posix().replace("/", "_").replace("-", "_")
+        for n, (_, code) in enumerate(fenced_python(doc)):
+            name = f"{stem}_{n:02}.py".lower()
+            (tmp_path / name).write_text(PREAMBLE + code, encoding="utf-8")
+            written.append(name)
+    # The package README's blocks, the project README's and the command line guide's at least.
+    assert len(written) >= len(python_blocks()) + 2, written
     result = subprocess.run(
         [
-            sys.executable, "-m", "mypy", "--no-incremental",
+            sys.executable, "-m", "mypy", "--strict", "--no-incremental",
             "--cache-dir", str(tmp_path / ".mypy_cache"), str(tmp_path),
         ],
         capture_output=True,
