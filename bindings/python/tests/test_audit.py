@@ -106,6 +106,7 @@ def test_the_record_round_trips_through_its_json_form() -> None:
     assert list(data) == list(json.loads(line))  # the core's keys, in its order
     assert data["timestamp"] == "2026-12-04T13:54:53.495670Z"
     assert AuditRecord.from_dict(data) == record
+    assert hash(AuditRecord.from_dict(data)) == hash(record)  # usable in sets, as keys
     assert AuditRecord.from_json(record.to_json()) == record
     assert pickle.loads(pickle.dumps(record)) == record
     assert copy.deepcopy(record) == record
@@ -137,6 +138,23 @@ def test_audit_must_be_callable(mock: MockGenesys) -> None:
         gr.RouteDeployer(mock.environment, mock.client_id, mock.client_secret, audit=1)  # type: ignore[arg-type]
     # None is no callable: the records are only logged.
     gr.Resolver(mock.environment, mock.client_id, mock.client_secret, audit=None)
+    for cls in (gr.Resolver, gr.EventBridgeDeployer, gr.RouteDeployer):
+        with pytest.raises(TypeError, match="audit must be a callable"):
+            cls.from_env(  # type: ignore[attr-defined]
+                environment=mock.environment, client_id="id", client_secret="s", audit=object()
+            )
+
+
+def test_from_env_takes_audit_too(mock: MockGenesys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RESOLVER_ALLOW_CUSTOM_ENVIRONMENT", "1")
+    log = AuditLog()
+    deployer = gr.EventBridgeDeployer.from_env(
+        environment=mock.environment, client_id=mock.client_id, client_secret=mock.client_secret,
+        audit=log, **FAST,  # type: ignore[arg-type]
+    )
+    deployer.plan(desired())
+    [record] = log
+    assert (record.operation, record.dry_run) == ("deploy", True)
 
 
 def test_a_failing_callable_does_not_change_the_result(

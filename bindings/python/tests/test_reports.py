@@ -132,6 +132,7 @@ def test_resolve_and_probe_reports_and_errors(
         assert_conforms(probe.to_dict(), reports.ProbeReportDict)
         assert_conforms(probe.tls, typing.Optional[reports.TlsReport])
         assert_conforms(probe.health, typing.Optional[reports.HealthReport])
+        assert_conforms(probe.phases, reports.PhaseTimings)
     with TlsDestination(ca, certificate="expired") as bad, pytest.raises(gr.TlsError) as tls:
         resolver.resolve(payload_for(bad.uri("/")))
     assert_conforms(tls.value.to_dict(), reports.ErrorReportDict)

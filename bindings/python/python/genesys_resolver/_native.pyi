@@ -14,6 +14,7 @@ from .reports import (
     HealthReport,
     IntegrationProperties,
     LifecycleReportDict,
+    PhaseTimings,
     PlanDict,
     ProbeFailure,
     ProbeReportDict,
@@ -280,7 +281,9 @@ class ProbeReport:
     @property
     def health(self) -> Optional[HealthReport]: ...
     @property
-    def phases(self) -> dict[str, Optional[float]]: ...
+    def phases(self) -> PhaseTimings:
+        """Milliseconds per phase (``resolve``, ``connect``, ``tls``, ``first_byte``; None for
+        one that did not run) and ``total``."""
     @property
     def warnings(self) -> list[str]: ...
     @property
