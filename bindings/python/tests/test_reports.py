@@ -152,3 +152,16 @@ def test_resolve_and_probe_reports_and_errors(
     with pytest.raises(gr.ResolverError) as limited:
         resolver.resolve(payload_for(dest.uri("/"), name="other"))
     assert_conforms(limited.value.to_dict(), reports.ErrorReportDict)
+    assert_conforms(resolver.metrics(), reports.MetricsSnapshot)
+
+
+def test_metrics_of_the_deployers(
+    deployer: gr.RouteDeployer, aws: Any, dest: TlsDestination, mock: MockGenesys  # noqa: F811
+) -> None:
+    deployer.apply(route_for(dest))
+    assert_conforms(deployer.metrics(), reports.MetricsSnapshot)
+    eventbridge = make_deployer(mock)
+    eventbridge.apply(desired())
+    snapshot = eventbridge.metrics()
+    assert_conforms(snapshot, reports.MetricsSnapshot)
+    assert snapshot["deploys"]["last_deploy"] is not None

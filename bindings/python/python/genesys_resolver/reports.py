@@ -25,6 +25,7 @@ from .types import Action, ChangeAction, DeployStep, ErrorKind, ResourceKind, St
 __all__ = [
     "CertificateInfo",
     "DeployReportDict",
+    "DeployStats",
     "DestinationReport",
     "ErrorReportDict",
     "EventBridgeIntegrationDict",
@@ -33,6 +34,8 @@ __all__ = [
     "IntegrationProperties",
     "JsonValue",
     "LifecycleReportDict",
+    "MetricsSnapshot",
+    "PhaseStats",
     "PhaseTimings",
     "PlanDict",
     "ProbeFailure",
@@ -368,6 +371,75 @@ class RouteDestroyReportDict(TypedDict):
     changes: List[ResourceChange]
     """What was deleted: the AWS resources, then the Genesys integration."""
     deleted_integration: Optional[str]
+
+
+# --- Metrics --------------------------------------------------------------------------------
+
+
+class PhaseStats(TypedDict):
+    """Latency statistics of one probe phase, in milliseconds."""
+
+    count: int
+    avg_ms: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+class DeployStats(TypedDict):
+    """The deploys' (EventBridge and route operations') counters and latencies."""
+
+    total: int
+    successful: int
+    failed: int
+    success_rate: float
+    avg_latency_ms: float
+    p50_latency_ms: float
+    p90_latency_ms: float
+    p99_latency_ms: float
+    max_latency_ms: float
+    by_action: Dict[str, int]
+    """Per ``Action`` name."""
+    by_failed_stage: Dict[str, int]
+    """Per ``Stage`` name."""
+    plans: int
+    failed_plans: int
+    last_deploy: Optional[str]
+    """RFC 3339, UTC; None before the first."""
+
+
+class MetricsSnapshot(TypedDict):
+    """``metrics()`` of a ``Resolver``, an ``EventBridgeDeployer`` or a ``RouteDeployer``:
+    counters and latency statistics since it was built (the service's ``GET /metrics``)."""
+
+    reachability_rate: float
+    total_resolves: int
+    successful_resolves: int
+    avg_latency_ms: float
+    failed_resolves: int
+    p50_latency_ms: float
+    p90_latency_ms: float
+    p99_latency_ms: float
+    max_latency_ms: float
+    by_action: Dict[str, int]
+    by_failed_stage: Dict[str, int]
+    dry_runs: int
+    failed_dry_runs: int
+    token_fetches: int
+    token_failures: int
+    api_responses: Dict[str, int]
+    """Genesys API answers per HTTP status (``"200"``, ``"429"``, ...)."""
+    api_retries: Dict[str, int]
+    """Retries per reason (``rate_limited``, ``server_error``, ``transport``, ``unauthorized``)."""
+    rate_limited: int
+    probe_phases_ms: Dict[str, PhaseStats]
+    """Per probe phase (``resolve``, ``connect``, ``tls``, ``first_byte``, ``total``)."""
+    probes_healthy: int
+    probes_unhealthy: int
+    last_resolve: Optional[str]
+    """RFC 3339, UTC; None before the first."""
+    deploys: DeployStats
 
 
 # --- Errors ---------------------------------------------------------------------------------
