@@ -1,17 +1,23 @@
 """The package README (its PyPI page, and the book's Python guide) holds examples that are right
-for the package as built: every Python block type-checks against the stubs, and the blocks of
-"Testing your own code", which need no organisation, run against the test kit's mock."""
+for the package as built: every Python block type-checks against the stubs, the blocks of
+"Testing your own code", which need no organisation, run against the test kit's mock, and the
+example project of "Routes in pytest" (the code under test and its pytest module, which the
+book's testing guide includes too) passes `mypy --strict` and its own pytest run."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+from readme_examples import README, example_files, file_name, python_blocks, write_example_files
+
 PROJECT = Path(__file__).resolve().parents[1]
-README = PROJECT / "README.md"
+REPO = PROJECT.parents[1]
 
 # Names the examples take from the reader (credentials) or from an earlier example.
 PREAMBLE = """\
@@ -24,27 +30,6 @@ api_key: str = "key"
 resolver: gr.Resolver
 payload: Payload
 """
-
-
-def python_blocks() -> list[tuple[str, str]]:
-    """Every fenced Python block, with the `## ` section it is in, in order."""
-    blocks: list[tuple[str, str]] = []
-    section = ""
-    lines = README.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("## "):
-            section = line[3:].strip()
-        if line.strip() == "```python":
-            body: list[str] = []
-            i += 1
-            while lines[i].strip() != "```":
-                body.append(lines[i])
-                i += 1
-            blocks.append((section, "\n".join(body) + "\n"))
-        i += 1
-    return blocks
 
 
 def test_the_readme_has_an_example_for_each_part() -> None:
@@ -63,6 +48,8 @@ def test_the_readme_has_an_example_for_each_part() -> None:
 
 def test_every_example_type_checks(tmp_path: Path) -> None:
     for n, (_, code) in enumerate(python_blocks()):
+        if file_name(code) is not None:
+            continue  # the example project's files: strictly, on their own (below)
         (tmp_path / f"example_{n:02}.py").write_text(PREAMBLE + code, encoding="utf-8")
     result = subprocess.run(
         [
@@ -80,7 +67,7 @@ def test_every_example_type_checks(tmp_path: Path) -> None:
 def test_the_testing_examples_run() -> None:
     ran = 0
     for section, code in python_blocks():
-        if section == "Testing your own code":
+        if section == "Testing your own code" and file_name(code) is None:
             exec(compile(code, str(README), "exec"), {"__name__": "readme_example"})  # noqa: S102
             ran += 1
     assert ran >= 2
@@ -95,3 +82,61 @@ def test_the_validation_example_prints_what_it_says() -> None:
     printed = out.getvalue()
     assert "retryPolicy.maxRetry unknown_key" in printed
     assert "retryPolicy.maxRetries missing_key" in printed
+
+
+# --- The example project of "Routes in pytest": a route deploy function and its tests. ---------
+
+ROUTE_EXAMPLE = ["orders_routes.py", "test_orders_routes.py"]
+
+
+def test_the_route_example_is_a_project_of_two_files() -> None:
+    assert list(example_files()) == ROUTE_EXAMPLE
+
+
+def test_the_route_example_type_checks_strictly(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    paths = write_example_files(project)
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+            "--cache-dir", str(tmp_path / ".mypy_cache"), *map(str, paths),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=project,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_route_example_passes_its_own_pytest_run(tmp_path: Path) -> None:
+    """Run as a user runs it: its own directory, its own process (one AWS emulator per process,
+    and none of this suite's fixtures), no AWS settings from outside."""
+    write_example_files(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        env=env,
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    tests = re.findall(r"^def (test_\w+)\(", example_files()["test_orders_routes.py"], re.MULTILINE)
+    assert len(tests) >= 4, tests
+    assert re.search(rf"\b{len(tests)} passed\b", out), out
+
+
+def test_the_book_shows_the_route_example_from_the_readme() -> None:
+    """The testing guide includes the README's section rather than a copy that could drift."""
+    readme = README.read_text(encoding="utf-8")
+    assert readme.count("<!-- ANCHOR: route-pytest -->") == 1
+    assert readme.count("<!-- ANCHOR_END: route-pytest -->") == 1
+    section = readme.split("<!-- ANCHOR: route-pytest -->")[1].split("<!-- ANCHOR_END")[0]
+    for name in ROUTE_EXAMPLE:
+        assert f"# {name}\n" in section, name
+    guide = (REPO / "docs" / "src" / "guide" / "testing.md").read_text(encoding="utf-8")
+    assert "{{#include ../../../bindings/python/README.md:route-pytest}}" in guide
