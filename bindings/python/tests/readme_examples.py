@@ -11,6 +11,9 @@ together with ``mypy --strict`` and run with pytest, exactly as the README shows
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -64,3 +67,34 @@ def write_example_files(directory: Path, readme: Path = README) -> list[Path]:
         path.write_text(code, encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def example_tests(readme: Path = README) -> list[str]:
+    """The test functions of the example project's pytest module(s)."""
+    return [
+        name
+        for file, code in example_files(readme).items()
+        if file.startswith("test_")
+        for name in re.findall(r"^def (test_\w+)\(", code, re.MULTILINE)
+    ]
+
+
+def run_example_project(
+    directory: Path, env: Mapping[str, str] | None = None, readme: Path = README
+) -> tuple[bool, str]:
+    """Writes the example project into `directory` and runs it with pytest as a user would: in
+    its own directory, in a process of this interpreter (so none of a calling suite's fixtures or
+    AWS emulator), with `env`. True when every test of it passed; pytest's output."""
+    write_example_files(directory, readme)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=directory,
+        env=env,
+    )
+    out = result.stdout + result.stderr
+    count = len(example_tests(readme))
+    passed = result.returncode == 0 and re.search(rf"\b{count} passed\b", out) is not None
+    return passed, out

@@ -9,12 +9,19 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
-from readme_examples import README, example_files, file_name, python_blocks, write_example_files
+from readme_examples import (
+    README,
+    example_files,
+    example_tests,
+    file_name,
+    python_blocks,
+    run_example_project,
+    write_example_files,
+)
 
 PROJECT = Path(__file__).resolve().parents[1]
 REPO = PROJECT.parents[1]
@@ -111,23 +118,11 @@ def test_the_route_example_type_checks_strictly(tmp_path: Path) -> None:
 
 
 def test_the_route_example_passes_its_own_pytest_run(tmp_path: Path) -> None:
-    """Run as a user runs it: its own directory, its own process (one AWS emulator per process,
-    and none of this suite's fixtures), no AWS settings from outside."""
-    write_example_files(tmp_path)
+    """Run as a user runs it (its own directory and process), with no AWS settings from outside."""
+    assert len(example_tests()) >= 4, example_tests()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=tmp_path,
-        env=env,
-    )
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out
-    tests = re.findall(r"^def (test_\w+)\(", example_files()["test_orders_routes.py"], re.MULTILINE)
-    assert len(tests) >= 4, tests
-    assert re.search(rf"\b{len(tests)} passed\b", out), out
+    passed, out = run_example_project(tmp_path, env)
+    assert passed, out
 
 
 def test_the_book_shows_the_route_example_from_the_readme() -> None:

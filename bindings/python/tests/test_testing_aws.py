@@ -8,7 +8,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,9 +25,7 @@ ACCOUNT = "123456789012"
 @pytest.fixture
 def events(aws_emulator: aws_emulator.AwsEmulator) -> Iterator[Any]:
     """A fresh emulator (moto's state reset) and an EventBridge client on it."""
-    request = urllib.request.Request(f"{aws_emulator.url}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10):
-        pass
+    aws_emulator.reset()
     yield boto3.client(
         "events",
         region_name=REGION,

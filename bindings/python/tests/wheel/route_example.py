@@ -10,8 +10,6 @@ example fails.
 
 from __future__ import annotations
 
-import re
-import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -19,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: readme_examples only
 
-from readme_examples import example_files, write_example_files  # noqa: E402
+from readme_examples import example_files, run_example_project  # noqa: E402
 
 
 def main() -> None:
@@ -32,23 +30,13 @@ def main() -> None:
         sys.exit(f"route example: genesys_resolver imported from {package}, not from {site}")
     print(f"    AwsEmulator from {AwsEmulator.__module__}")
 
-    tests = re.findall(r"^def (test_\w+)\(", example_files()["test_orders_routes.py"], re.MULTILINE)
     with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp)
-        names = [p.name for p in write_example_files(project)]
-        # In the project's own directory and process, as `pytest` would run in a user's checkout.
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            cwd=project,
-        )
-    out = result.stdout + result.stderr
-    if result.returncode != 0 or not re.search(rf"\b{len(tests)} passed\b", out):
-        sys.exit(f"route example failed (pytest exit {result.returncode}):\n{out}")
-    summary = out.strip().splitlines()[-1]
-    print(f"route example passed: {' + '.join(names)}: {summary}")
+        passed, out = run_example_project(Path(tmp))
+    if not passed:
+        sys.exit(f"route example failed:\n{out}")
+    names = " + ".join(example_files())
+    summary = next(line for line in reversed(out.splitlines()) if " passed" in line)
+    print(f"route example passed: {names}: {summary.strip()}")
 
 
 if __name__ == "__main__":
