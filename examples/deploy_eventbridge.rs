@@ -9,7 +9,9 @@
 //! ```
 //!
 //! Given `GENESYS_ENVIRONMENT`, `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET` (and optionally
-//! `RESOLVER_CA_FILE`, `RESOLVER_RATE_LIMIT_PER_MINUTE`) and a JSON file such as
+//! any other variable of the core's `DeploySettings`: `RESOLVER_CA_FILE`,
+//! `RESOLVER_RATE_LIMIT_PER_MINUTE`, `RESOLVER_REDIS_URL`, `RESOLVER_ACTIVATION_TIMEOUT_SECS`,
+//! ...) and a JSON file such as
 //!
 //! ```json
 //! {"name": "orders-to-aws", "awsAccountId": "123456789012", "awsRegion": "eu-west-1",
@@ -30,14 +32,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use genesys_resolver::api::{GENESYS_RATE_LIMIT_PER_MINUTE, GenesysClient};
+use genesys_resolver::api::GENESYS_RATE_LIMIT_PER_MINUTE;
 use genesys_resolver::audit::JsonLinesAudit;
 use genesys_resolver::eventbridge::{
     DeployError, DeployReport, EventBridgeDeployer, EventBridgeIntegration, Plan,
 };
 use genesys_resolver::metrics::Metrics;
+use genesys_resolver::settings::DeploySettings;
 use genesys_resolver::testkit::genesys::MockGenesys;
-use genesys_resolver::tls::TrustConfig;
 use genesys_resolver_examples::cli::{self, Error};
 use genesys_resolver_examples::config;
 
@@ -57,7 +59,7 @@ async fn main() -> ExitCode {
 
 /// Plans (and applies) the integration in `file` against the configured organisation.
 async fn against_genesys(file: Option<String>, plan_only: bool) -> Result<bool, Error> {
-    let settings = config::from_env()?;
+    let mut settings = DeploySettings::from_env()?;
     let file = file.ok_or(
         "GENESYS_ENVIRONMENT is set, so an integration file is needed: \
          cargo run --example deploy_eventbridge -- [--plan] integration.json",
@@ -65,19 +67,16 @@ async fn against_genesys(file: Option<String>, plan_only: bool) -> Result<bool, 
     let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
     let desired: EventBridgeIntegration =
         serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
-    let mut client_settings = settings.client.clone();
-    // Bulk work stays under Genesys' limit unless told otherwise.
-    client_settings.rate_limit_per_minute = client_settings
+    // Bulk work stays under Genesys' limit unless told otherwise; topics are checked.
+    settings.client.rate_limit_per_minute = settings
+        .client
         .rate_limit_per_minute
         .or(Some(GENESYS_RATE_LIMIT_PER_MINUTE));
-    let client = GenesysClient::builder()
-        .settings(client_settings)
-        .trust(TrustConfig::from_settings(&settings.trust))
-        .build()?;
-    let deployer = EventBridgeDeployer::builder(client)
-        .check_topics(true)
+    settings.check_topics = true;
+    let deployer = EventBridgeDeployer::configure(settings)
         .audit(Arc::new(JsonLinesAudit::new(std::io::stderr())))
-        .build()?;
+        .build_async()
+        .await?;
     let Some(plan) = print_plan(deployer.plan(&desired).await)? else {
         return Ok(false);
     };
@@ -94,18 +93,20 @@ async fn demo() -> Result<bool, Error> {
         "mock Genesys at {} (set GENESYS_ENVIRONMENT to use a real organisation)\n",
         genesys.base_url()
     );
-    let client = GenesysClient::builder()
-        .environment(genesys.environment())
-        .credentials(genesys.client_id(), genesys.client_secret())
-        .build()?;
+    let mut settings = DeploySettings::default();
+    settings.client.environment = Some(genesys.environment());
+    settings.client.client_id = Some(genesys.client_id().to_owned());
+    settings.client.client_secret = Some(genesys.client_secret().into());
+    settings.check_topics = true;
+    settings.poll_interval = Some(Duration::from_millis(50));
+    settings.max_poll_interval = Some(Duration::from_millis(500));
+    settings.activation_timeout = Some(Duration::from_secs(10));
     let metrics = Metrics::new();
-    let deployer = EventBridgeDeployer::builder(client)
-        .check_topics(true)
+    let deployer = EventBridgeDeployer::configure(settings)
         .metrics(Arc::new(metrics.clone()))
         .audit(Arc::new(JsonLinesAudit::new(std::io::stderr())))
-        .poll_interval(Duration::from_millis(50), Duration::from_millis(500))
-        .activation_timeout(Duration::from_secs(10))
-        .build()?;
+        .build_async()
+        .await?;
     let mut desired =
         EventBridgeIntegration::new("orders-to-aws", "123456789012", "eu-west-1", "orders")
             .topics([
@@ -153,9 +154,9 @@ async fn demo() -> Result<bool, Error> {
     let snapshot = metrics.snapshot();
     println!(
         "deploys: {} ({} succeeded), plans: {}; mock Genesys holds {} integration(s) named {:?}",
-        snapshot.total_resolves,
-        snapshot.successful_resolves,
-        snapshot.dry_runs,
+        snapshot.deploys.total,
+        snapshot.deploys.successful,
+        snapshot.deploys.plans,
         genesys.platform_integrations_named(&desired.name).len(),
         desired.name
     );

@@ -31,14 +31,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use genesys_resolver::api::GenesysClient;
 use genesys_resolver::audit::JsonLinesAudit;
-use genesys_resolver::eventbridge::EventBridgeDeployer;
 use genesys_resolver::payload::ResolvePayload;
 use genesys_resolver::route::{Route, RouteDeployer, RouteError};
+use genesys_resolver::settings::RouteSettings;
 use genesys_resolver::testkit::destination::{TestCa, TlsDestination, prober_for};
 use genesys_resolver::testkit::genesys::{Activation, MockGenesys};
-use genesys_resolver::tls::TrustConfig;
 use genesys_resolver_examples::cli::{self, Error};
 use genesys_resolver_examples::config;
 
@@ -70,23 +68,16 @@ fn failed(e: &RouteError) -> bool {
 }
 
 async fn against_genesys(file: Option<String>, check: bool, destroy: bool) -> Result<bool, Error> {
-    let settings = config::from_env()?;
+    let mut settings = RouteSettings::from_env()?;
+    settings.genesys.check_topics = true;
     let file =
         file.ok_or("a route file is needed: cargo run --example deploy_route -- route.json")?;
     let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
     let route: Route = serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
-    let client = GenesysClient::builder()
-        .settings(settings.client.clone())
-        .trust(TrustConfig::from_settings(&settings.trust))
-        .build()?;
-    let deployer = RouteDeployer::builder(
-        EventBridgeDeployer::builder(client)
-            .check_topics(true)
-            .build()?,
-        RouteDeployer::aws_client_from_env(None).await,
-    )
-    .audit(Arc::new(JsonLinesAudit::new(std::io::stderr())))
-    .build()?;
+    let deployer = RouteDeployer::configure(settings)
+        .audit(Arc::new(JsonLinesAudit::new(std::io::stderr())))
+        .build_async()
+        .await?;
     run(&deployer, &route, check, destroy).await
 }
 
@@ -141,18 +132,18 @@ async fn demo() -> Result<bool, Error> {
         .health_status(200)
         .start()
         .await?;
-    let client = GenesysClient::builder()
-        .environment(genesys.environment())
-        .credentials(genesys.client_id(), genesys.client_secret())
-        .build()?;
-    let eventbridge = EventBridgeDeployer::builder(client)
-        .poll_interval(Duration::from_millis(50), Duration::from_millis(500))
-        .build()?;
-    let deployer =
-        RouteDeployer::builder(eventbridge, RouteDeployer::aws_client_from_env(None).await)
-            .prober(Arc::new(prober_for(&ca).build()?))
-            .source_timeout(Duration::from_secs(20))
-            .build()?;
+    let mut settings = RouteSettings::default();
+    let client = &mut settings.genesys.client;
+    client.environment = Some(genesys.environment());
+    client.client_id = Some(genesys.client_id().to_owned());
+    client.client_secret = Some(genesys.client_secret().into());
+    settings.genesys.poll_interval = Some(Duration::from_millis(50));
+    settings.genesys.max_poll_interval = Some(Duration::from_millis(500));
+    settings.source_timeout = Some(Duration::from_secs(20));
+    let deployer = RouteDeployer::configure(settings)
+        .prober(Arc::new(prober_for(&ca).build()?))
+        .build_async()
+        .await?;
     let payload = ResolvePayload::builder("orders-route", dest.uri("/genesys"))
         .event_types(["v2.routing.queues.{id}.conversations"])
         .header("X-Api-Key", "demo-key-not-a-secret")

@@ -15,13 +15,18 @@ pub(super) fn clock_ticks() -> f64 {
 
 /// utime + stime of `pid`, in seconds.
 pub(super) fn cpu_seconds(pid: u32, ticks: f64) -> Option<f64> {
+    cpu_times(pid, ticks).map(|(user, system)| user + system)
+}
+
+/// (utime, stime) of `pid`, in seconds.
+pub(super) fn cpu_times(pid: u32, ticks: f64) -> Option<(f64, f64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     let rest = &stat[stat.rfind(')')? + 2..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let utime: f64 = fields.get(11)?.parse().ok()?;
     let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / ticks)
+    Some((utime / ticks, stime / ticks))
 }
 
 /// VmHWM (peak resident set) of `pid`, in KiB.
@@ -47,28 +52,44 @@ pub(super) fn machine_jiffies() -> Option<(u64, u64)> {
     Some((total - idle, total))
 }
 
+/// The 1-minute load average of the machine (`/proc/loadavg`).
+pub(super) fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// Samples taken before a measurement, turned into figures after it.
 pub(super) struct CpuWatch {
     ticks: f64,
-    service: Option<(u32, f64)>,
+    service: Option<(u32, (f64, f64))>,
     own: Option<f64>,
     machine: Option<(u64, u64)>,
+    load_average: Option<f64>,
 }
 
 impl CpuWatch {
     pub(super) fn start(service_pid: Option<u32>, ticks: f64) -> Self {
         Self {
             ticks,
-            service: service_pid.and_then(|p| cpu_seconds(p, ticks).map(|c| (p, c))),
+            service: service_pid.and_then(|p| cpu_times(p, ticks).map(|c| (p, c))),
             own: cpu_seconds(std::process::id(), ticks),
             machine: machine_jiffies(),
+            load_average: load_average(),
         }
     }
 
     pub(super) fn finish(&self, m: &mut Measured) {
-        if let Some((pid, before)) = self.service {
-            m.cpu_secs = cpu_seconds(pid, self.ticks).map(|a| a - before);
+        if let Some((pid, (user, system))) = self.service
+            && let Some((user_after, system_after)) = cpu_times(pid, self.ticks)
+        {
+            m.cpu_secs = Some(user_after - user + system_after - system);
+            m.cpu_system_secs = Some(system_after - system);
         }
+        m.load_average = self.load_average;
         m.load_cpu_secs = self
             .own
             .zip(cpu_seconds(std::process::id(), self.ticks))

@@ -13,14 +13,25 @@
 //!   names its own endpoint path (as in `seed`), so no probe is shared between requests.
 //! - `auth`: as `full`, with the service requiring a bearer token (`RESOLVER_AUTH=tokens`,
 //!   `RESOLVER_API_TOKENS`) and the clients sending `Authorization: Bearer <token>`.
+//! - `otlp`: as `full`, with spans exported over OTLP/HTTP (`OTEL_EXPORTER_OTLP_ENDPOINT`) to a
+//!   receiver in this process that counts and drops them. Not in the default list.
 //! - `redis`: as `full`, with per-name leases in a `redis-server` the driver starts on loopback
 //!   (`RESOLVER_REDIS_URL`; no persistence, files in a temporary directory) and stops after.
 //! - `shared`: as `full`, but every request names the same endpoint: concurrent resolves share
 //!   one in-flight probe (single flight), though nothing is cached.
 //! - `cached`: `resolver_service` with the probe cache on (every request, one endpoint).
 //! - `ceiling`: this client posting the same payloads straight to the mock's create route.
+//! - `flood`: as `auth`, measured twice in one service process: `quiet`, then `flooded`, with a
+//!   concurrent flood of `--flood-idle` idle connections and `--flood-stalled` stalled bodies
+//!   (from a caller holding a valid token of its own) that keeps its size (see `flood`).
 //! - `paced`: in process, `Resolver::resolve_many` against a mock limiting creates per second.
 //! - `fanout`: in process, probing ten endpoints whose health answers after 100 ms against one.
+//!
+//! With `--baseline <binary>` the driver instead runs the interleaved comparison of `compare`:
+//! the seed, the baseline and the current service in alternating rounds.
+//!
+//! With `--wrap` our services run under a command such as valgrind; with `--callgrind` the
+//! profile covers exactly the measured requests (see `docs/src/benchmarks.md`).
 //!
 //! Every payload has a distinct name, so every request of every scenario creates one
 //! integration (the seed always POSTs; ours lists, finds nothing, creates).
@@ -30,14 +41,17 @@
 // Percentile ranks and per-minute rates are small, positive figures computed in f64.
 #![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
+mod compare;
 mod cpu;
 mod driver;
+mod flood;
 mod in_process;
 mod options;
 mod report;
 mod services;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -48,7 +62,7 @@ use self::cpu::clock_ticks;
 use self::in_process::{run_fanout, run_paced};
 use self::options::{Options, USAGE};
 use self::report::{Measured, ratio_line};
-use self::services::{Bench, RedisServer, Service};
+use self::services::{Bench, OtlpSink, RedisServer, Service};
 
 async fn run(o: Options) -> Result<(), String> {
     let ca = TestCa::new();
@@ -87,21 +101,40 @@ async fn run(o: Options) -> Result<(), String> {
     };
     let mut results: BTreeMap<String, Measured> = BTreeMap::new();
     let mut extra = Vec::new();
-    let ours_env = |cache: bool| {
-        let mut env = vec![
-            ("RESOLVER_BIND", "127.0.0.1".to_owned()),
-            ("RESOLVER_ALLOW_CIDRS", "127.0.0.0/8,::1/128".to_owned()),
-            ("RESOLVER_CA_FILE", ca_pem.display().to_string()),
-            ("RUST_LOG", "warn".to_owned()),
-        ];
-        if cache {
-            env.push(("RESOLVER_PROBE_CACHE_TTL_SECS", "3600".to_owned()));
-        }
-        env
-    };
     // The `auth` scenario's API token (32+ visible ASCII characters, new every run).
     let token = api_token();
-    for scenario in ["seed", "full", "auth", "redis", "shared", "cached"] {
+    // The `otlp` scenario's collector, for the whole run.
+    let otlp = if o.wants("otlp") {
+        Some(OtlpSink::start().await?)
+    } else {
+        None
+    };
+    let setup = Setup {
+        ca_pem: &ca_pem,
+        token: &token,
+        otlp_url: otlp.as_ref().map(|s| s.url.as_str()),
+    };
+    if let Some(baseline) = &o.baseline {
+        let rounds = compare::run(&bench, &setup, baseline).await?;
+        if let Some(sink) = &otlp {
+            let (requests, bytes) = sink.received();
+            println!("OTLP receiver: {requests} export requests, {bytes} bytes");
+        }
+        if let Some(path) = &o.json {
+            let doc = serde_json::json!({
+                "requests": o.requests,
+                "concurrency": o.concurrency,
+                "warmup": o.warmup,
+                "baseline": baseline,
+                "service": o.service,
+                "rounds": rounds,
+            });
+            let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+            std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        return Ok(());
+    }
+    for scenario in ["seed", "full", "auth", "otlp", "redis", "shared", "cached"] {
         if !o.wants(scenario) {
             continue;
         }
@@ -111,60 +144,11 @@ async fn run(o: Options) -> Result<(), String> {
         } else {
             None
         };
-        let service = match scenario {
-            "seed" => Service {
-                name: "seed",
-                program: &o.seed,
-                extra_env: Vec::new(),
-                distinct_uris: true,
-                bearer: None,
-            },
-            "full" => Service {
-                name: "full",
-                program: &o.service,
-                extra_env: ours_env(false),
-                distinct_uris: true,
-                bearer: None,
-            },
-            "auth" => {
-                let mut env = ours_env(false);
-                env.push(("RESOLVER_AUTH", "tokens".to_owned()));
-                env.push(("RESOLVER_API_TOKENS", token.clone()));
-                Service {
-                    name: "auth",
-                    program: &o.service,
-                    extra_env: env,
-                    distinct_uris: true,
-                    bearer: Some(&token),
-                }
-            }
-            "redis" => {
-                let mut env = ours_env(false);
-                if let Some(r) = &redis {
-                    env.push(("RESOLVER_REDIS_URL", r.url()));
-                }
-                Service {
-                    name: "redis",
-                    program: &o.service,
-                    extra_env: env,
-                    distinct_uris: true,
-                    bearer: None,
-                }
-            }
-            "shared" => Service {
-                name: "shared",
-                program: &o.service,
-                extra_env: ours_env(false),
-                distinct_uris: false,
-                bearer: None,
-            },
-            _ => Service {
-                name: "cached",
-                program: &o.service,
-                extra_env: ours_env(true),
-                distinct_uris: false,
-                bearer: None,
-            },
+        let redis_url = redis.as_ref().map(RedisServer::url);
+        let service = if scenario == "seed" {
+            seed_service(&o.seed)
+        } else {
+            setup.ours(scenario, scenario, &o.service, redis_url)
         };
         let measured = bench.run_service(&service).await;
         if let Some(r) = redis {
@@ -177,6 +161,35 @@ async fn run(o: Options) -> Result<(), String> {
         let m = measured?;
         m.print();
         results.insert(scenario.to_owned(), m);
+    }
+    if let Some(sink) = &otlp {
+        let (requests, bytes) = sink.received();
+        println!("OTLP receiver: {requests} export requests, {bytes} bytes");
+    }
+    if o.wants("flood") {
+        // The legitimate clients' token, and the flood's own valid one.
+        let attacker = format!("{token}-flood");
+        let mut service = setup.ours("flood", "auth", &o.service, None);
+        for (var, value) in &mut service.extra_env {
+            if *var == "RESOLVER_API_TOKENS" {
+                *value = format!("{token},{attacker}");
+            }
+        }
+        let (quiet, flooded) = bench.run_flood(&service, &attacker).await?;
+        quiet.print();
+        flooded.print();
+        ratio_line(
+            "flooded / quiet throughput",
+            flooded.throughput(),
+            quiet.throughput(),
+        );
+        println!(
+            "flooded - quiet p99 latency: {:+.2} ms",
+            (flooded.percentile(99.0).as_secs_f64() - quiet.percentile(99.0).as_secs_f64())
+                * 1000.0
+        );
+        results.insert("quiet".to_owned(), quiet);
+        results.insert("flooded".to_owned(), flooded);
     }
     if o.wants("ceiling") {
         let m = bench.run_ceiling().await?;
@@ -211,7 +224,7 @@ async fn run(o: Options) -> Result<(), String> {
             seed.handshakes_per_request()
         );
     }
-    for variant in ["auth", "redis"] {
+    for variant in ["auth", "otlp", "redis"] {
         if let (Some(v), Some(full)) = (results.get(variant), results.get("full")) {
             let target = if variant == "auth" {
                 " (target >= 0.95)"
@@ -272,6 +285,74 @@ async fn run(o: Options) -> Result<(), String> {
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
+}
+
+/// The seed's Go service as a scenario.
+fn seed_service(program: &Path) -> Service<'_> {
+    Service {
+        name: "seed",
+        program,
+        extra_env: Vec::new(),
+        distinct_uris: true,
+        bearer: None,
+        wrapped: false,
+    }
+}
+
+/// What our services' scenarios are configured from.
+struct Setup<'a> {
+    ca_pem: &'a Path,
+    /// The `auth` scenario's API token.
+    token: &'a str,
+    /// The `otlp` scenario's collector.
+    otlp_url: Option<&'a str>,
+}
+
+impl<'a> Setup<'a> {
+    /// `program` (ours, current or baseline) configured for `scenario` (`full`, `auth`, `otlp`,
+    /// `redis` with `redis_url`, `shared`, `cached`), reported as `name`.
+    fn ours(
+        &self,
+        name: &'a str,
+        scenario: &str,
+        program: &'a Path,
+        redis_url: Option<String>,
+    ) -> Service<'a> {
+        let mut env = vec![
+            ("RESOLVER_BIND", "127.0.0.1".to_owned()),
+            ("RESOLVER_ALLOW_CIDRS", "127.0.0.0/8,::1/128".to_owned()),
+            ("RESOLVER_CA_FILE", self.ca_pem.display().to_string()),
+            ("RUST_LOG", "warn".to_owned()),
+        ];
+        let mut bearer = None;
+        match scenario {
+            "auth" => {
+                env.push(("RESOLVER_AUTH", "tokens".to_owned()));
+                env.push(("RESOLVER_API_TOKENS", self.token.to_owned()));
+                bearer = Some(self.token);
+            }
+            "otlp" => {
+                if let Some(url) = self.otlp_url {
+                    env.push(("OTEL_EXPORTER_OTLP_ENDPOINT", url.to_owned()));
+                }
+            }
+            "redis" => {
+                if let Some(url) = redis_url {
+                    env.push(("RESOLVER_REDIS_URL", url));
+                }
+            }
+            "cached" => env.push(("RESOLVER_PROBE_CACHE_TTL_SECS", "3600".to_owned())),
+            _ => {}
+        }
+        Service {
+            name,
+            program,
+            extra_env: env,
+            distinct_uris: !matches!(scenario, "shared" | "cached"),
+            bearer,
+            wrapped: true,
+        }
+    }
 }
 
 /// A fresh API token for the `auth` scenario: 40 visible ASCII characters from the clock and

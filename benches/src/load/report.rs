@@ -14,12 +14,16 @@ pub(super) struct Measured {
     pub(super) elapsed: Duration,
     pub(super) latencies: Vec<Duration>,
     pub(super) cpu_secs: Option<f64>,
+    /// The system (kernel) part of `cpu_secs`.
+    pub(super) cpu_system_secs: Option<f64>,
     pub(super) peak_rss_kib: Option<u64>,
     pub(super) handshakes: usize,
     /// CPU seconds of this process (the driver, the mock Genesys and the destination).
     pub(super) load_cpu_secs: Option<f64>,
     /// Share of the machine's CPU time that was busy during the measurement.
     pub(super) machine_busy: Option<f64>,
+    /// The machine's 1-minute load average just before the measurement.
+    pub(super) load_average: Option<f64>,
 }
 
 impl Measured {
@@ -35,6 +39,11 @@ impl Measured {
         sorted.sort_unstable();
         let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
         sorted[rank.clamp(1, sorted.len()) - 1]
+    }
+
+    /// The service's CPU time (user + system) per successful request, in microseconds.
+    pub(super) fn cpu_us_per_request(&self) -> Option<f64> {
+        self.cpu_secs.map(|s| s * 1e6 / self.ok.max(1) as f64)
     }
 
     pub(super) fn handshakes_per_request(&self) -> f64 {
@@ -62,11 +71,19 @@ impl Measured {
             self.handshakes_per_request(),
         );
         println!(
-            "         this process (driver, mock, destination) cpu {}; machine busy {}",
+            "         cpu per request {} (system {}); this process (driver, mock, destination) cpu {}; machine busy {}; load average before {}",
+            self.cpu_us_per_request()
+                .map_or_else(|| "-".to_owned(), |us| format!("{us:.0} us")),
+            self.cpu_system_secs.map_or_else(
+                || "-".to_owned(),
+                |s| format!("{:.0} us", s * 1e6 / self.ok.max(1) as f64)
+            ),
             self.load_cpu_secs
                 .map_or_else(|| "-".to_owned(), |s| format!("{s:.2} s")),
             self.machine_busy
                 .map_or_else(|| "-".to_owned(), |b| format!("{:.0}%", b * 100.0)),
+            self.load_average
+                .map_or_else(|| "-".to_owned(), |l| format!("{l:.2}")),
         );
         if !self.errors.is_empty() {
             println!(
@@ -90,6 +107,9 @@ impl Measured {
             "p90_ms": ms(self.percentile(90.0)),
             "p99_ms": ms(self.percentile(99.0)),
             "cpu_s": self.cpu_secs,
+            "cpu_us_per_request": self.cpu_us_per_request(),
+            "cpu_system_s": self.cpu_system_secs,
+            "load_average_before": self.load_average,
             "peak_rss_kib": self.peak_rss_kib,
             "tls_handshakes_per_request": self.handshakes_per_request(),
             "load_process_cpu_s": self.load_cpu_secs,

@@ -43,22 +43,25 @@ pub(super) async fn wait_listening(port: u16, child: &mut Child) -> Result<(), S
 }
 
 /// The environment both services share; proxies removed so nothing leaves loopback.
-/// With `cpus`, the program runs under `taskset -c <cpus>` (same pid: taskset execs it).
+/// With `cpus`, the program runs under `taskset -c <cpus>` (same pid: taskset execs it); with
+/// a `wrap` command (`valgrind ...`), under that (valgrind runs it in its own process, so the
+/// pid is still the service's).
 pub(super) fn base_command(
     program: &Path,
     cpus: Option<&str>,
+    wrap: &[String],
     mock: &MockGenesys,
     ca_pem: &Path,
     port: u16,
 ) -> Command {
-    let mut cmd = match cpus {
-        Some(cpus) => {
-            let mut c = Command::new("taskset");
-            c.arg("-c").arg(cpus).arg(program);
-            c
-        }
-        None => Command::new(program),
-    };
+    let mut argv: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(cpus) = cpus {
+        argv.extend(["taskset".into(), "-c".into(), cpus.into()]);
+    }
+    argv.extend(wrap.iter().map(Into::into));
+    argv.push(program.into());
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]);
     for var in [
         "HTTP_PROXY",
         "HTTPS_PROXY",
@@ -99,6 +102,91 @@ pub(super) struct Service<'a> {
     pub(super) distinct_uris: bool,
     /// The API token the clients send as `Authorization: Bearer <token>`, if any.
     pub(super) bearer: Option<&'a str>,
+    /// Whether `--wrap` (and `--callgrind`) apply: our services, not the seed.
+    pub(super) wrapped: bool,
+}
+
+/// Runs `callgrind_control <arg> <pid>` (valgrind's own tool; it reaches the service through
+/// vgdb) and waits for it.
+async fn callgrind_control(pid: u32, arg: &str) -> Result<(), String> {
+    let out = Command::new("callgrind_control")
+        .arg(arg)
+        .arg(pid.to_string())
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .map_err(|e| format!("callgrind_control: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "callgrind_control {arg} {pid}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    eprintln!("callgrind_control {arg} {pid}: done");
+    Ok(())
+}
+
+/// A local OTLP/HTTP receiver for the `otlp` scenario: takes every `POST` (`/v1/traces`),
+/// counts requests and bytes, and answers 200 with an empty protobuf body (an export
+/// response without partial-success details).
+pub(super) struct OtlpSink {
+    pub(super) url: String,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    bytes: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl OtlpSink {
+    /// Starts the receiver on a free loopback port.
+    pub(super) async fn start() -> Result<Self, String> {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let requests = Arc::new(AtomicUsize::new(0));
+        let bytes = Arc::new(AtomicUsize::new(0));
+        let (r, b) = (Arc::clone(&requests), Arc::clone(&bytes));
+        let app = axum::Router::new().fallback(move |body: axum::body::Bytes| {
+            r.fetch_add(1, Ordering::Relaxed);
+            b.fetch_add(body.len(), Ordering::Relaxed);
+            async {
+                (
+                    [("content-type", "application/x-protobuf")],
+                    Vec::<u8>::new(),
+                )
+            }
+        });
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .map_err(|e| e.to_string())?;
+        let url = format!(
+            "http://{}",
+            listener.local_addr().map_err(|e| e.to_string())?
+        );
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self {
+            url,
+            requests,
+            bytes,
+            task,
+        })
+    }
+
+    /// (export requests, bytes) received so far.
+    pub(super) fn received(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering;
+        (
+            self.requests.load(Ordering::Relaxed),
+            self.bytes.load(Ordering::Relaxed),
+        )
+    }
+}
+
+impl Drop for OtlpSink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// A `redis-server` of the driver's own: loopback only, no persistence, its files in a
@@ -194,15 +282,26 @@ pub(super) struct Bench<'a> {
     pub(super) ticks: f64,
 }
 
+/// A service under test, started against its own mock.
+pub(super) struct Started {
+    pub(super) child: Child,
+    pub(super) pid: u32,
+    pub(super) port: u16,
+    pub(super) mock: MockGenesys,
+    pub(super) url: String,
+}
+
 impl Bench<'_> {
-    /// Starts `service` against a fresh mock, warms it up and measures it.
-    pub(super) async fn run_service(&self, service: &Service<'_>) -> Result<Measured, String> {
+    /// Starts `service` against a fresh mock and warms it up.
+    pub(super) async fn start(&self, service: &Service<'_>) -> Result<Started, String> {
         let o = self.options;
         let mock = MockGenesys::start().await.map_err(|e| e.to_string())?;
         let port = free_port().map_err(|e| e.to_string())?;
+        let wrap: &[String] = if service.wrapped { &o.wrap } else { &[] };
         let mut cmd = base_command(
             service.program,
             o.service_cpus.as_deref(),
+            wrap,
             &mock,
             &self.ca_pem,
             port,
@@ -240,32 +339,69 @@ impl Bench<'_> {
                 warm.first_error.as_deref().unwrap_or("")
             );
         }
+        Ok(Started {
+            child,
+            pid,
+            port,
+            mock,
+            url,
+        })
+    }
 
+    /// Measures `o.requests` resolves of `service` (started), named `name`.
+    pub(super) async fn measure(
+        &self,
+        started: &Started,
+        service: &Service<'_>,
+        name: &str,
+    ) -> Result<Measured, String> {
+        let o = self.options;
+        let profiled = o.callgrind && service.wrapped;
+        if profiled {
+            callgrind_control(started.pid, "--instr=on").await?;
+        }
         let handshakes = self.dest.handshakes();
-        let watch = CpuWatch::start(Some(pid), self.ticks);
+        let watch = CpuWatch::start(Some(started.pid), self.ticks);
         let mut m = drive(
             &self.client,
-            &url,
+            &started.url,
             service.bearer,
-            bodies(service.name, o.requests, &self.uri, service.distinct_uris),
+            bodies(name, o.requests, &self.uri, service.distinct_uris),
             o.concurrency,
             o.time_limit,
         )
         .await;
-        m.name = service.name.to_owned();
+        name.clone_into(&mut m.name);
         m.handshakes = self.dest.handshakes() - handshakes;
         watch.finish(&mut m);
-        m.peak_rss_kib = peak_rss_kib(pid);
-        let _ = child.kill().await;
-        let creates = mock.requests(Route::Create);
-        if creates != o.warmup + m.ok {
-            eprintln!(
-                "{}: the mock saw {creates} creates for {} successful requests",
-                service.name,
-                o.warmup + m.ok
-            );
+        m.peak_rss_kib = peak_rss_kib(started.pid);
+        if profiled {
+            // Written to the wrapper's `--callgrind-out-file` with a `.1` suffix (the dump's
+            // number); the measured requests' instructions only.
+            callgrind_control(started.pid, &format!("--dump={name}")).await?;
         }
         Ok(m)
+    }
+
+    /// Starts `service` against a fresh mock, warms it up and measures it.
+    pub(super) async fn run_service(&self, service: &Service<'_>) -> Result<Measured, String> {
+        let mut started = self.start(service).await?;
+        let m = self.measure(&started, service, service.name).await?;
+        let _ = started.child.kill().await;
+        self.check_creates(&started, &[&m], service.name);
+        Ok(m)
+    }
+
+    /// Says so when the mock saw other than one create per successful request.
+    pub(super) fn check_creates(&self, started: &Started, measured: &[&Measured], name: &str) {
+        let ok: usize = measured.iter().map(|m| m.ok).sum();
+        let creates = started.mock.requests(Route::Create);
+        if creates != self.options.warmup + ok {
+            eprintln!(
+                "{name}: the mock saw {creates} creates for {} successful requests",
+                self.options.warmup + ok
+            );
+        }
     }
 
     /// This client posting the payloads straight to the mock's create route.

@@ -3,6 +3,7 @@
 //! problem reported by the core at once.
 
 use genesys_resolver::document::{Document, DocumentError, DocumentKind, DocumentReader, Route};
+use genesys_resolver::error::ErrorReport;
 use genesys_resolver::outcome::{ErrorKind, Stage};
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
@@ -68,7 +69,6 @@ fn document_error(py: Python<'_>, e: DocumentError) -> PyErr {
 }
 
 fn unreadable(py: Python<'_>, message: &str) -> PyErr {
-    let mut info = ErrorInfo::new(ErrorKind::Validation, message);
-    info.stage = Some(Stage::Validate.as_str());
-    info.into_pyerr(py)
+    let report = ErrorReport::new(ErrorKind::Validation, message).with_stage(Stage::Validate);
+    ErrorInfo::from(report).into_pyerr(py)
 }

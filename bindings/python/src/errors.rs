@@ -1,21 +1,22 @@
 //! The exception hierarchy and the one mapping from core errors to Python exceptions.
 //!
-//! Every error the core reports becomes an [`ErrorInfo`] (a flat record: kind, stage, message and
-//! the details Python users read as attributes), and [`ErrorInfo::into_pyerr`] is the single place
-//! that turns it into an exception instance. Each of the core's
-//! [`ErrorKind`](genesys_resolver::outcome::ErrorKind)s maps to exactly one class; kinds this
-//! binding does not know yet map to the base class, `ResolverError`.
+//! Every error the core reports becomes the core's
+//! [`ErrorReport`](genesys_resolver::error::ErrorReport) (kind, stage, upstream, message and the
+//! details Python users read as attributes), the same record the service answers and the command
+//! line prints; [`ErrorInfo::into_pyerr`] is the single place that turns it into an exception
+//! instance. Each of the core's [`ErrorKind`](genesys_resolver::outcome::ErrorKind)s maps to
+//! exactly one class; kinds this binding does not know yet map to the base class,
+//! `ResolverError`.
 //!
 //! Exceptions pickle as Python's own do (class, message, then every attribute from the
 //! instance's `__dict__`); the `Violation`s and `ProbeReport`s they hold pickle through their
 //! `__reduce__`, so an error crosses a `ProcessPoolExecutor` whole.
 
-use genesys_resolver::api::ClientError;
-use genesys_resolver::auth::AuthError as CoreAuthError;
+use genesys_resolver::error::{ErrorReport, OperationError};
 use genesys_resolver::eventbridge::{DeployError as CoreDeployError, DeployStep};
 use genesys_resolver::outcome::ErrorKind;
 use genesys_resolver::pipeline::{ResolveError, Stage};
-use genesys_resolver::probe::ProbeReport;
+use genesys_resolver::route::RouteError;
 use genesys_resolver::{ValidationErrors, Violation};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
@@ -136,6 +137,19 @@ create_exception!(
 
 create_exception!(
     genesys_resolver,
+    AwsError,
+    ResolverError,
+    "Amazon EventBridge failed a route's call after the SDK's own retries (`upstream` is `aws`). \
+     `kind` says how: `aws_api` (AWS answered an error), `aws_throttled`, `aws_unreachable` (no \
+     answer: network, region or endpoint; the call may have taken effect), `aws_access_denied` \
+     (credentials or IAM permissions, or none found in the standard chain) or \
+     `aws_limit_exceeded` (a quota).\n\n\
+     `code` is AWS's error code, `operation` the API operation (`CreateConnection`, ...) and \
+     `resource` the resource concerned."
+);
+
+create_exception!(
+    genesys_resolver,
     DeployError,
     ResolverError,
     "Deploying an Amazon EventBridge integration failed after Genesys answered: a configuration \
@@ -226,6 +240,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let base = py.get_type::<ResolverError>();
     base.setattr("stage", py.None())?;
     base.setattr("kind", OTHER)?;
+    base.setattr("upstream", py.None())?;
     base.setattr("retryable", false)?;
     base.setattr("endpoints", PyList::empty(py))?;
     base.setattr("step", py.None())?;
@@ -233,7 +248,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let to_dict = PyCFunction::new_closure(
         py,
         Some(c"to_dict"),
-        Some(c"The error in the core's JSON form: stage, kind, message, retryable and details."),
+        Some(c"The error in the core's JSON form: kind, stage, upstream, message, retryable and details."),
         |args, _kwargs| -> PyResult<Py<PyDict>> {
             let err = args.get_item(0)?;
             Ok(error_to_dict(&err)?.unbind())
@@ -241,11 +256,18 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     let partialmethod = py.import("functools")?.getattr("partialmethod")?;
     base.setattr("to_dict", partialmethod.call1((to_dict,))?)?;
-    for ty in [py.get_type::<AuthError>(), py.get_type::<GenesysApiError>()] {
+    for ty in [
+        py.get_type::<AuthError>(),
+        py.get_type::<GenesysApiError>(),
+        py.get_type::<AwsError>(),
+    ] {
         ty.setattr("status", py.None())?;
         ty.setattr("code", py.None())?;
         ty.setattr("correlation_id", py.None())?;
     }
+    let aws = py.get_type::<AwsError>();
+    aws.setattr("operation", py.None())?;
+    aws.setattr("resource", py.None())?;
     py.get_type::<RateLimitedError>()
         .setattr("retry_after", py.None())?;
     let deploy = py.get_type::<DeployError>();
@@ -265,6 +287,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("GenesysApiError", py.get_type::<GenesysApiError>())?;
     m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
+    m.add("AwsError", aws)?;
     m.add("DeployError", py.get_type::<DeployError>())?;
     m.add("ConnectError", py.get_type::<ConnectError>())?;
     m.add("ProbeTimeoutError", py.get_type::<ProbeTimeoutError>())?;
@@ -299,12 +322,15 @@ const OTHER: &str = "other";
 /// The one exception class for `kind` (`None`: a kind newer than this binding, the base class).
 /// Classes that refine an older one subclass it (`ConnectError` is a `HealthCheckError`,
 /// `TransportError` a `GenesysApiError`, `GenesysUnreachableError` an `AuthError`, each deploy
-/// kind a `DeployError`), so `except`
-/// clauses written for the broader class still catch them.
+/// kind a `DeployError`), so `except` clauses written for the broader class still catch them;
+/// every AWS kind is an `AwsError`.
 fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_, PyType>> {
     let Some(kind) = kind else {
         return Ok(py.get_type::<ResolverError>());
     };
+    if kind.is_aws_error() {
+        return Ok(py.get_type::<AwsError>());
+    }
     Ok(match kind {
         ErrorKind::Validation => validation_error_type(py)?,
         ErrorKind::AddressPolicy => py.get_type::<AddressPolicyError>(),
@@ -330,63 +356,31 @@ fn exception_type(py: Python<'_>, kind: Option<ErrorKind>) -> PyResult<Bound<'_,
     })
 }
 
-/// Whether errors of `kind` carry Genesys' status, code and correlation id.
-fn carries_http_details(kind: Option<ErrorKind>) -> bool {
-    matches!(
-        kind,
-        Some(
+/// Whether errors of `kind` carry an upstream's status, code and correlation id.
+fn carries_upstream_details(kind: ErrorKind) -> bool {
+    kind.is_aws_error()
+        || matches!(
+            kind,
             ErrorKind::Auth
                 | ErrorKind::GenesysUnreachable
                 | ErrorKind::Api
                 | ErrorKind::RateLimited
                 | ErrorKind::Transport
         )
-    )
 }
 
-/// Everything a Python exception carries, from any core error.
+/// A Python exception to be: the core's [`ErrorReport`], and whether its kind is one this
+/// binding knows (an unknown one is raised as the base class, kind `other`).
 #[derive(Debug, Clone)]
 pub(crate) struct ErrorInfo {
-    /// The core's kind; `None` for one this binding does not know.
-    pub(crate) kind: Option<ErrorKind>,
-    /// The failed pipeline stage (`Stage::as_str`), None for errors outside the pipeline.
-    pub(crate) stage: Option<&'static str>,
-    pub(crate) message: String,
-    pub(crate) retryable: bool,
-    pub(crate) violations: Vec<Violation>,
-    /// Probe reports of every endpoint, failing ones first, for probe-stage errors.
-    pub(crate) endpoints: Vec<ProbeReport>,
-    pub(crate) status: Option<u16>,
-    pub(crate) code: Option<String>,
-    pub(crate) correlation_id: Option<String>,
-    /// Seconds.
-    pub(crate) retry_after: Option<f64>,
-    /// The EventBridge deploy step that failed (`DeployStep::as_str`), for deployer errors.
-    pub(crate) step: Option<&'static str>,
-    /// The integration concerned, for `DeployError`s that know it.
-    pub(crate) integration_id: Option<String>,
-    /// Genesys' explanation of an `ERROR` state.
-    pub(crate) detail: Option<String>,
+    pub(crate) report: ErrorReport,
+    known: bool,
 }
 
 impl ErrorInfo {
-    /// An error of `kind` with only a message; set further fields as needed.
-    pub(crate) fn new(kind: impl Into<Option<ErrorKind>>, message: impl Into<String>) -> Self {
-        Self {
-            kind: kind.into(),
-            stage: None,
-            message: message.into(),
-            retryable: false,
-            violations: Vec::new(),
-            endpoints: Vec::new(),
-            status: None,
-            code: None,
-            correlation_id: None,
-            retry_after: None,
-            step: None,
-            integration_id: None,
-            detail: None,
-        }
+    /// An error of `kind` with only a message; set further fields of `report` as needed.
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        ErrorReport::new(kind, message.into()).into()
     }
 
     /// A `ValidationError` listing `violations` of a payload (never empty in practice).
@@ -396,6 +390,7 @@ impl ErrorInfo {
 
     /// A `ValidationError` listing `violations` of `subject` (`payload`, `the EventBridge
     /// integration`).
+    #[allow(clippy::needless_pass_by_value)] // callers hand over what they collected
     pub(crate) fn invalid_subject(subject: &str, violations: Vec<Violation>) -> Self {
         let n = violations.len();
         let mut message = format!(
@@ -408,11 +403,10 @@ impl ErrorInfo {
             }
             message.push_str(&v.to_string());
         }
-        Self {
-            stage: Some(Stage::Validate.as_str()),
-            violations,
-            ..Self::new(ErrorKind::Validation, message)
-        }
+        ErrorReport::new(ErrorKind::Validation, message)
+            .with_stage(Stage::Validate)
+            .with_violations(&violations, n)
+            .into()
     }
 
     /// The Python exception for this error: the single mapping from core errors to Python.
@@ -421,34 +415,50 @@ impl ErrorInfo {
     }
 
     fn build(self, py: Python<'_>) -> PyResult<PyErr> {
-        let exc = exception_type(py, self.kind)?.call1((self.message,))?;
-        exc.setattr("stage", self.stage)?;
-        exc.setattr("kind", self.kind.map_or(OTHER, ErrorKind::as_str))?;
-        exc.setattr("retryable", self.retryable)?;
-        if self.kind == Some(ErrorKind::Validation) {
-            let violations = self.violations.into_iter().map(PyViolation::from);
+        let r = self.report;
+        let kind = self.known.then_some(r.kind);
+        let exc = exception_type(py, kind)?.call1((r.message,))?;
+        exc.setattr("stage", r.stage.map(Stage::as_str))?;
+        exc.setattr("kind", kind.map_or(OTHER, ErrorKind::as_str))?;
+        exc.setattr("upstream", r.upstream.as_str())?;
+        exc.setattr("retryable", r.retryable)?;
+        if r.kind == ErrorKind::Validation {
+            let violations = r.violations.into_iter().map(PyViolation::from);
             exc.setattr("violations", PyList::new(py, violations)?)?;
         }
-        if !self.endpoints.is_empty() {
-            let endpoints = self.endpoints.into_iter().map(PyProbeReport::from);
+        if !r.endpoints.is_empty() {
+            let endpoints = r.endpoints.into_iter().map(PyProbeReport::from);
             exc.setattr("endpoints", PyList::new(py, endpoints)?)?;
         }
-        if carries_http_details(self.kind) {
-            exc.setattr("status", self.status)?;
-            exc.setattr("code", self.code)?;
-            exc.setattr("correlation_id", self.correlation_id)?;
+        if carries_upstream_details(r.kind) {
+            exc.setattr("status", r.status)?;
+            exc.setattr("code", r.code)?;
+            exc.setattr("correlation_id", r.correlation_id)?;
         }
-        if self.kind == Some(ErrorKind::RateLimited) {
-            exc.setattr("retry_after", self.retry_after)?;
+        if r.kind.is_aws_error() {
+            exc.setattr("operation", r.operation)?;
+            exc.setattr("resource", r.resource)?;
         }
-        if self.step.is_some() {
-            exc.setattr("step", self.step)?;
+        if r.kind == ErrorKind::RateLimited {
+            exc.setattr("retry_after", r.retry_after_secs)?;
         }
-        if self.kind.is_some_and(ErrorKind::is_deploy_error) {
-            exc.setattr("integration_id", self.integration_id)?;
-            exc.setattr("detail", self.detail)?;
+        if r.step.is_some() {
+            exc.setattr("step", r.step)?;
+        }
+        if r.kind.is_deploy_error() {
+            exc.setattr("integration_id", r.integration_id)?;
+            exc.setattr("detail", r.detail)?;
         }
         Ok(PyErr::from_value(exc))
+    }
+}
+
+impl From<ErrorReport> for ErrorInfo {
+    fn from(report: ErrorReport) -> Self {
+        Self {
+            report,
+            known: true,
+        }
     }
 }
 
@@ -460,78 +470,32 @@ impl From<ValidationErrors> for ErrorInfo {
 
 impl From<ResolveError> for ErrorInfo {
     fn from(err: ResolveError) -> Self {
-        Self {
-            kind: Some(err.kind()),
-            stage: Some(err.stage().as_str()),
-            message: err.to_string(),
-            retryable: err.is_retryable(),
-            violations: err.violations().to_vec(),
-            endpoints: err.endpoints().to_vec(),
-            status: err.status(),
-            code: err.code().map(str::to_owned),
-            correlation_id: err.correlation_id().map(str::to_owned),
-            retry_after: err.retry_after().map(|d| d.as_secs_f64()),
-            step: None,
-            integration_id: None,
-            detail: None,
-        }
+        err.report().into()
     }
 }
 
 impl From<CoreDeployError> for ErrorInfo {
-    /// Validation -> `ValidationError`; a failed call -> `AuthError`, `GenesysApiError` or
-    /// `RateLimitedError` exactly as for the resolver; every other variant -> `DeployError`.
     fn from(err: CoreDeployError) -> Self {
-        let stage = Some(err.stage().as_str());
-        let step = err.step().map(DeployStep::as_str);
-        let retryable = err.is_retryable();
-        let message = err.to_string();
-        let correlation_id = err.correlation_id().map(str::to_owned);
-        let integration_id = err.integration_id().map(str::to_owned);
-        let kind = err.kind();
-        let base = Self {
-            stage,
-            retryable,
-            correlation_id,
-            step,
-            integration_id,
-            ..Self::new(kind, message)
-        };
-        match err {
-            CoreDeployError::Validation(errors) => Self {
-                step,
-                ..Self::invalid_subject("the EventBridge integration", errors.into_violations())
-            },
-            CoreDeployError::Client { source, .. } => {
-                let code = match &source {
-                    ClientError::Auth(CoreAuthError::Rejected { error, .. }) => error.clone(),
-                    other => other.api_error().and_then(|a| a.code.clone()),
-                };
-                Self {
-                    status: source.status(),
-                    code,
-                    retry_after: source.retry_after().map(|d| d.as_secs_f64()),
-                    ..base
-                }
-            }
-            CoreDeployError::ActivationFailed { detail, .. } => Self {
-                detail: Some(detail),
-                ..base
-            },
-            _ => base,
-        }
+        err.report().into()
     }
 }
 
-/// `err` in the core's JSON form (`ResolveError`'s `Serialize`): `stage`, `kind`, `message`,
-/// `retryable`, then `violations`, `endpoints`, `status`, `code`, `correlation_id` and
-/// `retry_after_secs` where present, and for EventBridge deploys `step`, `integration_id` and
-/// `detail` where present.
+impl From<RouteError> for ErrorInfo {
+    fn from(err: RouteError) -> Self {
+        err.report().into()
+    }
+}
+
+/// `err` in the core's JSON form (the `ErrorReport`'s fields): `kind`, `stage`, `upstream`,
+/// `message`, `retryable`, then `violations`, `endpoints`, `status`, `code`, `correlation_id`,
+/// `retry_after_secs`, `step`, `integration_id`, `detail`, `operation` and `resource` where
+/// present.
 fn error_to_dict<'py>(err: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let py = err.py();
     let d = PyDict::new(py);
-    d.set_item("stage", err.getattr("stage")?)?;
     d.set_item("kind", err.getattr("kind")?)?;
+    d.set_item("stage", err.getattr("stage")?)?;
+    d.set_item("upstream", err.getattr("upstream")?)?;
     d.set_item("message", err.str()?)?;
     d.set_item("retryable", err.getattr("retryable")?)?;
     for (attr, key) in [("violations", "violations"), ("endpoints", "endpoints")] {
@@ -554,6 +518,8 @@ fn error_to_dict<'py>(err: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         ("step", "step"),
         ("integration_id", "integration_id"),
         ("detail", "detail"),
+        ("operation", "operation"),
+        ("resource", "resource"),
     ] {
         if let Ok(value) = err.getattr(attr)
             && !value.is_none()
@@ -564,28 +530,11 @@ fn error_to_dict<'py>(err: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     Ok(d)
 }
 
-/// The deploy step named `name` (`DeployStep::as_str`), for [`raise_error`].
-fn deploy_step(name: &str) -> Option<&'static str> {
-    [
-        DeployStep::Validate,
-        DeployStep::Topics,
-        DeployStep::Lookup,
-        DeployStep::Create,
-        DeployStep::ReadConfig,
-        DeployStep::WriteConfig,
-        DeployStep::Enable,
-        DeployStep::Activate,
-    ]
-    .into_iter()
-    .map(DeployStep::as_str)
-    .find(|s| *s == name)
-}
-
 /// Builds and raises the exception for `kind` with the given fields, exactly as a core error of
 /// that kind would be raised. Lets the test suite check every class and attribute without a
 /// failing network; not part of the public API.
 #[pyfunction]
-#[pyo3(name = "_raise_error", signature = (kind, message, *, stage=None, retryable=false, status=None, code=None, correlation_id=None, retry_after=None, step=None, integration_id=None, detail=None))]
+#[pyo3(name = "_raise_error", signature = (kind, message, *, stage=None, retryable=false, status=None, code=None, correlation_id=None, retry_after=None, step=None, integration_id=None, detail=None, operation=None, resource=None))]
 #[allow(clippy::too_many_arguments)] // mirrors the exception's attributes, one keyword each
 pub(crate) fn raise_error(
     py: Python<'_>,
@@ -600,69 +549,32 @@ pub(crate) fn raise_error(
     step: Option<&str>,
     integration_id: Option<String>,
     detail: Option<String>,
+    operation: Option<String>,
+    resource: Option<String>,
 ) -> PyResult<()> {
-    let stage = match stage {
-        None => None,
-        Some(name) => Some(
-            Stage::from_name(name)
-                .map(Stage::as_str)
-                .ok_or_else(|| PyValueError::new_err(format!("unknown stage `{name}`")))?,
-        ),
-    };
-    let step = match step {
-        None => None,
-        Some(name) => Some(
-            deploy_step(name)
-                .ok_or_else(|| PyValueError::new_err(format!("unknown step `{name}`")))?,
-        ),
-    };
+    let named = |what: &str, name: &str| PyValueError::new_err(format!("unknown {what} `{name}`"));
+    let stage = stage
+        .map(|name| Stage::from_name(name).ok_or_else(|| named("stage", name)))
+        .transpose()?;
+    let step = step
+        .map(|name| DeployStep::from_name(name).ok_or_else(|| named("step", name)))
+        .transpose()?;
+    let known = ErrorKind::from_name(kind);
+    let mut report = ErrorReport::new(known.unwrap_or(ErrorKind::Config), message);
+    report.stage = stage;
+    report.retryable = retryable;
+    report.status = status;
+    report.code = code;
+    report.correlation_id = correlation_id;
+    report.retry_after_secs = retry_after;
+    report.step = step.map(|s| s.as_str().to_owned());
+    report.integration_id = integration_id;
+    report.detail = detail;
+    report.operation = operation;
+    report.resource = resource;
     let info = ErrorInfo {
-        stage,
-        retryable,
-        status,
-        code,
-        correlation_id,
-        retry_after,
-        step,
-        integration_id,
-        detail,
-        ..ErrorInfo::new(ErrorKind::from_name(kind), message)
+        report,
+        known: known.is_some(),
     };
     Err(info.into_pyerr(py))
-}
-
-// --- pyroute: the route deployer's errors -------------------------------------------------
-
-impl From<genesys_resolver::route::RouteError> for ErrorInfo {
-    /// Validation -> `ValidationError` (every violation named, payload paths and `roleArn`,
-    /// `deadLetterArn`, ...); failed probes -> `HealthCheckError` with `endpoints`; the Genesys
-    /// half exactly as `EventBridgeDeployer`'s errors; the AWS half by kind (`TransportError`
-    /// without a response, `GenesysApiError` with AWS's code, `ActivationTimeoutError` /
-    /// `ActivationFailedError` for the partner event source, `InvalidResponseError`).
-    fn from(err: genesys_resolver::route::RouteError) -> Self {
-        use genesys_resolver::route::RouteError;
-        let base = Self {
-            stage: Some(err.stage().as_str()),
-            retryable: err.is_retryable(),
-            ..Self::new(err.kind(), err.to_string())
-        };
-        match err {
-            RouteError::Validation(errors) => {
-                Self::invalid_subject("the route", errors.into_violations())
-            }
-            RouteError::Probe { mut reports } => {
-                reports.sort_by_key(ProbeReport::ok);
-                Self {
-                    endpoints: reports,
-                    ..base
-                }
-            }
-            RouteError::Genesys(e) => Self::from(e),
-            RouteError::Aws { source, .. } => Self {
-                code: source.code.clone(),
-                ..base
-            },
-            _ => base,
-        }
-    }
 }

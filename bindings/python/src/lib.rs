@@ -22,8 +22,10 @@
 //!   errors become Python exceptions.
 //! - `settings`: the constructors' keyword options (and `from_env`) mapped onto the core's
 //!   `ResolverSettings` in one place; `limits=` read into `Limits` through serde.
-//! - `runtime`: the process-wide tokio runtime and `block_on`, which releases the GIL around every
-//!   blocking call and lets Ctrl-C interrupt it.
+//! - `runtime`: the process's tokio runtime (shut down in order at interpreter exit, started
+//!   afresh in a forked child), `block_on`, which releases the GIL around every blocking call and
+//!   lets Ctrl-C interrupt it, and the asyncio bridge; `per_process`: what a class holds that must
+//!   not cross a fork (clients and their pools), rebuilt in a new process.
 //! - `logging`: `tracing`/`log` records to Python's `logging`, logger `genesys_resolver`.
 //!
 //! Build and install the package with `pip install ./bindings/python` (maturin); see the
@@ -33,9 +35,10 @@ mod convert;
 mod document;
 mod errors;
 mod eventbridge;
-// pyroute: the AWS route deployer.
+// The AWS route deployer.
 mod logging;
 mod payload;
+mod per_process;
 mod pickle;
 mod report;
 mod resolver;
@@ -53,6 +56,7 @@ use pyo3::prelude::*;
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install(m.py())?;
+    runtime::install(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     m.add_function(wrap_pyfunction!(payload::build_payload, m)?)?;
@@ -80,5 +84,6 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::raise_error, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::sleep, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::sleep_async, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::runtime_state, m)?)?;
     Ok(())
 }

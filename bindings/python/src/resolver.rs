@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use genesys_resolver::ResolvePayload;
-use genesys_resolver::dns::StaticResolver;
+use genesys_resolver::dns::{DnsResolver, StaticResolver};
 use genesys_resolver::outcome::ErrorKind;
 use genesys_resolver::pipeline::{BuildError, ResolveError, ResolveReport, Resolver};
 use genesys_resolver::settings::ResolverSettings;
@@ -21,8 +21,9 @@ use pyo3::types::{PyDict, PyList, PyString, PyType};
 use crate::convert::serde_to_py;
 use crate::errors::ErrorInfo;
 use crate::payload::payload_from_py;
+use crate::per_process::PerProcess;
 use crate::report::PyResolveReport;
-use crate::runtime::{block_on, future_into_py, runtime};
+use crate::runtime::{block_on, future_into_py, in_context};
 use crate::settings::{self, ClientOptions, Identity, ResolverOptions, checked, config_error};
 
 /// A report, or the exception for the error (raised from the blocking and async methods).
@@ -39,7 +40,7 @@ fn outcome(
 /// organisation. Share one per organisation: it is safe to use from many threads at once.
 #[pyclass(frozen, module = "genesys_resolver", name = "Resolver")]
 pub(crate) struct PyResolver {
-    inner: Resolver,
+    inner: PerProcess<Resolver>,
     /// The resolver's validation limits: a malformed payload dict is reported with the rules it
     /// breaks, as the resolver would check them.
     limits: Limits,
@@ -77,18 +78,24 @@ impl PyResolver {
         let client_id = settings.client.client_id.clone().unwrap_or_default();
         let redis = settings.coordination.redis_url.is_some();
         let limits = settings.limits.clone();
-        let mut builder = Resolver::builder().settings(settings);
-        if let Some(hosts) = hosts {
-            builder = builder.dns_resolver(Arc::new(static_resolver(hosts)?));
-        }
-        let built = if redis {
-            block_on(py, move || builder.build_async())?
-        } else {
-            // Components that start background work need the runtime's context.
-            let _context = runtime()?.enter();
-            builder.build()
+        let hosts: Option<Arc<dyn DnsResolver>> = match hosts {
+            Some(hosts) => Some(Arc::new(static_resolver(hosts)?)),
+            None => None,
         };
-        let inner = built.map_err(|e| build_error(py, &e))?;
+        // Built again from the same settings in a process forked from this one.
+        let inner = PerProcess::new(py, move |py| {
+            let mut builder = Resolver::builder().settings(settings.clone());
+            if let Some(hosts) = &hosts {
+                builder = builder.dns_resolver(Arc::clone(hosts));
+            }
+            let built = if redis {
+                block_on(py, move || builder.build_async())?
+            } else {
+                // Components that start background work need the runtime's context.
+                in_context(py, || builder.build())?
+            };
+            built.map_err(|e| build_error(py, &e))
+        })?;
         Ok(Self {
             inner,
             limits,
@@ -101,13 +108,7 @@ impl PyResolver {
 /// A build failure as a `ResolverError`: kind `coordination` (retryable) when Redis did not
 /// answer, else `config`.
 fn build_error(py: Python<'_>, err: &BuildError) -> PyErr {
-    let kind = match err {
-        BuildError::Coordination(e) if e.is_retryable() => ErrorKind::Coordination,
-        _ => ErrorKind::Config,
-    };
-    let mut info = ErrorInfo::new(kind, err.to_string());
-    info.retryable = kind == ErrorKind::Coordination;
-    info.into_pyerr(py)
+    ErrorInfo::from(err.report()).into_pyerr(py)
 }
 
 #[pymethods]
@@ -245,7 +246,13 @@ impl PyResolver {
             limits,
             loopback,
         };
-        let settings = checked(py, settings::from_env(py)?, identity, client, Some(options))?;
+        let settings = checked(
+            py,
+            settings::from_env(py, ResolverSettings::from_env)?,
+            identity,
+            client,
+            Some(options),
+        )?;
         Self::build(py, settings, hosts.as_ref(), shown)
     }
 
@@ -253,7 +260,7 @@ impl PyResolver {
     /// Returns a `ResolveReport`; raises a `ResolverError` subclass naming the failed stage.
     fn resolve(&self, py: Python<'_>, payload: &Bound<'_, PyAny>) -> PyResult<PyResolveReport> {
         let payload = payload_from_py(payload, &self.limits)?;
-        let resolver = self.inner.clone();
+        let resolver = self.inner.get(py)?;
         let result = block_on(py, move || async move { resolver.resolve(&payload).await })?;
         outcome(py, result)
     }
@@ -262,7 +269,7 @@ impl PyResolver {
     /// resolve would do.
     fn check(&self, py: Python<'_>, payload: &Bound<'_, PyAny>) -> PyResult<PyResolveReport> {
         let payload = payload_from_py(payload, &self.limits)?;
-        let resolver = self.inner.clone();
+        let resolver = self.inner.get(py)?;
         let result = block_on(py, move || async move { resolver.check(&payload).await })?;
         outcome(py, result)
     }
@@ -277,7 +284,7 @@ impl PyResolver {
         concurrency: usize,
     ) -> PyResult<Bound<'py, PyList>> {
         let (parsed, good) = read_many(payloads, &self.limits)?;
-        let resolver = self.inner.clone();
+        let resolver = self.inner.get(py)?;
         let results = block_on(py, move || async move {
             resolver.resolve_many(&good, concurrency.max(1)).await
         })?;
@@ -295,7 +302,7 @@ impl PyResolver {
         concurrency: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (parsed, good) = read_many(payloads, &self.limits)?;
-        let resolver = self.inner.clone();
+        let resolver = self.inner.get(py)?;
         future_into_py(py, async move {
             let results = resolver.resolve_many(&good, concurrency.max(1)).await;
             Python::attach(|py| many_outcomes(py, parsed, results).map(Bound::unbind))
@@ -309,7 +316,7 @@ impl PyResolver {
         payload: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let payload = payload_from_py(payload, &self.limits)?;
-        let resolver = self.inner.clone();
+        let resolver = self.inner.get(py)?;
         future_into_py(py, async move {
             let result = resolver.resolve(&payload).await;
             Python::attach(|py| outcome(py, result))
@@ -323,7 +330,7 @@ impl PyResolver {
         payload: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let payload = payload_from_py(payload, &self.limits)?;
-        let resolver = self.inner.clone();
+        let resolver = self.inner.get(py)?;
         future_into_py(py, async move {
             let result = resolver.check(&payload).await;
             Python::attach(|py| outcome(py, result))
@@ -333,12 +340,12 @@ impl PyResolver {
     /// Counters and latency statistics of every resolve, probe, token fetch and API call so
     /// far, as a dict.
     fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.inner.metrics().snapshot())
+        serde_to_py(py, &self.inner.get(py)?.metrics().snapshot())
     }
 
     /// The same metrics in the Prometheus text exposition format.
-    fn prometheus(&self) -> String {
-        self.inner.metrics().prometheus_text()
+    fn prometheus(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.inner.get(py)?.metrics().prometheus_text())
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

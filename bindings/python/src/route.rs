@@ -15,76 +15,28 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use genesys_resolver::api::GenesysClient;
 use genesys_resolver::audit::TracingAudit;
-use genesys_resolver::eventbridge::{
-    DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, EventBridgeDeployer,
-};
+use genesys_resolver::dns::DnsResolver;
 use genesys_resolver::metrics::Metrics;
-use genesys_resolver::policy::AddressPolicy;
-use genesys_resolver::probe::Prober;
 use genesys_resolver::route::{
     CheckReport, DestroyReport, RouteDeployer, RouteError, RoutePlan, RouteReport,
 };
-use genesys_resolver::settings::ResolverSettings;
-use genesys_resolver::tls::TrustConfig;
+use genesys_resolver::settings::RouteSettings;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
 use crate::convert::{repr, serde_to_py};
 use crate::errors::ErrorInfo;
-use crate::pickle;
-use crate::runtime::{block_on, future_into_py, runtime};
-use crate::settings::{ClientOptions, Identity, LOOPBACK_CIDRS, checked, config_error, seconds};
+use crate::per_process::PerProcess;
+use crate::pickle::report_class;
+use crate::runtime::{block_on, future_into_py};
+use crate::settings::{self, ClientOptions, DeployOptions, Identity, RouteOptions, checked_route};
 
 fn outcome<T, P: From<T>>(py: Python<'_>, result: Result<T, RouteError>) -> PyResult<P> {
     result
         .map(P::from)
         .map_err(|e| ErrorInfo::from(e).into_pyerr(py))
-}
-
-/// A read-only report class over a core report: `to_dict()`, pickling and equality through
-/// the core's serde form.
-macro_rules! report_class {
-    ($(#[$doc:meta])* $py:ident, $core:ty, $name:literal, { $($methods:tt)* }) => {
-        $(#[$doc])*
-        #[pyclass(frozen, eq, module = "genesys_resolver", name = $name)]
-        #[derive(Debug, Clone, PartialEq)]
-        pub(crate) struct $py {
-            report: $core,
-        }
-
-        impl From<$core> for $py {
-            fn from(report: $core) -> Self {
-                Self { report }
-            }
-        }
-
-        #[pymethods]
-        impl $py {
-            /// The report in the core's JSON form (secret header values never appear).
-            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                serde_to_py(py, &self.report)
-            }
-
-            /// Pickles (and copies) through the core's JSON form.
-            fn __reduce__<'py>(
-                slf: &Bound<'py, Self>,
-            ) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-                pickle::reduce(slf.as_any(), &slf.get().report)
-            }
-
-            /// The report pickled by `__reduce__`.
-            #[classmethod]
-            fn _from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
-                pickle::restore($name, text).map(|report| Self { report })
-            }
-
-            $($methods)*
-        }
-    };
 }
 
 report_class!(
@@ -102,10 +54,24 @@ report_class!(
         self.report.is_nothing()
     }
 
-    /// The Genesys side's action (`create`, `update`, `enable`, `nothing`).
+    /// What apply would do to the route as a whole: `create`, `update` or `nothing`.
+    #[getter]
+    fn action(&self) -> &'static str {
+        self.report.action().as_str()
+    }
+
+    /// The Genesys side's action (`create`, `update`, `nothing`).
     #[getter]
     fn genesys_action(&self) -> &'static str {
-        self.report.genesys.action.as_str()
+        self.report.genesys.action().as_str()
+    }
+
+    /// Every resource of both halves in apply order (the Genesys integration, then the AWS
+    /// resources), as `{"kind", "name", "action", "changes"}` dicts.
+    #[getter]
+    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let changes: Vec<_> = self.report.changes().collect();
+        serde_to_py(py, &changes)
     }
 
     /// The AWS resources apply would write, as `{"kind", "name", "action", "changes"}` dicts.
@@ -119,7 +85,7 @@ report_class!(
         Ok(format!(
             "RoutePlan(name={}, genesys={}, aws_changes={})",
             repr(py, &self.report.name)?,
-            repr(py, self.report.genesys.action.as_str())?,
+            repr(py, self.report.genesys.action().as_str())?,
             self.report.aws_changes().count(),
         ))
     }
@@ -152,10 +118,22 @@ report_class!(
         &self.report.rule_arn
     }
 
-    /// Writes on both sides; 0 when everything already matched.
+    /// Resources written on both sides; 0 when everything already matched.
     #[getter]
     fn writes(&self) -> usize {
         self.report.writes()
+    }
+
+    /// How the apply ended: `created`, `updated` or `unchanged`.
+    #[getter]
+    fn action(&self) -> &'static str {
+        self.report.action().as_str()
+    }
+
+    /// What was written, resource by resource, as `{"kind", "name", "action", "changes"}` dicts.
+    #[getter]
+    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.changes)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -207,17 +185,24 @@ report_class!(
         self.report.deleted_integration.as_deref()
     }
 
-    /// The AWS deletions, as `{"kind", "name", "action"}` dicts.
+    /// What was deleted, in order (the AWS resources, then the Genesys integration), as
+    /// `{"kind", "name", "action", "changes"}` dicts.
     #[getter]
-    fn aws_writes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.report.aws_writes)
+    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.changes)
+    }
+
+    /// How the destroy ended: `deleted`, or `unchanged` when nothing was there.
+    #[getter]
+    fn action(&self) -> &'static str {
+        self.report.action().as_str()
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
-            "RouteDestroyReport(name={}, aws_writes={})",
+            "RouteDestroyReport(name={}, changes={})",
             repr(py, &self.report.name)?,
-            self.report.aws_writes.len(),
+            self.report.changes.len(),
         ))
     }
 });
@@ -226,8 +211,7 @@ report_class!(
 /// destinations, rule and targets, idempotently. Safe to share between threads.
 #[pyclass(frozen, module = "genesys_resolver", name = "RouteDeployer")]
 pub(crate) struct PyRouteDeployer {
-    inner: RouteDeployer,
-    metrics: Metrics,
+    inner: PerProcess<(RouteDeployer, Metrics)>,
     environment: String,
     client_id: String,
     region: Option<String>,
@@ -242,19 +226,63 @@ impl fmt::Debug for PyRouteDeployer {
     }
 }
 
+impl PyRouteDeployer {
+    /// The deployer of checked `settings`, from the core's composition root: one Genesys
+    /// client, one prober, one coordinator (Redis when `redis_url` is set, connected first),
+    /// the metrics kept here and the audit records logged, for both halves.
+    fn build(
+        py: Python<'_>,
+        settings: RouteSettings,
+        hosts: Option<&Bound<'_, PyDict>>,
+        shown: Option<String>,
+    ) -> PyResult<Self> {
+        let client = &settings.genesys.client;
+        let environment = shown
+            .or_else(|| client.environment.as_ref().map(ToString::to_string))
+            .unwrap_or_default();
+        let client_id = client.client_id.clone().unwrap_or_default();
+        let region = settings.aws_region.clone();
+        let hosts: Option<Arc<dyn DnsResolver>> = match hosts {
+            Some(hosts) => Some(Arc::new(crate::resolver::static_resolver(hosts)?)),
+            None => None,
+        };
+        // Built again from the same settings in a process forked from this one.
+        let inner = PerProcess::new(py, move |py| {
+            let metrics = Metrics::new();
+            let mut builder = RouteDeployer::configure(settings.clone())
+                .metrics(Arc::new(metrics.clone()))
+                .audit(Arc::new(TracingAudit));
+            if let Some(hosts) = &hosts {
+                builder = builder.dns_resolver(Arc::clone(hosts));
+            }
+            let deployer = block_on(py, move || builder.build_async())?
+                .map_err(|e| ErrorInfo::from(e.report()).into_pyerr(py))?;
+            Ok((deployer, metrics))
+        })?;
+        Ok(Self {
+            inner,
+            environment,
+            client_id,
+            region,
+        })
+    }
+}
+
 #[pymethods]
 impl PyRouteDeployer {
     /// Checks every setting; nothing is sent until the first call. Genesys options as
-    /// `EventBridgeDeployer`'s; AWS credentials come from the standard chain (environment
-    /// variables, profile, ...), `region` and `endpoint_url` (an emulator) override it.
-    /// `loopback=True` allows probes of `127.0.0.0/8` and `::1`; `hosts` maps names to
-    /// addresses for the probes. Bad settings raise `ConfigError` naming the setting.
+    /// `EventBridgeDeployer`'s (`redis_url`: a lease per name shared with every process);
+    /// AWS credentials come from the standard chain (environment variables, profile, ...),
+    /// `region` and `endpoint_url` (an emulator) override it. `loopback=True` allows probes of
+    /// `127.0.0.0/8` and `::1`; `hosts` maps names to addresses for the probes. Bad settings
+    /// raise `ConfigError` naming the setting.
     #[new]
     #[pyo3(signature = (
         environment, client_id, client_secret, *,
         region=None, endpoint_url=None, ca_file=None, ca_pem=None, activation_timeout=None,
         poll_interval=None, source_timeout=None, source_poll_interval=None,
-        request_timeout=None, max_attempts=None, loopback=false, hosts=None,
+        request_timeout=None, max_attempts=None, loopback=false, hosts=None, redis_url=None,
+        lease_ttl=None, lease_wait=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -275,102 +303,117 @@ impl PyRouteDeployer {
         max_attempts: Option<u32>,
         loopback: bool,
         hosts: Option<Bound<'_, PyDict>>,
+        redis_url: Option<String>,
+        lease_ttl: Option<f64>,
+        lease_wait: Option<f64>,
     ) -> PyResult<Self> {
         let shown = environment.clone();
         let identity = Identity {
             environment: Some(environment),
-            client_id: Some(client_id.clone()),
+            client_id: Some(client_id),
             client_secret: Some(client_secret),
         };
         let client = ClientOptions {
             ca_file,
             ca_pem,
-            rate_limit_per_minute: None,
-            write_rate_limit_per_minute: None,
             request_timeout,
             max_attempts,
-            redis_url: None,
-            lease_ttl: None,
-            lease_wait: None,
+            redis_url,
+            lease_ttl,
+            lease_wait,
+            ..ClientOptions::default()
         };
-        let settings: ResolverSettings =
-            checked(py, ResolverSettings::default(), identity, client, None)?;
-        let metrics = Metrics::new();
-        let _context = runtime()?.enter();
-        let genesys_client = GenesysClient::builder()
-            .settings(settings.client.clone())
-            .trust(TrustConfig::from_settings(&settings.trust))
-            .metrics(Arc::new(metrics.clone()))
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
-        let first = poll_interval
-            .map(|s| seconds(py, "poll_interval", s))
-            .transpose()?
-            .unwrap_or(DEFAULT_POLL_INTERVAL);
-        let mut genesys = EventBridgeDeployer::builder(genesys_client)
-            .metrics(Arc::new(metrics.clone()))
-            .audit(Arc::new(TracingAudit))
-            .poll_interval(first, first.max(DEFAULT_MAX_POLL_INTERVAL));
-        if let Some(s) = activation_timeout {
-            genesys = genesys.activation_timeout(seconds(py, "activation_timeout", s)?);
-        }
-        let genesys = genesys
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
-        let mut prober = Prober::builder()
-            .trust(TrustConfig::from_settings(&settings.trust))
-            .metrics(Arc::new(metrics.clone()));
-        if loopback {
-            let nets = LOOPBACK_CIDRS.iter().filter_map(|c| c.parse().ok());
-            prober = prober.policy(AddressPolicy::default().with_allowed(nets));
-        }
-        if let Some(hosts) = &hosts {
-            prober = prober.resolver(Arc::new(crate::resolver::static_resolver(hosts)?));
-        }
-        let prober = prober
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
-        let shown_region = region.clone();
-        let events = block_on(py, move || async move {
-            let client = RouteDeployer::aws_client_from_env(endpoint_url.as_deref()).await;
-            match region {
-                Some(r) => aws_sdk_eventbridge::Client::from_conf(
-                    client
-                        .config()
-                        .to_builder()
-                        .region(aws_sdk_eventbridge::config::Region::new(r))
-                        .build(),
-                ),
-                None => client,
-            }
-        })?;
-        let mut builder = RouteDeployer::builder(genesys, events)
-            .prober(Arc::new(prober))
-            .metrics(Arc::new(metrics.clone()))
-            .audit(Arc::new(TracingAudit));
-        if let Some(s) = source_timeout {
-            builder = builder.source_timeout(seconds(py, "source_timeout", s)?);
-        }
-        if let Some(s) = source_poll_interval {
-            let d: Duration = seconds(py, "source_poll_interval", s)?;
-            builder = builder.source_poll_interval(d);
-        }
-        let inner = builder
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
-        Ok(Self {
-            inner,
-            metrics,
-            environment: shown,
+        let deploy = DeployOptions {
+            activation_timeout,
+            poll_interval,
+            ..DeployOptions::default()
+        };
+        let route = RouteOptions {
+            region,
+            endpoint_url,
+            source_timeout,
+            source_poll_interval,
+            loopback,
+        };
+        let base = RouteSettings::default();
+        let settings = checked_route(py, base, identity, client, (deploy, route))?;
+        Self::build(py, settings, hosts.as_ref(), Some(shown))
+    }
+
+    /// A deployer configured from the environment, as the command line's `route` commands
+    /// are: `GENESYS_*` and the `RESOLVER_*` variables of the client, trust, coordination
+    /// (`RESOLVER_REDIS_URL` included), deploy waits and probes; AWS's own through the SDK's
+    /// chain. A keyword given replaces what its variable says. A bad variable raises
+    /// `ResolverError` (kind `config`) naming it.
+    #[classmethod]
+    #[pyo3(signature = (
+        *, environment=None, client_id=None, client_secret=None,
+        region=None, endpoint_url=None, ca_file=None, ca_pem=None, activation_timeout=None,
+        poll_interval=None, source_timeout=None, source_poll_interval=None,
+        request_timeout=None, max_attempts=None, loopback=false, hosts=None, redis_url=None,
+        lease_ttl=None, lease_wait=None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
+    #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
+    fn from_env(
+        cls: &Bound<'_, PyType>,
+        environment: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        region: Option<String>,
+        endpoint_url: Option<String>,
+        ca_file: Option<PathBuf>,
+        ca_pem: Option<Bound<'_, PyAny>>,
+        activation_timeout: Option<f64>,
+        poll_interval: Option<f64>,
+        source_timeout: Option<f64>,
+        source_poll_interval: Option<f64>,
+        request_timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        loopback: bool,
+        hosts: Option<Bound<'_, PyDict>>,
+        redis_url: Option<String>,
+        lease_ttl: Option<f64>,
+        lease_wait: Option<f64>,
+    ) -> PyResult<Self> {
+        let py = cls.py();
+        let shown = environment.clone();
+        let identity = Identity {
+            environment,
             client_id,
-            region: shown_region,
-        })
+            client_secret,
+        };
+        let client = ClientOptions {
+            ca_file,
+            ca_pem,
+            request_timeout,
+            max_attempts,
+            redis_url,
+            lease_ttl,
+            lease_wait,
+            ..ClientOptions::default()
+        };
+        let deploy = DeployOptions {
+            activation_timeout,
+            poll_interval,
+            ..DeployOptions::default()
+        };
+        let route = RouteOptions {
+            region,
+            endpoint_url,
+            source_timeout,
+            source_poll_interval,
+            loopback,
+        };
+        let base = settings::from_env(py, RouteSettings::from_env)?;
+        let settings = checked_route(py, base, identity, client, (deploy, route))?;
+        Self::build(py, settings, hosts.as_ref(), shown)
     }
 
     /// What `apply` would do on both sides, without writing: returns a `RoutePlan`.
     fn plan(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRoutePlan> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         let result = block_on(py, move || async move { d.plan(&route).await })?;
         outcome(py, result)
     }
@@ -378,7 +421,7 @@ impl PyRouteDeployer {
     /// Probes every destination and plans both sides, writing nothing: a `RouteCheckReport`.
     fn check(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRouteCheckReport> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         let result = block_on(py, move || async move { d.check(&route).await })?;
         outcome(py, result)
     }
@@ -387,7 +430,7 @@ impl PyRouteDeployer {
     /// matches): a `RouteReport`. Raises a `ResolverError` subclass naming what failed.
     fn apply(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRouteReport> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         let result = block_on(py, move || async move { d.apply(&route).await })?;
         outcome(py, result)
     }
@@ -396,7 +439,7 @@ impl PyRouteDeployer {
     /// a `RouteDestroyReport`.
     fn destroy(&self, py: Python<'_>, route: &Bound<'_, PyAny>) -> PyResult<PyRouteDestroyReport> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         let result = block_on(py, move || async move { d.destroy(&route).await })?;
         outcome(py, result)
     }
@@ -408,7 +451,7 @@ impl PyRouteDeployer {
         route: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         future_into_py(py, async move {
             let result = d.plan(&route).await;
             Python::attach(|py| outcome::<_, PyRoutePlan>(py, result))
@@ -422,7 +465,7 @@ impl PyRouteDeployer {
         route: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         future_into_py(py, async move {
             let result = d.check(&route).await;
             Python::attach(|py| outcome::<_, PyRouteCheckReport>(py, result))
@@ -436,7 +479,7 @@ impl PyRouteDeployer {
         route: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         future_into_py(py, async move {
             let result = d.apply(&route).await;
             Python::attach(|py| outcome::<_, PyRouteReport>(py, result))
@@ -450,7 +493,7 @@ impl PyRouteDeployer {
         route: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let route = crate::document::route(route)?;
-        let d = self.inner.clone();
+        let d = self.inner.get(py)?.0;
         future_into_py(py, async move {
             let result = d.destroy(&route).await;
             Python::attach(|py| outcome::<_, PyRouteDestroyReport>(py, result))
@@ -459,7 +502,7 @@ impl PyRouteDeployer {
 
     /// Counters and latency statistics so far, as a dict.
     fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.metrics.snapshot())
+        serde_to_py(py, &self.inner.get(py)?.1.snapshot())
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -1,19 +1,23 @@
-//! The keyword options of `Resolver(...)`, `EventBridgeDeployer(...)` and their `from_env`,
-//! mapped onto the core's [`ResolverSettings`] in one place, and `limits=` read into [`Limits`]
-//! through serde.
+//! The keyword options of `Resolver(...)`, `EventBridgeDeployer(...)`, `RouteDeployer(...)` and
+//! their `from_env`, mapped onto the core's [`ResolverSettings`], [`DeploySettings`] and
+//! [`RouteSettings`] in one place, and `limits=` read into [`Limits`] through serde.
 //!
-//! A constructor starts from `ResolverSettings::default()`, a `from_env` from
-//! `ResolverSettings::from_env()` (the variables the service reads); the keywords given are laid
-//! over it ([`Identity`], [`ClientOptions`], [`ResolverOptions`]), and [`checked`] validates the
-//! result whole. Every bad value is a `ResolverError` of kind `config` naming the keyword (or,
-//! for a value read from the environment, the variable).
+//! A constructor starts from the settings' `default()`, a `from_env` from their `from_env()`
+//! (the variables the service and the command line read); the keywords given are laid over it
+//! ([`Identity`], [`ClientOptions`], [`ResolverOptions`], [`DeployOptions`], [`RouteOptions`]),
+//! and the `checked*` functions validate the result whole. Every bad value is a `ResolverError`
+//! of kind `config` naming the keyword (or, for a value read from the environment, the
+//! variable).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use genesys_resolver::environment::{ENV_VAR, Environment};
+use genesys_resolver::environment::Environment;
 use genesys_resolver::outcome::ErrorKind;
-use genesys_resolver::settings::{ResolverSettings, SettingsErrors, parse_net};
+use genesys_resolver::settings::{
+    ClientSettings, CoordinationSettings, DeploySettings, ProbeSettings, ResolverSettings,
+    RouteSettings, SettingsError, SettingsErrors, TrustSettings, parse_net, vars,
+};
 use genesys_resolver::validate::Limits;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -46,9 +50,13 @@ fn opt_seconds(py: Python<'_>, setting: &str, value: Option<f64>) -> PyResult<Op
     value.map(|s| seconds(py, setting, s)).transpose()
 }
 
-/// The settings read from the process environment, or a config error naming the variable.
-pub(crate) fn from_env(py: Python<'_>) -> PyResult<ResolverSettings> {
-    ResolverSettings::from_env().map_err(|e| config_error(py, e.to_string()))
+/// Settings read from the process environment (a `from_env` of the core's), or a config error
+/// naming the variable.
+pub(crate) fn from_env<T>(
+    py: Python<'_>,
+    read: impl FnOnce() -> Result<T, SettingsError>,
+) -> PyResult<T> {
+    read().map_err(|e| config_error(py, e.to_string()))
 }
 
 /// The organisation and the credentials: all three given to a constructor; to `from_env`,
@@ -61,36 +69,39 @@ pub(crate) struct Identity {
 }
 
 impl Identity {
-    /// Lays the values given over `s`; afterwards an environment and credentials must be set.
-    fn apply(self, py: Python<'_>, s: &mut ResolverSettings) -> PyResult<()> {
+    /// Lays the values given over `c`; afterwards an environment and credentials must be set.
+    fn apply(self, py: Python<'_>, c: &mut ClientSettings) -> PyResult<()> {
         if let Some(text) = self.environment {
             // The caller's own code names the environment here (a test suite names its mock):
             // any form is taken, as `Environment::custom` takes it. The variables of `from_env`
             // go through the core's policy instead (RESOLVER_ALLOW_CUSTOM_ENVIRONMENT).
-            s.client.environment = Some(
+            c.environment = Some(
                 Environment::custom(&text)
                     .map_err(|e| config_error(py, format!("environment: {e}")))?,
             );
         }
         if let Some(id) = self.client_id {
-            s.client.client_id = Some(id);
+            c.client_id = Some(id);
         }
         if let Some(secret) = self.client_secret {
-            s.client.client_secret = Some(SecretString::from(secret));
+            c.client_secret = Some(SecretString::from(secret));
         }
-        if s.client.environment.is_none() {
+        if c.environment.is_none() {
             return Err(config_error(
                 py,
-                format!("environment: not given and {ENV_VAR} is not set"),
+                format!(
+                    "environment: not given and {} is not set",
+                    vars::ENVIRONMENT
+                ),
             ));
         }
-        if s.client.client_id.is_none() && s.client.client_secret.is_none() {
+        if c.client_id.is_none() && c.client_secret.is_none() {
             return Err(config_error(
                 py,
                 format!(
                     "client_id, client_secret: not given and {}, {} are not set",
-                    genesys_resolver::auth::CLIENT_ID_VAR,
-                    genesys_resolver::auth::CLIENT_SECRET_VAR
+                    vars::CLIENT_ID,
+                    vars::CLIENT_SECRET
                 ),
             ));
         }
@@ -113,14 +124,19 @@ pub(crate) struct ClientOptions<'py> {
 }
 
 impl ClientOptions<'_> {
-    fn apply(self, py: Python<'_>, s: &mut ResolverSettings) -> PyResult<()> {
+    fn apply(
+        self,
+        py: Python<'_>,
+        c: &mut ClientSettings,
+        trust: &mut TrustSettings,
+        k: &mut CoordinationSettings,
+    ) -> PyResult<()> {
         if let Some(path) = self.ca_file {
-            s.trust.ca_files = vec![path];
+            trust.ca_files = vec![path];
         }
         if let Some(pem) = self.ca_pem.filter(|p| !p.is_none()) {
-            s.trust.ca_pem = pem_texts(&pem)?;
+            trust.ca_pem = pem_texts(&pem)?;
         }
-        let c = &mut s.client;
         c.rate_limit_per_minute = self.rate_limit_per_minute.or(c.rate_limit_per_minute);
         c.write_rate_limit_per_minute = self
             .write_rate_limit_per_minute
@@ -129,7 +145,6 @@ impl ClientOptions<'_> {
         if let Some(t) = opt_seconds(py, "request_timeout", self.request_timeout)? {
             c.request_timeout = Some(t);
         }
-        let k = &mut s.coordination;
         if let Some(url) = self.redis_url {
             k.redis_url = Some(url.trim().to_owned());
         }
@@ -176,6 +191,15 @@ pub(crate) struct ResolverOptions<'py> {
 /// every address a name resolves to.
 pub(crate) const LOOPBACK_CIDRS: [&str; 2] = ["127.0.0.0/8", "::1/128"];
 
+/// Adds [`LOOPBACK_CIDRS`] to the ranges the address policy allows.
+fn allow_loopback(probe: &mut ProbeSettings) {
+    for net in LOOPBACK_CIDRS.iter().filter_map(|c| parse_net(c)) {
+        if !probe.allow_cidrs.contains(&net) {
+            probe.allow_cidrs.push(net);
+        }
+    }
+}
+
 impl ResolverOptions<'_> {
     fn apply(self, py: Python<'_>, s: &mut ResolverSettings) -> PyResult<()> {
         if let Some(cidrs) = self.allow_cidrs {
@@ -195,11 +219,7 @@ impl ResolverOptions<'_> {
                 .collect::<PyResult<Vec<_>>>()?;
         }
         if self.loopback {
-            for net in LOOPBACK_CIDRS.iter().filter_map(|c| parse_net(c)) {
-                if !s.probe.allow_cidrs.contains(&net) {
-                    s.probe.allow_cidrs.push(net);
-                }
-            }
+            allow_loopback(&mut s.probe);
         }
         if let Some(path) = self.integrations_path {
             s.client.integrations_path = Some(path);
@@ -224,11 +244,124 @@ pub(crate) fn checked(
     client: ClientOptions<'_>,
     resolver: Option<ResolverOptions<'_>>,
 ) -> PyResult<ResolverSettings> {
-    identity.apply(py, &mut base)?;
-    client.apply(py, &mut base)?;
+    identity.apply(py, &mut base.client)?;
+    client.apply(
+        py,
+        &mut base.client,
+        &mut base.trust,
+        &mut base.coordination,
+    )?;
     if let Some(options) = resolver {
         options.apply(py, &mut base)?;
     }
+    base.validate()
+        .map_err(|errors| config_error(py, keyword_problems(&errors)))?;
+    Ok(base)
+}
+
+/// The options only a deployer has: topic checks, its waits, the listing's page size.
+#[derive(Default)]
+pub(crate) struct DeployOptions {
+    pub(crate) check_topics: Option<bool>,
+    pub(crate) activation_timeout: Option<f64>,
+    pub(crate) poll_interval: Option<f64>,
+    pub(crate) max_poll_interval: Option<f64>,
+    pub(crate) page_size: Option<u32>,
+    pub(crate) deletion_timeout: Option<f64>,
+}
+
+impl DeployOptions {
+    fn apply(self, py: Python<'_>, s: &mut DeploySettings) -> PyResult<()> {
+        s.check_topics = self.check_topics.unwrap_or(s.check_topics);
+        s.client.page_size = self.page_size.or(s.client.page_size);
+        for (setting, value, field) in [
+            (
+                "activation_timeout",
+                self.activation_timeout,
+                &mut s.activation_timeout,
+            ),
+            ("poll_interval", self.poll_interval, &mut s.poll_interval),
+            (
+                "max_poll_interval",
+                self.max_poll_interval,
+                &mut s.max_poll_interval,
+            ),
+            (
+                "deletion_timeout",
+                self.deletion_timeout,
+                &mut s.deletion_timeout,
+            ),
+        ] {
+            if let Some(t) = opt_seconds(py, setting, value)? {
+                *field = Some(t);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The options only a route deployer has: where AWS is, the wait for the partner event source,
+/// and the probes' loopback allowance.
+#[derive(Default)]
+pub(crate) struct RouteOptions {
+    pub(crate) region: Option<String>,
+    pub(crate) endpoint_url: Option<String>,
+    pub(crate) source_timeout: Option<f64>,
+    pub(crate) source_poll_interval: Option<f64>,
+    pub(crate) loopback: bool,
+}
+
+impl RouteOptions {
+    fn apply(self, py: Python<'_>, s: &mut RouteSettings) -> PyResult<()> {
+        s.aws_region = self.region.or(s.aws_region.take());
+        s.aws_endpoint_url = self.endpoint_url.or(s.aws_endpoint_url.take());
+        if let Some(t) = opt_seconds(py, "source_timeout", self.source_timeout)? {
+            s.source_timeout = Some(t);
+        }
+        if let Some(t) = opt_seconds(py, "source_poll_interval", self.source_poll_interval)? {
+            s.source_poll_interval = Some(t);
+        }
+        if self.loopback {
+            allow_loopback(&mut s.probe);
+        }
+        Ok(())
+    }
+}
+
+/// A deployer's `base` settings with the keywords laid over it, checked whole.
+pub(crate) fn checked_deploy(
+    py: Python<'_>,
+    mut base: DeploySettings,
+    identity: Identity,
+    client: ClientOptions<'_>,
+    deploy: DeployOptions,
+) -> PyResult<DeploySettings> {
+    identity.apply(py, &mut base.client)?;
+    client.apply(
+        py,
+        &mut base.client,
+        &mut base.trust,
+        &mut base.coordination,
+    )?;
+    deploy.apply(py, &mut base)?;
+    base.validate()
+        .map_err(|errors| config_error(py, keyword_problems(&errors)))?;
+    Ok(base)
+}
+
+/// A route deployer's `base` settings with the keywords laid over it, checked whole.
+pub(crate) fn checked_route(
+    py: Python<'_>,
+    mut base: RouteSettings,
+    identity: Identity,
+    client: ClientOptions<'_>,
+    (deploy, route): (DeployOptions, RouteOptions),
+) -> PyResult<RouteSettings> {
+    let g = &mut base.genesys;
+    identity.apply(py, &mut g.client)?;
+    client.apply(py, &mut g.client, &mut g.trust, &mut g.coordination)?;
+    deploy.apply(py, g)?;
+    route.apply(py, &mut base)?;
     base.validate()
         .map_err(|errors| config_error(py, keyword_problems(&errors)))?;
     Ok(base)

@@ -30,6 +30,7 @@ SUBCLASSES = [
     gr.ActivationTimeoutError,
     gr.AmbiguousError,
     gr.InvalidResponseError,
+    gr.AwsError,
 ]
 
 # Each refining class and the older class it refines: `except Older:` still catches it.
@@ -102,6 +103,12 @@ KINDS = [
     ("deletion_timeout", gr.DeletionTimeoutError, "submit"),
     ("ambiguous", gr.AmbiguousError, "route_mapping"),
     ("invalid_response", gr.InvalidResponseError, "route_mapping"),
+    # The route deployer's AWS failures: one class, the kind tells them apart.
+    ("aws_api", gr.AwsError, "submit"),
+    ("aws_throttled", gr.AwsError, "submit"),
+    ("aws_unreachable", gr.AwsError, "route_mapping"),
+    ("aws_access_denied", gr.AwsError, "submit"),
+    ("aws_limit_exceeded", gr.AwsError, "submit"),
     ("some_future_kind", gr.ResolverError, "submit"),
 ]
 
@@ -163,6 +170,7 @@ def test_rate_limited_carries_retry_after_in_seconds() -> None:
 def test_class_level_defaults_for_errors_raised_by_hand() -> None:
     err = gr.ResolverError("boom")
     assert err.stage is None
+    assert err.upstream is None
     assert err.retryable is False
     api = gr.GenesysApiError("boom")
     assert (api.status, api.code, api.correlation_id) == (None, None, None)
@@ -180,9 +188,11 @@ def test_deploy_errors_carry_step_integration_and_detail() -> None:
     assert type(err) is gr.ActivationFailedError
     assert isinstance(err, gr.DeployError)
     assert (err.step, err.integration_id, err.detail) == ("activate", "i-1", "no event bus")
+    assert err.upstream == "genesys"
     assert err.to_dict() == {
         "stage": "submit",
         "kind": "activation_failed",
+        "upstream": "genesys",
         "message": "activation_failed failed",
         "retryable": False,
         "step": "activate",
@@ -196,6 +206,32 @@ def test_deploy_errors_carry_step_integration_and_detail() -> None:
     assert not hasattr(api, "integration_id")
     with pytest.raises(ValueError, match="unknown step `nowhere`"):
         _native._raise_error("conflict", "x", step="nowhere")
+
+
+def test_aws_errors_carry_code_operation_and_resource() -> None:
+    err = raised(
+        "aws_throttled",
+        stage="submit",
+        retryable=True,
+        code="ThrottlingException",
+        operation="PutRule",
+        resource="rule genesys-orders-1a2b",
+    )
+    assert type(err) is gr.AwsError
+    assert not isinstance(err, gr.GenesysApiError), "AWS is not Genesys"
+    assert (err.kind, err.upstream, err.retryable) == ("aws_throttled", "aws", True)
+    assert (err.code, err.operation, err.resource) == ("ThrottlingException", "PutRule", "rule genesys-orders-1a2b")
+    assert err.to_dict() == {
+        "stage": "submit",
+        "kind": "aws_throttled",
+        "upstream": "aws",
+        "message": "aws_throttled failed",
+        "retryable": True,
+        "code": "ThrottlingException",
+        "operation": "PutRule",
+        "resource": "rule genesys-orders-1a2b",
+    }
+    assert gr.AwsError("boom").operation is None
 
 
 def test_an_unknown_stage_is_refused() -> None:

@@ -177,7 +177,13 @@ def test_plan_of_a_missing_integration_is_a_create_without_writes(
     assert plan.name == "orders-to-aws"
     assert plan.target == "aws://eu-west-1/123456789012/orders"
     assert (plan.action, plan.is_nothing, plan.enable) == ("create", False, True)
-    assert plan.changes == []
+    assert [c["field"] for c in plan.changes] == [
+        "awsAccountId",
+        "awsAccountRegion",
+        "eventSourceSuffix",
+        "eventFilter",
+        "intendedState",
+    ]
     assert (plan.integration_id, plan.current_version, plan.intended_state, plan.reported_state) == (
         None,
         None,
@@ -186,7 +192,7 @@ def test_plan_of_a_missing_integration_is_a_create_without_writes(
     )
     assert plan.correlation_id
     assert plan.to_dict()["action"] == "create"
-    assert repr(plan) == "Plan(name='orders-to-aws', action='create', integration_id=None, changes=0)"
+    assert repr(plan) == "Plan(name='orders-to-aws', action='create', integration_id=None, changes=5)"
     assert mock.write_requests() == []
     assert mock.platform_integrations() == []
 
@@ -196,7 +202,7 @@ def test_apply_creates_then_replan_is_nothing_and_reapply_writes_nothing(
 ) -> None:
     report = deployer.apply(desired())
     assert isinstance(report, gr.DeployReport)
-    assert report.actions == ["created", "configured", "enabled"]
+    assert (report.action, report.writes) == ("created", ["create", "write_config", "enable"])
     assert report.changed is True
     assert report.reported_state == {"code": "ACTIVE"}
     assert report.target == "aws://eu-west-1/123456789012/orders"
@@ -205,6 +211,7 @@ def test_apply_creates_then_replan_is_nothing_and_reapply_writes_nothing(
         "awsAccountRegion",
         "eventSourceSuffix",
         "eventFilter",
+        "intendedState",
     ]
     assert report.config_version == 2
     assert (report.recovered_create, report.conflict_retries) == (False, 0)
@@ -213,7 +220,8 @@ def test_apply_creates_then_replan_is_nothing_and_reapply_writes_nothing(
     assert [t["step"] for t in report.timings][:4] == ["validate", "organization", "lookup", "create"]
     assert report.elapsed_ms > 0
     assert report.correlation_id
-    assert report.to_dict()["actions"] == report.actions
+    assert report.to_dict()["writes"] == report.writes
+    assert report.to_dict()["action"] == "create"  # the integration's change: a create
     assert repr(report).startswith("DeployReport(name='orders-to-aws', integration_id=")
 
     [stored] = mock.platform_integrations_named("orders-to-aws")
@@ -237,7 +245,7 @@ def test_apply_creates_then_replan_is_nothing_and_reapply_writes_nothing(
 
     before = len(mock.write_requests())
     again = deployer.apply(desired())
-    assert again.actions == [] and again.changed is False
+    assert (again.action, again.writes, again.changed) == ("unchanged", [], False)
     assert again.integration_id == report.integration_id
     assert len(mock.write_requests()) == before  # only reads the second time
     assert mock.requests("integration_create") == 1
@@ -260,7 +268,7 @@ def test_update_shows_the_field_diff_then_writes_only_the_configuration(
 
     before = len(mock.write_requests())
     report = deployer.apply(changed)
-    assert report.actions == ["configured"]
+    assert (report.action, report.writes) == ("updated", ["write_config"])
     assert report.integration_id == first.integration_id
     assert [c["field"] for c in report.changes] == ["awsAccountRegion", "notes"]
     assert writes(mock)[before:] == [("config_put", "PUT")]
@@ -292,7 +300,7 @@ def test_an_existing_integration_is_found_across_pages(mock: MockGenesys) -> Non
     assert mock.requests("integration_list") >= 3  # several pages walked
     report = paged.apply(desired())
     assert report.integration_id == existing
-    assert report.actions == ["configured", "enabled"]
+    assert report.writes == ["write_config", "enable"]
 
 
 # --- Failures -------------------------------------------------------------------------------
@@ -320,7 +328,8 @@ def test_an_error_state_raises_deploy_error_with_the_detail(
     assert as_dict["integration_id"] == stored["id"]
     # The plan shows the state, and what apply would do about it.
     plan = deployer.plan(desired())
-    assert plan.action == "enable"
+    assert plan.action == "update"
+    assert plan.changes == [{"field": "reportedState", "current": "ERROR", "desired": "ACTIVE"}]
     assert plan.reported_state == {"code": "ERROR", "detail": detail}
 
 
@@ -474,7 +483,7 @@ async def test_async_plan_and_apply(mock: MockGenesys) -> None:
     plan = await deployer.plan_async(desired())
     assert plan.action == "create"
     report = await deployer.apply_async(desired())
-    assert report.actions == ["created", "configured", "enabled"]
+    assert report.writes == ["create", "write_config", "enable"]
     # Several at once on the shared runtime.
     plans = await asyncio.gather(*(deployer.plan_async(desired()) for _ in range(5)))
     assert [p.action for p in plans] == ["nothing"] * 5

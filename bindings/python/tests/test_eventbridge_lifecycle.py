@@ -70,7 +70,7 @@ def test_delete_then_plan_says_create(org_mock: MockGenesys) -> None:
 
     deleted = deployer.delete("orders")
     assert isinstance(deleted, gr.LifecycleReport)
-    assert deleted.actions == ["deleted"]
+    assert deleted.action == "deleted"
     assert deleted.changed
     assert deleted.integration_id == report.integration_id
     assert deleted.event_source == report.event_source
@@ -78,7 +78,7 @@ def test_delete_then_plan_says_create(org_mock: MockGenesys) -> None:
     assert deployer.plan(desired()).action == "create"
     assert deployer.plan_delete("orders").action == "nothing"
     again = deployer.delete("orders")
-    assert (again.actions, again.integration_id) == ([], None)
+    assert (again.action, again.integration_id) == ("unchanged", None)
     assert org_mock.requests("integration_delete") == 1
     assert deployer.organization_id() == "org-7"
 
@@ -107,14 +107,14 @@ def test_disable_is_idempotent(org_mock: MockGenesys) -> None:
     deployer = make_deployer(org_mock)
     deployer.apply(desired())
     report = deployer.disable("orders")
-    assert report.actions == ["disabled"]
+    assert report.action == "disabled"
     assert report.reported_state == {"code": "INACTIVE"}
     assert org_mock.platform_integrations()[0]["intendedState"] == "DISABLED"
     before = len(org_mock.write_requests())
-    assert deployer.disable("orders").actions == []
+    assert deployer.disable("orders").action == "unchanged"
     assert deployer.disable("missing").integration_id is None
     assert len(org_mock.write_requests()) == before
-    assert deployer.plan(desired()).action == "enable"
+    assert deployer.plan(desired()).action == "update"
 
 
 def test_ambiguous_names_point_to_delete_id(org_mock: MockGenesys) -> None:
@@ -123,7 +123,7 @@ def test_ambiguous_names_point_to_delete_id(org_mock: MockGenesys) -> None:
     extra = org_mock.insert_platform_integration("orders")
     with pytest.raises(gr.AmbiguousError, match="delete_id"):
         deployer.delete("orders")
-    assert deployer.delete_id(extra).actions == ["deleted"]
+    assert deployer.delete_id(extra).action == "deleted"
     assert deployer.plan_delete("orders").action == "delete"
     hook = org_mock.insert_platform_integration("hook", "webhook")
     with pytest.raises(gr.ValidationError) as info:
@@ -149,7 +149,7 @@ def test_sync_prunes_only_when_asked_and_only_our_type(org_mock: MockGenesys) ->
 
     report = deployer.sync(items)
     assert isinstance(report, gr.SyncReport)
-    assert [r.actions for r in report.applied] == [[], ["created", "configured", "enabled"]]
+    assert [r.action for r in report.applied] == ["unchanged", "created"]
     assert report.deleted == []
     assert org_mock.platform_integrations_named("undeclared")
 
@@ -193,7 +193,7 @@ def test_an_integration_being_deleted_is_not_re_enabled() -> None:
         assert mock.delete_platform_integration(old)
         report = deployer.apply(desired())
         assert report.integration_id != old
-        assert report.actions[0] == "created"
+        assert report.writes[0] == "create"
         states = {e["id"]: e["intendedState"] for e in mock.platform_integrations()}
         assert states == {old: "DELETED", report.integration_id: "ENABLED"}
 
@@ -222,14 +222,14 @@ def test_reports_are_typed_and_pickle(org_mock: MockGenesys) -> None:
 async def test_async_lifecycle(org_mock: MockGenesys) -> None:
     deployer = make_deployer(org_mock)
     await deployer.apply_async(desired())
-    assert (await deployer.disable_async("orders")).actions == ["disabled"]
+    assert (await deployer.disable_async("orders")).action == "disabled"
     assert (await deployer.plan_delete_async("orders")).action == "delete"
     plan = await deployer.plan_sync_async([desired()], prune=True)
-    assert [p.action for p in plan.plans] == ["enable"]
+    assert [p.action for p in plan.plans] == ["update"]
     report = await deployer.sync_async([desired(), desired("two", "two")], prune=True)
     assert [r.name for r in report.applied] == ["orders", "two"]
     results = await asyncio.gather(deployer.delete_async("orders"), deployer.delete_async("two"))
-    assert [r.actions for r in results] == [["deleted"], ["deleted"]]
+    assert [r.action for r in results] == ["deleted", "deleted"]
     extra = org_mock.insert_platform_integration("x")
-    assert (await deployer.delete_id_async(extra)).actions == ["deleted"]
+    assert (await deployer.delete_id_async(extra)).action == "deleted"
     assert org_mock.platform_integrations() == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 import pickle
 import urllib.request
 from collections.abc import Iterator
@@ -133,7 +134,7 @@ def test_apply_reapply_plan_and_destroy(
 
     again = deployer.apply(route)
     assert again.writes == 0
-    assert again.to_dict()["aws_writes"] == [] and again.to_dict()["genesys_writes"] == []
+    assert (again.action, again.changes, again.to_dict()["changes"]) == ("unchanged", [], [])
     assert deployer.plan(route).is_nothing
 
     moved = route_for(dest, uri=dest.uri("/hook/moved"))
@@ -151,9 +152,29 @@ def test_apply_reapply_plan_and_destroy(
 
     gone = deployer.destroy(route)
     assert gone.deleted_integration == report.integration_id
-    assert {w["action"] for w in gone.aws_writes} == {"delete"}
+    assert gone.action == "deleted"
+    assert {w["action"] for w in gone.changes} == {"delete"}
+    assert gone.changes[-1]["kind"] == "integration"
     assert resources(aws) == {"connections": [], "api_destinations": [], "buses": [], "rules": []}
-    assert deployer.destroy(route).aws_writes == []
+    assert deployer.destroy(route).changes == []
+
+
+def test_one_route_apply_is_one_deploy_and_one_audit_record(
+    deployer: gr.RouteDeployer, aws: Any, dest: TlsDestination, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="genesys_resolver")
+    route = route_for(dest)
+    report = deployer.apply(route)
+    assert report.action == "created"
+    deploys = deployer.metrics()["deploys"]
+    assert (deploys["total"], deploys["plans"]) == (1, 0), deploys
+    audits = [r for r in caplog.records if r.name == "genesys_resolver.audit"]
+    assert len(audits) == 1, [r.getMessage() for r in audits]
+    assert SECRET not in audits[0].getMessage()
+    deployer.plan(route)
+    deploys = deployer.metrics()["deploys"]
+    assert (deploys["total"], deploys["plans"]) == (1, 1), deploys
+    assert len([r for r in caplog.records if r.name == "genesys_resolver.audit"]) == 2
 
 
 def test_async_variants(deployer: gr.RouteDeployer, aws: Any, dest: TlsDestination) -> None:
@@ -244,6 +265,35 @@ def test_failing_destination_is_a_typed_error_and_writes_nothing(
     assert SECRET not in str(info.value)
     assert route_mock.write_requests() == []
     assert resources(aws)["connections"] == []
+
+
+def test_an_unreachable_aws_raises_the_aws_error(
+    route_mock: MockGenesys, aws: Any, ca: TestCa, dest: TlsDestination, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # no SDK retries against a closed port
+    deployer = gr.RouteDeployer(
+        route_mock.environment,
+        route_mock.client_id,
+        route_mock.client_secret,
+        region=REGION,
+        endpoint_url=f"http://127.0.0.1:{closed}",
+        ca_pem=ca.ca_pem,
+        loopback=True,
+        max_attempts=1,
+    )
+    with pytest.raises(gr.AwsError) as info:
+        deployer.plan(route_for(dest))
+    err = info.value
+    assert (err.kind, err.upstream, err.retryable) == ("aws_unreachable", "aws", True)
+    assert not isinstance(err, gr.GenesysApiError)
+    assert err.operation and err.resource
+    assert err.to_dict()["upstream"] == "aws"
+    assert SECRET not in str(err) and SECRET not in repr(err.to_dict())
 
 
 def test_repr_names_the_deployer(deployer: gr.RouteDeployer, route_mock: MockGenesys) -> None:

@@ -87,6 +87,31 @@ async def test_awaitable_calls_can_be_cancelled() -> None:
     assert time.monotonic() - start < 10
 
 
+async def _until_no_live_futures() -> int:
+    """Live Rust futures once they are all gone, or after 10 s (whatever is left then)."""
+    deadline = time.monotonic() + 10
+    while _native._runtime_state()["live_futures"] and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    live: int = _native._runtime_state()["live_futures"]
+    return live
+
+
+@pytest.mark.asyncio
+async def test_a_timed_out_or_cancelled_awaitable_drops_its_rust_future() -> None:
+    assert await _until_no_live_futures() == 0
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(_native._sleep_async(60), timeout=0.1)
+    # Dropped on the runtime, not left to sleep its 60 s.
+    assert await _until_no_live_futures() == 0
+    task = asyncio.ensure_future(_native._sleep_async(60))
+    await asyncio.sleep(0.1)
+    assert _native._runtime_state()["live_futures"] == 1
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await _until_no_live_futures() == 0
+
+
 def test_blocking_calls_work_from_many_threads() -> None:
     errors: list[BaseException] = []
 

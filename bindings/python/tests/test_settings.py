@@ -17,7 +17,7 @@ import pytest
 import genesys_resolver as gr
 from genesys_resolver.testing import MockGenesys, TestCa, TlsDestination
 
-from conftest import LOCAL, payload_for
+from conftest import EVENT_TYPE, LOCAL, payload_for
 
 HOSTS: dict[str, list[str]] = {"localhost": ["127.0.0.1"]}  # as LOCAL: no DNS queries
 
@@ -208,8 +208,13 @@ def test_a_bad_variable_is_a_config_error_naming_it(
 ) -> None:
     point_at(env, mock)
     env.setenv(variable, value)
-    # The deployer reads the same set of variables, so it refuses the same ones.
-    for cls in (gr.Resolver, gr.EventBridgeDeployer):
+    # Every constructor reads the variables of what it builds (the core's settings), so each
+    # refuses the bad ones among them: an EventBridge deployer probes nothing.
+    probes = variable.startswith(("RESOLVER_ALLOW_CIDRS", "RESOLVER_HEALTH", "RESOLVER_PROBE"))
+    readers: tuple[Any, ...] = (gr.Resolver, gr.RouteDeployer)
+    if not probes:
+        readers += (gr.EventBridgeDeployer,)
+    for cls in readers:
         err = config_error(cls.from_env)
         assert named in str(err), (cls, str(err))
         assert mock.client_secret not in str(err)
@@ -220,7 +225,7 @@ def test_deployer_from_env_plans_against_the_organisation(env: pytest.MonkeyPatc
     deployer = gr.EventBridgeDeployer.from_env(check_topics=False, page_size=50)
     integration = gr.EventBridgeIntegration("orders-events", "123456789012", "us-east-1", "orders", ["v2.users.{id}.presence"])
     assert deployer.plan(integration).action == "create"
-    assert deployer.apply(integration).actions == ["created", "configured", "enabled"]
+    assert deployer.apply(integration).writes == ["create", "write_config", "enable"]
     env.setenv("GENESYS_CLIENT_SECRET", "not-the-secret")
     with pytest.raises(gr.AuthError):
         gr.EventBridgeDeployer.from_env().plan(integration)
@@ -386,7 +391,7 @@ def test_a_deployer_coordinated_through_redis_applies(redis_port: int, mock: Moc
         max_attempts=1,
     )
     integration = gr.EventBridgeIntegration("orders-events", "123456789012", "us-east-1", "orders", ["v2.users.{id}.presence"])
-    assert deployer.apply(integration).actions == ["created", "configured", "enabled"]
+    assert deployer.apply(integration).writes == ["create", "write_config", "enable"]
     assert deployer.apply(integration).changed is False
     # Redis gone: no apply goes ahead unlocked.
     with pytest.raises(OSError):
@@ -394,3 +399,68 @@ def test_a_deployer_coordinated_through_redis_applies(redis_port: int, mock: Moc
     with pytest.raises(gr.ResolverError) as info:
         deployer.apply(integration)
     assert (info.value.kind, info.value.retryable) == ("coordination", True)
+
+
+def lease_keys(port: int) -> list[str]:
+    keys: list[str] = redis_command(port, "KEYS", "genesys-resolver:lease:*")
+    return keys
+
+
+def test_deployers_from_env_take_their_turn_in_redis(
+    env: pytest.MonkeyPatch, redis_port: int, mock: MockGenesys, ca: TestCa, ca_file: str
+) -> None:
+    """`RESOLVER_REDIS_URL` reaches both deployers: an apply holds its name's lease in Redis
+    while it runs, and a route apply waits for a turn another process holds."""
+    import threading
+
+    point_at(env, mock, ca_file)
+    env.setenv("RESOLVER_REDIS_URL", f"redis://127.0.0.1:{redis_port}/")
+    env.setenv("RESOLVER_LEASE_WAIT_SECS", "1")
+    mock.set_activation(after_delay=1.0)  # an apply in flight long enough to be seen
+    deployer = gr.EventBridgeDeployer.from_env(poll_interval=0.05)
+    integration = gr.EventBridgeIntegration("orders-redis", "123456789012", "us-east-1", "orders", [EVENT_TYPE])
+    reports: list[gr.DeployReport] = []
+    worker = threading.Thread(target=lambda: reports.append(deployer.apply(integration)))
+    worker.start()
+    seen: set[str] = set()
+    while worker.is_alive():
+        seen.update(lease_keys(redis_port))
+        time.sleep(0.02)
+    worker.join()
+    assert reports and reports[0].action == "created"
+    (held,) = [k for k in seen if k.endswith(":orders-redis")]
+    assert lease_keys(redis_port) == [], "released after the apply"
+
+    # Another process holds the route's name: the route apply waits, then gives up.
+    route = gr.build_payload("orders-route", "https://127.0.0.1:9/hook", [EVENT_TYPE])
+    route.update(
+        awsAccountId="123456789012",
+        awsRegion="us-east-1",
+        eventSourceSuffix="orders-route",
+        organizationId="org-1",
+        roleArn="arn:aws:iam::123456789012:role/genesys-api-destinations",
+    )
+    with TlsDestination(ca) as dest:
+        route["uri"] = dest.uri("/hook")
+        routes = gr.RouteDeployer.from_env(hosts=HOSTS, region="us-east-1", endpoint_url="http://127.0.0.1:9")
+        other = held[: -len("orders-redis")] + "orders-route"
+        assert redis_command(redis_port, "SET", other, "another-process", "PX", "30000") == "OK"
+        with pytest.raises(gr.CoordinationError) as info:
+            routes.apply(route)
+    assert (info.value.kind, info.value.upstream, info.value.retryable) == ("coordination", "local", True)
+    assert mock.platform_integrations_named("orders-route") == [], "nothing written unlocked"
+
+
+def test_a_route_deployer_with_an_unreachable_redis_raises_instead_of_working_unlocked(
+    mock: MockGenesys,
+) -> None:
+    with pytest.raises(gr.CoordinationError) as info:
+        gr.RouteDeployer(
+            mock.environment,
+            mock.client_id,
+            mock.client_secret,
+            region="us-east-1",
+            redis_url=f"redis://:hunter2@127.0.0.1:{free_port()}/",
+        )
+    assert info.value.retryable is True
+    assert "hunter2" not in str(info.value)

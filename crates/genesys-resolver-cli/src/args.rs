@@ -156,6 +156,9 @@ pub(crate) struct Global {
     /// Pace Genesys API calls to N a minute (batches default to Genesys' 300) [env: RESOLVER_RATE_LIMIT_PER_MINUTE]
     #[arg(long, global = true, value_name = "N")]
     pub(crate) rate_limit_per_minute: Option<u32>,
+    /// Seconds a deploy waits for its integration to be ACTIVE (default 120) [env: RESOLVER_ACTIVATION_TIMEOUT_SECS]
+    #[arg(long, global = true, value_name = "SECS", value_parser = positive_seconds)]
+    pub(crate) activation_timeout: Option<f64>,
     /// Output format on stdout
     #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
     pub(crate) output: Output,
@@ -308,8 +311,9 @@ pub(crate) enum RouteCommand {
     #[command(long_about = "\
 Validates each route FILE, reads its Genesys integration and every AWS resource of the route \
 (event bus, connections, API destinations, rule, targets), and prints a plan: `+` to create, \
-`~` to update (each changed field, Genesys ones as `genesys.<field>`, AWS ones as \
-`aws.<kind>.<name>[.<field>]`), `=` nothing to do, and the summary line. With \
+`~` to update, `=` nothing to do; under it the Genesys integration's changed fields, then each \
+AWS resource to write on a line of its own (`+ connection NAME`) with its fields; and the summary \
+line. With \
 --detailed-exitcode the exit status is 0 when nothing would change and 2 when something would.")]
     Plan(RoutePlanArgs),
     /// Make Genesys and AWS hold each route
@@ -422,4 +426,12 @@ pub(crate) struct CompletionsArgs {
     /// The shell
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
+}
+
+/// A positive, finite number of seconds.
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 => Ok(secs),
+        _ => Err(format!("{text:?} is not a positive number of seconds")),
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use genesys_resolver::eventbridge::FieldChange;
+use genesys_resolver::change::{Change, ChangeAction, FieldChange, ResourceKind};
 use serde_json::Value;
 
 use crate::args::ColorChoice;
@@ -74,6 +74,17 @@ pub(crate) enum Sign {
     Nothing,
 }
 
+impl From<ChangeAction> for Sign {
+    fn from(action: ChangeAction) -> Self {
+        match action {
+            ChangeAction::Create => Self::Create,
+            ChangeAction::Update => Self::Update,
+            ChangeAction::Delete => Self::Delete,
+            _ => Self::Nothing,
+        }
+    }
+}
+
 impl Sign {
     pub(crate) fn paint(self, paint: Paint, text: &str) -> String {
         match self {
@@ -99,26 +110,48 @@ fn show(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// The diff lines of field changes, each indented under its integration: `+ field = value` for
-/// a create, `~ field: current -> desired` for an update.
-pub(crate) fn field_lines(paint: Paint, sign: Sign, changes: &[FieldChange]) -> Vec<String> {
+/// The lines of the resources a file changes, as the core's report lists them: the fields of
+/// the file's own integration right under the file's line, every other resource on a line of
+/// its own (`+ connection NAME`) with its fields under it. Resources left alone are not shown.
+pub(crate) fn change_lines(paint: Paint, file_name: &str, changes: &[Change]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for change in changes.iter().filter(|c| !c.is_nothing()) {
+        let sign = Sign::from(change.action);
+        if change.kind == ResourceKind::Integration && change.name == file_name {
+            lines.extend(field_lines(paint, sign, "      ", &change.changes));
+        } else {
+            lines.push(format!(
+                "      {} {} {}",
+                sign.paint(paint, sign.symbol()),
+                change.kind,
+                change.name
+            ));
+            lines.extend(field_lines(paint, sign, "          ", &change.changes));
+        }
+    }
+    lines
+}
+
+/// The diff lines of field changes at `indent`: `+ field = value` for a create, `- field =
+/// value` for a delete, `~ field: current -> desired` for an update.
+fn field_lines(paint: Paint, sign: Sign, indent: &str, changes: &[FieldChange]) -> Vec<String> {
     changes
         .iter()
         .map(|c| match sign {
             Sign::Create => format!(
-                "      {} {} = {}",
+                "{indent}{} {} = {}",
                 paint.green("+"),
                 c.field,
                 paint.green(&show(&c.desired))
             ),
             Sign::Delete => format!(
-                "      {} {} = {}",
+                "{indent}{} {} = {}",
                 paint.red("-"),
                 c.field,
                 paint.red(&show(&c.current))
             ),
             Sign::Update | Sign::Nothing => format!(
-                "      {} {}: {} -> {}",
+                "{indent}{} {}: {} -> {}",
                 paint.yellow("~"),
                 c.field,
                 paint.red(&show(&c.current)),
@@ -148,15 +181,38 @@ mod tests {
 
     #[test]
     fn plain_output_has_no_escape_codes_and_coloured_has() {
-        let changes = [FieldChange {
-            field: "eventFilter".to_owned(),
-            current: json!(["a"]),
-            desired: json!(["a", "b"]),
-        }];
-        let plain = field_lines(Paint::new(false), Sign::Update, &changes);
+        let changes = [Change::new(
+            ResourceKind::Integration,
+            "orders",
+            ChangeAction::Update,
+            vec![FieldChange::new(
+                "eventFilter",
+                json!(["a"]),
+                json!(["a", "b"]),
+            )],
+        )];
+        let plain = change_lines(Paint::new(false), "orders", &changes);
         assert_eq!(plain, [r#"      ~ eventFilter: ["a"] -> ["a","b"]"#]);
-        let coloured = field_lines(Paint::new(true), Sign::Update, &changes);
+        let coloured = change_lines(Paint::new(true), "orders", &changes);
         assert!(coloured[0].contains("\x1b[33m~\x1b[0m"), "{coloured:?}");
+        // Another resource gets a line of its own, its fields under it.
+        let other = [Change::new(
+            ResourceKind::Connection,
+            "c-0",
+            ChangeAction::Create,
+            vec![FieldChange::new(
+                "apiKeyName",
+                json!(null),
+                json!("X-Api-Key"),
+            )],
+        )];
+        assert_eq!(
+            change_lines(Paint::new(false), "orders", &other),
+            [
+                "      + connection c-0",
+                r#"          + apiKeyName = "X-Api-Key""#
+            ]
+        );
     }
 
     #[test]

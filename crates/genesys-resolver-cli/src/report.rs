@@ -4,7 +4,9 @@
 //! ```json
 //! {"command": "eventbridge plan", "interrupted": false,
 //!  "files": [{"file": "a.yaml", "kind": "eventbridge", "name": "orders", "status": "planned",
-//!             "action": "update", "changes": [{"field": "...", "current": ..., "desired": ...}],
+//!             "action": "update",
+//!             "changes": [{"kind": "integration", "name": "orders", "action": "update",
+//!                          "changes": [{"field": "...", "current": ..., "desired": ...}]}],
 //!             "violations": [], "violation_count": 0, "error": null, "detail": {...}}],
 //!  "summary": {"files": 1, "create": 0, "update": 1, "delete": 0, "unchanged": 0,
 //!              "invalid": 0, "failed": 0, "not_started": 0, "abandoned": 0}}
@@ -12,7 +14,9 @@
 
 use std::io::Write;
 
-use genesys_resolver::eventbridge::FieldChange;
+use genesys_resolver::change::{Change, ChangeAction};
+use genesys_resolver::error::{ErrorReport, OperationError};
+use genesys_resolver::outcome::{Action, ErrorKind, Stage};
 use genesys_resolver::validate::Violation;
 use serde::Serialize;
 use serde_json::Value;
@@ -41,19 +45,32 @@ pub(crate) enum Status {
     Abandoned,
 }
 
-/// Why a file's work failed.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct ErrorInfo {
-    /// The error, for people (never a secret).
-    pub(crate) message: String,
-    /// The stage or step that failed.
-    pub(crate) stage: Option<String>,
-    /// The core's error kind.
-    pub(crate) kind: Option<String>,
-    /// Whether trying again can help.
-    pub(crate) retryable: bool,
-    /// Genesys' correlation id, for support requests.
-    pub(crate) correlation_id: Option<String>,
+/// What a file's work would do (a plan: the core's [`ChangeAction`]) or did (the core's
+/// [`Action`]), as the core's report says; serialized as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Outcome {
+    /// A plan: `create`, `update`, `delete` or `nothing`.
+    Planned(ChangeAction),
+    /// Done: `created`, `updated`, `deleted`, `disabled` or `unchanged`.
+    Done(Action),
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Planned(a) => a.as_str(),
+            Self::Done(a) => a.as_str(),
+        }
+    }
+
+    /// What it means for the resource, which decides its sign.
+    fn change(self) -> ChangeAction {
+        match self {
+            Self::Planned(a) => a,
+            Self::Done(a) => a.into(),
+        }
+    }
 }
 
 /// One file's report.
@@ -63,13 +80,14 @@ pub(crate) struct FileReport {
     pub(crate) kind: Option<Kind>,
     pub(crate) name: Option<String>,
     pub(crate) status: Status,
-    /// For plans: `create`, `update`, `enable`, `nothing`; for applies: `created`, `updated`,
-    /// `unchanged` (payloads) or `created`, `configured`, `enabled`, `unchanged` (EventBridge).
-    pub(crate) action: Option<String>,
-    pub(crate) changes: Vec<FieldChange>,
+    /// What it would do (plans) or did (applies), from the core's report.
+    pub(crate) action: Option<Outcome>,
+    /// The resources it would change or changed, as the core's report lists them.
+    pub(crate) changes: Vec<Change>,
     pub(crate) violations: Vec<Violation>,
     pub(crate) violation_count: usize,
-    pub(crate) error: Option<ErrorInfo>,
+    /// Why its work failed: the core's error report (the fields of the service's answers).
+    pub(crate) error: Option<ErrorReport>,
     /// The core's own report (a `ResolveReport`, `Plan` or `DeployReport`).
     pub(crate) detail: Option<Value>,
 }
@@ -80,17 +98,7 @@ impl FileReport {
         let (violations, violation_count, error) = match &loaded.result {
             Ok(_) => (Vec::new(), 0, None),
             Err(Problem::Invalid { violations, total }) => (violations.clone(), *total, None),
-            Err(Problem::Unreadable(message)) => (
-                Vec::new(),
-                0,
-                Some(ErrorInfo {
-                    message: message.clone(),
-                    stage: Some("read".to_owned()),
-                    kind: Some("validation".to_owned()),
-                    retryable: false,
-                    correlation_id: None,
-                }),
-            ),
+            Err(Problem::Unreadable(message)) => (Vec::new(), 0, Some(refused(message))),
         };
         Self {
             file: loaded.file.clone(),
@@ -123,15 +131,27 @@ impl FileReport {
         }
     }
 
+    /// This file's work failed with `error`: its report, with the violations also at the
+    /// file's level (as for an invalid file).
+    pub(crate) fn failed(mut self, error: &dyn OperationError) -> Self {
+        let report = error.report();
+        self.status = Status::Failed;
+        self.violations.clone_from(&report.violations);
+        self.violation_count = report.violation_count;
+        self.error = Some(report);
+        self
+    }
+
     /// The sign of the change it plans or made.
     pub(crate) fn sign(&self) -> Option<Sign> {
-        match self.action.as_deref()? {
-            "create" | "created" => Some(Sign::Create),
-            "update" | "enable" | "updated" | "configured" | "enabled" => Some(Sign::Update),
-            "delete" | "deleted" => Some(Sign::Delete),
-            _ => Some(Sign::Nothing),
-        }
+        self.action.map(|a| Sign::from(a.change()))
     }
+}
+
+/// A file refused before any work (unreadable, or not a document this command takes):
+/// `validation` at the `validate` stage, nothing contacted.
+pub(crate) fn refused(message: &str) -> ErrorReport {
+    ErrorReport::new(ErrorKind::Validation, message).with_stage(Stage::Validate)
 }
 
 /// The counts of a run.
@@ -301,7 +321,7 @@ fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
         }
         Status::Planned | Status::Applied => {
             let sign = f.sign().unwrap_or(Sign::Nothing);
-            let action = f.action.as_deref().unwrap_or("nothing");
+            let action = f.action.map_or("nothing", Outcome::as_str);
             lines.push(format!(
                 "  {} {} ({})  {}",
                 sign.paint(paint, sign.symbol()),
@@ -309,7 +329,7 @@ fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
                 sign.paint(paint, action),
                 paint.dim(&f.file)
             ));
-            lines.extend(render::field_lines(paint, sign, &f.changes));
+            lines.extend(render::change_lines(paint, name, &f.changes));
         }
         Status::Failed => {
             let e = f.error.as_ref();
@@ -317,7 +337,7 @@ fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
                 "  {} {} failed{}: {}  {}",
                 paint.red("!"),
                 paint.bold(name),
-                e.and_then(|e| e.stage.as_deref())
+                e.and_then(|e| e.step.as_deref().or(e.stage.map(Stage::as_str)))
                     .map(|s| format!(" at {s}"))
                     .unwrap_or_default(),
                 e.map_or("", |e| e.message.as_str()),

@@ -1,15 +1,19 @@
 //! Where settings come from: flags, then the environment, then the `--config` file, read as one
-//! lookup of variable names that the core's `ResolverSettings::from_lookup` (and the service's
-//! `Config::from_lookup`) read, so no setting is declared twice.
+//! lookup of variable names (the core's `settings::vars`) that the core's `ResolverSettings`,
+//! `DeploySettings` and `RouteSettings::from_lookup` (and the service's `Config::from_lookup`)
+//! read, so no setting is declared twice.
 
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
-use genesys_resolver::environment::ENV_VAR;
+use genesys_resolver::api::GENESYS_RATE_LIMIT_PER_MINUTE;
+use genesys_resolver::redact;
 use genesys_resolver::settings::{
-    CLIENT_ID_VAR, CLIENT_SECRET_VAR, OPERATOR_ONLY_VARS, ResolverSettings, SecretFile,
+    ClientSettings, DeploySettings, OPERATOR_ONLY_VARS, ResolverSettings, RouteSettings,
+    SecretFile, SettingsError, vars,
 };
+use genesys_resolver_service::config::PORT_VAR;
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
@@ -27,10 +31,10 @@ impl Layers {
     pub(crate) fn new(global: &Global) -> Result<Self, CliError> {
         let mut flags = HashMap::new();
         if let Some(env) = &global.environment {
-            flags.insert(ENV_VAR.to_owned(), env.clone());
+            flags.insert(vars::ENVIRONMENT.to_owned(), env.clone());
         }
         if let Some(id) = &global.client_id {
-            flags.insert(CLIENT_ID_VAR.to_owned(), id.clone());
+            flags.insert(vars::CLIENT_ID.to_owned(), id.clone());
         }
         if !global.ca_file.is_empty() {
             let files: Vec<String> = global
@@ -38,16 +42,16 @@ impl Layers {
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect();
-            flags.insert("RESOLVER_CA_FILE".to_owned(), files.join(","));
+            flags.insert(vars::CA_FILE.to_owned(), files.join(","));
         }
         if !global.allow_cidrs.is_empty() {
-            flags.insert(
-                "RESOLVER_ALLOW_CIDRS".to_owned(),
-                global.allow_cidrs.join(","),
-            );
+            flags.insert(vars::ALLOW_CIDRS.to_owned(), global.allow_cidrs.join(","));
         }
         if let Some(n) = global.rate_limit_per_minute {
-            flags.insert("RESOLVER_RATE_LIMIT_PER_MINUTE".to_owned(), n.to_string());
+            flags.insert(vars::RATE_LIMIT_PER_MINUTE.to_owned(), n.to_string());
+        }
+        if let Some(secs) = global.activation_timeout {
+            flags.insert(vars::ACTIVATION_TIMEOUT_SECS.to_owned(), secs.to_string());
         }
         if let Some(path) = &global.client_secret_file {
             // Logs are not set up yet: a loose mode is said here, on stderr.
@@ -57,7 +61,7 @@ impl Layers {
                 eprintln!("genesys-resolver: warning: --client-secret-file: {warning}");
             }
             flags.insert(
-                CLIENT_SECRET_VAR.to_owned(),
+                vars::CLIENT_SECRET.to_owned(),
                 secret.expose_secret().to_owned(),
             );
         } else if global.client_secret_stdin {
@@ -65,7 +69,7 @@ impl Layers {
             std::io::stdin().lock().read_line(&mut line).map_err(|e| {
                 CliError::Usage(format!("cannot read the client secret from stdin: {e}"))
             })?;
-            flags.insert(CLIENT_SECRET_VAR.to_owned(), first_line(&line)?);
+            flags.insert(vars::CLIENT_SECRET.to_owned(), first_line(&line)?);
         }
         let file = match &global.config {
             Some(path) => read_config(path)?,
@@ -95,38 +99,73 @@ impl Layers {
 
     /// The resolver's settings from these layers.
     pub(crate) fn resolver_settings(&self) -> Result<ResolverSettings, CliError> {
-        ResolverSettings::from_lookup(|name| self.get(name))
-            .map_err(|e| CliError::Usage(format!("setting {}: {}", e.setting, e.reason)))
+        ResolverSettings::from_lookup(|name| self.get(name)).map_err(usage)
     }
 
-    /// The resolver's settings, requiring what a call to Genesys needs.
+    /// The resolver's settings for a batch against Genesys: what a call to Genesys needs is
+    /// required, and the pace stays under Genesys' limit unless told otherwise.
     pub(crate) fn genesys_settings(&self) -> Result<ResolverSettings, CliError> {
-        let settings = self.resolver_settings()?;
-        for (present, variable, flag) in [
-            (
-                settings.client.environment.is_some(),
-                ENV_VAR,
-                "--environment",
-            ),
-            (
-                settings.client.client_id.is_some(),
-                CLIENT_ID_VAR,
-                "--client-id",
-            ),
-            (
-                settings.client.client_secret.is_some(),
-                CLIENT_SECRET_VAR,
-                "--client-secret-file or --client-secret-stdin",
-            ),
-        ] {
-            if !present {
-                return Err(CliError::Usage(format!(
-                    "{variable} is not set (set it, use {flag}, or put it in --config)"
-                )));
-            }
-        }
+        let mut settings = self.resolver_settings()?;
+        for_a_batch(&mut settings.client)?;
         Ok(settings)
     }
+
+    /// An EventBridge deployer's settings for a batch (topics checked against the
+    /// organisation's), as [`genesys_settings`](Self::genesys_settings).
+    pub(crate) fn deploy_settings(&self) -> Result<DeploySettings, CliError> {
+        let mut settings = DeploySettings::from_lookup(|name| self.get(name)).map_err(usage)?;
+        for_a_batch(&mut settings.client)?;
+        settings.check_topics = true;
+        Ok(settings)
+    }
+
+    /// A route deployer's settings for a batch, as [`deploy_settings`](Self::deploy_settings);
+    /// AWS's own come from the SDK's chain (`AWS_REGION`, `AWS_ENDPOINT_URL`, ...).
+    pub(crate) fn route_settings(&self) -> Result<RouteSettings, CliError> {
+        let mut settings = RouteSettings::from_lookup(|name| self.get(name)).map_err(usage)?;
+        for_a_batch(&mut settings.genesys.client)?;
+        settings.genesys.check_topics = true;
+        Ok(settings)
+    }
+}
+
+fn usage(e: SettingsError) -> CliError {
+    let SettingsError {
+        setting, reason, ..
+    } = e;
+    CliError::Usage(format!("setting {setting}: {reason}"))
+}
+
+/// Requires what a call to Genesys needs (naming the variable, its flag and `--config`),
+/// registers the credentials with the redaction, and paces a batch under Genesys' limit unless
+/// told otherwise.
+fn for_a_batch(client: &mut ClientSettings) -> Result<(), CliError> {
+    for (present, variable, flag) in [
+        (
+            client.environment.is_some(),
+            vars::ENVIRONMENT,
+            "--environment",
+        ),
+        (client.client_id.is_some(), vars::CLIENT_ID, "--client-id"),
+        (
+            client.client_secret.is_some(),
+            vars::CLIENT_SECRET,
+            "--client-secret-file or --client-secret-stdin",
+        ),
+    ] {
+        if !present {
+            return Err(CliError::Usage(format!(
+                "{variable} is not set (set it, use {flag}, or put it in --config)"
+            )));
+        }
+    }
+    if let (Some(id), Some(secret)) = (&client.client_id, &client.client_secret) {
+        redact::register_client_credentials(id, secret.expose_secret());
+    }
+    client.rate_limit_per_minute = client
+        .rate_limit_per_minute
+        .or(Some(GENESYS_RATE_LIMIT_PER_MINUTE));
+    Ok(())
 }
 
 /// The first line of a secret source, which must not be empty.
@@ -162,11 +201,12 @@ fn read_config(path: &Path) -> Result<HashMap<String, String>, CliError> {
     };
     let mut out = HashMap::new();
     for (key, value) in table {
-        if key == CLIENT_SECRET_VAR {
+        if key == vars::CLIENT_SECRET {
             return Err(CliError::Usage(format!(
-                "config file {}: {CLIENT_SECRET_VAR} is not accepted in a config file; set the \
+                "config file {}: {} is not accepted in a config file; set the \
                  variable, or use --client-secret-file or --client-secret-stdin",
-                path.display()
+                path.display(),
+                vars::CLIENT_SECRET
             )));
         }
         if OPERATOR_ONLY_VARS.contains(&key.as_str()) {
@@ -176,7 +216,7 @@ fn read_config(path: &Path) -> Result<HashMap<String, String>, CliError> {
                 path.display()
             )));
         }
-        if !(key.starts_with("GENESYS_") || key.starts_with("RESOLVER_") || key == "PORT") {
+        if !(vars::is_setting_name(&key) || key == PORT_VAR) {
             return Err(CliError::Usage(format!(
                 "config file {}: {key:?} is not a setting (keys are variable names such as \
                  GENESYS_ENVIRONMENT or RESOLVER_ALLOW_CIDRS)",

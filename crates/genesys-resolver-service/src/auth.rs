@@ -3,7 +3,7 @@
 
 use http::HeaderMap;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 /// Tokens shorter than this are refused when configured: a short token can be guessed.
 pub const MIN_TOKEN_LEN: usize = 16;
@@ -93,12 +93,26 @@ impl ApiTokens {
     /// Whether `token` is one of the configured tokens. Every digest is compared, each in
     /// constant time, so the time taken says nothing about which bytes matched.
     pub fn verify(&self, token: &str) -> bool {
+        self.position(token).is_some()
+    }
+
+    /// The position of `token` among the configured tokens (how the per-caller limits know a
+    /// caller), or `None` when it is not one of them. Compared as [`verify`](Self::verify)
+    /// does: every digest, each in constant time.
+    pub fn position(&self, token: &str) -> Option<usize> {
         let presented = digest(token);
         let mut found = subtle::Choice::from(0);
-        for d in &self.digests {
-            found |= d.ct_eq(&presented);
+        let mut position = 0_u64;
+        for (i, d) in (0_u64..).zip(&self.digests) {
+            let equal = d.ct_eq(&presented);
+            position.conditional_assign(&i, equal);
+            found |= equal;
         }
-        found.into()
+        if bool::from(found) {
+            usize::try_from(position).ok()
+        } else {
+            None
+        }
     }
 }
 
@@ -145,8 +159,14 @@ impl Refusal {
 impl Auth {
     /// Checks a request's headers.
     pub fn check(&self, headers: &HeaderMap) -> Result<(), Refusal> {
+        self.identify(headers).map(|_| ())
+    }
+
+    /// Checks a request's headers and says which token it carries: its position among the
+    /// configured tokens (see [`ApiTokens::position`]), or `None` when authentication is off.
+    pub fn identify(&self, headers: &HeaderMap) -> Result<Option<usize>, Refusal> {
         let Self::Tokens(tokens) = self else {
-            return Ok(());
+            return Ok(None);
         };
         let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
         let value = values.next().ok_or(Refusal::Missing)?;
@@ -162,10 +182,9 @@ impl Auth {
         if token.is_empty() || token.contains(' ') {
             return Err(Refusal::Malformed);
         }
-        if tokens.verify(token) {
-            Ok(())
-        } else {
-            Err(Refusal::Unknown)
+        match tokens.position(token) {
+            Some(position) => Ok(Some(position)),
+            None => Err(Refusal::Unknown),
         }
     }
 }
@@ -203,6 +222,16 @@ mod tests {
         assert_eq!(a.check(&headers("Bearer")), Err(Refusal::Malformed));
         assert_eq!(a.check(&HeaderMap::new()), Err(Refusal::Missing));
         assert_eq!(Auth::None.check(&HeaderMap::new()), Ok(()));
+        // Callers are told apart by the position of their token.
+        assert_eq!(
+            a.identify(&headers("Bearer tok-aaaaaaaaaaaaaaaa")),
+            Ok(Some(0))
+        );
+        assert_eq!(
+            a.identify(&headers("Bearer tok-bbbbbbbbbbbbbbbb")),
+            Ok(Some(1))
+        );
+        assert_eq!(Auth::None.identify(&HeaderMap::new()), Ok(None));
     }
 
     #[test]

@@ -26,12 +26,23 @@
 //! | `RESOLVER_TLS_CERT`, `RESOLVER_TLS_KEY` | PEM certificate chain and key: serve HTTPS | plain HTTP |
 //! | `RESOLVER_TLS_CLIENT_CA` | PEM CA file: require client certificates it issued | off |
 //! | `RESOLVER_ALLOWED_ORIGINS` | comma-separated origins whose pages may call (CORS) | none (any `Origin` is 403) |
-//! | `RESOLVER_HEADER_TIMEOUT_SECS` | time to send a request's headers, and keep-alive idle time | 10 |
+//! | `RESOLVER_HEADER_TIMEOUT_SECS` | time to send a request's headers, and keep-alive idle time (shorter under pressure) | 10 |
 //! | `RESOLVER_BODY_TIMEOUT_SECS` | time to send a request's body | 30 |
-//! | `RESOLVER_MAX_CONNECTIONS` | open connections; more are answered 503 and closed | 512 |
+//! | `RESOLVER_BODY_STALL_SECS` | longest pause within a body, and the allowance before the minimum rate counts | 5 |
+//! | `RESOLVER_BODY_MIN_RATE` | bytes a second a body must average (after the allowance) | 1024 |
+//! | `RESOLVER_MAX_CONNECTIONS` | open connections; at the cap the oldest idle or header-sending one is let go | 4096 |
+//! | `RESOLVER_RESERVED_CONNECTIONS` | connections above the cap for `/healthz` and `/metrics` only | 32 |
+//! | `RESOLVER_MAX_CONNECTIONS_PER_CALLER` | connections one caller's requests may hold; more are answered 429 | 256 |
 //! | `RESOLVER_MAX_IN_FLIGHT` | resolves running at once; more are answered 503 | 256 |
+//! | `RESOLVER_MAX_IN_FLIGHT_PER_CALLER` | resolves one caller may run at once; more are answered 429 | 128 |
+//! | `RESOLVER_MAX_BODIES_READING` | request bodies over 16 KiB buffered at once | 32 |
+//! | `RESOLVER_MAX_BODIES_PER_CALLER` | of those, how many one caller may hold | 4 |
 //! | `RESOLVER_SHUTDOWN_GRACE_SECS` | how long a shutdown waits for open requests | 30 |
 //! | `RESOLVER_LOG_FORMAT` | `text` or `json` (stderr) | `text` |
+//!
+//! A caller is a bearer token, or the address of a request without one (see
+//! [`crate::caller`]). The caps are fitted to the open-file limit at startup
+//! ([`ServiceSettings::fit_to_file_limit`]), so descriptors cannot run out before the caps act.
 //!
 //! A problem names its variable and never quotes a token or secret.
 
@@ -47,6 +58,11 @@ use genesys_resolver::settings::{
 use secrecy::ExposeSecret;
 
 use crate::auth::{ApiTokens, Auth};
+
+/// The variable of the listen port.
+pub const PORT_VAR: &str = "PORT";
+/// The variable of the listen address.
+pub const BIND_VAR: &str = "RESOLVER_BIND";
 
 /// A configuration problem: which variable, and why.
 #[derive(Debug)]
@@ -99,12 +115,28 @@ pub struct ServiceSettings {
     pub header_timeout: Duration,
     /// Time to send a request's body (408 after), counting any wait for a body slot.
     pub body_timeout: Duration,
-    /// Request bodies buffered at once at most (each up to `max_body_bytes`); others wait.
+    /// Longest pause within a body, and the allowance before `body_min_rate` counts (408).
+    pub body_stall: Duration,
+    /// Bytes a second a body must average, beyond the `body_stall` allowance (408 below).
+    pub body_min_rate: usize,
+    /// Request bodies over 16 KiB buffered at once at most (each up to `max_body_bytes`);
+    /// others wait. Smaller bodies need no slot.
     pub max_bodies_reading: usize,
-    /// Open connections at most; more are answered 503 and closed.
+    /// Body slots one caller may hold at once; its other bodies wait for its own.
+    pub max_bodies_per_caller: usize,
+    /// Open connections at most. At the cap the oldest connection that is idle or still sending
+    /// its headers is let go for a new one; a new one is refused only when every connection is
+    /// busy with a request and the reserve is full.
     pub max_connections: usize,
+    /// Connections taken above `max_connections` when every connection is busy; they may only
+    /// ask for `/healthz` and `/metrics*` (anything else is answered 503).
+    pub reserved_connections: usize,
+    /// Connections one caller's requests may hold at once (429 with `Connection: close` above).
+    pub max_connections_per_caller: usize,
     /// Resolves running at once at most; more are answered 503 with `Retry-After`.
     pub max_in_flight: usize,
+    /// Resolves one caller may run at once; more are answered 429 with `Retry-After`.
+    pub max_in_flight_per_caller: usize,
     /// Violations listed in an answer at most (the total is given beside them).
     pub max_violations: usize,
     /// How long a shutdown waits for open requests before cutting them.
@@ -121,9 +153,15 @@ impl Default for ServiceSettings {
             max_body_bytes: crate::MAX_BODY_BYTES,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
+            body_stall: Duration::from_secs(5),
+            body_min_rate: 1024,
             max_bodies_reading: 32,
-            max_connections: 512,
+            max_bodies_per_caller: 4,
+            max_connections: 4096,
+            reserved_connections: 32,
+            max_connections_per_caller: 256,
             max_in_flight: 256,
+            max_in_flight_per_caller: 128,
             max_violations: crate::MAX_VIOLATIONS,
             shutdown_grace: Duration::from_secs(30),
         }
@@ -351,12 +389,84 @@ impl ServiceSettings {
             max_body_bytes: d.max_body_bytes,
             header_timeout: seconds(env, "RESOLVER_HEADER_TIMEOUT_SECS", d.header_timeout)?,
             body_timeout: seconds(env, "RESOLVER_BODY_TIMEOUT_SECS", d.body_timeout)?,
-            max_bodies_reading: d.max_bodies_reading,
+            body_stall: seconds(env, "RESOLVER_BODY_STALL_SECS", d.body_stall)?,
+            body_min_rate: count(env, "RESOLVER_BODY_MIN_RATE", d.body_min_rate)?,
+            max_bodies_reading: count(env, "RESOLVER_MAX_BODIES_READING", d.max_bodies_reading)?,
+            max_bodies_per_caller: count(
+                env,
+                "RESOLVER_MAX_BODIES_PER_CALLER",
+                d.max_bodies_per_caller,
+            )?,
             max_connections: count(env, "RESOLVER_MAX_CONNECTIONS", d.max_connections)?,
+            reserved_connections: parsed(env, "RESOLVER_RESERVED_CONNECTIONS")?
+                .unwrap_or(d.reserved_connections),
+            max_connections_per_caller: count(
+                env,
+                "RESOLVER_MAX_CONNECTIONS_PER_CALLER",
+                d.max_connections_per_caller,
+            )?,
             max_in_flight: count(env, "RESOLVER_MAX_IN_FLIGHT", d.max_in_flight)?,
+            max_in_flight_per_caller: count(
+                env,
+                "RESOLVER_MAX_IN_FLIGHT_PER_CALLER",
+                d.max_in_flight_per_caller,
+            )?,
             max_violations: d.max_violations,
             shutdown_grace: seconds(env, "RESOLVER_SHUTDOWN_GRACE_SECS", d.shutdown_grace)?,
         })
+    }
+}
+
+/// Open files the process keeps for itself, whatever its callers do: standard streams, the
+/// listener, the runtime's own, logs, Redis, DNS.
+pub const PROCESS_FILES: u64 = 64;
+
+/// What [`ServiceSettings::fit_to_file_limit`] lowered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fitted {
+    /// The open-file limit fitted to.
+    pub file_limit: u64,
+    /// `max_connections` before, and after.
+    pub max_connections: (usize, usize),
+    /// `reserved_connections` before, and after.
+    pub reserved_connections: (usize, usize),
+    /// `max_in_flight` before, and after.
+    pub max_in_flight: (usize, usize),
+}
+
+impl ServiceSettings {
+    /// Lowers the caps, where needed, so that the process cannot run out of open files before
+    /// they act: beyond [`PROCESS_FILES`], a quarter of the limit is kept for the resolves' own
+    /// connections (a destination probe and a share of Genesys' and DNS', two a resolve, so
+    /// `max_in_flight` is at most an eighth), and the rest for callers' connections (the
+    /// reserve at most a sixteenth of it, `max_connections` the remainder). Returns what was
+    /// lowered, or `None` when the caps fit already.
+    pub fn fit_to_file_limit(&mut self, file_limit: u64) -> Option<Fitted> {
+        let usable = usize::try_from(file_limit.saturating_sub(PROCESS_FILES))
+            .unwrap_or(usize::MAX)
+            .max(8);
+        let for_resolves = usable / 4;
+        let for_callers = usable - for_resolves;
+        let reserved = self.reserved_connections.min(for_callers / 16);
+        let connections = self.max_connections.min(for_callers - reserved).max(1);
+        let in_flight = self.max_in_flight.min((for_resolves / 2).max(1));
+        let fitted = Fitted {
+            file_limit,
+            max_connections: (self.max_connections, connections),
+            reserved_connections: (self.reserved_connections, reserved),
+            max_in_flight: (self.max_in_flight, in_flight),
+        };
+        self.max_connections = connections;
+        self.reserved_connections = reserved;
+        self.max_in_flight = in_flight;
+        let lowered = [
+            fitted.max_connections,
+            fitted.reserved_connections,
+            fitted.max_in_flight,
+        ]
+        .iter()
+        .any(|(before, after)| before != after);
+        lowered.then_some(fitted)
     }
 }
 
@@ -384,8 +494,8 @@ impl Config {
                 });
             }
         }
-        let bind: IpAddr = parsed(env, "RESOLVER_BIND")?.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        let port: u16 = parsed(env, "PORT")?.unwrap_or(8080);
+        let bind: IpAddr = parsed(env, BIND_VAR)?.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let port: u16 = parsed(env, PORT_VAR)?.unwrap_or(8080);
         let log_format =
             match var(env, "RESOLVER_LOG_FORMAT").map(|v| v.trim().to_ascii_lowercase()) {
                 None => LogFormat::Text,
@@ -446,8 +556,15 @@ mod tests {
         assert!(matches!(&c.service.auth, Auth::Tokens(t) if t.len() == 1));
         assert_eq!(c.service.header_timeout, Duration::from_secs(10));
         assert_eq!(c.service.body_timeout, Duration::from_secs(30));
-        assert_eq!(c.service.max_connections, 512);
+        assert_eq!(c.service.max_connections, 4096);
+        assert_eq!(c.service.reserved_connections, 32);
+        assert_eq!(c.service.max_connections_per_caller, 256);
         assert_eq!(c.service.max_in_flight, 256);
+        assert_eq!(c.service.max_in_flight_per_caller, 128);
+        assert_eq!(c.service.max_bodies_reading, 32);
+        assert_eq!(c.service.max_bodies_per_caller, 4);
+        assert_eq!(c.service.body_stall, Duration::from_secs(5));
+        assert_eq!(c.service.body_min_rate, 1024);
         assert_eq!(c.service.shutdown_grace, Duration::from_secs(30));
         assert_eq!(c.log_format, LogFormat::Text);
         assert!(c.tls.is_none());
@@ -503,5 +620,48 @@ mod tests {
         }
         let e = config(&[("RESOLVER_API_TOKENS", "short-secret")]).unwrap_err();
         assert!(!e.to_string().contains("short-secret"), "{e}");
+        for variable in [
+            "RESOLVER_MAX_CONNECTIONS_PER_CALLER",
+            "RESOLVER_MAX_IN_FLIGHT_PER_CALLER",
+            "RESOLVER_MAX_BODIES_READING",
+            "RESOLVER_MAX_BODIES_PER_CALLER",
+            "RESOLVER_BODY_MIN_RATE",
+        ] {
+            let e = config(&[("RESOLVER_AUTH", "none"), (variable, "0")]).unwrap_err();
+            assert_eq!(e.variable, variable, "{e}");
+        }
+        let e =
+            config(&[("RESOLVER_AUTH", "none"), ("RESOLVER_BODY_STALL_SECS", "x")]).unwrap_err();
+        assert_eq!(e.variable, "RESOLVER_BODY_STALL_SECS");
+        let c = config(&[
+            ("RESOLVER_AUTH", "none"),
+            ("RESOLVER_RESERVED_CONNECTIONS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(c.service.reserved_connections, 0, "no reserve is allowed");
+    }
+
+    #[test]
+    fn caps_are_fitted_to_the_open_file_limit() {
+        let mut s = ServiceSettings::default();
+        assert_eq!(
+            s.fit_to_file_limit(1 << 20),
+            None,
+            "a high limit changes nothing"
+        );
+        assert_eq!(s.max_connections, 4096);
+        // 1024 files: 64 for the process, 240 for resolves, 720 for callers' connections.
+        let fitted = s.fit_to_file_limit(1024).unwrap();
+        assert_eq!(fitted.max_connections, (4096, 688));
+        assert_eq!(fitted.reserved_connections, (32, 32));
+        assert_eq!(fitted.max_in_flight, (256, 120));
+        let needed = PROCESS_FILES
+            + 2 * s.max_in_flight as u64
+            + (s.max_connections + s.reserved_connections) as u64;
+        assert!(needed <= 1024, "{needed}");
+        // Even a tiny limit leaves each cap at one at least.
+        let mut s = ServiceSettings::default();
+        s.fit_to_file_limit(10).unwrap();
+        assert!(s.max_connections >= 1 && s.max_in_flight >= 1);
     }
 }

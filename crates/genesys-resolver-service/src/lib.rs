@@ -1,8 +1,10 @@
 //! The resolver service: the seed's HTTP contract (`POST /resolve`, `GET /metrics`) over
 //! [`genesys_resolver`], made fit to face a network: bearer-token authentication, an origin
 //! and content-type check, no upstream text echoed unscrubbed, bounded work (capped answers,
-//! timeouts, connection and in-flight caps), escaped and scrubbed logs, and a graceful shutdown
-//! with a deadline.
+//! timeouts, connection and in-flight caps), service kept through floods of idle and slow
+//! connections (idle connections let go oldest first at the cap, fair body slots, a minimum
+//! body rate, per-caller limits, a reserve for `/healthz` and `/metrics`), escaped and scrubbed
+//! logs, and a graceful shutdown with a deadline.
 //!
 //! The binary is `resolver_service` (`cargo run --release --bin resolver_service`); it reads
 //! its settings from the environment ([`config`]). The pieces are public so a test (or another
@@ -22,12 +24,15 @@
 //! See `docs/src/security.md` for the threat model and each control's setting.
 
 pub mod auth;
+mod body;
+pub mod caller;
 pub mod config;
+mod connections;
 pub mod logging;
 pub mod router;
 pub mod serve;
 pub mod startup;
-// otelops: logs and OpenTelemetry traces for the binaries (feature `otel`).
+// Logs and OpenTelemetry traces for the binaries (feature `otel`).
 pub mod telemetry;
 
 pub use router::{router, status_for};

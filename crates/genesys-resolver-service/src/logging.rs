@@ -11,7 +11,7 @@ use crate::config::LogFormat;
 
 /// `line` with every control character escaped (`\n`, `\r`, `\t`, `\u{1b}`, ...).
 pub fn escape_controls(line: &str) -> String {
-    if !line.chars().any(char::is_control) {
+    if !has_controls(line) {
         return line.to_owned();
     }
     let mut out = String::with_capacity(line.len() + 8);
@@ -27,12 +27,30 @@ pub fn escape_controls(line: &str) -> String {
     out
 }
 
+/// Whether `line` holds a control character: C0 (below U+0020), DEL, or C1 (U+0080 to
+/// U+009F, which UTF-8 spells as `0xC2 0x80..=0x9F`). One pass over the bytes, without
+/// decoding characters.
+fn has_controls(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b < 0x20
+            || b == 0x7f
+            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+    })
+}
+
 /// One record (a formatted log event, an audit line) made safe: scrubbed, escaped, and ended
 /// by exactly one newline.
 pub fn safe_line(record: &[u8]) -> String {
     let text = String::from_utf8_lossy(record);
     let body = text.strip_suffix('\n').unwrap_or(&text);
-    let mut line = escape_controls(&genesys_resolver::redact::text(body));
+    let clean = genesys_resolver::redact::text(body);
+    // Most lines have nothing to escape: keep the scrubbed string rather than copy it.
+    let mut line = if has_controls(&clean) {
+        escape_controls(&clean)
+    } else {
+        clean
+    };
     line.push('\n');
     line
 }
@@ -131,6 +149,19 @@ mod tests {
             "{line}"
         );
         assert!(!line.contains("tok-123456789"), "{line}");
+    }
+
+    #[test]
+    fn controls_are_found_by_their_bytes_as_by_their_characters() {
+        let mut samples: Vec<String> = (0_u32..0x250)
+            .filter_map(char::from_u32)
+            .map(|c| format!("a{c}b"))
+            .collect();
+        samples
+            .extend(["", "plain", "\u{85}", "é\u{9f}", "\u{a0}\u{c2}", "日本\n"].map(String::from));
+        for s in samples {
+            assert_eq!(has_controls(&s), s.chars().any(char::is_control), "{s:?}");
+        }
     }
 
     #[test]

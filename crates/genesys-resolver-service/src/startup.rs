@@ -28,7 +28,7 @@ pub fn config_error(e: &dyn std::fmt::Display) -> ExitCode {
 /// `OTEL_EXPORTER_OTLP_ENDPOINT` is set, flushed at shutdown), builds the resolver (connecting Redis when configured),
 /// listens and serves. Returns the process exit code: 0 after a clean shutdown, 2 for a
 /// configuration problem, 1 when listening or serving failed.
-pub async fn run(config: Config) -> ExitCode {
+pub async fn run(mut config: Config) -> ExitCode {
     // Whatever quotes the client secret from here on (an upstream error, a log line) has it
     // removed by value.
     if let (Some(id), Some(secret)) = (
@@ -73,17 +73,20 @@ pub async fn run(config: Config) -> ExitCode {
         Ok(r) => r,
         Err(e) => return config_error(&e),
     };
-    if let Some(limit) = serve::raise_fd_limit() {
-        let wanted = config.service.max_connections as u64 + 64;
-        if limit < wanted {
-            tracing::warn!(
-                limit,
-                max_connections = config.service.max_connections,
-                "the open-file limit is below RESOLVER_MAX_CONNECTIONS plus headroom"
-            );
-        }
+    // The caps fit the open-file limit, so descriptors cannot run out before the caps act.
+    if let Some(limit) = serve::raise_fd_limit()
+        && let Some(fitted) = config.service.fit_to_file_limit(limit)
+    {
+        tracing::warn!(
+            file_limit = limit,
+            max_connections = fitted.max_connections.1,
+            reserved_connections = fitted.reserved_connections.1,
+            max_in_flight = fitted.max_in_flight.1,
+            "caps lowered to fit the open-file limit (RESOLVER_MAX_CONNECTIONS, \
+             RESOLVER_RESERVED_CONNECTIONS, RESOLVER_MAX_IN_FLIGHT)"
+        );
     }
-    let listener = match tokio::net::TcpListener::bind(config.addr).await {
+    let listener = match serve::listen(config.addr) {
         Ok(l) => l,
         Err(e) => {
             tracing::error!(addr = %config.addr, error = %e, "cannot listen");
@@ -94,6 +97,8 @@ pub async fn run(config: Config) -> ExitCode {
     tracing::info!(
         %addr,
         tls = tls.is_some(),
+        max_connections = config.service.max_connections,
+        max_in_flight = config.service.max_in_flight,
         callers = if matches!(config.service.auth, Auth::None) { "anyone" } else { "bearer tokens" },
         "resolver service listening"
     );

@@ -212,28 +212,8 @@ pub fn init(
     let otlp = OtlpSettings::from_env()?;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let log = tracing_subscriber::fmt::layer()
-        .with_ansi(false)
-        .with_writer(Scrubbing(std::io::stderr));
-    let log = match format {
-        LogFormat::Text => log.with_filter(filter).boxed(),
-        LogFormat::Json => log.json().with_filter(filter).boxed(),
-    };
-    #[cfg_attr(not(feature = "otel"), allow(unused_mut))]
-    let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = vec![log];
-    #[cfg(feature = "otel")]
-    let provider = match &otlp {
-        Some(settings) => {
-            let (provider, layer) = otel::layer(settings, default_service_name)?;
-            layers.push(layer.with_filter(exported()).boxed());
-            Some(provider)
-        }
-        None => None,
-    };
-    #[cfg(not(feature = "otel"))]
-    let _ = (default_service_name, exported);
-    tracing_subscriber::registry()
-        .with(layers)
+    let (dispatch, telemetry) = subscriber(format, filter, otlp.as_ref(), default_service_name)?;
+    dispatch
         .try_init()
         .map_err(|e| TelemetryError::Subscriber(e.to_string()))?;
     if let Some(settings) = &otlp {
@@ -247,10 +227,47 @@ pub fn init(
             );
         }
     }
-    Ok(Telemetry {
-        #[cfg(feature = "otel")]
-        provider,
-    })
+    Ok(telemetry)
+}
+
+/// The subscriber [`init`] installs, built but not installed (a benchmark or a test sets it
+/// for a scope with [`tracing::dispatcher::with_default`]): the scrubbed stderr log filtered by
+/// `filter`, in `format`, and with `otlp` (and the `otel` feature) the span exporter. Call it
+/// inside a Tokio runtime when `otlp` is given.
+pub fn subscriber(
+    format: LogFormat,
+    filter: EnvFilter,
+    otlp: Option<&OtlpSettings>,
+    default_service_name: &str,
+) -> Result<(tracing::Dispatch, Telemetry), TelemetryError> {
+    let log = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_writer(Scrubbing(std::io::stderr));
+    let log = match format {
+        LogFormat::Text => log.with_filter(filter).boxed(),
+        LogFormat::Json => log.json().with_filter(filter).boxed(),
+    };
+    #[cfg_attr(not(feature = "otel"), allow(unused_mut))]
+    let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = vec![log];
+    #[cfg(feature = "otel")]
+    let provider = match otlp {
+        Some(settings) => {
+            let (provider, layer) = otel::layer(settings, default_service_name)?;
+            layers.push(layer.with_filter(exported()).boxed());
+            Some(provider)
+        }
+        None => None,
+    };
+    #[cfg(not(feature = "otel"))]
+    let _ = (default_service_name, otlp, exported);
+    let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layers));
+    Ok((
+        dispatch,
+        Telemetry {
+            #[cfg(feature = "otel")]
+            provider,
+        },
+    ))
 }
 
 /// What the exporter sees: spans at `INFO` or above, never log events (those stay in the
@@ -460,10 +477,15 @@ mod otel {
             .with_resource(resource.build())
             .build();
         let tracer = provider.tracer("genesys-resolver");
+        // No OpenTelemetry context is made current on each span entry: nothing in the service
+        // reads `opentelemetry::Context::current()` (parents come from the `tracing` span tree,
+        // so the exported spans and their links are the same), and attaching one on every
+        // poll of every instrumented future is most of this layer's cost per entry.
         let layer = tracing_opentelemetry::layer()
             .with_tracer(tracer)
             .with_threads(false)
-            .with_location(false);
+            .with_location(false)
+            .with_context_activation(false);
         Ok((provider, layer))
     }
 

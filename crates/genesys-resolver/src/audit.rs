@@ -1,5 +1,6 @@
-//! Audit log: one [`AuditRecord`] per resolve, written by an [`AuditSink`] as a JSON line, a
-//! `tracing` event, or kept in memory.
+//! Audit log: one [`AuditRecord`] per operation (a resolve, a deploy, a route operation, or
+//! their dry runs), written by an [`AuditSink`] as a JSON line, a `tracing` event, or kept in
+//! memory. The operation envelope ([`crate::envelope`]) writes it, once per operation.
 //!
 //! A record carries what an operator needs to answer "who deployed what, when, and did it work"
 //! and nothing secret: the `uri` loses any user-info (`user:pass@`) and the values of secret
@@ -10,14 +11,14 @@
 //! use std::time::Duration;
 //!
 //! use genesys_resolver::audit::{AuditRecord, AuditSink, JsonLinesAudit};
-//! use genesys_resolver::pipeline::{Action, ResolveOutcome};
+//! use genesys_resolver::pipeline::{Action, OperationOutcome};
 //! use genesys_resolver::ResolvePayload;
 //!
 //! let payload = ResolvePayload::builder("orders-webhook", "https://hooks.example.com/genesys")
 //!     .event_types(["v2.routing.queues.{id}.conversations"])
 //!     .header("X-Api-Key", "s3cr3t")
 //!     .build()?;
-//! let outcome = ResolveOutcome::succeeded(Action::Created, Duration::from_millis(250), false);
+//! let outcome = OperationOutcome::succeeded(Action::Created, Duration::from_millis(250), false);
 //! let record = AuditRecord::from_payload(&payload, &outcome).with_integration_id("4f1c");
 //! assert_eq!(record.latency_ms, 250.0);
 //! assert_eq!(record.headers["X-Api-Key"], "[REDACTED]");
@@ -38,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::metrics::MetricsSink;
-use crate::outcome::{Action, Operation, ResolveOutcome, Stage};
+use crate::outcome::{Action, Operation, OperationOutcome, Stage};
 use crate::payload::ResolvePayload;
 
 /// The `message` of every record: the seed's slog message.
@@ -113,7 +114,7 @@ fn default_message() -> String {
 impl AuditRecord {
     /// A record of `payload`'s resolve ending in `outcome`, timestamped now. Secrets are removed
     /// here: `uri` is [`sanitize_uri`]d and `headers` are [`redact_headers`]ed.
-    pub fn from_payload(payload: &ResolvePayload, outcome: &ResolveOutcome) -> Self {
+    pub fn from_payload(payload: &ResolvePayload, outcome: &OperationOutcome) -> Self {
         let mut record = Self::new(
             &payload.name,
             &payload.uri,
@@ -130,7 +131,7 @@ impl AuditRecord {
         integration_name: impl Into<String>,
         uri: &str,
         endpoint_count: usize,
-        outcome: &ResolveOutcome,
+        outcome: &OperationOutcome,
     ) -> Self {
         Self {
             timestamp: OffsetDateTime::now_utc(),
@@ -201,19 +202,33 @@ impl AuditRecord {
 /// not panic: they are called on the request path, concurrently. A sink that cannot write
 /// reports it through `tracing` and carries on.
 pub trait AuditSink: Send + Sync + fmt::Debug {
-    /// Records one resolve.
+    /// Records one operation.
     fn record(&self, record: &AuditRecord);
+
+    /// Whether records are kept at all (default true). When false, the operation envelope
+    /// does not even build the record, so a sink that drops everything costs nothing.
+    fn enabled(&self) -> bool {
+        true
+    }
 }
 
 impl<T: AuditSink + ?Sized> AuditSink for Arc<T> {
     fn record(&self, record: &AuditRecord) {
         (**self).record(record);
     }
+
+    fn enabled(&self) -> bool {
+        (**self).enabled()
+    }
 }
 
 impl<T: AuditSink + ?Sized> AuditSink for Box<T> {
     fn record(&self, record: &AuditRecord) {
         (**self).record(record);
+    }
+
+    fn enabled(&self) -> bool {
+        (**self).enabled()
     }
 }
 
@@ -223,6 +238,10 @@ pub struct NoopAudit;
 
 impl AuditSink for NoopAudit {
     fn record(&self, _record: &AuditRecord) {}
+
+    fn enabled(&self) -> bool {
+        false
+    }
 }
 
 /// Writes each record as one line of JSON to a writer, flushing after each line. The writer sits
@@ -303,6 +322,14 @@ impl<W: Write + Send> AuditSink for JsonLinesAudit<W> {
 pub struct TracingAudit;
 
 impl AuditSink for TracingAudit {
+    /// Whether a subscriber takes `INFO` events of [`AUDIT_TARGET`], or none was ever set
+    /// globally (then `tracing`'s `log` feature may hand the event to the `log` crate, as the
+    /// Python package's logging bridge has it).
+    fn enabled(&self) -> bool {
+        tracing::enabled!(target: AUDIT_TARGET, tracing::Level::INFO)
+            || !tracing::dispatcher::has_been_set()
+    }
+
     fn record(&self, record: &AuditRecord) {
         let timestamp = record
             .timestamp
@@ -394,7 +421,8 @@ mod tests {
     fn write_failures_are_counted_in_the_metrics() {
         let metrics = crate::metrics::Metrics::new();
         let sink = JsonLinesAudit::new(Broken).with_metrics(Arc::new(metrics.clone()));
-        let outcome = ResolveOutcome::succeeded(Action::Created, std::time::Duration::ZERO, false);
+        let outcome =
+            OperationOutcome::succeeded(Action::Created, std::time::Duration::ZERO, false);
         let record = AuditRecord::new("orders", "https://a.example/", 1, &outcome);
         sink.record(&record);
         sink.record(&record);

@@ -33,6 +33,8 @@
 //! The ground floor, shared by everything above it:
 //! - [`outcome`]: operations, stages, actions, probe phases, retry reasons and outcomes.
 //! - [`violation`]: the [`Violation`] vocabulary every rule set reports in.
+//! - [`change`]: the one change model of plans and reports (a resource, an action, field
+//!   changes).
 //! - [`redact`]: the one redaction of URIs, headers and upstream text.
 //! - [`durations`]: serde helpers for durations; [`names`]: stable names and typo hints.
 //!
@@ -58,6 +60,10 @@
 //! - [`metrics`]: the [`MetricsSink`] trait and [`Metrics`], with a JSON snapshot and Prometheus
 //!   text.
 //! - [`audit`]: one [`AuditRecord`] per resolve, written by an [`AuditSink`].
+//! - [`error`]: the one error surface of every flow: the [`OperationError`](error::OperationError)
+//!   trait and the serializable [`ErrorReport`](error::ErrorReport) front ends show.
+//! - [`envelope`]: the one envelope of every operation: its span, timing, metrics and audit
+//!   record, written once.
 //! - [`eventbridge`]: Amazon EventBridge source integrations on the real integrations API: the
 //!   model and its rules, and the [`EventBridgeDeployer`] that
 //!   plans and applies them idempotently.
@@ -75,11 +81,16 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod change;
+// The composition root's parts: coordinator, client, prober and sink from settings.
+mod compose;
 pub mod coordination;
 pub mod dns;
 pub mod document;
 pub mod durations;
+pub mod envelope;
 pub mod environment;
+pub mod error;
 pub mod eventbridge;
 pub mod metrics;
 pub mod names;
@@ -94,7 +105,7 @@ pub mod retry;
 #[cfg(feature = "aws")]
 pub mod route;
 pub mod settings;
-// otelops: the spans of every operation (names and attributes are stable).
+// The spans of every operation (names and attributes are stable).
 pub mod spans;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -110,7 +121,7 @@ pub use document::{Document, DocumentError, DocumentKind, DocumentReader};
 pub use environment::Environment;
 pub use eventbridge::{DeployError, EventBridgeDeployer, EventBridgeIntegration};
 pub use metrics::{Metrics, MetricsSink, MetricsSnapshot};
-pub use outcome::{Action, Operation, ProbePhase, ResolveOutcome, Stage};
+pub use outcome::{Action, Operation, OperationOutcome, ProbePhase, Stage};
 pub use payload::builder::ResolvePayloadBuilder;
 pub use payload::{DeliveryRetry, EventFilter, PayloadError, ResolvePayload};
 pub use pipeline::{ResolveError, ResolveReport, Resolver};

@@ -1,6 +1,6 @@
 //! The shared vocabulary of outcomes: which [`Operation`] ran, its [`Stage`]s, what it did
 //! ([`Action`]), the timed [`ProbePhase`]s of a probe, why a call was retried ([`RetryReason`]),
-//! and how an operation ended ([`ResolveOutcome`]).
+//! and how an operation ended ([`OperationOutcome`]).
 //!
 //! Everything here is plain data on the ground floor: the client, the prober, metrics, audit and
 //! every flow (the resolve pipeline, the EventBridge deployer) speak these words, and none of them
@@ -128,7 +128,8 @@ named_enum! {
         /// DNS, TLS, timeout), so no access token was had. Retryable; check the network and the
         /// environment. A refinement of [`ErrorKind::Auth`], which named these failures before.
         GenesysUnreachable = "genesys_unreachable",
-        /// Genesys answered an error status after every retry the policy allowed.
+        /// Genesys answered an error status after every retry the policy allowed. (AWS errors
+        /// have kinds of their own: [`ErrorKind::AwsApi`] and its neighbours.)
         Api = "api",
         /// Genesys asked to wait longer than the retry policy allows; try again after the wait
         /// the error carries.
@@ -141,9 +142,11 @@ named_enum! {
         /// A deploy's configuration kept changing under it (version conflicts beyond the retry
         /// budget). Try again.
         Conflict = "conflict",
-        /// The integration reported `ERROR`; the error carries Genesys' explanation.
+        /// The integration reported `ERROR`; the error carries Genesys' explanation. (For a
+        /// route: Genesys' partner event source in the AWS account is `DELETED`.)
         ActivationFailed = "activation_failed",
-        /// The integration did not become `ACTIVE` in time. Check it later.
+        /// The integration did not become `ACTIVE` in time. Check it later. (For a route: the
+        /// partner event source did not appear in the AWS account in time.)
         ActivationTimeout = "activation_timeout",
         /// A deleted integration was still there when the wait for it to go ran out. It may
         /// still go: check it later.
@@ -156,6 +159,40 @@ named_enum! {
         /// not had in time, the coordination store (Redis) was unreachable, or a lease was lost
         /// mid-operation. Nothing was deployed unlocked. Retryable.
         Coordination = "coordination",
+        /// AWS answered an error the other AWS kinds do not cover (a request it refused, an
+        /// internal error); the error carries AWS's code. Retryable when AWS says so.
+        AwsApi = "aws_api",
+        /// AWS throttled the call after the SDK's own retries (`ThrottlingException`). Retry
+        /// later, or lower the rate of changes.
+        AwsThrottled = "aws_throttled",
+        /// AWS could not be reached or did not answer in time (connection refused, DNS, TLS, a
+        /// timeout, a lost response): the call may or may not have taken effect. Retryable;
+        /// check the network, the region and any endpoint override.
+        AwsUnreachable = "aws_unreachable",
+        /// AWS refused the credentials or the permission (`AccessDeniedException`, an unknown,
+        /// expired or badly signed key), or no credentials were found in the standard chain.
+        /// Fix the credentials or the IAM policy.
+        AwsAccessDenied = "aws_access_denied",
+        /// An AWS quota was reached (`LimitExceededException`, `ServiceQuotaExceededException`):
+        /// too many buses, rules, connections or API destinations. Remove some or raise the
+        /// quota.
+        AwsLimitExceeded = "aws_limit_exceeded",
+    }
+}
+
+named_enum! {
+    /// Which party a failure lies with, as errors and error reports name it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[non_exhaustive]
+    pub enum Upstream {
+        /// Genesys Cloud (its API or its login host).
+        Genesys = "genesys",
+        /// Amazon Web Services (EventBridge).
+        Aws = "aws",
+        /// A destination (the probes: DNS, connect, TLS, health).
+        Destination = "destination",
+        /// Nothing outside: the input, the settings, or the coordination of callers.
+        Local = "local",
     }
 }
 
@@ -179,6 +216,35 @@ impl ErrorKind {
         )
     }
 
+    /// Whether AWS (EventBridge) is at fault: one of the `aws_*` kinds.
+    pub fn is_aws_error(self) -> bool {
+        matches!(
+            self,
+            Self::AwsApi
+                | Self::AwsThrottled
+                | Self::AwsUnreachable
+                | Self::AwsAccessDenied
+                | Self::AwsLimitExceeded
+        )
+    }
+
+    /// The party a failure of this kind lies with, when the error says no more: the input,
+    /// settings and coordination are [`Upstream::Local`], the probes'
+    /// [`Upstream::Destination`], the `aws_*` kinds [`Upstream::Aws`], the rest
+    /// [`Upstream::Genesys`]. (A route's error knows better for the kinds it shares with
+    /// Genesys: its partner event source's are AWS's.)
+    pub fn upstream(self) -> Upstream {
+        if self.is_input_error() || matches!(self, Self::Config | Self::Coordination) {
+            Upstream::Local
+        } else if self.is_destination_error() {
+            Upstream::Destination
+        } else if self.is_aws_error() {
+            Upstream::Aws
+        } else {
+            Upstream::Genesys
+        }
+    }
+
     /// Whether the kind belongs to a deploy on the platform integrations API only.
     pub fn is_deploy_error(self) -> bool {
         matches!(
@@ -196,7 +262,7 @@ impl ErrorKind {
 /// How one operation ended, as the metrics sink sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct ResolveOutcome {
+pub struct OperationOutcome {
     /// Which operation this was (a resolve unless said otherwise).
     #[serde(default)]
     pub operation: Operation,
@@ -211,8 +277,8 @@ pub struct ResolveOutcome {
     pub dry_run: bool,
 }
 
-impl ResolveOutcome {
-    /// A successful resolve.
+impl OperationOutcome {
+    /// A successful resolve (see [`for_operation`](Self::for_operation) for another operation).
     pub fn succeeded(action: Action, latency: Duration, dry_run: bool) -> Self {
         Self {
             operation: Operation::Resolve,
@@ -223,7 +289,8 @@ impl ResolveOutcome {
         }
     }
 
-    /// A resolve that failed at `stage`.
+    /// A resolve that failed at `stage` (see [`for_operation`](Self::for_operation) for
+    /// another operation).
     pub fn failed(stage: Stage, latency: Duration, dry_run: bool) -> Self {
         Self {
             operation: Operation::Resolve,

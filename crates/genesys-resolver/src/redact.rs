@@ -271,8 +271,24 @@ fn is_sensitive_key(key: &str) -> bool {
         "_apikey",
         "_signature",
     ];
-    let key = key.to_ascii_lowercase().replace('-', "_");
-    NAMES.contains(&key.as_str()) || SUFFIXES.iter().any(|s| key.ends_with(s))
+    // Compared as if lowercased with `-` read as `_`, without building that string: this runs
+    // for every `:` and `=` of every line scrubbed.
+    fn same(key: &[u8], word: &str) -> bool {
+        key.len() == word.len()
+            && key.iter().zip(word.bytes()).all(|(&k, w)| {
+                let k = if k == b'-' {
+                    b'_'
+                } else {
+                    k.to_ascii_lowercase()
+                };
+                k == w
+            })
+    }
+    let key = key.as_bytes();
+    NAMES.iter().any(|name| same(key, name))
+        || SUFFIXES
+            .iter()
+            .any(|s| key.len() >= s.len() && same(&key[key.len() - s.len()..], s))
 }
 
 /// Characters a credential is made of (base64, base64url, JWT, hex, form-encoding).
@@ -283,14 +299,23 @@ fn is_credential_char(c: char) -> bool {
 /// `text` (an error message, an upstream body) with every credential removed: see the
 /// [module docs](self).
 pub fn text(text: &str) -> String {
-    let out = strip_userinfo(text);
-    let out = redact_schemes(&out);
-    let out = redact_pairs(&out);
-    redact_registered(out)
+    // Each pass answers `None` when it found nothing to change, so clean text (most of what is
+    // scrubbed: every log and audit line) is copied once, not once per pass.
+    let mut out: Option<String> = None;
+    for pass in [strip_userinfo, redact_schemes, redact_pairs] {
+        if let Some(changed) = pass(out.as_deref().unwrap_or(text)) {
+            out = Some(changed);
+        }
+    }
+    redact_registered(out.unwrap_or_else(|| text.to_owned()))
 }
 
-/// Removes `user:password@` from every URL in `text`.
-fn strip_userinfo(text: &str) -> String {
+/// Removes `user:password@` from every URL in `text`; `None` when there is none.
+fn strip_userinfo(text: &str) -> Option<String> {
+    // User-info needs an `@`.
+    if !text.contains('@') {
+        return None;
+    }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("://") {
@@ -311,22 +336,29 @@ fn strip_userinfo(text: &str) -> String {
         rest = &tail[end..];
     }
     out.push_str(rest);
-    out
+    Some(out)
 }
 
 /// Replaces the parameter of every `Bearer`/`Basic`/`Digest`/`token` scheme word, wherever it
-/// stands (after a space, `=`, `:`, a quote, ...).
-fn redact_schemes(text: &str) -> String {
-    let lower = text.to_ascii_lowercase();
+/// stands (after a space, `=`, `:`, a quote, ...); `None` when nothing was replaced.
+fn redact_schemes(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::new();
     let mut copied = 0;
     let mut i = 0;
     while i < text.len() {
+        // A scheme word starts with `b`, `d` or `t` in either case (`| 0x20` lowercases an ASCII
+        // letter and maps no other byte onto these three); bytes of a multi-byte character are
+        // never ASCII, so stepping bytewise sees the same words as stepping by character.
+        let starts_word = matches!(bytes[i] | 0x20, b'b' | b'd' | b't')
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
         let Some(scheme) = SCHEMES.iter().find(|s| {
-            lower[i..].starts_with(**s) && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+            starts_word
+                && bytes
+                    .get(i..i + s.len())
+                    .is_some_and(|word| word.eq_ignore_ascii_case(s.as_bytes()))
         }) else {
-            i += text[i..].chars().next().map_or(1, char::len_utf8);
+            i += 1;
             continue;
         };
         let after = i + scheme.len();
@@ -353,20 +385,28 @@ fn redact_schemes(text: &str) -> String {
             i = after;
             continue;
         }
+        if out.capacity() == 0 {
+            out.reserve(text.len() + REDACTED.len());
+        }
         out.push_str(&text[copied..cred_start]);
         out.push_str(REDACTED);
         copied = cred_start + cred_len;
         i = copied;
     }
+    if copied == 0 {
+        return None;
+    }
     out.push_str(&text[copied..]);
-    out
+    Some(out)
 }
 
 /// Replaces the value of every `key=value`, `key: value` or `"key":"value"` whose key is
 /// sensitive. A value that is an auth scheme and its parameter (already handled) is left alone.
-fn redact_pairs(text: &str) -> String {
+/// `None` when nothing was replaced.
+fn redact_pairs(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::new();
+    let mut replaced = false;
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -413,10 +453,9 @@ fn redact_pairs(text: &str) -> String {
                 .map_or(text.len(), |e| v + e),
         };
         let value = &text[v..end];
-        let lower = value.to_ascii_lowercase();
         // `Authorization: Bearer x` (unquoted): the scheme pass has redacted the parameter.
         let is_scheme_word = quote.is_none()
-            && SCHEMES.contains(&lower.as_str())
+            && SCHEMES.iter().any(|s| value.eq_ignore_ascii_case(s))
             && text[end..].starts_with([' ', '\t']);
         if is_scheme_word {
             i = end;
@@ -427,19 +466,58 @@ fn redact_pairs(text: &str) -> String {
             i = (v + REDACTED.len()).min(text.len()).max(i + 1);
             continue;
         }
+        if !replaced {
+            out.reserve(text.len() + REDACTED.len());
+            replaced = true;
+        }
         out.push_str(&text[copied..v]);
         out.push_str(REDACTED);
         copied = end;
         i = end.max(i + 1);
     }
+    if !replaced {
+        return None;
+    }
     out.push_str(&text[copied..]);
-    out
+    Some(out)
+}
+
+/// Whether any of `secrets` occurs in `text`: one pass over `text` that compares only where
+/// some secret's first byte stands, instead of one substring search per secret.
+fn any_occurs<'a, I>(text: &str, secrets: &I) -> bool
+where
+    I: Iterator<Item = &'a str> + Clone,
+{
+    let mut first = [false; 256];
+    let mut shortest = usize::MAX;
+    for secret in secrets.clone() {
+        let Some(&b) = secret.as_bytes().first() else {
+            // An empty secret occurs everywhere.
+            return true;
+        };
+        first[usize::from(b)] = true;
+        shortest = shortest.min(secret.len());
+    }
+    let bytes = text.as_bytes();
+    if shortest > bytes.len() {
+        return false;
+    }
+    (0..=bytes.len() - shortest).any(|i| {
+        first[usize::from(bytes[i])]
+            && secrets
+                .clone()
+                .any(|secret| bytes[i..].starts_with(secret.as_bytes()))
+    })
 }
 
 /// Replaces every registered secret by value.
 fn redact_registered(mut text: String) -> String {
     let registry = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
-    for secret in registry.pinned.iter().chain(registry.rotating.iter()) {
+    let all = registry.pinned.iter().chain(registry.rotating.iter());
+    if !any_occurs(&text, &all.clone().map(|s| &**s)) {
+        return text;
+    }
+    for secret in all {
         if text.contains(&**secret) {
             text = text.replace(&**secret, REDACTED);
         }
@@ -627,5 +705,294 @@ mod tests {
     fn userinfo_is_replaced_up_to_the_last_at() {
         assert_eq!(userinfo("https://u:p@ss@h/x"), "https://[redacted]@h/x");
         assert_eq!(userinfo("https://h/x"), "https://h/x");
+    }
+
+    /// The scanning functions as they were before their fast paths, kept to check that the
+    /// fast ones redact exactly the same.
+    mod reference {
+        use super::super::{REDACTED, SCHEMES, is_credential_char, redact_registered};
+
+        pub(super) fn is_sensitive_key(key: &str) -> bool {
+            const NAMES: [&str; 22] = [
+                "authorization",
+                "proxy_authorization",
+                "access_token",
+                "refresh_token",
+                "id_token",
+                "token",
+                "client_secret",
+                "secret",
+                "password",
+                "passwd",
+                "pwd",
+                "api_key",
+                "apikey",
+                "x_api_key",
+                "sig",
+                "signature",
+                "cookie",
+                "set_cookie",
+                "session",
+                "sessionid",
+                "credentials",
+                "private_key",
+            ];
+            const SUFFIXES: [&str; 7] = [
+                "_secret",
+                "_password",
+                "_token",
+                "_tokens",
+                "_api_key",
+                "_apikey",
+                "_signature",
+            ];
+            let key = key.to_ascii_lowercase().replace('-', "_");
+            NAMES.contains(&key.as_str()) || SUFFIXES.iter().any(|s| key.ends_with(s))
+        }
+
+        pub(super) fn text(text: &str) -> String {
+            let out = strip_userinfo(text);
+            let out = redact_schemes(&out);
+            let out = redact_pairs(&out);
+            redact_registered(out)
+        }
+
+        fn strip_userinfo(text: &str) -> String {
+            let mut out = String::with_capacity(text.len());
+            let mut rest = text;
+            while let Some(i) = rest.find("://") {
+                let authority_start = i + 3;
+                out.push_str(&rest[..authority_start]);
+                let tail = &rest[authority_start..];
+                let end = tail
+                    .find(|c: char| {
+                        matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == '"' || c == '\''
+                    })
+                    .unwrap_or(tail.len());
+                let authority = &tail[..end];
+                out.push_str(
+                    authority
+                        .rfind('@')
+                        .map_or(authority, |at| &authority[at + 1..]),
+                );
+                rest = &tail[end..];
+            }
+            out.push_str(rest);
+            out
+        }
+
+        fn redact_schemes(text: &str) -> String {
+            let lower = text.to_ascii_lowercase();
+            let bytes = text.as_bytes();
+            let mut out = String::with_capacity(text.len());
+            let mut copied = 0;
+            let mut i = 0;
+            while i < text.len() {
+                let Some(scheme) = SCHEMES.iter().find(|s| {
+                    lower[i..].starts_with(**s) && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+                }) else {
+                    i += text[i..].chars().next().map_or(1, char::len_utf8);
+                    continue;
+                };
+                let after = i + scheme.len();
+                let gap = text[after..]
+                    .find(|c: char| c != ' ' && c != '\t')
+                    .unwrap_or(text.len() - after);
+                let cred_start = after + gap;
+                let cred_len = text[cred_start..]
+                    .find(|c: char| !is_credential_char(c))
+                    .unwrap_or(text.len() - cred_start);
+                let credential = &text[cred_start..cred_start + cred_len];
+                let as_value = text[..i].trim_end().ends_with([':', '=', '"', '\'']);
+                let plausible = !credential.is_empty()
+                    && !credential.contains("://")
+                    && (*scheme != "token"
+                        || (as_value
+                            && credential.len() >= 8
+                            && credential
+                                .chars()
+                                .any(|c| c.is_ascii_digit() || "-._~+/=%".contains(c))));
+                if gap == 0 || !plausible {
+                    i = after;
+                    continue;
+                }
+                out.push_str(&text[copied..cred_start]);
+                out.push_str(REDACTED);
+                copied = cred_start + cred_len;
+                i = copied;
+            }
+            out.push_str(&text[copied..]);
+            out
+        }
+
+        fn redact_pairs(text: &str) -> String {
+            let bytes = text.as_bytes();
+            let mut out = String::with_capacity(text.len());
+            let mut copied = 0;
+            let mut i = 0;
+            while i < bytes.len() {
+                let c = bytes[i];
+                if c != b'=' && c != b':' {
+                    i += 1;
+                    continue;
+                }
+                let mut key_end = i;
+                while key_end > 0 && bytes[key_end - 1] == b' ' {
+                    key_end -= 1;
+                }
+                if key_end > 0 && matches!(bytes[key_end - 1], b'"' | b'\'') {
+                    key_end -= 1;
+                }
+                let mut key_start = key_end;
+                while key_start > 0
+                    && (bytes[key_start - 1].is_ascii_alphanumeric()
+                        || matches!(bytes[key_start - 1], b'-' | b'_'))
+                {
+                    key_start -= 1;
+                }
+                let key = &text[key_start..key_end];
+                if key.is_empty() || !is_sensitive_key(key) || text[i + 1..].starts_with("//") {
+                    i += 1;
+                    continue;
+                }
+                let mut v = i + 1;
+                while v < bytes.len() && bytes[v] == b' ' {
+                    v += 1;
+                }
+                let quote = bytes.get(v).copied().filter(|q| matches!(q, b'"' | b'\''));
+                if quote.is_some() {
+                    v += 1;
+                }
+                let end = match quote {
+                    Some(q) => text[v..].find(char::from(q)).map_or(text.len(), |e| v + e),
+                    None => text[v..]
+                        .find(|c: char| {
+                            c.is_whitespace()
+                                || matches!(c, '&' | ',' | ';' | '}' | ']' | ')' | '#')
+                        })
+                        .map_or(text.len(), |e| v + e),
+                };
+                let value = &text[v..end];
+                let lower = value.to_ascii_lowercase();
+                let is_scheme_word = quote.is_none()
+                    && SCHEMES.contains(&lower.as_str())
+                    && text[end..].starts_with([' ', '\t']);
+                if is_scheme_word {
+                    i = end;
+                    continue;
+                }
+                let already = text[v..].starts_with(REDACTED) || value.is_empty();
+                if already {
+                    i = (v + REDACTED.len()).min(text.len()).max(i + 1);
+                    continue;
+                }
+                out.push_str(&text[copied..v]);
+                out.push_str(REDACTED);
+                copied = end;
+                i = end.max(i + 1);
+            }
+            out.push_str(&text[copied..]);
+            out
+        }
+    }
+
+    /// Pieces the generated texts are made of: scheme words in several cases, separators,
+    /// URLs with and without user-info, sensitive and ordinary keys, non-ASCII text, a
+    /// registered secret and pieces of it.
+    const PIECES: [&str; 60] = [
+        "Bearer",
+        "bearer ",
+        "BEARER\t",
+        "Basic ",
+        "basic",
+        "Digest ",
+        "token",
+        "Token ",
+        "TOKEN",
+        "tok",
+        "b",
+        "d",
+        "t",
+        " ",
+        "  ",
+        "\t",
+        ":",
+        "=",
+        "\"",
+        "'",
+        ",",
+        "&",
+        ";",
+        "}",
+        "#",
+        "https://",
+        "u:p@",
+        "@",
+        "/",
+        "?",
+        "Authorization",
+        "Authorization: ",
+        "authorization=",
+        "\"authorization\":\"",
+        "x=Token ",
+        ": token ",
+        "access_token",
+        "access_token=",
+        "client_secret",
+        "\"client_secret\": \"",
+        "x-api-key",
+        "API-KEY: ",
+        "db_password",
+        "token_url=",
+        "auth",
+        "abc123",
+        "tok-1234567890",
+        "ghp_12345678abc",
+        "é",
+        "日本",
+        "[REDACTED]",
+        "sig=",
+        "_",
+        "%2B",
+        "reg-s3cr3t-99",
+        "reg-s3c",
+        "-",
+        "https://u:p@h.example/x",
+        "?next=https://a:b@c/",
+        "a.b.c",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn fast_paths_redact_exactly_as_before(picks in proptest::collection::vec(0..PIECES.len(), 0..40)) {
+            register_secret("reg-s3cr3t-99");
+            let given: String = picks.iter().map(|&i| PIECES[i]).collect();
+            proptest::prop_assert_eq!(text(&given), reference::text(&given), "{:?}", given);
+        }
+
+        #[test]
+        fn sensitive_keys_are_the_same(key in "[A-Za-z_-]{0,24}") {
+            proptest::prop_assert_eq!(is_sensitive_key(&key), reference::is_sensitive_key(&key));
+        }
+    }
+
+    #[test]
+    fn any_occurs_finds_every_secret_and_nothing_else() {
+        let secrets = ["abcdefgh", "xyz-1234", "abcxyz99"];
+        for (text, want) in [
+            ("", false),
+            ("abcdefg", false),
+            ("..abcdefgh", true),
+            ("xyz-1234", true),
+            ("abcxyz9", false),
+            ("abcxyz99!", true),
+            ("ab cdefgh xyz-123", false),
+        ] {
+            assert_eq!(any_occurs(text, &secrets.iter().copied()), want, "{text}");
+        }
+        assert!(any_occurs("anything", &[""].iter().copied()));
+        assert!(!any_occurs("anything", &std::iter::empty()));
     }
 }

@@ -10,8 +10,9 @@
 //! |---|---|---|
 //! | `resolve` | the caller's | `operation`, `dry_run`, `integration.name`, `url.full`, `server.address`, then `outcome`, `integration.id`, `genesys.correlation_id`, `error.kind`, `failed_stage`, `otel.status_code` |
 //! | `deploy` | the caller's | the same, with `url.full` the `aws://region/account/suffix` target and no `server.address` |
+//! | `deploy` (route) | the caller's | `operation` (`deploy`), `deploy.flow` (`route`), `deploy.lifecycle` (`plan`, `check`, `apply`, `destroy`), `dry_run`, `integration.name`, `url.full` (the `route://region/account/suffix` target), then the outcome attributes above; its stages are its children |
 //! | `deploy` (lifecycle) | the caller's | `operation` (`deploy`), `deploy.lifecycle` (`disable`, `delete`, `delete_id`, `plan_delete`, `sync`, `plan_sync`), `dry_run`, `integration.name` (the name asked for; the id for `delete_id`; empty for a sync), then `url.full` (the target, once found), `deploy.items` and `deploy.prune` (a sync's), then the outcome attributes above; a sync's `outcome` is `updated` when it wrote anything (`unchanged` otherwise), a sync plan's `updated` when any plan has something to do |
-//! | `stage.validate`, `stage.probe`, `stage.token`, `stage.route_mapping`, `stage.submit` | `resolve` | `stage`, then `error.kind` and `otel.status_code` on failure |
+//! | `stage.validate`, `stage.probe`, `stage.token`, `stage.route_mapping`, `stage.submit` | `resolve`, or a route's `deploy` | `stage`, then `error.kind` and `otel.status_code` on failure |
 //! | `probe` | `stage.probe` (or the caller's, for a direct probe) | `url.full`, then `server.address`, `server.port`, `outcome` (`ok` or `failed`), `probe.failure`, `probe.failed_phase`, `otel.status_code` |
 //! | `probe.resolve`, `probe.connect`, `probe.tls`, `probe.first_byte` | `probe` | `phase` |
 //! | `genesys.request` | whatever stage sent it | `otel.kind` (`client`), `http.request.method`, `url.path`, then `http.response.status_code` (of the last attempt), `genesys.correlation_id`, `attempts`, `otel.status_code` |
@@ -33,44 +34,79 @@ use crate::outcome::{Action, ErrorKind, Operation, ProbePhase, Stage};
 pub const TARGET: &str = "genesys_resolver::spans";
 
 /// The span of one resolve (or its dry run, `check`) or one deploy (or its dry run, `plan`).
-/// `target` is shown redacted; for a resolve it is the payload's `uri`.
+/// `target` is shown redacted; for a resolve it is the payload's `uri`. The redaction (and the
+/// host of a resolve's `server.address`) is worked out only when a subscriber records the span.
 pub fn operation(operation: Operation, name: &str, target: &str, dry_run: bool) -> Span {
-    let url = crate::redact::uri(target);
     if operation == Operation::Deploy {
-        tracing::info_span!(
+        let span = tracing::info_span!(
             target: TARGET,
             "deploy",
             operation = operation.as_str(),
             dry_run,
             integration.name = name,
-            url.full = %url,
+            url.full = Empty,
             outcome = Empty,
             integration.id = Empty,
             genesys.correlation_id = Empty,
             error.kind = Empty,
             failed_stage = Empty,
             otel.status_code = Empty,
-        )
+        );
+        record_target(&span, target);
+        span
     } else {
-        let host = url::Url::parse(&url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned));
-        tracing::info_span!(
+        let span = tracing::info_span!(
             target: TARGET,
             "resolve",
             operation = operation.as_str(),
             dry_run,
             integration.name = name,
-            url.full = %url,
-            server.address = host,
+            url.full = Empty,
+            server.address = Empty,
             outcome = Empty,
             integration.id = Empty,
             genesys.correlation_id = Empty,
             error.kind = Empty,
             failed_stage = Empty,
             otel.status_code = Empty,
-        )
+        );
+        if !span.is_disabled() {
+            let url = crate::redact::uri(target);
+            if let Some(host) = url::Url::parse(&url)
+                .ok()
+                .as_ref()
+                .and_then(url::Url::host_str)
+            {
+                span.record("server.address", host);
+            }
+            span.record("url.full", url.as_str());
+        }
+        span
     }
+}
+
+/// The `deploy` span of one route operation (`lifecycle`: `plan`, `check`, `apply` or
+/// `destroy`), with `deploy.flow` `route` and `url.full` the route's
+/// `route://<region>/<account>/<suffix>` target; its stages are its children.
+pub fn route(lifecycle: &'static str, name: &str, target: &str, dry_run: bool) -> Span {
+    let span = tracing::info_span!(
+        target: TARGET,
+        "deploy",
+        operation = Operation::Deploy.as_str(),
+        deploy.flow = "route",
+        deploy.lifecycle = lifecycle,
+        dry_run,
+        integration.name = name,
+        url.full = Empty,
+        outcome = Empty,
+        integration.id = Empty,
+        genesys.correlation_id = Empty,
+        error.kind = Empty,
+        failed_stage = Empty,
+        otel.status_code = Empty,
+    );
+    record_target(&span, target);
+    span
 }
 
 /// The `deploy` span of one lifecycle operation of a deployer: `lifecycle` is the method's
@@ -97,9 +133,10 @@ pub fn lifecycle(lifecycle: &'static str, name: &str, dry_run: bool) -> Span {
     )
 }
 
-/// Records `target` (redacted) as a [`lifecycle`] span's `url.full`; an empty one is skipped.
+/// Records `target` (redacted) as a span's `url.full`; an empty one, or a span no subscriber
+/// records, is skipped (nothing is formatted then).
 pub fn record_target(span: &Span, target: &str) {
-    if !target.is_empty() {
+    if !target.is_empty() && !span.is_disabled() {
         span.record("url.full", crate::redact::uri(target).as_str());
     }
 }

@@ -30,12 +30,12 @@ real way to route Genesys events to an event bus) idempotently::
     desired.validate()                       # raises gr.ValidationError listing every violation
     deployer = gr.EventBridgeDeployer("eu_west_1", client_id, client_secret, check_topics=True)
     plan = deployer.plan(desired)            # reads only: create, update (changes), enable, nothing
-    report = deployer.apply(desired)         # report.actions, report.reported_state["code"]
+    report = deployer.apply(desired)         # report.action, report.reported_state["code"]
     deployer.disable(desired.name)           # idempotent; delete() waits until it is gone
     deployer.sync([desired], prune=True)     # desired state; prune deletes undeclared ones
 
-Every error is a :class:`ResolverError` naming the failed ``stage`` and its ``kind``, with one
-class per kind: :class:`ValidationError` (also a ``ValueError``), :class:`AddressPolicyError`,
+Every error is a :class:`ResolverError` naming the failed ``stage``, its ``kind`` and its
+``upstream`` (``genesys``, ``aws``, ``destination`` or ``local``), with one class per kind: :class:`ValidationError` (also a ``ValueError``), :class:`AddressPolicyError`,
 :class:`DnsError`, :class:`TlsError`, :class:`HealthCheckError` (with its subclasses
 :class:`ConnectError` and :class:`ProbeTimeoutError`), :class:`AuthError` (with
 :class:`GenesysUnreachableError`: the login host could not be reached),
@@ -43,7 +43,8 @@ class per kind: :class:`ValidationError` (also a ``ValueError``), :class:`Addres
 :class:`ConfigError`, :class:`CoordinationError`, and :class:`DeployError` (``step``,
 ``integration_id``, ``detail``) with :class:`ConflictError`, :class:`ActivationFailedError`,
 :class:`ActivationTimeoutError`, :class:`DeletionTimeoutError`, :class:`AmbiguousError` and
-:class:`InvalidResponseError`.
+:class:`InvalidResponseError`, and :class:`AwsError` for every AWS failure of a route (``code``,
+``operation``, ``resource``).
 Errors, reports and violations pickle and copy (a ``ProcessPoolExecutor`` returns them whole). Blocking calls release the GIL
 and stop on Ctrl-C; ``resolve_async``, ``check_async``, ``resolve_many_async``, ``plan_async``
 and ``apply_async`` are awaitable. Diagnostics and audit records go to the ``logging`` logger
@@ -58,6 +59,7 @@ from ._native import (
     AddressPolicyError,
     AmbiguousError,
     AuthError,
+    AwsError,
     ConfigError,
     ConflictError,
     ConnectError,
@@ -103,6 +105,7 @@ __all__ = [
     "AddressPolicyError",
     "AmbiguousError",
     "AuthError",
+    "AwsError",
     "ConfigError",
     "ConflictError",
     "ConnectError",

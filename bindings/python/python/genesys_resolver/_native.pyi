@@ -8,15 +8,15 @@ from typing import Any, Final, NoReturn, Optional, Protocol, Sequence, TypedDict
 from .types import (
     Action,
     CertificateKind,
-    DeployAction,
+    ChangeAction,
     DeployStep,
     ErrorKind,
     MockRoute,
     Payload,
-    PlanAction,
     Route,
     Stage,
     TlsVersions,
+    Upstream,
 )
 
 __version__: Final[str]
@@ -26,6 +26,7 @@ __all__ = [
     "AddressPolicyError",
     "AmbiguousError",
     "AuthError",
+    "AwsError",
     "ConfigError",
     "ConflictError",
     "ConnectError",
@@ -65,6 +66,7 @@ __all__ = [
     "__version__",
     "_raise_error",
     "_read_json",
+    "_runtime_state",
     "_sleep",
     "_sleep_async",
     "build_payload",
@@ -109,6 +111,8 @@ class ResolverError(Exception):
     kind: ErrorKind
     """The core's error classification (``validation``, ``dns``, ``rate_limited``, ...); each
     kind has its own class, ``other`` (a kind newer than this package) the base class."""
+    upstream: Optional[Upstream]
+    """The party the failure lies with: ``genesys``, ``aws``, ``destination`` or ``local``."""
     retryable: bool
     """Whether trying again later can help."""
     endpoints: list[ProbeReport]
@@ -117,9 +121,11 @@ class ResolverError(Exception):
     """For EventBridge plans and applies: the deploy step that failed (``validate``, ``topics``,
     ``lookup``, ``create``, ``read_config``, ``write_config``, ``enable``, ``activate``)."""
     def to_dict(self) -> dict[str, Any]:
-        """The error in the core's JSON form: ``stage``, ``kind``, ``message``, ``retryable``
-        and, where present, ``violations``, ``endpoints``, ``status``, ``code``,
-        ``correlation_id``, ``retry_after_secs``, ``step``, ``integration_id`` and ``detail``.
+        """The error in the core's JSON form (the fields of the service's answers and the command
+        line's JSON): ``kind``, ``stage``, ``upstream``, ``message``, ``retryable`` and, where
+        present, ``violations``, ``endpoints``, ``status``, ``code``, ``correlation_id``,
+        ``retry_after_secs``, ``step``, ``integration_id``, ``detail``, ``operation`` and
+        ``resource``.
 
         Every error pickles and copies with its class, attributes and ``to_dict()`` intact
         (say, across a ``ProcessPoolExecutor``)."""
@@ -183,6 +189,19 @@ class ConfigError(ResolverError):
 class CoordinationError(ResolverError):
     """Concurrent callers could not be coordinated (kind ``coordination``): Redis unreachable,
     the turn on the name not had in time, or a lease lost. Retryable."""
+
+class AwsError(ResolverError):
+    """Amazon EventBridge failed a route's call (``upstream`` ``aws``): ``kind`` is ``aws_api``,
+    ``aws_throttled``, ``aws_unreachable``, ``aws_access_denied`` or ``aws_limit_exceeded``."""
+
+    status: Optional[int]
+    code: Optional[str]
+    """AWS's error code (``ThrottlingException``, ...), when AWS answered."""
+    correlation_id: Optional[str]
+    operation: Optional[str]
+    """The API operation that failed (``CreateConnection``, ...)."""
+    resource: Optional[str]
+    """The resource concerned (``rule genesys-orders-1a2b3c4d``, ...)."""
 
 class DeployError(ResolverError):
     """Deploying an EventBridge integration failed after Genesys answered: ``kind`` is
@@ -384,8 +403,12 @@ class Resolver:
     def prometheus(self) -> str: ...
 
 _Change = dict[str, Any]
-"""One field that differs: ``field`` (a configuration property or ``notes``), ``current`` (what
-Genesys has, None when absent) and ``desired``."""
+"""One field that differs: ``field`` (a configuration property, ``notes``, ``intendedState``,
+``reportedState``, an AWS field), ``current`` (what is there, None when absent) and ``desired``."""
+
+_ResourceChange = dict[str, Any]
+"""One resource of a plan or report: ``kind`` (a ``ResourceKind``), ``name``, ``action`` (a
+``ChangeAction``) and ``changes`` (its field changes)."""
 
 @final
 class EventBridgeIntegration:
@@ -441,10 +464,12 @@ class Plan:
     def event_source(self) -> Optional[str]:
         """``aws.partner/genesys.com/cloud/<organisation id>/<suffix>``."""
     @property
-    def action(self) -> PlanAction:
-        """``create``, ``update``, ``enable``, ``nothing`` or ``delete``."""
+    def action(self) -> ChangeAction:
+        """``create``, ``update``, ``nothing``, or (a delete plan) ``delete``."""
     @property
-    def changes(self) -> list[_Change]: ...
+    def changes(self) -> list[_Change]:
+        """Every field for a create; the configuration fields, ``intendedState`` and
+        ``reportedState`` that differ for an update."""
     @property
     def is_nothing(self) -> bool: ...
     @property
@@ -480,12 +505,16 @@ class DeployReport:
     @property
     def integration_id(self) -> str: ...
     @property
-    def actions(self) -> list[DeployAction]:
-        """The writes made, in order: ``created``, ``configured``, ``enabled``."""
+    def action(self) -> Action:
+        """``created``, ``updated``, or ``unchanged`` when only reads were sent."""
+    @property
+    def writes(self) -> list[DeployStep]:
+        """The steps that wrote, in order: ``create``, ``write_config``, ``enable``."""
     @property
     def changed(self) -> bool: ...
     @property
-    def changes(self) -> list[_Change]: ...
+    def changes(self) -> list[_Change]:
+        """The fields apply made true: the plan it carried out."""
     @property
     def reported_state(self) -> dict[str, str]: ...
     @property
@@ -524,8 +553,8 @@ class LifecycleReport:
     @property
     def event_source(self) -> Optional[str]: ...
     @property
-    def actions(self) -> list[DeployAction]:
-        """``["disabled"]``, ``["deleted"]``, or empty when there was nothing to do."""
+    def action(self) -> Action:
+        """``disabled``, ``deleted``, or ``unchanged`` when there was nothing to do."""
     @property
     def changed(self) -> bool: ...
     @property
@@ -638,7 +667,7 @@ class EventBridgeDeployer:
         client_secret: Optional[str] = None,
         ca_file: Union[str, os.PathLike[str], None] = None,
         ca_pem: Union[str, Sequence[str], None] = None,
-        check_topics: bool = False,
+        check_topics: Optional[bool] = None,
         activation_timeout: Optional[float] = None,
         poll_interval: Optional[float] = None,
         max_poll_interval: Optional[float] = None,
@@ -690,7 +719,7 @@ class _Request(TypedDict):
     body: Optional[str]
     """For the writes of the real integrations API; None otherwise."""
 
-# --- pyroute: the route deployer -------------------------------------------------------
+# --- The route deployer ----------------------------------------------------------------
 
 _RouteIn = Union[Route, dict[str, Any], os.PathLike[str]]
 """A route: a payload's keys plus ``awsAccountId``, ``awsRegion``, ``eventSourceSuffix``,
@@ -709,9 +738,16 @@ class RoutePlan:
     @property
     def is_nothing(self) -> bool: ...
     @property
-    def genesys_action(self) -> PlanAction: ...
+    def action(self) -> ChangeAction:
+        """What apply would do to the route as a whole."""
     @property
-    def aws_changes(self) -> list[dict[str, Any]]: ...
+    def genesys_action(self) -> ChangeAction: ...
+    @property
+    def changes(self) -> list[_ResourceChange]:
+        """Both halves in apply order: the Genesys integration, then the AWS resources."""
+    @property
+    def aws_changes(self) -> list[_ResourceChange]:
+        """The AWS resources apply would write."""
     def to_dict(self) -> dict[str, Any]:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RoutePlan], tuple[str]]:
@@ -734,6 +770,11 @@ class RouteReport:
     def rule_arn(self) -> str: ...
     @property
     def writes(self) -> int: ...
+    @property
+    def action(self) -> Action: ...
+    @property
+    def changes(self) -> list[_ResourceChange]:
+        """What was written, resource by resource."""
     def to_dict(self) -> dict[str, Any]:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RouteReport], tuple[str]]:
@@ -767,7 +808,10 @@ class RouteDestroyReport:
     @property
     def deleted_integration(self) -> Optional[str]: ...
     @property
-    def aws_writes(self) -> list[dict[str, Any]]: ...
+    def changes(self) -> list[_ResourceChange]:
+        """What was deleted: the AWS resources, then the Genesys integration."""
+    @property
+    def action(self) -> Action: ...
     def to_dict(self) -> dict[str, Any]:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RouteDestroyReport], tuple[str]]:
@@ -781,8 +825,9 @@ class RouteDeployer:
     """Deploys routes (Genesys EventBridge integration + AWS bus, connections, API destinations,
     rule, targets), idempotently. AWS credentials come from the standard chain; ``region`` and
     ``endpoint_url`` (an emulator) override it. ``loopback=True`` allows probes of loopback
-    destinations; ``hosts`` maps names to addresses for the probes. Bad options raise
-    ``ConfigError``; a bad route ``ValidationError`` naming each field."""
+    destinations; ``hosts`` maps names to addresses for the probes; ``redis_url`` shares the
+    turn on each name with every other process. Bad options raise ``ConfigError``; a bad route
+    ``ValidationError`` naming each field; an AWS failure ``AwsError``."""
 
     def __new__(
         cls,
@@ -802,7 +847,36 @@ class RouteDeployer:
         max_attempts: Optional[int] = None,
         loopback: bool = False,
         hosts: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
+        redis_url: Optional[str] = None,
+        lease_ttl: Optional[float] = None,
+        lease_wait: Optional[float] = None,
     ) -> RouteDeployer: ...
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        environment: Optional[str] = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        region: Optional[str] = None,
+        endpoint_url: Optional[str] = None,
+        ca_file: Union[str, os.PathLike[str], None] = None,
+        ca_pem: Union[str, Sequence[str], None] = None,
+        activation_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        source_timeout: Optional[float] = None,
+        source_poll_interval: Optional[float] = None,
+        request_timeout: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+        loopback: bool = False,
+        hosts: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
+        redis_url: Optional[str] = None,
+        lease_ttl: Optional[float] = None,
+        lease_wait: Optional[float] = None,
+    ) -> RouteDeployer:
+        """A deployer configured from the environment (``GENESYS_*``, ``RESOLVER_*``: client,
+        trust, coordination with ``RESOLVER_REDIS_URL``, deploy waits, probes; AWS's own through
+        the SDK's chain); a keyword given replaces its variable."""
     def plan(self, route: _RouteIn) -> RoutePlan: ...
     def check(self, route: _RouteIn) -> RouteCheckReport: ...
     def apply(self, route: _RouteIn) -> RouteReport: ...
@@ -987,9 +1061,15 @@ def _raise_error(
     step: Optional[str] = None,
     integration_id: Optional[str] = None,
     detail: Optional[str] = None,
+    operation: Optional[str] = None,
+    resource: Optional[str] = None,
 ) -> NoReturn: ...
 def _read_json(text: str, *, limits: Optional[_Limits] = None, rules: bool = True) -> str:
     """The core's reader of JSON text (and, with ``rules``, every schema rule): the wire JSON."""
+
+def _runtime_state() -> dict[str, Any]:
+    """The runtime's state, for the test suite: ``started``, ``closing``, ``forks``,
+    ``live_futures``, ``blocked_calls``."""
 
 def _sleep(seconds: float) -> None: ...
 def _sleep_async(seconds: float) -> Awaitable[float]: ...

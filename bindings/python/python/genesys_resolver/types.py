@@ -23,18 +23,18 @@ from typing import Dict, List, Literal, TypedDict
 __all__ = [
     "Action",
     "CertificateKind",
-    "DeployAction",
+    "ChangeAction",
     "DeployStep",
     "ErrorKind",
     "EventFilter",
     "MockRoute",
     "Payload",
-    "PlanAction",
     "RetryPolicy",
     "Route",
-    "RouteResourceKind",
+    "ResourceKind",
     "Stage",
     "TlsVersions",
+    "Upstream",
 ]
 
 
@@ -82,7 +82,7 @@ class Payload(_PayloadRequired, total=False):
     headers: Dict[str, str]
 
 
-# --- pyroute: the route deployer ---------------------------------------------------------
+# --- The route deployer ------------------------------------------------------------------
 
 
 class _RouteRequired(Payload):
@@ -108,8 +108,8 @@ class Route(_RouteRequired, total=False):
     invocationRateLimit: int
 
 
-RouteResourceKind = Literal["event_bus", "connection", "api_destination", "rule", "target"]
-"""A kind of AWS resource of a route (``kind`` in a ``RoutePlan``'s ``aws_changes``)."""
+ResourceKind = Literal["integration", "event_bus", "connection", "api_destination", "rule", "target"]
+"""A kind of resource a deployer manages (``kind`` of a change in plans and reports)."""
 
 
 ErrorKind = Literal[
@@ -133,19 +133,29 @@ ErrorKind = Literal[
     "ambiguous",
     "invalid_response",
     "coordination",
+    "aws_api",
+    "aws_throttled",
+    "aws_unreachable",
+    "aws_access_denied",
+    "aws_limit_exceeded",
     "other",
 ]
 """``ResolverError.kind``: the core's error kinds, and ``other`` for a kind newer than this
 package (raised as the base class)."""
 
+Upstream = Literal["genesys", "aws", "destination", "local"]
+"""``ResolverError.upstream``: the party a failure lies with."""
+
 Stage = Literal["validate", "probe", "token", "route_mapping", "submit"]
 """``ResolverError.stage`` and the keys of ``ResolveReport.stages``, in pipeline order."""
 
 Action = Literal["created", "updated", "unchanged", "disabled", "deleted"]
-"""``ResolveReport.action``."""
+"""How an operation ended: ``ResolveReport.action``, ``DeployReport.action``, ``LifecycleReport.action``,
+``RouteReport.action``, ``RouteDestroyReport.action``."""
 
-PlanAction = Literal["create", "update", "enable", "nothing", "delete"]
-"""``Plan.action``."""
+ChangeAction = Literal["create", "update", "delete", "nothing"]
+"""What happens to one resource: ``Plan.action``, ``RoutePlan.action`` and the ``action`` of every
+change in plans and reports."""
 
 DeployStep = Literal[
     "validate",
@@ -160,10 +170,9 @@ DeployStep = Literal[
     "disable",
     "delete",
 ]
-"""``ResolverError.step``: the EventBridge deploy step that failed."""
+"""``ResolverError.step``: the EventBridge deploy step that failed; ``DeployReport.writes``: the
+steps that wrote."""
 
-DeployAction = Literal["created", "configured", "enabled", "disabled", "deleted"]
-"""The entries of ``DeployReport.actions`` and ``LifecycleReport.actions``."""
 
 MockRoute = Literal[
     "token",

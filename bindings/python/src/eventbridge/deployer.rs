@@ -5,17 +5,13 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use genesys_resolver::api::GenesysClient;
 use genesys_resolver::audit::TracingAudit;
-use genesys_resolver::coordination::{CoordinationError, RedisCoordinator, RedisPacer};
 use genesys_resolver::eventbridge::{
-    DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DeployError, DeployReport,
-    EventBridgeDeployer, EventBridgeIntegration, LifecycleReport, Plan, SyncPlan, SyncReport,
+    DeployError, DeployReport, EventBridgeDeployer, EventBridgeIntegration, LifecycleReport, Plan,
+    SyncPlan, SyncReport,
 };
 use genesys_resolver::metrics::Metrics;
-use genesys_resolver::outcome::ErrorKind;
-use genesys_resolver::settings::ResolverSettings;
-use genesys_resolver::tls::TrustConfig;
+use genesys_resolver::settings::DeploySettings;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
@@ -24,8 +20,9 @@ use super::model::PyEventBridgeIntegration;
 use super::report::{PyDeployReport, PyPlan};
 use crate::convert::{repr, serde_to_py};
 use crate::errors::ErrorInfo;
-use crate::runtime::{block_on, future_into_py, runtime};
-use crate::settings::{self, ClientOptions, Identity, checked, config_error, seconds};
+use crate::per_process::PerProcess;
+use crate::runtime::{block_on, future_into_py};
+use crate::settings::{self, ClientOptions, DeployOptions, Identity, checked_deploy};
 
 fn plan_outcome(py: Python<'_>, result: Result<Plan, DeployError>) -> PyResult<PyPlan> {
     result
@@ -62,8 +59,7 @@ fn apply_outcome(
 /// it reads the available topics (with `check_topics=True`) once.
 #[pyclass(frozen, module = "genesys_resolver", name = "EventBridgeDeployer")]
 pub(crate) struct PyEventBridgeDeployer {
-    inner: EventBridgeDeployer,
-    metrics: Metrics,
+    inner: PerProcess<(EventBridgeDeployer, Metrics)>,
     environment: String,
     client_id: String,
 }
@@ -77,26 +73,12 @@ impl fmt::Debug for PyEventBridgeDeployer {
     }
 }
 
-/// The deployer's own options (the core keeps them in its builder, not in the settings).
-struct DeployOptions {
-    check_topics: bool,
-    activation_timeout: Option<f64>,
-    poll_interval: Option<f64>,
-    max_poll_interval: Option<f64>,
-    page_size: Option<u32>,
-    deletion_timeout: Option<f64>,
-}
-
 impl PyEventBridgeDeployer {
-    /// The deployer for checked `settings` (its client, trust and coordination parts), with
-    /// a Redis coordinator and Redis pacers when `redis_url` is set. `shown` is the
-    /// environment as the caller wrote it, for `repr`.
-    fn build(
-        py: Python<'_>,
-        settings: &ResolverSettings,
-        deploy: &DeployOptions,
-        shown: Option<String>,
-    ) -> PyResult<Self> {
+    /// The deployer of checked `settings`, from the core's composition root (one client, one
+    /// coordinator: Redis when `redis_url` is set, connected first), its metrics kept here
+    /// and its audit records logged. `shown` is the environment as the caller wrote it, for
+    /// `repr`.
+    fn build(py: Python<'_>, settings: DeploySettings, shown: Option<String>) -> PyResult<Self> {
         let environment = shown
             .or_else(|| {
                 settings
@@ -107,101 +89,33 @@ impl PyEventBridgeDeployer {
             })
             .unwrap_or_default();
         let client_id = settings.client.client_id.clone().unwrap_or_default();
-        let metrics = Metrics::new();
-        let mut client = GenesysClient::builder()
-            .settings(settings.client.clone())
-            .trust(TrustConfig::from_settings(&settings.trust))
-            .metrics(Arc::new(metrics.clone()));
-        let coordinator = match &settings.coordination.redis_url {
-            Some(_) => {
-                let (redis, pacer, write_pacer) = connect_redis(py, settings)?;
-                if let Some(p) = pacer {
-                    client = client.pacer(Arc::new(p));
-                }
-                if let Some(p) = write_pacer {
-                    client = client.write_pacer(Arc::new(p));
-                }
-                Some(redis)
-            }
-            None => None,
-        };
-        // Components that start background work need the runtime's context.
-        let _context = runtime()?.enter();
-        let client = client
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
-        let first = deploy
-            .poll_interval
-            .map(|s| seconds(py, "poll_interval", s))
-            .transpose()?;
-        let max = deploy
-            .max_poll_interval
-            .map(|s| seconds(py, "max_poll_interval", s))
-            .transpose()?;
-        let (first, max) = match (first, max) {
-            (None, None) => (DEFAULT_POLL_INTERVAL, DEFAULT_MAX_POLL_INTERVAL),
-            (Some(f), None) => (f, f.max(DEFAULT_MAX_POLL_INTERVAL)),
-            (None, Some(m)) => (DEFAULT_POLL_INTERVAL.min(m), m),
-            (Some(f), Some(m)) => (f, m),
-        };
-        let mut builder = EventBridgeDeployer::builder(client)
-            .metrics(Arc::new(metrics.clone()))
-            .audit(Arc::new(TracingAudit))
-            .check_topics(deploy.check_topics)
-            .poll_interval(first, max);
-        if let Some(s) = deploy.activation_timeout {
-            builder = builder.activation_timeout(seconds(py, "activation_timeout", s)?);
-        }
-        if let Some(n) = deploy.page_size {
-            builder = builder.page_size(n);
-        }
-        if let Some(s) = deploy.deletion_timeout {
-            builder = builder.deletion_timeout(seconds(py, "deletion_timeout", s)?);
-        }
-        if let Some(redis) = coordinator {
-            builder = builder.coordinator(Arc::new(redis));
-        }
-        if let Some(wait) = settings.coordination.lease_wait {
-            builder = builder.lease_wait(wait);
-        }
-        let inner = builder
-            .build()
-            .map_err(|e| config_error(py, e.to_string()))?;
+        // Built again from the same settings in a process forked from this one.
+        let inner = PerProcess::new(py, move |py| Self::parts(py, &settings))?;
         Ok(Self {
             inner,
-            metrics,
             environment,
             client_id,
         })
     }
-}
 
-/// The Redis coordinator of `settings.coordination` and the pacers of the rate limits that are
-/// set, connected by the core ([`RedisCoordinator::connect_settings`]: the keys every resolver
-/// and deployer of the organisation shares).
-fn connect_redis(
-    py: Python<'_>,
-    settings: &ResolverSettings,
-) -> PyResult<(RedisCoordinator, Option<RedisPacer>, Option<RedisPacer>)> {
-    let settings = settings.clone();
-    let shared = block_on(py, move || async move {
-        RedisCoordinator::connect_settings(&settings).await
-    })?
-    .map_err(|e| coordination_error(py, &e))?;
-    Ok((shared.coordinator, shared.pacer, shared.write_pacer))
-}
+    /// The deployer and its metrics, for checked `settings`, from the core's composition root.
+    fn parts(
+        py: Python<'_>,
+        settings: &DeploySettings,
+    ) -> PyResult<(EventBridgeDeployer, Metrics)> {
+        let metrics = Metrics::new();
+        let builder = EventBridgeDeployer::configure(settings.clone())
+            .metrics(Arc::new(metrics.clone()))
+            .audit(Arc::new(TracingAudit));
+        let deployer = block_on(py, move || builder.build_async())?
+            .map_err(|e| ErrorInfo::from(e.report()).into_pyerr(py))?;
+        Ok((deployer, metrics))
+    }
 
-/// A failed Redis connection as a `ResolverError`: kind `coordination` (retryable) when Redis
-/// did not answer, `config` for a bad URL or option.
-fn coordination_error(py: Python<'_>, err: &CoordinationError) -> PyErr {
-    let kind = if err.is_retryable() {
-        ErrorKind::Coordination
-    } else {
-        ErrorKind::Config
-    };
-    let mut info = ErrorInfo::new(kind, format!("coordination: {err}"));
-    info.retryable = err.is_retryable();
-    info.into_pyerr(py)
+    /// The deployer of this process.
+    fn deployer(&self, py: Python<'_>) -> PyResult<EventBridgeDeployer> {
+        Ok(self.inner.get(py)?.0)
+    }
 }
 
 #[pymethods]
@@ -258,15 +172,15 @@ impl PyEventBridgeDeployer {
             lease_wait,
         };
         let deploy = DeployOptions {
-            check_topics,
+            check_topics: Some(check_topics),
             activation_timeout,
             poll_interval,
             max_poll_interval,
             page_size,
             deletion_timeout,
         };
-        let settings = checked(py, ResolverSettings::default(), identity, client, None)?;
-        Self::build(py, &settings, &deploy, Some(shown))
+        let settings = checked_deploy(py, DeploySettings::default(), identity, client, deploy)?;
+        Self::build(py, settings, Some(shown))
     }
 
     /// A deployer configured from the environment, as the service is: `GENESYS_ENVIRONMENT`,
@@ -276,7 +190,7 @@ impl PyEventBridgeDeployer {
     #[classmethod]
     #[pyo3(signature = (
         *, environment=None, client_id=None, client_secret=None,
-        ca_file=None, ca_pem=None, check_topics=false, activation_timeout=None, poll_interval=None,
+        ca_file=None, ca_pem=None, check_topics=None, activation_timeout=None, poll_interval=None,
         max_poll_interval=None, page_size=None, rate_limit_per_minute=None,
         write_rate_limit_per_minute=None, request_timeout=None, max_attempts=None, redis_url=None,
         lease_ttl=None, lease_wait=None, deletion_timeout=None,
@@ -290,7 +204,7 @@ impl PyEventBridgeDeployer {
         client_secret: Option<String>,
         ca_file: Option<PathBuf>,
         ca_pem: Option<Bound<'_, PyAny>>,
-        check_topics: bool,
+        check_topics: Option<bool>,
         activation_timeout: Option<f64>,
         poll_interval: Option<f64>,
         max_poll_interval: Option<f64>,
@@ -330,8 +244,9 @@ impl PyEventBridgeDeployer {
             page_size,
             deletion_timeout,
         };
-        let settings = checked(py, settings::from_env(py)?, identity, client, None)?;
-        Self::build(py, &settings, &deploy, shown)
+        let base = settings::from_env(py, DeploySettings::from_env)?;
+        let settings = checked_deploy(py, base, identity, client, deploy)?;
+        Self::build(py, settings, shown)
     }
 
     /// What `apply` would do, without writing anything: validates (and checks topics when
@@ -339,7 +254,7 @@ impl PyEventBridgeDeployer {
     /// `EventBridgeIntegration` or its dict form; returns a `Plan`.
     fn plan(&self, py: Python<'_>, integration: &Bound<'_, PyAny>) -> PyResult<PyPlan> {
         let desired = PyEventBridgeIntegration::extract(integration)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result = block_on(py, move || async move { deployer.plan(&desired).await })?;
         plan_outcome(py, result)
     }
@@ -350,7 +265,7 @@ impl PyEventBridgeDeployer {
     /// (`DeployError` for a failed activation, a conflict or an ambiguous name).
     fn apply(&self, py: Python<'_>, integration: &Bound<'_, PyAny>) -> PyResult<PyDeployReport> {
         let desired = PyEventBridgeIntegration::extract(integration)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result = block_on(py, move || async move { deployer.apply(&desired).await })?;
         apply_outcome(py, result)
     }
@@ -362,7 +277,7 @@ impl PyEventBridgeDeployer {
         integration: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let desired = PyEventBridgeIntegration::extract(integration)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.plan(&desired).await;
             Python::attach(|py| plan_outcome(py, result))
@@ -376,7 +291,7 @@ impl PyEventBridgeDeployer {
         integration: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let desired = PyEventBridgeIntegration::extract(integration)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.apply(&desired).await;
             Python::attach(|py| apply_outcome(py, result))
@@ -387,7 +302,7 @@ impl PyEventBridgeDeployer {
     /// its configuration stays). Idempotent: nothing is written when it is already disabled or
     /// no integration has the name. Returns a `LifecycleReport`.
     fn disable(&self, py: Python<'_>, name: String) -> PyResult<PyLifecycleReport> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result: Result<LifecycleReport, _> =
             block_on(py, move || async move { deployer.disable(&name).await })?;
         outcome(py, result)
@@ -398,7 +313,7 @@ impl PyEventBridgeDeployer {
     /// name raise `AmbiguousError` (delete the extras with `delete_id`); a wait that runs out
     /// raises `DeletionTimeoutError`. Returns a `LifecycleReport`.
     fn delete(&self, py: Python<'_>, name: String) -> PyResult<PyLifecycleReport> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result: Result<LifecycleReport, _> =
             block_on(py, move || async move { deployer.delete(&name).await })?;
         outcome(py, result)
@@ -407,7 +322,7 @@ impl PyEventBridgeDeployer {
     /// Deletes the EventBridge integration `id` and waits until it is gone (for the extras of
     /// an ambiguous name); an integration of another type raises `ValidationError` at `id`.
     fn delete_id(&self, py: Python<'_>, id: String) -> PyResult<PyLifecycleReport> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result: Result<LifecycleReport, _> =
             block_on(py, move || async move { deployer.delete_id(&id).await })?;
         outcome(py, result)
@@ -416,7 +331,7 @@ impl PyEventBridgeDeployer {
     /// What `delete` would do, without writing anything: a `Plan` whose action is `delete`
     /// (with the integration's id, target and partner event source) or `nothing`.
     fn plan_delete(&self, py: Python<'_>, name: String) -> PyResult<PyPlan> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result = block_on(py, move || async move { deployer.plan_delete(&name).await })?;
         plan_outcome(py, result)
     }
@@ -433,7 +348,7 @@ impl PyEventBridgeDeployer {
         prune: bool,
     ) -> PyResult<PySyncReport> {
         let items = extract_items(items)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result: Result<SyncReport, _> =
             block_on(
                 py,
@@ -451,7 +366,7 @@ impl PyEventBridgeDeployer {
         prune: bool,
     ) -> PyResult<PySyncPlan> {
         let items = extract_items(items)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result: Result<SyncPlan, _> = block_on(py, move || async move {
             deployer.plan_sync(&items, prune).await
         })?;
@@ -460,7 +375,7 @@ impl PyEventBridgeDeployer {
 
     /// `disable` as an asyncio awaitable.
     fn disable_async<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.disable(&name).await;
             Python::attach(|py| outcome::<_, PyLifecycleReport>(py, result))
@@ -469,7 +384,7 @@ impl PyEventBridgeDeployer {
 
     /// `delete` as an asyncio awaitable.
     fn delete_async<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.delete(&name).await;
             Python::attach(|py| outcome::<_, PyLifecycleReport>(py, result))
@@ -478,7 +393,7 @@ impl PyEventBridgeDeployer {
 
     /// `delete_id` as an asyncio awaitable.
     fn delete_id_async<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.delete_id(&id).await;
             Python::attach(|py| outcome::<_, PyLifecycleReport>(py, result))
@@ -487,7 +402,7 @@ impl PyEventBridgeDeployer {
 
     /// `plan_delete` as an asyncio awaitable.
     fn plan_delete_async<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.plan_delete(&name).await;
             Python::attach(|py| plan_outcome(py, result))
@@ -503,7 +418,7 @@ impl PyEventBridgeDeployer {
         prune: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let items = extract_items(items)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.sync(&items, prune).await;
             Python::attach(|py| outcome::<_, PySyncReport>(py, result))
@@ -519,7 +434,7 @@ impl PyEventBridgeDeployer {
         prune: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let items = extract_items(items)?;
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         future_into_py(py, async move {
             let result = deployer.plan_sync(&items, prune).await;
             Python::attach(|py| outcome::<_, PySyncPlan>(py, result))
@@ -529,7 +444,7 @@ impl PyEventBridgeDeployer {
     /// The organisation's id (`GET /api/v2/organizations/me`, read once and cached), which
     /// names the partner event source.
     fn organization_id(&self, py: Python<'_>) -> PyResult<String> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result = block_on(py, move || async move { deployer.organization_id().await })?;
         result
             .map(|id| id.to_string())
@@ -539,7 +454,7 @@ impl PyEventBridgeDeployer {
     /// The organisation's available topic ids (`GET /api/v2/notifications/availabletopics`),
     /// read once and cached by this deployer.
     fn available_topics(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        let deployer = self.inner.clone();
+        let deployer = self.deployer(py)?;
         let result = block_on(py, move || async move { deployer.available_topics().await })?;
         result
             .map(|topics| topics.as_ref().clone())
@@ -549,12 +464,12 @@ impl PyEventBridgeDeployer {
     /// Counters and latency statistics of every plan, apply, token fetch and API call so far,
     /// as a dict.
     fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.metrics.snapshot())
+        serde_to_py(py, &self.inner.get(py)?.1.snapshot())
     }
 
     /// The same metrics in the Prometheus text exposition format.
-    fn prometheus(&self) -> String {
-        self.metrics.prometheus_text()
+    fn prometheus(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.inner.get(py)?.1.prometheus_text())
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -4,31 +4,18 @@
 
 use genesys_resolver::eventbridge::{LifecycleReport, SyncPlan, SyncReport};
 use pyo3::prelude::*;
-use pyo3::types::PyType;
 
-use super::report::{PyDeployReport, PyPlan, action_list, optional_repr};
+use super::report::{PyDeployReport, PyPlan, optional_repr};
 use crate::convert::{repr, serde_to_py};
-use crate::pickle;
+use crate::pickle::report_class;
 
-/// What `EventBridgeDeployer.disable`, `.delete` or `.delete_id` did.
-#[pyclass(frozen, eq, module = "genesys_resolver", name = "LifecycleReport")]
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct PyLifecycleReport {
-    report: LifecycleReport,
-}
-
-impl From<LifecycleReport> for PyLifecycleReport {
-    fn from(report: LifecycleReport) -> Self {
-        Self { report }
-    }
-}
-
-#[pymethods]
-impl PyLifecycleReport {
+report_class!(
+    /// What `EventBridgeDeployer.disable`, `.delete` or `.delete_id` did.
+    PyLifecycleReport, LifecycleReport, "LifecycleReport", {
     /// The integration's name.
     #[getter]
     fn name(&self) -> &str {
-        &self.report.name
+        self.report.name()
     }
 
     /// The integration's id; None when no integration had the name (nothing was sent).
@@ -49,10 +36,10 @@ impl PyLifecycleReport {
         self.report.event_source.as_deref()
     }
 
-    /// The writes made: `["disabled"]`, `["deleted"]`, or empty when there was nothing to do.
+    /// How it ended: `disabled`, `deleted`, or `unchanged` when there was nothing to do.
     #[getter]
-    fn actions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.report.actions)
+    fn action(&self) -> &'static str {
+        self.report.action().as_str()
     }
 
     /// Whether anything was written.
@@ -91,118 +78,62 @@ impl PyLifecycleReport {
         self.report.correlation_id.as_deref()
     }
 
-    /// The report in the core's JSON form.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.report)
-    }
-
-    /// Pickles (and copies) through the core's JSON form.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        pickle::reduce(slf.as_any(), &slf.get().report)
-    }
-
-    /// The LifecycleReport pickled by `__reduce__`.
-    #[classmethod]
-    fn _from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
-        pickle::restore("LifecycleReport", text).map(|report| Self { report })
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
-            "LifecycleReport(name={}, integration_id={}, actions=[{}])",
-            repr(py, &self.report.name)?,
+            "LifecycleReport(name={}, integration_id={}, action={})",
+            repr(py, self.report.name())?,
             optional_repr(py, self.report.integration_id.as_deref())?,
-            action_list(&self.report.actions),
+            repr(py, self.report.action().as_str())?,
         ))
     }
-}
+});
 
-/// What `EventBridgeDeployer.sync` would do: a `Plan` per declared integration, then (with
-/// `prune=True`) a `delete` plan per undeclared integration of the EventBridge type.
-#[pyclass(frozen, eq, module = "genesys_resolver", name = "SyncPlan")]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PySyncPlan {
-    plan: SyncPlan,
-}
-
-impl From<SyncPlan> for PySyncPlan {
-    fn from(plan: SyncPlan) -> Self {
-        Self { plan }
-    }
-}
-
-#[pymethods]
-impl PySyncPlan {
+report_class!(
+    /// What `EventBridgeDeployer.sync` would do: a `Plan` per declared integration, then (with
+    /// `prune=True`) a `delete` plan per undeclared integration of the EventBridge type.
+    PySyncPlan, SyncPlan, "SyncPlan", {
     /// The plans: the declared integrations', in order, then the deletes.
     #[getter]
     fn plans(&self) -> Vec<PyPlan> {
-        self.plan.plans.iter().cloned().map(PyPlan::from).collect()
+        self.report.plans.iter().cloned().map(PyPlan::from).collect()
     }
 
     /// The plans whose action is `delete`.
     #[getter]
     fn deletes(&self) -> Vec<PyPlan> {
-        self.plan.deletes().cloned().map(PyPlan::from).collect()
+        self.report.deletes().cloned().map(PyPlan::from).collect()
     }
 
     /// Whether undeclared integrations would be deleted.
     #[getter]
     fn prune(&self) -> bool {
-        self.plan.prune
+        self.report.prune
     }
 
     /// Whether sync would send nothing at all.
     #[getter]
     fn is_nothing(&self) -> bool {
-        self.plan.is_nothing()
-    }
-
-    /// The plan in the core's JSON form.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.plan)
-    }
-
-    /// Pickles (and copies) through the core's JSON form.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        pickle::reduce(slf.as_any(), &slf.get().plan)
-    }
-
-    /// The SyncPlan pickled by `__reduce__`.
-    #[classmethod]
-    fn _from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
-        pickle::restore("SyncPlan", text).map(|plan| Self { plan })
+        self.report.is_nothing()
     }
 
     fn __repr__(&self) -> String {
         let actions = self
-            .plan
+            .report
             .plans
             .iter()
-            .map(|p| format!("'{}'", p.action.as_str()))
+            .map(|p| format!("'{}'", p.action().as_str()))
             .collect::<Vec<_>>()
             .join(", ");
         format!(
             "SyncPlan(actions=[{actions}], prune={})",
-            if self.plan.prune { "True" } else { "False" }
+            if self.report.prune { "True" } else { "False" }
         )
     }
-}
+});
 
-/// What `EventBridgeDeployer.sync` did.
-#[pyclass(frozen, eq, module = "genesys_resolver", name = "SyncReport")]
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct PySyncReport {
-    report: SyncReport,
-}
-
-impl From<SyncReport> for PySyncReport {
-    fn from(report: SyncReport) -> Self {
-        Self { report }
-    }
-}
-
-#[pymethods]
-impl PySyncReport {
+report_class!(
+    /// What `EventBridgeDeployer.sync` did.
+    PySyncReport, SyncReport, "SyncReport", {
     /// One `DeployReport` per declared integration, in order.
     #[getter]
     fn applied(&self) -> Vec<PyDeployReport> {
@@ -243,22 +174,6 @@ impl PySyncReport {
         self.report.elapsed.as_secs_f64() * 1000.0
     }
 
-    /// The report in the core's JSON form.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.report)
-    }
-
-    /// Pickles (and copies) through the core's JSON form.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        pickle::reduce(slf.as_any(), &slf.get().report)
-    }
-
-    /// The SyncReport pickled by `__reduce__`.
-    #[classmethod]
-    fn _from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
-        pickle::restore("SyncReport", text).map(|report| Self { report })
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "SyncReport(applied={}, deleted={}, changed={})",
@@ -271,4 +186,4 @@ impl PySyncReport {
             }
         )
     }
-}
+});

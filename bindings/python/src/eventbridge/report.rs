@@ -3,163 +3,113 @@
 
 use genesys_resolver::eventbridge::{DeployReport, Plan};
 use pyo3::prelude::*;
-use pyo3::types::PyType;
 
 use crate::convert::{repr, serde_to_py};
-use crate::pickle;
-
-/// `'created', 'configured'`: actions as a Python list's inside.
-pub(super) fn action_list(actions: &[genesys_resolver::eventbridge::DeployAction]) -> String {
-    actions
-        .iter()
-        .map(|a| format!("'{}'", a.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+use crate::pickle::report_class;
 
 pub(super) fn optional_repr(py: Python<'_>, value: Option<&str>) -> PyResult<String> {
     value.map_or_else(|| Ok("None".to_owned()), |v| repr(py, v))
 }
 
-/// What `EventBridgeDeployer.apply` would do: `action` is `create`, `update` (with `changes`,
-/// field by field), `enable` or `nothing`; for `plan_delete` (and a pruning `plan_sync`),
-/// `delete` or `nothing`.
-#[pyclass(frozen, eq, module = "genesys_resolver", name = "Plan")]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PyPlan {
-    plan: Plan,
-}
-
-impl From<Plan> for PyPlan {
-    fn from(plan: Plan) -> Self {
-        Self { plan }
-    }
-}
-
-#[pymethods]
-impl PyPlan {
+report_class!(
+    /// What `EventBridgeDeployer.apply` would do: `action` is `create` or `update` (with `changes`,
+    /// field by field) or `nothing`; for `plan_delete` (and a pruning `plan_sync`), `delete` or
+    /// `nothing`.
+    PyPlan, Plan, "Plan", {
     /// The integration's name.
     #[getter]
     fn name(&self) -> &str {
-        &self.plan.name
+        self.report.name()
     }
 
     /// Where events go: `aws://<region>/<account id>/<event source suffix>`.
     #[getter]
     fn target(&self) -> &str {
-        &self.plan.target
+        &self.report.target
     }
 
     /// The AWS partner event source the events arrive on,
     /// `aws.partner/genesys.com/cloud/<organisation id>/<suffix>` (None for a delete of nothing).
     #[getter]
     fn event_source(&self) -> Option<&str> {
-        self.plan.event_source.as_deref()
+        self.report.event_source.as_deref()
     }
 
-    /// `create`, `update`, `enable`, `nothing` or `delete`.
+    /// `create`, `update`, `nothing` or `delete`.
     #[getter]
     fn action(&self) -> &'static str {
-        self.plan.action.as_str()
+        self.report.action().as_str()
     }
 
-    /// For an update, each field that differs: `{"field", "current", "desired"}` dicts
-    /// (`current` None when Genesys has no value). Empty otherwise.
+    /// Each field that differs (every field for a create; configuration fields, `intendedState`
+    /// and `reportedState` for an update): `{"field", "current", "desired"}` dicts (`current`
+    /// None when Genesys has no value). Empty for a delete or nothing.
     #[getter]
     fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, self.plan.changes())
+        serde_to_py(py, self.report.changes())
     }
 
     /// Whether apply would send nothing at all.
     #[getter]
     fn is_nothing(&self) -> bool {
-        self.plan.is_nothing()
+        self.report.is_nothing()
     }
 
     /// The existing integration's id; None when it would be created.
     #[getter]
     fn integration_id(&self) -> Option<&str> {
-        self.plan.integration_id.as_deref()
+        self.report.integration_id.as_deref()
     }
 
     /// The existing configuration's `version`.
     #[getter]
     fn current_version(&self) -> Option<u64> {
-        self.plan.current_version
+        self.report.current_version
     }
 
     /// The existing integration's `intendedState` (`ENABLED`, `DISABLED`).
     #[getter]
     fn intended_state(&self) -> Option<&str> {
-        self.plan.intended_state.as_deref()
+        self.report.intended_state.as_deref()
     }
 
     /// The existing integration's `reportedState` as `{"code", "detail"}` (detail when Genesys
     /// gave one), or None.
     #[getter]
     fn reported_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.plan.reported_state)
+        serde_to_py(py, &self.report.reported_state)
     }
 
     /// Whether apply would send `intendedState: ENABLED`.
     #[getter]
     fn enable(&self) -> bool {
-        self.plan.enable
+        self.report.enable
     }
 
     /// Genesys' correlation id of the last response read.
     #[getter]
     fn correlation_id(&self) -> Option<&str> {
-        self.plan.correlation_id.as_deref()
-    }
-
-    /// The plan in the core's JSON form (flat, the action under `action`, `changes` for an
-    /// update).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.plan)
-    }
-
-    /// Pickles (and copies) through the core's JSON form.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        pickle::reduce(slf.as_any(), &slf.get().plan)
-    }
-
-    /// The Plan pickled by `__reduce__`.
-    #[classmethod]
-    fn _from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
-        pickle::restore("Plan", text).map(|plan| Self { plan })
+        self.report.correlation_id.as_deref()
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
             "Plan(name={}, action={}, integration_id={}, changes={})",
-            repr(py, &self.plan.name)?,
-            repr(py, self.plan.action.as_str())?,
-            optional_repr(py, self.plan.integration_id.as_deref())?,
-            self.plan.changes().len(),
+            repr(py, self.report.name())?,
+            repr(py, self.report.action().as_str())?,
+            optional_repr(py, self.report.integration_id.as_deref())?,
+            self.report.changes().len(),
         ))
     }
-}
+});
 
-/// What `EventBridgeDeployer.apply` did.
-#[pyclass(frozen, eq, module = "genesys_resolver", name = "DeployReport")]
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct PyDeployReport {
-    report: DeployReport,
-}
-
-impl From<DeployReport> for PyDeployReport {
-    fn from(report: DeployReport) -> Self {
-        Self { report }
-    }
-}
-
-#[pymethods]
-impl PyDeployReport {
+report_class!(
+    /// What `EventBridgeDeployer.apply` did.
+    PyDeployReport, DeployReport, "DeployReport", {
     /// The integration's name.
     #[getter]
     fn name(&self) -> &str {
-        &self.report.name
+        self.report.name()
     }
 
     /// Where events go: `aws://<region>/<account id>/<event source suffix>`.
@@ -181,11 +131,17 @@ impl PyDeployReport {
         &self.report.integration_id
     }
 
-    /// The writes made, in order (`created`, `configured`, `enabled`); empty when everything
-    /// already matched.
+    /// How the apply ended: `created`, `updated`, or `unchanged` when only reads were sent.
     #[getter]
-    fn actions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.report.actions)
+    fn action(&self) -> &'static str {
+        self.report.action().as_str()
+    }
+
+    /// The steps that wrote, in order (`create`, `write_config`, `enable`); empty when
+    /// everything already matched.
+    #[getter]
+    fn writes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.writes)
     }
 
     /// Whether anything was written.
@@ -194,11 +150,11 @@ impl PyDeployReport {
         self.report.changed()
     }
 
-    /// The configuration fields written (all of them after a create), as
-    /// `{"field", "current", "desired"}` dicts.
+    /// The fields apply made true (every field after a create; `intendedState` when it enabled
+    /// the integration), as `{"field", "current", "desired"}` dicts: the plan it carried out.
     #[getter]
     fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.report.changes)
+        serde_to_py(py, &self.report.change.changes)
     }
 
     /// The final `reportedState`, `{"code": "ACTIVE"}`.
@@ -250,30 +206,14 @@ impl PyDeployReport {
         self.report.correlation_id.as_deref()
     }
 
-    /// The report in the core's JSON form.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.report)
-    }
-
-    /// Pickles (and copies) through the core's JSON form.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        pickle::reduce(slf.as_any(), &slf.get().report)
-    }
-
-    /// The DeployReport pickled by `__reduce__`.
-    #[classmethod]
-    fn _from_json(_cls: &Bound<'_, PyType>, text: &str) -> PyResult<Self> {
-        pickle::restore("DeployReport", text).map(|report| Self { report })
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let actions = action_list(&self.report.actions);
         Ok(format!(
-            "DeployReport(name={}, integration_id={}, actions=[{actions}], reported_state={}, elapsed_ms={:.1})",
-            repr(py, &self.report.name)?,
+            "DeployReport(name={}, integration_id={}, action={}, reported_state={}, elapsed_ms={:.1})",
+            repr(py, self.report.name())?,
             repr(py, &self.report.integration_id)?,
+            repr(py, self.report.action().as_str())?,
             repr(py, &self.report.reported_state.code)?,
             self.report.elapsed.as_secs_f64() * 1000.0,
         ))
     }
-}
+});

@@ -1,22 +1,16 @@
 //! `check`, `resolve`, `eventbridge plan` and `eventbridge apply`: read every file, then work
 //! on the valid ones as a batch against the organisation.
 
-use genesys_resolver::api::{GENESYS_RATE_LIMIT_PER_MINUTE, GenesysClient};
-use genesys_resolver::eventbridge::{
-    DeployError, DeployReport, EventBridgeDeployer, EventBridgeIntegration, Plan, PlanAction,
-};
+use genesys_resolver::change::ChangeAction;
+use genesys_resolver::eventbridge::{DeployError, DeployReport, EventBridgeDeployer, Plan};
 use genesys_resolver::pipeline::{ResolveError, ResolveReport, Resolver};
-use genesys_resolver::redact;
-use genesys_resolver::settings::ResolverSettings;
-use genesys_resolver::tls::TrustConfig;
-use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use crate::args::KindChoice;
 use crate::batch::{self, Slot};
 use crate::error::CliError;
 use crate::input::{self, Document, Kind, Loaded};
-use crate::report::{ErrorInfo, FileReport, RunReport, Status};
+use crate::report::{self, FileReport, Outcome, RunReport, Status};
 use crate::settings::Layers;
 
 /// What to do with each valid file.
@@ -67,26 +61,19 @@ pub(crate) struct Flows {
 }
 
 impl Flows {
+    /// The resolver (for payloads) and the EventBridge deployer (for integrations) of the
+    /// layers' settings, each from the core's composition root (Redis connected when
+    /// `RESOLVER_REDIS_URL` is set).
     pub(crate) async fn build(
-        settings: &ResolverSettings,
+        layers: &Layers,
         payloads: bool,
         eventbridge: bool,
     ) -> Result<Self, CliError> {
-        if let (Some(id), Some(secret)) =
-            (&settings.client.client_id, &settings.client.client_secret)
-        {
-            redact::register_client_credentials(id, secret.expose_secret());
-        }
-        let mut settings = settings.clone();
-        // Batches stay under Genesys' limit unless told otherwise.
-        settings.client.rate_limit_per_minute = settings
-            .client
-            .rate_limit_per_minute
-            .or(Some(GENESYS_RATE_LIMIT_PER_MINUTE));
         let resolver = if payloads {
+            let settings = layers.genesys_settings()?;
             Some(
                 Resolver::builder()
-                    .settings(settings.clone())
+                    .settings(settings)
                     .build_async()
                     .await
                     .map_err(|e| CliError::Usage(format!("cannot build the resolver: {e}")))?,
@@ -95,22 +82,20 @@ impl Flows {
             None
         };
         let deployer = if eventbridge {
-            let client = GenesysClient::builder()
-                .settings(settings.client.clone())
-                .trust(TrustConfig::from_settings(&settings.trust))
-                .build()
-                .map_err(|e| CliError::Usage(format!("cannot build the Genesys client: {e}")))?;
-            Some(
-                EventBridgeDeployer::builder(client)
-                    .check_topics(true)
-                    .build()
-                    .map_err(|e| CliError::Usage(format!("cannot build the deployer: {e}")))?,
-            )
+            Some(deployer(layers).await?)
         } else {
             None
         };
         Ok(Self { resolver, deployer })
     }
+}
+
+/// The EventBridge deployer of the layers' settings.
+pub(crate) async fn deployer(layers: &Layers) -> Result<EventBridgeDeployer, CliError> {
+    EventBridgeDeployer::configure(layers.deploy_settings()?)
+        .build_async()
+        .await
+        .map_err(|e| CliError::Usage(format!("cannot build the deployer: {e}")))
 }
 
 /// Runs `mode` on `files`; returns the report.
@@ -136,22 +121,13 @@ pub(crate) async fn run(
             }
             (Ok(_), Some(k)) => {
                 let mut r = FileReport::new(file, Status::Invalid);
-                r.error = Some(ErrorInfo {
-                    message: match k {
-                        Kind::Payload => {
-                            "a payload: use `resolve` or `check`, not `eventbridge`".to_owned()
-                        }
-                        Kind::EventBridge => {
-                            "an EventBridge integration: use `eventbridge apply` or `check`"
-                                .to_owned()
-                        }
-                        Kind::Route => "a route: use `route plan` or `route apply`".to_owned(),
-                    },
-                    stage: Some("read".to_owned()),
-                    kind: Some("validation".to_owned()),
-                    retryable: false,
-                    correlation_id: None,
-                });
+                r.error = Some(report::refused(match k {
+                    Kind::Payload => "a payload: use `resolve` or `check`, not `eventbridge`",
+                    Kind::EventBridge => {
+                        "an EventBridge integration: use `eventbridge apply` or `check`"
+                    }
+                    Kind::Route => "a route: use `route plan` or `route apply`",
+                }));
                 reports.push(Some(r));
             }
             _ => reports.push(Some(FileReport::new(file, Status::Invalid))),
@@ -159,12 +135,11 @@ pub(crate) async fn run(
     }
     let mut interrupted = false;
     if !work.is_empty() {
-        let settings = layers.genesys_settings()?;
         let payloads = work.iter().any(|(_, d)| matches!(d, Document::Payload(_)));
         let eventbridge = work
             .iter()
             .any(|(_, d)| matches!(d, Document::EventBridge(_)));
-        let flows = Flows::build(&settings, payloads, eventbridge).await?;
+        let flows = Flows::build(layers, payloads, eventbridge).await?;
         let indexes: Vec<usize> = work.iter().map(|(i, _)| *i).collect();
         let outcome = batch::run(work, concurrency, mode.label(), |(i, doc)| {
             let flows = &flows;
@@ -201,7 +176,7 @@ async fn one(mode: Mode, flows: &Flows, loaded: &Loaded, doc: &Document) -> File
             if mode == Mode::EventBridgeApply {
                 applied(loaded, deployer.apply(e).await)
             } else {
-                planned(loaded, e, deployer.plan(e).await)
+                planned(loaded, deployer.plan(e).await)
             }
         }
         _ => FileReport::new(loaded, Status::NotStarted),
@@ -223,70 +198,29 @@ fn resolved(loaded: &Loaded, dry: bool, result: Result<ResolveReport, ResolveErr
                     Status::Applied
                 },
             );
-            let action = report.action.as_str();
             r.action = Some(if dry {
-                match action {
-                    "created" => "create",
-                    "updated" => "update",
-                    _ => "nothing",
-                }
-                .to_owned()
+                Outcome::Planned(ChangeAction::from(report.action))
             } else {
-                action.to_owned()
+                Outcome::Done(report.action)
             });
             r.detail = to_value(&report);
             r
         }
-        Err(e) => {
-            let mut r = FileReport::new(loaded, Status::Failed);
-            r.violations = e.violations().to_vec();
-            r.violation_count = e.violation_count();
-            r.error = Some(ErrorInfo {
-                message: e.to_string(),
-                stage: Some(e.stage().as_str().to_owned()),
-                kind: Some(e.kind().as_str().to_owned()),
-                retryable: e.is_retryable(),
-                correlation_id: e.correlation_id().map(str::to_owned),
-            });
-            r
-        }
+        Err(e) => FileReport::new(loaded, Status::Failed).failed(&e),
     }
 }
 
 pub(crate) fn deploy_failed(loaded: &Loaded, e: &DeployError) -> FileReport {
-    let mut r = FileReport::new(loaded, Status::Failed);
-    r.violations = e.violations().to_vec();
-    r.violation_count = r.violations.len();
-    r.error = Some(ErrorInfo {
-        message: e.to_string(),
-        stage: Some(
-            e.step()
-                .map_or_else(|| e.stage().as_str(), |s| s.as_str())
-                .to_owned(),
-        ),
-        kind: Some(e.kind().as_str().to_owned()),
-        retryable: e.is_retryable(),
-        correlation_id: e.correlation_id().map(str::to_owned),
-    });
-    r
+    FileReport::new(loaded, Status::Failed).failed(e)
 }
 
-pub(crate) fn planned(
-    loaded: &Loaded,
-    desired: &EventBridgeIntegration,
-    result: Result<Plan, DeployError>,
-) -> FileReport {
+pub(crate) fn planned(loaded: &Loaded, result: Result<Plan, DeployError>) -> FileReport {
     match result {
         Ok(plan) => {
             let mut r = FileReport::new(loaded, Status::Planned);
-            r.action = Some(plan.action.as_str().to_owned());
-            r.changes = match &plan.action {
-                // A create writes every field: show them all as additions.
-                PlanAction::Create => desired.diff(&Value::Null, None),
-                PlanAction::Update { changes } => changes.clone(),
-                _ => Vec::new(),
-            };
+            r.action = Some(Outcome::Planned(plan.action()));
             r.detail = to_value(&plan);
+            r.changes = vec![plan.change];
             r
         }
         Err(e) => deploy_failed(loaded, &e),
@@ -297,15 +231,11 @@ pub(crate) fn applied(loaded: &Loaded, result: Result<DeployReport, DeployError>
     match result {
         Ok(report) => {
             let mut r = FileReport::new(loaded, Status::Applied);
-            r.action = Some(
-                report
-                    .actions
-                    .first()
-                    .map_or("unchanged", |a| a.as_str())
-                    .to_owned(),
-            );
-            r.changes.clone_from(&report.changes);
+            r.action = Some(Outcome::Done(report.action()));
             r.detail = to_value(&report);
+            if report.changed() {
+                r.changes = vec![report.change];
+            }
             r
         }
         Err(e) => deploy_failed(loaded, &e),

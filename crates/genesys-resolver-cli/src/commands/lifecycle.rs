@@ -1,16 +1,15 @@
 //! `eventbridge delete` and `eventbridge sync`, over the deployer's lifecycle operations
 //! (`plan_delete`, `delete`, `plan_sync`, `delete_id`) and `apply`, batched like `apply`.
 
-use genesys_resolver::eventbridge::{
-    DeployError, EventBridgeDeployer, EventBridgeIntegration, LifecycleReport, Plan, PlanAction,
-};
+use genesys_resolver::change::ChangeAction;
+use genesys_resolver::eventbridge::{DeployError, EventBridgeIntegration, LifecycleReport, Plan};
 
 use crate::args::{DeleteArgs, KindChoice, SyncArgs};
 use crate::batch::{self, Slot};
-use crate::commands::deploy::{self, Flows};
+use crate::commands::deploy::{self, deployer};
 use crate::error::CliError;
 use crate::input::{self, Document, Kind, Loaded};
-use crate::report::{FileReport, RunReport, Status};
+use crate::report::{FileReport, Outcome, RunReport, Status};
 use crate::settings::Layers;
 
 /// Where the names of `delete` come from, in reports.
@@ -18,20 +17,13 @@ const FROM_COMMAND_LINE: &str = "(command line)";
 /// Where undeclared integrations a pruning sync deletes come from, in reports.
 const UNDECLARED: &str = "(not declared)";
 
-async fn deployer(layers: &Layers) -> Result<EventBridgeDeployer, CliError> {
-    let settings = layers.genesys_settings()?;
-    Flows::build(&settings, false, true)
-        .await?
-        .deployer
-        .ok_or_else(|| CliError::Failed("the deployer was not built".to_owned()))
-}
-
 fn delete_plan_report(file: &str, name: &str, result: Result<Plan, DeployError>) -> FileReport {
     match result {
         Ok(plan) => {
             let mut r = FileReport::for_name(file, name, Status::Planned);
-            r.action = Some(plan.action.as_str().to_owned());
+            r.action = Some(Outcome::Planned(plan.action()));
             r.detail = serde_json::to_value(&plan).ok();
+            r.changes = vec![plan.change];
             r
         }
         Err(e) => failed(file, name, &e),
@@ -46,15 +38,11 @@ fn deleted_report(
     match result {
         Ok(report) => {
             let mut r = FileReport::for_name(file, name, Status::Applied);
-            r.action = Some(
-                if report.changed() {
-                    "deleted"
-                } else {
-                    "unchanged"
-                }
-                .to_owned(),
-            );
+            r.action = Some(Outcome::Done(report.action()));
             r.detail = serde_json::to_value(&report).ok();
+            if report.changed() {
+                r.changes = vec![report.change];
+            }
             r
         }
         Err(e) => failed(file, name, &e),
@@ -138,13 +126,10 @@ pub(crate) async fn sync(args: &SyncArgs, layers: &Layers) -> Result<RunReport, 
             Ok(Document::EventBridge(e)) => items.push(e.clone()),
             Ok(other) => {
                 let mut r = FileReport::new(file, Status::Invalid);
-                r.error = Some(crate::report::ErrorInfo {
-                    message: format!("a {}, not an EventBridge integration", other.kind()),
-                    stage: Some("read".to_owned()),
-                    kind: Some("validation".to_owned()),
-                    retryable: false,
-                    correlation_id: None,
-                });
+                r.error = Some(crate::report::refused(&format!(
+                    "a {}, not an EventBridge integration",
+                    other.kind()
+                )));
                 refused.push(r);
             }
             Err(_) => refused.push(FileReport::new(file, Status::Invalid)),
@@ -186,14 +171,14 @@ pub(crate) async fn sync(args: &SyncArgs, layers: &Layers) -> Result<RunReport, 
         let mut files: Vec<FileReport> = whole
             .plans
             .iter()
-            .filter(|p| p.action != PlanAction::Delete)
-            .zip(loaded.iter().zip(&items))
-            .map(|(plan, (file, desired))| deploy::planned(file, desired, Ok(plan.clone())))
+            .filter(|p| p.action() != ChangeAction::Delete)
+            .zip(&loaded)
+            .map(|(plan, file)| deploy::planned(file, Ok(plan.clone())))
             .collect();
         files.extend(
             deletes
                 .iter()
-                .map(|p| delete_plan_report(UNDECLARED, &p.name, Ok(p.clone()))),
+                .map(|p| delete_plan_report(UNDECLARED, p.name(), Ok(p.clone()))),
         );
         return Ok(RunReport::new(command, files, false));
     }
@@ -220,23 +205,23 @@ pub(crate) async fn sync(args: &SyncArgs, layers: &Layers) -> Result<RunReport, 
             |plan| async move {
                 match &plan.integration_id {
                     Some(id) => {
-                        deleted_report(UNDECLARED, &plan.name, deployer.delete_id(id).await)
+                        deleted_report(UNDECLARED, plan.name(), deployer.delete_id(id).await)
                     }
-                    None => FileReport::for_name(UNDECLARED, &plan.name, Status::Applied),
+                    None => FileReport::for_name(UNDECLARED, plan.name(), Status::Applied),
                 }
             },
         )
         .await;
         interrupted = outcome.interrupted;
         files.extend(fill(outcome.slots, |i, status| {
-            FileReport::for_name(UNDECLARED, &deletes[i].name, status)
+            FileReport::for_name(UNDECLARED, deletes[i].name(), status)
         }));
     } else {
         // Not reached: the deletes are reported as not started.
         files.extend(
             deletes
                 .iter()
-                .map(|p| FileReport::for_name(UNDECLARED, &p.name, Status::NotStarted)),
+                .map(|p| FileReport::for_name(UNDECLARED, p.name(), Status::NotStarted)),
         );
     }
     Ok(RunReport::new(command, files, interrupted))

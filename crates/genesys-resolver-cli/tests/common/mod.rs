@@ -10,9 +10,26 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// An OTLP/HTTP trace receiver (the service's, shared with its tests).
+#[path = "../../../genesys-resolver-service/tests/common/otlp.rs"]
+pub mod otlp;
+
+/// moto, started for one test (the core's launcher, shared with its tests).
+#[cfg(feature = "external-tests")]
+#[path = "../../../genesys-resolver/tests/common/moto.rs"]
+pub mod moto;
+
+/// A redis-server of a test's own (the core's launcher, shared with its tests).
+#[cfg(feature = "external-tests")]
+#[path = "../../../genesys-resolver/tests/common/redis_server.rs"]
+pub mod redis_server;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_genesys-resolver");
 pub const CLIENT_ID: &str = "cli-test-client";
 pub const CLIENT_SECRET: &str = "cli-test-secret-7f3a9c";
+/// Topics the command line's documents subscribe to.
+pub const QUEUES: &str = "v2.routing.queues.{id}.conversations";
+pub const PRESENCE: &str = "v2.users.{id}.presence";
 
 /// A command of the binary with a clean environment for settings.
 pub fn command() -> Command {
@@ -156,6 +173,15 @@ impl Drop for Mock {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
     }
+}
+
+/// Sends `signal` (`-INT`, `-TERM`, ...) to the process `pid` with `kill`.
+pub fn signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill {signal} {pid}: {status}");
 }
 
 /// Writes `text` to `dir/name` and returns the path as a string.

@@ -11,11 +11,22 @@ use std::time::Duration;
 
 use axum::http::HeaderMap;
 use genesys_resolver::testkit::destination::TestCa;
-use genesys_resolver::testkit::genesys::MockGenesys;
+use genesys_resolver::testkit::genesys::{MockGenesys, MockGenesysBuilder};
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
+
+/// An OTLP/HTTP trace receiver (the command line's tests include it too).
+#[cfg(feature = "otel")]
+pub(crate) mod otlp;
+
+/// A redis-server for one test (the core's launcher, shared with its tests).
+#[cfg(feature = "external-tests")]
+#[path = "../../../genesys-resolver/tests/common/redis_server.rs"]
+mod redis_server;
+#[cfg(feature = "external-tests")]
+pub(crate) use redis_server::RedisServer;
 
 pub(crate) const TOKEN: &str = "tok-valid-0123456789abcdef";
 pub(crate) const OTHER_TOKEN: &str = "tok-wrong-0123456789abcdef";
@@ -73,6 +84,33 @@ pub(crate) async fn launch(
     extra: &[(&str, String)],
     soft_nofile: Option<u64>,
 ) -> Service {
+    launch_under(
+        genesys_url,
+        ca,
+        extra,
+        soft_nofile.map(|n| format!("ulimit -Sn {n}")),
+    )
+    .await
+}
+
+/// [`start_service`] on a host whose open-file limit is `nofile`, soft and hard alike (so the
+/// service cannot raise it).
+pub(crate) async fn launch_with_file_limit(
+    genesys_url: &str,
+    ca: &TestCa,
+    extra: &[(&str, String)],
+    nofile: u64,
+) -> Service {
+    launch_under(genesys_url, ca, extra, Some(format!("ulimit -n {nofile}"))).await
+}
+
+/// [`start_service`], started by `sh` after `ulimit` when given.
+async fn launch_under(
+    genesys_url: &str,
+    ca: &TestCa,
+    extra: &[(&str, String)],
+    ulimit: Option<String>,
+) -> Service {
     let dir = tempfile::tempdir().unwrap();
     let ca_pem = ca.write_ca_pem(dir.path()).unwrap();
     let port = {
@@ -104,11 +142,11 @@ pub(crate) async fn launch(
         env.insert((*k).to_owned(), v.clone());
     }
     let bin = env!("CARGO_BIN_EXE_resolver_service");
-    let mut cmd = match soft_nofile {
+    let mut cmd = match ulimit {
         None => Command::new(bin),
-        Some(n) => {
+        Some(ulimit) => {
             let mut c = Command::new("sh");
-            c.args(["-c", &format!("ulimit -Sn {n} && exec \"$0\""), bin]);
+            c.args(["-c", &format!("{ulimit} && exec \"$0\""), bin]);
             c
         }
     };
@@ -201,8 +239,13 @@ impl Service {
     }
 
     pub(crate) fn terminate(&self) {
+        self.signal("-TERM");
+    }
+
+    /// Sends `signal` (`-TERM`, `-KILL`, ...) to the service with `kill`.
+    pub(crate) fn signal(&self, signal: &str) {
         let status = std::process::Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
+            .args([signal, &self.pid().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
@@ -230,12 +273,14 @@ pub(crate) fn payload(name: &str, uri: &str) -> Value {
 
 /// The test kit's Genesys with this suite's client credentials.
 pub(crate) async fn mock_genesys() -> MockGenesys {
+    mock_genesys_builder().start().await.unwrap()
+}
+
+/// The builder of [`mock_genesys`], for suites that need more of the mock.
+pub(crate) fn mock_genesys_builder() -> MockGenesysBuilder {
     MockGenesys::builder()
         .client_id("hostile-client-id")
         .client_secret("hostile-client-secret-value")
-        .start()
-        .await
-        .unwrap()
 }
 
 /// Polls `cond` for up to 20 s.

@@ -351,6 +351,15 @@ impl ClientError {
         }
     }
 
+    /// Genesys' error code (`bad.credentials`, `too.many.requests`, ...), or the OAuth `error`
+    /// of a refused token request.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Auth(crate::auth::AuthError::Rejected { error, .. }) => error.as_deref(),
+            other => other.api_error().and_then(|a| a.code.as_deref()),
+        }
+    }
+
     /// Whether the request may have taken effect although no success answer arrived: a
     /// timeout or broken connection after sending, or a 502/504 from a gateway. Such a create
     /// must be checked before it is sent again.

@@ -7,14 +7,15 @@ use tokio::time::Instant;
 use super::EventBridgeIntegration;
 use super::TYPE_ID;
 use super::error::DeployError;
-use super::report::{DeployAction, DeployReport, DeployStep, ReportedState};
-use super::steps::{Existing, Steps, at, config_version, entity_id, target};
+use super::report::{DeployReport, DeployStep, ReportedState};
+use super::steps::{Existing, Steps, at, config_version, entity_id, planned_change, target};
 
 /// What an apply did, up to where it stopped.
 #[derive(Debug, Default)]
 pub(super) struct Progress {
     pub(super) integration_id: Option<String>,
-    pub(super) actions: Vec<DeployAction>,
+    /// The steps that wrote, in order.
+    pub(super) writes: Vec<DeployStep>,
 }
 
 /// A configuration write that left `desired` in place: the new version (when Genesys said)
@@ -34,13 +35,15 @@ impl Steps<'_> {
         started: Instant,
     ) -> Result<DeployReport, DeployError> {
         let mut recovered_create = false;
-        let existing = if let Some(existing) = self.survey(desired).await? {
+        let surveyed = self.survey(desired).await?;
+        let change = planned_change(desired, surveyed.as_ref());
+        let existing = if let Some(existing) = surveyed {
             existing
         } else {
             let (id, recovered) = self.create(desired).await?;
             recovered_create = recovered;
             progress.integration_id = Some(id.clone());
-            progress.actions.push(DeployAction::Created);
+            progress.writes.push(DeployStep::Create);
             self.read_after_create(desired, &id).await?
         };
         let id = existing.id.clone();
@@ -54,25 +57,24 @@ impl Steps<'_> {
                 .await?;
             config_version = written.version.or(config_version);
             conflict_retries = written.conflicts;
-            progress.actions.push(DeployAction::Configured);
+            progress.writes.push(DeployStep::WriteConfig);
         }
         let mut state = existing.reported.clone();
         if existing.needs_enable() {
             state = self.enable(&id).await?;
-            progress.actions.push(DeployAction::Enabled);
+            progress.writes.push(DeployStep::Enable);
         }
         let mut polls = 0;
-        if !progress.actions.is_empty() || !state.is_active() {
+        if !progress.writes.is_empty() || !state.is_active() {
             (state, polls) = self.wait_active(&id).await?;
         }
         let event_source = self.event_source(&desired.event_source_suffix).await?;
         Ok(DeployReport {
-            name: desired.name.clone(),
+            change,
             target: target(desired),
             event_source,
             integration_id: id,
-            actions: progress.actions.clone(),
-            changes,
+            writes: progress.writes.clone(),
             reported_state: state,
             config_version,
             recovered_create,

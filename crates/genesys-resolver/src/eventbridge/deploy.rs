@@ -1,5 +1,6 @@
 //! [`EventBridgeDeployer`]: plan and apply an [`EventBridgeIntegration`] over a
-//! [`PlatformApi`], idempotently, disable or delete one, with metrics and audit for each.
+//! [`PlatformApi`], idempotently, disable or delete one, each in the operation envelope (its
+//! span, metrics and one audit record).
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,14 +11,12 @@ use tracing::Instrument;
 use super::EventBridgeIntegration;
 use super::apply::Progress;
 use super::error::DeployError;
-use super::report::{DeployAction, DeployReport, DeployStep, LifecycleReport, Plan, PlanAction};
+use super::report::{DeployReport, DeployStep, LifecycleReport, Plan};
 use super::steps::{Caches, Settings, Steps, target};
 use crate::api::{GenesysClient, PlatformApi};
-use crate::audit::{AuditRecord, AuditSink};
 use crate::coordination::{Coordinator, LeaseKey, LocalCoordinator};
-use crate::metrics::MetricsSink;
-use crate::outcome::{Action, Operation, ResolveOutcome, Stage};
-use crate::spans;
+use crate::envelope::{Envelope, OperationReport, Seen, Subject};
+use crate::outcome::Action;
 
 /// Plans and applies Amazon EventBridge source integrations over the platform integrations API
 /// ([`PlatformApi`]; by default the [`GenesysClient`] itself, with its token source, retry
@@ -48,8 +47,7 @@ pub struct EventBridgeDeployer {
 struct Inner {
     client: GenesysClient,
     api: Arc<dyn PlatformApi>,
-    metrics: Option<Arc<dyn MetricsSink>>,
-    audit: Option<Arc<dyn AuditSink>>,
+    envelope: Envelope,
     settings: Settings,
     caches: Caches,
     coordinator: Arc<dyn Coordinator>,
@@ -61,8 +59,7 @@ impl fmt::Debug for EventBridgeDeployer {
         f.debug_struct("EventBridgeDeployer")
             .field("client", &inner.client)
             .field("api", &inner.api)
-            .field("metrics", &inner.metrics)
-            .field("audit", &inner.audit)
+            .field("envelope", &inner.envelope)
             .field("check_topics", &inner.settings.check_topics)
             .field("page_size", &inner.settings.page_size)
             .field("activation_timeout", &inner.settings.activation_timeout)
@@ -82,8 +79,7 @@ impl fmt::Debug for EventBridgeDeployer {
 pub(super) struct Parts {
     pub(super) client: GenesysClient,
     pub(super) api: Arc<dyn PlatformApi>,
-    pub(super) metrics: Option<Arc<dyn MetricsSink>>,
-    pub(super) audit: Option<Arc<dyn AuditSink>>,
+    pub(super) envelope: Envelope,
     pub(super) settings: Settings,
     pub(super) coordinator: Arc<dyn Coordinator>,
 }
@@ -95,8 +91,7 @@ impl EventBridgeDeployer {
         Self::from_parts(Parts {
             api: Arc::new(client.clone()),
             client,
-            metrics: None,
-            audit: None,
+            envelope: Envelope::default(),
             settings: Settings::default(),
             coordinator: Arc::new(LocalCoordinator::new()),
         })
@@ -107,8 +102,7 @@ impl EventBridgeDeployer {
             inner: Arc::new(Inner {
                 client: parts.client,
                 api: parts.api,
-                metrics: parts.metrics,
-                audit: parts.audit,
+                envelope: parts.envelope,
                 settings: parts.settings,
                 caches: Caches::default(),
                 coordinator: parts.coordinator,
@@ -146,31 +140,27 @@ impl EventBridgeDeployer {
 
     /// What [`apply`](Self::apply) would do, without writing anything: validates (and checks
     /// topics when enabled), finds the integration by name and type walking every page, and
-    /// reads its configuration.
+    /// reads its configuration. Recorded as a deploy's dry run.
     pub async fn plan(&self, desired: &EventBridgeIntegration) -> Result<Plan, DeployError> {
-        let started = Instant::now();
-        let span = spans::operation(Operation::Deploy, &desired.name, &target(desired), true);
+        let target = target(desired);
+        let scope = (self.inner.envelope).start(Subject::deploy(&desired.name, &target, true));
         let mut steps = self.steps();
-        let result = steps.plan(desired).instrument(span.clone()).await;
-        let action = result.as_ref().ok().map(|p| match p.action {
-            PlanAction::Create => Action::Created,
-            PlanAction::Update { .. } | PlanAction::Enable => Action::Updated,
-            PlanAction::Nothing => Action::Unchanged,
-            PlanAction::Delete => Action::Deleted,
-        });
-        let id = result.as_ref().ok().and_then(|p| p.integration_id.clone());
-        self.finish(&Finished {
-            name: &desired.name,
-            target: target(desired),
-            started,
-            dry_run: true,
-            action,
-            integration_id: id,
-            error: result.as_ref().err(),
-            correlation_id: steps.trace.correlation_id.as_deref(),
-            span: Some(&span),
-        });
+        let result = steps.plan(desired).instrument(scope.span().clone()).await;
+        scope.finish(
+            &result,
+            Seen::new(steps.trace.correlation_id.as_deref(), None),
+        );
         result
+    }
+
+    /// [`plan`](Self::plan) as a step of a flow built on this deployer (a route's): in the
+    /// caller's span, not recorded on its own.
+    #[cfg(feature = "aws")]
+    pub(crate) async fn plan_step(
+        &self,
+        desired: &EventBridgeIntegration,
+    ) -> Result<Plan, DeployError> {
+        self.steps().plan(desired).await
     }
 
     /// Makes Genesys hold `desired`, enabled and `ACTIVE`: creates the integration if missing
@@ -183,39 +173,25 @@ impl EventBridgeDeployer {
         &self,
         desired: &EventBridgeIntegration,
     ) -> Result<DeployReport, DeployError> {
-        let started = Instant::now();
-        let span = spans::operation(Operation::Deploy, &desired.name, &target(desired), false);
+        let target = target(desired);
+        let scope = (self.inner.envelope).start(Subject::deploy(&desired.name, &target, false));
         let mut steps = self.steps();
         let mut progress = Progress::default();
         let result = self
-            .apply_in_turn(&mut steps, desired, &mut progress, started)
-            .instrument(span.clone())
+            .apply_in_turn(&mut steps, desired, &mut progress)
+            .instrument(scope.span().clone())
             .await;
-        let action = result.as_ref().ok().map(|r| {
-            if r.actions.contains(&DeployAction::Created) {
-                Action::Created
-            } else if r.actions.is_empty() {
-                Action::Unchanged
-            } else {
-                Action::Updated
-            }
-        });
-        self.finish(&Finished {
-            name: &desired.name,
-            target: target(desired),
-            started,
-            dry_run: false,
-            action,
-            integration_id: progress.integration_id.clone(),
-            error: result.as_ref().err(),
-            correlation_id: steps.trace.correlation_id.as_deref(),
-            span: Some(&span),
-        });
+        let integration_id = progress
+            .integration_id
+            .as_deref()
+            .or_else(|| result.as_ref().err().and_then(DeployError::integration_id));
+        let seen = Seen::new(steps.trace.correlation_id.as_deref(), integration_id);
+        scope.finish(&result, seen);
         if let Err(e) = &result {
             tracing::warn!(
                 name = desired.name,
                 step = e.step().map(DeployStep::as_str),
-                actions = ?progress.actions,
+                writes = ?progress.writes,
                 error = %e,
                 "EventBridge deploy failed"
             );
@@ -223,25 +199,39 @@ impl EventBridgeDeployer {
         result
     }
 
+    /// [`apply`](Self::apply) as a step of a flow built on this deployer (a route's): in the
+    /// caller's span, not recorded on its own.
+    #[cfg(feature = "aws")]
+    pub(crate) async fn apply_step(
+        &self,
+        desired: &EventBridgeIntegration,
+    ) -> Result<DeployReport, DeployError> {
+        let mut steps = self.steps();
+        (self.apply_in_turn(&mut steps, desired, &mut Progress::default())).await
+    }
+
     /// Sets `intendedState` DISABLED on the integration named `name` (it stops delivering
     /// events; its configuration stays). Idempotent: when it is already disabled, or no
-    /// integration has the name, nothing is written (the report's `actions` is empty). Several
-    /// integrations with the name are [`DeployError::Ambiguous`]. Holds the turn on the name, as
-    /// apply does.
+    /// integration has the name, nothing is written (the report's action is `unchanged`).
+    /// Several integrations with the name are [`DeployError::Ambiguous`]. Holds the turn on the
+    /// name, as apply does.
     pub async fn disable(&self, name: &str) -> Result<LifecycleReport, DeployError> {
-        let started = Instant::now();
-        let span = spans::lifecycle("disable", name, false);
+        let scope = (self.inner.envelope).start(Subject::lifecycle("disable", name, false));
         let mut steps = self.steps();
+        let started = Instant::now();
         let result = async {
             let lease = self.lease(name).await?;
             let report = steps.disable(name, started).await?;
             Self::release(lease, DeployStep::Disable).await?;
             Ok(report)
         }
-        .instrument(span.clone())
+        .instrument(scope.span().clone())
         .await;
-        let done = DeployAction::Disabled;
-        self.finish_lifecycle(name, &result, started, &steps, done, &span);
+        scope.finish(
+            &result,
+            Seen::new(steps.trace.correlation_id.as_deref(), None),
+        );
+        warn_failed("disable", name, &result);
         result
     }
 
@@ -252,20 +242,37 @@ impl EventBridgeDeployer {
     /// [`DeployError::Ambiguous`] (delete the extras with [`delete_id`](Self::delete_id)).
     /// Holds the turn on the name, as apply does.
     pub async fn delete(&self, name: &str) -> Result<LifecycleReport, DeployError> {
-        let started = Instant::now();
-        let span = spans::lifecycle("delete", name, false);
+        let scope = (self.inner.envelope).start(Subject::lifecycle("delete", name, false));
         let mut steps = self.steps();
-        let result = async {
-            let lease = self.lease(name).await?;
-            let report = steps.delete(name, started).await?;
-            Self::release(lease, DeployStep::Delete).await?;
-            Ok(report)
-        }
-        .instrument(span.clone())
-        .await;
-        let done = DeployAction::Deleted;
-        self.finish_lifecycle(name, &result, started, &steps, done, &span);
+        let result = self
+            .delete_in_turn(&mut steps, name)
+            .instrument(scope.span().clone())
+            .await;
+        scope.finish(
+            &result,
+            Seen::new(steps.trace.correlation_id.as_deref(), None),
+        );
+        warn_failed("delete", name, &result);
         result
+    }
+
+    /// [`delete`](Self::delete) as a step of a flow built on this deployer (a route's
+    /// destroy): in the caller's span, not recorded on its own.
+    #[cfg(feature = "aws")]
+    pub(crate) async fn delete_step(&self, name: &str) -> Result<LifecycleReport, DeployError> {
+        self.delete_in_turn(&mut self.steps(), name).await
+    }
+
+    async fn delete_in_turn(
+        &self,
+        steps: &mut Steps<'_>,
+        name: &str,
+    ) -> Result<LifecycleReport, DeployError> {
+        let started = Instant::now();
+        let lease = self.lease(name).await?;
+        let report = steps.delete(name, started).await?;
+        Self::release(lease, DeployStep::Delete).await?;
+        Ok(report)
     }
 
     /// Deletes the EventBridge integration `id` and waits until it is gone, as
@@ -273,96 +280,52 @@ impl EventBridgeDeployer {
     /// name. An integration of another type is refused (a validation error at `id`, code
     /// `integration_type_mismatch`); one already gone is nothing to do.
     pub async fn delete_id(&self, id: &str) -> Result<LifecycleReport, DeployError> {
-        let started = Instant::now();
-        let span = spans::lifecycle("delete_id", id, false);
+        let scope = (self.inner.envelope).start(Subject::lifecycle("delete_id", id, false));
         let mut steps = self.steps();
-        let result = steps.delete_id(id, started).instrument(span.clone()).await;
-        let name = result
-            .as_ref()
-            .map_or_else(|_| id.to_owned(), |r| r.name.clone());
-        let done = DeployAction::Deleted;
-        self.finish_lifecycle(&name, &result, started, &steps, done, &span);
+        let started = Instant::now();
+        let result = (steps.delete_id(id, started))
+            .instrument(scope.span().clone())
+            .await;
+        scope.finish(
+            &result,
+            Seen::new(steps.trace.correlation_id.as_deref(), None),
+        );
+        warn_failed("delete", id, &result);
         result
     }
 
     /// What [`delete`](Self::delete) would do, without writing anything: a [`Plan`] whose
-    /// action is [`PlanAction::Delete`] (with the integration's id, where its events go and
-    /// its partner event source), or [`PlanAction::Nothing`] when no integration has the name.
+    /// change is a `delete` (with the integration's id, where its events go and its partner
+    /// event source), or `nothing` when no integration has the name.
     pub async fn plan_delete(&self, name: &str) -> Result<Plan, DeployError> {
-        let started = Instant::now();
-        let span = spans::lifecycle("plan_delete", name, true);
+        let scope = (self.inner.envelope).start(Subject::lifecycle("plan_delete", name, true));
         let mut steps = self.steps();
-        let result = steps.plan_delete(name).instrument(span.clone()).await;
-        self.record_plan(name, &result, started, &steps, Some(&span));
+        let result = steps
+            .plan_delete(name)
+            .instrument(scope.span().clone())
+            .await;
+        scope.finish(
+            &result,
+            Seen::new(steps.trace.correlation_id.as_deref(), None),
+        );
         result
     }
 
-    /// Metrics and audit for a plan made outside [`plan`](Self::plan) (a delete plan, a
-    /// pruning sync's).
-    pub(super) fn record_plan(
-        &self,
-        name: &str,
-        result: &Result<Plan, DeployError>,
-        started: Instant,
-        steps: &Steps<'_>,
-        span: Option<&tracing::Span>,
-    ) {
-        let action = result.as_ref().ok().map(|p| match p.action {
-            PlanAction::Delete => Action::Deleted,
-            _ => Action::Unchanged,
-        });
-        self.finish(&Finished {
-            name,
-            target: result
-                .as_ref()
-                .map(|p| p.target.clone())
-                .unwrap_or_default(),
-            started,
-            dry_run: true,
-            action,
-            integration_id: result.as_ref().ok().and_then(|p| p.integration_id.clone()),
-            error: result.as_ref().err(),
-            correlation_id: steps.trace.correlation_id.as_deref(),
-            span,
-        });
+    /// The delete plans of `plans` (a pruning sync's), each recorded as a deploy's dry run,
+    /// in the caller's span.
+    pub(super) fn record_delete_plans(&self, plans: &[Plan]) {
+        for plan in plans {
+            let subject = Subject::lifecycle("plan_delete", plan.name(), true).in_caller_span();
+            let scope = self.inner.envelope.start(subject);
+            let seen = Seen::new(plan.correlation_id.as_deref(), None);
+            scope.finish(&Ok::<_, DeployError>(plan), seen);
+        }
     }
 
-    /// Metrics and audit for a disable or delete: `done` when it wrote, unchanged otherwise.
-    fn finish_lifecycle(
-        &self,
-        name: &str,
-        result: &Result<LifecycleReport, DeployError>,
-        started: Instant,
-        steps: &Steps<'_>,
-        done: DeployAction,
-        span: &tracing::Span,
-    ) {
-        let action = result.as_ref().ok().map(|r| {
-            if !r.actions.contains(&done) {
-                Action::Unchanged
-            } else if done == DeployAction::Deleted {
-                Action::Deleted
-            } else {
-                Action::Disabled
-            }
-        });
-        self.finish(&Finished {
-            name,
-            target: result
-                .as_ref()
-                .map(|r| r.target.clone())
-                .unwrap_or_default(),
-            started,
-            dry_run: false,
-            action,
-            integration_id: result.as_ref().ok().and_then(|r| r.integration_id.clone()),
-            error: result.as_ref().err(),
-            correlation_id: steps.trace.correlation_id.as_deref(),
-            span: Some(span),
-        });
-        if let Err(e) = result {
-            tracing::warn!(name, step = e.step().map(DeployStep::as_str), error = %e, "EventBridge {} failed", done);
-        }
+    /// The envelope a sync runs in: its span (`deploy.lifecycle` `sync` or `plan_sync`), its
+    /// parts recorded on their own.
+    pub(super) fn envelope(&self) -> &Envelope {
+        &self.inner.envelope
     }
 
     /// The turn on `name`: a concurrent apply, disable or delete of the same name (in this
@@ -402,80 +365,75 @@ impl EventBridgeDeployer {
         steps: &mut Steps<'_>,
         desired: &EventBridgeIntegration,
         progress: &mut Progress,
-        started: Instant,
     ) -> Result<DeployReport, DeployError> {
+        let started = Instant::now();
         let lease = self.lease(&desired.name).await?;
         let report = steps.apply(desired, progress, started).await?;
         Self::release(lease, DeployStep::Activate).await?;
         Ok(report)
     }
+}
 
-    /// Metrics and audit for one plan, apply, disable or delete, counted as a deploy.
-    fn finish(&self, done: &Finished<'_>) {
-        let latency = done.started.elapsed();
-        let outcome = match (done.action, done.error) {
-            (Some(action), None) => ResolveOutcome::succeeded(action, latency, done.dry_run),
-            (_, Some(e)) => ResolveOutcome::failed(e.stage(), latency, done.dry_run),
-            (None, None) => ResolveOutcome::failed(Stage::Submit, latency, done.dry_run),
-        }
-        .for_operation(Operation::Deploy);
-        let correlation = done
-            .error
-            .and_then(DeployError::correlation_id)
-            .or(done.correlation_id);
-        let integration_id = done.integration_id.clone().or_else(|| {
-            done.error
-                .and_then(DeployError::integration_id)
-                .map(str::to_owned)
-        });
-        if let Some(span) = done.span {
-            spans::record_target(span, &done.target);
-            spans::record_operation(
-                span,
-                match (done.action, done.error) {
-                    (Some(action), None) => Ok(action),
-                    (_, Some(e)) => Err((e.kind(), e.stage())),
-                    (None, None) => {
-                        Err((crate::outcome::ErrorKind::InvalidResponse, Stage::Submit))
-                    }
-                },
-                integration_id.as_deref(),
-                correlation,
-            );
-        }
-        if let Some(metrics) = &self.inner.metrics {
-            metrics.resolve_finished(&outcome);
-        }
-        if let Some(audit) = &self.inner.audit {
-            let target = &done.target;
-            let mut record = AuditRecord::new(done.name, target, 1, &outcome).with_target(target);
-            if let Some(id) = integration_id {
-                record = record.with_integration_id(id);
-            }
-            if let Some(e) = done.error {
-                record = record.with_error(e);
-            }
-            if let Some(id) = correlation {
-                record = record.with_correlation_id(id);
-            }
-            audit.record(&record);
-        }
+/// Logs a failed disable or delete.
+fn warn_failed<T>(what: &str, name: &str, result: &Result<T, DeployError>) {
+    if let Err(e) = result {
+        tracing::warn!(name, step = e.step().map(DeployStep::as_str), error = %e, "EventBridge {what} failed");
     }
 }
 
-/// How one plan, apply, disable or delete ended, for [`EventBridgeDeployer::finish`].
-struct Finished<'a> {
-    name: &'a str,
-    target: String,
-    started: Instant,
-    dry_run: bool,
-    action: Option<Action>,
-    integration_id: Option<String>,
-    error: Option<&'a DeployError>,
-    correlation_id: Option<&'a str>,
-    /// The operation's span ([`spans::operation`] or [`spans::lifecycle`]); `None` for the
-    /// prune plans of a sync, which run in the sync's span.
-    span: Option<&'a tracing::Span>,
+impl OperationReport for Plan {
+    /// What apply (or delete) would do: created, updated, deleted or unchanged.
+    fn outcome(&self) -> Action {
+        self.change.action.outcome()
+    }
+
+    fn integration_id(&self) -> Option<&str> {
+        self.integration_id.as_deref()
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id.as_deref()
+    }
+
+    fn target(&self) -> Option<&str> {
+        Some(&self.target)
+    }
+}
+
+impl OperationReport for DeployReport {
+    fn outcome(&self) -> Action {
+        DeployReport::action(self)
+    }
+
+    fn integration_id(&self) -> Option<&str> {
+        Some(&self.integration_id)
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id.as_deref()
+    }
+
+    fn target(&self) -> Option<&str> {
+        Some(&self.target)
+    }
+}
+
+impl OperationReport for LifecycleReport {
+    fn outcome(&self) -> Action {
+        LifecycleReport::action(self)
+    }
+
+    fn integration_id(&self) -> Option<&str> {
+        self.integration_id.as_deref()
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id.as_deref()
+    }
+
+    fn target(&self) -> Option<&str> {
+        Some(&self.target)
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::report::DeployStep;
 use crate::api::ClientError;
 use crate::coordination::CoordinationError;
+use crate::error::{ErrorReport, OperationError};
 use crate::outcome::{ErrorKind, Stage};
 use crate::validate::{ValidationErrors, Violation};
 
@@ -197,6 +198,47 @@ impl DeployError {
             | Self::DeletionTimeout { integration_id, .. } => Some(integration_id),
             _ => None,
         }
+    }
+}
+
+impl OperationError for DeployError {
+    fn stage(&self) -> Stage {
+        Self::stage(self)
+    }
+
+    fn kind(&self) -> ErrorKind {
+        Self::kind(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        Self::is_retryable(self)
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        Self::correlation_id(self)
+    }
+
+    /// The basic report with the step, the violations, Genesys' status, code and wait, the
+    /// integration concerned (or the ids of an ambiguous name) and the detail of an `ERROR`.
+    fn report(&self) -> ErrorReport {
+        let violations = self.violations();
+        let mut report = ErrorReport::of(self).with_violations(violations, violations.len());
+        report.step = self.step().map(|s| s.as_str().to_owned());
+        report.integration_id = self.integration_id().map(str::to_owned);
+        match self {
+            Self::Client { source, .. } => {
+                report.status = source.status();
+                report = report
+                    .with_code(source.code())
+                    .with_retry_after(source.retry_after());
+            }
+            Self::Ambiguous { ids, .. } => report.integration_ids.clone_from(ids),
+            Self::ActivationFailed { detail, .. } => {
+                report.detail = Some(crate::redact::text(detail));
+            }
+            _ => {}
+        }
+        report
     }
 }
 

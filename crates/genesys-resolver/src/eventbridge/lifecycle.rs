@@ -6,9 +6,10 @@ use tokio::time::Instant;
 
 use super::TYPE_ID;
 use super::error::DeployError;
-use super::report::{DeployAction, DeployStep, LifecycleReport, Plan, PlanAction, ReportedState};
+use super::report::{DeployStep, LifecycleReport, Plan, ReportedState};
 use super::steps::{Steps, at, entity_id};
 use crate::api::is_being_deleted;
+use crate::change::{Change, ChangeAction, FieldChange, ResourceKind};
 use crate::validate::{ValidationErrors, Violation, ViolationCode};
 
 /// What is known of an integration about to be disabled or deleted.
@@ -89,12 +90,12 @@ impl Steps<'_> {
     }
 
     fn report(&mut self, name: &str, found: Option<&Found>, started: Instant) -> LifecycleReport {
+        let name = found.map_or_else(|| name.to_owned(), |f| f.name.clone());
         LifecycleReport {
-            name: found.map_or_else(|| name.to_owned(), |f| f.name.clone()),
+            change: Change::nothing(ResourceKind::Integration, name),
             integration_id: found.map(|f| f.id.clone()),
             target: found.map(|f| f.target.clone()).unwrap_or_default(),
             event_source: found.and_then(|f| f.event_source.clone()),
-            actions: Vec::new(),
             reported_state: None,
             polls: 0,
             timings: std::mem::take(&mut self.trace.timings),
@@ -133,7 +134,12 @@ impl Steps<'_> {
         self.trace.time(DeployStep::Disable, step_started);
         tracing::info!(name, id = found.id, "integration disabled");
         let mut report = self.report(name, Some(&found), started);
-        report.actions.push(DeployAction::Disabled);
+        report.change.action = ChangeAction::Update;
+        report.change.changes = vec![FieldChange::new(
+            "intendedState",
+            Value::from(current),
+            Value::from("DISABLED"),
+        )];
         report.reported_state = Some(ReportedState::from_entity(&reply.value));
         Ok(report)
     }
@@ -218,7 +224,7 @@ impl Steps<'_> {
         self.trace.time(DeployStep::Delete, step_started);
         let mut report = self.report(name, Some(found), started);
         if sent {
-            report.actions.push(DeployAction::Deleted);
+            report.change.action = ChangeAction::Delete;
         }
         report.polls = polls;
         Ok(report)
@@ -258,8 +264,8 @@ impl Steps<'_> {
         }
     }
 
-    /// What [`delete`](Self::delete) would do: [`PlanAction::Delete`] with the integration
-    /// found, or [`PlanAction::Nothing`] when no integration has the name.
+    /// What [`delete`](Self::delete) would do: a delete of the integration found, or nothing
+    /// when no integration has the name.
     pub(super) async fn plan_delete(&mut self, name: &str) -> Result<Plan, DeployError> {
         let found = self.found_by_name(name).await?;
         Ok(self.delete_plan(name, found.as_ref()))
@@ -267,15 +273,15 @@ impl Steps<'_> {
 
     /// The plan of deleting `found` (or of nothing).
     fn delete_plan(&self, name: &str, found: Option<&Found>) -> Plan {
+        let action = if found.is_some() {
+            ChangeAction::Delete
+        } else {
+            ChangeAction::Nothing
+        };
         Plan {
-            name: name.to_owned(),
+            change: Change::new(ResourceKind::Integration, name, action, Vec::new()),
             target: found.map(|f| f.target.clone()).unwrap_or_default(),
             event_source: found.and_then(|f| f.event_source.clone()),
-            action: if found.is_some() {
-                PlanAction::Delete
-            } else {
-                PlanAction::Nothing
-            },
             integration_id: found.map(|f| f.id.clone()),
             current_version: found.and_then(|f| f.version),
             intended_state: found.and_then(|f| {

@@ -34,7 +34,8 @@
 //!    detail, or the bounded wait runs out).
 //!
 //! [`plan`](EventBridgeDeployer::plan) runs steps 1, 2 and the read of 4 and says what
-//! [`apply`](EventBridgeDeployer::apply) would do ([`PlanAction`]). When everything matches and
+//! [`apply`](EventBridgeDeployer::apply) would do (a [`Change`](crate::change::Change) of the
+//! integration). When everything matches and
 //! is `ACTIVE`, apply sends only reads. Plans and reports name the AWS partner event source the
 //! events arrive on, `aws.partner/genesys.com/cloud/<organisation id>/<suffix>` (the id read
 //! once from `GET /api/v2/organizations/me`).
@@ -49,7 +50,7 @@
 //!
 //! ```no_run
 //! use genesys_resolver::api::GenesysClient;
-//! use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration, PlanAction};
+//! use genesys_resolver::eventbridge::{EventBridgeDeployer, EventBridgeIntegration};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! // GENESYS_ENVIRONMENT, GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET
@@ -60,7 +61,7 @@
 //!     .topics(["v2.routing.queues.{id}.conversations"]);
 //!
 //! let plan = deployer.plan(&desired).await?; // reads only
-//! if plan.action != PlanAction::Nothing {
+//! if !plan.is_nothing() {
 //!     let report = deployer.apply(&desired).await?;
 //!     assert!(report.reported_state.is_active());
 //! }
@@ -72,7 +73,6 @@
 //! serves these endpoints for tests, with paging, versions and conflicts, and activation that
 //! ends in `ACTIVE` or `ERROR`.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 mod apply;
@@ -86,6 +86,7 @@ mod sync;
 
 pub use crate::api::{PLATFORM_INTEGRATIONS_PATH as INTEGRATIONS_PATH, TOPICS_PATH};
 // The document (model, rules, strict reader) lives with the other documents.
+pub use crate::change::FieldChange;
 use crate::document::eventbridge::topic_matches;
 pub use crate::document::eventbridge::{
     AWS_REGIONS, EventBridgeIntegration, INTEGRATION_KEYS, MAX_SUFFIX_LEN,
@@ -93,10 +94,7 @@ pub use crate::document::eventbridge::{
 pub use builder::EventBridgeDeployerBuilder;
 pub use deploy::EventBridgeDeployer;
 pub use error::DeployError;
-pub use report::{
-    DeployAction, DeployReport, DeployStep, LifecycleReport, Plan, PlanAction, ReportedState,
-    StepTiming,
-};
+pub use report::{DeployReport, DeployStep, LifecycleReport, Plan, ReportedState, StepTiming};
 pub use steps::{
     DEFAULT_ACTIVATION_TIMEOUT, DEFAULT_DELETION_TIMEOUT, DEFAULT_MAX_POLL_INTERVAL,
     DEFAULT_POLL_INTERVAL, partner_event_source,
@@ -188,17 +186,6 @@ impl EventBridgeIntegration {
         }
         out
     }
-}
-
-/// One field that differs between Genesys and the desired state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldChange {
-    /// The configuration property (or `notes`).
-    pub field: String,
-    /// The value Genesys has (`null` when absent).
-    pub current: Value,
-    /// The value that will be written.
-    pub desired: Value,
 }
 
 #[cfg(test)]

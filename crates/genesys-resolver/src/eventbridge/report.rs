@@ -1,6 +1,6 @@
-//! What planning and deploying report: the [`DeployStep`]s, the [`Plan`] and its
-//! [`PlanAction`], the [`DeployReport`] with its [`DeployAction`]s and [`StepTiming`]s, the
-//! [`LifecycleReport`] of a disable or delete, and an integration's [`ReportedState`].
+//! What planning and deploying report: the [`DeployStep`]s, the [`Plan`] (a [`Change`] of the
+//! integration), the [`DeployReport`] with its [`StepTiming`]s, the [`LifecycleReport`] of a
+//! disable or delete, and an integration's [`ReportedState`].
 
 use std::fmt;
 use std::time::Duration;
@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::FieldChange;
+use crate::change::{Change, ChangeAction, FieldChange};
 use crate::durations::duration_ms;
 use crate::names::named_enum;
-use crate::outcome::Stage;
+use crate::outcome::{Action, Stage};
 
 named_enum! {
     /// A step of planning or deploying, as errors, timings and logs name it.
@@ -125,51 +125,22 @@ impl fmt::Display for ReportedState {
     }
 }
 
-/// What [`apply`](super::EventBridgeDeployer::apply) would do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum PlanAction {
-    /// No EventBridge integration has the name: create it, configure it, enable it.
-    Create,
-    /// The integration exists and its configuration differs: write these changes (then enable
-    /// it if needed and wait for `ACTIVE`).
-    Update {
-        /// Field by field, what Genesys has and what will be written.
-        changes: Vec<FieldChange>,
-    },
-    /// The configuration matches but the integration is not enabled or not `ACTIVE`: enable it
-    /// (if needed) and wait for `ACTIVE`.
-    Enable,
-    /// The integration matches and is `ACTIVE`: nothing to do, nothing will be sent. (For
-    /// [`plan_delete`](super::EventBridgeDeployer::plan_delete): no integration has the name.)
-    Nothing,
-    /// The integration exists and will be deleted
-    /// ([`plan_delete`](super::EventBridgeDeployer::plan_delete), or a pruning
-    /// [`plan_sync`](super::EventBridgeDeployer::plan_sync)).
-    Delete,
-}
-
-impl PlanAction {
-    /// The action's name as used in JSON.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Create => "create",
-            Self::Update { .. } => "update",
-            Self::Enable => "enable",
-            Self::Nothing => "nothing",
-            Self::Delete => "delete",
-        }
-    }
-}
-
-/// The result of [`plan`](super::EventBridgeDeployer::plan): what is there and what would change.
-/// Serialized flat, with the action under `action`.
+/// The result of [`plan`](super::EventBridgeDeployer::plan) (and
+/// [`plan_delete`](super::EventBridgeDeployer::plan_delete)): what is there, and what apply (or
+/// delete) would change as a [`Change`] of the integration. Serialized flat: the change's `kind`
+/// (`integration`), `name`, `action` and `changes` beside the other fields.
+///
+/// The change is a `create` (every configuration field, and `intendedState` `ENABLED`), an
+/// `update` (the fields that differ: the configuration's, `intendedState` when it is not
+/// `ENABLED`, `reportedState` when it is not `ACTIVE` and apply would wait for it), a `delete`,
+/// or `nothing` (everything matches and is `ACTIVE`; for a delete plan: no integration has the
+/// name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Plan {
-    /// The integration's name.
-    pub name: String,
+    /// The integration and what would happen to it.
+    #[serde(flatten)]
+    pub change: Change,
     /// Where events go: `aws://<region>/<account id>/<event source suffix>` (for a delete,
     /// read from the existing configuration; empty when there is nothing).
     pub target: String,
@@ -177,9 +148,6 @@ pub struct Plan {
     /// `aws.partner/genesys.com/cloud/<organisation id>/<suffix>` (`None` for a delete of
     /// nothing, or an existing configuration without a suffix).
     pub event_source: Option<String>,
-    /// What apply would do.
-    #[serde(flatten)]
-    pub action: PlanAction,
     /// The existing integration's id (`None` when it would be created).
     pub integration_id: Option<String>,
     /// The existing configuration's `version`.
@@ -195,35 +163,24 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The field changes of an update (empty otherwise; a create writes every field).
+    /// The integration's name.
+    pub fn name(&self) -> &str {
+        &self.change.name
+    }
+
+    /// What would happen to the integration.
+    pub fn action(&self) -> ChangeAction {
+        self.change.action
+    }
+
+    /// The field changes (every field for a create; none for a delete or nothing).
     pub fn changes(&self) -> &[FieldChange] {
-        match &self.action {
-            PlanAction::Update { changes } => changes,
-            _ => &[],
-        }
+        &self.change.changes
     }
 
     /// Whether apply would send nothing at all.
     pub fn is_nothing(&self) -> bool {
-        self.action == PlanAction::Nothing
-    }
-}
-
-named_enum! {
-    /// A write [`apply`](super::EventBridgeDeployer::apply) made.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[non_exhaustive]
-    pub enum DeployAction {
-        /// `POST /api/v2/integrations` created the integration (or a lost create was found).
-        Created = "created",
-        /// `PUT config/current` wrote the configuration.
-        Configured = "configured",
-        /// `PATCH` set `intendedState: ENABLED`.
-        Enabled = "enabled",
-        /// `PATCH` set `intendedState: DISABLED`.
-        Disabled = "disabled",
-        /// `DELETE` deleted the integration (and it was gone before the call returned).
-        Deleted = "deleted",
+        self.change.is_nothing()
     }
 }
 
@@ -238,12 +195,15 @@ pub struct StepTiming {
     pub elapsed: Duration,
 }
 
-/// What [`apply`](super::EventBridgeDeployer::apply) did.
+/// What [`apply`](super::EventBridgeDeployer::apply) did. Serialized flat: the integration's
+/// [`Change`] (`kind`, `name`, `action`: `create`, `update` or `nothing`, and its fields: the plan
+/// apply carried out) beside the other fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeployReport {
-    /// The integration's name.
-    pub name: String,
+    /// The integration and what apply did to it.
+    #[serde(flatten)]
+    pub change: Change,
     /// Where events go: `aws://<region>/<account id>/<event source suffix>`.
     pub target: String,
     /// The AWS partner event source the events arrive on,
@@ -251,10 +211,9 @@ pub struct DeployReport {
     pub event_source: String,
     /// The integration's id.
     pub integration_id: String,
-    /// The writes made, in order; empty when everything already matched.
-    pub actions: Vec<DeployAction>,
-    /// The configuration fields written (all of them after a create).
-    pub changes: Vec<FieldChange>,
+    /// The steps that wrote (`create`, `write_config`, `enable`), in order; empty when
+    /// everything already matched.
+    pub writes: Vec<DeployStep>,
     /// The final `reportedState` (`ACTIVE`).
     pub reported_state: ReportedState,
     /// The configuration's `version` at the end.
@@ -275,20 +234,38 @@ pub struct DeployReport {
 }
 
 impl DeployReport {
+    /// The integration's name.
+    pub fn name(&self) -> &str {
+        &self.change.name
+    }
+
     /// Whether anything was written.
     pub fn changed(&self) -> bool {
-        !self.actions.is_empty()
+        !self.writes.is_empty()
+    }
+
+    /// How the apply ended: `created`, `updated`, or `unchanged` when only reads were sent.
+    pub fn action(&self) -> Action {
+        if self.changed() {
+            self.change.action.outcome()
+        } else {
+            Action::Unchanged
+        }
     }
 }
 
 /// What [`disable`](super::EventBridgeDeployer::disable),
 /// [`delete`](super::EventBridgeDeployer::delete) or
-/// [`delete_id`](super::EventBridgeDeployer::delete_id) did.
+/// [`delete_id`](super::EventBridgeDeployer::delete_id) did. Serialized flat: the integration's
+/// [`Change`] (`kind`, `name`, `action`: an `update` of `intendedState` for a disable, a `delete`,
+/// or `nothing` when it was disabled or gone already) beside the other fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LifecycleReport {
-    /// The integration's name (as asked for, or as found for a delete by id).
-    pub name: String,
+    /// The integration (named as asked for, or as found for a delete by id) and what was done
+    /// to it.
+    #[serde(flatten)]
+    pub change: Change,
     /// The integration's id; `None` when no integration had the name (nothing was sent).
     pub integration_id: Option<String>,
     /// Where its events went: `aws://<region>/<account id>/<suffix>` from its configuration
@@ -297,9 +274,6 @@ pub struct LifecycleReport {
     /// The AWS partner event source it fed,
     /// `aws.partner/genesys.com/cloud/<organisation id>/<suffix>`, when known.
     pub event_source: Option<String>,
-    /// The writes made: `[disabled]`, `[deleted]`, or empty when there was nothing to do (already
-    /// disabled, already gone).
-    pub actions: Vec<DeployAction>,
     /// The `reportedState` after a disable (`None` after a delete, or when nothing was there).
     pub reported_state: Option<ReportedState>,
     /// Reads made while waiting for a deleted integration to be gone.
@@ -314,9 +288,24 @@ pub struct LifecycleReport {
 }
 
 impl LifecycleReport {
+    /// The integration's name.
+    pub fn name(&self) -> &str {
+        &self.change.name
+    }
+
     /// Whether anything was written.
     pub fn changed(&self) -> bool {
-        !self.actions.is_empty()
+        !self.change.is_nothing()
+    }
+
+    /// How the operation ended: `disabled`, `deleted`, or `unchanged` when there was nothing to
+    /// do.
+    pub fn action(&self) -> Action {
+        match self.change.action {
+            ChangeAction::Delete => Action::Deleted,
+            ChangeAction::Nothing => Action::Unchanged,
+            _ => Action::Disabled,
+        }
     }
 }
 
@@ -325,6 +314,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::change::ResourceKind;
 
     #[test]
     fn reported_state_reads_string_and_object_details() {
@@ -345,16 +335,18 @@ mod tests {
     #[test]
     fn plan_serializes_flat() {
         let plan = Plan {
-            name: "n".into(),
+            change: Change::new(
+                ResourceKind::Integration,
+                "n",
+                ChangeAction::Update,
+                vec![FieldChange::new(
+                    "awsAccountRegion",
+                    json!("eu-west-1"),
+                    json!("us-east-1"),
+                )],
+            ),
             target: "aws://us-east-1/123456789012/s".into(),
             event_source: Some("aws.partner/genesys.com/cloud/o/s".into()),
-            action: PlanAction::Update {
-                changes: vec![FieldChange {
-                    field: "awsAccountRegion".into(),
-                    current: json!("eu-west-1"),
-                    desired: json!("us-east-1"),
-                }],
-            },
             integration_id: Some("i".into()),
             current_version: Some(3),
             intended_state: Some("ENABLED".into()),
@@ -363,23 +355,19 @@ mod tests {
             correlation_id: None,
         };
         let v = serde_json::to_value(&plan).unwrap();
-        assert_eq!(v["action"], "update");
+        assert_eq!(
+            (&v["kind"], &v["name"], &v["action"]),
+            (&json!("integration"), &json!("n"), &json!("update"))
+        );
         assert_eq!(v["changes"][0]["field"], "awsAccountRegion");
+        assert_eq!(serde_json::from_value::<Plan>(v).unwrap(), plan);
         assert_eq!(plan.changes().len(), 1);
         let nothing = Plan {
-            action: PlanAction::Nothing,
+            change: Change::nothing(ResourceKind::Integration, "n"),
             ..plan
         };
         assert_eq!(serde_json::to_value(&nothing).unwrap()["action"], "nothing");
         assert!(nothing.is_nothing());
-        let delete = Plan {
-            action: PlanAction::Delete,
-            ..nothing
-        };
-        let v = serde_json::to_value(&delete).unwrap();
-        assert_eq!(v["action"], "delete");
-        assert_eq!(v["event_source"], "aws.partner/genesys.com/cloud/o/s");
-        assert_eq!(PlanAction::Delete.as_str(), "delete");
     }
 
     #[test]
@@ -395,9 +383,5 @@ mod tests {
         for step in DeployStep::ALL {
             assert_eq!(serde_json::to_value(step).unwrap(), step.as_str());
         }
-        for action in DeployAction::ALL {
-            assert_eq!(serde_json::to_value(action).unwrap(), action.as_str());
-        }
-        assert_eq!(DeployAction::Configured.as_str(), "configured");
     }
 }

@@ -4,14 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use tokio::time::Instant;
 
 use super::error::DeployError;
-use super::report::{DeployStep, Plan, PlanAction, ReportedState, StepTiming};
+use super::report::{DeployStep, Plan, ReportedState, StepTiming};
 use super::{EventBridgeIntegration, TYPE_ID};
 use crate::api::{ClientError, DEFAULT_PAGE_SIZE, PlatformApi};
+use crate::change::{Change, ChangeAction, FieldChange, ResourceKind};
 use crate::validate::{ValidationErrors, Violation, ViolationCode};
 
 /// How long [`apply`](super::EventBridgeDeployer::apply) waits for `ACTIVE` by default.
@@ -131,6 +132,47 @@ pub(super) struct Steps<'a> {
 pub(super) struct Caches {
     pub(super) topics: OnceCell<Arc<TopicListing>>,
     pub(super) organization: OnceCell<Arc<str>>,
+}
+
+/// What apply does to the integration, given what is there: a create of every field (and
+/// `intendedState` `ENABLED`); an update of the configuration fields that differ, of
+/// `intendedState` when it is not `ENABLED` and of `reportedState` when it is not `ACTIVE` (apply
+/// waits for it); or nothing.
+pub(super) fn planned_change(
+    desired: &EventBridgeIntegration,
+    existing: Option<&Existing>,
+) -> Change {
+    let enabled = || FieldChange::new("intendedState", Value::Null, json!("ENABLED"));
+    let Some(e) = existing else {
+        let mut fields = desired.diff(&Value::Null, None);
+        fields.push(enabled());
+        return Change::new(
+            ResourceKind::Integration,
+            &desired.name,
+            ChangeAction::Create,
+            fields,
+        );
+    };
+    let mut fields = desired.diff(&e.properties, e.notes.as_deref());
+    if e.intended_state != "ENABLED" {
+        fields.push(FieldChange {
+            current: json!(e.intended_state),
+            ..enabled()
+        });
+    }
+    if !e.reported.is_active() {
+        fields.push(FieldChange::new(
+            "reportedState",
+            json!(e.reported.code),
+            json!("ACTIVE"),
+        ));
+    }
+    let action = if fields.is_empty() {
+        ChangeAction::Nothing
+    } else {
+        ChangeAction::Update
+    };
+    Change::new(ResourceKind::Integration, &desired.name, action, fields)
 }
 
 /// Wraps a client error with the step it failed.
@@ -276,31 +318,15 @@ impl<'a> Steps<'a> {
         desired: &EventBridgeIntegration,
     ) -> Result<Plan, DeployError> {
         let existing = self.survey(desired).await?;
-        let (action, enable) = match &existing {
-            None => (PlanAction::Create, true),
-            Some(e) => {
-                let changes = desired.diff(&e.properties, e.notes.as_deref());
-                let enable = e.needs_enable();
-                let action = if !changes.is_empty() {
-                    PlanAction::Update { changes }
-                } else if enable || !e.reported.is_active() {
-                    PlanAction::Enable
-                } else {
-                    PlanAction::Nothing
-                };
-                (action, enable)
-            }
-        };
         Ok(Plan {
-            name: desired.name.clone(),
+            change: planned_change(desired, existing.as_ref()),
             target: target(desired),
             event_source: Some(self.event_source(&desired.event_source_suffix).await?),
-            action,
             integration_id: existing.as_ref().map(|e| e.id.clone()),
             current_version: existing.as_ref().map(|e| e.version),
             intended_state: existing.as_ref().map(|e| e.intended_state.clone()),
+            enable: existing.as_ref().is_none_or(Existing::needs_enable),
             reported_state: existing.map(|e| e.reported),
-            enable,
             correlation_id: self.trace.correlation_id.clone(),
         })
     }

@@ -8,20 +8,21 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
-use tracing::{Instrument, Span};
+use tracing::Instrument;
 
 use super::EventBridgeIntegration;
 use super::deploy::EventBridgeDeployer;
 use super::error::DeployError;
-use super::report::{DeployReport, LifecycleReport, Plan, PlanAction};
+use super::report::{DeployReport, LifecycleReport, Plan};
+use crate::change::ChangeAction;
 use crate::durations::duration_ms;
+use crate::envelope::{OperationReport, Seen, Subject};
 use crate::outcome::Action;
-use crate::spans;
 use crate::validate::{ValidationErrors, Violation, ViolationCode};
 
 /// What [`sync`](EventBridgeDeployer::sync) would do: one [`Plan`] per declared integration,
-/// in order, then (when pruning) one [`PlanAction::Delete`] plan per undeclared integration of
-/// the EventBridge type.
+/// in order, then (when pruning) one delete plan per undeclared integration of the EventBridge
+/// type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SyncPlan {
@@ -39,7 +40,9 @@ impl SyncPlan {
 
     /// The plans that delete.
     pub fn deletes(&self) -> impl Iterator<Item = &Plan> {
-        self.plans.iter().filter(|p| p.action == PlanAction::Delete)
+        self.plans
+            .iter()
+            .filter(|p| p.action() == ChangeAction::Delete)
     }
 }
 
@@ -95,26 +98,45 @@ fn check_items(items: &[EventBridgeIntegration]) -> Result<(), DeployError> {
     }
 }
 
-/// The `deploy` span of a sync or its plan ([`spans::lifecycle`]), with the set's size.
-fn sync_span(lifecycle: &'static str, items: &[EventBridgeIntegration], prune: bool) -> Span {
-    let span = spans::lifecycle(lifecycle, "", lifecycle == "plan_sync");
-    span.record("deploy.items", items.len());
-    span.record("deploy.prune", prune);
-    span
+/// A sync (or its plan) in the envelope: its own `deploy` span (`deploy.lifecycle`, with the
+/// set's size), its parts (plans, applies, deletes) recorded on their own.
+async fn in_sync_scope<T: OperationReport>(
+    deployer: &EventBridgeDeployer,
+    lifecycle: &'static str,
+    items: &[EventBridgeIntegration],
+    prune: bool,
+    work: impl Future<Output = Result<T, DeployError>>,
+) -> Result<T, DeployError> {
+    let subject = Subject::lifecycle(lifecycle, "", lifecycle == "plan_sync").composite();
+    let scope = deployer.envelope().start(subject);
+    scope.span().record("deploy.items", items.len());
+    scope.span().record("deploy.prune", prune);
+    let result = work.instrument(scope.span().clone()).await;
+    let integration_id = result.as_ref().err().and_then(DeployError::integration_id);
+    scope.finish(&result, Seen::new(None, integration_id));
+    result
 }
 
-/// How a sync (or its plan) ended: `updated` when anything was (or would be) written.
-fn record_sync(span: &Span, result: Result<bool, &DeployError>) {
-    let (outcome, correlation, id) = match result {
-        Ok(true) => (Ok(Action::Updated), None, None),
-        Ok(false) => (Ok(Action::Unchanged), None, None),
-        Err(e) => (
-            Err((e.kind(), e.stage())),
-            e.correlation_id(),
-            e.integration_id(),
-        ),
-    };
-    spans::record_operation(span, outcome, id, correlation);
+/// A sync plan is `updated` when any plan has something to do, `unchanged` otherwise.
+impl OperationReport for SyncPlan {
+    fn outcome(&self) -> Action {
+        if self.is_nothing() {
+            Action::Unchanged
+        } else {
+            Action::Updated
+        }
+    }
+}
+
+/// A sync is `updated` when it wrote anything, `unchanged` otherwise.
+impl OperationReport for SyncReport {
+    fn outcome(&self) -> Action {
+        if self.changed() {
+            Action::Updated
+        } else {
+            Action::Unchanged
+        }
+    }
 }
 
 impl EventBridgeDeployer {
@@ -126,8 +148,7 @@ impl EventBridgeDeployer {
         items: &[EventBridgeIntegration],
         prune: bool,
     ) -> Result<SyncPlan, DeployError> {
-        let span = sync_span("plan_sync", items, prune);
-        let result = async {
+        let work = async {
             check_items(items)?;
             let mut plans = Vec::with_capacity(items.len());
             for item in items {
@@ -137,18 +158,8 @@ impl EventBridgeDeployer {
                 plans.extend(self.prune_plans(items).await?);
             }
             Ok(SyncPlan { plans, prune })
-        }
-        .instrument(span.clone())
-        .await;
-        record_sync(
-            &span,
-            result.as_ref().map(|p| {
-                p.plans
-                    .iter()
-                    .any(|plan| plan.action != PlanAction::Nothing)
-            }),
-        );
-        result
+        };
+        in_sync_scope(self, "plan_sync", items, prune, work).await
     }
 
     /// Makes Genesys hold exactly the declared set: [`apply`](Self::apply) for each declared
@@ -163,8 +174,7 @@ impl EventBridgeDeployer {
         prune: bool,
     ) -> Result<SyncReport, DeployError> {
         let started = Instant::now();
-        let span = sync_span("sync", items, prune);
-        let result = async {
+        let work = async {
             check_items(items)?;
             let mut applied = Vec::with_capacity(items.len());
             for item in items {
@@ -184,16 +194,8 @@ impl EventBridgeDeployer {
                 prune,
                 elapsed: started.elapsed(),
             })
-        }
-        .instrument(span.clone())
-        .await;
-        record_sync(
-            &span,
-            result
-                .as_ref()
-                .map(|r| !r.deleted.is_empty() || r.applied.iter().any(|a| !a.actions.is_empty())),
-        );
-        result
+        };
+        in_sync_scope(self, "sync", items, prune, work).await
     }
 
     /// Delete plans for the undeclared integrations of the EventBridge type, each recorded as
@@ -202,13 +204,9 @@ impl EventBridgeDeployer {
         &self,
         items: &[EventBridgeIntegration],
     ) -> Result<Vec<Plan>, DeployError> {
-        let started = Instant::now();
         let declared: HashSet<&str> = items.iter().map(|i| i.name.as_str()).collect();
-        let mut steps = self.steps();
-        let plans = steps.prune_plans(&declared).await?;
-        for plan in &plans {
-            self.record_plan(&plan.name, &Ok(plan.clone()), started, &steps, None);
-        }
+        let plans = self.steps().prune_plans(&declared).await?;
+        self.record_delete_plans(&plans);
         Ok(plans)
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::sink::MetricsSink;
-use crate::outcome::{ProbePhase, ResolveOutcome, RetryReason};
+use crate::outcome::{OperationOutcome, ProbePhase, RetryReason};
 
 /// Sends every observation to several sinks.
 #[derive(Debug, Clone, Default)]
@@ -18,8 +18,8 @@ impl FanoutMetrics {
 }
 
 impl MetricsSink for FanoutMetrics {
-    fn resolve_finished(&self, outcome: &ResolveOutcome) {
-        self.0.iter().for_each(|s| s.resolve_finished(outcome));
+    fn operation_finished(&self, outcome: &OperationOutcome) {
+        self.0.iter().for_each(|s| s.operation_finished(outcome));
     }
     fn probe_phase(&self, phase: ProbePhase, elapsed: Duration) {
         self.0.iter().for_each(|s| s.probe_phase(phase, elapsed));

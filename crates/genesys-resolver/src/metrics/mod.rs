@@ -7,17 +7,17 @@
 //! use std::time::Duration;
 //!
 //! use genesys_resolver::metrics::{Metrics, MetricsSink};
-//! use genesys_resolver::outcome::{Action, Operation, ResolveOutcome, Stage};
+//! use genesys_resolver::outcome::{Action, Operation, OperationOutcome, Stage};
 //!
 //! let metrics = Metrics::new();
 //! // The pipeline holds the sink as `Arc<dyn MetricsSink>`; a clone shares the same counters.
 //! let sink: Arc<dyn MetricsSink> = Arc::new(metrics.clone());
-//! sink.resolve_finished(&ResolveOutcome::succeeded(Action::Created, Duration::from_millis(120), false));
-//! sink.resolve_finished(&ResolveOutcome::failed(Stage::Probe, Duration::from_millis(80), false));
+//! sink.operation_finished(&OperationOutcome::succeeded(Action::Created, Duration::from_millis(120), false));
+//! sink.operation_finished(&OperationOutcome::failed(Stage::Probe, Duration::from_millis(80), false));
 //! sink.api_response(429);
 //! // A deploy is counted as a deploy, not as a resolve.
-//! let deploy = ResolveOutcome::succeeded(Action::Updated, Duration::from_millis(300), false);
-//! sink.resolve_finished(&deploy.for_operation(Operation::Deploy));
+//! let deploy = OperationOutcome::succeeded(Action::Updated, Duration::from_millis(300), false);
+//! sink.operation_finished(&deploy.for_operation(Operation::Deploy));
 //!
 //! let snap = metrics.snapshot();
 //! assert_eq!((snap.successful_resolves, snap.total_resolves), (1, 2));
@@ -33,8 +33,8 @@
 //! ```
 //!
 //! # Operations
-//! [`MetricsSink::resolve_finished`] hears of every operation; [`Metrics`] routes it by
-//! [`ResolveOutcome::operation`]: resolves (and their dry runs) feed the seed's figures
+//! [`MetricsSink::operation_finished`] hears of every operation; [`Metrics`] routes it by
+//! [`OperationOutcome::operation`]: resolves (and their dry runs) feed the seed's figures
 //! (`total_resolves`, `reachability_rate`, `avg_latency_ms`, ...) and the `resolves_total` /
 //! `dry_runs_total` series; deploys (and their plans) feed only the snapshot's `deploys` object
 //! ([`DeployStats`]) and the `deploys_total` / `deploy_plans_total` / `deploy_duration_seconds`
@@ -74,7 +74,7 @@ pub use self::sink::{MetricsSink, NoopMetrics};
 use self::snapshot::State;
 pub use self::snapshot::{DeployStats, MetricsSnapshot, PhaseStats};
 pub use crate::outcome::RetryReason;
-use crate::outcome::{Operation, ProbePhase, ResolveOutcome};
+use crate::outcome::{Operation, OperationOutcome, ProbePhase};
 
 /// The two views, updated and read under one lock.
 struct Shared {
@@ -182,7 +182,7 @@ impl fmt::Debug for Metrics {
 }
 
 impl MetricsSink for Metrics {
-    fn resolve_finished(&self, outcome: &ResolveOutcome) {
+    fn operation_finished(&self, outcome: &OperationOutcome) {
         let now = OffsetDateTime::now_utc();
         let now_seconds = now.unix_timestamp_nanos() as f64 / 1e9;
         let labels = OutcomeLabels::of(outcome);

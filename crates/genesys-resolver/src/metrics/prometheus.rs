@@ -10,7 +10,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
-use crate::outcome::{Action, ProbePhase, ResolveOutcome, RetryReason, Stage};
+use crate::outcome::{Action, OperationOutcome, ProbePhase, RetryReason, Stage};
 
 /// The `Content-Type` of [`Metrics::prometheus_text`](super::Metrics::prometheus_text), for an
 /// HTTP scrape endpoint.
@@ -42,7 +42,7 @@ pub(super) struct OutcomeLabels {
 }
 
 impl OutcomeLabels {
-    pub(super) fn of(outcome: &ResolveOutcome) -> Self {
+    pub(super) fn of(outcome: &OperationOutcome) -> Self {
         match outcome.failed_stage {
             None => Self {
                 outcome: "success",

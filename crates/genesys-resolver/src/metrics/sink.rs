@@ -3,17 +3,17 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::outcome::{ProbePhase, ResolveOutcome, RetryReason};
+use crate::outcome::{OperationOutcome, ProbePhase, RetryReason};
 
 /// Receives what the resolver's components observe. Every method has a no-op default, so a sink
 /// implements only what it needs. Implementations must be cheap and must not block: they are
 /// called on the request path, concurrently.
 pub trait MetricsSink: Send + Sync + fmt::Debug {
     /// An operation finished: a resolve (or its dry run, `check`) or, with
-    /// [`Operation::Deploy`](crate::outcome::Operation::Deploy), a deploy (or its plan). Both the
-    /// resolve pipeline and the deployers call this; a sink tells them apart by
-    /// `outcome.operation`.
-    fn resolve_finished(&self, outcome: &ResolveOutcome) {
+    /// [`Operation::Deploy`](crate::outcome::Operation::Deploy), a deploy (or its plan; a route
+    /// operation is one deploy). The operation envelope ([`crate::envelope`]) calls this once
+    /// per operation of every flow; a sink tells them apart by `outcome.operation`.
+    fn operation_finished(&self, outcome: &OperationOutcome) {
         let _ = outcome;
     }
 
@@ -42,7 +42,7 @@ pub trait MetricsSink: Send + Sync + fmt::Debug {
         let _ = reason;
     }
 
-    // otelops: what the alert rules of docs/operations.md need besides the above.
+    // What the alert rules of docs/operations.md need besides the above.
     /// A probe found the destination's certificate expiring within the warning threshold.
     fn certificate_expiring(&self) {}
 

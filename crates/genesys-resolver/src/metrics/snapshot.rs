@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::histogram::LatencyHistogram;
-use crate::outcome::{Action, ProbePhase, ResolveOutcome, RetryReason, Stage};
+use crate::outcome::{Action, OperationOutcome, ProbePhase, RetryReason, Stage};
 
 /// Counts of one kind of operation (real resolves, dry runs, deploys or plans).
 #[derive(Default)]
@@ -27,7 +27,7 @@ impl OutcomeCounts {
         }
     }
 
-    pub(super) fn record(&mut self, outcome: &ResolveOutcome) {
+    pub(super) fn record(&mut self, outcome: &OperationOutcome) {
         self.total += 1;
         match outcome.failed_stage {
             None => {

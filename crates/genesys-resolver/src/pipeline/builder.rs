@@ -10,75 +10,50 @@ use rustls::pki_types::CertificateDer;
 use secrecy::SecretString;
 
 use super::resolver::{Inner, Resolver};
-use crate::api::{GenesysClient, IntegrationsApi};
+use crate::api::IntegrationsApi;
 use crate::audit::{AuditSink, TracingAudit};
-use crate::auth::{ConfigError, TokenSource};
-use crate::coordination::{CoordinationError, Coordinator, LocalCoordinator, Pacer};
+use crate::auth::TokenSource;
+use crate::compose::{self, ClientParts, Coordination};
+use crate::coordination::{Coordinator, Pacer};
 use crate::dns::DnsResolver;
-use crate::metrics::{FanoutMetrics, Metrics, MetricsSink};
-use crate::policy::AddressPolicy;
-use crate::probe::{EndpointProber, Prober, ProberBuildError};
+use crate::envelope::Envelope;
+pub use crate::error::BuildError;
+use crate::metrics::{Metrics, MetricsSink};
+use crate::probe::EndpointProber;
 use crate::retry::RetryPolicy;
-use crate::settings::{ResolverSettings, SettingsError, SettingsErrors};
+use crate::settings::ResolverSettings;
 use crate::tls::TrustConfig;
 use crate::validate::Limits;
 
-/// Why a [`Resolver`] could not be built. Each variant names the setting to fix.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// A setting the real components need was not given (and no component replacing them was).
-    #[error("missing setting `{0}`")]
-    Missing(&'static str),
-    /// Settings that are refused as they stand (each names its field).
-    #[error("invalid settings: {0}")]
-    Settings(#[from] SettingsErrors),
-    /// The environment held a setting that could not be read (it names the variable).
-    #[error("invalid setting: {0}")]
-    Environment(#[from] SettingsError),
-    /// The Genesys client or token source refused its settings.
-    #[error("Genesys client: {0}")]
-    Client(#[from] ConfigError),
-    /// The prober refused its settings (trust anchors, DNS configuration, timeouts).
-    #[error("prober: {0}")]
-    Prober(#[from] ProberBuildError),
-    /// The coordination store (Redis) could not be connected to, or refused its options.
-    #[error("coordination: {0}")]
-    Coordination(#[from] CoordinationError),
-}
-
 /// Builds a [`Resolver`]: a [`ResolverSettings`] (plain data: environment, credentials, limits,
 /// trust, probe settings) plus the components that replace the real ones. With only an
-/// environment and credentials it uses the real components: [`GenesysClient`],
-/// [`crate::auth::ClientCredentials`], [`Prober`] with the system DNS resolver and the default
-/// [`AddressPolicy`]. Every setter writes into the settings; [`settings`](Self::settings) sets
+/// environment and credentials it uses the real components: [`GenesysClient`](crate::api::GenesysClient),
+/// [`crate::auth::ClientCredentials`], [`Prober`](crate::probe::Prober) with the system DNS resolver and the default
+/// [`AddressPolicy`](crate::policy::AddressPolicy). Every setter writes into the settings; [`settings`](Self::settings) sets
 /// them all at once.
 #[derive(Default)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct ResolverBuilder {
     settings: ResolverSettings,
-    tokens: Option<Arc<dyn TokenSource>>,
+    client_parts: ClientParts,
     api: Option<Arc<dyn IntegrationsApi>>,
     prober: Option<Arc<dyn EndpointProber>>,
     dns: Option<Arc<dyn DnsResolver>>,
     extra_roots: Vec<CertificateDer<'static>>,
-    retry: Option<RetryPolicy>,
     audit: Option<Arc<dyn AuditSink>>,
     sinks: Vec<Arc<dyn MetricsSink>>,
     metrics: Option<Metrics>,
-    coordinator: Option<Arc<dyn Coordinator>>,
-    pacer: Option<Arc<dyn Pacer>>,
-    write_pacer: Option<Arc<dyn Pacer>>,
+    coordination: Coordination,
 }
 
 impl fmt::Debug for ResolverBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResolverBuilder")
             .field("settings", &self.settings)
-            .field("tokens", &self.tokens)
+            .field("tokens", &self.client_parts.tokens)
             .field("api", &self.api)
             .field("prober", &self.prober)
-            .field("coordinator", &self.coordinator)
+            .field("coordinator", &self.coordination.coordinator)
             .finish_non_exhaustive()
     }
 }
@@ -128,7 +103,7 @@ impl ResolverBuilder {
 
     /// Replaces the token source (the token stage and the default client use it).
     pub fn token_source(mut self, tokens: Arc<dyn TokenSource>) -> Self {
-        self.tokens = Some(tokens);
+        self.client_parts.tokens = Some(tokens);
         self
     }
 
@@ -208,7 +183,7 @@ impl ResolverBuilder {
     /// The API retry policy. [`ClientSettings::max_attempts`](crate::settings::ClientSettings::max_attempts),
     /// when set, still overrides its attempt limit.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
+        self.client_parts.retry = Some(policy);
         self
     }
 
@@ -232,26 +207,26 @@ impl ResolverBuilder {
     }
 
     /// Coordinates concurrent callers of one name with `coordinator` (default: a
-    /// [`LocalCoordinator`], which serialises the callers of this resolver's process). A
+    /// [`LocalCoordinator`](crate::coordination::LocalCoordinator), which serialises the callers of this resolver's process). A
     /// [`RedisCoordinator`](crate::coordination::RedisCoordinator) serialises them across
     /// processes; [`build_async`](Self::build_async) connects one from
     /// [`CoordinationSettings::redis_url`](crate::settings::CoordinationSettings::redis_url).
     pub fn coordinator(mut self, coordinator: Arc<dyn Coordinator>) -> Self {
-        self.coordinator = Some(coordinator);
+        self.coordination.coordinator = Some(coordinator);
         self
     }
 
     /// Draws every API call's send slot from `pacer` (a shared budget) instead of the
     /// in-process [`rate_limit_per_minute`](Self::rate_limit_per_minute) pacer.
     pub fn pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
-        self.pacer = Some(pacer);
+        self.coordination.pacer = Some(pacer);
         self
     }
 
     /// Draws the send slots of writes from `pacer` (a shared budget) instead of the
     /// in-process [`write_rate_limit_per_minute`](Self::write_rate_limit_per_minute) pacer.
     pub fn write_pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
-        self.write_pacer = Some(pacer);
+        self.coordination.write_pacer = Some(pacer);
         self
     }
 
@@ -263,37 +238,14 @@ impl ResolverBuilder {
     /// back to working unlocked.
     pub async fn build_async(mut self) -> Result<Resolver, BuildError> {
         self.settings.validate()?;
-        if self.coordinator.is_none()
-            && let Some(url) = self.settings.coordination.redis_url.clone()
-        {
-            self = self.connect_redis(&url).await?;
-        }
+        self.coordination = std::mem::take(&mut self.coordination)
+            .connect(
+                &self.settings.client,
+                &self.settings.trust,
+                &self.settings.coordination,
+            )
+            .await?;
         self.build()
-    }
-
-    #[cfg(feature = "redis")]
-    async fn connect_redis(mut self, _url: &str) -> Result<Self, BuildError> {
-        let shared =
-            crate::coordination::RedisCoordinator::connect_settings(&self.settings).await?;
-        if self.pacer.is_none() {
-            self.pacer = shared.pacer.map(|p| Arc::new(p) as Arc<dyn Pacer>);
-        }
-        if self.write_pacer.is_none() {
-            self.write_pacer = shared.write_pacer.map(|p| Arc::new(p) as Arc<dyn Pacer>);
-        }
-        self.coordinator = Some(Arc::new(shared.coordinator));
-        Ok(self)
-    }
-
-    #[cfg(not(feature = "redis"))]
-    #[allow(clippy::unused_async)] // the same signature as with the feature
-    async fn connect_redis(self, _url: &str) -> Result<Self, BuildError> {
-        Err(BuildError::Settings(crate::settings::SettingsErrors(vec![
-            SettingsError::new(
-                "coordination.redis_url",
-                "this build has no Redis support (cargo feature `redis`)",
-            ),
-        ])))
     }
 
     /// The environment part of lease and pace keys: the API base, so two organisations never
@@ -311,91 +263,40 @@ impl ResolverBuilder {
     }
 
     /// The Genesys client and the token source of the token stage: the replacements given, or
-    /// the real [`GenesysClient`] with [`crate::auth::ClientCredentials`].
+    /// the real [`GenesysClient`](crate::api::GenesysClient) with [`crate::auth::ClientCredentials`].
     fn build_client(
         &self,
         trust: &TrustConfig,
         sink: &Arc<dyn MetricsSink>,
-    ) -> Result<ClientParts, BuildError> {
+    ) -> Result<ApiParts, BuildError> {
         if let Some(api) = &self.api {
-            return Ok((api.clone(), self.tokens.clone()));
+            return Ok((api.clone(), self.client_parts.tokens.clone()));
         }
-        if self.settings.client.environment.is_none() {
-            return Err(BuildError::Missing("environment"));
-        }
-        let mut builder = GenesysClient::builder()
-            .settings(self.settings.client.clone())
-            .trust(trust.clone())
-            .metrics(sink.clone());
-        if let Some(tokens) = &self.tokens {
-            builder = builder.token_source(tokens.clone());
-        } else if self.settings.client.client_id.is_none() {
-            return Err(BuildError::Missing("credentials"));
-        }
-        if let Some(policy) = self.retry {
-            builder = builder.retry_policy(policy);
-        }
-        if let Some(pacer) = &self.pacer {
-            builder = builder.pacer(pacer.clone());
-        }
-        if let Some(pacer) = &self.write_pacer {
-            builder = builder.write_pacer(pacer.clone());
-        }
-        let client = builder.build()?;
+        let client = compose::client(
+            &self.settings.client,
+            trust,
+            sink.clone(),
+            &self.client_parts,
+            &self.coordination,
+        )?;
         let tokens = client.token_source().clone();
         Ok((Arc::new(client), Some(tokens)))
-    }
-
-    /// The prober given, or the real [`Prober`] with these settings.
-    fn build_prober(
-        &self,
-        trust: TrustConfig,
-        sink: &Arc<dyn MetricsSink>,
-    ) -> Result<Arc<dyn EndpointProber>, BuildError> {
-        if let Some(p) = &self.prober {
-            return Ok(p.clone());
-        }
-        let probe = &self.settings.probe;
-        let mut b = Prober::builder()
-            .policy(AddressPolicy::default().with_allowed(probe.allow_cidrs.iter().copied()))
-            .trust(trust)
-            .metrics(sink.clone())
-            .cache_ttl(probe.cache_ttl);
-        if let Some(dns) = &self.dns {
-            b = b.resolver(dns.clone());
-        }
-        if let Some(t) = probe.health_timeout {
-            b = b.health_timeout(t);
-        }
-        if let Some(n) = probe.concurrency {
-            b = b.concurrency(n);
-        }
-        Ok(Arc::new(b.build()?))
     }
 
     /// Checks every setting and builds the resolver. Nothing is sent yet. Settings that need
     /// a connection first (a Redis URL) need [`build_async`](Self::build_async).
     pub fn build(self) -> Result<Resolver, BuildError> {
         self.settings.validate()?;
-        if self.coordinator.is_none() && self.settings.coordination.redis_url.is_some() {
-            return Err(BuildError::Settings(crate::settings::SettingsErrors(vec![
-                SettingsError::new(
-                    "coordination.redis_url",
-                    "connecting to Redis needs `build_async` (or give a coordinator)",
-                ),
-            ])));
-        }
+        self.coordination
+            .check_connected(&self.settings.coordination)?;
         let metrics = self.metrics.clone().unwrap_or_default();
-        let sink: Arc<dyn MetricsSink> = if self.sinks.is_empty() {
-            Arc::new(metrics.clone())
-        } else {
-            let mut all: Vec<Arc<dyn MetricsSink>> = vec![Arc::new(metrics.clone())];
-            all.extend(self.sinks.iter().cloned());
-            Arc::new(FanoutMetrics::new(all))
-        };
+        let sink = compose::metrics_sink(&metrics, &self.sinks);
         let trust = self.trust();
         let (api, tokens) = self.build_client(&trust, &sink)?;
-        let prober = self.build_prober(trust, &sink)?;
+        let prober = match &self.prober {
+            Some(p) => p.clone(),
+            None => compose::prober(&self.settings.probe, trust, sink.clone(), self.dns.clone())?,
+        };
         let lease_environment = self.lease_environment();
         let lease_scope = self
             .settings
@@ -410,11 +311,8 @@ impl ResolverBuilder {
                 tokens,
                 prober,
                 metrics,
-                sink,
-                audit: self.audit.unwrap_or_else(|| Arc::new(TracingAudit)),
-                coordinator: self
-                    .coordinator
-                    .unwrap_or_else(|| Arc::new(LocalCoordinator::new())),
+                envelope: Envelope::new(sink, self.audit.unwrap_or_else(|| Arc::new(TracingAudit))),
+                coordinator: self.coordination.coordinator(),
                 lease_environment,
                 lease_scope,
                 lease_wait: self
@@ -428,4 +326,4 @@ impl ResolverBuilder {
 }
 
 /// The integrations API and, when there is one, the token source of the token stage.
-type ClientParts = (Arc<dyn IntegrationsApi>, Option<Arc<dyn TokenSource>>);
+type ApiParts = (Arc<dyn IntegrationsApi>, Option<Arc<dyn TokenSource>>);

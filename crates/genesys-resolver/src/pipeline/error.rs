@@ -3,13 +3,13 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use super::Stage;
 use crate::api::ClientError;
 use crate::auth::AuthError;
 use crate::coordination::CoordinationError;
+use crate::error::{ErrorReport, OperationError};
 use crate::probe::{ProbeFailure, ProbeReport};
 use crate::validate::{ValidationErrors, Violation};
 
@@ -55,9 +55,10 @@ enum Cause {
 }
 
 /// Why a resolve (or check) failed: the [`Stage`] that failed, a flat [`ErrorKind`], and the
-/// details. Never carries a token or secret; its `Display` is one line for logs, its `Serialize`
-/// form is what the HTTP service returns.
-#[derive(Debug, thiserror::Error)]
+/// details. Never carries a token or secret; its `Display` is one line for logs, its
+/// [`ErrorReport`] ([`OperationError::report`], also its `Serialize` form) what front ends show;
+/// its `source()` is the client, token or coordination error underneath.
+#[derive(Debug)]
 pub struct ResolveError {
     stage: Stage,
     kind: ErrorKind,
@@ -81,6 +82,18 @@ impl fmt::Display for ResolveError {
                 ids.len(),
                 ids.join(", ")
             ),
+        }
+    }
+}
+
+impl std::error::Error for ResolveError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.cause {
+            Cause::Validation(e) => Some(e),
+            Cause::Client(e) => Some(e),
+            Cause::Auth(e) => Some(e),
+            Cause::Coordination(e) => Some(e),
+            Cause::Probe { .. } | Cause::Ambiguous { .. } => None,
         }
     }
 }
@@ -171,10 +184,7 @@ impl ResolveError {
             None => 2,
         });
         let failing: Vec<&ProbeReport> = reports.iter().filter(|r| !r.ok()).collect();
-        let kind = failing
-            .first()
-            .and_then(|r| r.failure.as_ref())
-            .map_or(ErrorKind::Health, kind_of_probe_failure);
+        let kind = crate::probe::failure_kind(&reports);
         let retryable = failing
             .iter()
             .all(|r| r.failure.as_ref().is_some_and(ProbeFailure::is_retryable));
@@ -257,13 +267,9 @@ impl ResolveError {
     /// Genesys' error code (`bad.credentials`, `too.many.requests`, ...), or the OAuth `error`
     /// for a refused token request.
     pub fn code(&self) -> Option<&str> {
-        let auth = match &self.cause {
-            Cause::Client(ClientError::Auth(a)) | Cause::Auth(a) => Some(a),
-            Cause::Client(e) => return e.api_error().and_then(|a| a.code.as_deref()),
-            _ => None,
-        };
-        match auth {
-            Some(AuthError::Rejected { error, .. }) => error.as_deref(),
+        match &self.cause {
+            Cause::Client(e) => e.code(),
+            Cause::Auth(AuthError::Rejected { error, .. }) => error.as_deref(),
             _ => None,
         }
     }
@@ -301,47 +307,41 @@ impl ResolveError {
     }
 }
 
-fn kind_of_probe_failure(f: &ProbeFailure) -> ErrorKind {
-    match f {
-        ProbeFailure::AddressPolicy(_) => ErrorKind::AddressPolicy,
-        ProbeFailure::InvalidUri { .. } => ErrorKind::Validation,
-        ProbeFailure::Dns(_) => ErrorKind::Dns,
-        ProbeFailure::Connect { .. } => ErrorKind::Connect,
-        ProbeFailure::Tls { .. } => ErrorKind::Tls,
-        ProbeFailure::Timeout { .. } => ErrorKind::ProbeTimeout,
-        _ => ErrorKind::Health,
+impl OperationError for ResolveError {
+    fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    fn is_retryable(&self) -> bool {
+        Self::is_retryable(self)
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        Self::correlation_id(self)
+    }
+
+    /// The basic report with the violations, the endpoints' reports, Genesys' status and
+    /// code, the ids of an ambiguous name and the wait Genesys asked for.
+    fn report(&self) -> ErrorReport {
+        let mut report = ErrorReport::of(self)
+            .with_violations(self.violations(), self.violation_count())
+            .with_code(self.code())
+            .with_retry_after(self.retry_after());
+        report.endpoints.clone_from(&self.endpoints);
+        report.status = self.status();
+        report.integration_ids = self.ambiguous_ids().to_vec();
+        report
     }
 }
 
+/// The error's [`ErrorReport`].
 impl Serialize for ResolveError {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("stage", &self.stage)?;
-        map.serialize_entry("kind", &self.kind)?;
-        map.serialize_entry("message", &self.to_string())?;
-        map.serialize_entry("retryable", &self.is_retryable())?;
-        if !self.violations().is_empty() {
-            map.serialize_entry("violations", self.violations())?;
-        }
-        if !self.endpoints.is_empty() {
-            map.serialize_entry("endpoints", &self.endpoints)?;
-        }
-        if let Some(status) = self.status() {
-            map.serialize_entry("status", &status)?;
-        }
-        if let Some(code) = self.code() {
-            map.serialize_entry("code", code)?;
-        }
-        if let Some(id) = self.correlation_id() {
-            map.serialize_entry("correlation_id", id)?;
-        }
-        if !self.ambiguous_ids().is_empty() {
-            map.serialize_entry("integration_ids", self.ambiguous_ids())?;
-        }
-        if let Some(wait) = self.retry_after() {
-            map.serialize_entry("retry_after_secs", &wait.as_secs_f64())?;
-        }
-        map.end()
+        self.report().serialize(serializer)
     }
 }
 

@@ -4,10 +4,10 @@
 //! whose destination is down, costs no API call at all.
 //!
 //! The vocabulary it shares with the client, prober, metrics and audit log ([`Stage`], [`Action`],
-//! [`ProbePhase`], [`ResolveOutcome`]) lives in [`crate::outcome`] and is re-exported here.
+//! [`ProbePhase`], [`OperationOutcome`]) lives in [`crate::outcome`] and is re-exported here.
 
 pub use crate::durations::duration_ms;
-pub use crate::outcome::{Action, Operation, ProbePhase, ResolveOutcome, Stage};
+pub use crate::outcome::{Action, Operation, OperationOutcome, ProbePhase, Stage};
 
 mod builder;
 mod error;

@@ -9,16 +9,14 @@ use futures_util::stream::FuturesOrdered;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
-use super::{Action, ResolveError, ResolveOutcome, Stage};
+use super::{Action, ResolveError, Stage};
 use crate::api::{Integration, IntegrationsApi};
-use crate::audit::{AuditRecord, AuditSink};
 use crate::auth::TokenSource;
 use crate::coordination::{Coordinator, LeaseKey};
-use crate::metrics::{Metrics, MetricsSink};
-use crate::outcome::Operation;
+use crate::envelope::{Envelope, OperationReport, Seen, Subject, stage};
+use crate::metrics::Metrics;
 use crate::payload::ResolvePayload;
 use crate::probe::{EndpointProber, ProbeReport};
-use crate::spans;
 use crate::validate::{self, Limits};
 
 /// How long one stage of a resolve took.
@@ -88,8 +86,8 @@ pub(super) struct Inner {
     pub(super) tokens: Option<Arc<dyn TokenSource>>,
     pub(super) prober: Arc<dyn EndpointProber>,
     pub(super) metrics: Metrics,
-    pub(super) sink: Arc<dyn MetricsSink>,
-    pub(super) audit: Arc<dyn AuditSink>,
+    /// The metrics sink (the built-in [`Metrics`] and any further ones) and the audit sink.
+    pub(super) envelope: Envelope,
     pub(super) coordinator: Arc<dyn Coordinator>,
     /// The environment part of lease keys (the API base, or `custom` for a replaced API).
     pub(super) lease_environment: String,
@@ -105,7 +103,7 @@ impl fmt::Debug for Resolver {
             .field("api", &self.inner.api)
             .field("tokens", &self.inner.tokens)
             .field("prober", &self.inner.prober)
-            .field("audit", &self.inner.audit)
+            .field("audit", self.inner.envelope.audit())
             .finish_non_exhaustive()
     }
 }
@@ -158,85 +156,46 @@ impl Resolver {
         outcomes
     }
 
+    /// One resolve (or check) in the envelope: its span, timing, metrics and one audit record.
     async fn run(
         &self,
         payload: &ResolvePayload,
         dry_run: bool,
     ) -> Result<ResolveReport, ResolveError> {
-        let span = spans::operation(Operation::Resolve, &payload.name, &payload.uri, dry_run);
-        self.run_in(payload, dry_run, &span)
-            .instrument(span.clone())
-            .await
-    }
-
-    /// [`run`](Self::run) inside the operation's span, which it records the outcome on.
-    async fn run_in(
-        &self,
-        payload: &ResolvePayload,
-        dry_run: bool,
-        span: &tracing::Span,
-    ) -> Result<ResolveReport, ResolveError> {
-        let started = Instant::now();
+        let scope = self
+            .inner
+            .envelope
+            .start(Subject::resolve(payload, dry_run));
         let mut run = Run {
             stages: Vec::new(),
             correlation_id: None,
-            stage_started: started,
+            stage_started: Instant::now(),
         };
-        let result = self.stages(payload, dry_run, &mut run).await;
-        let latency = started.elapsed();
-        let outcome = match &result {
-            Ok(action) => ResolveOutcome::succeeded(action.0, latency, dry_run),
-            Err(e) => ResolveOutcome::failed(e.stage(), latency, dry_run),
-        };
-        self.inner.sink.resolve_finished(&outcome);
-        let mut record = AuditRecord::from_payload(payload, &outcome);
-        match &result {
-            Ok((_, integration, _, _)) => {
-                if let Some(id) = integration.as_ref().map(|i| i.id.clone()) {
-                    record = record.with_integration_id(id);
-                }
+        let result = self
+            .stages(payload, dry_run, &mut run)
+            .instrument(scope.span().clone())
+            .await;
+        let latency = scope.elapsed();
+        let result = result.map(|(action, integration, endpoints, recovered)| {
+            let warnings = endpoints
+                .iter()
+                .flat_map(|r| r.warnings.iter().map(move |w| format!("{}: {w}", r.uri)))
+                .collect();
+            ResolveReport {
+                integration_name: payload.name.clone(),
+                action,
+                dry_run,
+                integration_id: integration.map(|i| i.id),
+                recovered,
+                endpoints,
+                stages: std::mem::take(&mut run.stages),
+                warnings,
+                correlation_id: run.correlation_id.clone(),
+                latency_ms: latency.as_secs_f64() * 1000.0,
             }
-            Err(e) => {
-                record = record.with_error(e);
-                if let Some(id) = e.correlation_id() {
-                    run.correlation_id = Some(id.to_owned());
-                }
-            }
-        }
-        if let Some(id) = &run.correlation_id {
-            record = record.with_correlation_id(id.clone());
-        }
-        self.inner.audit.record(&record);
-        spans::record_operation(
-            span,
-            result
-                .as_ref()
-                .map(|done| done.0)
-                .map_err(|e| (e.kind(), e.stage())),
-            result
-                .as_ref()
-                .ok()
-                .and_then(|done| done.1.as_ref())
-                .map(|i| i.id.as_str()),
-            run.correlation_id.as_deref(),
-        );
-        let (action, integration, endpoints, recovered) = result?;
-        let warnings = endpoints
-            .iter()
-            .flat_map(|r| r.warnings.iter().map(move |w| format!("{}: {w}", r.uri)))
-            .collect();
-        Ok(ResolveReport {
-            integration_name: payload.name.clone(),
-            action,
-            dry_run,
-            integration_id: integration.map(|i| i.id),
-            recovered,
-            endpoints,
-            stages: run.stages,
-            warnings,
-            correlation_id: run.correlation_id,
-            latency_ms: latency.as_secs_f64() * 1000.0,
-        })
+        });
+        scope.finish(&result, Seen::new(run.correlation_id.as_deref(), None));
+        result
     }
 
     /// The stages; returns the action, the integration (absent for a dry-run create), the probe
@@ -249,7 +208,7 @@ impl Resolver {
     ) -> Result<(Action, Option<Integration>, Vec<ProbeReport>, bool), ResolveError> {
         let inner = &self.inner;
 
-        in_stage(Stage::Validate, async {
+        stage(Stage::Validate, async {
             validate::validate_with(payload, &inner.limits).map_err(ResolveError::validation)
         })
         .await?;
@@ -257,7 +216,7 @@ impl Resolver {
 
         // Destinations first: a payload the address policy refuses, or whose destination is
         // down, never costs a Genesys call.
-        let reports = in_stage(Stage::Probe, async {
+        let reports = stage(Stage::Probe, async {
             let reports = inner.prober.probe_payload(payload).await;
             if reports.iter().any(|r| !r.ok()) {
                 return Err(ResolveError::probe(reports));
@@ -268,14 +227,14 @@ impl Resolver {
         run.finish(Stage::Probe);
 
         if let Some(tokens) = &inner.tokens {
-            in_stage(Stage::Token, async {
+            stage(Stage::Token, async {
                 tokens.token().await.map_err(ResolveError::auth)
             })
             .await?;
             run.finish(Stage::Token);
         }
 
-        let (lease, existing) = in_stage(Stage::RouteMapping, async {
+        let (lease, existing) = stage(Stage::RouteMapping, async {
             // One turn per name: a second caller of the same name waits here, then looks up
             // and finds what the first created. A dry run only reads and takes no turn.
             let lease = if dry_run {
@@ -321,7 +280,7 @@ impl Resolver {
             return Ok((planned, existing, reports, false));
         };
         let coordination = |e| ResolveError::coordination(Stage::Submit, e);
-        let (action, integration) = in_stage(Stage::Submit, async {
+        let (action, integration) = stage(Stage::Submit, async {
             // A lease lost while looking up means another caller may be writing: stop before
             // sending anything.
             lease.ensure_held().map_err(coordination)?;
@@ -381,18 +340,18 @@ impl Resolver {
     }
 }
 
-/// Runs one stage inside its span ([`spans::stage`]), marking the span failed with the error's
-/// kind.
-async fn in_stage<T>(
-    stage: Stage,
-    work: impl Future<Output = Result<T, ResolveError>>,
-) -> Result<T, ResolveError> {
-    let span = spans::stage(stage);
-    let result = work.instrument(span.clone()).await;
-    if let Err(e) = &result {
-        spans::record_failure(&span, e.kind());
+impl OperationReport for ResolveReport {
+    fn outcome(&self) -> Action {
+        self.action
     }
-    result
+
+    fn integration_id(&self) -> Option<&str> {
+        self.integration_id.as_deref()
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id.as_deref()
+    }
 }
 
 /// Per-resolve bookkeeping.

@@ -58,17 +58,20 @@ impl Prober {
                 };
                 // No budget shared by every caller: each `probe_all` bounds its own endpoints, so one
                 // caller's slow destinations never delay another caller's probes.
-                let report = inner.run(&task_uri).await;
+                // Boxed: the probe's future is kilobytes, and the task's own future is moved on
+                // its way into the runtime; this way only a pointer is.
+                let report = Box::pin(inner.run(&task_uri)).await;
                 inner.store(&task_key, &report);
                 report
             }
             // The probe's span is a child of the span of the caller that started it.
             .in_current_span(),
         );
-        let report_uri = crate::redact::uri(uri);
+        // The redacted URI is needed only if the task fails; keep the raw one until then.
+        let report_uri = uri.to_owned();
         let shared = async move {
             task.await.unwrap_or_else(|e| {
-                let mut report = ProbeReport::new(report_uri);
+                let mut report = ProbeReport::new(crate::redact::uri(&report_uri));
                 report.failure = Some(ProbeFailure::Internal {
                     message: e.to_string(),
                 });

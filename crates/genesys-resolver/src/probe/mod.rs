@@ -54,7 +54,7 @@ pub use self::prober::{
 };
 pub use self::report::{
     CertificateInfo, HealthReport, PhaseTimings, ProbeFailure, ProbeReport, TlsFailureKind,
-    TlsReport,
+    TlsReport, failure_kind,
 };
 use crate::payload::ResolvePayload;
 

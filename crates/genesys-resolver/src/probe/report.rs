@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::dns::DnsError;
 use crate::durations::{duration_ms, opt_duration_ms};
-use crate::outcome::ProbePhase;
+use crate::outcome::{ErrorKind, ProbePhase};
 use crate::policy::PolicyViolation;
 
 /// The result of probing one endpoint: what was resolved, where the prober connected, what the
@@ -338,6 +338,21 @@ impl ProbeFailure {
         matches!(self, Self::AddressPolicy(_) | Self::InvalidUri { .. })
     }
 
+    /// The flat classification of the failure: `address_policy`, `validation` (an invalid
+    /// URI), `dns`, `connect`, `tls`, `probe_timeout`, or `health` (a health check that
+    /// answered badly or broke off).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::AddressPolicy(_) => ErrorKind::AddressPolicy,
+            Self::InvalidUri { .. } => ErrorKind::Validation,
+            Self::Dns(_) => ErrorKind::Dns,
+            Self::Connect { .. } => ErrorKind::Connect,
+            Self::Tls { .. } => ErrorKind::Tls,
+            Self::Timeout { .. } => ErrorKind::ProbeTimeout,
+            _ => ErrorKind::Health,
+        }
+    }
+
     /// Whether probing again later may succeed without changing anything here.
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -351,6 +366,17 @@ impl ProbeFailure {
             Self::InvalidUri { .. } | Self::AddressPolicy(_) => false,
         }
     }
+}
+
+/// The kind of a probe stage that failed, from every endpoint's report: an address-policy
+/// refusal (or an invalid URI) decides it, since it makes the input, not a destination, at
+/// fault; otherwise the first failure's kind. `health` when none failed.
+pub fn failure_kind(reports: &[ProbeReport]) -> ErrorKind {
+    reports
+        .iter()
+        .filter_map(|r| r.failure.as_ref())
+        .min_by_key(|f| !f.is_input_error())
+        .map_or(ErrorKind::Health, ProbeFailure::kind)
 }
 
 #[cfg(test)]

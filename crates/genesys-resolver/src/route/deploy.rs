@@ -1,6 +1,7 @@
 //! [`RouteDeployer`]: check, plan, apply and destroy a [`Route`] on both sides.
 
 use std::fmt;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,24 +11,13 @@ use tokio::time::Instant;
 use super::Route;
 use super::aws::{Aws, Observed, plan as aws_plan};
 use super::error::RouteError;
-use super::report::{
-    ChangeAction, CheckReport, DestinationReport, DestroyReport, RoutePlan, RouteReport,
-};
+use super::report::{CheckReport, DestinationReport, DestroyReport, RoutePlan, RouteReport};
 use super::spec::AwsSpec;
-use crate::audit::{AuditRecord, AuditSink};
-use crate::eventbridge::{DeployAction, EventBridgeDeployer};
-use crate::metrics::MetricsSink;
-use crate::outcome::{Action, Operation, ResolveOutcome};
-use crate::probe::{EndpointProber, ProbeReport, Prober, ProberBuildError};
-
-/// How long apply waits for Genesys' partner event source to appear, by default.
-pub const DEFAULT_SOURCE_TIMEOUT: Duration = Duration::from_secs(120);
-/// The first pause between looks for the partner event source (doubling up to 5 s).
-pub const DEFAULT_SOURCE_POLL_INTERVAL: Duration = Duration::from_millis(250);
-/// The SDK's limit for one EventBridge call, retries included, in clients this module builds.
-pub const AWS_OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
-/// The SDK's limit for one attempt of an EventBridge call, in clients this module builds.
-pub const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::change::Change;
+use crate::envelope::{Envelope, OperationReport, Subject, stage};
+use crate::eventbridge::EventBridgeDeployer;
+use crate::outcome::{Action, Stage};
+use crate::probe::{EndpointProber, ProbeReport};
 
 /// Deploys routes: the Genesys EventBridge integration through an [`EventBridgeDeployer`], the
 /// AWS half through the official SDK's EventBridge [`Client`]. Cheap to clone; `Send + Sync`.
@@ -42,8 +32,7 @@ struct Inner {
     prober: Arc<dyn EndpointProber>,
     source_timeout: Duration,
     source_poll: Duration,
-    metrics: Option<Arc<dyn MetricsSink>>,
-    audit: Option<Arc<dyn AuditSink>>,
+    envelope: Envelope,
 }
 
 impl fmt::Debug for RouteDeployer {
@@ -57,134 +46,25 @@ impl fmt::Debug for RouteDeployer {
     }
 }
 
-/// Builds a [`RouteDeployer`].
-#[must_use = "a builder does nothing until `build` is called"]
-pub struct RouteDeployerBuilder {
-    genesys: EventBridgeDeployer,
-    events: Client,
-    prober: Option<Arc<dyn EndpointProber>>,
-    source_timeout: Duration,
-    source_poll: Duration,
-    metrics: Option<Arc<dyn MetricsSink>>,
-    audit: Option<Arc<dyn AuditSink>>,
-}
-
-impl fmt::Debug for RouteDeployerBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RouteDeployerBuilder")
-            .field("genesys", &self.genesys)
-            .field("source_timeout", &self.source_timeout)
-            .finish_non_exhaustive()
-    }
-}
-
-impl RouteDeployerBuilder {
-    /// The prober destinations are checked with (default: [`Prober`] with its defaults, the
-    /// default address policy included).
-    pub fn prober(mut self, prober: Arc<dyn EndpointProber>) -> Self {
-        self.prober = Some(prober);
-        self
-    }
-
-    /// How long apply waits for the partner event source (default
-    /// [`DEFAULT_SOURCE_TIMEOUT`]).
-    pub fn source_timeout(mut self, timeout: Duration) -> Self {
-        self.source_timeout = timeout;
-        self
-    }
-
-    /// The first pause between looks for the partner event source (default
-    /// [`DEFAULT_SOURCE_POLL_INTERVAL`]; it doubles up to 5 s).
-    pub fn source_poll_interval(mut self, interval: Duration) -> Self {
-        self.source_poll = interval.max(Duration::from_millis(10));
-        self
-    }
-
-    /// Counts every route operation (as a deploy; its check and plan as a deploy's dry run).
-    pub fn metrics(mut self, metrics: Arc<dyn MetricsSink>) -> Self {
-        self.metrics = Some(metrics);
-        self
-    }
-
-    /// Writes one audit record per route operation (target `route://<region>/<account>/<suffix>`).
-    pub fn audit(mut self, audit: Arc<dyn AuditSink>) -> Self {
-        self.audit = Some(audit);
-        self
-    }
-
-    /// The deployer. Fails only when the default prober cannot be built (no trust roots).
-    pub fn build(self) -> Result<RouteDeployer, ProberBuildError> {
-        let prober = match self.prober {
-            Some(p) => p,
-            None => Arc::new(Prober::builder().build()?),
-        };
-        Ok(RouteDeployer {
-            inner: Arc::new(Inner {
-                genesys: self.genesys,
-                events: self.events,
-                prober,
-                source_timeout: self.source_timeout,
-                source_poll: self.source_poll,
-                metrics: self.metrics,
-                audit: self.audit,
-            }),
-        })
-    }
-}
-
-/// The SDK's HTTPS client on rustls with ring (the crate's TLS stack; no aws-lc, no OpenSSL).
-fn https_client() -> aws_sdk_eventbridge::config::SharedHttpClient {
-    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
-}
-
-fn timeouts() -> aws_sdk_eventbridge::config::timeout::TimeoutConfig {
-    aws_sdk_eventbridge::config::timeout::TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
-        .operation_timeout(AWS_OPERATION_TIMEOUT)
-        .build()
-}
-
 impl RouteDeployer {
-    /// A builder over the Genesys half (`genesys`) and an EventBridge client (`events`), such
-    /// as [`aws_client_from_env`](Self::aws_client_from_env) makes.
-    pub fn builder(genesys: EventBridgeDeployer, events: Client) -> RouteDeployerBuilder {
-        RouteDeployerBuilder {
-            genesys,
-            events,
-            prober: None,
-            source_timeout: DEFAULT_SOURCE_TIMEOUT,
-            source_poll: DEFAULT_SOURCE_POLL_INTERVAL,
-            metrics: None,
-            audit: None,
+    /// A deployer of these parts (see [`RouteDeployerBuilder`](super::RouteDeployerBuilder)).
+    pub(super) fn from_parts(
+        genesys: EventBridgeDeployer,
+        events: Client,
+        prober: Arc<dyn EndpointProber>,
+        (source_timeout, source_poll): (Duration, Duration),
+        envelope: Envelope,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                genesys,
+                events,
+                prober,
+                source_timeout,
+                source_poll,
+                envelope,
+            }),
         }
-    }
-
-    /// An EventBridge client from the standard AWS chain (environment, profile, web identity,
-    /// container and instance credentials; region likewise), on rustls with ring, with
-    /// timeouts ([`AWS_OPERATION_TIMEOUT`], [`AWS_ATTEMPT_TIMEOUT`]). `endpoint_url` overrides
-    /// the endpoint (as `AWS_ENDPOINT_URL` also does), for emulators.
-    pub async fn aws_client_from_env(endpoint_url: Option<&str>) -> Client {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(https_client())
-            .timeout_config(timeouts());
-        if let Some(url) = endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        Client::new(&loader.load().await)
-    }
-
-    /// An SDK configuration builder with this module's HTTPS client, behaviour version and
-    /// timeouts, to finish by hand (region, credentials, endpoint, interceptors) and pass to
-    /// [`Client::from_conf`]. Tests use it to point the client at an emulator.
-    pub fn aws_config_builder() -> aws_sdk_eventbridge::config::Builder {
-        aws_sdk_eventbridge::Config::builder()
-            .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
-            .http_client(https_client())
-            .timeout_config(timeouts())
     }
 
     /// The Genesys half.
@@ -207,6 +87,7 @@ impl RouteDeployer {
         Ok(self.inner.genesys.organization_id().await?.to_string())
     }
 
+    /// The route's rules, then its AWS spec (the partner source named after the organisation).
     async fn spec(&self, route: &Route) -> Result<AwsSpec, RouteError> {
         route.validate()?;
         let organization_id = self.organization_id(route).await?;
@@ -219,27 +100,48 @@ impl RouteDeployer {
         self.inner.prober.probe_payload(&route.payload).await
     }
 
+    /// One route operation in the envelope: its `deploy` span (with its stages as children),
+    /// counted once as a deploy (a dry run for plan and check), one audit record.
+    /// The work comes boxed: a route operation nests the EventBridge deployer's and the SDK's
+    /// futures, and a caller's future stays small and shallow this way.
+    async fn recorded<'a, T: OperationReport>(
+        &'a self,
+        lifecycle: &'static str,
+        route: &'a Route,
+        dry_run: bool,
+        work: Pin<Box<dyn Future<Output = Result<T, RouteError>> + Send + 'a>>,
+    ) -> Result<T, RouteError> {
+        let target = route.target();
+        let subject = Subject::route(lifecycle, &route.payload, &target, dry_run);
+        self.inner.envelope.run(subject, work).await
+    }
+
     /// What apply would do on both sides, without writing: validates, reads the Genesys
     /// integration and every AWS resource of the route. No probe.
     pub async fn plan(&self, route: &Route) -> Result<RoutePlan, RouteError> {
-        let started = Instant::now();
-        let result = self.plan_inner(route).await;
-        let action = result.as_ref().ok().map(plan_action);
-        self.finish(route, started, true, action, result.as_ref().err());
-        result
+        self.recorded(
+            "plan",
+            route,
+            true,
+            Box::pin(async {
+                let spec = stage(Stage::Validate, self.spec(route)).await?;
+                stage(Stage::RouteMapping, self.read_plan(route, &spec)).await
+            }),
+        )
+        .await
     }
 
-    async fn plan_inner(&self, route: &Route) -> Result<RoutePlan, RouteError> {
-        let spec = self.spec(route).await?;
-        let genesys = self.inner.genesys.plan(&route.integration()).await?;
+    /// Both halves' plans: the Genesys integration's, then the AWS resources' as read.
+    async fn read_plan(&self, route: &Route, spec: &AwsSpec) -> Result<RoutePlan, RouteError> {
+        let genesys = self.inner.genesys.plan_step(&route.integration()).await?;
         let aws = Aws::new(&self.inner.events);
-        let seen = aws.observe(&spec).await?;
+        let seen = aws.observe(spec).await?;
         Ok(RoutePlan {
             name: route.payload.name.clone(),
             genesys,
             partner_event_source: spec.bus_name.clone(),
             partner_event_source_state: seen.source.as_ref().map(|s| s.state.clone()),
-            aws: aws_plan(&spec, &seen),
+            aws: aws_plan(spec, &seen),
             warnings: spec.warnings.clone(),
         })
     }
@@ -247,17 +149,21 @@ impl RouteDeployer {
     /// Validates, probes every destination and plans both sides; writes nothing. A failing probe
     /// is reported, not an error.
     pub async fn check(&self, route: &Route) -> Result<CheckReport, RouteError> {
-        let started = Instant::now();
-        let result = async {
-            self.spec(route).await?;
-            let probes = self.probe(route).await;
-            let plan = self.plan_inner(route).await?;
-            Ok(CheckReport { probes, plan })
-        }
-        .await;
-        let action = result.as_ref().ok().map(|c| plan_action(&c.plan));
-        self.finish(route, started, true, action, result.as_ref().err());
-        result
+        self.recorded(
+            "check",
+            route,
+            true,
+            Box::pin(async {
+                let spec = stage(Stage::Validate, self.spec(route)).await?;
+                let probes = stage(Stage::Probe, async {
+                    Ok::<_, RouteError>(self.probe(route).await)
+                });
+                let probes = probes.await?;
+                let plan = stage(Stage::RouteMapping, self.read_plan(route, &spec)).await?;
+                Ok(CheckReport { probes, plan })
+            }),
+        )
+        .await
     }
 
     /// Makes both sides hold `route`: validate, probe (every destination must pass), the
@@ -265,42 +171,47 @@ impl RouteDeployer {
     /// connections and API destinations, the rule and its targets. Writes only what differs; a
     /// lost create is looked up, never repeated.
     pub async fn apply(&self, route: &Route) -> Result<RouteReport, RouteError> {
-        let started = Instant::now();
-        let result = self.apply_inner(route, started).await;
-        let action = result.as_ref().ok().map(|r| {
-            let created = r.genesys_writes.contains(&DeployAction::Created)
-                || r.aws_writes
-                    .iter()
-                    .any(|w| w.action == ChangeAction::Create);
-            if created {
-                Action::Created
-            } else if r.writes() == 0 {
-                Action::Unchanged
-            } else {
-                Action::Updated
-            }
-        });
+        let result = self
+            .recorded("apply", route, false, Box::pin(self.apply_inner(route)))
+            .await;
         if let Err(e) = &result {
             tracing::warn!(name = route.payload.name, error = %e, "route apply failed");
         }
-        self.finish(route, started, false, action, result.as_ref().err());
         result
     }
 
-    async fn apply_inner(
+    async fn apply_inner(&self, route: &Route) -> Result<RouteReport, RouteError> {
+        let started = Instant::now();
+        let spec = stage(Stage::Validate, self.spec(route)).await?;
+        let probes = stage(Stage::Probe, async {
+            let probes = self.probe(route).await;
+            if probes.iter().any(|r| !r.ok()) {
+                return Err(RouteError::Probe { reports: probes });
+            }
+            Ok(probes)
+        })
+        .await?;
+        stage(
+            Stage::Submit,
+            Box::pin(self.write(route, spec, probes, started)),
+        )
+        .await
+    }
+
+    /// The writes of an apply: the Genesys integration (a step of the route's deploy), the wait
+    /// for the partner event source, then the AWS resources that differ.
+    async fn write(
         &self,
         route: &Route,
+        spec: AwsSpec,
+        probes: Vec<ProbeReport>,
         started: Instant,
     ) -> Result<RouteReport, RouteError> {
-        let spec = self.spec(route).await?;
-        let probes = self.probe(route).await;
-        if probes.iter().any(|r| !r.ok()) {
-            return Err(RouteError::Probe { reports: probes });
-        }
-        let deployed = self.inner.genesys.apply(&route.integration()).await?;
+        let deployed = self.inner.genesys.apply_step(&route.integration()).await?;
         let mut aws = Aws::new(&self.inner.events);
         let source = self.wait_for_source(&aws, &spec.bus_name).await?;
         let seen = aws.observe(&spec).await?;
+        let planned = aws_plan(&spec, &seen);
         let applied = aws.apply(&spec, &seen).await?;
         let source_after = aws.source(&spec.bus_name).await?.unwrap_or(source);
         let destinations = spec
@@ -316,18 +227,26 @@ impl RouteDeployer {
                 target_id: d.target_id.clone(),
             })
             .collect();
+        let mut changes = Vec::with_capacity(aws.writes.len() + 1);
+        if deployed.changed() {
+            changes.push(deployed.change.clone());
+        }
+        changes.extend(
+            aws.writes
+                .into_iter()
+                .map(|w| with_planned_fields(w, &planned)),
+        );
         Ok(RouteReport {
             name: route.payload.name.clone(),
             integration_id: deployed.integration_id.clone(),
             integration_state: deployed.reported_state.clone(),
-            genesys_writes: deployed.actions.clone(),
+            changes,
             partner_event_source: spec.bus_name.clone(),
             partner_event_source_arn: source_after.arn.clone(),
             partner_event_source_state: source_after.state.clone(),
             event_bus_arn: applied.bus_arn,
             rule_arn: applied.rule_arn,
             destinations,
-            aws_writes: aws.writes,
             recovered: aws.recovered,
             warnings: spec.warnings,
             elapsed: started.elapsed(),
@@ -368,78 +287,99 @@ impl RouteDeployer {
     /// connections, event bus), then deletes the Genesys integration and waits until it is gone.
     /// What is already gone is skipped, so destroy can be repeated.
     pub async fn destroy(&self, route: &Route) -> Result<DestroyReport, RouteError> {
-        let started = Instant::now();
-        let result = self.destroy_inner(route).await;
-        let action = result.as_ref().ok().map(|r| {
-            if r.aws_writes.is_empty() && r.deleted_integration.is_none() {
-                Action::Unchanged
-            } else {
-                Action::Updated
-            }
-        });
-        self.finish(route, started, false, action, result.as_ref().err());
-        result
+        self.recorded(
+            "destroy",
+            route,
+            false,
+            Box::pin(async {
+                let spec = stage(Stage::Validate, self.spec(route)).await?;
+                stage(Stage::Submit, self.remove(route, &spec)).await
+            }),
+        )
+        .await
     }
 
-    async fn destroy_inner(&self, route: &Route) -> Result<DestroyReport, RouteError> {
-        let spec = self.spec(route).await?;
+    async fn remove(&self, route: &Route, spec: &AwsSpec) -> Result<DestroyReport, RouteError> {
         let mut aws = Aws::new(&self.inner.events);
-        let seen: Observed = aws.observe(&spec).await?;
-        aws.destroy(&spec, &seen).await?;
+        let seen: Observed = aws.observe(spec).await?;
+        aws.destroy(spec, &seen).await?;
         // Last, the Genesys integration: deleted, and waited for until it is gone (the
         // deployer's delete takes the per-name lease and treats "not there" as done).
-        let deleted = self.inner.genesys.delete(&route.payload.name).await?;
-        let deleted = deleted
-            .changed()
-            .then_some(deleted.integration_id)
-            .flatten();
+        let deleted = self.inner.genesys.delete_step(&route.payload.name).await?;
+        let mut changes = aws.writes;
+        let deleted_integration = if deleted.changed() {
+            changes.push(deleted.change);
+            deleted.integration_id
+        } else {
+            None
+        };
         Ok(DestroyReport {
             name: route.payload.name.clone(),
-            aws_writes: aws.writes,
-            deleted_integration: deleted,
+            changes,
+            deleted_integration,
         })
-    }
-
-    /// Metrics and audit for one operation, counted as a deploy (check and plan as its dry run).
-    fn finish(
-        &self,
-        route: &Route,
-        started: Instant,
-        dry_run: bool,
-        action: Option<Action>,
-        error: Option<&RouteError>,
-    ) {
-        let latency = started.elapsed();
-        let outcome = match (action, error) {
-            (Some(action), None) => ResolveOutcome::succeeded(action, latency, dry_run),
-            (_, Some(e)) => ResolveOutcome::failed(e.stage(), latency, dry_run),
-            (None, None) => ResolveOutcome::failed(crate::outcome::Stage::Submit, latency, dry_run),
-        }
-        .for_operation(Operation::Deploy);
-        if let Some(metrics) = &self.inner.metrics {
-            metrics.resolve_finished(&outcome);
-        }
-        if let Some(audit) = &self.inner.audit {
-            let mut record =
-                AuditRecord::from_payload(&route.payload, &outcome).with_target(&route.target());
-            if let Some(e) = error {
-                record = record.with_error(e);
-            }
-            audit.record(&record);
-        }
     }
 }
 
-fn plan_action(plan: &RoutePlan) -> Action {
-    if plan.is_nothing() {
-        Action::Unchanged
-    } else if plan.genesys.integration_id.is_none()
-        || plan.aws.iter().any(|c| c.action == ChangeAction::Create)
-    {
-        Action::Created
-    } else {
-        Action::Updated
+impl OperationReport for RoutePlan {
+    /// What apply would do to the route: created, updated or unchanged.
+    fn outcome(&self) -> Action {
+        RoutePlan::action(self).outcome()
     }
+
+    fn integration_id(&self) -> Option<&str> {
+        self.genesys.integration_id.as_deref()
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        self.genesys.correlation_id.as_deref()
+    }
+}
+
+impl OperationReport for CheckReport {
+    fn outcome(&self) -> Action {
+        self.plan.outcome()
+    }
+
+    fn integration_id(&self) -> Option<&str> {
+        self.plan.integration_id()
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        OperationReport::correlation_id(&self.plan)
+    }
+}
+
+impl OperationReport for RouteReport {
+    fn outcome(&self) -> Action {
+        RouteReport::action(self)
+    }
+
+    fn integration_id(&self) -> Option<&str> {
+        Some(&self.integration_id)
+    }
+}
+
+impl OperationReport for DestroyReport {
+    fn outcome(&self) -> Action {
+        DestroyReport::action(self)
+    }
+
+    fn integration_id(&self) -> Option<&str> {
+        self.deleted_integration.as_deref()
+    }
+}
+
+/// A write as the plan made before it described it: the same resource and action, with the
+/// plan's field changes (a recovered create, or a write the plan did not foresee, keeps none).
+fn with_planned_fields(mut write: Change, planned: &[Change]) -> Change {
+    if let Some(plan) = planned
+        .iter()
+        .find(|p| p.kind == write.kind && p.name == write.name && p.action == write.action)
+    {
+        write.changes.clone_from(&plan.changes);
+    }
+    write
 }
 
 #[cfg(test)]

@@ -2,13 +2,15 @@
 
 use std::time::Duration;
 
+use crate::error::{ErrorReport, OperationError};
 use crate::eventbridge::DeployError;
-use crate::outcome::{ErrorKind, Stage};
+use crate::outcome::{ErrorKind, Stage, Upstream};
 use crate::probe::ProbeReport;
 use crate::validate::{ValidationErrors, Violation};
 
 /// What an EventBridge call that failed saw: the operation, AWS's error code and message
-/// (passed through the crate's redaction), and whether a response arrived at all. Never holds a
+/// (passed through the crate's redaction), whether a response arrived at all, and the failure's
+/// [`ErrorKind`] (one of the `aws_*` kinds, as the SDK's error told them apart). Never holds a
 /// secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -22,6 +24,10 @@ pub struct AwsCallError {
     /// Whether the failure came before or instead of a response (a timeout, a dropped
     /// connection, a lost response): the call may or may not have taken effect.
     pub no_response: bool,
+    /// The classification: [`ErrorKind::AwsThrottled`], [`ErrorKind::AwsAccessDenied`],
+    /// [`ErrorKind::AwsLimitExceeded`], [`ErrorKind::AwsUnreachable`] or
+    /// [`ErrorKind::AwsApi`].
+    pub kind: ErrorKind,
 }
 
 impl std::fmt::Display for AwsCallError {
@@ -57,6 +63,7 @@ impl AwsCallError {
     /// concurrent modifications.
     pub fn is_retryable(&self) -> bool {
         self.no_response
+            || self.kind == ErrorKind::AwsThrottled
             || matches!(
                 self.code.as_deref(),
                 Some(
@@ -170,17 +177,38 @@ impl RouteError {
         }
     }
 
-    /// The flat classification shared with the other flows.
+    /// The flat classification shared with the other flows (a failed probe: the kind of its
+    /// failure, an address-policy refusal first).
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Validation(_) => ErrorKind::Validation,
-            Self::Probe { .. } => ErrorKind::Health,
+            Self::Probe { reports } => crate::probe::failure_kind(reports),
             Self::Genesys(e) => e.kind(),
             Self::EventSourceTimeout { .. } => ErrorKind::ActivationTimeout,
             Self::EventSourceUnusable { .. } => ErrorKind::ActivationFailed,
-            Self::Aws { source, .. } if source.no_response => ErrorKind::Transport,
-            Self::Aws { .. } => ErrorKind::Api,
+            Self::Aws { source, .. } => source.kind,
             Self::InvalidResponse { .. } => ErrorKind::InvalidResponse,
+        }
+    }
+
+    /// The party the failure lies with: AWS for the EventBridge calls and the partner event
+    /// source, the Genesys error's own for the Genesys half, the kind's otherwise.
+    pub fn upstream(&self) -> Upstream {
+        match self {
+            Self::Genesys(e) => OperationError::upstream(e),
+            Self::EventSourceTimeout { .. }
+            | Self::EventSourceUnusable { .. }
+            | Self::Aws { .. }
+            | Self::InvalidResponse { .. } => Upstream::Aws,
+            Self::Validation(_) | Self::Probe { .. } => self.kind().upstream(),
+        }
+    }
+
+    /// The upstream's correlation id of the failing response (Genesys'), if any.
+    pub fn correlation_id(&self) -> Option<&str> {
+        match self {
+            Self::Genesys(e) => e.correlation_id(),
+            _ => None,
         }
     }
 
@@ -190,6 +218,55 @@ impl RouteError {
             Self::Validation(e) => e.violations(),
             _ => &[],
         }
+    }
+}
+
+impl OperationError for RouteError {
+    fn stage(&self) -> Stage {
+        Self::stage(self)
+    }
+
+    fn kind(&self) -> ErrorKind {
+        Self::kind(self)
+    }
+
+    fn upstream(&self) -> Upstream {
+        Self::upstream(self)
+    }
+
+    fn is_retryable(&self) -> bool {
+        Self::is_retryable(self)
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        Self::correlation_id(self)
+    }
+
+    /// The Genesys half's report (under the route's message) for its failures; otherwise the
+    /// basic report with the violations, every destination's probe report (failing ones
+    /// first), or AWS's code, the API operation and the resource concerned.
+    fn report(&self) -> ErrorReport {
+        if let Self::Genesys(e) = self {
+            let mut report = e.report();
+            report.message = crate::redact::text(&self.to_string());
+            return report;
+        }
+        let violations = self.violations();
+        let mut report = ErrorReport::of(self).with_violations(violations, violations.len());
+        match self {
+            Self::Probe { reports } => {
+                report.endpoints.clone_from(reports);
+                report.endpoints.sort_by_key(ProbeReport::ok);
+            }
+            Self::Aws { resource, source } => {
+                report = report.with_code(source.code.as_deref());
+                report.operation = Some(source.operation.to_owned());
+                report.resource = Some(resource.clone());
+            }
+            Self::InvalidResponse { resource, .. } => report.resource = Some(resource.clone()),
+            _ => {}
+        }
+        report
     }
 }
 

@@ -48,16 +48,13 @@
 //! `GET /api/v2/organizations/me` (through the EventBridge deployer, read once).
 //!
 //! ```no_run
-//! use genesys_resolver::api::GenesysClient;
-//! use genesys_resolver::eventbridge::EventBridgeDeployer;
 //! use genesys_resolver::payload::ResolvePayload;
 //! use genesys_resolver::route::{Route, RouteDeployer};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let genesys = EventBridgeDeployer::new(GenesysClient::from_env()?);
-//! // Credentials and region from the standard AWS chain (AWS_ENDPOINT_URL overrides the endpoint).
-//! let deployer = RouteDeployer::builder(genesys, RouteDeployer::aws_client_from_env(None).await)
-//!     .build()?;
+//! // GENESYS_* and RESOLVER_* for the Genesys half (RESOLVER_REDIS_URL: a lease per name
+//! // across processes); credentials and region from the standard AWS chain.
+//! let deployer = RouteDeployer::from_env().await?;
 //! let payload = ResolvePayload::builder("orders-webhook", "https://hooks.example.com/genesys")
 //!     .event_types(["v2.routing.queues.{id}.conversations"])
 //!     .header("X-Api-Key", "k-123")
@@ -72,6 +69,7 @@
 //! ```
 
 mod aws;
+mod builder;
 mod deploy;
 mod error;
 mod report;
@@ -83,14 +81,15 @@ pub use crate::document::route::{
     MAX_INPUT_TEMPLATE_CHARS, MAX_INVOCATION_RATE, MAX_RETRY_ATTEMPTS, ROUTE_KEYS, Route,
     is_role_arn, is_sqs_arn, partner_source_name,
 };
-pub use deploy::{
+pub use builder::{
     AWS_ATTEMPT_TIMEOUT, AWS_OPERATION_TIMEOUT, DEFAULT_SOURCE_POLL_INTERVAL,
-    DEFAULT_SOURCE_TIMEOUT, RouteDeployer, RouteDeployerBuilder,
+    DEFAULT_SOURCE_TIMEOUT, RouteDeployerBuilder,
 };
+pub use deploy::RouteDeployer;
 pub use error::{AwsCallError, RouteError};
 pub use report::{
-    AwsWrite, ChangeAction, CheckReport, DestinationReport, DestroyReport, ResourceChange,
-    ResourceKind, RoutePlan, RouteReport,
+    ChangeAction, CheckReport, DestinationReport, DestroyReport, ResourceKind, RoutePlan,
+    RouteReport,
 };
 pub use spec::{
     AwsSpec, ConnectionSpec, DestinationSpec, HeaderParam, MARKER_KEY_NAME, MAX_EVENT_AGE_SECS,

@@ -4,60 +4,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::change::Change;
+pub use crate::change::{ChangeAction, ResourceKind};
 use crate::durations::duration_ms;
-use crate::eventbridge::{DeployAction, FieldChange, Plan, ReportedState};
-use crate::names::named_enum;
+use crate::eventbridge::{Plan, ReportedState};
+use crate::outcome::Action;
 use crate::probe::ProbeReport;
-
-named_enum! {
-    /// A kind of AWS resource of a route.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[non_exhaustive]
-    pub enum ResourceKind {
-        /// The partner event bus.
-        EventBus = "event_bus",
-        /// A connection (auth and headers of one destination).
-        Connection = "connection",
-        /// An API destination (one HTTPS endpoint).
-        ApiDestination = "api_destination",
-        /// The rule.
-        Rule = "rule",
-        /// A target of the rule (one per API destination).
-        Target = "target",
-    }
-}
-
-named_enum! {
-    /// What apply does (or did) to one resource.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[non_exhaustive]
-    pub enum ChangeAction {
-        /// It is missing: create it.
-        Create = "create",
-        /// It differs: update it.
-        Update = "update",
-        /// It is left over: delete it.
-        Delete = "delete",
-        /// It matches: nothing is sent.
-        Nothing = "nothing",
-    }
-}
-
-/// One AWS resource in a plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ResourceChange {
-    /// The kind.
-    pub kind: ResourceKind,
-    /// Its name (a target: its id).
-    pub name: String,
-    /// What apply would do.
-    pub action: ChangeAction,
-    /// Field by field, what AWS has and what would be written (every field for a create).
-    /// Secret values never appear: secret headers show by name, a changed API key as a changed
-    /// fingerprint in the connection's description.
-    pub changes: Vec<FieldChange>,
-}
 
 /// What [`apply`](super::RouteDeployer::apply) would do on both sides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,8 +23,9 @@ pub struct RoutePlan {
     pub partner_event_source: String,
     /// The source's state when it exists (`PENDING`, `ACTIVE`, `DELETED`).
     pub partner_event_source_state: Option<String>,
-    /// The AWS side, resource by resource in apply order.
-    pub aws: Vec<ResourceChange>,
+    /// The AWS side, resource by resource in apply order (ARNs of resources still to be created
+    /// show as `null`).
+    pub aws: Vec<Change>,
     /// Mapping notes.
     pub warnings: Vec<String>,
 }
@@ -80,27 +33,25 @@ pub struct RoutePlan {
 impl RoutePlan {
     /// Whether apply would write nothing on either side.
     pub fn is_nothing(&self) -> bool {
-        self.genesys.is_nothing() && self.aws.iter().all(|c| c.action == ChangeAction::Nothing)
+        self.changes().all(Change::is_nothing)
+    }
+
+    /// Every resource of both halves, in apply order: the Genesys integration, then the AWS
+    /// resources.
+    pub fn changes(&self) -> impl Iterator<Item = &Change> {
+        std::iter::once(&self.genesys.change).chain(&self.aws)
     }
 
     /// The AWS resources apply would write.
-    pub fn aws_changes(&self) -> impl Iterator<Item = &ResourceChange> {
-        self.aws
-            .iter()
-            .filter(|c| c.action != ChangeAction::Nothing)
+    pub fn aws_changes(&self) -> impl Iterator<Item = &Change> {
+        self.aws.iter().filter(|c| !c.is_nothing())
     }
-}
 
-/// One write on the AWS side.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct AwsWrite {
-    /// The kind of resource.
-    pub kind: ResourceKind,
-    /// Its name (a target: its id).
-    pub name: String,
-    /// Created, updated or deleted.
-    pub action: ChangeAction,
+    /// What apply would do to the route as a whole: `create` when any resource is created,
+    /// `update` when any is written, else `nothing`.
+    pub fn action(&self) -> ChangeAction {
+        ChangeAction::of_all(self.changes())
+    }
 }
 
 /// One destination of an applied route.
@@ -129,8 +80,10 @@ pub struct RouteReport {
     pub integration_id: String,
     /// Its final reported state (`ACTIVE`).
     pub integration_state: ReportedState,
-    /// The writes on the Genesys side.
-    pub genesys_writes: Vec<DeployAction>,
+    /// What was written on both sides, resource by resource in order: the Genesys integration
+    /// (when it was written), then each AWS resource created, updated or deleted (a leftover of
+    /// an earlier apply). Empty when everything already matched.
+    pub changes: Vec<Change>,
     /// The partner event source's name (the event bus has the same).
     pub partner_event_source: String,
     /// The partner event source's ARN, as AWS reports it.
@@ -143,8 +96,6 @@ pub struct RouteReport {
     pub rule_arn: String,
     /// Each destination, in payload order.
     pub destinations: Vec<DestinationReport>,
-    /// The writes on the AWS side, in order.
-    pub aws_writes: Vec<AwsWrite>,
     /// Resources whose create response was lost (or whose create had landed already) and that
     /// were found by reading them, not created twice.
     pub recovered: Vec<String>,
@@ -156,9 +107,15 @@ pub struct RouteReport {
 }
 
 impl RouteReport {
-    /// Writes on both sides; 0 when everything already matched.
+    /// Resources written on both sides; 0 when everything already matched.
     pub fn writes(&self) -> usize {
-        self.genesys_writes.len() + self.aws_writes.len()
+        self.changes.len()
+    }
+
+    /// How the apply ended: `created` when any resource was created, `updated` when any was
+    /// written, else `unchanged`.
+    pub fn action(&self) -> Action {
+        ChangeAction::of_all(&self.changes).outcome()
     }
 }
 
@@ -178,6 +135,19 @@ impl CheckReport {
     pub fn probes_ok(&self) -> bool {
         self.probes.iter().all(ProbeReport::ok)
     }
+
+    /// What apply would do to the route as a whole ([`RoutePlan::action`]).
+    pub fn action(&self) -> ChangeAction {
+        self.plan.action()
+    }
+
+    /// The failed probes as the error an apply would meet (kind and stage `probe`, every
+    /// destination's report), or `None` when every destination passed.
+    pub fn probe_error(&self) -> Option<super::RouteError> {
+        (!self.probes_ok()).then(|| super::RouteError::Probe {
+            reports: self.probes.clone(),
+        })
+    }
 }
 
 /// What [`destroy`](super::RouteDeployer::destroy) removed.
@@ -186,8 +156,20 @@ impl CheckReport {
 pub struct DestroyReport {
     /// The route's name.
     pub name: String,
-    /// The AWS deletions, in order.
-    pub aws_writes: Vec<AwsWrite>,
+    /// What was deleted, in order: the AWS resources (targets, rule, API destinations,
+    /// connections, event bus), then the Genesys integration. Empty when nothing was there.
+    pub changes: Vec<Change>,
     /// The id of the Genesys integration that was deleted (`None` when there was none).
     pub deleted_integration: Option<String>,
+}
+
+impl DestroyReport {
+    /// How the destroy ended: `deleted` when anything was there, else `unchanged`.
+    pub fn action(&self) -> Action {
+        if self.changes.is_empty() {
+            Action::Unchanged
+        } else {
+            Action::Deleted
+        }
+    }
 }

@@ -61,4 +61,5 @@ pub use destination::{
 };
 pub use genesys::{
     Activation, Fault, MockGenesys, MockGenesysBuilder, RecordedRequest, Route, TokenRequest,
+    fast_retries,
 };

@@ -120,7 +120,17 @@ impl RedisCoordinator {
     pub async fn connect_settings(
         settings: &crate::settings::ResolverSettings,
     ) -> Result<SharedCoordination, CoordinationError> {
-        let c = &settings.coordination;
+        Self::connect_parts(&settings.client, &settings.trust, &settings.coordination).await
+    }
+
+    /// [`connect_settings`](Self::connect_settings) from the parts every flow's settings hold:
+    /// the client's (environment and rate limits), the trust store's (`rediss://` trusts what
+    /// the rest of the resolver trusts) and the coordination's.
+    pub async fn connect_parts(
+        client: &crate::settings::ClientSettings,
+        trust: &crate::settings::TrustSettings,
+        c: &crate::settings::CoordinationSettings,
+    ) -> Result<SharedCoordination, CoordinationError> {
         let url = c.redis_url.as_deref().ok_or(CoordinationError::Config {
             field: "redis_url",
             reason: "is not set".to_owned(),
@@ -138,7 +148,7 @@ impl RedisCoordinator {
         }
         // `rediss://` trusts what the rest of the resolver trusts (RESOLVER_CA_FILE beside the
         // system store).
-        let trust = crate::tls::TrustConfig::from_settings(&settings.trust);
+        let trust = crate::tls::TrustConfig::from_settings(trust);
         if url.starts_with("rediss://") && trust.has_extra_anchors() {
             let pem = trust.pem_bundle().map_err(|e| CoordinationError::Config {
                 field: "trust",
@@ -147,15 +157,15 @@ impl RedisCoordinator {
             options = options.tls_roots_pem(pem);
         }
         let coordinator = Self::connect(url, options).await?;
-        let environment = super::key::organisation(settings.client.environment.as_ref());
+        let environment = super::key::organisation(client.environment.as_ref());
         let pacer = |per_minute: Option<u32>, budget: Budget| {
             per_minute
                 .and_then(NonZeroU32::new)
                 .map(|n| coordinator.pacer(PaceKey::new(environment.clone(), budget), n))
         };
         Ok(SharedCoordination {
-            pacer: pacer(settings.client.rate_limit_per_minute, Budget::Calls),
-            write_pacer: pacer(settings.client.write_rate_limit_per_minute, Budget::Writes),
+            pacer: pacer(client.rate_limit_per_minute, Budget::Calls),
+            write_pacer: pacer(client.write_rate_limit_per_minute, Budget::Writes),
             coordinator,
         })
     }

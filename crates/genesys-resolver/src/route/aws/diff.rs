@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 use aws_sdk_eventbridge::types::Target;
 use serde_json::{Value, json};
 
-use super::super::report::{ChangeAction, ResourceChange, ResourceKind};
 use super::super::spec::{AwsSpec, ConnectionSpec, DestinationSpec};
 use super::{ApiDestinationState, ConnectionState, Observed};
-use crate::eventbridge::FieldChange;
+use crate::change::{Change, ChangeAction, FieldChange, ResourceKind};
 
 /// A target's comparable fields, as JSON.
 pub(super) fn target_view(t: &Target) -> Value {
@@ -129,13 +128,8 @@ fn change(
     name: &str,
     action: ChangeAction,
     changes: Vec<FieldChange>,
-) -> ResourceChange {
-    ResourceChange {
-        kind,
-        name: name.to_owned(),
-        action,
-        changes,
-    }
+) -> Change {
+    Change::new(kind, name, action, changes)
 }
 
 fn create_or_update(current: Option<Value>, desired: &Value) -> (ChangeAction, Vec<FieldChange>) {
@@ -154,7 +148,7 @@ fn create_or_update(current: Option<Value>, desired: &Value) -> (ChangeAction, V
 
 /// What apply would change on the AWS side, resource by resource, in apply order (deletions of
 /// leftovers last). ARNs of resources still to be created show as `null`.
-pub(in crate::route) fn plan(spec: &AwsSpec, seen: &Observed) -> Vec<ResourceChange> {
+pub(in crate::route) fn plan(spec: &AwsSpec, seen: &Observed) -> Vec<Change> {
     let mut out = Vec::new();
     out.push(if seen.bus_arn.is_some() {
         change(

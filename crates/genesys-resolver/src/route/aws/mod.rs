@@ -10,17 +10,19 @@ use aws_sdk_eventbridge::types::RuleState;
 use serde_json::Value;
 
 use super::error::{AwsCallError, RouteError};
-use super::report::{AwsWrite, ChangeAction, ResourceKind};
 use super::spec::AwsSpec;
+use crate::change::{Change, ChangeAction, ResourceKind};
+use crate::outcome::ErrorKind;
 
 pub(super) use diff::plan;
 use diff::target_view;
 
-/// Turns an SDK error into an [`AwsCallError`] (code, redacted message, whether a response came).
+/// Turns an SDK error into an [`AwsCallError`] (code, redacted message, whether a response came,
+/// and its kind).
 pub(super) fn call_error<E, R>(operation: &'static str, err: &SdkError<E, R>) -> AwsCallError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: Debug,
+    R: Debug + 'static,
 {
     let no_response = matches!(
         err,
@@ -33,12 +35,75 @@ where
         let text = aws_sdk_eventbridge::error::DisplayErrorContext(err).to_string();
         crate::redact::text(&text.chars().take(300).collect::<String>())
     };
+    let failed = if no_response {
+        Failure::NoResponse {
+            credentials: lacks_credentials(err),
+        }
+    } else {
+        Failure::Answered(code.as_deref())
+    };
     AwsCallError {
         operation,
+        kind: classify(failed),
         code,
         message,
         no_response,
     }
+}
+
+/// How an EventBridge call failed, as far as classifying it goes.
+#[derive(Debug, Clone, Copy)]
+enum Failure<'a> {
+    /// AWS answered with this error code (or none).
+    Answered(Option<&'a str>),
+    /// No answer arrived; `credentials`: because none were found to sign with.
+    NoResponse { credentials: bool },
+}
+
+/// The `aws_*` kind of a failed call: the SDK tells an answer (with AWS's error code) from no
+/// answer, and a missing credential from a network failure.
+fn classify(failure: Failure<'_>) -> ErrorKind {
+    match failure {
+        Failure::NoResponse { credentials: true } => ErrorKind::AwsAccessDenied,
+        Failure::NoResponse { credentials: false } => ErrorKind::AwsUnreachable,
+        Failure::Answered(Some(code)) => match code {
+            "ThrottlingException"
+            | "TooManyRequestsException"
+            | "RequestLimitExceeded"
+            | "Throttling"
+            | "ThrottledException" => ErrorKind::AwsThrottled,
+            "AccessDeniedException"
+            | "AccessDenied"
+            | "UnrecognizedClientException"
+            | "InvalidClientTokenId"
+            | "ExpiredTokenException"
+            | "ExpiredToken"
+            | "InvalidSignatureException"
+            | "SignatureDoesNotMatch"
+            | "IncompleteSignature"
+            | "MissingAuthenticationToken"
+            | "NotAuthorized"
+            | "AuthFailure" => ErrorKind::AwsAccessDenied,
+            "LimitExceededException" | "ServiceQuotaExceededException" => {
+                ErrorKind::AwsLimitExceeded
+            }
+            _ => ErrorKind::AwsApi,
+        },
+        Failure::Answered(None) => ErrorKind::AwsApi,
+    }
+}
+
+/// Whether the call failed because the standard chain found no credentials to sign it with:
+/// the credentials provider's error somewhere in the error's sources.
+fn lacks_credentials(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if e.is::<aws_credential_types::provider::error::CredentialsError>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// A partner event source as read.
@@ -92,7 +157,7 @@ pub(super) struct Observed {
 /// The SDK client, with what it wrote.
 pub(super) struct Aws<'a> {
     pub(super) client: &'a Client,
-    pub(super) writes: Vec<AwsWrite>,
+    pub(super) writes: Vec<Change>,
     pub(super) recovered: Vec<String>,
 }
 
@@ -119,11 +184,8 @@ impl<'a> Aws<'a> {
     }
 
     fn wrote(&mut self, kind: ResourceKind, name: &str, action: ChangeAction) {
-        self.writes.push(AwsWrite {
-            kind,
-            name: name.to_owned(),
-            action,
-        });
+        self.writes
+            .push(Change::new(kind, name, action, Vec::new()));
     }
 
     /// The partner event source, `None` when it does not exist (yet).
@@ -368,5 +430,71 @@ impl<'a> Aws<'a> {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_credential_types::provider::error::CredentialsError;
+    use aws_sdk_eventbridge::error::{ConnectorError, ErrorMetadata};
+    use aws_sdk_eventbridge::operation::describe_event_bus::DescribeEventBusError;
+
+    use super::*;
+
+    fn answered(code: &str) -> SdkError<DescribeEventBusError, ()> {
+        let meta = ErrorMetadata::builder()
+            .code(code)
+            .message("Authorization: Bearer leaked-token-123")
+            .build();
+        SdkError::service_error(DescribeEventBusError::generic(meta), ())
+    }
+
+    #[test]
+    fn aws_failures_are_told_apart_by_the_sdk_error() {
+        let kind = |e: &SdkError<DescribeEventBusError, ()>| call_error("DescribeEventBus", e).kind;
+        assert_eq!(
+            kind(&answered("ThrottlingException")),
+            ErrorKind::AwsThrottled
+        );
+        assert_eq!(
+            kind(&answered("AccessDeniedException")),
+            ErrorKind::AwsAccessDenied
+        );
+        assert_eq!(
+            kind(&answered("UnrecognizedClientException")),
+            ErrorKind::AwsAccessDenied
+        );
+        assert_eq!(
+            kind(&answered("LimitExceededException")),
+            ErrorKind::AwsLimitExceeded
+        );
+        assert_eq!(kind(&answered("ValidationException")), ErrorKind::AwsApi);
+        let offline: SdkError<DescribeEventBusError, ()> =
+            SdkError::dispatch_failure(ConnectorError::io("connection refused".into()));
+        assert_eq!(kind(&offline), ErrorKind::AwsUnreachable);
+        let unsigned: SdkError<DescribeEventBusError, ()> = SdkError::dispatch_failure(
+            ConnectorError::other(Box::new(CredentialsError::not_loaded_no_source()), None),
+        );
+        assert_eq!(kind(&unsigned), ErrorKind::AwsAccessDenied);
+        assert!(call_error("DescribeEventBus", &unsigned).no_response);
+    }
+
+    #[test]
+    fn an_aws_error_is_redacted_and_its_report_names_aws() {
+        let err = call_error("DescribeEventBus", &answered("ThrottlingException"));
+        assert!(err.is_retryable());
+        assert!(!err.message.contains("leaked-token-123"), "{}", err.message);
+        let route = err.on("event bus b");
+        let report = crate::error::OperationError::report(&route);
+        assert_eq!(report.upstream, crate::outcome::Upstream::Aws);
+        assert_eq!(report.kind, ErrorKind::AwsThrottled);
+        assert_eq!(report.code.as_deref(), Some("ThrottlingException"));
+        assert_eq!(report.operation.as_deref(), Some("DescribeEventBus"));
+        assert_eq!(report.resource.as_deref(), Some("event bus b"));
+        assert!(
+            !serde_json::to_string(&report)
+                .unwrap()
+                .contains("leaked-token-123")
+        );
     }
 }

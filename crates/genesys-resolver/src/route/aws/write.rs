@@ -13,13 +13,13 @@ use aws_sdk_eventbridge::types::{
 use serde_json::json;
 
 use super::super::error::RouteError;
-use super::super::report::{ChangeAction, ResourceKind};
 use super::super::spec::{AwsSpec, ConnectionSpec, DestinationSpec};
 use super::diff::{
     connection_view, desired_target_view, destination_view, object_changes,
     observed_connection_view, observed_destination_view,
 };
 use super::{ApiDestinationState, Aws, ConnectionState, Observed, call_error};
+use crate::change::{ChangeAction, ResourceKind};
 
 fn auth_headers(c: &ConnectionSpec) -> ConnectionHttpParameters {
     let mut params = Vec::new();

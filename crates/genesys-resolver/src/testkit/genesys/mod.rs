@@ -60,13 +60,24 @@ use url::Url;
 
 use self::listener::KillSwitch;
 use self::state::Shared;
+use crate::api::{GenesysClient, GenesysClientBuilder};
 use crate::environment::Environment;
+use crate::retry::RetryPolicy;
 pub use activation_hooks::Activated;
 pub use builder::MockGenesysBuilder;
 pub use types::{
     Activation, DEFAULT_AVAILABLE_TOPICS, DEFAULT_ORGANIZATION_ID, DEFAULT_TOPIC_TRANSPORTS, Fault,
     RecordedRequest, Route, TokenRequest,
 };
+
+/// The retry policy of [`MockGenesys::client_builder`], for tests: the default number of
+/// attempts, with backoffs of 5 ms growing to at most 20 ms, so a test that injects faults does
+/// not wait out production backoffs. A `Retry-After` is honoured as with any policy.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_base_delay(std::time::Duration::from_millis(5))
+        .with_max_delay(std::time::Duration::from_millis(20))
+}
 
 /// A mock Genesys Cloud on a loopback port. Stops when dropped or on [`shutdown`](Self::shutdown).
 pub struct MockGenesys {
@@ -130,6 +141,29 @@ impl MockGenesys {
     /// The accepted client secret.
     pub fn client_secret(&self) -> &str {
         &self.shared.config.client_secret
+    }
+
+    /// A client builder for this mock: its environment, its credentials and [`fast_retries`].
+    /// Any setting can still be changed on the builder.
+    ///
+    /// ```
+    /// use genesys_resolver::api::IntegrationsApi;
+    /// use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mock = MockGenesys::start().await?;
+    /// let client = mock.client_builder().build()?;
+    /// mock.push_fault(Route::Get, Fault::status(503));
+    /// assert_eq!(client.get("no-such-id").await?, None); // retried after 5 ms, not seconds
+    /// assert_eq!(mock.requests(Route::Get), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn client_builder(&self) -> GenesysClientBuilder {
+        GenesysClient::builder()
+            .environment(self.environment())
+            .credentials(self.client_id(), self.client_secret())
+            .retry_policy(fast_retries())
     }
 
     /// The integrations route.

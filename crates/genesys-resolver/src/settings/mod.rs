@@ -1,0 +1,631 @@
+//! Settings as plain data: what a [`GenesysClient`](crate::api::GenesysClient), a
+//! [`Prober`](crate::probe::Prober), a [`Resolver`](crate::pipeline::Resolver) ([`ResolverSettings`]),
+//! an EventBridge deployer ([`DeploySettings`]) and a route deployer ([`RouteSettings`]) are
+//! configured with, apart from the components (token sources, sinks, fakes) a builder is handed.
+//!
+//! Each struct has a `Default`, is serde-serializable (the client secret is never written out),
+//! is checked whole by `validate`, and is read from the environment in one place
+//! (`from_env` / `from_lookup`, every variable's name a constant of [`vars`]). The builders wrap
+//! these structs; the HTTP service, the command line, the Python constructors and the examples
+//! all map onto them instead of re-declaring the settings.
+//!
+//! | variable | setting | default |
+//! |---|---|---|
+//! | `GENESYS_ENVIRONMENT` | [`ClientSettings::environment`]: region (`us_east_1`) or Genesys Cloud domain; a custom base URL only with `RESOLVER_ALLOW_CUSTOM_ENVIRONMENT` | none |
+//! | `RESOLVER_ALLOW_CUSTOM_ENVIRONMENT` | lets `GENESYS_ENVIRONMENT` name a mock, gateway or custom base URL ([`EnvironmentPolicy`](crate::environment::EnvironmentPolicy)); never from a config file | off |
+//! | `GENESYSCLOUD_REGION` | the environment when `GENESYS_ENVIRONMENT` is unset (the Terraform provider's and `gc`'s name): a region or Genesys Cloud domain | none |
+//! | `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET` | [`ClientSettings::client_id`], [`ClientSettings::client_secret`] | none |
+//! | `GENESYS_CLIENT_SECRET_FILE` | the client secret's file (first line), when `GENESYS_CLIENT_SECRET` is unset ([`SecretFile`]) | none |
+//! | `GENESYSCLOUD_OAUTHCLIENT_ID`, `GENESYSCLOUD_OAUTHCLIENT_SECRET` | the client id and secret when the `GENESYS_` ones are unset (the Terraform provider's and `gc`'s names) | none |
+//! | `RESOLVER_INTEGRATIONS_PATH` | [`ClientSettings::integrations_path`] | `/api/v2/outbound/integrations` |
+//! | `RESOLVER_REQUEST_TIMEOUT_SECS` | [`ClientSettings::request_timeout`] | 30 s |
+//! | `RESOLVER_MAX_ATTEMPTS` | [`ClientSettings::max_attempts`] | 3 |
+//! | `RESOLVER_RATE_LIMIT_PER_MINUTE` | [`ClientSettings::rate_limit_per_minute`] | off |
+//! | `RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE` | [`ClientSettings::write_rate_limit_per_minute`] | off |
+//! | `RESOLVER_CA_FILE` | [`TrustSettings::ca_files`] (comma-separated) | none |
+//! | `RESOLVER_ALLOW_CIDRS` | [`ProbeSettings::allow_cidrs`] (comma-separated ranges or addresses) | none |
+//! | `RESOLVER_HEALTH_TIMEOUT_SECS` | [`ProbeSettings::health_timeout`] | 5 s |
+//! | `RESOLVER_PROBE_CONCURRENCY` | [`ProbeSettings::concurrency`] | 16 |
+//! | `RESOLVER_PROBE_CACHE_TTL_SECS` | [`ProbeSettings::cache_ttl`] (0 is off) | off |
+//! | `RESOLVER_REDIS_URL` | [`CoordinationSettings::redis_url`] (feature `redis`) | in-process only |
+//! | `RESOLVER_LEASE_TTL_SECS` | [`CoordinationSettings::lease_ttl`] | 30 s |
+//! | `RESOLVER_LEASE_WAIT_SECS` | [`CoordinationSettings::lease_wait`] | 60 s |
+//! | `RESOLVER_REDIS_KEY_PREFIX` | [`CoordinationSettings::key_prefix`] | `genesys-resolver:` |
+//! | `RESOLVER_PAGE_SIZE` | [`ClientSettings::page_size`] (1 to 500) | 100 |
+//! | `RESOLVER_CHECK_TOPICS` | [`DeploySettings::check_topics`] (`true`, `false`) | false |
+//! | `RESOLVER_ACTIVATION_TIMEOUT_SECS` | [`DeploySettings::activation_timeout`] | 120 s |
+//! | `RESOLVER_POLL_INTERVAL_SECS`, `RESOLVER_MAX_POLL_INTERVAL_SECS` | [`DeploySettings::poll_interval`], [`DeploySettings::max_poll_interval`] | 0.5 s, 10 s |
+//! | `RESOLVER_DELETION_TIMEOUT_SECS` | [`DeploySettings::deletion_timeout`] | 60 s |
+//! | `RESOLVER_SOURCE_TIMEOUT_SECS` | [`RouteSettings::source_timeout`] | 120 s |
+//! | `RESOLVER_SOURCE_POLL_INTERVAL_SECS` | [`RouteSettings::source_poll_interval`] | 0.25 s |
+//!
+//! A resolver reads the client, trust, probe and coordination variables; an EventBridge
+//! deployer the client, trust, coordination and deploy ones; a route deployer all but the
+//! resolver's limits. AWS's own variables (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials) are the
+//! AWS SDK's standard chain's, overridden by [`RouteSettings::aws_region`] and
+//! [`RouteSettings::aws_endpoint_url`].
+//!
+//! ```
+//! use genesys_resolver::settings::ResolverSettings;
+//!
+//! let vars = [("GENESYS_ENVIRONMENT", "eu_west_1"), ("RESOLVER_ALLOW_CIDRS", "10.1.0.0/16")];
+//! let settings = ResolverSettings::from_lookup(|name| {
+//!     vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+//! })?;
+//! assert_eq!(settings.client.environment.unwrap().api_base().as_str(), "https://api.mypurecloud.ie/");
+//! assert_eq!(settings.probe.allow_cidrs.len(), 1);
+//! # Ok::<(), genesys_resolver::settings::SettingsError>(())
+//! ```
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use crate::durations::opt_duration_secs;
+use crate::environment::Environment;
+use crate::validate::Limits;
+
+mod deploy;
+mod env;
+mod identity;
+mod secret_file;
+pub mod vars;
+
+pub use deploy::{DeploySettings, RouteSettings};
+use env::present;
+pub use secret_file::{CLIENT_SECRET_FILE_VAR, MAX_SECRET_FILE_BYTES, SecretFile, SecretFileError};
+
+/// The environment variable holding the OAuth client id ([`vars::CLIENT_ID`]).
+pub const CLIENT_ID_VAR: &str = vars::CLIENT_ID;
+/// The environment variable holding the OAuth client secret ([`vars::CLIENT_SECRET`]).
+pub const CLIENT_SECRET_VAR: &str = vars::CLIENT_SECRET;
+/// The Genesys ecosystem's name for the OAuth client id (the Terraform provider's and the `gc`
+/// CLI's), read when [`CLIENT_ID_VAR`] is not set ([`vars::GENESYSCLOUD_CLIENT_ID`]).
+pub const GENESYSCLOUD_CLIENT_ID_VAR: &str = vars::GENESYSCLOUD_CLIENT_ID;
+/// The Genesys ecosystem's name for the OAuth client secret, read when neither
+/// [`CLIENT_SECRET_VAR`] nor [`CLIENT_SECRET_FILE_VAR`] is set
+/// ([`vars::GENESYSCLOUD_CLIENT_SECRET`]).
+pub const GENESYSCLOUD_CLIENT_SECRET_VAR: &str = vars::GENESYSCLOUD_CLIENT_SECRET;
+
+/// Variables only an operator may set: the process environment or a flag, never a file a
+/// repository holds (a front end's config-file reader refuses them). Each widens where
+/// credentials go or names a file to read a secret from.
+pub const OPERATOR_ONLY_VARS: &[&str] = &[
+    CLIENT_SECRET_VAR,
+    CLIENT_SECRET_FILE_VAR,
+    crate::environment::ALLOW_CUSTOM_VAR,
+];
+
+/// The setters of every builder that wraps a [`ClientSettings`] (the client's and the
+/// resolver's), written once: `client_setters!(settings.client)` inside an `impl` block adds
+/// them, each writing into that field path of `self`. The components a builder is handed
+/// (pacers, token sources) are its own.
+macro_rules! client_setters {
+    ($($path:ident).+) => {
+        /// The Genesys environment: a region, a domain or a base URL (required for the real
+        /// client).
+        pub fn environment(mut self, environment: $crate::environment::Environment) -> Self {
+            self.$($path).+.environment = Some(environment);
+            self
+        }
+
+        /// The seed route's integrations path (default
+        /// [`DEFAULT_INTEGRATIONS_PATH`]($crate::api::DEFAULT_INTEGRATIONS_PATH)).
+        pub fn integrations_path(mut self, path: impl Into<String>) -> Self {
+            self.$($path).+.integrations_path = Some(path.into());
+            self
+        }
+
+        /// The timeout of one API request, body included (default 30 s).
+        pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.$($path).+.request_timeout = Some(timeout);
+            self
+        }
+
+        /// Paces every API call to at most `per_minute` requests a minute, evenly spread. Off by
+        /// default; Genesys allows
+        /// [`GENESYS_RATE_LIMIT_PER_MINUTE`]($crate::api::GENESYS_RATE_LIMIT_PER_MINUTE) (300)
+        /// per token.
+        pub fn rate_limit_per_minute(mut self, per_minute: u32) -> Self {
+            self.$($path).+.rate_limit_per_minute = Some(per_minute);
+            self
+        }
+
+        /// Paces the calls that change state (POST, PUT, PATCH, DELETE: creates and updates) to
+        /// at most `per_minute` a minute, evenly spread, on top of
+        /// [`rate_limit_per_minute`](Self::rate_limit_per_minute) (which paces every call). Off
+        /// by default.
+        ///
+        /// For a server that limits writes separately from reads: reads (the listing a resolve
+        /// makes before it submits) then do not use up the write budget, so `resolve_many`
+        /// submits at the write rate. Set it a little below the server's limit (say 98%): a
+        /// server counting in fixed windows from the arrival of a request sees evenly paced
+        /// requests at exactly its limit cross a window edge with one too many whenever one
+        /// arrives a little later than the next.
+        pub fn write_rate_limit_per_minute(mut self, per_minute: u32) -> Self {
+            self.$($path).+.write_rate_limit_per_minute = Some(per_minute);
+            self
+        }
+
+        /// The page size of listings (1 to 500, default 100).
+        pub fn page_size(mut self, page_size: u32) -> Self {
+            self.$($path).+.page_size = Some(page_size);
+            self
+        }
+
+        /// How long a create whose outcome is unknown keeps looking for what it may have
+        /// created (the listing lags behind a create) before it may be sent again (default 2 s).
+        pub fn recovery_window(mut self, window: std::time::Duration) -> Self {
+            self.$($path).+.recovery_window = Some(window);
+            self
+        }
+    };
+}
+
+pub(crate) use client_setters;
+
+/// One setting that was refused: where it came from (a variable or a field) and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting}: {reason}")]
+#[non_exhaustive]
+pub struct SettingsError {
+    /// The environment variable or field name (`RESOLVER_RATE_LIMIT_PER_MINUTE`,
+    /// `client.rate_limit_per_minute`).
+    pub setting: String,
+    /// What is wrong with it; never the value of a secret.
+    pub reason: String,
+}
+
+impl SettingsError {
+    /// A refused setting.
+    pub fn new(setting: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            setting: setting.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Every refused setting of one validation (never empty).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct SettingsErrors(pub Vec<SettingsError>);
+
+impl fmt::Display for SettingsErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// How to reach and call Genesys Cloud.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ClientSettings {
+    /// The organisation's environment (region, domain or base URL).
+    pub environment: Option<Environment>,
+    /// The OAuth client id.
+    pub client_id: Option<String>,
+    /// The OAuth client secret; never serialized, shown as `[redacted]` by `Debug`.
+    #[serde(skip_serializing, deserialize_with = "secret")]
+    pub client_secret: Option<SecretString>,
+    /// The seed route's integrations path (default `/api/v2/outbound/integrations`).
+    pub integrations_path: Option<String>,
+    /// The timeout of one API request (default 30 s).
+    #[serde(with = "opt_duration_secs")]
+    pub request_timeout: Option<Duration>,
+    /// Attempts of a retried API call, the first included (default 3).
+    pub max_attempts: Option<u32>,
+    /// Paces every API call to at most this many a minute (off by default).
+    pub rate_limit_per_minute: Option<u32>,
+    /// Paces creates and updates alone to at most this many a minute (off by default).
+    pub write_rate_limit_per_minute: Option<u32>,
+    /// Entries per page of a listing (default 100, at most 500).
+    pub page_size: Option<u32>,
+    /// How long a create whose outcome is unknown keeps looking for what it may have created
+    /// before it may be sent again: the listing lags behind a create for a while (default 2 s).
+    #[serde(with = "opt_duration_secs")]
+    pub recovery_window: Option<Duration>,
+}
+
+impl fmt::Debug for ClientSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSettings")
+            .field("environment", &self.environment)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("integrations_path", &self.integrations_path)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_attempts", &self.max_attempts)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field(
+                "write_rate_limit_per_minute",
+                &self.write_rate_limit_per_minute,
+            )
+            .field("page_size", &self.page_size)
+            .field("recovery_window", &self.recovery_window)
+            .finish()
+    }
+}
+
+fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
+}
+
+impl ClientSettings {
+    /// The client's part of [`ResolverSettings::from_env`].
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Ok(ResolverSettings::from_env()?.client)
+    }
+
+    /// Every problem with these settings, each naming its field under `prefix`.
+    pub fn problems(&self, prefix: &str) -> Vec<SettingsError> {
+        let mut out = Vec::new();
+        let at = |field: &str| format!("{prefix}{field}");
+        for (field, value) in [
+            ("max_attempts", self.max_attempts),
+            ("rate_limit_per_minute", self.rate_limit_per_minute),
+            (
+                "write_rate_limit_per_minute",
+                self.write_rate_limit_per_minute,
+            ),
+        ] {
+            if value == Some(0) {
+                out.push(SettingsError::new(at(field), "must be at least 1"));
+            }
+        }
+        if let Some(n) = self.page_size
+            && !(1..=500).contains(&n)
+        {
+            out.push(SettingsError::new(at("page_size"), "must be 1 to 500"));
+        }
+        if self.request_timeout == Some(Duration::ZERO) {
+            out.push(SettingsError::new(
+                at("request_timeout"),
+                "must be above zero",
+            ));
+        }
+        if let Some(path) = &self.integrations_path
+            && let Err(rule) = crate::environment::check_api_path(path)
+        {
+            out.push(SettingsError::new(at("integrations_path"), rule));
+        }
+        if self.client_id.is_some() != self.client_secret.is_some() {
+            out.push(SettingsError::new(
+                at("client_secret"),
+                "client_id and client_secret go together",
+            ));
+        }
+        out
+    }
+
+    /// Checks the settings whole.
+    pub fn validate(&self) -> Result<(), SettingsErrors> {
+        into_result(self.problems(""))
+    }
+}
+
+/// Which certificate authorities are trusted, for destinations and Genesys alike.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TrustSettings {
+    /// Trust the system store (default true; it honours `SSL_CERT_FILE` / `SSL_CERT_DIR`).
+    pub system_roots: bool,
+    /// PEM files of extra trust anchors.
+    pub ca_files: Vec<PathBuf>,
+    /// Extra trust anchors as PEM text.
+    pub ca_pem: Vec<String>,
+}
+
+impl Default for TrustSettings {
+    fn default() -> Self {
+        Self {
+            system_roots: true,
+            ca_files: Vec::new(),
+            ca_pem: Vec::new(),
+        }
+    }
+}
+
+/// How destinations are probed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ProbeSettings {
+    /// Address ranges exempt from the address policy.
+    pub allow_cidrs: Vec<IpNet>,
+    /// The health check's timeout (default 5 s).
+    #[serde(with = "opt_duration_secs")]
+    pub health_timeout: Option<Duration>,
+    /// How many endpoints of one payload are probed at once (default 16).
+    pub concurrency: Option<usize>,
+    /// Serve repeated probes of an endpoint from a cache for this long (off by default).
+    #[serde(with = "opt_duration_secs")]
+    pub cache_ttl: Option<Duration>,
+}
+
+impl ProbeSettings {
+    /// Every problem with these settings, each naming its field under `prefix`.
+    pub fn problems(&self, prefix: &str) -> Vec<SettingsError> {
+        let mut out = Vec::new();
+        if self.concurrency == Some(0) {
+            out.push(SettingsError::new(
+                format!("{prefix}concurrency"),
+                "must be at least 1",
+            ));
+        }
+        if self.health_timeout == Some(Duration::ZERO) {
+            out.push(SettingsError::new(
+                format!("{prefix}health_timeout"),
+                "must be above zero",
+            ));
+        }
+        out
+    }
+}
+
+/// How concurrent callers of one integration name are coordinated.
+///
+/// In one process the resolver always serialises operations on the same name. With
+/// `redis_url` set (cargo feature `redis`), a per-name lease in Redis serialises them across
+/// processes too, and the pacers draw from budgets shared by every replica.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CoordinationSettings {
+    /// `redis://[user:password@]host:port[/db]` of the coordination store, or `rediss://...`
+    /// for TLS (verified against the system store and `RESOLVER_CA_FILE`); in-process only
+    /// when absent. Serialized and shown without its password.
+    #[serde(serialize_with = "redacted_url")]
+    pub redis_url: Option<String>,
+    /// How long a lease lives without renewal (default 30 s); a crashed holder's lease expires
+    /// after it.
+    #[serde(with = "opt_duration_secs")]
+    pub lease_ttl: Option<Duration>,
+    /// How long an operation waits for its turn on a name (default 60 s).
+    #[serde(with = "opt_duration_secs")]
+    pub lease_wait: Option<Duration>,
+    /// Prefix of the Redis keys (default `genesys-resolver:`); keys also name the environment,
+    /// so two organisations never collide.
+    pub key_prefix: Option<String>,
+}
+
+impl fmt::Debug for CoordinationSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CoordinationSettings")
+            .field(
+                "redis_url",
+                &self.redis_url.as_deref().map(crate::redact::userinfo),
+            )
+            .field("lease_ttl", &self.lease_ttl)
+            .field("lease_wait", &self.lease_wait)
+            .field("key_prefix", &self.key_prefix)
+            .finish()
+    }
+}
+
+#[allow(clippy::ref_option)] // serde's `serialize_with` passes `&Option<T>`
+fn redacted_url<S: serde::Serializer>(url: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match url {
+        Some(url) => s.serialize_some(&crate::redact::userinfo(url)),
+        None => s.serialize_none(),
+    }
+}
+
+/// The default time an operation waits for its turn on a name.
+pub const DEFAULT_LEASE_WAIT: Duration = Duration::from_secs(60);
+
+impl CoordinationSettings {
+    /// Every problem with these settings, each naming its field under `prefix`.
+    pub fn problems(&self, prefix: &str) -> Vec<SettingsError> {
+        let mut out = Vec::new();
+        if let Some(url) = &self.redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            out.push(SettingsError::new(
+                format!("{prefix}redis_url"),
+                "must be a redis:// or rediss:// URL",
+            ));
+        }
+        if let Some(url) = &self.redis_url
+            && url.starts_with("rediss://")
+            && url.contains('#')
+        {
+            out.push(SettingsError::new(
+                format!("{prefix}redis_url"),
+                "a rediss:// URL must not carry a fragment (#insecure would skip certificate \
+                 verification); trust the server's CA with RESOLVER_CA_FILE instead",
+            ));
+        }
+        if self.lease_ttl.is_some_and(|t| t < Duration::from_secs(1)) {
+            out.push(SettingsError::new(
+                format!("{prefix}lease_ttl"),
+                "must be at least 1 s",
+            ));
+        }
+        if self.key_prefix.as_deref() == Some("") {
+            out.push(SettingsError::new(
+                format!("{prefix}key_prefix"),
+                "must not be empty",
+            ));
+        }
+        out
+    }
+}
+
+/// Everything a [`Resolver`](crate::pipeline::Resolver) is configured with that is plain data.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ResolverSettings {
+    /// How to reach Genesys.
+    pub client: ClientSettings,
+    /// Trusted certificate authorities.
+    pub trust: TrustSettings,
+    /// How destinations are probed.
+    pub probe: ProbeSettings,
+    /// Validation limits.
+    pub limits: Limits,
+    /// Coordination of concurrent callers.
+    pub coordination: CoordinationSettings,
+}
+
+impl ResolverSettings {
+    /// Reads every `GENESYS_*` / `RESOLVER_*` variable of the [module table](self) from the
+    /// process environment; unset or empty variables keep their defaults.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the variables through `lookup` (a map in tests, the environment in
+    /// [`from_env`](Self::from_env)). Each problem names its variable; a secret's value is never
+    /// repeated.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let var = present(&lookup);
+        let s = Self {
+            client: ClientSettings::read(&var)?,
+            trust: TrustSettings::read(&var),
+            probe: ProbeSettings::read(&var)?,
+            limits: Limits::default(),
+            coordination: CoordinationSettings::read(&var)?,
+        };
+        s.validate().map_err(|mut errors| errors.0.remove(0))?;
+        Ok(s)
+    }
+
+    /// Checks the settings whole; every problem names its field (`client.max_attempts`, ...).
+    pub fn validate(&self) -> Result<(), SettingsErrors> {
+        let mut out = self.client.problems("client.");
+        out.extend(self.probe.problems("probe."));
+        out.extend(self.coordination.problems("coordination."));
+        into_result(out)
+    }
+}
+
+/// An address range (`10.0.0.0/8`) or a single address (`10.1.2.3`, `::1`).
+pub fn parse_net(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+}
+
+fn into_result(problems: Vec<SettingsError>) -> Result<(), SettingsErrors> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(SettingsErrors(problems))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let s = ResolverSettings::from_lookup(lookup(&[
+            ("GENESYS_ENVIRONMENT", "mypurecloud.de"),
+            ("GENESYS_CLIENT_ID", "id"),
+            ("GENESYS_CLIENT_SECRET", "s3cr3t"),
+            ("RESOLVER_INTEGRATIONS_PATH", "/api/v2/x"),
+            ("RESOLVER_REQUEST_TIMEOUT_SECS", "2.5"),
+            ("RESOLVER_MAX_ATTEMPTS", "5"),
+            ("RESOLVER_RATE_LIMIT_PER_MINUTE", "300"),
+            ("RESOLVER_WRITE_RATE_LIMIT_PER_MINUTE", "60"),
+            ("RESOLVER_CA_FILE", "/a.pem, /b.pem"),
+            ("RESOLVER_ALLOW_CIDRS", "127.0.0.0/8, ::1"),
+            ("RESOLVER_HEALTH_TIMEOUT_SECS", "1"),
+            ("RESOLVER_PROBE_CONCURRENCY", "4"),
+            ("RESOLVER_PROBE_CACHE_TTL_SECS", "0"),
+        ]))
+        .unwrap();
+        assert_eq!(s.client.client_id.as_deref(), Some("id"));
+        assert_eq!(
+            s.client.client_secret.as_ref().unwrap().expose_secret(),
+            "s3cr3t"
+        );
+        assert_eq!(s.client.request_timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(s.client.max_attempts, Some(5));
+        assert_eq!(s.client.write_rate_limit_per_minute, Some(60));
+        assert_eq!(s.trust.ca_files.len(), 2);
+        assert_eq!(s.probe.allow_cidrs.len(), 2);
+        assert_eq!(s.probe.concurrency, Some(4));
+        assert_eq!(s.probe.cache_ttl, None, "0 is off");
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+        assert!(!serde_json::to_string(&s).unwrap().contains("s3cr3t"));
+    }
+
+    #[test]
+    fn problems_name_their_variable_or_field() {
+        let e = ResolverSettings::from_lookup(lookup(&[("RESOLVER_MAX_ATTEMPTS", "many")]))
+            .unwrap_err();
+        assert_eq!(e.setting, "RESOLVER_MAX_ATTEMPTS");
+        let e = ResolverSettings::from_lookup(lookup(&[("RESOLVER_ALLOW_CIDRS", "10.0.0.0/99")]))
+            .unwrap_err();
+        assert_eq!(e.setting, "RESOLVER_ALLOW_CIDRS");
+        let e =
+            ResolverSettings::from_lookup(lookup(&[("GENESYS_CLIENT_ID", "only-id")])).unwrap_err();
+        assert_eq!(e.setting, "client.client_secret");
+
+        let mut s = ResolverSettings::default();
+        s.client.rate_limit_per_minute = Some(0);
+        s.client.page_size = Some(1000);
+        s.probe.concurrency = Some(0);
+        let fields: Vec<String> = s
+            .validate()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.setting)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "client.rate_limit_per_minute",
+                "client.page_size",
+                "probe.concurrency"
+            ]
+        );
+    }
+
+    #[test]
+    fn settings_round_trip_through_serde_without_the_secret() {
+        let json = serde_json::json!({
+            "client": {"environment": "us_east_1", "client_id": "a", "client_secret": "b", "max_attempts": 2},
+            "probe": {"allow_cidrs": ["10.0.0.0/8"], "health_timeout": 1.5},
+        });
+        let s: ResolverSettings = serde_json::from_value(json).unwrap();
+        assert_eq!(s.probe.health_timeout, Some(Duration::from_millis(1500)));
+        let back = serde_json::to_value(&s).unwrap();
+        assert!(back["client"].get("client_secret").is_none());
+        assert_eq!(back["client"]["max_attempts"], 2);
+        let unknown = serde_json::from_value::<ResolverSettings>(serde_json::json!({"clinet": {}}));
+        assert!(unknown.is_err());
+    }
+}

@@ -1,0 +1,129 @@
+//! The integration tests of genesys-resolver: one test binary (one link step), one module per
+//! concern.
+//!
+//! - `it/`: the modules, each declared below (a new concern is a file there and a line here).
+//! - `common/`: what the modules share: fixtures (clients, deployers, integrations, payloads),
+//!   the loopback setup (a mock Genesys, a test CA and an HTTPS destination), log capture, and
+//!   the redis-server and moto launchers.
+//! - `fixtures/`: data files (`seed_wire/`: payloads as the seed's own Go code writes them).
+//!
+//! Most modules need the `testkit` feature (the dev-dependency on this crate turns it on inside
+//! the workspace). The modules that run an outside program (redis-server, moto from `.venv` or
+//! `MOTO_PYTHON`, openssl) are compiled only with the `external-tests` feature: `scripts/check`
+//! leaves them out; `scripts/test` (and `--all-features`) builds and runs them, and
+//! `.config/nextest.toml` runs the ones that start redis-server or moto one at a time.
+
+mod common;
+
+#[path = "it/audit.rs"]
+mod audit;
+#[path = "it/coordination.rs"]
+mod coordination;
+#[path = "it/dns.rs"]
+mod dns;
+#[cfg(feature = "yaml")]
+#[path = "it/documents.rs"]
+mod documents;
+#[path = "it/eventbridge_fake.rs"]
+mod eventbridge_fake;
+#[path = "it/layering.rs"]
+mod layering;
+#[path = "it/metrics.rs"]
+mod metrics;
+#[path = "it/payload_props.rs"]
+mod payload_props;
+#[path = "it/payload_wire.rs"]
+mod payload_wire;
+#[path = "it/validate.rs"]
+mod validate;
+
+// Against the test kit's mock Genesys or its local TLS destinations.
+#[cfg(feature = "testkit")]
+#[path = "it/api.rs"]
+mod api;
+#[cfg(feature = "testkit")]
+#[path = "it/auth.rs"]
+mod auth;
+#[cfg(feature = "testkit")]
+#[path = "it/concurrent_callers.rs"]
+mod concurrent_callers;
+#[cfg(feature = "testkit")]
+#[path = "it/error_report.rs"]
+mod error_report;
+#[cfg(feature = "testkit")]
+#[path = "it/eventbridge.rs"]
+mod eventbridge;
+#[cfg(feature = "testkit")]
+#[path = "it/eventbridge_lifecycle.rs"]
+mod eventbridge_lifecycle;
+#[cfg(feature = "testkit")]
+#[path = "it/eventbridge_secrets.rs"]
+mod eventbridge_secrets;
+#[cfg(feature = "testkit")]
+#[path = "it/eventbridge_spans.rs"]
+mod eventbridge_spans;
+#[cfg(feature = "testkit")]
+#[path = "it/eventbridge_testkit.rs"]
+mod eventbridge_testkit;
+#[cfg(feature = "testkit")]
+#[path = "it/origins.rs"]
+mod origins;
+#[cfg(feature = "testkit")]
+#[path = "it/pipeline.rs"]
+mod pipeline;
+#[cfg(feature = "testkit")]
+#[path = "it/policy.rs"]
+mod policy;
+#[cfg(feature = "testkit")]
+#[path = "it/probe_concurrency.rs"]
+mod probe_concurrency;
+#[cfg(feature = "testkit")]
+#[path = "it/probe_health.rs"]
+mod probe_health;
+#[cfg(feature = "testkit")]
+#[path = "it/probe_redaction.rs"]
+mod probe_redaction;
+#[cfg(feature = "testkit")]
+#[path = "it/probe_tls.rs"]
+mod probe_tls;
+#[cfg(feature = "testkit")]
+#[path = "it/redaction_pinning.rs"]
+mod redaction_pinning;
+#[cfg(feature = "testkit")]
+#[path = "it/retry.rs"]
+mod retry;
+#[cfg(feature = "testkit")]
+#[path = "it/secrets.rs"]
+mod secrets;
+#[cfg(feature = "testkit")]
+#[path = "it/testkit_genesys.rs"]
+mod testkit_genesys;
+#[cfg(feature = "testkit")]
+#[path = "it/write_pacing.rs"]
+mod write_pacing;
+
+// Outside programs (the feature turns on `testkit`, `redis` and `aws`).
+/// Replicas sharing one redis-server and one mock Genesys.
+#[cfg(feature = "external-tests")]
+#[path = "it/concurrent_callers_redis.rs"]
+mod concurrent_callers_redis;
+/// The Redis coordinator and pacer against a redis-server.
+#[cfg(feature = "external-tests")]
+#[path = "it/coordination_redis.rs"]
+mod coordination_redis;
+/// One route operation: one deploy, one audit record, one span (the emulator and the mock).
+#[cfg(feature = "external-tests")]
+#[path = "it/envelope.rs"]
+mod envelope;
+/// A TLS 1.0 server from `openssl s_server`.
+#[cfg(feature = "external-tests")]
+#[path = "it/probe_tls_legacy.rs"]
+mod probe_tls_legacy;
+/// Leases over TLS (`rediss://`) against a redis-server with a TLS port.
+#[cfg(feature = "external-tests")]
+#[path = "it/redis_tls.rs"]
+mod redis_tls;
+/// The route deployer against moto and the mock Genesys.
+#[cfg(feature = "external-tests")]
+#[path = "it/route_moto.rs"]
+mod route_moto;
