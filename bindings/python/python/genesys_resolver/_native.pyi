@@ -3,7 +3,7 @@
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Final, NoReturn, Optional, Sequence, TypedDict, Union, final
+from typing import Any, Final, NoReturn, Optional, Protocol, Sequence, TypedDict, Union, final
 
 from .audit import AuditCallback
 from .reports import (
@@ -928,9 +928,18 @@ class RouteDeployer:
     def destroy_async(self, route: _RouteIn) -> Awaitable[RouteDestroyReport]: ...
     def metrics(self) -> MetricsSnapshot: ...
 
+class _Emulator(Protocol):
+    """What ``MockGenesys(aws_emulator=...)`` reads of an emulator object (``AwsEmulator``)."""
+
+    @property
+    def url(self) -> str: ...
+
 @final
 class MockGenesys:
-    """A mock Genesys Cloud on a loopback port, with fault injection."""
+    """A mock Genesys Cloud on a loopback port, with fault injection. ``aws_emulator`` (an
+    ``AwsEmulator`` or its ``http://`` URL) links it to an AWS emulator: when an EventBridge
+    integration becomes ACTIVE, the partner event source appears there under the mock's own
+    ``organization_id``."""
 
     def __new__(
         cls,
@@ -944,7 +953,7 @@ class MockGenesys:
         deleting_lag: Optional[float] = None,
         topic_transports: Optional[Mapping[str, Sequence[str]]] = None,
         omit_topic_transports: bool = False,
-        aws_emulator: Optional[str] = None,
+        aws_emulator: Union[str, _Emulator, None] = None,
     ) -> MockGenesys: ...
     @property
     def base_url(self) -> str: ...
