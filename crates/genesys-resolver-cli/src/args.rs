@@ -220,7 +220,10 @@ The control routes refuse requests from a browser page (an Origin header not the
 Host that is not the mock's own on loopback) and POST or PUT requests without a JSON body type; \
 their request log and stored integrations show header values redacted. The accepted client secret comes from GENESYS_CLIENT_SECRET, \
 --client-secret-file or --client-secret-stdin (default `mock-client-secret`), the client id from \
---client-id or GENESYS_CLIENT_ID (default `mock-client-id`).")]
+--client-id or GENESYS_CLIENT_ID (default `mock-client-id`). With --aws-emulator URL it plays \
+Genesys' part in AWS too: when an EventBridge integration becomes ACTIVE, it creates the partner \
+event source in that emulator under its --organization-id, so `route apply` against the mock and \
+the emulator completes.")]
     Mock(MockArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
@@ -408,6 +411,15 @@ pub(crate) struct MockArgs {
     /// Store a second integration under a name already taken, as the real API does
     #[arg(long)]
     pub(crate) allow_duplicate_names: bool,
+    /// Link an AWS emulator (http://HOST:PORT, such as `python -m genesys_resolver.aws_emulator`):
+    /// when an EventBridge integration becomes ACTIVE, its partner event source is created there,
+    /// as Genesys does in a real account, so `route apply` against both completes
+    #[arg(long, value_name = "URL")]
+    pub(crate) aws_emulator: Option<String>,
+    /// The organisation id `GET /api/v2/organizations/me` answers; with --aws-emulator, partner
+    /// event sources are created under it
+    #[arg(long, value_name = "ID", default_value = genesys_resolver::testkit::genesys::DEFAULT_ORGANIZATION_ID)]
+    pub(crate) organization_id: String,
 }
 
 /// `completions`.

@@ -85,8 +85,14 @@ pub struct Mock {
 impl Mock {
     /// Starts the mock on a free loopback port and reads its URL from the first stdout line.
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// [`start`](Self::start) with more `mock` options.
+    pub async fn start_with(options: &[&str]) -> Self {
         let mut cmd = command();
         cmd.args(["mock", "--port", "0", "--client-id", CLIENT_ID])
+            .args(options)
             .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());

@@ -38,10 +38,17 @@
 //! | `RESOLVER_DELETION_TIMEOUT_SECS` | [`DeploySettings::deletion_timeout`] | 60 s |
 //! | `RESOLVER_SOURCE_TIMEOUT_SECS` | [`RouteSettings::source_timeout`] | 120 s |
 //! | `RESOLVER_SOURCE_POLL_INTERVAL_SECS` | [`RouteSettings::source_poll_interval`] | 0.25 s |
+//! | `RESOLVER_DEPLOY_TARGET` | [`TargetSettings::kind`]: `seed` (the seed's integrations route) or `route` (the real route, cargo feature `aws`) | `seed` |
+//! | `RESOLVER_ROUTE_AWS_ACCOUNT_ID` | [`RouteTargetSettings::aws_account_id`] (12 digits; required for `route`) | none |
+//! | `RESOLVER_ROUTE_AWS_REGION` | [`RouteTargetSettings::aws_region`] (required for `route`; the EventBridge client's region too) | none |
+//! | `RESOLVER_ROUTE_ROLE_ARN` | [`RouteTargetSettings::role_arn`] (required for `route`) | none |
+//! | `RESOLVER_ROUTE_DEAD_LETTER_ARN` | [`RouteTargetSettings::dead_letter_arn`] (an SQS queue ARN) | none |
+//! | `RESOLVER_ROUTE_EVENT_SOURCE_SUFFIX` | [`RouteTargetSettings::event_source_suffix`]: the rule of each payload's partner event source suffix, `{name}` once | `{name}` |
+//! | `RESOLVER_ROUTE_ORGANIZATION_ID` | [`RouteTargetSettings::organization_id`] | read from Genesys |
 //!
-//! A resolver reads the client, trust, probe and coordination variables; an EventBridge
-//! deployer the client, trust, coordination and deploy ones; a route deployer all but the
-//! resolver's limits. AWS's own variables (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials) are the
+//! A resolver reads the client, trust, probe, coordination and target variables (with target
+//! `route`, also the deploy and source waits); an EventBridge deployer the client, trust,
+//! coordination and deploy ones; a route deployer all but the resolver's limits and target. AWS's own variables (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials) are the
 //! AWS SDK's standard chain's, overridden by [`RouteSettings::aws_region`] and
 //! [`RouteSettings::aws_endpoint_url`].
 //!
@@ -75,6 +82,7 @@ mod env;
 mod file;
 mod identity;
 mod secret_file;
+mod target;
 pub mod vars;
 
 pub use deploy::{DeploySettings, RouteSettings};
@@ -82,6 +90,9 @@ use env::present;
 #[cfg(feature = "config-file")]
 pub use file::{ConfigFileError, MAX_CONFIG_BYTES, read_config_file};
 pub use secret_file::{CLIENT_SECRET_FILE_VAR, MAX_SECRET_FILE_BYTES, SecretFile, SecretFileError};
+pub use target::{
+    DEFAULT_SUFFIX_RULE, NAME_PLACEHOLDER, RouteTargetSettings, TargetKind, TargetSettings,
+};
 
 /// The environment variable holding the OAuth client id ([`vars::CLIENT_ID`]).
 pub const CLIENT_ID_VAR: &str = vars::CLIENT_ID;
@@ -101,6 +112,9 @@ pub const GENESYSCLOUD_CLIENT_SECRET_VAR: &str = vars::GENESYSCLOUD_CLIENT_SECRE
 /// go or what is trusted, or loosens how the service faces its network:
 ///
 /// - the client secret, its file and the ecosystem's name for it;
+/// - the deploy target, the route's AWS account and its role
+///   ([`vars::DEPLOY_TARGET`], [`vars::ROUTE_AWS_ACCOUNT_ID`], [`vars::ROUTE_ROLE_ARN`]): they
+///   decide where the organisation's events go and which role delivers them;
 /// - the opt-in to custom environments ([`ALLOW_CUSTOM_VAR`](crate::environment::ALLOW_CUSTOM_VAR));
 /// - extra trust anchors (`RESOLVER_CA_FILE`) and the address policy's exemptions
 ///   (`RESOLVER_ALLOW_CIDRS`);
@@ -127,6 +141,9 @@ pub const OPERATOR_ONLY_VARS: &[&str] = &[
     "RESOLVER_TLS_KEY",
     "RESOLVER_TLS_CLIENT_CA",
     "RESOLVER_ALLOWED_ORIGINS",
+    vars::DEPLOY_TARGET,
+    vars::ROUTE_AWS_ACCOUNT_ID,
+    vars::ROUTE_ROLE_ARN,
 ];
 
 /// The prefix of the service's TLS variables, every one of them the operator's.
@@ -545,6 +562,8 @@ pub struct ResolverSettings {
     pub limits: Limits,
     /// Coordination of concurrent callers.
     pub coordination: CoordinationSettings,
+    /// Where a resolve deploys: the seed's route (the default) or the real route.
+    pub target: TargetSettings,
 }
 
 impl ResolverSettings {
@@ -565,17 +584,41 @@ impl ResolverSettings {
             probe: ProbeSettings::read(&var)?,
             limits: Limits::default(),
             coordination: CoordinationSettings::read(&var)?,
+            target: TargetSettings::read(&var)?,
         };
         s.validate().map_err(|mut errors| errors.0.remove(0))?;
         Ok(s)
     }
 
-    /// Checks the settings whole; every problem names its field (`client.max_attempts`, ...).
+    /// Checks the settings whole; every problem names its field (`client.max_attempts`,
+    /// `target.route.aws_account_id`, ...).
     pub fn validate(&self) -> Result<(), SettingsErrors> {
         let mut out = self.client.problems("client.");
         out.extend(self.probe.problems("probe."));
         out.extend(self.coordination.problems("coordination."));
+        out.extend(self.target.problems("target."));
         into_result(out)
+    }
+
+    /// The settings of the route deployer a resolver whose target is the real route deploys
+    /// through: the resolver's client, trust, coordination and probe settings, the route
+    /// target's waits, topic check, region and endpoint.
+    pub fn route_settings(&self) -> RouteSettings {
+        let r = &self.target.route;
+        let mut s = RouteSettings::default();
+        s.genesys.client = self.client.clone();
+        s.genesys.trust = self.trust.clone();
+        s.genesys.coordination = self.coordination.clone();
+        s.genesys.check_topics = r.check_topics;
+        s.genesys.activation_timeout = r.activation_timeout;
+        s.genesys.poll_interval = r.poll_interval;
+        s.genesys.max_poll_interval = r.max_poll_interval;
+        s.probe = self.probe.clone();
+        s.source_timeout = r.source_timeout;
+        s.source_poll_interval = r.source_poll_interval;
+        s.aws_region.clone_from(&r.aws_region);
+        s.aws_endpoint_url.clone_from(&r.aws_endpoint_url);
+        s
     }
 }
 
