@@ -9,34 +9,16 @@ use tracing_subscriber::fmt::MakeWriter;
 
 use crate::config::LogFormat;
 
-/// `line` with every control character escaped (`\n`, `\r`, `\t`, `\u{1b}`, ...).
+/// `line` with every control character (and Unicode bidirectional formatting character)
+/// escaped (`\n`, `\r`, `\t`, `\u{1b}`, ...): the core's
+/// [`genesys_resolver::redact::escape_controls`], which the command line's output shares.
 pub fn escape_controls(line: &str) -> String {
-    if !has_controls(line) {
-        return line.to_owned();
-    }
-    let mut out = String::with_capacity(line.len() + 8);
-    for c in line.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
-            c => out.push(c),
-        }
-    }
-    out
+    genesys_resolver::redact::escape_controls(line).into_owned()
 }
 
-/// Whether `line` holds a control character: C0 (below U+0020), DEL, or C1 (U+0080 to
-/// U+009F, which UTF-8 spells as `0xC2 0x80..=0x9F`). One pass over the bytes, without
-/// decoding characters.
+/// Whether `line` holds a character [`escape_controls`] escapes (one pass over the bytes).
 fn has_controls(line: &str) -> bool {
-    let bytes = line.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| {
-        b < 0x20
-            || b == 0x7f
-            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
-    })
+    genesys_resolver::redact::has_controls(line)
 }
 
 /// One record (a formatted log event, an audit line) made safe: scrubbed, escaped, and ended

@@ -124,6 +124,18 @@ impl RouteDeployer {
         aws_sdk_sts::Client::new(&sdk_config(region, endpoint_url).await)
     }
 
+    /// The EventBridge client and the account check's STS client on one SDK configuration (one
+    /// credentials chain, region, endpoint override, HTTPS client and timeouts), as
+    /// [`build_async`](RouteDeployerBuilder::build_async) makes them: for a deployer built
+    /// with [`builder`](Self::builder) and [`sts`](RouteDeployerBuilder::sts).
+    pub async fn aws_clients(
+        region: Option<&str>,
+        endpoint_url: Option<&str>,
+    ) -> (Client, aws_sdk_sts::Client) {
+        let config = sdk_config(region, endpoint_url).await;
+        (Client::new(&config), aws_sdk_sts::Client::new(&config))
+    }
+
     /// [`aws_client`](Self::aws_client) with the chain's region.
     pub async fn aws_client_from_env(endpoint_url: Option<&str>) -> Client {
         Self::aws_client(None, endpoint_url).await
