@@ -299,15 +299,47 @@ fn is_credential_char(c: char) -> bool {
 /// `text` (an error message, an upstream body) with every credential removed: see the
 /// [module docs](self).
 pub fn text(text: &str) -> String {
-    // Each pass answers `None` when it found nothing to change, so clean text (most of what is
-    // scrubbed: every log and audit line) is copied once, not once per pass.
+    text_if_changed(text).unwrap_or_else(|| text.to_owned())
+}
+
+/// [`text`], without a copy of clean text: `None` when nothing in `text` needs removing (the
+/// common case, for a log line, an audit field or a span attribute), else the scrubbed text.
+pub fn text_if_changed(text: &str) -> Option<String> {
+    // Each pass answers `None` when it found nothing to change, so clean text is not copied
+    // at all, and changed text once per pass that changed it.
     let mut out: Option<String> = None;
     for pass in [strip_userinfo, redact_schemes, redact_pairs] {
-        if let Some(changed) = pass(out.as_deref().unwrap_or(text)) {
+        let current = out.as_deref().unwrap_or(text);
+        // (`strip_userinfo` answers a copy for any text with an `@`, changed or not.)
+        if let Some(changed) = pass(current).filter(|changed| changed != current) {
             out = Some(changed);
         }
     }
-    redact_registered(out.unwrap_or_else(|| text.to_owned()))
+    match out {
+        Some(changed) => Some(redact_registered(changed)),
+        None if registered_occurs(text) => Some(redact_registered(text.to_owned())),
+        None => None,
+    }
+}
+
+/// The value of header `name` as an audit record shows it: [`REDACTED`] when `name` is a
+/// secret-looking key to [`text`] (`sig`, `pwd`, ... as in `"sig":"value"`), else `value` as
+/// [`text`] scrubs it; `None` when `value` is shown as it is. Applied to the values
+/// [`redact_headers`] kept, it makes each header of a record as clean as [`text`] makes the
+/// record's whole JSON line, so the line need not be scanned again.
+pub fn header_value_if_changed(name: &str, value: &str) -> Option<String> {
+    // The key [`text`] would read before the `:` of `"name":"value"`: the name's last word.
+    let bytes = name.as_bytes();
+    let mut start = bytes.len();
+    while start > 0
+        && (bytes[start - 1].is_ascii_alphanumeric() || b"-_".contains(&bytes[start - 1]))
+    {
+        start -= 1;
+    }
+    if value != REDACTED && !value.is_empty() && is_sensitive_key(&name[start..]) {
+        return Some(REDACTED.to_owned());
+    }
+    text_if_changed(value)
 }
 
 /// Removes `user:password@` from every URL in `text`; `None` when there is none.
@@ -461,8 +493,12 @@ fn redact_pairs(text: &str) -> Option<String> {
             i = end;
             continue;
         }
-        let already = text[v..].starts_with(REDACTED) || value.is_empty();
-        if already {
+        if value.is_empty() {
+            // Nothing to replace, and nothing to skip: `sig=&pwd=x` has a pair right after.
+            i = end.max(i + 1);
+            continue;
+        }
+        if text[v..].starts_with(REDACTED) {
             i = (v + REDACTED.len()).min(text.len()).max(i + 1);
             continue;
         }
@@ -508,6 +544,13 @@ where
                 .clone()
                 .any(|secret| bytes[i..].starts_with(secret.as_bytes()))
     })
+}
+
+/// Whether any registered secret occurs in `text`.
+fn registered_occurs(text: &str) -> bool {
+    let registry = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
+    let all = registry.pinned.iter().chain(registry.rotating.iter());
+    any_occurs(text, &all.map(|s| &**s))
 }
 
 /// Replaces every registered secret by value.
@@ -601,6 +644,19 @@ mod tests {
         let red = redact_headers(&headers);
         assert_eq!(red["X-Custom"], REDACTED);
         assert_eq!(red["X-Plain"], "Bearer");
+    }
+
+    #[test]
+    fn a_pair_right_after_an_empty_value_is_redacted() {
+        assert_eq!(text("sig=&pwd=hunter2"), "sig=&pwd=[REDACTED]");
+        assert_eq!(
+            text(r#""sig":"","password":"hunter2""#),
+            r#""sig":"","password":"[REDACTED]""#
+        );
+        assert_eq!(
+            text("token=,password=hunter2"),
+            "token=,password=[REDACTED]"
+        );
     }
 
     #[test]
@@ -881,8 +937,11 @@ mod tests {
                     i = end;
                     continue;
                 }
-                let already = text[v..].starts_with(REDACTED) || value.is_empty();
-                if already {
+                if value.is_empty() {
+                    i = end.max(i + 1);
+                    continue;
+                }
+                if text[v..].starts_with(REDACTED) {
                     i = (v + REDACTED.len()).min(text.len()).max(i + 1);
                     continue;
                 }
@@ -970,6 +1029,17 @@ mod tests {
             register_secret("reg-s3cr3t-99");
             let given: String = picks.iter().map(|&i| PIECES[i]).collect();
             proptest::prop_assert_eq!(text(&given), reference::text(&given), "{:?}", given);
+        }
+
+        #[test]
+        fn text_if_changed_is_text_without_the_copy(picks in proptest::collection::vec(0..PIECES.len(), 0..40)) {
+            register_secret("reg-s3cr3t-99");
+            let given: String = picks.iter().map(|&i| PIECES[i]).collect();
+            let changed = text_if_changed(&given);
+            if changed.is_none() {
+                proptest::prop_assert_eq!(text(&given), given.clone());
+            }
+            proptest::prop_assert_eq!(changed.unwrap_or_else(|| given.clone()), text(&given), "{:?}", given);
         }
 
         #[test]
