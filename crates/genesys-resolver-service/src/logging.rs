@@ -1,7 +1,12 @@
-//! Log and audit lines that cannot leak a secret or be forged: every line passes
-//! [`genesys_resolver::redact::text`], and every control character in it is escaped, so a
-//! caller-supplied field (a `uri` holding `\n2026-01-01T00:00:00Z INFO forged`, ESC sequences)
-//! stays inside its one line, in the text and the JSON formats alike.
+//! Log and audit lines that cannot leak a secret or be forged: every log line passes
+//! [`genesys_resolver::redact::text`], every audit record has each of its text fields scrubbed
+//! the same way when it is built ([`genesys_resolver::audit`]; its line is not scanned a second
+//! time, see [`ScrubbingWriter::for_scrubbed_records`]), and every control character in a line
+//! is escaped, so a caller-supplied field (a `uri` holding
+//! `\n2026-01-01T00:00:00Z INFO forged`, ESC sequences) stays inside its one line, in the text
+//! and the JSON formats alike.
+
+use std::borrow::Cow;
 
 use std::io::{self, Write};
 
@@ -31,12 +36,38 @@ pub fn escape_controls(line: &str) -> String {
 /// U+009F, which UTF-8 spells as `0xC2 0x80..=0x9F`). One pass over the bytes, without
 /// decoding characters.
 fn has_controls(line: &str) -> bool {
-    let bytes = line.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| {
+    has_control_bytes(line.as_bytes())
+}
+
+/// [`has_controls`] over UTF-8 bytes. Eight bytes at a time: a word with no byte below `0x20`
+/// and none equal to `0x7F` or `0xC2` (a C1 control's first byte) holds no control, and only
+/// the rare word that has one is looked at byte by byte.
+fn has_control_bytes(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Whether some byte of `w` is below `n` (exact for n <= 0x80).
+    let any_below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS != 0;
+    let any_equal = |w: u64, b: u8| any_below(w ^ (ONES * u64::from(b)), 1);
+    let exact = |i: usize| {
+        let b = bytes[i];
         b < 0x20
             || b == 0x7f
             || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
-    })
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0_u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_ne_bytes(word);
+        if (any_below(w, 0x20) || any_equal(w, 0x7f) || any_equal(w, 0xc2))
+            && (at..at + 8).any(exact)
+        {
+            return true;
+        }
+        at += 8;
+    }
+    (at..bytes.len()).any(exact)
 }
 
 /// One record (a formatted log event, an audit line) made safe: scrubbed, escaped, and ended
@@ -44,15 +75,38 @@ fn has_controls(line: &str) -> bool {
 pub fn safe_line(record: &[u8]) -> String {
     let text = String::from_utf8_lossy(record);
     let body = text.strip_suffix('\n').unwrap_or(&text);
-    let clean = genesys_resolver::redact::text(body);
-    // Most lines have nothing to escape: keep the scrubbed string rather than copy it.
-    let mut line = if has_controls(&clean) {
-        escape_controls(&clean)
+    match genesys_resolver::redact::text_if_changed(body) {
+        Some(clean) => escaped_line(&clean),
+        None => escaped_line(body),
+    }
+}
+
+/// `body` with its controls escaped and one newline appended.
+fn escaped_line(body: &str) -> String {
+    let mut line = if has_controls(body) {
+        escape_controls(body)
     } else {
-        clean
+        let mut line = String::with_capacity(body.len() + 1);
+        line.push_str(body);
+        line
     };
     line.push('\n');
     line
+}
+
+/// One record whose text fields were scrubbed when it was built (an audit record's line),
+/// made safe without scanning it again: controls escaped, ended by exactly one newline;
+/// borrowed when it already is.
+fn escaped_record(record: &[u8]) -> Cow<'_, [u8]> {
+    if let Some(body) = record.strip_suffix(b"\n")
+        && !has_control_bytes(body)
+        && std::str::from_utf8(body).is_ok()
+    {
+        return Cow::Borrowed(record);
+    }
+    let text = String::from_utf8_lossy(record);
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    Cow::Owned(escaped_line(body).into_bytes())
 }
 
 /// A writer that collects one record and writes it made safe ([`safe_line`]) on `flush` or
@@ -62,6 +116,8 @@ pub fn safe_line(record: &[u8]) -> String {
 pub struct ScrubbingWriter<W: Write> {
     inner: W,
     buf: Vec<u8>,
+    /// Whether each record's text is scrubbed here (`false`: it was when the record was built).
+    redact: bool,
 }
 
 impl<W: Write> ScrubbingWriter<W> {
@@ -70,6 +126,19 @@ impl<W: Write> ScrubbingWriter<W> {
         Self {
             inner,
             buf: Vec::new(),
+            redact: true,
+        }
+    }
+
+    /// Wraps `inner` for records whose every text field was scrubbed when they were built: the
+    /// audit records of [`genesys_resolver::audit`] as the operation envelope builds them. Each
+    /// record is escaped and ended by one newline as [`new`](Self::new)'s are, but not scanned
+    /// for secrets a second time.
+    pub fn for_scrubbed_records(inner: W) -> Self {
+        Self {
+            inner,
+            buf: Vec::new(),
+            redact: false,
         }
     }
 
@@ -77,9 +146,13 @@ impl<W: Write> ScrubbingWriter<W> {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let line = safe_line(&self.buf);
+        let written = if self.redact {
+            self.inner.write_all(safe_line(&self.buf).as_bytes())
+        } else {
+            self.inner.write_all(&escaped_record(&self.buf))
+        };
         self.buf.clear();
-        self.inner.write_all(line.as_bytes())
+        written
     }
 }
 
@@ -162,6 +235,42 @@ mod tests {
         for s in samples {
             assert_eq!(has_controls(&s), s.chars().any(char::is_control), "{s:?}");
         }
+    }
+
+    #[test]
+    fn controls_are_found_in_every_position_of_a_word() {
+        let plain = "0123456789abcdefghijklmnopqrstuv";
+        for c in [
+            '\n', '\u{0}', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}', '\u{85}',
+        ] {
+            for at in 0..=plain.len() {
+                let s = format!("{}{c}{}", &plain[..at], &plain[at..]);
+                assert!(has_controls(&s), "{s:?}");
+            }
+        }
+        for c in ['\u{a0}', '\u{bf}', 'é', ' ', '~', '\u{2028}'] {
+            for at in 0..=plain.len() {
+                let s = format!("{}{c}{}", &plain[..at], &plain[at..]);
+                assert!(!has_controls(&s), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn scrubbed_records_are_escaped_but_not_scanned_again() {
+        let mut out = Vec::new();
+        {
+            let mut w = ScrubbingWriter::for_scrubbed_records(&mut out);
+            w.write_all(b"{\"a\":\"Bearer kept-as-built\"}\n").unwrap();
+            w.flush().unwrap();
+            w.write_all("one\u{85}\x1b[2Jtwo".as_bytes()).unwrap();
+            w.flush().unwrap();
+            w.write_all(b"bad \xff utf-8\n").unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"a\":\"Bearer kept-as-built\"}\none\\u{85}\\u{1b}[2Jtwo\nbad \u{fffd} utf-8\n"
+        );
     }
 
     #[test]
