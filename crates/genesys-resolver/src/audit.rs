@@ -516,7 +516,7 @@ mod tests {
             crate::redact::pin_secret("audit-pinned-s3cr3t");
             let mut payload = ResolvePayload::seed_build(
                 hostile(&name),
-                &format!("https://u:p@h.example/cb?{}", hostile(&value)),
+                format!("https://u:p@h.example/cb?{}", hostile(&value)),
                 ["v2.users.{id}.presence"],
                 Vec::<&str>::new(),
                 3,
