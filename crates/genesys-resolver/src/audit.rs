@@ -506,7 +506,7 @@ mod tests {
         /// further `redact::text` changes none of them, so the record's line needs no second
         /// scan; a registered secret appears nowhere in the line, and the line is JSON.
         #[test]
-        fn a_built_record_shows_no_more_than_its_whole_line_scrubbed(
+        fn a_built_record_has_every_text_field_clean(
             name in proptest::collection::vec(0..PIECES.len(), 0..12),
             header in proptest::collection::vec(0..PIECES.len(), 0..6),
             value in proptest::collection::vec(0..PIECES.len(), 0..12),
