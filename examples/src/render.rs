@@ -91,6 +91,12 @@ pub fn report(r: &ResolveReport) -> String {
         .map(|s| format!("{} {:.1} ms", s.stage, s.ms))
         .collect();
     let _ = writeln!(out, "  stages          {}", stages.join(", "));
+    if let Some(target) = &r.target {
+        let _ = writeln!(out, "  target          {target}");
+    }
+    if let Some(route) = &r.route {
+        route_summary(&mut out, route);
+    }
     let _ = writeln!(out, "endpoints:");
     // Each endpoint's warnings are shown with it; `r.warnings` repeats them for callers that
     // only read the summary.
@@ -98,6 +104,49 @@ pub fn report(r: &ResolveReport) -> String {
         endpoint(&mut out, e);
     }
     out
+}
+
+/// The route's report (or, for a check, its plan) in a few lines: the partner event source,
+/// the rule, the destinations and what was written.
+fn route_summary(out: &mut String, route: &serde_json::Value) {
+    let text = |key: &str| route[key].as_str().unwrap_or("-").to_owned();
+    let _ = writeln!(
+        out,
+        "  partner source  {} ({})",
+        text("partner_event_source"),
+        route["partner_event_source_state"]
+            .as_str()
+            .unwrap_or("not there yet")
+    );
+    if route.get("rule_arn").is_some() {
+        let _ = writeln!(out, "  event bus       {}", text("event_bus_arn"));
+        let _ = writeln!(out, "  rule            {}", text("rule_arn"));
+        for d in route["destinations"].as_array().into_iter().flatten() {
+            let _ = writeln!(
+                out,
+                "  destination     {} -> {}",
+                d["path"].as_str().unwrap_or("-"),
+                d["api_destination_arn"].as_str().unwrap_or("-")
+            );
+        }
+    }
+    let changes = route
+        .get("changes")
+        .or_else(|| route.get("aws"))
+        .and_then(|c| c.as_array());
+    for c in changes
+        .into_iter()
+        .flatten()
+        .filter(|c| c["action"] != "nothing")
+    {
+        let _ = writeln!(
+            out,
+            "  change          {} {} {}",
+            c["action"].as_str().unwrap_or("-"),
+            c["kind"].as_str().unwrap_or("-"),
+            c["name"].as_str().unwrap_or("-")
+        );
+    }
 }
 
 /// A failed resolve.

@@ -26,11 +26,15 @@
 //!   afresh in a forked child), `block_on`, which releases the GIL around every blocking call and
 //!   lets Ctrl-C interrupt it, and the asyncio bridge; `per_process`: what a class holds that must
 //!   not cross a fork (clients and their pools), rebuilt in a new process.
-//! - `logging`: `tracing`/`log` records to Python's `logging`, logger `genesys_resolver`.
+//! - `logging`: `tracing`/`log` records to Python's `logging`, logger `genesys_resolver` (one
+//!   INFO line per operation; spans at DEBUG).
+//! - `audit`: the audit sink of every resolver and deployer: the log line, and the `audit=`
+//!   callable given `genesys_resolver.audit.AuditRecord`s.
 //!
 //! Build and install the package with `pip install ./bindings/python` (maturin); see the
 //! package's README (`bindings/python/README.md`, also the book's Python guide).
 
+mod audit;
 mod convert;
 mod document;
 mod errors;

@@ -9,10 +9,16 @@
 //! Only this library's records pass below warning level; dependencies (TLS, HTTP, DNS) reach
 //! Python only with warnings and errors. Records carry what the core logs, which never includes
 //! secrets (the client secret, tokens, `Authorization` headers); the test suite checks it.
+//!
+//! One line per operation at INFO: the operation's audit record (logger
+//! `genesys_resolver.audit`). Its spans are for tracing subscribers (the service's OpenTelemetry
+//! export); without one, `tracing` writes each span's opening and every field recorded on it as
+//! a record of its own (some fifty per route apply), so the bridge hands those of the spans'
+//! target (`genesys_resolver::spans`) to Python at DEBUG, beside the steps' own detail.
 
 use std::sync::OnceLock;
 
-use log::LevelFilter;
+use log::{Level, LevelFilter, Log, Metadata, Record};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3_log::{Caching, Logger, ResetHandle};
@@ -32,12 +38,61 @@ static RESET: OnceLock<ResetHandle> = OnceLock::new();
 /// logger for the life of the process.
 static PYTHON_IS_ENABLED_FOR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+/// The target of the core's spans (`genesys_resolver::spans::TARGET`), whose records `tracing`
+/// writes at the spans' own level (INFO) when no subscriber takes them.
+const SPANS_TARGET: &str = genesys_resolver::spans::TARGET;
+
+/// `pyo3-log`'s logger, with the records of spans moved down to DEBUG.
+struct Bridge(Logger);
+
+impl Bridge {
+    fn is_span(target: &str) -> bool {
+        target == SPANS_TARGET
+    }
+}
+
+impl Log for Bridge {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        if Self::is_span(metadata.target()) && metadata.level() < Level::Debug {
+            let debug = Metadata::builder()
+                .level(Level::Debug)
+                .target(metadata.target())
+                .build();
+            return self.0.enabled(&debug);
+        }
+        self.0.enabled(metadata)
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        if Self::is_span(record.target()) && record.level() < Level::Debug {
+            self.0.log(
+                &Record::builder()
+                    .level(Level::Debug)
+                    .target(record.target())
+                    .args(*record.args())
+                    .module_path(record.module_path())
+                    .file(record.file())
+                    .line(record.line())
+                    .build(),
+            );
+        } else {
+            self.0.log(record);
+        }
+    }
+
+    fn flush(&self) {
+        self.0.flush();
+    }
+}
+
 /// Installs the bridge; a second call (the module imported again) keeps the first one.
 pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
     let logger = Logger::new(py, Caching::LoggersAndLevels)?
         .filter(LevelFilter::Warn)
         .filter_target(TARGET.to_owned(), LevelFilter::Debug);
-    if let Ok(handle) = logger.install() {
+    let handle = logger.reset_handle();
+    if log::set_boxed_logger(Box::new(Bridge(logger))).is_ok() {
+        log::set_max_level(LevelFilter::Debug);
         let _ = RESET.set(handle);
     }
     Ok(())

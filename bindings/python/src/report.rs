@@ -97,6 +97,24 @@ impl PyResolveReport {
         self.report.latency_ms
     }
 
+    /// Where the events go, for a resolver deploying the real route
+    /// (`route://<region>/<account>/<suffix>`); None for the seed's integrations route.
+    #[getter]
+    fn target(&self) -> Option<&str> {
+        self.report.target.as_deref()
+    }
+
+    /// The route's own report (for a check, its plan) in the core's JSON form, for a resolver
+    /// deploying the real route; None for the seed's integrations route.
+    #[getter]
+    fn route<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.report
+            .route
+            .as_ref()
+            .map(|r| serde_to_py(py, r))
+            .transpose()
+    }
+
     /// The report in the core's JSON form.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         serde_to_py(py, &self.report)

@@ -13,11 +13,12 @@ use genesys_resolver::ResolvePayload;
 use genesys_resolver::dns::{DnsResolver, StaticResolver};
 use genesys_resolver::outcome::ErrorKind;
 use genesys_resolver::pipeline::{BuildError, ResolveError, ResolveReport, Resolver};
-use genesys_resolver::settings::ResolverSettings;
+use genesys_resolver::settings::{ResolverSettings, TargetKind};
 use genesys_resolver::validate::Limits;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyType};
 
+use crate::audit::PythonAudit;
 use crate::convert::serde_to_py;
 use crate::errors::ErrorInfo;
 use crate::payload::payload_from_py;
@@ -59,11 +60,13 @@ impl fmt::Debug for PyResolver {
 
 impl PyResolver {
     /// The resolver for checked `settings`: built on the runtime, connecting to Redis first
-    /// when `redis_url` is set. `shown` is the environment as the caller wrote it, for `repr`.
+    /// when `redis_url` is set, recording to `audit`. `shown` is the environment as the caller
+    /// wrote it, for `repr`.
     fn build(
         py: Python<'_>,
         settings: ResolverSettings,
         hosts: Option<&Bound<'_, PyDict>>,
+        audit: PythonAudit,
         shown: Option<String>,
     ) -> PyResult<Self> {
         let environment = shown
@@ -76,7 +79,9 @@ impl PyResolver {
             })
             .unwrap_or_default();
         let client_id = settings.client.client_id.clone().unwrap_or_default();
-        let redis = settings.coordination.redis_url.is_some();
+        // Redis and the real route are connected and made by `build_async`.
+        let connect =
+            settings.coordination.redis_url.is_some() || settings.target.kind == TargetKind::Route;
         let limits = settings.limits.clone();
         let hosts: Option<Arc<dyn DnsResolver>> = match hosts {
             Some(hosts) => Some(Arc::new(static_resolver(hosts)?)),
@@ -84,11 +89,13 @@ impl PyResolver {
         };
         // Built again from the same settings in a process forked from this one.
         let inner = PerProcess::new(py, move |py| {
-            let mut builder = Resolver::builder().settings(settings.clone());
+            let mut builder = Resolver::builder()
+                .settings(settings.clone())
+                .audit(audit.sink());
             if let Some(hosts) = &hosts {
                 builder = builder.dns_resolver(Arc::clone(hosts));
             }
-            let built = if redis {
+            let built = if connect {
                 block_on(py, move || builder.build_async())?
             } else {
                 // Components that start background work need the runtime's context.
@@ -123,7 +130,7 @@ impl PyResolver {
         allow_cidrs=None, ca_file=None, ca_pem=None, integrations_path=None, probe_concurrency=None,
         rate_limit_per_minute=None, write_rate_limit_per_minute=None, health_timeout=None,
         request_timeout=None, max_attempts=None, limits=None, hosts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None, loopback=false,
+        lease_ttl=None, lease_wait=None, loopback=false, route=None, audit=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -148,6 +155,8 @@ impl PyResolver {
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
         loopback: bool,
+        route: Option<Bound<'_, PyAny>>,
+        audit: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let shown = environment.clone();
         let identity = Identity {
@@ -173,6 +182,7 @@ impl PyResolver {
             health_timeout,
             limits,
             loopback,
+            route,
         };
         let settings = checked(
             py,
@@ -181,7 +191,8 @@ impl PyResolver {
             client,
             Some(options),
         )?;
-        Self::build(py, settings, hosts.as_ref(), Some(shown))
+        let audit = PythonAudit::new(audit)?;
+        Self::build(py, settings, hosts.as_ref(), audit, Some(shown))
     }
 
     /// A resolver configured from the environment, as the service is: `GENESYS_ENVIRONMENT`,
@@ -194,7 +205,7 @@ impl PyResolver {
         allow_cidrs=None, ca_file=None, ca_pem=None, integrations_path=None, probe_concurrency=None,
         rate_limit_per_minute=None, write_rate_limit_per_minute=None, health_timeout=None,
         request_timeout=None, max_attempts=None, limits=None, hosts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None, loopback=false,
+        lease_ttl=None, lease_wait=None, loopback=false, route=None, audit=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -219,6 +230,8 @@ impl PyResolver {
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
         loopback: bool,
+        route: Option<Bound<'_, PyAny>>,
+        audit: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let py = cls.py();
         let shown = environment.clone();
@@ -245,6 +258,7 @@ impl PyResolver {
             health_timeout,
             limits,
             loopback,
+            route,
         };
         let settings = checked(
             py,
@@ -253,7 +267,8 @@ impl PyResolver {
             client,
             Some(options),
         )?;
-        Self::build(py, settings, hosts.as_ref(), shown)
+        let audit = PythonAudit::new(audit)?;
+        Self::build(py, settings, hosts.as_ref(), audit, shown)
     }
 
     /// Validates, probes every endpoint, obtains a token and creates or updates the integration.

@@ -16,7 +16,6 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use genesys_resolver::audit::TracingAudit;
 use genesys_resolver::dns::DnsResolver;
 use genesys_resolver::metrics::Metrics;
 use genesys_resolver::route::{
@@ -26,6 +25,7 @@ use genesys_resolver::settings::RouteSettings;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
+use crate::audit::PythonAudit;
 use crate::convert::{repr, serde_to_py};
 use crate::errors::ErrorInfo;
 use crate::per_process::PerProcess;
@@ -229,11 +229,12 @@ impl fmt::Debug for PyRouteDeployer {
 impl PyRouteDeployer {
     /// The deployer of checked `settings`, from the core's composition root: one Genesys
     /// client, one prober, one coordinator (Redis when `redis_url` is set, connected first),
-    /// the metrics kept here and the audit records logged, for both halves.
+    /// the metrics kept here and the audit records to `audit`, for both halves.
     fn build(
         py: Python<'_>,
         settings: RouteSettings,
         hosts: Option<&Bound<'_, PyDict>>,
+        audit: PythonAudit,
         shown: Option<String>,
     ) -> PyResult<Self> {
         let client = &settings.genesys.client;
@@ -251,7 +252,7 @@ impl PyRouteDeployer {
             let metrics = Metrics::new();
             let mut builder = RouteDeployer::configure(settings.clone())
                 .metrics(Arc::new(metrics.clone()))
-                .audit(Arc::new(TracingAudit));
+                .audit(audit.sink());
             if let Some(hosts) = &hosts {
                 builder = builder.dns_resolver(Arc::clone(hosts));
             }
@@ -282,7 +283,7 @@ impl PyRouteDeployer {
         region=None, endpoint_url=None, ca_file=None, ca_pem=None, activation_timeout=None,
         poll_interval=None, source_timeout=None, source_poll_interval=None,
         request_timeout=None, max_attempts=None, loopback=false, hosts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None,
+        lease_ttl=None, lease_wait=None, audit=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -306,6 +307,7 @@ impl PyRouteDeployer {
         redis_url: Option<String>,
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
+        audit: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let shown = environment.clone();
         let identity = Identity {
@@ -337,7 +339,8 @@ impl PyRouteDeployer {
         };
         let base = RouteSettings::default();
         let settings = checked_route(py, base, identity, client, (deploy, route))?;
-        Self::build(py, settings, hosts.as_ref(), Some(shown))
+        let audit = PythonAudit::new(audit)?;
+        Self::build(py, settings, hosts.as_ref(), audit, Some(shown))
     }
 
     /// A deployer configured from the environment, as the command line's `route` commands
@@ -351,7 +354,7 @@ impl PyRouteDeployer {
         region=None, endpoint_url=None, ca_file=None, ca_pem=None, activation_timeout=None,
         poll_interval=None, source_timeout=None, source_poll_interval=None,
         request_timeout=None, max_attempts=None, loopback=false, hosts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None,
+        lease_ttl=None, lease_wait=None, audit=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -375,6 +378,7 @@ impl PyRouteDeployer {
         redis_url: Option<String>,
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
+        audit: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let py = cls.py();
         let shown = environment.clone();
@@ -407,7 +411,8 @@ impl PyRouteDeployer {
         };
         let base = settings::from_env(py, RouteSettings::from_env)?;
         let settings = checked_route(py, base, identity, client, (deploy, route))?;
-        Self::build(py, settings, hosts.as_ref(), shown)
+        let audit = PythonAudit::new(audit)?;
+        Self::build(py, settings, hosts.as_ref(), audit, shown)
     }
 
     /// What `apply` would do on both sides, without writing: returns a `RoutePlan`.

@@ -16,7 +16,8 @@ use genesys_resolver::environment::Environment;
 use genesys_resolver::outcome::ErrorKind;
 use genesys_resolver::settings::{
     ClientSettings, CoordinationSettings, DeploySettings, ProbeSettings, ResolverSettings,
-    RouteSettings, SettingsError, SettingsErrors, TrustSettings, parse_net, vars,
+    RouteSettings, RouteTargetSettings, SettingsError, SettingsErrors, TargetKind, TrustSettings,
+    parse_net, vars,
 };
 use genesys_resolver::validate::Limits;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -184,6 +185,9 @@ pub(crate) struct ResolverOptions<'py> {
     pub(crate) limits: Option<Bound<'py, PyAny>>,
     /// `loopback=True`: allow [`LOOPBACK_CIDRS`] besides `allow_cidrs`.
     pub(crate) loopback: bool,
+    /// The real route's settings (a dict of `RouteTargetSettings`' fields): given, the
+    /// resolver deploys the real route instead of the seed's integrations route.
+    pub(crate) route: Option<Bound<'py, PyAny>>,
 }
 
 /// What `loopback=True` allows: every IPv4 loopback address and IPv6's `::1`. Both, because a
@@ -230,6 +234,10 @@ impl ResolverOptions<'_> {
         }
         if let Some(limits) = self.limits.filter(|l| !l.is_none()) {
             s.limits = limits_from_py(Some(&limits))?;
+        }
+        if let Some(route) = self.route.filter(|r| !r.is_none()) {
+            s.target.route = route_from_py(&route)?;
+            s.target.kind = TargetKind::Route;
         }
         Ok(())
     }
@@ -419,6 +427,25 @@ pub(crate) fn limits_from_py(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Limits>
     }
     serde_json::from_value(Value::Object(doc))
         .map_err(|e| PyValueError::new_err(format!("limits: {e}")))
+}
+
+/// `route=`: a dict of [`RouteTargetSettings`]' fields (seconds for the waits), read as
+/// strictly as the core reads it (an unknown key is an error naming it).
+fn route_from_py(obj: &Bound<'_, PyAny>) -> PyResult<RouteTargetSettings> {
+    if obj.cast::<PyDict>().is_err() {
+        return Err(PyTypeError::new_err(format!(
+            "route: expected a dict, found `{}`",
+            type_name(obj)
+        )));
+    }
+    let mut conv = Converter::default();
+    let json = conv.value(obj, "route");
+    if let Some((key, v)) = conv.non_finite().first() {
+        return Err(PyValueError::new_err(format!(
+            "{key}: expected a finite number, found {v}"
+        )));
+    }
+    serde_json::from_value(json).map_err(|e| PyValueError::new_err(format!("route: {e}")))
 }
 
 /// The Python exception for serde's complaint `message` about `limits[key]`.

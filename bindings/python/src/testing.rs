@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use genesys_resolver::testkit::destination::{CertKind, TestCa, TlsDestination, TlsVersions};
 use genesys_resolver::testkit::genesys::{Activation, Fault, MockGenesys, RecordedRequest, Route};
-use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::exceptions::{PyAttributeError, PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -44,6 +44,29 @@ fn request_dict(py: Python<'_>, r: RecordedRequest) -> PyResult<Bound<'_, PyDict
     Ok(d)
 }
 
+/// The URL of `aws_emulator=`: a string, or an object with a string `url` (an `AwsEmulator`).
+/// A URL is never echoed in the error: it may carry a password.
+fn emulator_url(emulator: &Bound<'_, PyAny>) -> PyResult<url::Url> {
+    let text: String = if let Ok(text) = emulator.extract::<String>() {
+        text
+    } else {
+        let url = emulator.getattr("url").map_err(|e| {
+            if e.is_instance_of::<PyAttributeError>(emulator.py()) {
+                PyTypeError::new_err(
+                    "aws_emulator: expected an AwsEmulator (anything with a `url`) or its URL string",
+                )
+            } else {
+                e // say, the emulator's own "not running"
+            }
+        })?;
+        url.extract().map_err(|_| {
+            PyTypeError::new_err("aws_emulator: its `url` attribute is not a string")
+        })?
+    };
+    text.parse()
+        .map_err(|e| PyValueError::new_err(format!("aws_emulator: not a URL ({e})")))
+}
+
 fn seconds(setting: &str, value: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(value).map_err(|e| PyValueError::new_err(format!("{setting}: {e}")))
 }
@@ -51,6 +74,11 @@ fn seconds(setting: &str, value: f64) -> PyResult<Duration> {
 /// A mock Genesys Cloud (OAuth token endpoint and integrations API) on a loopback port, with
 /// fault injection and a record of what it received. Started on construction; stopped by
 /// `stop()`, at the end of a `with` block, or when garbage collected.
+///
+/// `aws_emulator` (an `AwsEmulator`, or an emulator's `http://host:port` URL) links it to an AWS
+/// emulator as Genesys is linked to an AWS account: when an EventBridge integration becomes
+/// ACTIVE, the mock creates its partner event source there under its own `organization_id`
+/// (what `organizations/me` answers), so a `RouteDeployer` pointed at both completes.
 #[pyclass(frozen, module = "genesys_resolver.testing", name = "MockGenesys")]
 pub(crate) struct PyMockGenesys {
     mock: MockGenesys,
@@ -76,19 +104,13 @@ impl PyMockGenesys {
         deleting_lag: Option<f64>,
         topic_transports: Option<std::collections::HashMap<String, Vec<String>>>,
         omit_topic_transports: bool,
-        aws_emulator: Option<String>,
+        aws_emulator: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mut builder = MockGenesys::builder().omit_topic_transports(omit_topic_transports);
-        // `aws_emulator="http://127.0.0.1:PORT"` (moto): on activation of an
-        // EventBridge integration, create its partner event source there, as Genesys does.
-        if let Some(endpoint) = aws_emulator {
-            let url: url::Url = endpoint.parse().map_err(|e| {
-                PyValueError::new_err(format!("aws_emulator: `{endpoint}` is not a URL: {e}"))
-            })?;
-            let org = organization_id.clone().ok_or_else(|| {
-                PyValueError::new_err("aws_emulator needs organization_id (it names the source)")
-            })?;
-            builder = builder.aws_emulator(url, org);
+        // On activation of an EventBridge integration, the mock creates its partner event
+        // source in the emulator under its own organisation id, as Genesys does in AWS.
+        if let Some(emulator) = aws_emulator {
+            builder = builder.link_aws_emulator(emulator_url(emulator)?);
         }
         if let Some(id) = organization_id {
             builder = builder.organization_id(id);
@@ -114,8 +136,14 @@ impl PyMockGenesys {
         if let Some(n) = page_size {
             builder = builder.page_size(n);
         }
-        let mock = block_on(py, move || builder.start())?
-            .map_err(|e| PyOSError::new_err(format!("cannot start the mock Genesys: {e}")))?;
+        let mock = block_on(py, move || builder.start())?.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                // A setting the mock refuses (its message names it): the emulator's URL, say.
+                PyValueError::new_err(format!("cannot start the mock Genesys: {e}"))
+            } else {
+                PyOSError::new_err(format!("cannot start the mock Genesys: {e}"))
+            }
+        })?;
         Ok(Self { mock })
     }
 
@@ -359,9 +387,8 @@ impl PyMockGenesys {
         self.mock.insert_platform_integration(name, type_id)
     }
 
-    /// Makes the next `times` writes of `config/current` meet a concurrent change, so each is
-    /// refused with 409 (a version conflict).
-    /// The organisation id `GET /api/v2/organizations/me` answers.
+    /// The organisation id `GET /api/v2/organizations/me` answers (and, with `aws_emulator`,
+    /// the one partner event sources are created under).
     #[getter]
     fn organization_id(&self) -> &str {
         self.mock.organization_id()
@@ -386,6 +413,8 @@ impl PyMockGenesys {
         self.mock.delete_platform_integration(id)
     }
 
+    /// Makes the next `times` writes of `config/current` meet a concurrent change, so each is
+    /// refused with 409 (a version conflict).
     #[pyo3(signature = (times=1))]
     fn race_config_writes(&self, times: usize) {
         self.mock.race_config_writes(times);

@@ -24,8 +24,10 @@ the .json, .yaml and .yml files in it, in name order.
 SETTINGS
   Each setting is read from, in order: a flag; the environment (GENESYS_ENVIRONMENT,
   GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, RESOLVER_*: the variables of the resolver service);
-  the --config file (TOML or YAML, keys are those variable names, e.g.
-  GENESYS_ENVIRONMENT = \"eu_west_1\"). The client secret is never taken from the command line
+  the --config file (TOML, YAML or JSON, keys are those variable names, e.g.
+  GENESYS_ENVIRONMENT = \"eu_west_1\"; read as data: a regular file of at most 64 KiB, and a
+  secret or anything that loosens security, such as RESOLVER_ALLOW_CIDRS, RESOLVER_CA_FILE or
+  RESOLVER_AUTH, is refused there). The client secret is never taken from the command line
   or the config file: set GENESYS_CLIENT_SECRET (or GENESYS_CLIENT_SECRET_FILE), or use
   --client-secret-file FILE or --client-secret-stdin. The Terraform provider's names
   GENESYSCLOUD_REGION, GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET are read
@@ -124,7 +126,7 @@ pub(crate) enum KindChoice {
 /// Options of every command.
 #[derive(Debug, Args)]
 pub(crate) struct Global {
-    /// Read settings not given by a flag or the environment from FILE (TOML, or YAML for .yaml/.yml)
+    /// Read settings not given by a flag or the environment from FILE (TOML; YAML for .yaml/.yml, JSON for .json)
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
     /// Genesys environment: a region (eu_west_1) or a Genesys Cloud domain (mypurecloud.ie); a base URL with --allow-custom-environment [env: GENESYS_ENVIRONMENT]
@@ -218,7 +220,10 @@ The control routes refuse requests from a browser page (an Origin header not the
 Host that is not the mock's own on loopback) and POST or PUT requests without a JSON body type; \
 their request log and stored integrations show header values redacted. The accepted client secret comes from GENESYS_CLIENT_SECRET, \
 --client-secret-file or --client-secret-stdin (default `mock-client-secret`), the client id from \
---client-id or GENESYS_CLIENT_ID (default `mock-client-id`).")]
+--client-id or GENESYS_CLIENT_ID (default `mock-client-id`). With --aws-emulator URL it plays \
+Genesys' part in AWS too: when an EventBridge integration becomes ACTIVE, it creates the partner \
+event source in that emulator under its --organization-id, so `route apply` against the mock and \
+the emulator completes.")]
     Mock(MockArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
@@ -406,6 +411,15 @@ pub(crate) struct MockArgs {
     /// Store a second integration under a name already taken, as the real API does
     #[arg(long)]
     pub(crate) allow_duplicate_names: bool,
+    /// Link an AWS emulator (http://HOST:PORT, such as `python -m genesys_resolver.aws_emulator`):
+    /// when an EventBridge integration becomes ACTIVE, its partner event source is created there,
+    /// as Genesys does in a real account, so `route apply` against both completes
+    #[arg(long, value_name = "URL")]
+    pub(crate) aws_emulator: Option<String>,
+    /// The organisation id `GET /api/v2/organizations/me` answers; with --aws-emulator, partner
+    /// event sources are created under it
+    #[arg(long, value_name = "ID", default_value = genesys_resolver::testkit::genesys::DEFAULT_ORGANIZATION_ID)]
+    pub(crate) organization_id: String,
 }
 
 /// `completions`.

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-pub(crate) use genesys_resolver::document::{Document, DocumentKind as Kind};
-use genesys_resolver::document::{DocumentError, DocumentReader};
+use genesys_resolver::document::{self, DocumentError, DocumentReader};
+pub(crate) use genesys_resolver::document::{Document, DocumentKind as Kind, Inputs};
 use genesys_resolver::validate::{Limits, Violation};
 
 use crate::args::KindChoice;
@@ -35,37 +35,17 @@ pub(crate) struct Loaded {
     pub(crate) result: Result<Document, Problem>,
 }
 
-/// The files named: each file, and each directory's `.json`, `.yaml` and `.yml` files in name
-/// order.
-pub(crate) fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
-    let mut out = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?
-                .filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .filter(|p| p.is_file() && input_extension(p))
-                .collect();
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(path.clone());
-        }
-    }
-    if out.is_empty() {
+/// The files named, through the core's [`expand`](genesys_resolver::document::expand): each
+/// file, and each folder's `.json`, `.yaml` and `.yml` files (in any case) in name order, with
+/// every other folder entry in `skipped`, to be reported.
+pub(crate) fn expand(paths: &[PathBuf]) -> Result<Inputs, CliError> {
+    let inputs = document::expand(paths).map_err(|e| CliError::Usage(e.to_string()))?;
+    if inputs.files.is_empty() && inputs.skipped.is_empty() {
         return Err(CliError::Usage(
             "no input files (a directory holds no .json, .yaml or .yml file)".to_owned(),
         ));
     }
-    Ok(out)
-}
-
-fn input_extension(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("json" | "yaml" | "yml")
-    )
+    Ok(inputs)
 }
 
 /// Reads and checks one file as `kind` (or the kind it looks like).

@@ -160,7 +160,11 @@ async fn async_main(cli: &Cli, layers: Layers) -> ExitCode {
 
 /// Prints an error on stderr and returns its exit status.
 fn fail(e: &CliError) -> ExitCode {
-    eprintln!("genesys-resolver: {e}");
+    // A message may name a file or a key from outside: it stays on its one line.
+    eprintln!(
+        "genesys-resolver: {}",
+        genesys_resolver::redact::escape_controls(&e.to_string())
+    );
     ExitCode::from(EXIT_FAILED)
 }
 
@@ -170,8 +174,8 @@ fn finish(cli: &Cli, report: Result<RunReport, CliError>, detailed: bool) -> Exi
         Ok(r) => r,
         Err(e) => {
             if cli.global.output == Output::Json {
-                let doc = serde_json::json!({ "error": e.to_string() });
-                println!("{doc}");
+                let doc = serde_json::json!({ "error": e.to_string() }).to_string();
+                println!("{}", render::json_text(&doc));
             }
             return fail(&e);
         }

@@ -1,7 +1,13 @@
 //! Showing results: colour on a terminal (plain when piped, `--color`, `NO_COLOR`), plans with
-//! field diffs, per-file outcomes and the summary lines.
+//! field diffs, per-file outcomes and the summary lines; every line made safe to print
+//! ([`Paint::line`]): a file name, key or message may carry a newline and a forged line (a CI
+//! annotation such as `::error::`) or a terminal escape sequence.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::IsTerminal;
+
+use genesys_resolver::redact::escape_controls;
 
 use genesys_resolver::change::{Change, ChangeAction, FieldChange, ResourceKind};
 use serde_json::Value;
@@ -34,10 +40,34 @@ impl Paint {
 
     fn wrap(self, code: &str, text: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("\x1b[{code}m{}\x1b[0m", escape_controls(text))
         } else {
             text.to_owned()
         }
+    }
+
+    /// `line` as it may be printed: every control character (and bidirectional formatting
+    /// character) escaped, so it stays one line and reads as it is; with colour on, the
+    /// colour codes this type writes (and only those) are kept.
+    pub(crate) fn line(self, line: &str) -> Cow<'_, str> {
+        if !self.on {
+            return escape_controls(line);
+        }
+        let mut out = String::with_capacity(line.len());
+        let mut rest = line;
+        while let Some(i) = rest.find('\x1b') {
+            out.push_str(&escape_controls(&rest[..i]));
+            rest = &rest[i..];
+            if let Some(code) = COLOUR_CODES.iter().find(|code| rest.starts_with(*code)) {
+                out.push_str(code);
+                rest = &rest[code.len()..];
+            } else {
+                out.push_str(&escape_controls("\x1b"));
+                rest = &rest[1..];
+            }
+        }
+        out.push_str(&escape_controls(rest));
+        Cow::Owned(out)
     }
 
     pub(crate) fn green(self, text: &str) -> String {
@@ -60,6 +90,32 @@ impl Paint {
         self.wrap("2", text)
     }
 }
+
+/// JSON text as it may be printed: what serde_json leaves raw inside strings and a terminal
+/// would act on (DEL, the C1 controls such as U+009B, a one-character CSI, and the
+/// bidirectional formatting characters) written as `\uXXXX` escapes, which read back as the
+/// same JSON. The line breaks of pretty printing are kept; a string's own are escaped already.
+pub(crate) fn json_text(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c != '\n' && genesys_resolver::redact::is_unsafe_char(c);
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            // Every such character is in the Basic Multilingual Plane.
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The escape sequences [`Paint`] writes.
+const COLOUR_CODES: [&str; 6] = [
+    "\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m",
+];
 
 /// The sign and colour of a planned change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +269,35 @@ mod tests {
                 r#"          + apiKeyName = "X-Api-Key""#
             ]
         );
+    }
+
+    #[test]
+    fn every_line_is_printed_on_one_line_with_only_its_own_colours() {
+        let hostile = "k\n::error file=x::forged \u{1b}[2J\u{1b}]0;title\u{7}\u{202e}";
+        let escaped = "k\\n::error file=x::forged \\u{1b}[2J\\u{1b}]0;title\\u{7}\\u{202e}";
+        let plain = Paint::new(false);
+        assert_eq!(plain.line(&format!("a {hostile}")), format!("a {escaped}"));
+        let colour = Paint::new(true);
+        let line = format!("{} {hostile} {}", colour.red("!"), colour.bold(hostile));
+        assert_eq!(
+            colour.line(&line),
+            format!("\x1b[31m!\x1b[0m {escaped} \x1b[1m{escaped}\x1b[0m")
+        );
+        assert_eq!(plain.line("plain"), "plain");
+    }
+
+    #[test]
+    fn json_output_escapes_what_serde_json_leaves_raw() {
+        let value = json!({"k\u{9b}2J": "a\u{7f}\u{202e}b\n"});
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        let text = json_text(&pretty);
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && genesys_resolver::redact::is_unsafe_char(c))
+        );
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
+        assert_eq!(text.lines().count(), pretty.lines().count());
     }
 
     #[test]

@@ -9,12 +9,17 @@
 //!                          "changes": [{"field": "...", "current": ..., "desired": ...}]}],
 //!             "violations": [], "violation_count": 0, "error": null, "detail": {...}}],
 //!  "summary": {"files": 1, "create": 0, "update": 1, "delete": 0, "unchanged": 0,
-//!              "invalid": 0, "failed": 0, "not_started": 0, "abandoned": 0}}
+//!              "invalid": 0, "failed": 0, "not_started": 0, "abandoned": 0, "skipped": 0}}
 //! ```
+//!
+//! A folder entry that was not read (not a `.json`, `.yaml` or `.yml` file, a subfolder, a
+//! broken link) has a report of its own with status `skipped` and its reason in `detail`
+//! (`{"reason": "subfolder"}`), so nothing is left out without a word.
 
 use std::io::Write;
 
 use genesys_resolver::change::{Change, ChangeAction};
+use genesys_resolver::document::{SkipReason, Skipped};
 use genesys_resolver::error::{ErrorReport, OperationError};
 use genesys_resolver::outcome::{Action, ErrorKind, Stage};
 use genesys_resolver::validate::Violation;
@@ -43,6 +48,8 @@ pub(crate) enum Status {
     NotStarted,
     /// In flight when a second interrupt abandoned it: its outcome is unknown.
     Abandoned,
+    /// A folder entry that was not read (`detail.reason` says why); nothing was done for it.
+    Skipped,
 }
 
 /// What a file's work would do (a plan: the core's [`ChangeAction`]) or did (the core's
@@ -131,6 +138,22 @@ impl FileReport {
         }
     }
 
+    /// A folder entry that was not read.
+    pub(crate) fn skipped(entry: &Skipped) -> Self {
+        Self {
+            file: entry.path.display().to_string(),
+            kind: None,
+            name: None,
+            status: Status::Skipped,
+            action: None,
+            changes: Vec::new(),
+            violations: Vec::new(),
+            violation_count: 0,
+            error: None,
+            detail: Some(serde_json::json!({ "reason": entry.reason })),
+        }
+    }
+
     /// This file's work failed with `error`: its report, with the violations also at the
     /// file's level (as for an invalid file).
     pub(crate) fn failed(mut self, error: &dyn OperationError) -> Self {
@@ -167,6 +190,7 @@ pub(crate) struct Summary {
     pub(crate) failed: usize,
     pub(crate) not_started: usize,
     pub(crate) abandoned: usize,
+    pub(crate) skipped: usize,
 }
 
 impl Summary {
@@ -182,6 +206,7 @@ impl Summary {
                 Status::Failed => s.failed += 1,
                 Status::NotStarted => s.not_started += 1,
                 Status::Abandoned => s.abandoned += 1,
+                Status::Skipped => s.skipped += 1,
                 Status::Planned | Status::Applied => match f.sign() {
                     Some(Sign::Create) => s.create += 1,
                     Some(Sign::Update) => s.update += 1,
@@ -215,6 +240,17 @@ pub(crate) struct RunReport {
 
 impl RunReport {
     pub(crate) fn new(command: &str, files: Vec<FileReport>, interrupted: bool) -> Self {
+        Self::with_skipped(command, files, &[], interrupted)
+    }
+
+    /// The report of `files`, and after them of the folder entries `skipped` (not read).
+    pub(crate) fn with_skipped(
+        command: &str,
+        mut files: Vec<FileReport>,
+        skipped: &[Skipped],
+        interrupted: bool,
+    ) -> Self {
+        files.extend(skipped.iter().map(FileReport::skipped));
         Self {
             command: command.to_owned(),
             interrupted,
@@ -228,13 +264,13 @@ impl RunReport {
         let mut out = std::io::stdout().lock();
         // A closed stdout (a pipe into `head`) is no reason to fail the run.
         let _ = match output {
-            Output::Json => serde_json::to_writer_pretty(&mut out, self)
+            Output::Json => serde_json::to_string_pretty(self)
                 .map_err(std::io::Error::other)
-                .and_then(|()| writeln!(out)),
+                .and_then(|text| writeln!(out, "{}", render::json_text(&text))),
             Output::Text => self
                 .text(paint)
                 .into_iter()
-                .try_for_each(|line| writeln!(out, "{line}")),
+                .try_for_each(|line| writeln!(out, "{}", paint.line(&line))),
         };
         let _ = out.flush();
     }
@@ -272,6 +308,12 @@ impl RunReport {
         if s.problems() {
             lines.push(paint.red(&format!("{} invalid, {} failed.", s.invalid, s.failed)));
         }
+        if s.skipped > 0 {
+            lines.push(paint.yellow(&format!(
+                "{} folder entries not read (listed above).",
+                s.skipped
+            )));
+        }
         if self.interrupted {
             let applied = s.create + s.update + s.delete + s.unchanged;
             lines.push(paint.yellow(&format!(
@@ -288,6 +330,19 @@ impl RunReport {
 fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
     let name = f.name.as_deref().unwrap_or("-");
     match f.status {
+        Status::Skipped => {
+            let reason = f
+                .detail
+                .as_ref()
+                .and_then(|d| d.get("reason"))
+                .and_then(|r| serde_json::from_value(r.clone()).ok())
+                .map_or("not read", SkipReason::describe);
+            lines.push(format!(
+                "  {} {}: not read: {reason}",
+                paint.yellow("skipped"),
+                f.file
+            ));
+        }
         Status::Valid => lines.push(format!(
             "{} {} ({} {name:?})",
             paint.green("ok"),

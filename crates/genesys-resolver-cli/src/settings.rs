@@ -10,12 +10,10 @@ use std::path::Path;
 use genesys_resolver::api::GENESYS_RATE_LIMIT_PER_MINUTE;
 use genesys_resolver::redact;
 use genesys_resolver::settings::{
-    ClientSettings, DeploySettings, OPERATOR_ONLY_VARS, ResolverSettings, RouteSettings,
-    SecretFile, SettingsError, vars,
+    self, ClientSettings, DeploySettings, ResolverSettings, RouteSettings, SecretFile,
+    SettingsError, vars,
 };
-use genesys_resolver_service::config::PORT_VAR;
 use secrecy::ExposeSecret;
-use serde_json::Value;
 
 use crate::args::Global;
 use crate::error::CliError;
@@ -58,7 +56,10 @@ impl Layers {
             let (secret, warning) = SecretFile::first_line(path)
                 .map_err(|e| CliError::Usage(format!("--client-secret-file: {e}")))?;
             if let Some(warning) = warning {
-                eprintln!("genesys-resolver: warning: --client-secret-file: {warning}");
+                eprintln!(
+                    "genesys-resolver: warning: --client-secret-file: {}",
+                    redact::escape_controls(&warning)
+                );
             }
             flags.insert(
                 vars::CLIENT_SECRET.to_owned(),
@@ -179,64 +180,10 @@ fn first_line(text: &str) -> Result<String, CliError> {
     Ok(line.to_owned())
 }
 
-/// Reads a config file: a table of variable names to values (strings, numbers, booleans, or
-/// lists joined with commas). The client secret is refused there, as on the command line.
+/// Reads a config file through the core's reader: data only (a regular file, bounded, its
+/// errors positioned and never quoting it), operator-only variables refused.
 fn read_config(path: &Path) -> Result<HashMap<String, String>, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::Usage(format!(
-            "cannot read the config file {}: {e}",
-            path.display()
-        ))
-    })?;
-    let is_yaml = matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
-    );
-    let table: serde_json::Map<String, Value> = if is_yaml {
-        serde_norway::from_str(&text)
-            .map_err(|e| CliError::Usage(format!("config file {}: {e}", path.display())))?
-    } else {
-        toml::from_str(&text)
-            .map_err(|e| CliError::Usage(format!("config file {}: {e}", path.display())))?
-    };
-    let mut out = HashMap::new();
-    for (key, value) in table {
-        if key == vars::CLIENT_SECRET {
-            return Err(CliError::Usage(format!(
-                "config file {}: {} is not accepted in a config file; set the \
-                 variable, or use --client-secret-file or --client-secret-stdin",
-                path.display(),
-                vars::CLIENT_SECRET
-            )));
-        }
-        if OPERATOR_ONLY_VARS.contains(&key.as_str()) {
-            return Err(CliError::Usage(format!(
-                "config file {}: {key} is not accepted in a config file (it widens where \
-                 credentials go or names a secret file); set it in the environment or by a flag",
-                path.display()
-            )));
-        }
-        if !(vars::is_setting_name(&key) || key == PORT_VAR) {
-            return Err(CliError::Usage(format!(
-                "config file {}: {key:?} is not a setting (keys are variable names such as \
-                 GENESYS_ENVIRONMENT or RESOLVER_ALLOW_CIDRS)",
-                path.display()
-            )));
-        }
-        let text = match value {
-            Value::String(s) => s,
-            Value::Array(items) => items
-                .iter()
-                .map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join(","),
-            Value::Null => continue,
-            other => other.to_string(),
-        };
-        out.insert(key, text);
-    }
-    Ok(out)
+    settings::read_config_file(path)
+        .map(|table| table.into_iter().collect())
+        .map_err(|e| CliError::Usage(e.to_string()))
 }

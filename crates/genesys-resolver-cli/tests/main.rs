@@ -20,6 +20,8 @@ mod documents;
 mod error_report;
 #[path = "it/eventbridge.rs"]
 mod eventbridge;
+#[path = "it/hostile_files.rs"]
+mod hostile_files;
 #[path = "it/lifecycle.rs"]
 mod lifecycle;
 #[path = "it/mock_http.rs"]
@@ -35,11 +37,15 @@ mod traces;
 #[path = "it/validate.rs"]
 mod validate;
 
-/// `route plan` and `route check` against moto.
 /// The deploy commands taking turns through a redis-server.
 #[cfg(feature = "external-tests")]
 #[path = "it/coordination.rs"]
 mod coordination;
+/// `mock --aws-emulator`: `route apply` against the standalone mock and the AWS emulator.
+#[cfg(feature = "external-tests")]
+#[path = "it/mock_emulator.rs"]
+mod mock_emulator;
+/// `route plan` and `route check` against moto.
 #[cfg(feature = "external-tests")]
 #[path = "it/route.rs"]
 mod route;

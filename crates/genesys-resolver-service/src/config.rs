@@ -216,7 +216,9 @@ where
         .map(|v| {
             v.trim().parse::<T>().map_err(|e| ConfigError {
                 variable: name.to_owned(),
-                reason: format!("{v:?} is not valid: {e}"),
+                // The value is not repeated: the command line's `serve` may have read it from
+                // a config file, and it may be anything.
+                reason: format!("is not valid: {e}"),
             })
         })
         .transpose()
@@ -501,10 +503,10 @@ impl Config {
                 None => LogFormat::Text,
                 Some(v) if v == "text" => LogFormat::Text,
                 Some(v) if v == "json" => LogFormat::Json,
-                Some(v) => {
+                Some(_) => {
                     return Err(ConfigError {
                         variable: "RESOLVER_LOG_FORMAT".to_owned(),
-                        reason: format!("{v:?} is not `text` or `json`"),
+                        reason: "is not `text` or `json`".to_owned(),
                     });
                 }
             };

@@ -14,60 +14,16 @@ use tracing_subscriber::fmt::MakeWriter;
 
 use crate::config::LogFormat;
 
-/// `line` with every control character escaped (`\n`, `\r`, `\t`, `\u{1b}`, ...).
+/// `line` with every control character (and Unicode bidirectional formatting character)
+/// escaped (`\n`, `\r`, `\t`, `\u{1b}`, ...): the core's
+/// [`genesys_resolver::redact::escape_controls`], which the command line's output shares.
 pub fn escape_controls(line: &str) -> String {
-    if !has_controls(line) {
-        return line.to_owned();
-    }
-    let mut out = String::with_capacity(line.len() + 8);
-    for c in line.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
-            c => out.push(c),
-        }
-    }
-    out
+    genesys_resolver::redact::escape_controls(line).into_owned()
 }
 
-/// Whether `line` holds a control character: C0 (below U+0020), DEL, or C1 (U+0080 to
-/// U+009F, which UTF-8 spells as `0xC2 0x80..=0x9F`). One pass over the bytes, without
-/// decoding characters.
+/// Whether `line` holds a character [`escape_controls`] escapes (one pass over the bytes).
 fn has_controls(line: &str) -> bool {
-    has_control_bytes(line.as_bytes())
-}
-
-/// [`has_controls`] over UTF-8 bytes. Eight bytes at a time: a word with no byte below `0x20`
-/// and none equal to `0x7F` or `0xC2` (a C1 control's first byte) holds no control, and only
-/// the rare word that has one is looked at byte by byte.
-fn has_control_bytes(bytes: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // Whether some byte of `w` is below `n` (exact for n <= 0x80).
-    let any_below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS != 0;
-    let any_equal = |w: u64, b: u8| any_below(w ^ (ONES * u64::from(b)), 1);
-    let exact = |i: usize| {
-        let b = bytes[i];
-        b < 0x20
-            || b == 0x7f
-            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
-    };
-    let mut chunks = bytes.chunks_exact(8);
-    let mut at = 0;
-    for chunk in &mut chunks {
-        let mut word = [0_u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_ne_bytes(word);
-        if (any_below(w, 0x20) || any_equal(w, 0x7f) || any_equal(w, 0xc2))
-            && (at..at + 8).any(exact)
-        {
-            return true;
-        }
-        at += 8;
-    }
-    (at..bytes.len()).any(exact)
+    genesys_resolver::redact::has_controls(line)
 }
 
 /// One record (a formatted log event, an audit line) made safe: scrubbed, escaped, and ended
@@ -99,8 +55,7 @@ fn escaped_line(body: &str) -> String {
 /// borrowed when it already is.
 fn escaped_record(record: &[u8]) -> Cow<'_, [u8]> {
     if let Some(body) = record.strip_suffix(b"\n")
-        && !has_control_bytes(body)
-        && std::str::from_utf8(body).is_ok()
+        && std::str::from_utf8(body).is_ok_and(|text| !has_controls(text))
     {
         return Cow::Borrowed(record);
     }
@@ -241,7 +196,8 @@ mod tests {
     fn controls_are_found_in_every_position_of_a_word() {
         let plain = "0123456789abcdefghijklmnopqrstuv";
         for c in [
-            '\n', '\u{0}', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}', '\u{85}',
+            '\n', '\u{0}', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}', '\u{85}', '\u{61c}', '\u{200e}',
+            '\u{202e}', '\u{2069}',
         ] {
             for at in 0..=plain.len() {
                 let s = format!("{}{c}{}", &plain[..at], &plain[at..]);

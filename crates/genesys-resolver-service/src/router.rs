@@ -2,7 +2,7 @@
 //!
 //! | request | answer |
 //! |---|---|
-//! | `POST /resolve` with a payload | 201 created, 200 updated or unchanged; the report as JSON |
+//! | `POST /resolve` with a payload | 201 created, 200 updated or unchanged; the report as JSON (with the real route as deploy target, its `target` and the route's report under `route`) |
 //! | no `Authorization: Bearer <token>`, or a token not configured | 401 with `WWW-Authenticate` |
 //! | an `Origin` header not in `RESOLVER_ALLOWED_ORIGINS` (any route) | 403 |
 //! | a `Content-Type` other than `application/json` | 415 |
@@ -13,6 +13,7 @@
 //! | a destination refused by the address policy | 400 |
 //! | a destination failing DNS, connect, TLS or health | 502, naming the endpoint and stage |
 //! | Genesys still failing after retries | 502 (error answers, refused credentials) or 503 (rate limited, with `Retry-After`; its API or login host unreachable) |
+//! | with the real route as deploy target (`RESOLVER_DEPLOY_TARGET=route`): AWS refusing a call | 502 (its operation, resource and error code; never AWS's text) or 503 (throttled, unreachable) |
 //! | another method on `/resolve` | 405 |
 //! | a body over 1 MiB | 413 |
 //! | `GET /metrics` | the seed's JSON metrics (plus percentiles) |
@@ -41,6 +42,7 @@ use axum::routing::{get, post};
 use futures_util::future::Either;
 use genesys_resolver::error::{ErrorReport, OperationError};
 use genesys_resolver::metrics::OPENMETRICS_CONTENT_TYPE;
+use genesys_resolver::outcome::Upstream;
 use genesys_resolver::payload::{PayloadError, ResolvePayload};
 use genesys_resolver::pipeline::{Action, ErrorKind, ResolveError, Resolver, Stage};
 use genesys_resolver::redact;
@@ -419,7 +421,9 @@ pub fn status_for(error: &ResolveError) -> StatusCode {
         ErrorKind::RateLimited
         | ErrorKind::Transport
         | ErrorKind::GenesysUnreachable
-        | ErrorKind::Coordination => StatusCode::SERVICE_UNAVAILABLE,
+        | ErrorKind::Coordination
+        | ErrorKind::AwsThrottled
+        | ErrorKind::AwsUnreachable => StatusCode::SERVICE_UNAVAILABLE,
         // Several integrations carry the name: the caller must remove the extras.
         ErrorKind::Ambiguous => StatusCode::CONFLICT,
         ErrorKind::Config => StatusCode::INTERNAL_SERVER_ERROR,
@@ -431,8 +435,20 @@ pub fn status_for(error: &ResolveError) -> StatusCode {
 /// The answer for a failed resolve: the core's [`ErrorReport`] (stage, kind, upstream, a
 /// redacted message, whether a retry can help, and the details: violations capped at `max`,
 /// the endpoints' reports, Genesys' status, code and correlation id, the wait it asked for).
+///
+/// An AWS call's failure (a resolve through the real route) answers with the operation, the
+/// resource and AWS's error code, never AWS's own text.
 pub fn error_answer(error: &ResolveError, max: usize) -> Value {
-    serde_json::to_value(error.report().limit_violations(max)).unwrap_or_else(|e| {
+    let mut report = error.report().limit_violations(max);
+    if report.upstream == Upstream::Aws
+        && let Some(operation) = &report.operation
+    {
+        let on = report.resource.as_deref().unwrap_or("the route");
+        let code = report.code.as_deref().unwrap_or("no error code");
+        report.message = format!("{on}: AWS {operation} failed ({code})");
+        report.detail = None;
+    }
+    serde_json::to_value(report).unwrap_or_else(|e| {
         tracing::error!(error = %e, "error report did not serialize");
         json!({"kind": error.kind(), "stage": error.stage(), "retryable": error.is_retryable()})
     })

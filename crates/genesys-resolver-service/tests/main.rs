@@ -30,3 +30,7 @@ mod operations;
 #[cfg(feature = "external-tests")]
 #[path = "it/replicas.rs"]
 mod replicas;
+/// `POST /resolve` deploying the real route, against the strict AWS emulator.
+#[cfg(feature = "external-tests")]
+#[path = "it/route.rs"]
+mod route;

@@ -190,6 +190,14 @@ impl<'a> Subject<'a> {
         }
     }
 
+    /// The same operation acting on `target` (a resolve through a deploy target:
+    /// `route://...`), which its audit record names.
+    #[must_use]
+    pub fn with_target(mut self, target: &'a str) -> Self {
+        self.target = Some(target);
+        self
+    }
+
     /// The same operation as a whole made of parts that record themselves (a sync): its span
     /// and its outcome on it, but no metrics or audit record of its own.
     #[must_use]

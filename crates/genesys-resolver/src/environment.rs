@@ -66,19 +66,18 @@ pub enum EnvironmentError {
         "environment is empty: give a region name (us_east_1), a domain (mypurecloud.com) or a base URL"
     )]
     Empty,
-    /// The value looks like a region name but is not one of [`Environment::REGIONS`].
-    #[error("environment {value:?} is not a known region (known: {known})")]
+    /// The value has no `.` and no `://`, so it should be a region name, but is not one of
+    /// [`Environment::REGIONS`]. The value is not repeated: it may have come from a file, and
+    /// be anything (a secret put under the wrong name, say).
+    #[error("environment is not a known region name (known: {known})")]
     UnknownRegion {
-        /// The value given.
-        value: String,
         /// The known region names, comma separated.
         known: String,
     },
-    /// The value is not a usable domain or URL; `reason` says which rule it broke.
-    #[error("environment {value:?} refused: {reason}")]
+    /// The value is not a usable domain or URL; `reason` says which rule it broke. The value is
+    /// not repeated (a URL's path or query may hold a credential).
+    #[error("environment refused: {reason}")]
     Invalid {
-        /// The value given, with any credentials it carried removed.
-        value: String,
         /// The rule it broke.
         reason: &'static str,
     },
@@ -88,13 +87,14 @@ pub enum EnvironmentError {
     /// environment (the command line: `--allow-custom-environment`). A config file cannot opt
     /// in.
     #[error(
-        "environment {value:?} is not a Genesys Cloud region or domain over HTTPS; a mock, \
+        "environment {origin} is not a Genesys Cloud region or domain over HTTPS; a mock, \
          gateway or other custom environment needs {ALLOW_CUSTOM_VAR}=1 in the process \
          environment (command line: --allow-custom-environment), never from a config file"
     )]
     CustomNotAllowed {
-        /// The value given, with any credentials it carried removed.
-        value: String,
+        /// Where the value would have sent the credentials: its origin (scheme, host and
+        /// port), never a path.
+        origin: String,
     },
     /// A proxy variable (`HTTPS_PROXY`, `ALL_PROXY`, ...) holds something the client cannot
     /// use; `reason` says which rule it broke.
@@ -182,7 +182,6 @@ impl Environment {
         }
         if !value.contains('.') {
             return Err(EnvironmentError::UnknownRegion {
-                value: value.to_owned(),
                 known: Self::REGIONS.map(|(n, _)| n).join(", "),
             });
         }
@@ -252,10 +251,7 @@ impl Environment {
     }
 
     fn from_domain(domain: &str) -> Result<Self, EnvironmentError> {
-        let invalid = |reason| EnvironmentError::Invalid {
-            value: domain.to_owned(),
-            reason,
-        };
+        let invalid = |reason| EnvironmentError::Invalid { reason };
         if domain.contains(':') {
             return Err(invalid(
                 "a domain carries no port; give a base URL such as http://127.0.0.1:8080",
@@ -287,7 +283,6 @@ impl Environment {
 
     fn from_url_str(value: &str) -> Result<Self, EnvironmentError> {
         let url = Url::parse(value).map_err(|_| EnvironmentError::Invalid {
-            value: crate::redact::userinfo(value),
             reason: "not a valid URL",
         })?;
         let api_base = check_url(url, true)?;
@@ -298,7 +293,6 @@ impl Environment {
             token_url
                 .set_host(Some(&login))
                 .map_err(|_| EnvironmentError::Invalid {
-                    value: api_base.to_string(),
                     reason: "cannot derive the login host",
                 })?;
             token_url.set_path("/oauth/token");
@@ -306,7 +300,6 @@ impl Environment {
             token_url = api_base
                 .join("oauth/token")
                 .map_err(|_| EnvironmentError::Invalid {
-                    value: api_base.to_string(),
                     reason: "cannot derive the token URL",
                 })?;
         }
@@ -326,25 +319,21 @@ impl Environment {
 /// Checks scheme, host and the absence of credentials, query and fragment; for a base URL,
 /// makes the path end in `/` so relative paths join under it.
 fn check_url(mut url: Url, base: bool) -> Result<Url, EnvironmentError> {
-    let invalid = |url: &Url, reason| EnvironmentError::Invalid {
-        value: crate::redact::userinfo(url.as_str()),
-        reason,
-    };
+    let invalid = |reason| EnvironmentError::Invalid { reason };
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(&url, "the scheme must be http or https"));
+        return Err(invalid("the scheme must be http or https"));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(invalid(&url, "the URL has no host"));
+        return Err(invalid("the URL has no host"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(&url, "the URL must not carry credentials"));
+        return Err(invalid("the URL must not carry credentials"));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(&url, "the URL must not carry a query or fragment"));
+        return Err(invalid("the URL must not carry a query or fragment"));
     }
     if url.scheme() == "http" && !policy::is_loopback(&url) {
         return Err(invalid(
-            &url,
             "plain http is allowed for a loopback host only (127.0.0.0/8, ::1, localhost); use https",
         ));
     }
@@ -449,13 +438,34 @@ mod tests {
     }
 
     #[test]
-    fn refusals_name_the_value_and_rule() {
+    fn refusals_name_the_rule_and_never_the_value() {
         assert_eq!(Environment::parse("  "), Err(EnvironmentError::Empty));
         let err = Environment::parse("us_east_9").unwrap_err();
-        assert!(
-            matches!(err, EnvironmentError::UnknownRegion { ref value, .. } if value == "us_east_9")
-        );
+        assert!(matches!(err, EnvironmentError::UnknownRegion { .. }));
         assert!(err.to_string().contains("eu_west_1"));
+        assert!(!err.to_string().contains("us_east_9"), "{err}");
+        // A value that may be anything (a token under the wrong name) is never repeated.
+        for value in [
+            "tok-5f1d2c3b4a",
+            "https://api.example.com/?token=tok-5f1d2c3b4a",
+            "https://api.example.com/#tok-5f1d2c3b4a",
+            "ftp://tok-5f1d2c3b4a@api.example.com",
+            "http://10.0.0.5/tok-5f1d2c3b4a",
+            "https://api.example.com/tok-5f1d2c3b4a",
+        ] {
+            let err = Environment::parse(value).unwrap_err();
+            assert!(
+                !err.to_string().contains("tok-5f1d2c3b4a"),
+                "{value}: {err}"
+            );
+            assert!(
+                !format!("{err:?}").contains("tok-5f1d2c3b4a"),
+                "{value}: {err:?}"
+            );
+        }
+        // Where the credentials would have gone is said: the origin, never its path.
+        let err = Environment::parse("https://gw.example.com/tok-5f1d2c3b4a").unwrap_err();
+        assert!(err.to_string().contains("https://gw.example.com "), "{err}");
         let err = Environment::parse("ftp://api.mypurecloud.com").unwrap_err();
         assert!(err.to_string().contains("http or https"), "{err}");
         let err = Environment::parse("https://api.example.com/?x=1").unwrap_err();

@@ -85,6 +85,7 @@ pub mod change;
 // The composition root's parts: coordinator, client, prober and sink from settings.
 mod compose;
 pub mod coordination;
+pub mod deploy;
 pub mod dns;
 pub mod document;
 pub mod durations;
@@ -107,6 +108,7 @@ pub mod route;
 pub mod settings;
 // The spans of every operation (names and attributes are stable).
 pub mod spans;
+pub mod target;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod tls;

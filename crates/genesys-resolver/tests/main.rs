@@ -17,6 +17,9 @@ mod common;
 
 #[path = "it/audit.rs"]
 mod audit;
+#[cfg(feature = "yaml")]
+#[path = "it/bounded_props.rs"]
+mod bounded_props;
 #[path = "it/coordination.rs"]
 mod coordination;
 #[path = "it/dns.rs"]
@@ -47,6 +50,9 @@ mod auth;
 #[cfg(feature = "testkit")]
 #[path = "it/concurrent_callers.rs"]
 mod concurrent_callers;
+#[cfg(feature = "testkit")]
+#[path = "it/deploy_target.rs"]
+mod deploy_target;
 #[cfg(feature = "testkit")]
 #[path = "it/error_report.rs"]
 mod error_report;
@@ -123,6 +129,10 @@ mod probe_tls_legacy;
 #[cfg(feature = "external-tests")]
 #[path = "it/redis_tls.rs"]
 mod redis_tls;
+/// The resolver deploying through the route target, against moto and the mock Genesys.
+#[cfg(feature = "external-tests")]
+#[path = "it/resolve_route.rs"]
+mod resolve_route;
 /// The route deployer against moto and the mock Genesys.
 #[cfg(feature = "external-tests")]
 #[path = "it/route_moto.rs"]

@@ -48,7 +48,9 @@ Every error is a :class:`ResolverError` naming the failed ``stage``, its ``kind`
 Errors, reports and violations pickle and copy (a ``ProcessPoolExecutor`` returns them whole). Blocking calls release the GIL
 and stop on Ctrl-C; ``resolve_async``, ``check_async``, ``resolve_many_async``, ``plan_async``
 and ``apply_async`` are awaitable. Diagnostics and audit records go to the ``logging`` logger
-``genesys_resolver``. :mod:`genesys_resolver.testing` has a mock Genesys and local HTTPS
+``genesys_resolver`` (one INFO line per operation); ``audit=`` on a resolver or deployer takes a
+callable given each operation's record as an object (:mod:`genesys_resolver.audit`).
+:mod:`genesys_resolver.testing` has a mock Genesys and local HTTPS
 destinations for testing scripts; :mod:`genesys_resolver.types` the ``Payload`` ``TypedDict``
 and the ``Literal`` names of kinds, stages and actions, for annotations.
 """

@@ -3,8 +3,35 @@
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Final, NoReturn, Optional, Sequence, TypedDict, Union, final
+from typing import Any, Final, NoReturn, Optional, Protocol, Sequence, TypedDict, Union, final
 
+from .audit import AuditCallback
+from .reports import (
+    DeployReportDict,
+    ErrorReportDict,
+    EventBridgeIntegrationDict,
+    FieldChange,
+    HealthReport,
+    IntegrationProperties,
+    LifecycleReportDict,
+    MetricsSnapshot,
+    PhaseTimings,
+    PlanDict,
+    ProbeFailure,
+    ProbeReportDict,
+    ReportedState,
+    ResolveReportDict,
+    ResourceChange,
+    RouteCheckReportDict,
+    RouteDestroyReportDict,
+    RoutePlanDict,
+    RouteReportDict,
+    StepTiming,
+    SyncPlanDict,
+    SyncReportDict,
+    TlsReport,
+    ViolationDict,
+)
 from .types import (
     Action,
     CertificateKind,
@@ -81,6 +108,33 @@ _PayloadIn = Union[Payload, dict[str, Any]]
 every key and type is checked at run time, each problem a violation."""
 
 _Limits = Mapping[str, Union[int, float, Sequence[str]]]
+
+class _RouteTarget(TypedDict, total=False):
+    """``Resolver(route=...)``: what the real route needs beside each payload (the core's
+    ``RouteTargetSettings``; the ``RESOLVER_ROUTE_*`` variables of ``from_env``)."""
+
+    aws_account_id: str
+    """The 12-digit AWS account receiving the events (required)."""
+    aws_region: str
+    """Its region, ``us-east-1`` say (required); the EventBridge client's region too."""
+    role_arn: str
+    """The IAM role EventBridge assumes to invoke the API destinations (required)."""
+    dead_letter_arn: Optional[str]
+    """An SQS queue for events that could not be delivered."""
+    event_source_suffix: Optional[str]
+    """The rule of each payload's partner event source suffix: ``{name}`` once (default
+    ``{name}``)."""
+    organization_id: Optional[str]
+    """The Genesys organisation id; unset: read from Genesys."""
+    aws_endpoint_url: Optional[str]
+    """The EventBridge endpoint (an emulator's), over the AWS chain's ``AWS_ENDPOINT_URL``."""
+    check_topics: bool
+    activation_timeout: Optional[float]
+    poll_interval: Optional[float]
+    max_poll_interval: Optional[float]
+    source_timeout: Optional[float]
+    """Seconds to wait for Genesys' partner event source (default 120)."""
+    source_poll_interval: Optional[float]
 """Validation limits by ``Limits`` field name: ``max_uris``, ``max_retries``,
 ``min_backoff_factor``, ``max_backoff_factor``, ``max_retry_interval``, ``max_name_chars``,
 ``allowed_types``, ``max_payload_bytes``. Missing keys keep the defaults."""
@@ -98,7 +152,7 @@ class Violation:
     def message(self) -> str: ...
     def __new__(cls, path: str, code: str, message: str) -> Violation: ...
     def __reduce__(self) -> tuple[type[Violation], tuple[str, str, str]]: ...
-    def to_dict(self) -> dict[str, str]: ...
+    def to_dict(self) -> ViolationDict: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -120,7 +174,7 @@ class ResolverError(Exception):
     step: Optional[DeployStep]
     """For EventBridge plans and applies: the deploy step that failed (``validate``, ``topics``,
     ``lookup``, ``create``, ``read_config``, ``write_config``, ``enable``, ``activate``)."""
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ErrorReportDict:
         """The error in the core's JSON form (the fields of the service's answers and the command
         line's JSON): ``kind``, ``stage``, ``upstream``, ``message``, ``retryable`` and, where
         present, ``violations``, ``endpoints``, ``status``, ``code``, ``correlation_id``,
@@ -249,18 +303,20 @@ class ProbeReport:
     @property
     def ok(self) -> bool: ...
     @property
-    def failure(self) -> Optional[dict[str, Any]]: ...
+    def failure(self) -> Optional[ProbeFailure]: ...
     @property
-    def tls(self) -> Optional[dict[str, Any]]: ...
+    def tls(self) -> Optional[TlsReport]: ...
     @property
-    def health(self) -> Optional[dict[str, Any]]: ...
+    def health(self) -> Optional[HealthReport]: ...
     @property
-    def phases(self) -> dict[str, Optional[float]]: ...
+    def phases(self) -> PhaseTimings:
+        """Milliseconds per phase (``resolve``, ``connect``, ``tls``, ``first_byte``; None for
+        one that did not run) and ``total``."""
     @property
     def warnings(self) -> list[str]: ...
     @property
     def from_cache(self) -> bool: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> ProbeReportDict: ...
     def __reduce__(self) -> tuple[Callable[[str], ProbeReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -293,7 +349,15 @@ class ResolveReport:
     def correlation_id(self) -> Optional[str]: ...
     @property
     def latency_ms(self) -> float: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    @property
+    def target(self) -> Optional[str]:
+        """Where the events go, for a resolver deploying the real route
+        (``route://<region>/<account>/<suffix>``); None for the seed's integrations route."""
+    @property
+    def route(self) -> Optional[Union[RouteReportDict, RoutePlanDict]]:
+        """The route's own report (for a check, its plan) in the core's JSON form, for a
+        resolver deploying the real route; None for the seed's integrations route."""
+    def to_dict(self) -> ResolveReportDict: ...
     def __reduce__(self) -> tuple[Callable[[str], ResolveReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -328,9 +392,16 @@ class Resolver:
     - ``redis_url`` (``redis://host:port/db``): connects to Redis for one lease per integration
       name (held at most ``lease_ttl`` seconds without renewal; an operation waits at most
       ``lease_wait`` seconds for its turn) and rate limits shared by every process using it.
+    - ``route`` (see ``_RouteTarget``): deploy the real route (the Genesys EventBridge
+      integration, the partner event bus, rules and API destinations to the payload's HTTPS
+      endpoints) instead of the seed's integrations route; AWS credentials come from the
+      standard AWS chain. Each report's ``route`` is then the route's report.
+    - ``audit``: a callable given each operation's ``genesys_resolver.audit.AuditRecord``
+      (``audit.AuditLog()`` keeps them); the record is logged to ``genesys_resolver.audit``
+      either way.
 
     Bad options raise ``ConfigError`` naming the option; an unreachable Redis
-    ``CoordinationError``."""
+    ``CoordinationError``; an ``audit`` that is not callable ``TypeError``."""
 
     def __new__(
         cls,
@@ -354,6 +425,8 @@ class Resolver:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         loopback: bool = False,
+        route: Optional[_RouteTarget] = None,
+        audit: Optional[AuditCallback] = None,
     ) -> Resolver: ...
     @classmethod
     def from_env(
@@ -378,6 +451,8 @@ class Resolver:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         loopback: bool = False,
+        route: Optional[_RouteTarget] = None,
+        audit: Optional[AuditCallback] = None,
     ) -> Resolver:
         """A resolver configured as the service is: ``GENESYS_ENVIRONMENT``,
         ``GENESYS_CLIENT_ID``, ``GENESYS_CLIENT_SECRET``, ``RESOLVER_INTEGRATIONS_PATH``,
@@ -386,8 +461,12 @@ class Resolver:
         ``RESOLVER_CA_FILE`` (comma-separated), ``RESOLVER_ALLOW_CIDRS`` (comma-separated),
         ``RESOLVER_HEALTH_TIMEOUT_SECS``, ``RESOLVER_PROBE_CONCURRENCY``,
         ``RESOLVER_PROBE_CACHE_TTL_SECS``, ``RESOLVER_REDIS_URL``, ``RESOLVER_LEASE_TTL_SECS``,
-        ``RESOLVER_LEASE_WAIT_SECS`` and ``RESOLVER_REDIS_KEY_PREFIX``. A keyword given replaces
-        its variable; a bad variable raises ``ResolverError`` (kind ``config``) naming it."""
+        ``RESOLVER_LEASE_WAIT_SECS``, ``RESOLVER_REDIS_KEY_PREFIX``, and for the real route
+        ``RESOLVER_DEPLOY_TARGET=route`` with ``RESOLVER_ROUTE_AWS_ACCOUNT_ID``,
+        ``RESOLVER_ROUTE_AWS_REGION``, ``RESOLVER_ROUTE_ROLE_ARN``,
+        ``RESOLVER_ROUTE_DEAD_LETTER_ARN``, ``RESOLVER_ROUTE_EVENT_SOURCE_SUFFIX`` and
+        ``RESOLVER_ROUTE_ORGANIZATION_ID``. A keyword given replaces its variable; a bad variable
+        raises ``ResolverError`` (kind ``config``) naming it."""
     def resolve(self, payload: _PayloadIn) -> ResolveReport: ...
     def check(self, payload: _PayloadIn) -> ResolveReport: ...
     def resolve_many(
@@ -399,16 +478,17 @@ class Resolver:
         """``resolve_many`` as an asyncio awaitable."""
     def resolve_async(self, payload: _PayloadIn) -> Awaitable[ResolveReport]: ...
     def check_async(self, payload: _PayloadIn) -> Awaitable[ResolveReport]: ...
-    def metrics(self) -> dict[str, Any]: ...
+    def metrics(self) -> MetricsSnapshot: ...
     def prometheus(self) -> str: ...
 
-_Change = dict[str, Any]
+_Change = FieldChange
 """One field that differs: ``field`` (a configuration property, ``notes``, ``intendedState``,
-``reportedState``, an AWS field), ``current`` (what is there, None when absent) and ``desired``."""
+``reportedState``, an AWS field), ``current`` (what is there, None when absent) and ``desired``
+(``genesys_resolver.reports.FieldChange``)."""
 
-_ResourceChange = dict[str, Any]
+_ResourceChange = ResourceChange
 """One resource of a plan or report: ``kind`` (a ``ResourceKind``), ``name``, ``action`` (a
-``ChangeAction``) and ``changes`` (its field changes)."""
+``ChangeAction``) and ``changes`` (its field changes) (``genesys_resolver.reports.ResourceChange``)."""
 
 @final
 class EventBridgeIntegration:
@@ -443,9 +523,9 @@ class EventBridgeIntegration:
     def validate(self) -> None:
         """Checks every rule; raises ``ValidationError`` listing every violation."""
     def violations(self) -> list[Violation]: ...
-    def properties(self) -> dict[str, Any]:
+    def properties(self) -> IntegrationProperties:
         """The ``properties`` of ``config/current`` this integration writes."""
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> EventBridgeIntegrationDict: ...
     def __eq__(self, value: object, /) -> bool: ...
 
 _Integration = Union[EventBridgeIntegration, Mapping[str, Any]]
@@ -479,12 +559,12 @@ class Plan:
     @property
     def intended_state(self) -> Optional[str]: ...
     @property
-    def reported_state(self) -> Optional[dict[str, str]]: ...
+    def reported_state(self) -> Optional[ReportedState]: ...
     @property
     def enable(self) -> bool: ...
     @property
     def correlation_id(self) -> Optional[str]: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> PlanDict: ...
     def __reduce__(self) -> tuple[Callable[[str], Plan], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -516,7 +596,7 @@ class DeployReport:
     def changes(self) -> list[_Change]:
         """The fields apply made true: the plan it carried out."""
     @property
-    def reported_state(self) -> dict[str, str]: ...
+    def reported_state(self) -> ReportedState: ...
     @property
     def config_version(self) -> Optional[int]: ...
     @property
@@ -526,13 +606,13 @@ class DeployReport:
     @property
     def polls(self) -> int: ...
     @property
-    def timings(self) -> list[dict[str, Any]]:
+    def timings(self) -> list[StepTiming]:
         """``{"step", "elapsed_ms"}`` per step, in order."""
     @property
     def elapsed_ms(self) -> float: ...
     @property
     def correlation_id(self) -> Optional[str]: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> DeployReportDict: ...
     def __reduce__(self) -> tuple[Callable[[str], DeployReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -558,16 +638,16 @@ class LifecycleReport:
     @property
     def changed(self) -> bool: ...
     @property
-    def reported_state(self) -> Optional[dict[str, str]]: ...
+    def reported_state(self) -> Optional[ReportedState]: ...
     @property
     def polls(self) -> int: ...
     @property
-    def timings(self) -> list[dict[str, Any]]: ...
+    def timings(self) -> list[StepTiming]: ...
     @property
     def elapsed_ms(self) -> float: ...
     @property
     def correlation_id(self) -> Optional[str]: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> LifecycleReportDict: ...
     def __reduce__(self) -> tuple[Callable[[str], LifecycleReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -587,7 +667,7 @@ class SyncPlan:
     def prune(self) -> bool: ...
     @property
     def is_nothing(self) -> bool: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> SyncPlanDict: ...
     def __reduce__(self) -> tuple[Callable[[str], SyncPlan], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -608,7 +688,7 @@ class SyncReport:
     def changed(self) -> bool: ...
     @property
     def elapsed_ms(self) -> float: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> SyncReportDict: ...
     def __reduce__(self) -> tuple[Callable[[str], SyncReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
     @classmethod
@@ -632,7 +712,8 @@ class EventBridgeDeployer:
       ``rate_limit_per_minute``, ``write_rate_limit_per_minute``, ``request_timeout``,
       ``max_attempts``, ``redis_url``, ``lease_ttl`` and ``lease_wait`` work as for
       ``Resolver``: with ``redis_url``, applies of one name are serialised across processes and
-      the rate limits are shared.
+      the rate limits are shared; ``audit`` a callable given each operation's
+      ``genesys_resolver.audit.AuditRecord``.
 
     Bad options raise ``ConfigError``; an unreachable Redis ``CoordinationError``."""
 
@@ -657,6 +738,7 @@ class EventBridgeDeployer:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         deletion_timeout: Optional[float] = None,
+        audit: Optional[AuditCallback] = None,
     ) -> EventBridgeDeployer: ...
     @classmethod
     def from_env(
@@ -680,6 +762,7 @@ class EventBridgeDeployer:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         deletion_timeout: Optional[float] = None,
+        audit: Optional[AuditCallback] = None,
     ) -> EventBridgeDeployer:
         """A deployer configured from the same variables as ``Resolver.from_env`` (those of the
         client, trust and coordination); a keyword given replaces its variable."""
@@ -705,7 +788,7 @@ class EventBridgeDeployer:
     ) -> Awaitable[SyncPlan]: ...
     def organization_id(self) -> str: ...
     def available_topics(self) -> list[str]: ...
-    def metrics(self) -> dict[str, Any]: ...
+    def metrics(self) -> MetricsSnapshot: ...
     def prometheus(self) -> str: ...
 
 # The test kit, re-exported by `genesys_resolver.testing`.
@@ -748,7 +831,7 @@ class RoutePlan:
     @property
     def aws_changes(self) -> list[_ResourceChange]:
         """The AWS resources apply would write."""
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RoutePlanDict:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RoutePlan], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
@@ -775,7 +858,7 @@ class RouteReport:
     @property
     def changes(self) -> list[_ResourceChange]:
         """What was written, resource by resource."""
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RouteReportDict:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RouteReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
@@ -791,7 +874,7 @@ class RouteCheckReport:
     def probes_ok(self) -> bool: ...
     @property
     def plan(self) -> RoutePlan: ...
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RouteCheckReportDict:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RouteCheckReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
@@ -812,7 +895,7 @@ class RouteDestroyReport:
         """What was deleted: the AWS resources, then the Genesys integration."""
     @property
     def action(self) -> Action: ...
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RouteDestroyReportDict:
         """The core's JSON form; secret header values never appear."""
     def __reduce__(self) -> tuple[Callable[[str], RouteDestroyReport], tuple[str]]:
         """Pickles and copies through the core's JSON form."""
@@ -826,7 +909,8 @@ class RouteDeployer:
     rule, targets), idempotently. AWS credentials come from the standard chain; ``region`` and
     ``endpoint_url`` (an emulator) override it. ``loopback=True`` allows probes of loopback
     destinations; ``hosts`` maps names to addresses for the probes; ``redis_url`` shares the
-    turn on each name with every other process. Bad options raise ``ConfigError``; a bad route
+    turn on each name with every other process; ``audit`` is a callable given each operation's
+    ``genesys_resolver.audit.AuditRecord``. Bad options raise ``ConfigError``; a bad route
     ``ValidationError`` naming each field; an AWS failure ``AwsError``."""
 
     def __new__(
@@ -850,6 +934,7 @@ class RouteDeployer:
         redis_url: Optional[str] = None,
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
+        audit: Optional[AuditCallback] = None,
     ) -> RouteDeployer: ...
     @classmethod
     def from_env(
@@ -873,6 +958,7 @@ class RouteDeployer:
         redis_url: Optional[str] = None,
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
+        audit: Optional[AuditCallback] = None,
     ) -> RouteDeployer:
         """A deployer configured from the environment (``GENESYS_*``, ``RESOLVER_*``: client,
         trust, coordination with ``RESOLVER_REDIS_URL``, deploy waits, probes; AWS's own through
@@ -885,11 +971,20 @@ class RouteDeployer:
     def check_async(self, route: _RouteIn) -> Awaitable[RouteCheckReport]: ...
     def apply_async(self, route: _RouteIn) -> Awaitable[RouteReport]: ...
     def destroy_async(self, route: _RouteIn) -> Awaitable[RouteDestroyReport]: ...
-    def metrics(self) -> dict[str, Any]: ...
+    def metrics(self) -> MetricsSnapshot: ...
+
+class _Emulator(Protocol):
+    """What ``MockGenesys(aws_emulator=...)`` reads of an emulator object (``AwsEmulator``)."""
+
+    @property
+    def url(self) -> str: ...
 
 @final
 class MockGenesys:
-    """A mock Genesys Cloud on a loopback port, with fault injection."""
+    """A mock Genesys Cloud on a loopback port, with fault injection. ``aws_emulator`` (an
+    ``AwsEmulator`` or its ``http://`` URL) links it to an AWS emulator: when an EventBridge
+    integration becomes ACTIVE, the partner event source appears there under the mock's own
+    ``organization_id``."""
 
     def __new__(
         cls,
@@ -903,7 +998,7 @@ class MockGenesys:
         deleting_lag: Optional[float] = None,
         topic_transports: Optional[Mapping[str, Sequence[str]]] = None,
         omit_topic_transports: bool = False,
-        aws_emulator: Optional[str] = None,
+        aws_emulator: Union[str, _Emulator, None] = None,
     ) -> MockGenesys: ...
     @property
     def base_url(self) -> str: ...

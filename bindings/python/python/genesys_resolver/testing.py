@@ -37,13 +37,53 @@ Local destinations live on loopback, which the address policy forbids by default
 ``loopback=True`` to ``Resolver`` (or ``allow_cidrs=LOOPBACK_CIDRS``): it allows ``127.0.0.0/8``
 *and* ``::1``, because ``localhost`` resolves to both and every address a name resolves to is
 checked, so allowing only ``127.0.0.0/8`` fails with an ``AddressPolicyError`` on ``::1``.
+
+Routes (``RouteDeployer``) need an AWS account too: ``AwsEmulator``, the strict AWS emulator of
+``genesys_resolver.aws_emulator`` (moto held to botocore's model and EventBridge's quotas), needs
+the ``aws-emulator`` extra (``pip install 'genesys-resolver[aws-emulator]'``). Linked to the mock,
+the partner event source appears in it when the integration becomes ACTIVE, as Genesys does in
+AWS::
+
+    from genesys_resolver.testing import AwsEmulator, MockGenesys
+
+    with AwsEmulator() as aws, MockGenesys(aws_emulator=aws) as mock:
+        deployer = gr.RouteDeployer(mock.environment, mock.client_id, mock.client_secret,
+                                    region="us-east-1", endpoint_url=aws.url, ...)
+        deployer.apply(route)   # AWS credentials from the environment: any key works
+
+One ``AwsEmulator`` runs per process (moto's state is process-wide): start it once per test
+session and ``reset()`` it between tests. Importing it changes moto for the whole process, so
+this module imports it only when ``AwsEmulator`` is asked for.
 """
 
-from typing import Final, Tuple
+from typing import TYPE_CHECKING, Final, Tuple
 
 from ._native import MockGenesys, TestCa, TlsDestination
+
+if TYPE_CHECKING:
+    from .aws_emulator import AwsEmulator as AwsEmulator
 
 LOOPBACK_CIDRS: Final[Tuple[str, str]] = ("127.0.0.0/8", "::1/128")
 """What ``Resolver(..., loopback=True)`` allows: every IPv4 loopback address and IPv6's ``::1``."""
 
+_EXTRA_HINT: Final[str] = (
+    "genesys_resolver.testing.AwsEmulator needs the package's aws-emulator extra (moto): "
+    "pip install 'genesys-resolver[aws-emulator]'"
+)
+
+# ``AwsEmulator`` is left out: ``from genesys_resolver.testing import *`` works without the extra.
 __all__ = ["LOOPBACK_CIDRS", "MockGenesys", "TestCa", "TlsDestination"]
+
+
+def __getattr__(name: str) -> object:
+    """``AwsEmulator``, imported on first use: it needs the ``aws-emulator`` extra, and importing
+    it changes moto for the whole process. Without the extra, an ``ImportError`` that says which
+    module is missing and how to install it."""
+    if name != "AwsEmulator":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        from .aws_emulator import AwsEmulator
+    except ImportError as err:
+        raise ImportError(f"{_EXTRA_HINT} ({err})", name=err.name) from err
+    globals()[name] = AwsEmulator
+    return AwsEmulator

@@ -28,6 +28,7 @@ __all__ = [
     "ErrorKind",
     "EventFilter",
     "MockRoute",
+    "Operation",
     "Payload",
     "RetryPolicy",
     "Route",
@@ -148,6 +149,10 @@ Upstream = Literal["genesys", "aws", "destination", "local"]
 
 Stage = Literal["validate", "probe", "token", "route_mapping", "submit"]
 """``ResolverError.stage`` and the keys of ``ResolveReport.stages``, in pipeline order."""
+
+Operation = Literal["resolve", "deploy"]
+"""``audit.AuditRecord.operation``: a resolve (or its dry run) or a deploy (an EventBridge or route
+operation, or its plan)."""
 
 Action = Literal["created", "updated", "unchanged", "disabled", "deleted"]
 """How an operation ended: ``ResolveReport.action``, ``DeployReport.action``, ``LifecycleReport.action``,

@@ -5,7 +5,6 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use genesys_resolver::audit::TracingAudit;
 use genesys_resolver::eventbridge::{
     DeployError, DeployReport, EventBridgeDeployer, EventBridgeIntegration, LifecycleReport, Plan,
     SyncPlan, SyncReport,
@@ -18,6 +17,7 @@ use pyo3::types::PyType;
 use super::lifecycle::{PyLifecycleReport, PySyncPlan, PySyncReport};
 use super::model::PyEventBridgeIntegration;
 use super::report::{PyDeployReport, PyPlan};
+use crate::audit::PythonAudit;
 use crate::convert::{repr, serde_to_py};
 use crate::errors::ErrorInfo;
 use crate::per_process::PerProcess;
@@ -76,9 +76,14 @@ impl fmt::Debug for PyEventBridgeDeployer {
 impl PyEventBridgeDeployer {
     /// The deployer of checked `settings`, from the core's composition root (one client, one
     /// coordinator: Redis when `redis_url` is set, connected first), its metrics kept here
-    /// and its audit records logged. `shown` is the environment as the caller wrote it, for
-    /// `repr`.
-    fn build(py: Python<'_>, settings: DeploySettings, shown: Option<String>) -> PyResult<Self> {
+    /// and its audit records to `audit`. `shown` is the environment as the caller wrote it,
+    /// for `repr`.
+    fn build(
+        py: Python<'_>,
+        settings: DeploySettings,
+        audit: PythonAudit,
+        shown: Option<String>,
+    ) -> PyResult<Self> {
         let environment = shown
             .or_else(|| {
                 settings
@@ -90,7 +95,7 @@ impl PyEventBridgeDeployer {
             .unwrap_or_default();
         let client_id = settings.client.client_id.clone().unwrap_or_default();
         // Built again from the same settings in a process forked from this one.
-        let inner = PerProcess::new(py, move |py| Self::parts(py, &settings))?;
+        let inner = PerProcess::new(py, move |py| Self::parts(py, &settings, &audit))?;
         Ok(Self {
             inner,
             environment,
@@ -102,11 +107,12 @@ impl PyEventBridgeDeployer {
     fn parts(
         py: Python<'_>,
         settings: &DeploySettings,
+        audit: &PythonAudit,
     ) -> PyResult<(EventBridgeDeployer, Metrics)> {
         let metrics = Metrics::new();
         let builder = EventBridgeDeployer::configure(settings.clone())
             .metrics(Arc::new(metrics.clone()))
-            .audit(Arc::new(TracingAudit));
+            .audit(audit.sink());
         let deployer = block_on(py, move || builder.build_async())?
             .map_err(|e| ErrorInfo::from(e.report()).into_pyerr(py))?;
         Ok((deployer, metrics))
@@ -129,7 +135,7 @@ impl PyEventBridgeDeployer {
         ca_file=None, ca_pem=None, check_topics=false, activation_timeout=None, poll_interval=None,
         max_poll_interval=None, page_size=None, rate_limit_per_minute=None,
         write_rate_limit_per_minute=None, request_timeout=None, max_attempts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None, deletion_timeout=None,
+        lease_ttl=None, lease_wait=None, deletion_timeout=None, audit=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -153,6 +159,7 @@ impl PyEventBridgeDeployer {
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
         deletion_timeout: Option<f64>,
+        audit: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let shown = environment.clone();
         let identity = Identity {
@@ -180,7 +187,8 @@ impl PyEventBridgeDeployer {
             deletion_timeout,
         };
         let settings = checked_deploy(py, DeploySettings::default(), identity, client, deploy)?;
-        Self::build(py, settings, Some(shown))
+        let audit = PythonAudit::new(audit)?;
+        Self::build(py, settings, audit, Some(shown))
     }
 
     /// A deployer configured from the environment, as the service is: `GENESYS_ENVIRONMENT`,
@@ -193,7 +201,7 @@ impl PyEventBridgeDeployer {
         ca_file=None, ca_pem=None, check_topics=None, activation_timeout=None, poll_interval=None,
         max_poll_interval=None, page_size=None, rate_limit_per_minute=None,
         write_rate_limit_per_minute=None, request_timeout=None, max_attempts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None, deletion_timeout=None,
+        lease_ttl=None, lease_wait=None, deletion_timeout=None, audit=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -217,6 +225,7 @@ impl PyEventBridgeDeployer {
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
         deletion_timeout: Option<f64>,
+        audit: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let py = cls.py();
         let shown = environment.clone();
@@ -246,7 +255,8 @@ impl PyEventBridgeDeployer {
         };
         let base = settings::from_env(py, DeploySettings::from_env)?;
         let settings = checked_deploy(py, base, identity, client, deploy)?;
-        Self::build(py, settings, shown)
+        let audit = PythonAudit::new(audit)?;
+        Self::build(py, settings, audit, shown)
     }
 
     /// What `apply` would do, without writing anything: validates (and checks topics when

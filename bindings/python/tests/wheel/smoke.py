@@ -76,6 +76,15 @@ def main() -> None:
         else:
             check(False, "an http:// URI passed validation")
 
+    # Without the aws-emulator extra, the kit's AWS emulator is an ImportError that says what to
+    # install (scripts/test-wheel installs the extra afterwards and runs the route example).
+    try:
+        from genesys_resolver.testing import AwsEmulator  # noqa: F401
+    except ImportError as err:
+        check("genesys-resolver[aws-emulator]" in str(err), f"unhelpful ImportError: {err}")
+    else:
+        check(False, "genesys_resolver.testing.AwsEmulator imported without the aws-emulator extra")
+
     print(f"wheel smoke test passed: genesys_resolver {gr.__version__} from {native}")
 
 

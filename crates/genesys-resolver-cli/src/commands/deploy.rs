@@ -107,7 +107,9 @@ pub(crate) async fn run(
     concurrency: usize,
 ) -> Result<RunReport, CliError> {
     let settings = layers.resolver_settings()?;
-    let loaded: Vec<Loaded> = input::expand(files)?
+    let inputs = input::expand(files)?;
+    let loaded: Vec<Loaded> = inputs
+        .files
         .iter()
         .map(|p| input::load(p, kind, &settings.limits))
         .collect();
@@ -157,7 +159,12 @@ pub(crate) async fn run(
         }
     }
     let files = reports.into_iter().flatten().collect();
-    Ok(RunReport::new(mode.command(), files, interrupted))
+    Ok(RunReport::with_skipped(
+        mode.command(),
+        files,
+        &inputs.skipped,
+        interrupted,
+    ))
 }
 
 /// One file's work.

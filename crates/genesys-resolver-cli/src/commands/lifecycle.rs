@@ -105,20 +105,49 @@ pub(crate) async fn delete(args: &DeleteArgs, layers: &Layers) -> Result<RunRepo
     Ok(RunReport::new(command, files, outcome.interrupted))
 }
 
+/// How many of the entries not read a refusal names before it counts the rest.
+const NAMED_ENTRIES: usize = 5;
+
+/// `--prune` over folders with entries that were not read: refused, naming them, since each
+/// could declare an integration the prune would delete.
+fn prune_refusal(inputs: &input::Inputs) -> CliError {
+    let mut named: Vec<String> = inputs
+        .skipped
+        .iter()
+        .take(NAMED_ENTRIES)
+        .map(|s| format!("{} ({})", s.path.display(), s.reason.describe()))
+        .collect();
+    if inputs.skipped.len() > NAMED_ENTRIES {
+        named.push(format!("and {} more", inputs.skipped.len() - NAMED_ENTRIES));
+    }
+    CliError::Usage(format!(
+        "--prune refused: {} folder entries were not read: {}; a pruning sync deletes every \
+         integration the files do not declare, so every entry must be read: move or rename \
+         them, or sync without --prune",
+        inputs.skipped.len(),
+        named.join(", ")
+    ))
+}
+
 /// `eventbridge sync FILE... [--prune]`: every file validated (and the set checked by
 /// `plan_sync`) before anything is written; then the applies as a batch; then, with `--prune`
-/// and only when every apply succeeded uninterrupted, the deletes of the undeclared.
+/// and only when every apply succeeded uninterrupted, the deletes of the undeclared. With
+/// `--prune`, a folder entry that was not read (another file, a subfolder, a broken link)
+/// refuses the whole sync before anything is contacted.
 pub(crate) async fn sync(args: &SyncArgs, layers: &Layers) -> Result<RunReport, CliError> {
     let limits = layers.resolver_settings()?.limits;
-    let loaded: Vec<Loaded> = input::expand(&args.files)?
+    let inputs = input::expand(&args.files)?;
+    if args.prune && !inputs.complete() {
+        return Err(prune_refusal(&inputs));
+    }
+    let report = |files, interrupted| {
+        RunReport::with_skipped(command_name(args), files, &inputs.skipped, interrupted)
+    };
+    let loaded: Vec<Loaded> = inputs
+        .files
         .iter()
         .map(|p| input::load(p, KindChoice::Auto, &limits))
         .collect();
-    let command = if args.plan {
-        "eventbridge sync --plan"
-    } else {
-        "eventbridge sync"
-    };
     let mut items = Vec::new();
     let mut refused = Vec::new();
     for file in &loaded {
@@ -147,7 +176,7 @@ pub(crate) async fn sync(args: &SyncArgs, layers: &Layers) -> Result<RunReport, 
                     .unwrap_or_else(|| FileReport::new(f, Status::NotStarted))
             })
             .collect();
-        return Ok(RunReport::new(command, files, false));
+        return Ok(report(files, false));
     }
     let deployer = deployer(layers).await?;
     let whole = match deployer.plan_sync(&items, args.prune).await {
@@ -163,7 +192,7 @@ pub(crate) async fn sync(args: &SyncArgs, layers: &Layers) -> Result<RunReport, 
                     r
                 })
                 .collect();
-            return Ok(RunReport::new(command, files, false));
+            return Ok(report(files, false));
         }
     };
     let deletes: Vec<Plan> = whole.deletes().cloned().collect();
@@ -180,7 +209,7 @@ pub(crate) async fn sync(args: &SyncArgs, layers: &Layers) -> Result<RunReport, 
                 .iter()
                 .map(|p| delete_plan_report(UNDECLARED, p.name(), Ok(p.clone()))),
         );
-        return Ok(RunReport::new(command, files, false));
+        return Ok(report(files, false));
     }
     let work: Vec<(usize, EventBridgeIntegration)> = items.into_iter().enumerate().collect();
     let deployer = &deployer;
@@ -224,5 +253,13 @@ pub(crate) async fn sync(args: &SyncArgs, layers: &Layers) -> Result<RunReport, 
                 .map(|p| FileReport::for_name(UNDECLARED, p.name(), Status::NotStarted)),
         );
     }
-    Ok(RunReport::new(command, files, interrupted))
+    Ok(report(files, interrupted))
+}
+
+fn command_name(args: &SyncArgs) -> &'static str {
+    if args.plan {
+        "eventbridge sync --plan"
+    } else {
+        "eventbridge sync"
+    }
 }

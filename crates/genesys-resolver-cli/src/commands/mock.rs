@@ -1,5 +1,6 @@
 //! `mock`: the test kit's mock Genesys as a standalone server, with its control routes under
-//! `/_mock/`, until SIGTERM or Ctrl-C.
+//! `/_mock/`, until SIGTERM or Ctrl-C; with `--aws-emulator`, linked to an AWS emulator as
+//! Genesys is linked to an AWS account (partner event sources appear there on activation).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -39,16 +40,29 @@ pub(crate) async fn run(args: &MockArgs, layers: &Layers) -> Result<(), CliError
     if let Some(secret) = layers.get(CLIENT_SECRET_VAR) {
         builder = builder.client_secret(secret.trim());
     }
+    builder = builder.organization_id(&args.organization_id);
+    if let Some(endpoint) = &args.aws_emulator {
+        // The URL is not echoed: it may carry a password.
+        let url = endpoint
+            .parse()
+            .map_err(|e| CliError::Usage(format!("--aws-emulator: not a URL ({e})")))?;
+        builder = builder.link_aws_emulator(url);
+    }
     // Stop requests are taken from here on, so none is lost between the line and the wait.
     let mut interrupt = signal(SignalKind::interrupt())
         .map_err(|e| CliError::Failed(format!("cannot handle SIGINT: {e}")))?;
     let mut terminate = signal(SignalKind::terminate())
         .map_err(|e| CliError::Failed(format!("cannot handle SIGTERM: {e}")))?;
     let mock = builder.start().await.map_err(|e| {
-        CliError::Failed(format!(
-            "cannot listen on {}: {e}",
-            SocketAddr::new(args.bind, args.port)
-        ))
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            // The only setting the mock refuses here is the emulator's URL.
+            CliError::Usage(format!("--aws-emulator: {e}"))
+        } else {
+            CliError::Failed(format!(
+                "cannot listen on {}: {e}",
+                SocketAddr::new(args.bind, args.port)
+            ))
+        }
     })?;
     let base = mock.base_url().as_str().trim_end_matches('/').to_owned();
     {
@@ -57,7 +71,11 @@ pub(crate) async fn run(args: &MockArgs, layers: &Layers) -> Result<(), CliError
             .and_then(|()| out.flush())
             .map_err(|e| CliError::Failed(format!("cannot write to stdout: {e}")))?;
     }
-    tracing::info!(%base, "mock Genesys serving; control routes under /_mock/");
+    tracing::info!(
+        %base,
+        aws_emulator = args.aws_emulator.is_some(),
+        "mock Genesys serving; control routes under /_mock/"
+    );
     tokio::select! {
         _ = interrupt.recv() => {}
         _ = terminate.recv() => {}

@@ -51,7 +51,8 @@ pub(crate) async fn run(
     files: &[PathBuf],
     concurrency: usize,
 ) -> Result<RunReport, CliError> {
-    let paths = input::expand(files)?;
+    let inputs = input::expand(files)?;
+    let paths = &inputs.files;
     let reader = DocumentReader::new().kind(Kind::Route);
     let mut reports: Vec<Option<FileReport>> = Vec::with_capacity(paths.len());
     let mut work = Vec::new();
@@ -103,7 +104,12 @@ pub(crate) async fn run(
         }
     }
     let files = reports.into_iter().flatten().collect();
-    Ok(RunReport::new(mode.command(), files, interrupted))
+    Ok(RunReport::with_skipped(
+        mode.command(),
+        files,
+        &inputs.skipped,
+        interrupted,
+    ))
 }
 
 fn named(file: &str, name: &str, status: Status) -> FileReport {

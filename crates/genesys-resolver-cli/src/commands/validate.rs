@@ -9,7 +9,9 @@ use crate::settings::Layers;
 /// Validates the files; the report has one entry per file.
 pub(crate) fn run(args: &ValidateArgs, layers: &Layers) -> Result<RunReport, CliError> {
     let limits = layers.resolver_settings()?.limits;
-    let files = input::expand(&args.files)?
+    let inputs = input::expand(&args.files)?;
+    let files = inputs
+        .files
         .iter()
         .map(|path| {
             let loaded = input::load(path, args.kind, &limits);
@@ -21,5 +23,10 @@ pub(crate) fn run(args: &ValidateArgs, layers: &Layers) -> Result<RunReport, Cli
             FileReport::new(&loaded, status)
         })
         .collect();
-    Ok(RunReport::new("validate", files, false))
+    Ok(RunReport::with_skipped(
+        "validate",
+        files,
+        &inputs.skipped,
+        false,
+    ))
 }

@@ -85,8 +85,14 @@ pub struct Mock {
 impl Mock {
     /// Starts the mock on a free loopback port and reads its URL from the first stdout line.
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// [`start`](Self::start) with more `mock` options.
+    pub async fn start_with(options: &[&str]) -> Self {
         let mut cmd = command();
         cmd.args(["mock", "--port", "0", "--client-id", CLIENT_ID])
+            .args(options)
             .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
@@ -151,6 +157,19 @@ impl Mock {
         cmd
     }
 
+    /// The names of the platform's stored integrations, sorted.
+    pub async fn platform_names(&self) -> Vec<String> {
+        let all = self.get("/_mock/integrations").await;
+        let mut names: Vec<String> = all["platform"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// The names of the seed route's stored integrations.
     pub async fn seed_names(&self) -> Vec<String> {
         let all = self.get("/_mock/integrations").await;
@@ -176,6 +195,16 @@ pub fn signal(pid: u32, signal: &str) {
         .status()
         .unwrap();
     assert!(status.success(), "kill {signal} {pid}: {status}");
+}
+
+/// How many requests of the mock's log (`/_mock/requests`) write: neither a GET nor a token.
+pub fn writes(log: &Value) -> usize {
+    log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["method"] != "GET" && r["route"] != "token")
+        .count()
 }
 
 /// Writes `text` to `dir/name` and returns the path as a string.

@@ -2,29 +2,8 @@
 
 use crate::common;
 
-use common::{Mock, PRESENCE, QUEUES, eventbridge_yaml, run, write};
-use serde_json::{Value, json};
-
-async fn platform_names(mock: &Mock) -> Vec<String> {
-    let all = mock.get("/_mock/integrations").await;
-    let mut names: Vec<String> = all["platform"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap().to_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-fn writes(log: &Value) -> usize {
-    log["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["method"] != "GET" && r["route"] != "token")
-        .count()
-}
+use common::{Mock, PRESENCE, QUEUES, eventbridge_yaml, run, write, writes};
+use serde_json::json;
 
 #[tokio::test]
 async fn sync_plans_and_prunes_only_when_asked_and_delete_is_idempotent() {
@@ -47,7 +26,7 @@ async fn sync_plans_and_prunes_only_when_asked_and_delete_is_idempotent() {
     let mut cmd = mock.cli();
     cmd.arg("eventbridge").arg("apply").arg(&set).arg(&extra);
     assert_eq!(run(cmd).await.code, Some(0));
-    assert_eq!(platform_names(&mock).await, ["a-aws", "b-aws", "c-aws"]);
+    assert_eq!(mock.platform_names().await, ["a-aws", "b-aws", "c-aws"]);
 
     // a changes; c is not declared.
     write(
@@ -77,7 +56,7 @@ async fn sync_plans_and_prunes_only_when_asked_and_delete_is_idempotent() {
     let no_prune = run(cmd).await;
     assert!(!no_prune.stdout.contains("c-aws"), "{}", no_prune.stdout);
     assert_eq!(
-        platform_names(&mock).await,
+        mock.platform_names().await,
         ["a-aws", "b-aws", "c-aws"],
         "plans wrote nothing"
     );
@@ -86,7 +65,7 @@ async fn sync_plans_and_prunes_only_when_asked_and_delete_is_idempotent() {
     let mut cmd = mock.cli();
     cmd.args(["eventbridge", "sync"]).arg(&set);
     assert_eq!(run(cmd).await.code, Some(0));
-    assert_eq!(platform_names(&mock).await, ["a-aws", "b-aws", "c-aws"]);
+    assert_eq!(mock.platform_names().await, ["a-aws", "b-aws", "c-aws"]);
     let mut cmd = mock.cli();
     cmd.args(["--output", "json", "eventbridge", "sync", "--prune"])
         .arg(&set);
@@ -96,7 +75,7 @@ async fn sync_plans_and_prunes_only_when_asked_and_delete_is_idempotent() {
     assert_eq!(doc["files"][2]["name"], "c-aws");
     assert_eq!(doc["files"][2]["action"], "deleted");
     assert_eq!(doc["summary"]["delete"], 1);
-    assert_eq!(platform_names(&mock).await, ["a-aws", "b-aws"]);
+    assert_eq!(mock.platform_names().await, ["a-aws", "b-aws"]);
 
     // delete --plan, delete, delete again.
     let mut cmd = mock.cli();
@@ -115,7 +94,7 @@ async fn sync_plans_and_prunes_only_when_asked_and_delete_is_idempotent() {
     let out = run(cmd).await;
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(out.stdout.contains("- b-aws (deleted)"), "{}", out.stdout);
-    assert_eq!(platform_names(&mock).await, ["a-aws"]);
+    assert_eq!(mock.platform_names().await, ["a-aws"]);
     let mut cmd = mock.cli();
     cmd.args(["--output", "json", "eventbridge", "delete", "b-aws"]);
     let again = run(cmd).await;

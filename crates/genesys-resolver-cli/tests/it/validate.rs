@@ -189,13 +189,20 @@ async fn a_directory_stands_for_its_input_files() {
     let mut cmd = command();
     cmd.args(["validate", "--output", "json"]).arg(dir.path());
     let doc = run(cmd).await.json();
-    let files: Vec<&str> = doc["files"]
+    let files: Vec<(&str, &str)> = doc["files"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["name"].as_str().unwrap())
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap_or("-"),
+                f["status"].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(files, ["a", "b"]);
+    // The other file is not read, and said so.
+    assert_eq!(files, [("a", "valid"), ("b", "valid"), ("-", "skipped")]);
+    assert_eq!(doc["files"][2]["detail"]["reason"], "not_a_document");
 }
 
 #[tokio::test]

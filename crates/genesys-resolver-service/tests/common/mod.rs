@@ -308,3 +308,8 @@ pub(crate) async fn closed_by_server(stream: &mut TcpStream) -> Option<String> {
         }
     }
 }
+
+/// The strict AWS emulator for one test (the core's launcher, shared with its tests).
+#[cfg(feature = "external-tests")]
+#[path = "../../../genesys-resolver/tests/common/moto.rs"]
+pub(crate) mod moto;

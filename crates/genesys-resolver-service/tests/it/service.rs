@@ -555,3 +555,73 @@ async fn uris_fields_and_keys_that_could_mean_two_things_are_refused_and_nothing
         "nothing sent to Genesys"
     );
 }
+
+/// A deploy target whose AWS call fails with AWS's text quoting a secret (as an upstream may).
+#[derive(Debug)]
+struct FailingAws;
+
+#[derive(Debug)]
+struct AwsRefusal;
+
+impl std::fmt::Display for AwsRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "rule genesys-x: PutRule ValidationException: pattern quoted aws-upstream-text-0042",
+        )
+    }
+}
+
+impl std::error::Error for AwsRefusal {}
+
+impl genesys_resolver::error::OperationError for AwsRefusal {
+    fn stage(&self) -> genesys_resolver::pipeline::Stage {
+        genesys_resolver::pipeline::Stage::Submit
+    }
+    fn kind(&self) -> genesys_resolver::pipeline::ErrorKind {
+        genesys_resolver::pipeline::ErrorKind::AwsApi
+    }
+    fn is_retryable(&self) -> bool {
+        false
+    }
+    fn report(&self) -> genesys_resolver::error::ErrorReport {
+        let mut report = genesys_resolver::error::ErrorReport::of(self);
+        report.operation = Some("PutRule".into());
+        report.resource = Some("rule genesys-x".into());
+        report.code = Some("ValidationException".into());
+        report.detail = Some("aws-upstream-text-0042".into());
+        report
+    }
+}
+
+#[async_trait::async_trait]
+impl genesys_resolver::target::DeployTarget for FailingAws {
+    fn target(&self, payload: &genesys_resolver::payload::ResolvePayload) -> String {
+        format!("route://us-east-1/123456789012/{}", payload.name)
+    }
+    async fn deploy(
+        &self,
+        _payload: &genesys_resolver::payload::ResolvePayload,
+        _dry_run: bool,
+    ) -> Result<genesys_resolver::target::Deployed, Box<dyn genesys_resolver::error::OperationError>>
+    {
+        Err(Box::new(AwsRefusal))
+    }
+}
+
+#[tokio::test]
+async fn an_aws_failure_of_the_route_target_is_502_without_aws_text() {
+    let h = harness_with(|b| b.deploy_target(Arc::new(FailingAws))).await;
+    let (status, body) = h.resolve(&h.payload("orders")).await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["kind"], "aws_api");
+    assert_eq!(body["upstream"], "aws");
+    assert_eq!(body["operation"], "PutRule");
+    assert_eq!(body["code"], "ValidationException");
+    assert_eq!(
+        body["message"],
+        "rule genesys-x: AWS PutRule failed (ValidationException)"
+    );
+    assert!(!body.to_string().contains("aws-upstream-text"), "{body}");
+    // Nothing reached the seed's route.
+    assert!(h.genesys.integrations().is_empty());
+}

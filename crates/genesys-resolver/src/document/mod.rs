@@ -34,7 +34,6 @@
 //! assert_eq!(errors.violations()[0].code, ViolationCode::DuplicateKey);
 //! ```
 
-use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -44,6 +43,7 @@ use crate::names::named_enum;
 use crate::validate::{self, Limits, ValidationErrors};
 
 pub(crate) mod eventbridge;
+mod files;
 mod payload;
 pub(crate) mod route;
 mod text;
@@ -52,6 +52,7 @@ mod walk;
 pub use crate::payload::ResolvePayload;
 pub use crate::violation::{Violation, ViolationCode};
 pub use eventbridge::{EventBridgeIntegration, INTEGRATION_KEYS};
+pub use files::{Inputs, SkipReason, Skipped, expand, read_bounded};
 pub use route::{ROUTE_KEYS, Route};
 pub use walk::Reading;
 
@@ -104,11 +105,19 @@ impl Format {
     /// The format a file's name says: `.yaml` and `.yml` (in any case) are YAML, anything else
     /// JSON.
     pub fn of_path(path: &Path) -> Self {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some(e) if e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml") => {
-                Self::Yaml
-            }
-            _ => Self::Json,
+        Self::of_extension(path).unwrap_or(Self::Json)
+    }
+
+    /// The format a document's name says, when it says one: `.json` is JSON, `.yaml` and
+    /// `.yml` are YAML, in any case (`B.YAML`); any other name is not a document's.
+    pub fn of_extension(path: &Path) -> Option<Self> {
+        let extension = path.extension()?.to_str()?;
+        if extension.eq_ignore_ascii_case("json") {
+            Some(Self::Json)
+        } else if extension.eq_ignore_ascii_case("yaml") || extension.eq_ignore_ascii_case("yml") {
+            Some(Self::Yaml)
+        } else {
+            None
         }
     }
 
@@ -340,6 +349,20 @@ pub(crate) fn read_text_as<T>(
         .map_err(|errors| DocumentError::Invalid { kind, errors })
 }
 
+/// Text read into a plain JSON value, strictly and within `limits`, as a document is but
+/// without a document's shape: for other data a repository holds (a config file). Duplicate
+/// keys and values JSON cannot hold are returned as violations at their JSON paths (the
+/// value keeps the first of each key, and `null` where such a value stood); no error or
+/// violation repeats a value of the text.
+pub fn parse_value(
+    text: &[u8],
+    format: Format,
+    limits: &ReadLimits,
+) -> Result<(Value, Vec<Violation>), DocumentError> {
+    let parsed = text::parse(text, format, limits)?;
+    Ok((parsed.value, parsed.violations))
+}
+
 /// The kind `value` looks like: a route when it has a key only routes have (`roleArn`,
 /// `organizationId`, `deadLetterArn`, `invocationRateLimit`); an EventBridge integration when it
 /// has `topics` or `notes`; a route when it has both AWS keys (`awsAccountId`, `awsRegion`,
@@ -467,29 +490,10 @@ impl DocumentReader {
     }
 
     /// Reads a file: `.yaml` and `.yml` as YAML, anything else as JSON. Only a regular file is
-    /// read (a symbolic link is followed), and only when it is no larger than
-    /// [`ReadLimits::max_bytes`].
+    /// read (a symbolic link is followed, but never into `/proc`, `/sys` or `/dev`), and only
+    /// when it is no larger than [`ReadLimits::max_bytes`] ([`read_bounded`]).
     pub fn read_file(&self, path: &Path) -> Result<Document, DocumentError> {
-        let max = self.read_limits.max_bytes;
-        let regular = |meta: &std::fs::Metadata| {
-            if !meta.is_file() {
-                return Err(DocumentError::Io {
-                    message: "not a regular file".to_owned(),
-                });
-            }
-            if meta.len() > u64::try_from(max).unwrap_or(u64::MAX) {
-                return Err(DocumentError::TooLarge { limit: max });
-            }
-            Ok(())
-        };
-        // Measured before it is opened (a FIFO would block the open) and again once open.
-        regular(&std::fs::metadata(path).map_err(|e| DocumentError::io(&e))?)?;
-        let file = std::fs::File::open(path).map_err(|e| DocumentError::io(&e))?;
-        regular(&file.metadata().map_err(|e| DocumentError::io(&e))?)?;
-        let mut text = Vec::new();
-        file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
-            .read_to_end(&mut text)
-            .map_err(|e| DocumentError::io(&e))?;
+        let text = read_bounded(path, self.read_limits.max_bytes)?;
         self.read_text(&text, Format::of_path(path))
     }
 

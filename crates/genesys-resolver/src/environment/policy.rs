@@ -63,7 +63,7 @@ impl EnvironmentPolicy {
             Self::AllowCustom => Ok(()),
             Self::GenesysCloud if environment.is_genesys_cloud() => Ok(()),
             Self::GenesysCloud => Err(EnvironmentError::CustomNotAllowed {
-                value: environment.api_base().to_string(),
+                origin: environment.api_base().origin().ascii_serialization(),
             }),
         }
     }

@@ -111,7 +111,7 @@ impl Steps<'_> {
                 "EventBridge integration found after a lost create"
             );
         } else {
-            tracing::info!(name = desired.name, id, "EventBridge integration created");
+            tracing::debug!(name = desired.name, id, "EventBridge integration created");
         }
         Ok((id, created.recovered))
     }
@@ -178,7 +178,7 @@ impl Steps<'_> {
                 Ok(reply) => {
                     self.trace.saw(reply.correlation_id);
                     let written = config_version(&reply.value);
-                    tracing::info!(
+                    tracing::debug!(
                         name = desired.name,
                         id,
                         version = written,
@@ -235,7 +235,7 @@ impl Steps<'_> {
             .map_err(at(DeployStep::Enable))?;
         self.trace.saw(reply.correlation_id);
         self.trace.time(DeployStep::Enable, started);
-        tracing::info!(id, "integration enabled");
+        tracing::debug!(id, "integration enabled");
         Ok(ReportedState::from_entity(&reply.value))
     }
 

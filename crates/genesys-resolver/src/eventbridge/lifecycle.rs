@@ -132,7 +132,7 @@ impl Steps<'_> {
             .map_err(at(DeployStep::Disable))?;
         self.trace.saw(reply.correlation_id);
         self.trace.time(DeployStep::Disable, step_started);
-        tracing::info!(name, id = found.id, "integration disabled");
+        tracing::debug!(name, id = found.id, "integration disabled");
         let mut report = self.report(name, Some(&found), started);
         report.change.action = ChangeAction::Update;
         report.change.changes = vec![FieldChange::new(
@@ -218,7 +218,7 @@ impl Steps<'_> {
                 .map_err(at(DeployStep::Delete))?;
             self.trace.saw(reply.correlation_id);
             sent = reply.value;
-            tracing::info!(name, id = found.id, accepted = sent, "integration deleted");
+            tracing::debug!(name, id = found.id, accepted = sent, "integration deleted");
         }
         let polls = self.wait_gone(&found.id, step_started).await?;
         self.trace.time(DeployStep::Delete, step_started);

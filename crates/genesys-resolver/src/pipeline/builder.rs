@@ -21,7 +21,8 @@ pub use crate::error::BuildError;
 use crate::metrics::{Metrics, MetricsSink};
 use crate::probe::EndpointProber;
 use crate::retry::RetryPolicy;
-use crate::settings::ResolverSettings;
+use crate::settings::{ResolverSettings, SettingsError, SettingsErrors, TargetKind};
+use crate::target::DeployTarget;
 use crate::tls::TrustConfig;
 use crate::validate::Limits;
 
@@ -44,6 +45,7 @@ pub struct ResolverBuilder {
     sinks: Vec<Arc<dyn MetricsSink>>,
     metrics: Option<Metrics>,
     coordination: Coordination,
+    target: Option<Arc<dyn DeployTarget>>,
 }
 
 impl fmt::Debug for ResolverBuilder {
@@ -54,6 +56,7 @@ impl fmt::Debug for ResolverBuilder {
             .field("api", &self.api)
             .field("prober", &self.prober)
             .field("coordinator", &self.coordination.coordinator)
+            .field("target", &self.target)
             .finish_non_exhaustive()
     }
 }
@@ -230,13 +233,26 @@ impl ResolverBuilder {
         self
     }
 
-    /// Builds the resolver, first connecting what the settings ask to be connected: with
+    /// Deploys through `target` once a payload passed validation, instead of the seed's
+    /// integrations route (the target then proves the destinations and writes; the resolver's
+    /// probe, token and route-mapping stages do not run). Given here, it wins over
+    /// [`TargetSettings`](crate::settings::TargetSettings); `build_async` makes the real route
+    /// from the settings when they ask for it.
+    pub fn deploy_target(mut self, target: Arc<dyn DeployTarget>) -> Self {
+        self.target = Some(target);
+        self
+    }
+
+    /// Whether a deploy target was given.
+    pub(crate) fn has_deploy_target(&self) -> bool {
+        self.target.is_some()
+    }
+
+    /// Connects what the settings ask to be connected (the first part of `build_async`): with
     /// [`CoordinationSettings::redis_url`](crate::settings::CoordinationSettings::redis_url)
     /// set (and no coordinator given), a Redis lease coordinator, and Redis pacers for the
-    /// rate limits that are set, so every replica shares one lease per name and one budget.
-    /// A Redis that cannot be reached fails the build with a coordination error; nothing falls
-    /// back to working unlocked.
-    pub async fn build_async(mut self) -> Result<Resolver, BuildError> {
+    /// rate limits that are set. A Redis that cannot be reached is a coordination error.
+    pub(crate) async fn connect(mut self) -> Result<Self, BuildError> {
         self.settings.validate()?;
         self.coordination = std::mem::take(&mut self.coordination)
             .connect(
@@ -245,7 +261,38 @@ impl ResolverBuilder {
                 &self.settings.coordination,
             )
             .await?;
-        self.build()
+        Ok(self)
+    }
+
+    /// The parts a deploy target built for this resolver shares with it, made now so both use
+    /// the same ones: the metrics sink (the built-in [`Metrics`] and any further sinks), the
+    /// prober (the settings' trust and every trust root given, the DNS resolver given) and the
+    /// coordinator (connected or in-process); and the trust roots given in DER form, as PEM.
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))] // only the route target uses them
+    pub(crate) fn shared_parts(&mut self) -> Result<SharedParts, BuildError> {
+        let metrics = self.metrics.get_or_insert_with(Metrics::new).clone();
+        let sink = compose::metrics_sink(&metrics, &self.sinks);
+        let prober = if let Some(p) = &self.prober {
+            p.clone()
+        } else {
+            let p = compose::prober(
+                &self.settings.probe,
+                self.trust(),
+                sink.clone(),
+                self.dns.clone(),
+            )?;
+            self.prober = Some(p.clone());
+            p
+        };
+        let coordinator = self.coordination.coordinator();
+        self.coordination.coordinator = Some(coordinator.clone());
+        let extra_pem = self.extra_roots.iter().map(der_to_pem).collect();
+        Ok(SharedParts {
+            sink,
+            prober,
+            coordinator,
+            extra_pem,
+        })
     }
 
     /// The environment part of lease and pace keys: the API base, so two organisations never
@@ -284,11 +331,20 @@ impl ResolverBuilder {
     }
 
     /// Checks every setting and builds the resolver. Nothing is sent yet. Settings that need
-    /// a connection first (a Redis URL) need [`build_async`](Self::build_async).
+    /// a connection first (a Redis URL) or the route deploy target (unless one was given with
+    /// [`deploy_target`](Self::deploy_target)) need [`build_async`](Self::build_async).
     pub fn build(self) -> Result<Resolver, BuildError> {
         self.settings.validate()?;
         self.coordination
             .check_connected(&self.settings.coordination)?;
+        if self.target.is_none() && self.settings.target.kind == TargetKind::Route {
+            return Err(BuildError::Settings(SettingsErrors(vec![
+                SettingsError::new(
+                    "target.kind",
+                    "the route target is made by `build_async` (or give a deploy target)",
+                ),
+            ])));
+        }
         let metrics = self.metrics.clone().unwrap_or_default();
         let sink = compose::metrics_sink(&metrics, &self.sinks);
         let trust = self.trust();
@@ -320,9 +376,37 @@ impl ResolverBuilder {
                     .coordination
                     .lease_wait
                     .unwrap_or(crate::settings::DEFAULT_LEASE_WAIT),
+                target: self.target,
             }),
         })
     }
+}
+
+/// One `CERTIFICATE` block of `der`.
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
+fn der_to_pem(der: &CertificateDer<'static>) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
+
+/// What a resolver shares with a deploy target built for it ([`ResolverBuilder::shared_parts`]).
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
+pub(crate) struct SharedParts {
+    /// The one metrics sink.
+    pub(crate) sink: Arc<dyn MetricsSink>,
+    /// The one prober.
+    pub(crate) prober: Arc<dyn EndpointProber>,
+    /// The one coordinator.
+    pub(crate) coordinator: Arc<dyn Coordinator>,
+    /// The trust roots given in DER form, as PEM text.
+    pub(crate) extra_pem: Vec<String>,
 }
 
 /// The integrations API and, when there is one, the token source of the token stage.

@@ -47,11 +47,22 @@ impl ErrorKind {
 #[derive(Debug)]
 enum Cause {
     Validation(ValidationErrors),
-    Probe { summary: String, retryable: bool },
+    Probe {
+        summary: String,
+        retryable: bool,
+    },
     Client(ClientError),
     Auth(AuthError),
     Coordination(CoordinationError),
-    Ambiguous { name: String, ids: Vec<String> },
+    Ambiguous {
+        name: String,
+        ids: Vec<String>,
+    },
+    /// A deploy target's failure, with its report taken once.
+    Target {
+        error: Box<dyn OperationError>,
+        report: Box<ErrorReport>,
+    },
 }
 
 /// Why a resolve (or check) failed: the [`Stage`] that failed, a flat [`ErrorKind`], and the
@@ -82,6 +93,7 @@ impl fmt::Display for ResolveError {
                 ids.len(),
                 ids.join(", ")
             ),
+            Cause::Target { error, .. } => write!(f, "{error}"),
         }
     }
 }
@@ -93,6 +105,7 @@ impl std::error::Error for ResolveError {
             Cause::Client(e) => Some(e),
             Cause::Auth(e) => Some(e),
             Cause::Coordination(e) => Some(e),
+            Cause::Target { error, .. } => Some(error.as_ref()),
             Cause::Probe { .. } | Cause::Ambiguous { .. } => None,
         }
     }
@@ -155,6 +168,30 @@ impl ResolveError {
                 ids,
             },
             endpoints: Vec::new(),
+        }
+    }
+
+    /// A deploy target's failure: its stage, kind, report and details are the resolve's.
+    pub(crate) fn target(error: Box<dyn OperationError>) -> Self {
+        let report = error.report();
+        Self {
+            stage: error.stage(),
+            kind: error.kind(),
+            endpoints: report.endpoints.clone(),
+            cause: Cause::Target {
+                error,
+                report: Box::new(report),
+            },
+        }
+    }
+
+    /// The deploy target's error, for a resolve that failed in a
+    /// [`DeployTarget`](crate::target::DeployTarget) (a route's `RouteError`, say, which the
+    /// error's `source()` also is).
+    pub fn target_error(&self) -> Option<&dyn OperationError> {
+        match &self.cause {
+            Cause::Target { error, .. } => Some(error.as_ref()),
+            _ => None,
         }
     }
 
@@ -223,6 +260,7 @@ impl ResolveError {
     pub fn violations(&self) -> &[Violation] {
         match &self.cause {
             Cause::Validation(e) => e.violations(),
+            Cause::Target { report, .. } => &report.violations,
             _ => &[],
         }
     }
@@ -233,6 +271,7 @@ impl ResolveError {
     pub fn violation_count(&self) -> usize {
         match &self.cause {
             Cause::Validation(e) => e.total(),
+            Cause::Target { report, .. } => report.violation_count,
             _ => 0,
         }
     }
@@ -260,6 +299,7 @@ impl ResolveError {
         match &self.cause {
             Cause::Client(e) => e.status(),
             Cause::Auth(e) => e.status(),
+            Cause::Target { report, .. } => report.status,
             _ => None,
         }
     }
@@ -270,6 +310,7 @@ impl ResolveError {
         match &self.cause {
             Cause::Client(e) => e.code(),
             Cause::Auth(AuthError::Rejected { error, .. }) => error.as_deref(),
+            Cause::Target { report, .. } => report.code.as_deref(),
             _ => None,
         }
     }
@@ -282,6 +323,7 @@ impl ResolveError {
                 AuthError::Rejected { correlation_id, .. }
                 | AuthError::Status { correlation_id, .. },
             ) => correlation_id.as_deref(),
+            Cause::Target { error, .. } => error.correlation_id(),
             _ => None,
         }
     }
@@ -303,6 +345,7 @@ impl ResolveError {
             Cause::Client(e) => e.is_retryable(),
             Cause::Auth(e) => e.is_retryable(),
             Cause::Coordination(e) => e.is_retryable(),
+            Cause::Target { error, .. } => error.is_retryable(),
         }
     }
 }
@@ -327,6 +370,9 @@ impl OperationError for ResolveError {
     /// The basic report with the violations, the endpoints' reports, Genesys' status and
     /// code, the ids of an ambiguous name and the wait Genesys asked for.
     fn report(&self) -> ErrorReport {
+        if let Cause::Target { report, .. } = &self.cause {
+            return (**report).clone();
+        }
         let mut report = ErrorReport::of(self)
             .with_violations(self.violations(), self.violation_count())
             .with_code(self.code())

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tracing::Instrument;
 
 use super::{Action, ResolveError, Stage};
@@ -17,7 +18,9 @@ use crate::envelope::{Envelope, OperationReport, Seen, Subject, stage};
 use crate::metrics::Metrics;
 use crate::payload::ResolvePayload;
 use crate::probe::{EndpointProber, ProbeReport};
+use crate::target::{DeployTarget, Deployed};
 use crate::validate::{self, Limits};
+use crate::violation::ValidationErrors;
 
 /// How long one stage of a resolve took.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -53,6 +56,15 @@ pub struct ResolveReport {
     pub correlation_id: Option<String>,
     /// Wall time of the whole resolve in milliseconds.
     pub latency_ms: f64,
+    /// Where the events go, for a resolver that deploys through a
+    /// [`DeployTarget`](crate::target::DeployTarget) (`route://<region>/<account>/<suffix>`
+    /// for the real route); absent for the seed's integrations route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The target's own report in its JSON form: for the real route, its `RouteReport` (for
+    /// a check, its `RoutePlan`); absent for the seed's integrations route. It holds no secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<Value>,
 }
 
 /// The resolve pipeline. Cheap to clone (one `Arc` inside), `Send + Sync`: build one per
@@ -95,6 +107,8 @@ pub(super) struct Inner {
     pub(super) lease_scope: String,
     /// How long a resolve waits for its turn on a name.
     pub(super) lease_wait: Duration,
+    /// Where a proven payload is deployed, when not to the seed's integrations route.
+    pub(super) target: Option<Arc<dyn DeployTarget>>,
 }
 
 impl fmt::Debug for Resolver {
@@ -104,6 +118,7 @@ impl fmt::Debug for Resolver {
             .field("tokens", &self.inner.tokens)
             .field("prober", &self.inner.prober)
             .field("audit", self.inner.envelope.audit())
+            .field("target", &self.inner.target)
             .finish_non_exhaustive()
     }
 }
@@ -115,9 +130,19 @@ impl Resolver {
         &self.inner.metrics
     }
 
+    /// The deploy target a proven payload goes to, when it is not the seed's integrations
+    /// route (see [`ResolverBuilder::deploy_target`](super::ResolverBuilder::deploy_target)).
+    pub fn deploy_target(&self) -> Option<&Arc<dyn DeployTarget>> {
+        self.inner.target.as_ref()
+    }
+
     /// Validates, probes every endpoint, obtains a token, maps the route and creates or updates
     /// the integration (or leaves it alone when it already matches). Nothing is sent to Genesys
     /// unless the payload is valid and every destination is healthy.
+    ///
+    /// With a deploy target (the real route, when the settings choose it), the payload is
+    /// validated here and the target does the rest: it proves every destination before its
+    /// first write, then deploys both halves; the report carries the target's own report.
     pub async fn resolve(&self, payload: &ResolvePayload) -> Result<ResolveReport, ResolveError> {
         self.run(payload, false).await
     }
@@ -162,10 +187,12 @@ impl Resolver {
         payload: &ResolvePayload,
         dry_run: bool,
     ) -> Result<ResolveReport, ResolveError> {
-        let scope = self
-            .inner
-            .envelope
-            .start(Subject::resolve(payload, dry_run));
+        let target = self.inner.target.as_ref().map(|t| t.target(payload));
+        let mut subject = Subject::resolve(payload, dry_run);
+        if let Some(target) = &target {
+            subject = subject.with_target(target);
+        }
+        let scope = self.inner.envelope.start(subject);
         let mut run = Run {
             stages: Vec::new(),
             correlation_id: None,
@@ -176,43 +203,69 @@ impl Resolver {
             .instrument(scope.span().clone())
             .await;
         let latency = scope.elapsed();
-        let result = result.map(|(action, integration, endpoints, recovered)| {
-            let warnings = endpoints
+        let result = result.map(|done| {
+            let mut warnings: Vec<String> = done
+                .endpoints
                 .iter()
                 .flat_map(|r| r.warnings.iter().map(move |w| format!("{}: {w}", r.uri)))
                 .collect();
+            warnings.extend(done.warnings);
             ResolveReport {
                 integration_name: payload.name.clone(),
-                action,
+                action: done.action,
                 dry_run,
-                integration_id: integration.map(|i| i.id),
-                recovered,
-                endpoints,
+                integration_id: done.integration_id,
+                recovered: done.recovered,
+                endpoints: done.endpoints,
                 stages: std::mem::take(&mut run.stages),
                 warnings,
                 correlation_id: run.correlation_id.clone(),
                 latency_ms: latency.as_secs_f64() * 1000.0,
+                target: target.clone(),
+                route: done.report,
             }
         });
         scope.finish(&result, Seen::new(run.correlation_id.as_deref(), None));
         result
     }
 
-    /// The stages; returns the action, the integration (absent for a dry-run create), the probe
-    /// reports and whether a lost create was recovered.
+    /// The stages; returns what was done (or would be, for a dry run).
     async fn stages(
         &self,
         payload: &ResolvePayload,
         dry_run: bool,
         run: &mut Run,
-    ) -> Result<(Action, Option<Integration>, Vec<ProbeReport>, bool), ResolveError> {
+    ) -> Result<Deployed, ResolveError> {
         let inner = &self.inner;
 
         stage(Stage::Validate, async {
-            validate::validate_with(payload, &inner.limits).map_err(ResolveError::validation)
+            match &inner.target {
+                None => validate::validate_with(payload, &inner.limits),
+                Some(target) => match target.violations(payload, &inner.limits) {
+                    found if found.is_empty() => Ok(()),
+                    found => Err(ValidationErrors::new(found)),
+                },
+            }
+            .map_err(ResolveError::validation)
         })
         .await?;
         run.finish(Stage::Validate);
+
+        if let Some(target) = &inner.target {
+            // The target proves every destination before its first write and runs its own
+            // stages (as spans under this resolve's); its whole run is the resolve's submit.
+            let done = target
+                .deploy(payload, dry_run)
+                .await
+                .map_err(ResolveError::target)?;
+            run.correlation_id.clone_from(&done.correlation_id);
+            run.finish(if dry_run {
+                Stage::RouteMapping
+            } else {
+                Stage::Submit
+            });
+            return Ok(done);
+        }
 
         // Destinations first: a payload the address policy refuses, or whose destination is
         // down, never costs a Genesys call.
@@ -277,7 +330,9 @@ impl Resolver {
             Some(_) => Action::Updated,
         };
         let Some(lease) = lease else {
-            return Ok((planned, existing, reports, false));
+            let mut done = Deployed::new(planned).endpoints(reports);
+            done.integration_id = existing.map(|i| i.id);
+            return Ok(done);
         };
         let coordination = |e| ResolveError::coordination(Stage::Submit, e);
         let (action, integration) = stage(Stage::Submit, async {
@@ -292,8 +347,11 @@ impl Resolver {
         })
         .await?;
         run.finish(Stage::Submit);
-        let recovered = integration.recovered;
-        Ok((action, Some(integration), reports, recovered))
+        let mut done = Deployed::new(action)
+            .integration_id(integration.id)
+            .endpoints(reports);
+        done.recovered = integration.recovered;
+        Ok(done)
     }
 
     /// Creates, updates or leaves the integration. A create that meets a conflict (someone

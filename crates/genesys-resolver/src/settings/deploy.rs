@@ -58,7 +58,7 @@ impl DeploySettings {
         Ok(s)
     }
 
-    fn read(var: &impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+    pub(super) fn read(var: &impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let check_topics = var(vars::CHECK_TOPICS)
             .map(|v| match v.trim().to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" | "on" => Ok(true),

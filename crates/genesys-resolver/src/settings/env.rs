@@ -52,11 +52,12 @@ impl ProbeSettings {
     /// The probe variables.
     pub(super) fn read(var: &impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let allow_cidrs = list(var, vars::ALLOW_CIDRS)
-            .map(|item| {
+            .enumerate()
+            .map(|(i, item)| {
                 parse_net(&item).ok_or_else(|| {
                     SettingsError::new(
                         vars::ALLOW_CIDRS,
-                        format!("{item:?} is not an address range such as 10.0.0.0/8"),
+                        format!("entry {} is not an address range such as 10.0.0.0/8", i + 1),
                     )
                 })
             })
@@ -89,11 +90,12 @@ pub(super) fn parsed<T: FromStr>(
 where
     T::Err: fmt::Display,
 {
+    // The value is not repeated: it may come from a file, and be anything.
     var(name)
         .map(|v| {
             v.trim()
                 .parse::<T>()
-                .map_err(|e| SettingsError::new(name, format!("{:?} is not valid: {e}", v.trim())))
+                .map_err(|e| SettingsError::new(name, format!("is not valid: {e}")))
         })
         .transpose()
 }
@@ -105,7 +107,7 @@ pub(super) fn seconds(
     parsed::<f64>(var, name)?
         .map(|s| {
             Duration::try_from_secs_f64(s)
-                .map_err(|_| SettingsError::new(name, format!("{s} is not a number of seconds")))
+                .map_err(|_| SettingsError::new(name, "is not a number of seconds"))
         })
         .transpose()
 }

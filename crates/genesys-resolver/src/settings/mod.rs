@@ -38,10 +38,17 @@
 //! | `RESOLVER_DELETION_TIMEOUT_SECS` | [`DeploySettings::deletion_timeout`] | 60 s |
 //! | `RESOLVER_SOURCE_TIMEOUT_SECS` | [`RouteSettings::source_timeout`] | 120 s |
 //! | `RESOLVER_SOURCE_POLL_INTERVAL_SECS` | [`RouteSettings::source_poll_interval`] | 0.25 s |
+//! | `RESOLVER_DEPLOY_TARGET` | [`TargetSettings::kind`]: `seed` (the seed's integrations route) or `route` (the real route, cargo feature `aws`) | `seed` |
+//! | `RESOLVER_ROUTE_AWS_ACCOUNT_ID` | [`RouteTargetSettings::aws_account_id`] (12 digits; required for `route`) | none |
+//! | `RESOLVER_ROUTE_AWS_REGION` | [`RouteTargetSettings::aws_region`] (required for `route`; the EventBridge client's region too) | none |
+//! | `RESOLVER_ROUTE_ROLE_ARN` | [`RouteTargetSettings::role_arn`] (required for `route`) | none |
+//! | `RESOLVER_ROUTE_DEAD_LETTER_ARN` | [`RouteTargetSettings::dead_letter_arn`] (an SQS queue ARN) | none |
+//! | `RESOLVER_ROUTE_EVENT_SOURCE_SUFFIX` | [`RouteTargetSettings::event_source_suffix`]: the rule of each payload's partner event source suffix, `{name}` once | `{name}` |
+//! | `RESOLVER_ROUTE_ORGANIZATION_ID` | [`RouteTargetSettings::organization_id`] | read from Genesys |
 //!
-//! A resolver reads the client, trust, probe and coordination variables; an EventBridge
-//! deployer the client, trust, coordination and deploy ones; a route deployer all but the
-//! resolver's limits. AWS's own variables (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials) are the
+//! A resolver reads the client, trust, probe, coordination and target variables (with target
+//! `route`, also the deploy and source waits); an EventBridge deployer the client, trust,
+//! coordination and deploy ones; a route deployer all but the resolver's limits and target. AWS's own variables (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials) are the
 //! AWS SDK's standard chain's, overridden by [`RouteSettings::aws_region`] and
 //! [`RouteSettings::aws_endpoint_url`].
 //!
@@ -71,13 +78,21 @@ use crate::validate::Limits;
 
 mod deploy;
 mod env;
+#[cfg(feature = "config-file")]
+mod file;
 mod identity;
 mod secret_file;
+mod target;
 pub mod vars;
 
 pub use deploy::{DeploySettings, RouteSettings};
 use env::present;
+#[cfg(feature = "config-file")]
+pub use file::{ConfigFileError, MAX_CONFIG_BYTES, read_config_file};
 pub use secret_file::{CLIENT_SECRET_FILE_VAR, MAX_SECRET_FILE_BYTES, SecretFile, SecretFileError};
+pub use target::{
+    DEFAULT_SUFFIX_RULE, NAME_PLACEHOLDER, RouteTargetSettings, TargetKind, TargetSettings,
+};
 
 /// The environment variable holding the OAuth client id ([`vars::CLIENT_ID`]).
 pub const CLIENT_ID_VAR: &str = vars::CLIENT_ID;
@@ -92,13 +107,79 @@ pub const GENESYSCLOUD_CLIENT_ID_VAR: &str = vars::GENESYSCLOUD_CLIENT_ID;
 pub const GENESYSCLOUD_CLIENT_SECRET_VAR: &str = vars::GENESYSCLOUD_CLIENT_SECRET;
 
 /// Variables only an operator may set: the process environment or a flag, never a file a
-/// repository holds (a front end's config-file reader refuses them). Each widens where
-/// credentials go or names a file to read a secret from.
+/// repository holds (a front end's config-file reader refuses them, [`is_operator_only`]). Each
+/// is a secret, names a file to read a secret or trust anchors from, widens where credentials
+/// go or what is trusted, or loosens how the service faces its network:
+///
+/// - the client secret, its file and the ecosystem's name for it;
+/// - the deploy target, the route's AWS account and its role
+///   ([`vars::DEPLOY_TARGET`], [`vars::ROUTE_AWS_ACCOUNT_ID`], [`vars::ROUTE_ROLE_ARN`]): they
+///   decide where the organisation's events go and which role delivers them;
+/// - the opt-in to custom environments ([`ALLOW_CUSTOM_VAR`](crate::environment::ALLOW_CUSTOM_VAR));
+/// - extra trust anchors (`RESOLVER_CA_FILE`) and the address policy's exemptions
+///   (`RESOLVER_ALLOW_CIDRS`);
+/// - the service's authentication (`RESOLVER_AUTH`, `RESOLVER_API_TOKENS`,
+///   `RESOLVER_API_TOKENS_FILE`), listen address (`RESOLVER_BIND`, `PORT`), TLS files (every
+///   `RESOLVER_TLS_*`) and the origins whose pages may call it (`RESOLVER_ALLOWED_ORIGINS`): the
+///   service's own variables, named here because a front end that starts the service (the
+///   command line's `serve`) reads its config file through the same rule.
+///
+/// A Redis URL that carries credentials is the operator's too ([`is_operator_only`]).
 pub const OPERATOR_ONLY_VARS: &[&str] = &[
     CLIENT_SECRET_VAR,
     CLIENT_SECRET_FILE_VAR,
+    GENESYSCLOUD_CLIENT_SECRET_VAR,
     crate::environment::ALLOW_CUSTOM_VAR,
+    vars::CA_FILE,
+    vars::ALLOW_CIDRS,
+    "RESOLVER_AUTH",
+    "RESOLVER_API_TOKENS",
+    "RESOLVER_API_TOKENS_FILE",
+    "RESOLVER_BIND",
+    "PORT",
+    "RESOLVER_TLS_CERT",
+    "RESOLVER_TLS_KEY",
+    "RESOLVER_TLS_CLIENT_CA",
+    "RESOLVER_ALLOWED_ORIGINS",
+    vars::DEPLOY_TARGET,
+    vars::ROUTE_AWS_ACCOUNT_ID,
+    vars::ROUTE_ROLE_ARN,
 ];
+
+/// The prefix of the service's TLS variables, every one of them the operator's.
+const TLS_PREFIX: &str = "RESOLVER_TLS_";
+
+/// Whether variable `name` set to `value` is the operator's alone, so a file a repository holds
+/// (a config file) may not set it: a name of [`OPERATOR_ONLY_VARS`], any `RESOLVER_TLS_*`, or
+/// `RESOLVER_REDIS_URL` when it carries credentials (`redis://:password@host`,
+/// `rediss://user:password@host`): a password belongs in the environment, and a file that could
+/// name a Redis with credentials could also point them at its own server.
+///
+/// ```
+/// use genesys_resolver::settings::is_operator_only;
+///
+/// assert!(is_operator_only("RESOLVER_AUTH", "none"));
+/// assert!(is_operator_only("RESOLVER_TLS_SOMETHING_NEW", "x"));
+/// assert!(is_operator_only("RESOLVER_REDIS_URL", "redis://:hunter2@redis.internal:6379"));
+/// assert!(!is_operator_only("RESOLVER_REDIS_URL", "redis://redis.internal:6379/2"));
+/// assert!(!is_operator_only("RESOLVER_MAX_ATTEMPTS", "5"));
+/// ```
+pub fn is_operator_only(name: &str, value: &str) -> bool {
+    OPERATOR_ONLY_VARS.contains(&name)
+        || name.starts_with(TLS_PREFIX)
+        || (name == vars::REDIS_URL && url_has_credentials(value))
+}
+
+/// Whether a URL-like text carries user-info (`user:password@`, `:password@`, `user@`) before
+/// its path; judged on the text, so a URL that does not parse is judged too.
+fn url_has_credentials(value: &str) -> bool {
+    // A password may hold `/`, `?` or `#`, so the authority's end cannot be trusted: any `@`
+    // after the scheme counts.
+    value
+        .split_once("://")
+        .map_or(value, |(_, rest)| rest)
+        .contains('@')
+}
 
 /// The setters of every builder that wraps a [`ClientSettings`] (the client's and the
 /// resolver's), written once: `client_setters!(settings.client)` inside an `impl` block adds
@@ -481,6 +562,8 @@ pub struct ResolverSettings {
     pub limits: Limits,
     /// Coordination of concurrent callers.
     pub coordination: CoordinationSettings,
+    /// Where a resolve deploys: the seed's route (the default) or the real route.
+    pub target: TargetSettings,
 }
 
 impl ResolverSettings {
@@ -501,17 +584,41 @@ impl ResolverSettings {
             probe: ProbeSettings::read(&var)?,
             limits: Limits::default(),
             coordination: CoordinationSettings::read(&var)?,
+            target: TargetSettings::read(&var)?,
         };
         s.validate().map_err(|mut errors| errors.0.remove(0))?;
         Ok(s)
     }
 
-    /// Checks the settings whole; every problem names its field (`client.max_attempts`, ...).
+    /// Checks the settings whole; every problem names its field (`client.max_attempts`,
+    /// `target.route.aws_account_id`, ...).
     pub fn validate(&self) -> Result<(), SettingsErrors> {
         let mut out = self.client.problems("client.");
         out.extend(self.probe.problems("probe."));
         out.extend(self.coordination.problems("coordination."));
+        out.extend(self.target.problems("target."));
         into_result(out)
+    }
+
+    /// The settings of the route deployer a resolver whose target is the real route deploys
+    /// through: the resolver's client, trust, coordination and probe settings, the route
+    /// target's waits, topic check, region and endpoint.
+    pub fn route_settings(&self) -> RouteSettings {
+        let r = &self.target.route;
+        let mut s = RouteSettings::default();
+        s.genesys.client = self.client.clone();
+        s.genesys.trust = self.trust.clone();
+        s.genesys.coordination = self.coordination.clone();
+        s.genesys.check_topics = r.check_topics;
+        s.genesys.activation_timeout = r.activation_timeout;
+        s.genesys.poll_interval = r.poll_interval;
+        s.genesys.max_poll_interval = r.max_poll_interval;
+        s.probe = self.probe.clone();
+        s.source_timeout = r.source_timeout;
+        s.source_poll_interval = r.source_poll_interval;
+        s.aws_region.clone_from(&r.aws_region);
+        s.aws_endpoint_url.clone_from(&r.aws_endpoint_url);
+        s
     }
 }
 
@@ -612,6 +719,73 @@ mod tests {
                 "probe.concurrency"
             ]
         );
+    }
+
+    #[test]
+    fn refusals_never_repeat_the_value() {
+        const SECRET: &str = "tok-0a1b2c3d4e5f";
+        for name in [
+            "RESOLVER_MAX_ATTEMPTS",
+            "RESOLVER_REQUEST_TIMEOUT_SECS",
+            "RESOLVER_ALLOW_CIDRS",
+            "RESOLVER_PAGE_SIZE",
+            "GENESYS_ENVIRONMENT",
+            "GENESYSCLOUD_REGION",
+        ] {
+            let e = ResolverSettings::from_lookup(lookup(&[(name, SECRET)])).unwrap_err();
+            assert_eq!(e.setting, name);
+            assert!(!e.to_string().contains(SECRET), "{e}");
+        }
+        let e = ResolverSettings::from_lookup(lookup(&[(
+            "RESOLVER_ALLOW_CIDRS",
+            "10.0.0.0/8, tok-0a1b2c3d4e5f",
+        )]))
+        .unwrap_err();
+        assert_eq!(
+            e.reason,
+            "entry 2 is not an address range such as 10.0.0.0/8"
+        );
+    }
+
+    #[test]
+    fn what_loosens_security_is_the_operators_alone() {
+        for name in [
+            "GENESYS_CLIENT_SECRET",
+            "GENESYS_CLIENT_SECRET_FILE",
+            "GENESYSCLOUD_OAUTHCLIENT_SECRET",
+            "RESOLVER_ALLOW_CUSTOM_ENVIRONMENT",
+            "RESOLVER_CA_FILE",
+            "RESOLVER_ALLOW_CIDRS",
+            "RESOLVER_AUTH",
+            "RESOLVER_API_TOKENS",
+            "RESOLVER_API_TOKENS_FILE",
+            "RESOLVER_BIND",
+            "PORT",
+            "RESOLVER_TLS_CERT",
+            "RESOLVER_TLS_KEY",
+            "RESOLVER_TLS_CLIENT_CA",
+            "RESOLVER_ALLOWED_ORIGINS",
+        ] {
+            assert!(is_operator_only(name, ""), "{name}");
+        }
+        for url in [
+            "redis://:pw@redis.internal:6379",
+            "rediss://user:pw@redis.internal:6380/0",
+            "redis://user@redis.internal",
+            "redis://u:p/a?s#s@redis.internal",
+            "rediss://user:pw@[::1",
+        ] {
+            assert!(is_operator_only(vars::REDIS_URL, url), "{url}");
+        }
+        for (name, value) in [
+            (vars::REDIS_URL, "redis://redis.internal:6379/2"),
+            (vars::REDIS_URL, "rediss://redis.internal:6380"),
+            (vars::ENVIRONMENT, "eu_west_1"),
+            (vars::MAX_ATTEMPTS, "5"),
+            (vars::INTEGRATIONS_PATH, "/api/v2/outbound/integrations"),
+        ] {
+            assert!(!is_operator_only(name, value), "{name}={value}");
+        }
     }
 
     #[test]

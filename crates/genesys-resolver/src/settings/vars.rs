@@ -89,9 +89,25 @@ pub const DELETION_TIMEOUT_SECS: &str = "RESOLVER_DELETION_TIMEOUT_SECS";
 pub const SOURCE_TIMEOUT_SECS: &str = "RESOLVER_SOURCE_TIMEOUT_SECS";
 /// The first pause between looks for the partner event source, in seconds.
 pub const SOURCE_POLL_INTERVAL_SECS: &str = "RESOLVER_SOURCE_POLL_INTERVAL_SECS";
+/// Where a resolver deploys: `seed` (the seed's integrations route, the default) or `route`
+/// (the real Genesys -> EventBridge -> HTTPS route).
+pub const DEPLOY_TARGET: &str = "RESOLVER_DEPLOY_TARGET";
+/// The route target's AWS account (12 digits).
+pub const ROUTE_AWS_ACCOUNT_ID: &str = "RESOLVER_ROUTE_AWS_ACCOUNT_ID";
+/// The route target's AWS region (`us-east-1`, ...).
+pub const ROUTE_AWS_REGION: &str = "RESOLVER_ROUTE_AWS_REGION";
+/// The IAM role EventBridge assumes to invoke the route target's API destinations.
+pub const ROUTE_ROLE_ARN: &str = "RESOLVER_ROUTE_ROLE_ARN";
+/// The route target's dead-letter queue (an SQS queue ARN).
+pub const ROUTE_DEAD_LETTER_ARN: &str = "RESOLVER_ROUTE_DEAD_LETTER_ARN";
+/// The rule of each payload's partner event source suffix (`{name}` once; default `{name}`).
+pub const ROUTE_EVENT_SOURCE_SUFFIX: &str = "RESOLVER_ROUTE_EVENT_SOURCE_SUFFIX";
+/// The Genesys organisation id of the route target's partner event sources (unset: read from
+/// Genesys).
+pub const ROUTE_ORGANIZATION_ID: &str = "RESOLVER_ROUTE_ORGANIZATION_ID";
 
 /// Every variable of this module, in the order of the settings tables.
-pub const ALL: [&str; 27] = [
+pub const ALL: [&str; 34] = [
     ENVIRONMENT,
     ALLOW_CUSTOM_ENVIRONMENT,
     CLIENT_ID,
@@ -119,6 +135,13 @@ pub const ALL: [&str; 27] = [
     DELETION_TIMEOUT_SECS,
     SOURCE_TIMEOUT_SECS,
     SOURCE_POLL_INTERVAL_SECS,
+    DEPLOY_TARGET,
+    ROUTE_AWS_ACCOUNT_ID,
+    ROUTE_AWS_REGION,
+    ROUTE_ROLE_ARN,
+    ROUTE_DEAD_LETTER_ARN,
+    ROUTE_EVENT_SOURCE_SUFFIX,
+    ROUTE_ORGANIZATION_ID,
 ];
 
 #[cfg(test)]

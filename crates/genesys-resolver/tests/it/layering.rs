@@ -44,6 +44,8 @@ const LAYERS: &[(&str, u32)] = &[
     ("error", 12),
     // The envelope of every operation: span, timing, metrics and audit, over the error surface.
     ("envelope", 13),
+    // Where a resolve deploys: the deploy-target seam the pipeline deploys through.
+    ("target", 13),
     // The composition root's parts (coordinator, client, prober, sink), for every builder.
     ("compose", 14),
     // The flows: they use every part and never each other.
@@ -52,6 +54,9 @@ const LAYERS: &[(&str, u32)] = &[
     // The route deployer (feature `aws`) composes the EventBridge deployer with the AWS half,
     // so it sits just above the flows it builds on.
     ("route", 25),
+    // The main job's composition root: the resolver's `build_async`, plugging the route
+    // deployer into the pipeline as its deploy target.
+    ("deploy", 26),
     // The test kit sits on top.
     ("testkit", 30),
     ("lib", 40),

@@ -56,6 +56,8 @@ pub struct MockGenesysBuilder {
     omit_transports: bool,
     /// What happens when an integration becomes ACTIVE (see `activation_hooks`).
     pub(super) hooks: super::activation_hooks::ActivationHooks,
+    /// The AWS emulator linked under the mock's own organisation id (see `activation_hooks`).
+    pub(super) linked_emulator: Option<Url>,
 }
 
 impl Default for MockGenesysBuilder {
@@ -82,6 +84,7 @@ impl Default for MockGenesysBuilder {
             topic_transports: HashMap::new(),
             omit_transports: false,
             hooks: super::activation_hooks::ActivationHooks::default(),
+            linked_emulator: None,
         }
     }
 }
@@ -221,8 +224,14 @@ impl MockGenesysBuilder {
 
     /// Binds a loopback port and starts serving. Fails with `InvalidInput` when the seed's
     /// integrations route is the real integrations API's route (`/api/v2/integrations`), which
-    /// the mock serves separately.
-    pub async fn start(self) -> io::Result<MockGenesys> {
+    /// the mock serves separately, or when a [linked](Self::link_aws_emulator) AWS emulator's
+    /// URL is not `http://host[:port]`.
+    pub async fn start(mut self) -> io::Result<MockGenesys> {
+        if let Some(endpoint) = self.linked_emulator.take() {
+            super::activation_hooks::check_emulator_endpoint(&endpoint)?;
+            let organization_id = self.organization_id.clone();
+            self = self.aws_emulator(endpoint, organization_id);
+        }
         let seed_path = format!("/{}", self.integrations_path.trim_matches('/'));
         if seed_path == PLATFORM_PATH {
             return Err(io::Error::new(
