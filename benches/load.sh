@@ -12,10 +12,13 @@
 # The interleaved old/new comparison: `--baseline PATH` (passed to the driver) names an older
 # resolver_service binary; `--baseline-rev REV` builds one from a commit first, in a worktree
 # of its own with its own target directory under $LOAD_WORKDIR, and passes it on. Either way
-# the driver runs the seed, the baseline and the current service in alternating rounds
-# (`--rounds`, default 3) and prints each round's figures and ratios, e.g.
+# the driver runs the seed, the baseline and the current service (each chosen scenario of
+# full, auth, otlp, auth_otlp) in alternating rounds (`--rounds`, default 3) and prints each
+# round's figures and ratios, then the medians of each configuration and every run as Markdown
+# tables. The final comparison (docs/src/benchmarks.md, "CPU per resolve, second round"):
 #
-#   benches/load.sh --pin --baseline-rev b07566a --scenarios seed,full,auth,otlp --requests 3000
+#   benches/load.sh --pin --baseline-rev b07566a \
+#       --scenarios seed,full,auth,otlp,auth_otlp --requests 3000 --rounds 3
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

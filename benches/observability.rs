@@ -3,7 +3,8 @@
 //! token) produces around its real work, under the subscriber the service installs
 //! (`genesys_resolver_service::telemetry::subscriber`: the scrubbed stderr log behind an
 //! `EnvFilter`, and with OTLP the exporter's layer), with the service's audit sink (JSON lines
-//! through the scrubbing writer, here into `io::sink()`) and its `Metrics`.
+//! through the writer the service gives it, `ScrubbingWriter::for_scrubbed_records`, here into
+//! `io::sink()`) and its `Metrics`.
 //!
 //! What one resolve produces, as the pipeline, the prober and the Genesys client do it:
 //! - spans: `resolve` (its `url.full` redacted, its host parsed) entered on each poll, the five
@@ -12,8 +13,8 @@
 //! - the `debug!` events on the way (`sending API request`, `API response`, `probe healthy`),
 //!   which the service's filters drop;
 //! - metrics: five probe phases, the probe's verdict, two API responses, the resolve;
-//! - audit: the record (`uri` redacted, headers redacted), serialized, scrubbed and escaped by
-//!   the writer, written.
+//! - audit: the record (its text fields scrubbed as it is built: `uri` and headers redacted),
+//!   serialized once, escaped by the writer, written.
 //!
 //! Benchmarks (group `observability`), each one resolve's worth:
 //! - `all/<subscriber>`: everything above; `spans/<subscriber>`: the spans and events only;
@@ -65,7 +66,7 @@ impl Sinks {
     fn new() -> Self {
         let metrics = Metrics::new();
         Self {
-            audit: JsonLinesAudit::new(ScrubbingWriter::new(std::io::sink()))
+            audit: JsonLinesAudit::new(ScrubbingWriter::for_scrubbed_records(std::io::sink()))
                 .with_metrics(Arc::new(metrics.clone())),
             metrics: Arc::new(metrics),
         }

@@ -14,7 +14,10 @@
 //! - `auth`: as `full`, with the service requiring a bearer token (`RESOLVER_AUTH=tokens`,
 //!   `RESOLVER_API_TOKENS`) and the clients sending `Authorization: Bearer <token>`.
 //! - `otlp`: as `full`, with spans exported over OTLP/HTTP (`OTEL_EXPORTER_OTLP_ENDPOINT`) to a
-//!   receiver in this process that counts and drops them. Not in the default list.
+//!   receiver in this process that counts them (requests, bytes, spans) and drops them. Not in
+//!   the default list.
+//! - `auth_otlp`: as `auth` (tokens required), with spans exported as in `otlp`. Not in the
+//!   default list.
 //! - `redis`: as `full`, with per-name leases in a `redis-server` the driver starts on loopback
 //!   (`RESOLVER_REDIS_URL`; no persistence, files in a temporary directory) and stops after.
 //! - `shared`: as `full`, but every request names the same endpoint: concurrent resolves share
@@ -91,6 +94,12 @@ async fn run(o: Options) -> Result<(), String> {
         o.concurrency,
         o.service_cpus.as_deref().unwrap_or("(none)")
     );
+    // The `otlp` and `auth_otlp` scenarios' collector, for the whole run.
+    let otlp = if o.wants("otlp") || o.wants("auth_otlp") {
+        Some(OtlpSink::start().await?)
+    } else {
+        None
+    };
     let bench = Bench {
         options: &o,
         client,
@@ -98,27 +107,26 @@ async fn run(o: Options) -> Result<(), String> {
         dest,
         uri: uri.clone(),
         ticks: clock_ticks(),
+        otlp,
     };
     let mut results: BTreeMap<String, Measured> = BTreeMap::new();
     let mut extra = Vec::new();
     // The `auth` scenario's API token (32+ visible ASCII characters, new every run).
     let token = api_token();
-    // The `otlp` scenario's collector, for the whole run.
-    let otlp = if o.wants("otlp") {
-        Some(OtlpSink::start().await?)
-    } else {
-        None
-    };
+    let otlp_url = bench.otlp.as_ref().map(|s| s.url.clone());
     let setup = Setup {
         ca_pem: &ca_pem,
         token: &token,
-        otlp_url: otlp.as_ref().map(|s| s.url.as_str()),
+        otlp_url: otlp_url.as_deref(),
     };
     if let Some(baseline) = &o.baseline {
         let rounds = compare::run(&bench, &setup, baseline).await?;
-        if let Some(sink) = &otlp {
-            let (requests, bytes) = sink.received();
-            println!("OTLP receiver: {requests} export requests, {bytes} bytes");
+        if let Some(sink) = &bench.otlp {
+            let r = sink.received();
+            println!(
+                "OTLP receiver: {} export requests, {} spans, {} bytes",
+                r.requests, r.spans, r.bytes
+            );
         }
         if let Some(path) = &o.json {
             let doc = serde_json::json!({
@@ -134,7 +142,16 @@ async fn run(o: Options) -> Result<(), String> {
         }
         return Ok(());
     }
-    for scenario in ["seed", "full", "auth", "otlp", "redis", "shared", "cached"] {
+    for scenario in [
+        "seed",
+        "full",
+        "auth",
+        "otlp",
+        "auth_otlp",
+        "redis",
+        "shared",
+        "cached",
+    ] {
         if !o.wants(scenario) {
             continue;
         }
@@ -162,9 +179,12 @@ async fn run(o: Options) -> Result<(), String> {
         m.print();
         results.insert(scenario.to_owned(), m);
     }
-    if let Some(sink) = &otlp {
-        let (requests, bytes) = sink.received();
-        println!("OTLP receiver: {requests} export requests, {bytes} bytes");
+    if let Some(sink) = &bench.otlp {
+        let r = sink.received();
+        println!(
+            "OTLP receiver: {} export requests, {} spans, {} bytes",
+            r.requests, r.spans, r.bytes
+        );
     }
     if o.wants("flood") {
         // The legitimate clients' token, and the flood's own valid one.
@@ -224,7 +244,7 @@ async fn run(o: Options) -> Result<(), String> {
             seed.handshakes_per_request()
         );
     }
-    for variant in ["auth", "otlp", "redis"] {
+    for variant in ["auth", "otlp", "auth_otlp", "redis"] {
         if let (Some(v), Some(full)) = (results.get(variant), results.get("full")) {
             let target = if variant == "auth" {
                 " (target >= 0.95)"
@@ -296,6 +316,7 @@ fn seed_service(program: &Path) -> Service<'_> {
         distinct_uris: true,
         bearer: None,
         wrapped: false,
+        exports: false,
     }
 }
 
@@ -304,13 +325,13 @@ struct Setup<'a> {
     ca_pem: &'a Path,
     /// The `auth` scenario's API token.
     token: &'a str,
-    /// The `otlp` scenario's collector.
+    /// The `otlp` and `auth_otlp` scenarios' collector.
     otlp_url: Option<&'a str>,
 }
 
 impl<'a> Setup<'a> {
     /// `program` (ours, current or baseline) configured for `scenario` (`full`, `auth`, `otlp`,
-    /// `redis` with `redis_url`, `shared`, `cached`), reported as `name`.
+    /// `auth_otlp`, `redis` with `redis_url`, `shared`, `cached`), reported as `name`.
     fn ours(
         &self,
         name: &'a str,
@@ -325,17 +346,19 @@ impl<'a> Setup<'a> {
             ("RUST_LOG", "warn".to_owned()),
         ];
         let mut bearer = None;
+        let mut exports = false;
+        if matches!(scenario, "auth" | "auth_otlp") {
+            env.push(("RESOLVER_AUTH", "tokens".to_owned()));
+            env.push(("RESOLVER_API_TOKENS", self.token.to_owned()));
+            bearer = Some(self.token);
+        }
+        if matches!(scenario, "otlp" | "auth_otlp")
+            && let Some(url) = self.otlp_url
+        {
+            env.push(("OTEL_EXPORTER_OTLP_ENDPOINT", url.to_owned()));
+            exports = true;
+        }
         match scenario {
-            "auth" => {
-                env.push(("RESOLVER_AUTH", "tokens".to_owned()));
-                env.push(("RESOLVER_API_TOKENS", self.token.to_owned()));
-                bearer = Some(self.token);
-            }
-            "otlp" => {
-                if let Some(url) = self.otlp_url {
-                    env.push(("OTEL_EXPORTER_OTLP_ENDPOINT", url.to_owned()));
-                }
-            }
             "redis" => {
                 if let Some(url) = redis_url {
                     env.push(("RESOLVER_REDIS_URL", url));
@@ -351,6 +374,7 @@ impl<'a> Setup<'a> {
             distinct_uris: !matches!(scenario, "shared" | "cached"),
             bearer,
             wrapped: true,
+            exports,
         }
     }
 }

@@ -10,13 +10,14 @@ usage: load [options]
   --concurrency C        concurrent clients (default 32)
   --warmup W             unmeasured requests before each scenario (default 200)
   --time-limit SECS      stop a scenario's measurement after this long (default 120)
-  --scenarios LIST       comma-separated: seed,full,auth,otlp,redis,shared,cached,ceiling,flood,
-                         paced,fanout
-                         (default all but otlp; with --baseline: seed,full)
+  --scenarios LIST       comma-separated: seed,full,auth,otlp,auth_otlp,redis,shared,cached,
+                         ceiling,flood,paced,fanout
+                         (default all but otlp and auth_otlp; with --baseline: seed,full)
   --service PATH         resolver_service binary (default target/release/resolver_service)
   --baseline PATH        an older resolver_service binary: run it, the current one (each chosen
-                         scenario of full, auth, otlp) and the seed (if chosen) in alternating
-                         rounds, and print each round's figures and ratios
+                         scenario of full, auth, otlp, auth_otlp) and the seed (if chosen) in
+                         alternating rounds, and print each round's figures and ratios, then
+                         the medians of each configuration and every run as Markdown tables
   --rounds R             rounds of the --baseline comparison (default 3)
   --wrap CMD             run our services (current and baseline) under CMD, split at spaces
                          (e.g. 'valgrind --tool=callgrind --instr-atstart=no')

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::services::Received;
+
 /// What one driven scenario measured.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Measured {
@@ -24,6 +26,8 @@ pub(super) struct Measured {
     pub(super) machine_busy: Option<f64>,
     /// The machine's 1-minute load average just before the measurement.
     pub(super) load_average: Option<f64>,
+    /// What the driver's OTLP receiver got from the service during the measurement.
+    pub(super) otlp: Option<Received>,
 }
 
 impl Measured {
@@ -48,6 +52,11 @@ impl Measured {
 
     pub(super) fn handshakes_per_request(&self) -> f64 {
         self.handshakes as f64 / self.ok.max(1) as f64
+    }
+
+    /// Spans the OTLP receiver got per successful request during the measurement.
+    pub(super) fn spans_per_request(&self) -> Option<f64> {
+        self.otlp.map(|r| r.spans as f64 / self.ok.max(1) as f64)
     }
 
     pub(super) fn print(&self) {
@@ -85,6 +94,15 @@ impl Measured {
             self.load_average
                 .map_or_else(|| "-".to_owned(), |l| format!("{l:.2}")),
         );
+        if let Some(r) = self.otlp {
+            println!(
+                "         OTLP receiver: {} exports, {} spans ({:.1} per request), {:.0} bytes per request",
+                r.requests,
+                r.spans,
+                self.spans_per_request().unwrap_or_default(),
+                r.bytes as f64 / self.ok.max(1) as f64
+            );
+        }
         if !self.errors.is_empty() {
             println!(
                 "         errors by status: {:?}; first: {}",
@@ -114,6 +132,9 @@ impl Measured {
             "tls_handshakes_per_request": self.handshakes_per_request(),
             "load_process_cpu_s": self.load_cpu_secs,
             "machine_busy": self.machine_busy,
+            "otlp_exports": self.otlp.map(|r| r.requests),
+            "otlp_spans": self.otlp.map(|r| r.spans),
+            "otlp_bytes": self.otlp.map(|r| r.bytes),
         })
     }
 }

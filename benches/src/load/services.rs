@@ -104,6 +104,8 @@ pub(super) struct Service<'a> {
     pub(super) bearer: Option<&'a str>,
     /// Whether `--wrap` (and `--callgrind`) apply: our services, not the seed.
     pub(super) wrapped: bool,
+    /// Whether it exports spans to the driver's OTLP receiver.
+    pub(super) exports: bool,
 }
 
 /// Runs `callgrind_control <arg> <pid>` (valgrind's own tool; it reaches the service through
@@ -127,14 +129,83 @@ async fn callgrind_control(pid: u32, arg: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A local OTLP/HTTP receiver for the `otlp` scenario: takes every `POST` (`/v1/traces`),
-/// counts requests and bytes, and answers 200 with an empty protobuf body (an export
-/// response without partial-success details).
+/// A local OTLP/HTTP receiver for the `otlp` and `auth_otlp` scenarios: takes every `POST`
+/// (`/v1/traces`), counts requests, bytes and the spans in them, and answers 200 with an empty
+/// protobuf body (an export response without partial-success details).
 pub(super) struct OtlpSink {
     pub(super) url: String,
     requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     bytes: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    spans: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// What an [`OtlpSink`] has received so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Received {
+    pub(super) requests: usize,
+    pub(super) bytes: usize,
+    pub(super) spans: usize,
+}
+
+/// The fields of one protobuf message: (field number, wire type, the bytes of a
+/// length-delimited field). `None` when the bytes are not a well-formed message.
+fn proto_fields(mut buf: &[u8]) -> Option<Vec<(u64, u8, &[u8])>> {
+    fn varint(buf: &mut &[u8]) -> Option<u64> {
+        let mut value = 0_u64;
+        for shift in (0..64).step_by(7) {
+            let (&b, rest) = buf.split_first()?;
+            *buf = rest;
+            value |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+    let mut fields = Vec::new();
+    while !buf.is_empty() {
+        let key = varint(&mut buf)?;
+        let (number, wire) = (key >> 3, (key & 7) as u8);
+        let body: &[u8] = match wire {
+            0 => {
+                varint(&mut buf)?;
+                &[]
+            }
+            1 | 5 => {
+                let n = if wire == 1 { 8 } else { 4 };
+                buf = buf.get(n..)?;
+                &[]
+            }
+            2 => {
+                let len = usize::try_from(varint(&mut buf)?).ok()?;
+                let body = buf.get(..len)?;
+                buf = &buf[len..];
+                body
+            }
+            _ => return None,
+        };
+        fields.push((number, wire, body));
+    }
+    Some(fields)
+}
+
+/// The spans in an OTLP `ExportTraceServiceRequest` (field 1: `ResourceSpans`, whose field 2
+/// is `ScopeSpans`, whose field 2 is each `Span`); 0 when it does not decode.
+fn count_spans(body: &[u8]) -> usize {
+    fn nested(buf: &[u8], number: u64) -> Vec<&[u8]> {
+        proto_fields(buf)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|&(n, wire, _)| n == number && wire == 2)
+            .map(|(_, _, b)| b)
+            .collect()
+    }
+    nested(body, 1)
+        .into_iter()
+        .flat_map(|resource| nested(resource, 2))
+        .map(|scope| nested(scope, 2).len())
+        .sum()
 }
 
 impl OtlpSink {
@@ -144,10 +215,16 @@ impl OtlpSink {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let requests = Arc::new(AtomicUsize::new(0));
         let bytes = Arc::new(AtomicUsize::new(0));
-        let (r, b) = (Arc::clone(&requests), Arc::clone(&bytes));
+        let spans = Arc::new(AtomicUsize::new(0));
+        let (r, b, s) = (
+            Arc::clone(&requests),
+            Arc::clone(&bytes),
+            Arc::clone(&spans),
+        );
         let app = axum::Router::new().fallback(move |body: axum::body::Bytes| {
             r.fetch_add(1, Ordering::Relaxed);
             b.fetch_add(body.len(), Ordering::Relaxed);
+            s.fetch_add(count_spans(&body), Ordering::Relaxed);
             async {
                 (
                     [("content-type", "application/x-protobuf")],
@@ -169,17 +246,19 @@ impl OtlpSink {
             url,
             requests,
             bytes,
+            spans,
             task,
         })
     }
 
-    /// (export requests, bytes) received so far.
-    pub(super) fn received(&self) -> (usize, usize) {
+    /// What was received so far.
+    pub(super) fn received(&self) -> Received {
         use std::sync::atomic::Ordering;
-        (
-            self.requests.load(Ordering::Relaxed),
-            self.bytes.load(Ordering::Relaxed),
-        )
+        Received {
+            requests: self.requests.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+            spans: self.spans.load(Ordering::Relaxed),
+        }
     }
 }
 
@@ -280,6 +359,8 @@ pub(super) struct Bench<'a> {
     pub(super) dest: TlsDestination,
     pub(super) uri: String,
     pub(super) ticks: f64,
+    /// The OTLP receiver, when a chosen scenario exports spans.
+    pub(super) otlp: Option<OtlpSink>,
 }
 
 /// A service under test, started against its own mock.
@@ -361,6 +442,8 @@ impl Bench<'_> {
             callgrind_control(started.pid, "--instr=on").await?;
         }
         let handshakes = self.dest.handshakes();
+        let exported = self.otlp.as_ref().filter(|_| service.exports);
+        let before = exported.map(OtlpSink::received);
         let watch = CpuWatch::start(Some(started.pid), self.ticks);
         let mut m = drive(
             &self.client,
@@ -374,6 +457,14 @@ impl Bench<'_> {
         name.clone_into(&mut m.name);
         m.handshakes = self.dest.handshakes() - handshakes;
         watch.finish(&mut m);
+        if let (Some(sink), Some(before)) = (exported, before) {
+            let after = sink.received();
+            m.otlp = Some(Received {
+                requests: after.requests - before.requests,
+                bytes: after.bytes - before.bytes,
+                spans: after.spans - before.spans,
+            });
+        }
         m.peak_rss_kib = peak_rss_kib(started.pid);
         if profiled {
             // Written to the wrapper's `--callgrind-out-file` with a `.1` suffix (the dump's

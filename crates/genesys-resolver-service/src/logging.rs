@@ -1,7 +1,12 @@
-//! Log and audit lines that cannot leak a secret or be forged: every line passes
-//! [`genesys_resolver::redact::text`], and every control character in it is escaped, so a
-//! caller-supplied field (a `uri` holding `\n2026-01-01T00:00:00Z INFO forged`, ESC sequences)
-//! stays inside its one line, in the text and the JSON formats alike.
+//! Log and audit lines that cannot leak a secret or be forged: every log line passes
+//! [`genesys_resolver::redact::text`], every audit record has each of its text fields scrubbed
+//! the same way when it is built ([`genesys_resolver::audit`]; its line is not scanned a second
+//! time, see [`ScrubbingWriter::for_scrubbed_records`]), and every control character in a line
+//! is escaped, so a caller-supplied field (a `uri` holding
+//! `\n2026-01-01T00:00:00Z INFO forged`, ESC sequences) stays inside its one line, in the text
+//! and the JSON formats alike.
+
+use std::borrow::Cow;
 
 use std::io::{self, Write};
 
@@ -26,15 +31,37 @@ fn has_controls(line: &str) -> bool {
 pub fn safe_line(record: &[u8]) -> String {
     let text = String::from_utf8_lossy(record);
     let body = text.strip_suffix('\n').unwrap_or(&text);
-    let clean = genesys_resolver::redact::text(body);
-    // Most lines have nothing to escape: keep the scrubbed string rather than copy it.
-    let mut line = if has_controls(&clean) {
-        escape_controls(&clean)
+    match genesys_resolver::redact::text_if_changed(body) {
+        Some(clean) => escaped_line(&clean),
+        None => escaped_line(body),
+    }
+}
+
+/// `body` with its controls escaped and one newline appended.
+fn escaped_line(body: &str) -> String {
+    let mut line = if has_controls(body) {
+        escape_controls(body)
     } else {
-        clean
+        let mut line = String::with_capacity(body.len() + 1);
+        line.push_str(body);
+        line
     };
     line.push('\n');
     line
+}
+
+/// One record whose text fields were scrubbed when it was built (an audit record's line),
+/// made safe without scanning it again: controls escaped, ended by exactly one newline;
+/// borrowed when it already is.
+fn escaped_record(record: &[u8]) -> Cow<'_, [u8]> {
+    if let Some(body) = record.strip_suffix(b"\n")
+        && std::str::from_utf8(body).is_ok_and(|text| !has_controls(text))
+    {
+        return Cow::Borrowed(record);
+    }
+    let text = String::from_utf8_lossy(record);
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    Cow::Owned(escaped_line(body).into_bytes())
 }
 
 /// A writer that collects one record and writes it made safe ([`safe_line`]) on `flush` or
@@ -44,6 +71,8 @@ pub fn safe_line(record: &[u8]) -> String {
 pub struct ScrubbingWriter<W: Write> {
     inner: W,
     buf: Vec<u8>,
+    /// Whether each record's text is scrubbed here (`false`: it was when the record was built).
+    redact: bool,
 }
 
 impl<W: Write> ScrubbingWriter<W> {
@@ -52,6 +81,19 @@ impl<W: Write> ScrubbingWriter<W> {
         Self {
             inner,
             buf: Vec::new(),
+            redact: true,
+        }
+    }
+
+    /// Wraps `inner` for records whose every text field was scrubbed when they were built: the
+    /// audit records of [`genesys_resolver::audit`] as the operation envelope builds them. Each
+    /// record is escaped and ended by one newline as [`new`](Self::new)'s are, but not scanned
+    /// for secrets a second time.
+    pub fn for_scrubbed_records(inner: W) -> Self {
+        Self {
+            inner,
+            buf: Vec::new(),
+            redact: false,
         }
     }
 
@@ -59,9 +101,13 @@ impl<W: Write> ScrubbingWriter<W> {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let line = safe_line(&self.buf);
+        let written = if self.redact {
+            self.inner.write_all(safe_line(&self.buf).as_bytes())
+        } else {
+            self.inner.write_all(&escaped_record(&self.buf))
+        };
         self.buf.clear();
-        self.inner.write_all(line.as_bytes())
+        written
     }
 }
 
@@ -144,6 +190,43 @@ mod tests {
         for s in samples {
             assert_eq!(has_controls(&s), s.chars().any(char::is_control), "{s:?}");
         }
+    }
+
+    #[test]
+    fn controls_are_found_in_every_position_of_a_word() {
+        let plain = "0123456789abcdefghijklmnopqrstuv";
+        for c in [
+            '\n', '\u{0}', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}', '\u{85}', '\u{61c}', '\u{200e}',
+            '\u{202e}', '\u{2069}',
+        ] {
+            for at in 0..=plain.len() {
+                let s = format!("{}{c}{}", &plain[..at], &plain[at..]);
+                assert!(has_controls(&s), "{s:?}");
+            }
+        }
+        for c in ['\u{a0}', '\u{bf}', 'é', ' ', '~', '\u{2028}'] {
+            for at in 0..=plain.len() {
+                let s = format!("{}{c}{}", &plain[..at], &plain[at..]);
+                assert!(!has_controls(&s), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn scrubbed_records_are_escaped_but_not_scanned_again() {
+        let mut out = Vec::new();
+        {
+            let mut w = ScrubbingWriter::for_scrubbed_records(&mut out);
+            w.write_all(b"{\"a\":\"Bearer kept-as-built\"}\n").unwrap();
+            w.flush().unwrap();
+            w.write_all("one\u{85}\x1b[2Jtwo".as_bytes()).unwrap();
+            w.flush().unwrap();
+            w.write_all(b"bad \xff utf-8\n").unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"a\":\"Bearer kept-as-built\"}\none\\u{85}\\u{1b}[2Jtwo\nbad \u{fffd} utf-8\n"
+        );
     }
 
     #[test]

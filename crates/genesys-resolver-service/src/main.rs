@@ -10,7 +10,7 @@
 //! ```
 //!
 //! Audit records go to stdout as JSON lines (as the seed's do); logs go to stderr (`RUST_LOG`,
-//! `RESOLVER_LOG_FORMAT`). Both pass the scrubber. With `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans
+//! `RESOLVER_LOG_FORMAT`). Both are scrubbed (an audit record field by field as it is built). With `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans
 //! are exported over OTLP/HTTP (see `genesys_resolver_service::telemetry`). SIGTERM or Ctrl-C stops accepting requests
 //! and lets in-flight resolves finish for up to `RESOLVER_SHUTDOWN_GRACE_SECS`.
 

@@ -60,8 +60,10 @@ pub async fn run(mut config: Config) -> ExitCode {
         Err(e) => return config_error(&e),
     };
     // One Metrics for the resolver and the audit sink, which counts its write failures there.
+    // The envelope scrubs each record's fields as it builds the record: the line is escaped,
+    // not scanned again.
     let metrics = Metrics::new();
-    let audit = JsonLinesAudit::new(ScrubbingWriter::new(std::io::stdout()))
+    let audit = JsonLinesAudit::new(ScrubbingWriter::for_scrubbed_records(std::io::stdout()))
         .with_metrics(Arc::new(metrics.clone()));
     let resolver = match config
         .resolver_builder()

@@ -358,11 +358,10 @@ mod otel {
     struct Scrubbed<E>(E);
 
     fn scrub_value(value: &mut Value) {
-        if let Value::String(s) = value {
-            let clean = genesys_resolver::redact::text(s.as_str());
-            if clean != s.as_str() {
-                *s = StringValue::from(clean);
-            }
+        if let Value::String(s) = value
+            && let Some(clean) = genesys_resolver::redact::text_if_changed(s.as_str())
+        {
+            *s = StringValue::from(clean);
         }
     }
 

@@ -7,6 +7,13 @@
 //! query parameters, header values that look secret are replaced by `"[REDACTED]"`, and the
 //! error text is scrubbed the same way.
 //!
+//! Every text field is scrubbed once, when it is set ([`AuditRecord::from_payload`],
+//! [`AuditRecord::new`] and the `with_*` methods): the name, the header names and values and
+//! the ids with [`crate::redact::text`] (a header value also when its name is a secret-looking
+//! key, as `text` treats `"sig":"value"`), the `uri` and `target` with [`crate::redact::uri`].
+//! So a record's JSON line is as clean as `text` would make it, and a sink writing the records
+//! the envelope built need not scan the line again.
+//!
 //! ```
 //! use std::time::Duration;
 //!
@@ -116,12 +123,29 @@ impl AuditRecord {
     /// here: `uri` is [`sanitize_uri`]d and `headers` are [`redact_headers`]ed.
     pub fn from_payload(payload: &ResolvePayload, outcome: &OperationOutcome) -> Self {
         let mut record = Self::new(
-            &payload.name,
+            payload.name.as_str(),
             &payload.uri,
             payload.endpoint_count(),
             outcome,
         );
-        record.headers = redact_headers(&payload.headers);
+        let mut headers = redact_headers(&payload.headers);
+        for (name, value) in &mut headers {
+            if let Some(clean) = crate::redact::header_value_if_changed(name, value) {
+                *value = scrubbed(clean);
+            }
+        }
+        // A header name is an HTTP token: it hardly ever needs scrubbing, so the map is only
+        // rebuilt when one does.
+        if headers
+            .keys()
+            .any(|name| crate::redact::text_if_changed(name).is_some())
+        {
+            headers = headers
+                .into_iter()
+                .map(|(name, value)| (scrubbed(name), value))
+                .collect();
+        }
+        record.headers = headers;
         record
     }
 
@@ -136,8 +160,8 @@ impl AuditRecord {
         Self {
             timestamp: OffsetDateTime::now_utc(),
             message: default_message(),
-            integration_name: integration_name.into(),
-            uri: sanitize_uri(uri),
+            integration_name: scrubbed(integration_name.into()),
+            uri: scrubbed_uri(uri),
             endpoint_count,
             action: outcome.action,
             success: outcome.is_success(),
@@ -156,28 +180,28 @@ impl AuditRecord {
     /// Sets the error message (scrubbed with [`scrub_text`]).
     #[must_use]
     pub fn with_error(mut self, error: impl fmt::Display) -> Self {
-        self.error = Some(scrub_text(&error.to_string()));
+        self.error = Some(scrubbed(error.to_string()));
         self
     }
 
-    /// Sets the correlation id.
+    /// Sets the correlation id (scrubbed with [`scrub_text`]).
     #[must_use]
     pub fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
-        self.correlation_id = Some(id.into());
+        self.correlation_id = Some(scrubbed(id.into()));
         self
     }
 
     /// Sets the target (redacted with [`sanitize_uri`]).
     #[must_use]
     pub fn with_target(mut self, target: &str) -> Self {
-        self.target = Some(sanitize_uri(target));
+        self.target = Some(scrubbed_uri(target));
         self
     }
 
-    /// Sets the integration id.
+    /// Sets the integration id (scrubbed with [`scrub_text`]).
     #[must_use]
     pub fn with_integration_id(mut self, id: impl Into<String>) -> Self {
-        self.integration_id = Some(id.into());
+        self.integration_id = Some(scrubbed(id.into()));
         self
     }
 
@@ -190,12 +214,49 @@ impl AuditRecord {
 
     /// The record as one line of JSON, without the trailing newline.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|err| {
+        let mut line = Vec::with_capacity(LINE_CAPACITY);
+        self.write_json(&mut line);
+        // serde_json writes UTF-8 only.
+        String::from_utf8(line)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// Appends the record as one line of JSON (without the newline) to `out`: one
+    /// serialization, straight into the caller's buffer.
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let start = out.len();
+        if let Err(err) = serde_json::to_writer(&mut *out, self) {
             // Strings, numbers and a formatted UTC date: serializing cannot fail in practice.
             tracing::warn!(error = %err, "serializing an audit record failed");
-            String::from("{}")
-        })
+            out.truncate(start);
+            out.extend_from_slice(b"{}");
+        }
     }
+}
+
+/// Room for a typical record's line (about 600 bytes), so it is serialized without growing.
+const LINE_CAPACITY: usize = 1024;
+
+/// `text` scrubbed with [`scrub_text`] until a further scrub changes nothing, without a copy
+/// when it is clean. [`scrub_text`] is not idempotent (`Bearer tok[REDACTED]` from a registered
+/// secret inside a credential shows the credential only to a second scrub), and the audit
+/// line used to be scrubbed whole after its fields were: a field that changed is scrubbed
+/// again, so it holds no less than that second scrub removed. Clean text is scanned once.
+fn scrubbed(mut text: String) -> String {
+    for _ in 0..4 {
+        match crate::redact::text_if_changed(&text) {
+            Some(clean) => text = clean,
+            None => break,
+        }
+    }
+    text
+}
+
+/// `uri` as [`sanitize_uri`] shows it, scrubbed again (as [`scrubbed`]) only when that changed
+/// it.
+fn scrubbed_uri(uri: &str) -> String {
+    let clean = sanitize_uri(uri);
+    if clean == uri { clean } else { scrubbed(clean) }
 }
 
 /// Receives one [`AuditRecord`] per resolve. Implementations must not block for long and must
@@ -298,7 +359,8 @@ impl<W: Write + Send> fmt::Debug for JsonLinesAudit<W> {
 
 impl<W: Write + Send> AuditSink for JsonLinesAudit<W> {
     fn record(&self, record: &AuditRecord) {
-        let mut line = record.to_json().into_bytes();
+        let mut line = Vec::with_capacity(LINE_CAPACITY);
+        record.write_json(&mut line);
         line.push(b'\n');
         let mut writer = self.lock();
         if let Err(err) = writer.write_all(&line).and_then(|()| writer.flush()) {
@@ -404,6 +466,82 @@ impl AuditSink for MemoryAudit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pieces of hostile text for the fields a record takes from outside.
+    const PIECES: [&str; 24] = [
+        "a",
+        " ",
+        ":",
+        "=",
+        "\"",
+        ",",
+        "{",
+        "}",
+        "Bearer ",
+        "tok-1234567890",
+        "password=",
+        "sig",
+        "\"sig\":\"",
+        "https://",
+        "u:p@",
+        "h.example/x",
+        "?access_token=",
+        "Authorization: Basic ",
+        "dXNlcjpwYXNz",
+        "audit-pinned-s3cr3t",
+        "é",
+        "\u{85}",
+        "[REDACTED]",
+        "-",
+    ];
+
+    fn hostile(picks: &[usize]) -> String {
+        picks.iter().map(|&i| PIECES[i]).collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+        /// Every text field of a record built through its constructors is already clean: a
+        /// further `redact::text` changes none of them, so the record's line needs no second
+        /// scan; a registered secret appears nowhere in the line, and the line is JSON.
+        #[test]
+        fn a_built_record_has_every_text_field_clean(
+            name in proptest::collection::vec(0..PIECES.len(), 0..12),
+            header in proptest::collection::vec(0..PIECES.len(), 0..6),
+            value in proptest::collection::vec(0..PIECES.len(), 0..12),
+            id in proptest::collection::vec(0..PIECES.len(), 0..8),
+            error in proptest::collection::vec(0..PIECES.len(), 0..12),
+        ) {
+            crate::redact::pin_secret("audit-pinned-s3cr3t");
+            let mut payload = ResolvePayload::seed_build(
+                hostile(&name),
+                format!("https://u:p@h.example/cb?{}", hostile(&value)),
+                ["v2.users.{id}.presence"],
+                Vec::<&str>::new(),
+                3,
+            );
+            payload.headers.insert(hostile(&header), hostile(&value));
+            payload.headers.insert("sig".to_owned(), hostile(&value));
+            payload.headers.insert(format!("X.{}", hostile(&header)), hostile(&value));
+            let outcome = OperationOutcome::failed(Stage::Submit, std::time::Duration::ZERO, false);
+            let record = AuditRecord::from_payload(&payload, &outcome)
+                .with_integration_id(hostile(&id))
+                .with_correlation_id(hostile(&value))
+                .with_target(&hostile(&id))
+                .with_error(hostile(&error));
+            let line = record.to_json();
+            proptest::prop_assert!(serde_json::from_str::<serde_json::Value>(&line).is_ok());
+            proptest::prop_assert!(!line.contains("audit-pinned-s3cr3t"), "{}", line);
+            let mut fields = vec![&record.integration_name, &record.uri];
+            fields.extend(record.error.iter().chain(&record.correlation_id));
+            fields.extend(record.integration_id.iter().chain(&record.target));
+            fields.extend(record.headers.iter().flat_map(|(k, v)| [k, v]));
+            for field in fields {
+                proptest::prop_assert_eq!(crate::redact::text_if_changed(field), None, "{:?}", field);
+            }
+        }
+    }
 
     /// A writer whose every write fails.
     struct Broken;

@@ -334,15 +334,47 @@ fn is_credential_char(c: char) -> bool {
 /// `text` (an error message, an upstream body) with every credential removed: see the
 /// [module docs](self).
 pub fn text(text: &str) -> String {
-    // Each pass answers `None` when it found nothing to change, so clean text (most of what is
-    // scrubbed: every log and audit line) is copied once, not once per pass.
+    text_if_changed(text).unwrap_or_else(|| text.to_owned())
+}
+
+/// [`text`], without a copy of clean text: `None` when nothing in `text` needs removing (the
+/// common case, for a log line, an audit field or a span attribute), else the scrubbed text.
+pub fn text_if_changed(text: &str) -> Option<String> {
+    // Each pass answers `None` when it found nothing to change, so clean text is not copied
+    // at all, and changed text once per pass that changed it.
     let mut out: Option<String> = None;
     for pass in [strip_userinfo, redact_schemes, redact_pairs] {
-        if let Some(changed) = pass(out.as_deref().unwrap_or(text)) {
+        let current = out.as_deref().unwrap_or(text);
+        // (`strip_userinfo` answers a copy for any text with an `@`, changed or not.)
+        if let Some(changed) = pass(current).filter(|changed| changed != current) {
             out = Some(changed);
         }
     }
-    redact_registered(out.unwrap_or_else(|| text.to_owned()))
+    match out {
+        Some(changed) => Some(redact_registered(changed)),
+        None if registered_occurs(text) => Some(redact_registered(text.to_owned())),
+        None => None,
+    }
+}
+
+/// The value of header `name` as an audit record shows it: [`REDACTED`] when `name` is a
+/// secret-looking key to [`text`] (`sig`, `pwd`, ... as in `"sig":"value"`), else `value` as
+/// [`text`] scrubs it; `None` when `value` is shown as it is. Applied to the values
+/// [`redact_headers`] kept, it makes each header of a record as clean as [`text`] makes the
+/// record's whole JSON line, so the line need not be scanned again.
+pub fn header_value_if_changed(name: &str, value: &str) -> Option<String> {
+    // The key [`text`] would read before the `:` of `"name":"value"`: the name's last word.
+    let bytes = name.as_bytes();
+    let mut start = bytes.len();
+    while start > 0
+        && (bytes[start - 1].is_ascii_alphanumeric() || b"-_".contains(&bytes[start - 1]))
+    {
+        start -= 1;
+    }
+    if value != REDACTED && !value.is_empty() && is_sensitive_key(&name[start..]) {
+        return Some(REDACTED.to_owned());
+    }
+    text_if_changed(value)
 }
 
 /// Removes `user:password@` from every URL in `text`; `None` when there is none.
@@ -496,8 +528,12 @@ fn redact_pairs(text: &str) -> Option<String> {
             i = end;
             continue;
         }
-        let already = text[v..].starts_with(REDACTED) || value.is_empty();
-        if already {
+        if value.is_empty() {
+            // Nothing to replace, and nothing to skip: `sig=&pwd=x` has a pair right after.
+            i = end.max(i + 1);
+            continue;
+        }
+        if text[v..].starts_with(REDACTED) {
             i = (v + REDACTED.len()).min(text.len()).max(i + 1);
             continue;
         }
@@ -545,6 +581,13 @@ where
     })
 }
 
+/// Whether any registered secret occurs in `text`.
+fn registered_occurs(text: &str) -> bool {
+    let registry = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
+    let all = registry.pinned.iter().chain(registry.rotating.iter());
+    any_occurs(text, &all.map(|s| &**s))
+}
+
 /// Replaces every registered secret by value.
 fn redact_registered(mut text: String) -> String {
     let registry = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
@@ -587,10 +630,18 @@ pub fn is_unsafe_char(c: char) -> bool {
 }
 
 /// Whether `text` holds a character [`escape_controls`] escapes ([`is_unsafe_char`]). One pass
-/// over the bytes, without decoding characters.
+/// over the bytes, without decoding characters, eight bytes at a time: a word with no byte
+/// below `0x20` and none equal to `0x7F` or to the first byte of a C1 control (`0xC2`) or of a
+/// bidirectional formatting character (`0xD8`, `0xE2`) holds none, and only the rare word that
+/// has one is looked at byte by byte.
 pub fn has_controls(text: &str) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let bytes = text.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| match b {
+    // Whether some byte of `w` is below `n` (exact for n <= 0x80), or equal to `b`.
+    let any_below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS != 0;
+    let any_equal = |w: u64, b: u8| any_below(w ^ (ONES * u64::from(b)), 1);
+    let exact = |i: usize| match bytes[i] {
         0x00..=0x1f | 0x7f => true,
         // C1 (U+0080 to U+009F) is 0xC2 0x80..=0x9F in UTF-8; U+061C is 0xD8 0x9C.
         0xc2 => bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
@@ -602,7 +653,23 @@ pub fn has_controls(text: &str) -> bool {
             _ => false,
         },
         _ => false,
-    })
+    };
+    let mut at = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0_u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_ne_bytes(word);
+        let suspect = any_below(w, 0x20)
+            || any_equal(w, 0x7f)
+            || any_equal(w, 0xc2)
+            || any_equal(w, 0xd8)
+            || any_equal(w, 0xe2);
+        if suspect && (at..at + 8).any(exact) {
+            return true;
+        }
+        at += 8;
+    }
+    (at..bytes.len()).any(exact)
 }
 
 /// `text` with every character of [`is_unsafe_char`] escaped (`\n`, `\r`, `\t`, `\u{1b}`,
@@ -745,6 +812,19 @@ mod tests {
         let red = redact_headers(&tokens);
         assert_eq!(red["X-Opaque"], REDACTED);
         assert_eq!(red["X-Type"], "application/json");
+    }
+
+    #[test]
+    fn a_pair_right_after_an_empty_value_is_redacted() {
+        assert_eq!(text("sig=&pwd=hunter2"), "sig=&pwd=[REDACTED]");
+        assert_eq!(
+            text(r#""sig":"","password":"hunter2""#),
+            r#""sig":"","password":"[REDACTED]""#
+        );
+        assert_eq!(
+            text("token=,password=hunter2"),
+            "token=,password=[REDACTED]"
+        );
     }
 
     #[test]
@@ -1025,8 +1105,11 @@ mod tests {
                     i = end;
                     continue;
                 }
-                let already = text[v..].starts_with(REDACTED) || value.is_empty();
-                if already {
+                if value.is_empty() {
+                    i = end.max(i + 1);
+                    continue;
+                }
+                if text[v..].starts_with(REDACTED) {
                     i = (v + REDACTED.len()).min(text.len()).max(i + 1);
                     continue;
                 }
@@ -1114,6 +1197,17 @@ mod tests {
             register_secret("reg-s3cr3t-99");
             let given: String = picks.iter().map(|&i| PIECES[i]).collect();
             proptest::prop_assert_eq!(text(&given), reference::text(&given), "{:?}", given);
+        }
+
+        #[test]
+        fn text_if_changed_is_text_without_the_copy(picks in proptest::collection::vec(0..PIECES.len(), 0..40)) {
+            register_secret("reg-s3cr3t-99");
+            let given: String = picks.iter().map(|&i| PIECES[i]).collect();
+            let changed = text_if_changed(&given);
+            if changed.is_none() {
+                proptest::prop_assert_eq!(text(&given), given.clone());
+            }
+            proptest::prop_assert_eq!(changed.unwrap_or_else(|| given.clone()), text(&given), "{:?}", given);
         }
 
         #[test]
