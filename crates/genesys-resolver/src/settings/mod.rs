@@ -65,31 +65,34 @@
 //! ```
 
 use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use ipnet::IpNet;
-use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::durations::opt_duration_secs;
-use crate::environment::Environment;
 use crate::validate::Limits;
 
+mod client;
 mod deploy;
 mod env;
 #[cfg(feature = "config-file")]
 mod file;
 mod identity;
+mod operator;
 mod secret_file;
+mod setters;
 mod target;
 pub mod vars;
 
+pub use client::{ClientSettings, ProbeSettings, TrustSettings};
 pub use deploy::{DeploySettings, RouteSettings};
 use env::present;
 #[cfg(feature = "config-file")]
 pub use file::{ConfigFileError, MAX_CONFIG_BYTES, read_config_file};
+pub use operator::{OPERATOR_ONLY_VARS, is_operator_only};
 pub use secret_file::{CLIENT_SECRET_FILE_VAR, MAX_SECRET_FILE_BYTES, SecretFile, SecretFileError};
+pub(crate) use setters::client_setters;
 pub use target::{
     DEFAULT_SUFFIX_RULE, NAME_PLACEHOLDER, RouteTargetSettings, TargetKind, TargetSettings,
 };
@@ -105,149 +108,6 @@ pub const GENESYSCLOUD_CLIENT_ID_VAR: &str = vars::GENESYSCLOUD_CLIENT_ID;
 /// [`CLIENT_SECRET_VAR`] nor [`CLIENT_SECRET_FILE_VAR`] is set
 /// ([`vars::GENESYSCLOUD_CLIENT_SECRET`]).
 pub const GENESYSCLOUD_CLIENT_SECRET_VAR: &str = vars::GENESYSCLOUD_CLIENT_SECRET;
-
-/// Variables only an operator may set: the process environment or a flag, never a file a
-/// repository holds (a front end's config-file reader refuses them, [`is_operator_only`]). Each
-/// is a secret, names a file to read a secret or trust anchors from, widens where credentials
-/// go or what is trusted, or loosens how the service faces its network:
-///
-/// - the client secret, its file and the ecosystem's name for it;
-/// - the deploy target, the route's AWS account and its role
-///   ([`vars::DEPLOY_TARGET`], [`vars::ROUTE_AWS_ACCOUNT_ID`], [`vars::ROUTE_ROLE_ARN`]): they
-///   decide where the organisation's events go and which role delivers them;
-/// - the opt-in to custom environments ([`ALLOW_CUSTOM_VAR`](crate::environment::ALLOW_CUSTOM_VAR));
-/// - extra trust anchors (`RESOLVER_CA_FILE`) and the address policy's exemptions
-///   (`RESOLVER_ALLOW_CIDRS`);
-/// - the service's authentication (`RESOLVER_AUTH`, `RESOLVER_API_TOKENS`,
-///   `RESOLVER_API_TOKENS_FILE`), listen address (`RESOLVER_BIND`, `PORT`), TLS files (every
-///   `RESOLVER_TLS_*`) and the origins whose pages may call it (`RESOLVER_ALLOWED_ORIGINS`): the
-///   service's own variables, named here because a front end that starts the service (the
-///   command line's `serve`) reads its config file through the same rule.
-///
-/// A Redis URL that carries credentials is the operator's too ([`is_operator_only`]).
-pub const OPERATOR_ONLY_VARS: &[&str] = &[
-    CLIENT_SECRET_VAR,
-    CLIENT_SECRET_FILE_VAR,
-    GENESYSCLOUD_CLIENT_SECRET_VAR,
-    crate::environment::ALLOW_CUSTOM_VAR,
-    vars::CA_FILE,
-    vars::ALLOW_CIDRS,
-    "RESOLVER_AUTH",
-    "RESOLVER_API_TOKENS",
-    "RESOLVER_API_TOKENS_FILE",
-    "RESOLVER_BIND",
-    "PORT",
-    "RESOLVER_TLS_CERT",
-    "RESOLVER_TLS_KEY",
-    "RESOLVER_TLS_CLIENT_CA",
-    "RESOLVER_ALLOWED_ORIGINS",
-    vars::DEPLOY_TARGET,
-    vars::ROUTE_AWS_ACCOUNT_ID,
-    vars::ROUTE_ROLE_ARN,
-];
-
-/// The prefix of the service's TLS variables, every one of them the operator's.
-const TLS_PREFIX: &str = "RESOLVER_TLS_";
-
-/// Whether variable `name` set to `value` is the operator's alone, so a file a repository holds
-/// (a config file) may not set it: a name of [`OPERATOR_ONLY_VARS`], any `RESOLVER_TLS_*`, or
-/// `RESOLVER_REDIS_URL` when it carries credentials (`redis://:password@host`,
-/// `rediss://user:password@host`): a password belongs in the environment, and a file that could
-/// name a Redis with credentials could also point them at its own server.
-///
-/// ```
-/// use genesys_resolver::settings::is_operator_only;
-///
-/// assert!(is_operator_only("RESOLVER_AUTH", "none"));
-/// assert!(is_operator_only("RESOLVER_TLS_SOMETHING_NEW", "x"));
-/// assert!(is_operator_only("RESOLVER_REDIS_URL", "redis://:hunter2@redis.internal:6379"));
-/// assert!(!is_operator_only("RESOLVER_REDIS_URL", "redis://redis.internal:6379/2"));
-/// assert!(!is_operator_only("RESOLVER_MAX_ATTEMPTS", "5"));
-/// ```
-pub fn is_operator_only(name: &str, value: &str) -> bool {
-    OPERATOR_ONLY_VARS.contains(&name)
-        || name.starts_with(TLS_PREFIX)
-        || (name == vars::REDIS_URL && url_has_credentials(value))
-}
-
-/// Whether a URL-like text carries user-info (`user:password@`, `:password@`, `user@`) before
-/// its path; judged on the text, so a URL that does not parse is judged too.
-fn url_has_credentials(value: &str) -> bool {
-    // A password may hold `/`, `?` or `#`, so the authority's end cannot be trusted: any `@`
-    // after the scheme counts.
-    value
-        .split_once("://")
-        .map_or(value, |(_, rest)| rest)
-        .contains('@')
-}
-
-/// The setters of every builder that wraps a [`ClientSettings`] (the client's and the
-/// resolver's), written once: `client_setters!(settings.client)` inside an `impl` block adds
-/// them, each writing into that field path of `self`. The components a builder is handed
-/// (pacers, token sources) are its own.
-macro_rules! client_setters {
-    ($($path:ident).+) => {
-        /// The Genesys environment: a region, a domain or a base URL (required for the real
-        /// client).
-        pub fn environment(mut self, environment: $crate::environment::Environment) -> Self {
-            self.$($path).+.environment = Some(environment);
-            self
-        }
-
-        /// The seed route's integrations path (default
-        /// [`DEFAULT_INTEGRATIONS_PATH`]($crate::api::DEFAULT_INTEGRATIONS_PATH)).
-        pub fn integrations_path(mut self, path: impl Into<String>) -> Self {
-            self.$($path).+.integrations_path = Some(path.into());
-            self
-        }
-
-        /// The timeout of one API request, body included (default 30 s).
-        pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-            self.$($path).+.request_timeout = Some(timeout);
-            self
-        }
-
-        /// Paces every API call to at most `per_minute` requests a minute, evenly spread. Off by
-        /// default; Genesys allows
-        /// [`GENESYS_RATE_LIMIT_PER_MINUTE`]($crate::api::GENESYS_RATE_LIMIT_PER_MINUTE) (300)
-        /// per token.
-        pub fn rate_limit_per_minute(mut self, per_minute: u32) -> Self {
-            self.$($path).+.rate_limit_per_minute = Some(per_minute);
-            self
-        }
-
-        /// Paces the calls that change state (POST, PUT, PATCH, DELETE: creates and updates) to
-        /// at most `per_minute` a minute, evenly spread, on top of
-        /// [`rate_limit_per_minute`](Self::rate_limit_per_minute) (which paces every call). Off
-        /// by default.
-        ///
-        /// For a server that limits writes separately from reads: reads (the listing a resolve
-        /// makes before it submits) then do not use up the write budget, so `resolve_many`
-        /// submits at the write rate. Set it a little below the server's limit (say 98%): a
-        /// server counting in fixed windows from the arrival of a request sees evenly paced
-        /// requests at exactly its limit cross a window edge with one too many whenever one
-        /// arrives a little later than the next.
-        pub fn write_rate_limit_per_minute(mut self, per_minute: u32) -> Self {
-            self.$($path).+.write_rate_limit_per_minute = Some(per_minute);
-            self
-        }
-
-        /// The page size of listings (1 to 500, default 100).
-        pub fn page_size(mut self, page_size: u32) -> Self {
-            self.$($path).+.page_size = Some(page_size);
-            self
-        }
-
-        /// How long a create whose outcome is unknown keeps looking for what it may have
-        /// created (the listing lags behind a create) before it may be sent again (default 2 s).
-        pub fn recovery_window(mut self, window: std::time::Duration) -> Self {
-            self.$($path).+.recovery_window = Some(window);
-            self
-        }
-    };
-}
-
-pub(crate) use client_setters;
 
 /// One setting that was refused: where it came from (a variable or a field) and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -284,177 +144,6 @@ impl fmt::Display for SettingsErrors {
             write!(f, "{e}")?;
         }
         Ok(())
-    }
-}
-
-/// How to reach and call Genesys Cloud.
-#[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-#[non_exhaustive]
-pub struct ClientSettings {
-    /// The organisation's environment (region, domain or base URL).
-    pub environment: Option<Environment>,
-    /// The OAuth client id.
-    pub client_id: Option<String>,
-    /// The OAuth client secret; never serialized, shown as `[redacted]` by `Debug`.
-    #[serde(skip_serializing, deserialize_with = "secret")]
-    pub client_secret: Option<SecretString>,
-    /// The seed route's integrations path (default `/api/v2/outbound/integrations`).
-    pub integrations_path: Option<String>,
-    /// The timeout of one API request (default 30 s).
-    #[serde(with = "opt_duration_secs")]
-    pub request_timeout: Option<Duration>,
-    /// Attempts of a retried API call, the first included (default 3).
-    pub max_attempts: Option<u32>,
-    /// Paces every API call to at most this many a minute (off by default).
-    pub rate_limit_per_minute: Option<u32>,
-    /// Paces creates and updates alone to at most this many a minute (off by default).
-    pub write_rate_limit_per_minute: Option<u32>,
-    /// Entries per page of a listing (default 100, at most 500).
-    pub page_size: Option<u32>,
-    /// How long a create whose outcome is unknown keeps looking for what it may have created
-    /// before it may be sent again: the listing lags behind a create for a while (default 2 s).
-    #[serde(with = "opt_duration_secs")]
-    pub recovery_window: Option<Duration>,
-}
-
-impl fmt::Debug for ClientSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientSettings")
-            .field("environment", &self.environment)
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "[redacted]"),
-            )
-            .field("integrations_path", &self.integrations_path)
-            .field("request_timeout", &self.request_timeout)
-            .field("max_attempts", &self.max_attempts)
-            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
-            .field(
-                "write_rate_limit_per_minute",
-                &self.write_rate_limit_per_minute,
-            )
-            .field("page_size", &self.page_size)
-            .field("recovery_window", &self.recovery_window)
-            .finish()
-    }
-}
-
-fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.map(SecretString::from))
-}
-
-impl ClientSettings {
-    /// The client's part of [`ResolverSettings::from_env`].
-    pub fn from_env() -> Result<Self, SettingsError> {
-        Ok(ResolverSettings::from_env()?.client)
-    }
-
-    /// Every problem with these settings, each naming its field under `prefix`.
-    pub fn problems(&self, prefix: &str) -> Vec<SettingsError> {
-        let mut out = Vec::new();
-        let at = |field: &str| format!("{prefix}{field}");
-        for (field, value) in [
-            ("max_attempts", self.max_attempts),
-            ("rate_limit_per_minute", self.rate_limit_per_minute),
-            (
-                "write_rate_limit_per_minute",
-                self.write_rate_limit_per_minute,
-            ),
-        ] {
-            if value == Some(0) {
-                out.push(SettingsError::new(at(field), "must be at least 1"));
-            }
-        }
-        if let Some(n) = self.page_size
-            && !(1..=500).contains(&n)
-        {
-            out.push(SettingsError::new(at("page_size"), "must be 1 to 500"));
-        }
-        if self.request_timeout == Some(Duration::ZERO) {
-            out.push(SettingsError::new(
-                at("request_timeout"),
-                "must be above zero",
-            ));
-        }
-        if let Some(path) = &self.integrations_path
-            && let Err(rule) = crate::environment::check_api_path(path)
-        {
-            out.push(SettingsError::new(at("integrations_path"), rule));
-        }
-        if self.client_id.is_some() != self.client_secret.is_some() {
-            out.push(SettingsError::new(
-                at("client_secret"),
-                "client_id and client_secret go together",
-            ));
-        }
-        out
-    }
-
-    /// Checks the settings whole.
-    pub fn validate(&self) -> Result<(), SettingsErrors> {
-        into_result(self.problems(""))
-    }
-}
-
-/// Which certificate authorities are trusted, for destinations and Genesys alike.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-#[non_exhaustive]
-pub struct TrustSettings {
-    /// Trust the system store (default true; it honours `SSL_CERT_FILE` / `SSL_CERT_DIR`).
-    pub system_roots: bool,
-    /// PEM files of extra trust anchors.
-    pub ca_files: Vec<PathBuf>,
-    /// Extra trust anchors as PEM text.
-    pub ca_pem: Vec<String>,
-}
-
-impl Default for TrustSettings {
-    fn default() -> Self {
-        Self {
-            system_roots: true,
-            ca_files: Vec::new(),
-            ca_pem: Vec::new(),
-        }
-    }
-}
-
-/// How destinations are probed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-#[non_exhaustive]
-pub struct ProbeSettings {
-    /// Address ranges exempt from the address policy.
-    pub allow_cidrs: Vec<IpNet>,
-    /// The health check's timeout (default 5 s).
-    #[serde(with = "opt_duration_secs")]
-    pub health_timeout: Option<Duration>,
-    /// How many endpoints of one payload are probed at once (default 16).
-    pub concurrency: Option<usize>,
-    /// Serve repeated probes of an endpoint from a cache for this long (off by default).
-    #[serde(with = "opt_duration_secs")]
-    pub cache_ttl: Option<Duration>,
-}
-
-impl ProbeSettings {
-    /// Every problem with these settings, each naming its field under `prefix`.
-    pub fn problems(&self, prefix: &str) -> Vec<SettingsError> {
-        let mut out = Vec::new();
-        if self.concurrency == Some(0) {
-            out.push(SettingsError::new(
-                format!("{prefix}concurrency"),
-                "must be at least 1",
-            ));
-        }
-        if self.health_timeout == Some(Duration::ZERO) {
-            out.push(SettingsError::new(
-                format!("{prefix}health_timeout"),
-                "must be above zero",
-            ));
-        }
-        out
     }
 }
 
@@ -745,47 +434,6 @@ mod tests {
             e.reason,
             "entry 2 is not an address range such as 10.0.0.0/8"
         );
-    }
-
-    #[test]
-    fn what_loosens_security_is_the_operators_alone() {
-        for name in [
-            "GENESYS_CLIENT_SECRET",
-            "GENESYS_CLIENT_SECRET_FILE",
-            "GENESYSCLOUD_OAUTHCLIENT_SECRET",
-            "RESOLVER_ALLOW_CUSTOM_ENVIRONMENT",
-            "RESOLVER_CA_FILE",
-            "RESOLVER_ALLOW_CIDRS",
-            "RESOLVER_AUTH",
-            "RESOLVER_API_TOKENS",
-            "RESOLVER_API_TOKENS_FILE",
-            "RESOLVER_BIND",
-            "PORT",
-            "RESOLVER_TLS_CERT",
-            "RESOLVER_TLS_KEY",
-            "RESOLVER_TLS_CLIENT_CA",
-            "RESOLVER_ALLOWED_ORIGINS",
-        ] {
-            assert!(is_operator_only(name, ""), "{name}");
-        }
-        for url in [
-            "redis://:pw@redis.internal:6379",
-            "rediss://user:pw@redis.internal:6380/0",
-            "redis://user@redis.internal",
-            "redis://u:p/a?s#s@redis.internal",
-            "rediss://user:pw@[::1",
-        ] {
-            assert!(is_operator_only(vars::REDIS_URL, url), "{url}");
-        }
-        for (name, value) in [
-            (vars::REDIS_URL, "redis://redis.internal:6379/2"),
-            (vars::REDIS_URL, "rediss://redis.internal:6380"),
-            (vars::ENVIRONMENT, "eu_west_1"),
-            (vars::MAX_ATTEMPTS, "5"),
-            (vars::INTEGRATIONS_PATH, "/api/v2/outbound/integrations"),
-        ] {
-            assert!(!is_operator_only(name, value), "{name}={value}");
-        }
     }
 
     #[test]
