@@ -30,6 +30,8 @@ pub(crate) mod moto;
 #[cfg(feature = "external-tests")]
 mod redis_server;
 #[cfg(feature = "external-tests")]
+pub(crate) mod route_world;
+#[cfg(feature = "external-tests")]
 pub(crate) use redis_server::RedisServer;
 
 /// A metrics sink recording the API's answers (statuses) and retries (reasons), in order.

@@ -3,14 +3,13 @@
 //! sink), and it exports one `deploy` span with its stages as children. Against moto (from
 //! `.venv` or `MOTO_PYTHON`) and the mock Genesys, as `route_moto.rs`.
 
+use crate::common::route_world::{self, RouteWorld};
 use crate::common::{self, moto};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_sdk_eventbridge::Client;
-use aws_sdk_eventbridge::config::{Credentials, Region};
 use genesys_resolver::api::GenesysClient;
 use genesys_resolver::audit::MemoryAudit;
 use genesys_resolver::eventbridge::EventBridgeDeployer;
@@ -19,8 +18,8 @@ use genesys_resolver::outcome::{Action, Operation};
 use genesys_resolver::payload::ResolvePayload;
 use genesys_resolver::retry::RetryPolicy;
 use genesys_resolver::route::{Route, RouteDeployer};
-use genesys_resolver::testkit::destination::{TestCa, TlsDestination, prober_for};
-use genesys_resolver::testkit::genesys::{Activation, MockGenesys};
+use genesys_resolver::testkit::destination::{TlsDestination, prober_for};
+use genesys_resolver::testkit::genesys::MockGenesys;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -104,22 +103,13 @@ struct Setup {
 /// A route deployer whose two halves share one metrics sink and one audit sink (as a program
 /// that hands the same sinks to both builders does).
 async fn setup() -> Setup {
-    let ca = TestCa::new();
-    let dir = tempfile::tempdir().unwrap();
-    let ca_pem = ca.write_ca_pem(dir.path()).unwrap();
-    let dest = TlsDestination::builder(&ca)
-        .health_status(200)
-        .start()
-        .await
-        .unwrap();
-    let moto = moto::Moto::start(&ca_pem);
-    let mock = MockGenesys::builder()
-        .activation(Activation::AfterPolls(1))
-        .organization_id(ORG)
-        .aws_emulator(moto.url().parse().unwrap(), ORG)
-        .start()
-        .await
-        .unwrap();
+    let RouteWorld {
+        ca,
+        dir,
+        dest,
+        moto,
+        mock,
+    } = RouteWorld::start(ORG).await;
     let client = GenesysClient::builder()
         .environment(mock.environment())
         .credentials(mock.client_id(), mock.client_secret())
@@ -134,13 +124,7 @@ async fn setup() -> Setup {
         .audit(Arc::new(audit.clone()))
         .build()
         .unwrap();
-    let events = Client::from_conf(
-        RouteDeployer::aws_config_builder()
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-            .endpoint_url(moto.url())
-            .build(),
-    );
+    let events = route_world::events_client(&moto.url());
     let deployer = RouteDeployer::builder(genesys, events)
         .sts(common::sts_client(&moto.url()))
         .prober(Arc::new(prober_for(&ca).build().unwrap()))

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_eventbridge::Client;
-use aws_sdk_eventbridge::config::{Credentials, Region};
 use aws_sdk_eventbridge::types::PutPartnerEventsRequestEntry;
 use genesys_resolver::audit::MemoryAudit;
 use genesys_resolver::deploy::RouteTarget;
@@ -16,9 +15,10 @@ use genesys_resolver::pipeline::{Action, ErrorKind, Resolver, Stage};
 use genesys_resolver::route::{RouteDeployer, RouteError};
 use genesys_resolver::settings::RouteTargetSettings;
 use genesys_resolver::testkit::destination::{TestCa, TlsDestination, prober_for};
-use genesys_resolver::testkit::genesys::{Activation, MockGenesys};
+use genesys_resolver::testkit::genesys::MockGenesys;
 use serde_json::json;
 
+use crate::common::route_world::{RouteWorld, events_client};
 use crate::common::{self, moto};
 
 const ORG: &str = "7d1c2f3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f";
@@ -37,32 +37,14 @@ struct Setup {
     audit: MemoryAudit,
 }
 
-fn events_client(url: &str) -> Client {
-    let config = RouteDeployer::aws_config_builder()
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .endpoint_url(url)
-        .build();
-    Client::from_conf(config)
-}
-
 async fn setup() -> Setup {
-    let ca = TestCa::new();
-    let dir = tempfile::tempdir().unwrap();
-    let ca_pem = ca.write_ca_pem(dir.path()).unwrap();
-    let dest = TlsDestination::builder(&ca)
-        .health_status(200)
-        .start()
-        .await
-        .unwrap();
-    let moto = moto::Moto::start(&ca_pem);
-    let mock = MockGenesys::builder()
-        .activation(Activation::AfterPolls(1))
-        .organization_id(ORG)
-        .aws_emulator(moto.url().parse().unwrap(), ORG)
-        .start()
-        .await
-        .unwrap();
+    let RouteWorld {
+        ca,
+        dir,
+        dest,
+        moto,
+        mock,
+    } = RouteWorld::start(ORG).await;
     let prober = Arc::new(prober_for(&ca).build().unwrap());
     let deployer = RouteDeployer::builder(common::deployer(&mock), events_client(&moto.url()))
         .sts(common::sts_client(&moto.url()))

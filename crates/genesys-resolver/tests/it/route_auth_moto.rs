@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_eventbridge::Client;
-use aws_sdk_eventbridge::config::{Credentials, Region};
 use aws_sdk_eventbridge::types::PutPartnerEventsRequestEntry;
 use base64::Engine as _;
 use genesys_resolver::audit::MemoryAudit;
@@ -18,12 +17,13 @@ use genesys_resolver::error::OperationError;
 use genesys_resolver::payload::{EventFilter, ResolvePayload};
 use genesys_resolver::route::{CredentialKey, ResourceKind, Route, RouteDeployer, RouteError};
 use genesys_resolver::testkit::destination::{CertKind, TestCa, TlsDestination, prober_for};
-use genesys_resolver::testkit::genesys::{Activation, MockGenesys};
+use genesys_resolver::testkit::genesys::MockGenesys;
 use genesys_resolver::validate::ViolationCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use crate::common::route_world::{RouteWorld, events_client};
 use crate::common::{self, moto};
 
 const ORG: &str = "bb14bed0-f8f9-445d-b9d1-10cecb8569d6";
@@ -49,31 +49,14 @@ struct Setup {
     events: Client,
 }
 
-fn events_client(url: &str) -> Client {
-    let config = RouteDeployer::aws_config_builder()
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .endpoint_url(url);
-    Client::from_conf(config.build())
-}
-
 async fn setup() -> Setup {
-    let ca = TestCa::new();
-    let dir = tempfile::tempdir().unwrap();
-    let ca_pem = ca.write_ca_pem(dir.path()).unwrap();
-    let dest = TlsDestination::builder(&ca)
-        .health_status(200)
-        .start()
-        .await
-        .unwrap();
-    let moto = moto::Moto::start(&ca_pem);
-    let mock = MockGenesys::builder()
-        .activation(Activation::AfterPolls(1))
-        .organization_id(ORG)
-        .aws_emulator(moto.url().parse().unwrap(), ORG)
-        .start()
-        .await
-        .unwrap();
+    let RouteWorld {
+        ca,
+        dir,
+        dest,
+        moto,
+        mock,
+    } = RouteWorld::start(ORG).await;
     let audit = MemoryAudit::new();
     let deployer = RouteDeployer::builder(common::deployer(&mock), events_client(&moto.url()))
         .sts(common::sts_client(&moto.url()))

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_eventbridge::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
+use aws_sdk_eventbridge::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_eventbridge::error::BoxError;
 use aws_sdk_eventbridge::types::{
     ConnectionAuthorizationType, CreateConnectionApiKeyAuthRequestParameters,
@@ -21,11 +21,12 @@ use genesys_resolver::payload::{EventFilter, ResolvePayload};
 use genesys_resolver::route::{
     ChangeAction, ResourceKind, Route, RouteDeployer, RouteError, RouteIdentity, resource_stem,
 };
-use genesys_resolver::testkit::destination::{TestCa, TlsDestination, prober_for};
-use genesys_resolver::testkit::genesys::{Activation, MockGenesys};
+use genesys_resolver::testkit::destination::{TlsDestination, prober_for};
+use genesys_resolver::testkit::genesys::MockGenesys;
 use genesys_resolver::tls::TrustConfig;
 use serde_json::{Value, json};
 
+use crate::common::route_world::{self, RouteWorld};
 use crate::common::{self, moto};
 
 const ORG: &str = "bb14bed0-f8f9-445d-b9d1-10cecb8569d6";
@@ -88,10 +89,7 @@ struct Setup {
 }
 
 fn events_client(url: &str, calls: Option<Calls>) -> Client {
-    let mut config = RouteDeployer::aws_config_builder()
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .endpoint_url(url);
+    let mut config = route_world::events_config(url);
     if let Some(calls) = calls {
         config = config.interceptor(calls);
     }
@@ -99,22 +97,13 @@ fn events_client(url: &str, calls: Option<Calls>) -> Client {
 }
 
 async fn setup() -> Setup {
-    let ca = TestCa::new();
-    let dir = tempfile::tempdir().unwrap();
-    let ca_pem = ca.write_ca_pem(dir.path()).unwrap();
-    let dest = TlsDestination::builder(&ca)
-        .health_status(200)
-        .start()
-        .await
-        .unwrap();
-    let moto = moto::Moto::start(&ca_pem);
-    let mock = MockGenesys::builder()
-        .activation(Activation::AfterPolls(1))
-        .organization_id(ORG)
-        .aws_emulator(moto.url().parse().unwrap(), ORG)
-        .start()
-        .await
-        .unwrap();
+    let RouteWorld {
+        ca,
+        dir,
+        dest,
+        moto,
+        mock,
+    } = RouteWorld::start(ORG).await;
     let calls = Calls::default();
     let deployer = RouteDeployer::builder(
         common::deployer(&mock),

@@ -15,16 +15,17 @@ use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::config::interceptors::{
     BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
 };
-use aws_sdk_eventbridge::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
+use aws_sdk_eventbridge::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_eventbridge::error::BoxError;
 use aws_sdk_eventbridge::types::PutPartnerEventsRequestEntry;
 use genesys_resolver::payload::{EventFilter, ResolvePayload};
 use genesys_resolver::route::{ChangeAction, ResourceKind, Route, RouteDeployer, RouteError};
-use genesys_resolver::testkit::destination::{TestCa, TlsDestination, prober_for};
-use genesys_resolver::testkit::genesys::{Activation, Fault, MockGenesys, Route as MockRoute};
+use genesys_resolver::testkit::destination::{TlsDestination, prober_for};
+use genesys_resolver::testkit::genesys::{Fault, MockGenesys, Route as MockRoute};
 use genesys_resolver::validate::ViolationCode;
 use serde_json::{Value, json};
 
+use crate::common::route_world::{self, RouteWorld};
 use crate::common::{self, moto};
 
 const ORG: &str = "bb14bed0-f8f9-445d-b9d1-10cecb8569d6";
@@ -90,10 +91,7 @@ struct Setup {
 }
 
 fn events_client(url: &str, lose: Option<Arc<LoseResponses>>) -> Client {
-    let mut config = RouteDeployer::aws_config_builder()
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .endpoint_url(url);
+    let mut config = route_world::events_config(url);
     if let Some(lose) = lose {
         config = config.interceptor(SharedLose(lose));
     }
@@ -127,22 +125,13 @@ impl Intercept for SharedLose {
 }
 
 async fn setup() -> Setup {
-    let ca = TestCa::new();
-    let dir = tempfile::tempdir().unwrap();
-    let ca_pem = ca.write_ca_pem(dir.path()).unwrap();
-    let dest = TlsDestination::builder(&ca)
-        .health_status(200)
-        .start()
-        .await
-        .unwrap();
-    let moto = moto::Moto::start(&ca_pem);
-    let mock = MockGenesys::builder()
-        .activation(Activation::AfterPolls(1))
-        .organization_id(ORG)
-        .aws_emulator(moto.url().parse().unwrap(), ORG)
-        .start()
-        .await
-        .unwrap();
+    let RouteWorld {
+        ca,
+        dir,
+        dest,
+        moto,
+        mock,
+    } = RouteWorld::start(ORG).await;
     let genesys = common::deployer(&mock);
     let lose = Arc::new(LoseResponses::default());
     let deployer = RouteDeployer::builder(genesys, events_client(&moto.url(), Some(lose.clone())))
