@@ -64,3 +64,34 @@ pub(crate) fn events_config(url: &str) -> Builder {
 pub(crate) fn events_client(url: &str) -> Client {
     Client::from_conf(events_config(url).build())
 }
+
+/// Puts one event of `topic` on the partner bus `source` as Genesys does: Genesys' EventBridge
+/// envelope as the detail, the topic's subscription pattern (`detail_type`, such as
+/// `v2.users.{id}.presence`) as its detail type. Asserts the emulator accepted it.
+pub(crate) async fn put_genesys_event(
+    events: &Client,
+    source: &str,
+    detail_type: &str,
+    topic: &str,
+) {
+    let detail = serde_json::json!({
+        "topicName": topic,
+        "version": "2",
+        "eventBody": {"conversationId": "c-1", "presenceDefinition": {"systemPresence": "Available"}},
+        "metadata": {"CorrelationId": "corr-1"},
+        "timestamp": "2026-01-01T10:00:00.000Z",
+    });
+    let out = events
+        .put_partner_events()
+        .entries(
+            aws_sdk_eventbridge::types::PutPartnerEventsRequestEntry::builder()
+                .source(source)
+                .detail_type(detail_type)
+                .detail(detail.to_string())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.failed_entry_count(), 0);
+}

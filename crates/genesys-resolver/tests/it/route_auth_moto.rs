@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_eventbridge::Client;
-use aws_sdk_eventbridge::types::PutPartnerEventsRequestEntry;
 use base64::Engine as _;
 use genesys_resolver::audit::MemoryAudit;
 use genesys_resolver::document::OAuthClientCredentials;
@@ -23,7 +22,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::common::route_world::{RouteWorld, events_client};
+use crate::common::route_world::{self, RouteWorld, events_client};
 use crate::common::{self, moto};
 
 const ORG: &str = "bb14bed0-f8f9-445d-b9d1-10cecb8569d6";
@@ -105,25 +104,8 @@ fn bus(suffix: &str) -> String {
 }
 
 async fn put_event(events: &Client, suffix: &str) {
-    let detail = json!({
-        "topicName": "v2.users.278522be.presence",
-        "version": "2",
-        "eventBody": {"presenceDefinition": {"systemPresence": "Available"}},
-        "metadata": {"CorrelationId": "c-1"},
-        "timestamp": "2026-01-01T10:00:00.000Z",
-    });
-    events
-        .put_partner_events()
-        .entries(
-            PutPartnerEventsRequestEntry::builder()
-                .source(bus(suffix))
-                .detail_type(PRESENCE)
-                .detail(detail.to_string())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    route_world::put_genesys_event(events, &bus(suffix), PRESENCE, "v2.users.278522be.presence")
+        .await;
 }
 
 /// What the emulator sent, settled.

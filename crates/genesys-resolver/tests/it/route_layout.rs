@@ -14,7 +14,7 @@ use aws_sdk_eventbridge::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_eventbridge::error::BoxError;
 use aws_sdk_eventbridge::types::{
     ConnectionAuthorizationType, CreateConnectionApiKeyAuthRequestParameters,
-    CreateConnectionAuthRequestParameters, PutPartnerEventsRequestEntry,
+    CreateConnectionAuthRequestParameters,
 };
 use genesys_resolver::outcome::ErrorKind;
 use genesys_resolver::payload::{EventFilter, ResolvePayload};
@@ -152,26 +152,7 @@ fn route(s: &Setup, name: &str, suffix: &str, extra: usize) -> Route {
 
 /// An event in Genesys' envelope on the partner bus of `suffix`, as Genesys puts it.
 async fn put_event(events: &Client, suffix: &str, topic_pattern: &str, topic: &str) {
-    let detail = json!({
-        "topicName": topic,
-        "version": "2",
-        "eventBody": {"conversationId": "c-1", "presenceDefinition": {"systemPresence": "Available"}},
-        "metadata": {"CorrelationId": "corr-1"},
-        "timestamp": "2026-01-01T10:00:00.000Z",
-    });
-    let out = events
-        .put_partner_events()
-        .entries(
-            PutPartnerEventsRequestEntry::builder()
-                .source(bus(suffix))
-                .detail_type(topic_pattern)
-                .detail(detail.to_string())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(out.failed_entry_count(), 0);
+    route_world::put_genesys_event(events, &bus(suffix), topic_pattern, topic).await;
 }
 
 fn http() -> reqwest::Client {

@@ -17,7 +17,6 @@ use aws_sdk_eventbridge::config::interceptors::{
 };
 use aws_sdk_eventbridge::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_eventbridge::error::BoxError;
-use aws_sdk_eventbridge::types::PutPartnerEventsRequestEntry;
 use genesys_resolver::payload::{EventFilter, ResolvePayload};
 use genesys_resolver::route::{ChangeAction, ResourceKind, Route, RouteDeployer, RouteError};
 use genesys_resolver::testkit::destination::{TlsDestination, prober_for};
@@ -181,25 +180,7 @@ fn bus() -> String {
 
 /// An event in Genesys' envelope, put on the partner bus as Genesys does.
 async fn put_genesys_event(events: &Client, topic_pattern: &str, topic: &str) {
-    let detail = json!({
-        "topicName": topic,
-        "version": "2",
-        "eventBody": {"conversationId": "c-1", "presenceDefinition": {"systemPresence": "Available"}},
-        "metadata": {"CorrelationId": "b61df0b3-archival"},
-        "timestamp": "2026-01-01T10:00:00.000Z",
-    });
-    events
-        .put_partner_events()
-        .entries(
-            PutPartnerEventsRequestEntry::builder()
-                .source(bus())
-                .detail_type(topic_pattern)
-                .detail(detail.to_string())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    route_world::put_genesys_event(events, &bus(), topic_pattern, topic).await;
 }
 
 async fn names(events: &Client) -> (Vec<String>, Vec<String>) {
