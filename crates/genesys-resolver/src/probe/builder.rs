@@ -202,6 +202,7 @@ impl ProberBuilder {
                 policy: self.policy,
                 provider,
                 verifier,
+                verified: Arc::default(),
                 resolve_timeout: self.resolve_timeout,
                 connect_timeout: self.connect_timeout,
                 tls_timeout: self.tls_timeout,

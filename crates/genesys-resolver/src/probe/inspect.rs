@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 use super::report::{CertificateInfo, TlsFailureKind};
+use super::verified::VerifiedChains;
 
 /// What the verifier saw: the chain, leaf first, and the verification error, if any.
 #[derive(Debug, Clone, Default)]
@@ -23,18 +24,26 @@ pub(crate) struct Captured {
 
 /// Wraps the webpki verifier: verification is unchanged (a failure still aborts the handshake,
 /// so no request reaches an unverified server), but the chain and the outcome are recorded.
+/// A chain the verifier accepted before for the same name, still within its validity, is not
+/// checked against the roots again ([`VerifiedChains`]); the handshake's signature is checked
+/// every time.
 #[derive(Debug)]
 pub(crate) struct CapturingVerifier {
     inner: Arc<WebPkiServerVerifier>,
+    verified: Arc<VerifiedChains>,
     seen: Arc<Mutex<Option<Captured>>>,
 }
 
 impl CapturingVerifier {
-    pub(crate) fn new(inner: Arc<WebPkiServerVerifier>) -> (Self, Arc<Mutex<Option<Captured>>>) {
+    pub(crate) fn new(
+        inner: Arc<WebPkiServerVerifier>,
+        verified: Arc<VerifiedChains>,
+    ) -> (Self, Arc<Mutex<Option<Captured>>>) {
         let seen = Arc::new(Mutex::new(None));
         (
             Self {
                 inner,
+                verified,
                 seen: Arc::clone(&seen),
             },
             seen,
@@ -51,13 +60,25 @@ impl ServerCertVerifier for CapturingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let result = self.inner.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        );
+        let result = if self
+            .verified
+            .accepted(end_entity, intermediates, server_name, now)
+        {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            let result = self.inner.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            );
+            if result.is_ok() {
+                self.verified
+                    .remember(end_entity, intermediates, server_name);
+            }
+            result
+        };
         let chain = std::iter::once(end_entity)
             .chain(intermediates)
             .map(|c| c.clone().into_owned())

@@ -41,6 +41,7 @@ mod phases;
 mod prober;
 mod report;
 mod target;
+mod verified;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -196,7 +196,8 @@ impl Inner {
         target: &Target,
         report: &mut ProbeReport,
     ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, ProbeFailure> {
-        let (verifier, seen) = inspect::CapturingVerifier::new(Arc::clone(&self.verifier));
+        let (verifier, seen) =
+            inspect::CapturingVerifier::new(Arc::clone(&self.verifier), Arc::clone(&self.verified));
         let mut config = rustls::ClientConfig::builder_with_provider(Arc::clone(&self.provider))
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
             .map_err(|e| ProbeFailure::Tls {

@@ -11,6 +11,7 @@ use futures_util::future::{BoxFuture, Shared};
 use rustls::client::WebPkiServerVerifier;
 
 use super::report::ProbeReport;
+use super::verified::VerifiedChains;
 use crate::dns::DnsResolver;
 use crate::metrics::MetricsSink;
 use crate::policy::AddressPolicy;
@@ -82,6 +83,8 @@ pub(super) struct Inner {
     pub(super) policy: AddressPolicy,
     pub(super) provider: Arc<rustls::crypto::CryptoProvider>,
     pub(super) verifier: Arc<WebPkiServerVerifier>,
+    /// Chains `verifier` has accepted (see [`VerifiedChains`]).
+    pub(super) verified: Arc<VerifiedChains>,
     pub(super) resolve_timeout: Duration,
     pub(super) connect_timeout: Duration,
     pub(super) tls_timeout: Duration,

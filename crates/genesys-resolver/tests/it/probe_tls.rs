@@ -157,6 +157,41 @@ async fn wrong_host_certificate_fails_with_details() {
     assert!(dest.requests().is_empty());
 }
 
+/// One prober remembers the chains it accepted (skipping their signature checks when the same
+/// chain comes back for the same name); every probe is still a full handshake, and a chain it
+/// has not accepted, for that name, is verified in full and refused as before.
+#[tokio::test]
+async fn a_prober_that_accepted_a_chain_still_handshakes_and_refuses_other_chains() {
+    let ca = TestCa::new();
+    let prober = prober_for(&ca).build().unwrap();
+    let valid = TlsDestination::builder(&ca).start().await.unwrap();
+    for round in 1..=3 {
+        let report = prober.probe(&valid.uri("/health")).await;
+        assert!(report.ok(), "round {round}: {report:#?}");
+        assert!(report.tls.as_ref().unwrap().verified);
+        assert_eq!(valid.handshakes(), round, "one handshake per probe");
+        assert_eq!(valid.requests().len(), round);
+    }
+    // The same chain under another of its names: verified for that name.
+    assert!(prober.probe(&valid.ip_uri("/health")).await.ok());
+
+    for (kind, expected) in [
+        (CertKind::UnknownCa, TlsFailureKind::UnknownIssuer),
+        (CertKind::WrongHost, TlsFailureKind::HostnameMismatch),
+        (CertKind::Expired, TlsFailureKind::Expired),
+    ] {
+        let dest = TlsDestination::builder(&ca)
+            .certificate(kind)
+            .start()
+            .await
+            .unwrap();
+        let report = prober.probe(&dest.uri("/health")).await;
+        assert_eq!(tls_failure(&report), expected);
+        assert!(dest.requests().is_empty());
+    }
+    assert!(prober.probe(&valid.uri("/health")).await.ok());
+}
+
 #[tokio::test]
 async fn unknown_issuer_fails_with_details() {
     let ca = TestCa::new();
