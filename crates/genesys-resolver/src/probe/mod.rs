@@ -36,6 +36,7 @@
 
 mod builder;
 mod flight;
+mod http1;
 mod inspect;
 mod phases;
 mod prober;

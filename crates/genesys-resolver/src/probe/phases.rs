@@ -6,17 +6,17 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::Empty;
-use hyper_util::rt::TokioIo;
+use std::io::Write as _;
+
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 use tracing::Instrument;
 use url::Host;
 
-use super::inspect;
 use super::prober::Inner;
 use super::report::{HealthReport, ProbeFailure, ProbeReport, TlsFailureKind, TlsReport};
 use super::target::Target;
+use super::{http1, inspect};
 use crate::metrics::MetricsSink;
 use crate::outcome::ProbePhase;
 use crate::spans;
@@ -128,10 +128,13 @@ impl Inner {
         clock.done(ProbePhase::Connect, t, &mut report.phases.connect);
         report.connected_to = Some(peer);
 
-        // TLS, capturing the chain whatever the verdict.
+        // TLS, capturing the chain whatever the verdict. The health request is handed to the
+        // connection first: rustls sends it with the handshake's last flight, and only once the
+        // server is verified (a handshake that fails sends nothing).
+        let request = self.health_request(&target)?;
         let t = Instant::now();
         let tls = self
-            .handshake(tcp, &target, report)
+            .handshake(tcp, &target, report, request)
             .instrument(spans::probe_phase(ProbePhase::Tls))
             .await;
         clock.done(ProbePhase::Tls, t, &mut report.phases.tls);
@@ -140,7 +143,7 @@ impl Inner {
         // Health, on the same connection.
         let t = Instant::now();
         let status = self
-            .health(tls, &target, report)
+            .health(tls, report)
             .instrument(spans::probe_phase(ProbePhase::FirstByte))
             .await;
         clock.done(ProbePhase::FirstByte, t, &mut report.phases.first_byte);
@@ -195,6 +198,7 @@ impl Inner {
         tcp: TcpStream,
         target: &Target,
         report: &mut ProbeReport,
+        request: Vec<u8>,
     ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, ProbeFailure> {
         let (verifier, seen) =
             inspect::CapturingVerifier::new(Arc::clone(&self.verifier), Arc::clone(&self.verified));
@@ -211,8 +215,11 @@ impl Inner {
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
         let server_name = target.server_name()?;
 
-        let result =
-            tokio::time::timeout(self.tls_timeout, connector.connect(server_name, tcp)).await;
+        // Plaintext written before the handshake completes waits in rustls until it does.
+        let connect = connector.connect_with(server_name, tcp, |conn| {
+            let _ = conn.writer().write_all(&request);
+        });
+        let result = tokio::time::timeout(self.tls_timeout, connect).await;
         let captured = seen.lock().ok().and_then(|mut s| s.take());
         let now = time::OffsetDateTime::now_utc();
         let mut tls_report = captured.as_ref().map(|c| TlsReport {
@@ -282,58 +289,59 @@ impl Inner {
         outcome
     }
 
+    /// The health `GET`'s bytes: the target's path, `Host`, `User-Agent`, `Accept: */*` and
+    /// `Connection: close`.
+    fn health_request(&self, target: &Target) -> Result<Vec<u8>, ProbeFailure> {
+        use http::header::{ACCEPT, CONNECTION, HOST, USER_AGENT};
+        http1::get_request(
+            &target.path_and_query,
+            &[
+                (HOST, target.authority.as_str()),
+                (USER_AGENT, self.user_agent.as_str()),
+                (ACCEPT, "*/*"),
+                (CONNECTION, "close"),
+            ],
+        )
+        .map_err(|reason| ProbeFailure::InvalidUri { reason })
+    }
+
+    /// Reads the answer to the health request (sent with the handshake) and closes the
+    /// connection with a TLS `close_notify`.
     async fn health(
         &self,
-        tls: tokio_rustls::client::TlsStream<TcpStream>,
-        target: &Target,
+        mut tls: tokio_rustls::client::TlsStream<TcpStream>,
         report: &mut ProbeReport,
     ) -> Result<u16, ProbeFailure> {
-        let request = http::Request::get(target.path_and_query.as_str())
-            .header(http::header::HOST, target.authority.as_str())
-            .header(http::header::USER_AGENT, self.user_agent.as_str())
-            .header(http::header::ACCEPT, "*/*")
-            .header(http::header::CONNECTION, "close")
-            .body(Empty::<Bytes>::new())
-            .map_err(|e| ProbeFailure::InvalidUri {
-                reason: format!("cannot build the health request: {e}"),
-            })?;
         let exchange = async {
-            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+            // The request waits in the connection if the handshake's last flight did not carry
+            // it (TLS 1.2, where the client speaks first after its Finished only once the
+            // server's has come).
+            tls.flush().await.map_err(|e| ProbeFailure::Http {
+                message: format!("sending the request: {e}"),
+            })?;
+            let head = http1::read_head(&mut tls)
                 .await
-                .map_err(|e| ProbeFailure::Http {
-                    message: e.to_string(),
-                })?;
-            let response = sender.send_request(request);
-            tokio::pin!(conn);
-            tokio::pin!(response);
-            let http_err = |e: hyper::Error| ProbeFailure::Http {
-                message: e.to_string(),
-            };
-            tokio::select! {
-                biased;
-                response = &mut response => response.map_err(http_err),
-                closed = &mut conn => match closed {
-                    // The server answered and closed (`connection: close`): the response has
-                    // been handed over, or the request was cancelled.
-                    Ok(()) => response.await.map_err(http_err),
-                    Err(e) => Err(http_err(e)),
-                },
-            }
+                .map_err(|message| ProbeFailure::Http { message })?;
+            // The server closes after answering (`Connection: close`); a failure to say
+            // goodbye changes nothing about its health.
+            let _ = tls.shutdown().await;
+            Ok::<_, ProbeFailure>(head)
         };
-        let response = tokio::time::timeout(self.health_timeout, exchange)
+        let head = tokio::time::timeout(self.health_timeout, exchange)
             .await
             .map_err(|_| ProbeFailure::Timeout {
                 phase: ProbePhase::FirstByte,
                 limit: self.health_timeout,
             })??;
-        let status = response.status();
+        let status = http::StatusCode::from_u16(head.status).map_err(|e| ProbeFailure::Http {
+            message: format!("invalid response: {e}"),
+        })?;
         let redirect = if status.is_redirection() {
-            response
-                .headers()
-                .get(http::header::LOCATION)
+            head.location
+                .as_deref()
                 // A redirect target may carry a token or a signature of its own: the report and
                 // its warning show it redacted, like the probed URI.
-                .map(|v| crate::redact::uri(&String::from_utf8_lossy(v.as_bytes())))
+                .map(|v| crate::redact::uri(&String::from_utf8_lossy(v)))
         } else {
             None
         };
