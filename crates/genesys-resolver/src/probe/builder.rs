@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rustls::client::WebPkiServerVerifier;
 
+use super::inspect::CertificateDetails;
 use super::prober::{
     AcceptedStatuses, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT, DEFAULT_EXPIRY_WARNING,
     DEFAULT_HEALTH_TIMEOUT, DEFAULT_RESOLVE_TIMEOUT, DEFAULT_TLS_TIMEOUT, Inner, Prober,
@@ -203,6 +204,7 @@ impl ProberBuilder {
                 provider,
                 verifier,
                 verified: Arc::default(),
+                details: CertificateDetails::default(),
                 resolve_timeout: self.resolve_timeout,
                 connect_timeout: self.connect_timeout,
                 tls_timeout: self.tls_timeout,

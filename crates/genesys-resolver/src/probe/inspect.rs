@@ -1,6 +1,7 @@
 //! TLS inspection: a verifier that records the presented chain and the verification result,
 //! the certificate parser, and the mapping of rustls errors to [`TlsFailureKind`].
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
@@ -115,6 +116,35 @@ impl ServerCertVerifier for CapturingVerifier {
     }
 }
 
+/// The report's details of each leaf certificate seen (subject, issuer, names, validity,
+/// fingerprint), parsed once per distinct certificate; the days left are counted afresh for
+/// every probe.
+#[derive(Debug, Default)]
+pub(crate) struct CertificateDetails {
+    leaves: Mutex<HashMap<Vec<u8>, CertificateInfo>>,
+}
+
+impl CertificateDetails {
+    /// The details of the DER certificate `der` at `now`; `None` if it does not parse.
+    pub(crate) fn of(&self, der: &[u8], now: OffsetDateTime) -> Option<CertificateInfo> {
+        if let Ok(leaves) = self.leaves.lock()
+            && let Some(info) = leaves.get(der)
+        {
+            let mut info = info.clone();
+            info.days_until_expiry = days_until(info.not_after, now);
+            return Some(info);
+        }
+        let info = certificate_info(der, now)?;
+        if let Ok(mut leaves) = self.leaves.lock() {
+            if leaves.len() >= super::verified::CAPACITY {
+                leaves.clear();
+            }
+            leaves.insert(der.to_vec(), info.clone());
+        }
+        Some(info)
+    }
+}
+
 /// The failure kind of a rustls error.
 pub(crate) fn classify(err: &rustls::Error) -> TlsFailureKind {
     use rustls::{AlertDescription, PeerIncompatible};
@@ -162,7 +192,6 @@ pub(crate) fn certificate_info(der: &[u8], now: OffsetDateTime) -> Option<Certif
             .collect(),
         _ => Vec::new(),
     };
-    let seconds_left = (not_after - now).whole_seconds();
     Some(CertificateInfo {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
@@ -170,9 +199,14 @@ pub(crate) fn certificate_info(der: &[u8], now: OffsetDateTime) -> Option<Certif
         serial: cert.raw_serial_as_string(),
         not_before,
         not_after,
-        days_until_expiry: seconds_left.div_euclid(86_400),
+        days_until_expiry: days_until(not_after, now),
         sha256_fingerprint: hex(&Sha256::digest(der)),
     })
+}
+
+/// Whole days from `now` until `not_after`; negative once it has passed.
+pub(crate) fn days_until(not_after: OffsetDateTime, now: OffsetDateTime) -> i64 {
+    (not_after - now).whole_seconds().div_euclid(86_400)
 }
 
 fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
@@ -205,6 +239,7 @@ pub(crate) fn version_name(v: rustls::ProtocolVersion) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::destination::{CertKind, TestCa};
 
     #[test]
     fn classifies_certificate_errors() {
@@ -235,6 +270,32 @@ mod tests {
             classify(&rustls::Error::General("x".into())),
             TlsFailureKind::Other
         );
+    }
+
+    #[test]
+    fn details_are_parsed_once_and_their_days_counted_afresh() {
+        let ca = TestCa::new();
+        let leaf = ca
+            .issue(&CertKind::Valid, &["localhost".to_owned()])
+            .chain
+            .remove(0);
+        let details = CertificateDetails::default();
+        let now = OffsetDateTime::now_utc();
+        let first = details.of(leaf.as_ref(), now).unwrap();
+        assert_eq!(first, certificate_info(leaf.as_ref(), now).unwrap());
+        let later = details
+            .of(leaf.as_ref(), now + time::Duration::days(10))
+            .unwrap();
+        assert_eq!(later.days_until_expiry, first.days_until_expiry - 10);
+        assert_eq!(
+            CertificateInfo {
+                days_until_expiry: first.days_until_expiry,
+                ..later
+            },
+            first
+        );
+        assert!(details.of(b"not a certificate", now).is_none());
+        assert_eq!(details.leaves.lock().unwrap().len(), 1);
     }
 
     #[test]

@@ -229,10 +229,7 @@ impl Inner {
             cipher_suite: None,
             alpn: None,
             chain_length: c.chain.len(),
-            certificate: c
-                .chain
-                .first()
-                .and_then(|leaf| inspect::certificate_info(leaf, now)),
+            certificate: c.chain.first().and_then(|leaf| self.details.of(leaf, now)),
         });
         let outcome = match result {
             Err(_) => Err(ProbeFailure::Timeout {

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use futures_util::future::{BoxFuture, Shared};
 use rustls::client::WebPkiServerVerifier;
 
+use super::inspect::CertificateDetails;
 use super::report::ProbeReport;
 use super::verified::VerifiedChains;
 use crate::dns::DnsResolver;
@@ -85,6 +86,8 @@ pub(super) struct Inner {
     pub(super) verifier: Arc<WebPkiServerVerifier>,
     /// Chains `verifier` has accepted (see [`VerifiedChains`]).
     pub(super) verified: Arc<VerifiedChains>,
+    /// The details of the leaf certificates seen, for the reports.
+    pub(super) details: CertificateDetails,
     pub(super) resolve_timeout: Duration,
     pub(super) connect_timeout: Duration,
     pub(super) tls_timeout: Duration,

@@ -17,7 +17,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// At most this many chains are remembered; the map starts afresh when it is full.
-const CAPACITY: usize = 256;
+pub(crate) const CAPACITY: usize = 256;
 
 /// Chains accepted by the prober's verifier, keyed by the name and every certificate's bytes.
 #[derive(Debug, Default)]
