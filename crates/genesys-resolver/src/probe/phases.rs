@@ -2,11 +2,10 @@
 //! handshake (capturing the chain whatever the verdict), and the health `GET` on that same
 //! connection. Each has its own timeout and is timed into the report and the metrics sink.
 
+use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use std::io::Write as _;
 
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
@@ -215,9 +214,11 @@ impl Inner {
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
         let server_name = target.server_name()?;
 
-        // Plaintext written before the handshake completes waits in rustls until it does.
+        // Plaintext written before the handshake completes waits in rustls until it does (its
+        // buffer holds 64 KiB; the request is far smaller, but a cut one is never sent).
+        let mut queued = false;
         let connect = connector.connect_with(server_name, tcp, |conn| {
-            let _ = conn.writer().write_all(&request);
+            queued = conn.writer().write_all(&request).is_ok();
         });
         let result = tokio::time::timeout(self.tls_timeout, connect).await;
         let captured = seen.lock().ok().and_then(|mut s| s.take());
@@ -254,6 +255,9 @@ impl Inner {
                     },
                 })
             }
+            Ok(Ok(_)) if !queued => Err(ProbeFailure::Http {
+                message: "the health request does not fit the TLS connection's buffer".to_owned(),
+            }),
             Ok(Ok(stream)) => {
                 let (_, conn) = stream.get_ref();
                 if let Some(r) = tls_report.as_mut() {
