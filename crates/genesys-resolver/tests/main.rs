@@ -102,6 +102,10 @@ mod retry;
 #[cfg(all(feature = "testkit", feature = "aws"))]
 #[path = "it/route_mocks.rs"]
 mod route_mocks;
+/// `route rehearse`: requests, verdicts and redaction against local HTTPS receivers.
+#[cfg(all(feature = "testkit", feature = "aws"))]
+#[path = "it/route_rehearse.rs"]
+mod route_rehearse;
 #[cfg(feature = "testkit")]
 #[path = "it/secrets.rs"]
 mod secrets;
@@ -149,3 +153,7 @@ mod route_layout;
 #[cfg(feature = "external-tests")]
 #[path = "it/route_moto.rs"]
 mod route_moto;
+/// `route rehearse --send` makes the request the strict emulator's delivery makes.
+#[cfg(feature = "external-tests")]
+#[path = "it/route_rehearse_moto.rs"]
+mod route_rehearse_moto;

@@ -11,14 +11,16 @@ use aws_sdk_eventbridge::Client;
 
 use super::auth::CredentialKey;
 use super::deploy::{Parts, RouteDeployer};
+use super::rehearse::RehearsalClient;
 use crate::audit::{AuditSink, NoopAudit};
 use crate::compose;
 use crate::coordination::Coordinator;
-use crate::dns::DnsResolver;
+use crate::dns::{DnsResolver, SystemResolver};
 use crate::envelope::Envelope;
 use crate::error::BuildError;
 use crate::eventbridge::EventBridgeDeployer;
 use crate::metrics::{MetricsSink, NoopMetrics};
+use crate::policy::AddressPolicy;
 use crate::probe::EndpointProber;
 use crate::settings::{DEFAULT_LEASE_WAIT, RouteSettings};
 use crate::tls::TrustConfig;
@@ -48,6 +50,7 @@ pub struct RouteDeployerBuilder {
     audit: Option<Arc<dyn AuditSink>>,
     coordinator: Option<Arc<dyn Coordinator>>,
     credential_key: Option<CredentialKey>,
+    rehearsal: Option<RehearsalClient>,
 }
 
 impl fmt::Debug for RouteDeployerBuilder {
@@ -203,7 +206,15 @@ impl RouteDeployerBuilder {
         self
     }
 
-    /// Replaces the DNS resolver of the default prober.
+    /// The client a rehearsal sends with (default: trusting `genesys.trust`, the default
+    /// address policy with the settings' `probe.allow_cidrs`, the DNS resolver given to
+    /// [`dns_resolver`](Self::dns_resolver) or the system's).
+    pub fn rehearsal_client(mut self, client: RehearsalClient) -> Self {
+        self.rehearsal = Some(client);
+        self
+    }
+
+    /// Replaces the DNS resolver of the default prober (and of the default rehearsal client).
     pub fn dns_resolver(mut self, dns: Arc<dyn DnsResolver>) -> Self {
         self.dns = Some(dns);
         self
@@ -280,6 +291,10 @@ impl RouteDeployerBuilder {
         self.settings.validate()?;
         let metrics = self.metrics_sink();
         let audit = self.audit_sink();
+        let rehearsal = match self.rehearsal.clone() {
+            Some(c) => c,
+            None => self.default_rehearsal()?,
+        };
         let genesys = self.genesys.ok_or(BuildError::Missing(
             "genesys (give the EventBridge deployer, or use build_async)",
         ))?;
@@ -325,7 +340,21 @@ impl RouteDeployerBuilder {
             coordinator,
             lease_wait,
             credential_key: self.credential_key,
+            rehearsal,
         }))
+    }
+
+    /// The rehearsal client of the settings: their trust, the default address policy with
+    /// their allowed ranges, the DNS resolver given or the system's.
+    fn default_rehearsal(&self) -> Result<RehearsalClient, BuildError> {
+        let dns: Arc<dyn DnsResolver> = match &self.dns {
+            Some(dns) => dns.clone(),
+            None => Arc::new(SystemResolver::new().map_err(|e| BuildError::Prober(e.into()))?),
+        };
+        let policy =
+            AddressPolicy::default().with_allowed(self.settings.probe.allow_cidrs.iter().copied());
+        let trust = TrustConfig::from_settings(&self.settings.genesys.trust);
+        RehearsalClient::new(&trust, policy, dns).map_err(|e| BuildError::Prober(e.into()))
     }
 
     fn metrics_sink(&self) -> Arc<dyn MetricsSink> {

@@ -13,6 +13,7 @@ use super::account::Account;
 use super::auth::CredentialKey;
 use super::aws::{Aws, Observed, plan as aws_plan};
 use super::error::RouteError;
+use super::rehearse::{self, RehearsalClient, RehearseOptions, RehearseReport};
 use super::report::{CheckReport, DestinationReport, DestroyReport, RoutePlan, RouteReport};
 use super::spec::AwsSpec;
 use super::turn::{ROUTE_SCOPE, Turn};
@@ -47,6 +48,7 @@ struct Inner {
     coordinator: Arc<dyn Coordinator>,
     lease_wait: Duration,
     credential_key: CredentialKey,
+    rehearsal: RehearsalClient,
 }
 
 /// The parts of a route deployer, as its builder made them.
@@ -62,6 +64,8 @@ pub(super) struct Parts {
     pub(super) lease_wait: Duration,
     /// The key of the connections' credential digest (`None`: the public one).
     pub(super) credential_key: Option<CredentialKey>,
+    /// Sends rehearsals' requests.
+    pub(super) rehearsal: RehearsalClient,
 }
 
 impl fmt::Debug for RouteDeployer {
@@ -93,6 +97,7 @@ impl RouteDeployer {
                 coordinator: parts.coordinator,
                 lease_wait: parts.lease_wait,
                 credential_key: parts.credential_key.unwrap_or_else(CredentialKey::public),
+                rehearsal: parts.rehearsal,
             }),
         }
     }
@@ -211,6 +216,75 @@ impl RouteDeployer {
                 let probes = probes.await?;
                 let plan = stage(Stage::RouteMapping, self.read_plan(route, &spec)).await?;
                 Ok(CheckReport { probes, plan })
+            }),
+        )
+        .await
+    }
+
+    /// Rehearses the route's delivery as EventBridge will make it (see
+    /// [`rehearse`](super::rehearse)): per subscribed topic a Genesys event in EventBridge's
+    /// envelope, matched against the route's rules, and per matching destination the exact
+    /// request, sent only with [`RehearseOptions::send`], with EventBridge's verdict for the
+    /// answer. Reads the Genesys organisation (when the route leaves it empty) and the topics'
+    /// schemas; never writes, never calls AWS.
+    pub async fn rehearse(
+        &self,
+        route: &Route,
+        options: &RehearseOptions,
+    ) -> Result<RehearseReport, RouteError> {
+        self.recorded(
+            "rehearse",
+            route,
+            true,
+            Box::pin(async {
+                let (spec, selection) = stage(Stage::Validate, async {
+                    route.validate()?;
+                    let organization_id = self.organization_id(route).await?;
+                    let mut spec = route.aws_spec_with(&self.inner.credential_key);
+                    spec.bus_name =
+                        super::partner_source_name(&organization_id, &route.event_source_suffix);
+                    spec.validate()?;
+                    let selection = rehearse::select(route, &spec, options)?;
+                    Ok::<_, RouteError>((spec, selection))
+                })
+                .await?;
+                let id = rehearse::rehearsal_id();
+                let mut warnings = Vec::new();
+                let events = stage(Stage::RouteMapping, async {
+                    let platform = self.inner.genesys.platform_api().as_ref();
+                    let events = rehearse::events(
+                        route,
+                        &spec,
+                        platform,
+                        options,
+                        &selection,
+                        &id,
+                        &mut warnings,
+                    );
+                    Ok::<_, RouteError>(events.await?)
+                })
+                .await?;
+                let stage_of = if options.send {
+                    Stage::Probe
+                } else {
+                    Stage::RouteMapping
+                };
+                let events = stage(stage_of, async {
+                    let client = &self.inner.rehearsal;
+                    let done = rehearse::rehearse_events(
+                        route, &spec, client, options, &selection, &id, events,
+                    );
+                    Ok::<_, RouteError>(done.await?)
+                })
+                .await?;
+                Ok(RehearseReport {
+                    name: route.payload.name.clone(),
+                    rehearsal_id: id,
+                    sent: options.send,
+                    retry_policy: rehearse::budget(&spec),
+                    events,
+                    warnings,
+                })
             }),
         )
         .await

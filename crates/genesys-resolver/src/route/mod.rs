@@ -82,6 +82,7 @@ mod builder;
 mod deploy;
 mod error;
 mod identity;
+pub mod rehearse;
 mod report;
 pub mod semantics;
 mod spec;
@@ -102,6 +103,10 @@ pub use builder::{
 };
 pub use deploy::RouteDeployer;
 pub use error::{AwsCallError, RouteError, TargetFailure};
+pub use rehearse::{
+    DestinationRehearsal, EventRehearsal, EventSource, RehearsalClient, RehearseError,
+    RehearseOptions, RehearseReport, RequestView, RetryBudget, Verdict,
+};
 pub use report::{
     ChangeAction, CheckReport, DestinationReport, DestroyReport, ResourceKind, RoutePlan,
     RouteReport,
