@@ -328,6 +328,42 @@ destinations, rule and targets. Ctrl-C stops starting new files and exits 130.")
     Destroy(BatchArgs),
     /// A dry run: validate, probe every destination and plan
     Check(RoutePlanArgs),
+    /// Show (or, with --send, make) the requests EventBridge would make, with its verdicts
+    #[command(long_about = "\
+Rehearses each route FILE's delivery as EventBridge will make it: for each subscribed topic a \
+Genesys event (--event FILE, else one built from the topic's schema in Genesys, else a built-in \
+sample) in Genesys' EventBridge envelope, matched against the route's rules; for each matching \
+destination the exact request (POST, the input transformer's body or the whole event, the \
+connection's auth and header parameters, EventBridge's headers, and \
+X-Genesys-Resolver-Rehearsal). Without --send nothing is sent and the requests are printed, \
+credentials redacted. With --send each is sent once (5-second limit, the address policy) and \
+judged as EventBridge would: delivered (2xx), retried (429, 5xx, timeout), dropped or \
+dead-lettered (other answers). With --detailed-exitcode the exit status is 0 when every event \
+is delivered, 2 when some would not be, 1 on error.")]
+    Rehearse(RehearseArgs),
+}
+
+/// `route rehearse`.
+#[derive(Debug, Args)]
+pub(crate) struct RehearseArgs {
+    /// Files or directories
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// A sample event (JSON or YAML): a Genesys eventBody, a notification or an EventBridge event
+    #[arg(long, value_name = "FILE")]
+    pub(crate) event: Option<PathBuf>,
+    /// Only this subscribed topic (as in eventFilters)
+    #[arg(long, value_name = "TOPIC")]
+    pub(crate) topic: Option<String>,
+    /// Only this destination: `uri`, `uris[N]`, or its API destination's name
+    #[arg(long, value_name = "N")]
+    pub(crate) destination: Option<String>,
+    /// Send the requests (otherwise they are only shown)
+    #[arg(long)]
+    pub(crate) send: bool,
+    /// Exit 0 when every event is delivered, 2 when some would not be, 1 on error
+    #[arg(long)]
+    pub(crate) detailed_exitcode: bool,
 }
 
 /// `route plan` and `route check`.
