@@ -20,7 +20,8 @@ use std::sync::Arc;
 use genesys_resolver::dns::DnsResolver;
 use genesys_resolver::metrics::Metrics;
 use genesys_resolver::route::{
-    CheckReport, DestroyReport, RouteDeployer, RouteError, RoutePlan, RouteReport,
+    CheckReport, DestroyReport, RehearseError, RehearseOptions, RehearseReport, RouteDeployer,
+    RouteError, RoutePlan, RouteReport,
 };
 use genesys_resolver::settings::RouteSettings;
 use pyo3::prelude::*;
@@ -220,6 +221,114 @@ report_class!(
         ))
     }
 });
+
+report_class!(
+    /// What `RouteDeployer.rehearse` found: per event the rules it matched and per destination
+    /// the request (credentials redacted) and EventBridge's verdict.
+    PyRehearseReport, RehearseReport, "RehearseReport", {
+    /// The route's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.report.name
+    }
+
+    /// The rehearsal's id, sent in every request's `X-Genesys-Resolver-Rehearsal` header.
+    #[getter]
+    fn rehearsal_id(&self) -> &str {
+        &self.report.rehearsal_id
+    }
+
+    /// Whether the requests were sent.
+    #[getter]
+    fn sent(&self) -> bool {
+        self.report.sent
+    }
+
+    /// Whether every event reaches every destination kept (matched by a rule, within
+    /// EventBridge's size and, when sent, answered 2xx).
+    #[getter]
+    fn delivered(&self) -> bool {
+        self.report.delivered()
+    }
+
+    /// One dict per event: topic, source, rules, destinations.
+    #[getter]
+    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.events)
+    }
+
+    /// Every destination's rehearsal, event by event, as dicts.
+    #[getter]
+    fn destinations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let all: Vec<_> = self.report.destinations().collect();
+        serde_to_py(py, &all)
+    }
+
+    /// Notes worth a look.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.report.warnings.clone()
+    }
+
+    fn __str__(&self) -> String {
+        self.report.to_string()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "RehearseReport(name={}, sent={}, delivered={})",
+            repr(py, &self.report.name)?,
+            if self.report.sent { "True" } else { "False" },
+            if self.report.delivered() { "True" } else { "False" },
+        ))
+    }
+});
+
+/// The core's rehearsal options from the keywords; a sample that cannot be read is the core's
+/// `event` error.
+fn rehearse_options(
+    py: Python<'_>,
+    event: Option<&Bound<'_, PyAny>>,
+    topic: Option<String>,
+    destination: Option<String>,
+    send: bool,
+) -> PyResult<RehearseOptions> {
+    let mut options = RehearseOptions {
+        topic,
+        destination,
+        send,
+        ..RehearseOptions::default()
+    };
+    let Some(event) = event else {
+        return Ok(options);
+    };
+    let refused = |origin: String, reason: String| {
+        ErrorInfo::from(RouteError::Rehearse(RehearseError::Event {
+            origin,
+            reason,
+        }))
+        .into_pyerr(py)
+    };
+    if event.is_instance_of::<PyDict>() {
+        // Python's own encoder: a sample may nest deeper than a route, and the core reads it
+        // back strictly and boundedly.
+        let text: String = py
+            .import("json")?
+            .call_method1("dumps", (event,))?
+            .extract()?;
+        options = options.event("event.json", text.into_bytes());
+    } else {
+        let path: PathBuf = event.extract()?;
+        let origin = path.display().to_string();
+        let bytes = genesys_resolver::document::read_bounded(
+            &path,
+            genesys_resolver::document::MAX_DOCUMENT_BYTES,
+        )
+        .map_err(|e| refused(origin.clone(), e.to_string()))?;
+        options = options.event(origin, bytes);
+    }
+    Ok(options)
+}
 
 /// Deploys routes: the Genesys EventBridge integration and the AWS event bus, connections, API
 /// destinations, rule and targets, idempotently. Safe to share between threads.
@@ -461,6 +570,52 @@ impl PyRouteDeployer {
         let d = self.inner.get(py)?.0;
         let result = block_on(py, move || async move { d.destroy(&route).await })?;
         outcome(py, result)
+    }
+
+    /// Rehearses the route's delivery as EventBridge will make it: per subscribed topic an
+    /// event (`event`: a sample file's path or a dict; else from the topic's schema; else
+    /// built in), matched against the route's rules, and per matching destination the request
+    /// (`topic` and `destination` narrow it). Nothing is sent unless `send`; then each
+    /// destination gets EventBridge's verdict. A `RehearseReport`; an unusable option raises
+    /// `ValidationError` naming it.
+    #[pyo3(signature = (route, *, event=None, topic=None, destination=None, send=false))]
+    fn rehearse(
+        &self,
+        py: Python<'_>,
+        route: &Bound<'_, PyAny>,
+        event: Option<&Bound<'_, PyAny>>,
+        topic: Option<String>,
+        destination: Option<String>,
+        send: bool,
+    ) -> PyResult<PyRehearseReport> {
+        let route = crate::document::route(route)?;
+        let options = rehearse_options(py, event, topic, destination, send)?;
+        let d = self.inner.get(py)?.0;
+        let result = block_on(
+            py,
+            move || async move { d.rehearse(&route, &options).await },
+        )?;
+        outcome(py, result)
+    }
+
+    /// `rehearse` as an asyncio awaitable.
+    #[pyo3(signature = (route, *, event=None, topic=None, destination=None, send=false))]
+    fn rehearse_async<'py>(
+        &self,
+        py: Python<'py>,
+        route: &Bound<'py, PyAny>,
+        event: Option<&Bound<'py, PyAny>>,
+        topic: Option<String>,
+        destination: Option<String>,
+        send: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let route = crate::document::route(route)?;
+        let options = rehearse_options(py, event, topic, destination, send)?;
+        let d = self.inner.get(py)?.0;
+        future_into_py(py, async move {
+            let result = d.rehearse(&route, &options).await;
+            Python::attach(|py| outcome::<_, PyRehearseReport>(py, result))
+        })
     }
 
     /// `plan` as an asyncio awaitable.

@@ -23,6 +23,9 @@ from .reports import (
     ResolveReportDict,
     ResourceChange,
     RouteCheckReportDict,
+    RehearseReportDict,
+    EventRehearsalDict,
+    DestinationRehearsalDict,
     RouteDestroyReportDict,
     RoutePlanDict,
     RouteReportDict,
@@ -78,6 +81,7 @@ __all__ = [
     "Resolver",
     "ResolverError",
     "RouteCheckReport",
+    "RehearseReport",
     "RouteDeployer",
     "RouteDestroyReport",
     "RoutePlan",
@@ -889,6 +893,35 @@ class RouteCheckReport:
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
+class RehearseReport:
+    """What ``RouteDeployer.rehearse`` found: per event the rules it matched, per destination the
+    request (credentials redacted) and EventBridge's verdict."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def rehearsal_id(self) -> str:
+        """Sent in every request's ``X-Genesys-Resolver-Rehearsal`` header."""
+    @property
+    def sent(self) -> bool: ...
+    @property
+    def delivered(self) -> bool:
+        """Every event matched, within EventBridge's size and, when sent, answered 2xx."""
+    @property
+    def events(self) -> list[EventRehearsalDict]: ...
+    @property
+    def destinations(self) -> list[DestinationRehearsalDict]: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    def to_dict(self) -> RehearseReportDict:
+        """The core's JSON form; credentials never appear."""
+    def __reduce__(self) -> tuple[Callable[[str], RehearseReport], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> RehearseReport: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
 class RouteDestroyReport:
     """What ``RouteDeployer.destroy`` removed."""
 
@@ -973,6 +1006,27 @@ class RouteDeployer:
     def check(self, route: _RouteIn) -> RouteCheckReport: ...
     def apply(self, route: _RouteIn) -> RouteReport: ...
     def destroy(self, route: _RouteIn) -> RouteDestroyReport: ...
+    def rehearse(
+        self,
+        route: _RouteIn,
+        *,
+        event: Union[str, os.PathLike[str], Mapping[str, Any], None] = None,
+        topic: Optional[str] = None,
+        destination: Optional[str] = None,
+        send: bool = False,
+    ) -> RehearseReport:
+        """The requests EventBridge would make per subscribed topic and matching destination
+        (``event``: a sample file or dict; ``topic``, ``destination``: narrow it), sent only with
+        ``send``, with EventBridge's verdict per destination."""
+    def rehearse_async(
+        self,
+        route: _RouteIn,
+        *,
+        event: Union[str, os.PathLike[str], Mapping[str, Any], None] = None,
+        topic: Optional[str] = None,
+        destination: Optional[str] = None,
+        send: bool = False,
+    ) -> Awaitable[RehearseReport]: ...
     def plan_async(self, route: _RouteIn) -> Awaitable[RoutePlan]: ...
     def check_async(self, route: _RouteIn) -> Awaitable[RouteCheckReport]: ...
     def apply_async(self, route: _RouteIn) -> Awaitable[RouteReport]: ...
@@ -1099,6 +1153,7 @@ class TlsDestination:
         tls_versions: TlsVersions = "1.2+1.3",
         bind: str = "127.0.0.1",
         port: int = 0,
+        response_body: Optional[str] = None,
     ) -> TlsDestination: ...
     @property
     def addr(self) -> str: ...

@@ -20,15 +20,28 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, TypedDict, Union
 
-from .types import Action, ChangeAction, DeployStep, ErrorKind, ResourceKind, Stage, Upstream
+from .types import (
+    Action,
+    ChangeAction,
+    DeployStep,
+    ErrorKind,
+    EventSource,
+    ResourceKind,
+    Stage,
+    Upstream,
+    Verdict,
+)
 
 __all__ = [
     "CertificateInfo",
     "DeployReportDict",
     "DeployStats",
+    "DestinationRehearsalDict",
     "DestinationReport",
     "ErrorReportDict",
     "EventBridgeIntegrationDict",
+    "EventRehearsalDict",
+    "HeaderViewDict",
     "FieldChange",
     "HealthReport",
     "IntegrationProperties",
@@ -40,7 +53,10 @@ __all__ = [
     "PlanDict",
     "ProbeFailure",
     "ProbeReportDict",
+    "RehearseReportDict",
     "ReportedState",
+    "RequestViewDict",
+    "RetryBudgetDict",
     "ResolveReportDict",
     "ResourceChange",
     "RouteCheckReportDict",
@@ -377,6 +393,74 @@ class RouteCheckReportDict(TypedDict):
 
     probes: List[ProbeReportDict]
     plan: RoutePlanDict
+
+
+class HeaderViewDict(TypedDict):
+    """One header of a rehearsed request."""
+
+    name: str
+    value: str
+    """The value, or ``[REDACTED]`` for a credential."""
+
+
+class RequestViewDict(TypedDict):
+    """A rehearsed request as shown: credentials and secret query values redacted."""
+
+    method: str
+    url: str
+    headers: List[HeaderViewDict]
+    body: str
+    body_bytes: int
+
+
+class RetryBudgetDict(TypedDict):
+    """The route targets' retry policy, which the verdicts apply."""
+
+    max_attempts: int
+    max_event_age_secs: int
+    dead_letter_queue: bool
+
+
+class DestinationRehearsalDict(TypedDict):
+    """One destination's rehearsal of one event."""
+
+    path: str
+    uri: str
+    api_destination: str
+    rule: str
+    topic: str
+    source: EventSource
+    request: RequestViewDict
+    request_bytes: int
+    status: Optional[int]
+    latency_ms: Optional[float]
+    response_bytes: Optional[int]
+    """Bytes of the answer read (its body is never shown)."""
+    verdict: Verdict
+    reason: str
+
+
+class EventRehearsalDict(TypedDict):
+    """One rehearsed event: the rules it matched and each destination's verdict."""
+
+    topic: str
+    topic_name: str
+    source: EventSource
+    event_bytes: int
+    too_large: bool
+    rules: List[str]
+    destinations: List[DestinationRehearsalDict]
+
+
+class RehearseReportDict(TypedDict):
+    """``RehearseReport.to_dict()``."""
+
+    name: str
+    rehearsal_id: str
+    sent: bool
+    retry_policy: RetryBudgetDict
+    events: List[EventRehearsalDict]
+    warnings: List[str]
 
 
 class RouteDestroyReportDict(TypedDict):

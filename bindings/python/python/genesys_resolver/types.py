@@ -27,6 +27,7 @@ __all__ = [
     "DeployStep",
     "ErrorKind",
     "EventFilter",
+    "EventSource",
     "MockRoute",
     "Operation",
     "Payload",
@@ -37,7 +38,18 @@ __all__ = [
     "Stage",
     "TlsVersions",
     "Upstream",
+    "Verdict",
 ]
+
+Verdict = Literal[
+    "not_sent", "delivered", "retried", "dropped", "dead_lettered", "too_large", "refused"
+]
+"""EventBridge's verdict for one destination's delivery of a rehearsed event: ``delivered``
+(2xx), ``retried`` (429, 5xx, a timeout, no connection), ``dropped`` or ``dead_lettered`` (other
+answers), ``too_large`` (over 256 KiB, never sent), ``refused`` (the address policy), ``not_sent``."""
+
+EventSource = Literal["sample", "schema", "builtin"]
+"""Where a rehearsed event came from."""
 
 
 class RetryPolicy(TypedDict):

@@ -48,8 +48,8 @@ pub struct DestinationRehearsal {
     pub request_bytes: usize,
     /// The destination's status, when it answered.
     pub status: Option<u16>,
-    /// How long the attempt took, when sent.
-    #[serde(with = "opt_duration_ms")]
+    /// How long the attempt took, when sent (`latency_ms` in JSON).
+    #[serde(rename = "latency_ms", with = "opt_duration_ms")]
     pub latency: Option<Duration>,
     /// Bytes of the answer's body read (at most 64 KiB; the body itself is never shown).
     pub response_bytes: Option<usize>,
