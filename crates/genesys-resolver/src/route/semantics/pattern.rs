@@ -50,7 +50,11 @@ pub struct PatternError {
 impl PatternError {
     fn new(path: &str, reason: impl Into<String>) -> Self {
         Self {
-            path: if path.is_empty() { "$".to_owned() } else { path.to_owned() },
+            path: if path.is_empty() {
+                "$".to_owned()
+            } else {
+                path.to_owned()
+            },
             reason: reason.into(),
         }
     }
@@ -60,7 +64,10 @@ impl PatternError {
 /// match values or nested objects, operators known and with arguments of the right shape.
 pub fn validate(pattern: &Value) -> Result<(), PatternError> {
     let Value::Object(map) = pattern else {
-        return Err(PatternError::new("", "an event pattern must be a JSON object"));
+        return Err(PatternError::new(
+            "",
+            "an event pattern must be a JSON object",
+        ));
     };
     check_object(map, "", 1)
 }
@@ -97,7 +104,10 @@ fn check_object(map: &Map<String, Value>, path: &str, depth: usize) -> Result<()
         ));
     }
     if map.is_empty() {
-        return Err(PatternError::new(path, "an object in a pattern must not be empty"));
+        return Err(PatternError::new(
+            path,
+            "an object in a pattern must not be empty",
+        ));
     }
     for (key, value) in map {
         let here = if key == "$or" && path.is_empty() {
@@ -114,7 +124,10 @@ fn check_object(map: &Map<String, Value>, path: &str, depth: usize) -> Result<()
             for (i, alternative) in alternatives.iter().enumerate() {
                 let at = format!("{here}[{i}]");
                 let Value::Object(inner) = alternative else {
-                    return Err(PatternError::new(&at, "each \"$or\" alternative is an object"));
+                    return Err(PatternError::new(
+                        &at,
+                        "each \"$or\" alternative is an object",
+                    ));
                 };
                 check_object(inner, &at, depth + 1)?;
             }
@@ -123,7 +136,10 @@ fn check_object(map: &Map<String, Value>, path: &str, depth: usize) -> Result<()
         match value {
             Value::Object(inner) => check_object(inner, &here, depth + 1)?,
             Value::Array(values) if values.is_empty() => {
-                return Err(PatternError::new(&here, "an array of match values must not be empty"));
+                return Err(PatternError::new(
+                    &here,
+                    "an array of match values must not be empty",
+                ));
             }
             Value::Array(values) => {
                 for (i, matcher) in values.iter().enumerate() {
@@ -154,7 +170,10 @@ fn check_matcher(matcher: &Value, path: &str) -> Result<(), PatternError> {
     };
     let mut entries = map.iter();
     let (Some((op, arg)), None) = (entries.next(), entries.next()) else {
-        return Err(PatternError::new(path, "an operator object has exactly one operator"));
+        return Err(PatternError::new(
+            path,
+            "an operator object has exactly one operator",
+        ));
     };
     let at = key_path(path, op);
     match op.as_str() {
@@ -231,7 +250,9 @@ fn check_numeric(arg: &Value, path: &str) -> Result<(), PatternError> {
     let comparison = |i: usize| -> Option<(&str, f64)> {
         let op = items.get(i)?.as_str()?;
         let bound = items.get(i + 1)?.as_f64()?;
-        ["<", "<=", "=", ">=", ">"].contains(&op).then_some((op, bound))
+        ["<", "<=", "=", ">=", ">"]
+            .contains(&op)
+            .then_some((op, bound))
     };
     let within = |b: f64| (-NUMERIC_LIMIT..=NUMERIC_LIMIT).contains(&b);
     match items.len() {
@@ -252,7 +273,9 @@ fn check_numeric(arg: &Value, path: &str) -> Result<(), PatternError> {
                     Ok(())
                 }
             }
-            _ => bad("\"numeric\" with two comparisons takes a lower bound (> or >=) then an upper bound (< or <=)"),
+            _ => bad(
+                "\"numeric\" with two comparisons takes a lower bound (> or >=) then an upper bound (< or <=)",
+            ),
         },
         _ => bad("\"numeric\" takes an array of one or two comparisons"),
     }
@@ -446,6 +469,8 @@ fn numeric(arg: &Value, value: &Value) -> bool {
         match op {
             "<" => v < bound,
             "<=" => v <= bound,
+            // EventBridge's `=` is exact equality of the numbers.
+            #[allow(clippy::float_cmp)]
             "=" => v == bound,
             ">=" => v >= bound,
             ">" => v > bound,
@@ -467,9 +492,7 @@ fn anything_but(arg: &Value, value: &Value) -> bool {
                 Value::Array(items) => items.iter().collect(),
                 single => vec![single],
             };
-            !options
-                .iter()
-                .any(|option| operator(op, option, value))
+            !options.iter().any(|option| operator(op, option, value))
         }
         Value::Array(excluded) => !excluded.iter().any(|x| equal(x, value)),
         single => !equal(single, value),

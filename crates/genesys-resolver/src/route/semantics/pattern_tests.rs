@@ -5,12 +5,22 @@ use super::*;
 use crate::document::aws_limits::event_pattern;
 use crate::document::route::GENESYS_SOURCE_PREFIX;
 
+#[allow(clippy::needless_pass_by_value)] // called with json!(..) literals
 fn yes(pattern: Value, event: &Value) {
-    assert_eq!(matches(&pattern, event), Ok(true), "{pattern} should match {event}");
+    assert_eq!(
+        matches(&pattern, event),
+        Ok(true),
+        "{pattern} should match {event}"
+    );
 }
 
+#[allow(clippy::needless_pass_by_value)]
 fn no(pattern: Value, event: &Value) {
-    assert_eq!(matches(&pattern, event), Ok(false), "{pattern} should not match {event}");
+    assert_eq!(
+        matches(&pattern, event),
+        Ok(false),
+        "{pattern} should not match {event}"
+    );
 }
 
 fn genesys_event(detail_type: &str) -> Value {
@@ -38,10 +48,17 @@ fn every_pattern_the_deployer_writes_matches_its_topics_and_only_them() {
         let listed = pattern["detail-type"].as_array().unwrap().clone();
         for topic in &topics {
             let expected = listed.contains(&json!(topic));
-            assert_eq!(matches(&pattern, &genesys_event(topic)), Ok(expected), "{topic}");
+            assert_eq!(
+                matches(&pattern, &genesys_event(topic)),
+                Ok(expected),
+                "{topic}"
+            );
         }
         // The concrete topic is not the detail-type.
-        no(pattern.clone(), &genesys_event("v2.users.278522be-1683-4877-8257-4164a177be89.presence"));
+        no(
+            pattern.clone(),
+            &genesys_event("v2.users.278522be-1683-4877-8257-4164a177be89.presence"),
+        );
         // Another partner's source.
         let mut other = genesys_event(topics[0]);
         other["source"] = json!("aws.partner/example.com/x");
@@ -50,7 +67,10 @@ fn every_pattern_the_deployer_writes_matches_its_topics_and_only_them() {
         // pattern is a prefix.
         let mut bare = genesys_event(topics[0]);
         bare["source"] = json!(GENESYS_SOURCE_PREFIX);
-        assert_eq!(matches(&pattern, &bare), Ok(listed.contains(&json!(topics[0]))));
+        assert_eq!(
+            matches(&pattern, &bare),
+            Ok(listed.contains(&json!(topics[0])))
+        );
         // No detail-type at all.
         let mut none = genesys_event(topics[0]);
         none.as_object_mut().unwrap().remove("detail-type");
@@ -69,8 +89,11 @@ fn the_user_guides_examples() {
         "resources": ["arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0"],
         "detail": {"instance-id": "i-1234567890abcdef0", "state": "terminated"}
     });
-    yes(json!({"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"],
-               "detail": {"state": ["terminated"]}}), &ec2);
+    yes(
+        json!({"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"],
+               "detail": {"state": ["terminated"]}}),
+        &ec2,
+    );
     yes(json!({"source": ["aws.ec2", "aws.fargate"]}), &ec2);
     no(json!({"source": ["aws.fargate"]}), &ec2);
     // Case matters; no normalisation.
@@ -78,19 +101,28 @@ fn the_user_guides_examples() {
     // Every field of the pattern must be in the event, nested alike.
     no(json!({"state": ["terminated"]}), &ec2);
     // Arrays in the event: any element.
-    yes(json!({"resources": ["arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0",
-                             "arn:aws:ec2:us-east-1:123456789012:instance/other"]}), &ec2);
+    yes(
+        json!({"resources": ["arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0",
+                             "arn:aws:ec2:us-east-1:123456789012:instance/other"]}),
+        &ec2,
+    );
 
     // Null values and empty strings are not interchangeable.
     let autoscaling = json!({"detail": {"eventVersion": "", "responseElements": null}});
     yes(json!({"detail": {"eventVersion": [""]}}), &autoscaling);
-    yes(json!({"detail": {"responseElements": [null]}}), &autoscaling);
+    yes(
+        json!({"detail": {"responseElements": [null]}}),
+        &autoscaling,
+    );
     no(json!({"detail": {"eventVersion": [null]}}), &autoscaling);
     no(json!({"detail": {"responseElements": [""]}}), &autoscaling);
 
     // Numbers by representation: 300, 300.0 are not equal.
     let macie = json!({"detail": {"risk-score": 80, "trigger": {"risk": 8}, "x": 300}});
-    yes(json!({"detail": {"risk-score": [80], "trigger": {"risk": [8]}}}), &macie);
+    yes(
+        json!({"detail": {"risk-score": [80], "trigger": {"risk": [8]}}}),
+        &macie,
+    );
     no(json!({"detail": {"x": [300.0]}}), &macie);
     no(json!({"detail": {"x": ["300"]}}), &macie);
 
@@ -100,30 +132,72 @@ fn the_user_guides_examples() {
                    "sourceIPAddress": "10.0.0.123"}});
     yes(json!({"time": [{"prefix": "2017-10-02"}]}), &event);
     no(json!({"time": [{"prefix": "2017-10-03"}]}), &event);
-    yes(json!({"detail": {"state": [{"anything-but": "initializing"}]}}), &event);
-    no(json!({"detail": {"state": [{"anything-but": ["stopped", "running"]}]}}), &event);
-    yes(json!({"detail": {"d-count": [{"anything-but": [100, 200, 300]}]}}), &event);
-    yes(json!({"detail": {"state": [{"anything-but": {"prefix": "init"}}]}}), &event);
-    no(json!({"detail": {"state": [{"anything-but": {"prefix": "run"}}]}}), &event);
-    yes(json!({"detail": {"c-count": [{"numeric": [">", 0, "<=", 5]}],
+    yes(
+        json!({"detail": {"state": [{"anything-but": "initializing"}]}}),
+        &event,
+    );
+    no(
+        json!({"detail": {"state": [{"anything-but": ["stopped", "running"]}]}}),
+        &event,
+    );
+    yes(
+        json!({"detail": {"d-count": [{"anything-but": [100, 200, 300]}]}}),
+        &event,
+    );
+    yes(
+        json!({"detail": {"state": [{"anything-but": {"prefix": "init"}}]}}),
+        &event,
+    );
+    no(
+        json!({"detail": {"state": [{"anything-but": {"prefix": "run"}}]}}),
+        &event,
+    );
+    yes(
+        json!({"detail": {"c-count": [{"numeric": [">", 0, "<=", 5]}],
                           "d-count": [{"numeric": ["<", 10]}],
-                          "x-limit": [{"numeric": ["=", 3.018e2]}]}}), &event);
-    no(json!({"detail": {"c-count": [{"numeric": [">", 5]}]}}), &event);
-    yes(json!({"detail": {"sourceIPAddress": [{"cidr": "10.0.0.0/24"}]}}), &event);
-    no(json!({"detail": {"sourceIPAddress": [{"cidr": "10.0.1.0/24"}]}}), &event);
+                          "x-limit": [{"numeric": ["=", 3.018e2]}]}}),
+        &event,
+    );
+    no(
+        json!({"detail": {"c-count": [{"numeric": [">", 5]}]}}),
+        &event,
+    );
+    yes(
+        json!({"detail": {"sourceIPAddress": [{"cidr": "10.0.0.0/24"}]}}),
+        &event,
+    );
+    no(
+        json!({"detail": {"sourceIPAddress": [{"cidr": "10.0.1.0/24"}]}}),
+        &event,
+    );
     // Exists works on leaves: an object field does not "exist", a missing one does not either.
     let ec2_states = json!({"detail": {"state": ["initializing", "running"]}});
-    yes(json!({"detail": {"c-count": [{"exists": false}]}}), &ec2_states);
+    yes(
+        json!({"detail": {"c-count": [{"exists": false}]}}),
+        &ec2_states,
+    );
     let with_object = json!({"detail": {"state": ["initializing"], "c-count": {"c1": 100}}});
-    yes(json!({"detail": {"c-count": [{"exists": false}]}}), &with_object);
-    no(json!({"detail": {"c-count": [{"exists": true}]}}), &with_object);
-    yes(json!({"detail": {"state": [{"exists": true}]}}), &ec2_states);
+    yes(
+        json!({"detail": {"c-count": [{"exists": false}]}}),
+        &with_object,
+    );
+    no(
+        json!({"detail": {"c-count": [{"exists": true}]}}),
+        &with_object,
+    );
+    yes(
+        json!({"detail": {"state": [{"exists": true}]}}),
+        &ec2_states,
+    );
     // The complex example.
-    yes(json!({"time": [{"prefix": "2017-10-02"}],
+    yes(
+        json!({"time": [{"prefix": "2017-10-02"}],
                "detail": {"state": [{"anything-but": "initializing"}],
                           "c-count": [{"numeric": [">", 0, "<=", 5]}],
                           "d-count": [{"numeric": ["<", 10]}],
-                          "x-limit": [{"anything-but": [100, 200, 300]}]}}), &event);
+                          "x-limit": [{"anything-but": [100, 200, 300]}]}}),
+        &event,
+    );
 }
 
 #[test]
@@ -131,33 +205,90 @@ fn the_newer_operators() {
     let event = json!({"source": "aws.partner/genesys.com/cloud/o/s",
         "detail": {"name": "Alice", "file": "Report.PNG", "ip6": "2001:db8::1", "n": -3.5,
                    "tags": ["a", "b"], "changes": [{"p": "PRESENCE", "v": 1}, {"p": "ROUTING", "v": 2}]}});
-    yes(json!({"detail": {"name": [{"equals-ignore-case": "aLiCe"}]}}), &event);
+    yes(
+        json!({"detail": {"name": [{"equals-ignore-case": "aLiCe"}]}}),
+        &event,
+    );
     yes(json!({"detail": {"file": [{"suffix": ".PNG"}]}}), &event);
     no(json!({"detail": {"file": [{"suffix": ".png"}]}}), &event);
-    yes(json!({"detail": {"file": [{"suffix": {"equals-ignore-case": ".png"}}]}}), &event);
-    yes(json!({"detail": {"name": [{"prefix": {"equals-ignore-case": "al"}}]}}), &event);
-    yes(json!({"detail": {"file": [{"anything-but": {"suffix": ".txt"}}]}}), &event);
-    no(json!({"detail": {"file": [{"anything-but": {"equals-ignore-case": ["report.png"]}}]}}), &event);
-    yes(json!({"source": [{"wildcard": "aws.partner/*/cloud/*"}]}), &event);
-    no(json!({"source": [{"wildcard": "aws.partner/*/other/*"}]}), &event);
-    yes(json!({"detail": {"file": [{"anything-but": {"wildcard": "*.txt"}}]}}), &event);
-    yes(json!({"detail": {"ip6": [{"cidr": "2001:db8::/32"}]}}), &event);
-    no(json!({"detail": {"name": [{"cidr": "10.0.0.0/8"}]}}), &event);
-    yes(json!({"detail": {"n": [{"numeric": [">=", -4, "<", 0]}]}}), &event);
+    yes(
+        json!({"detail": {"file": [{"suffix": {"equals-ignore-case": ".png"}}]}}),
+        &event,
+    );
+    yes(
+        json!({"detail": {"name": [{"prefix": {"equals-ignore-case": "al"}}]}}),
+        &event,
+    );
+    yes(
+        json!({"detail": {"file": [{"anything-but": {"suffix": ".txt"}}]}}),
+        &event,
+    );
+    no(
+        json!({"detail": {"file": [{"anything-but": {"equals-ignore-case": ["report.png"]}}]}}),
+        &event,
+    );
+    yes(
+        json!({"source": [{"wildcard": "aws.partner/*/cloud/*"}]}),
+        &event,
+    );
+    no(
+        json!({"source": [{"wildcard": "aws.partner/*/other/*"}]}),
+        &event,
+    );
+    yes(
+        json!({"detail": {"file": [{"anything-but": {"wildcard": "*.txt"}}]}}),
+        &event,
+    );
+    yes(
+        json!({"detail": {"ip6": [{"cidr": "2001:db8::/32"}]}}),
+        &event,
+    );
+    no(
+        json!({"detail": {"name": [{"cidr": "10.0.0.0/8"}]}}),
+        &event,
+    );
+    yes(
+        json!({"detail": {"n": [{"numeric": [">=", -4, "<", 0]}]}}),
+        &event,
+    );
     no(json!({"detail": {"name": [{"numeric": [">", 0]}]}}), &event);
     yes(json!({"detail": {"tags": ["b"]}}), &event);
     // One array element must match a nested pattern whole.
-    yes(json!({"detail": {"changes": {"p": ["ROUTING"], "v": [2]}}}), &event);
-    no(json!({"detail": {"changes": {"p": ["ROUTING"], "v": [1]}}}), &event);
-    yes(json!({"$or": [{"detail": {"n": [6]}}, {"detail": {"tags": ["a"]}}]}), &event);
-    no(json!({"$or": [{"detail": {"n": [6]}}, {"detail": {"tags": ["c"]}}]}), &event);
-    yes(json!({"detail": {"$or": [{"name": ["Bob"]}, {"file": [{"prefix": "Rep"}]}]}}), &event);
+    yes(
+        json!({"detail": {"changes": {"p": ["ROUTING"], "v": [2]}}}),
+        &event,
+    );
+    no(
+        json!({"detail": {"changes": {"p": ["ROUTING"], "v": [1]}}}),
+        &event,
+    );
+    yes(
+        json!({"$or": [{"detail": {"n": [6]}}, {"detail": {"tags": ["a"]}}]}),
+        &event,
+    );
+    no(
+        json!({"$or": [{"detail": {"n": [6]}}, {"detail": {"tags": ["c"]}}]}),
+        &event,
+    );
+    yes(
+        json!({"detail": {"$or": [{"name": ["Bob"]}, {"file": [{"prefix": "Rep"}]}]}}),
+        &event,
+    );
     // A missing field matches only exists: false; anything-but needs a value.
-    no(json!({"detail": {"missing": [{"anything-but": "x"}]}}), &event);
+    no(
+        json!({"detail": {"missing": [{"anything-but": "x"}]}}),
+        &event,
+    );
     yes(json!({"nothing": {"below": [{"exists": false}]}}), &event);
     // An empty array holds no leaf.
-    yes(json!({"resources": [{"exists": false}]}), &json!({"resources": []}));
-    no(json!({"resources": [{"exists": true}]}), &json!({"resources": []}));
+    yes(
+        json!({"resources": [{"exists": false}]}),
+        &json!({"resources": []}),
+    );
+    no(
+        json!({"resources": [{"exists": true}]}),
+        &json!({"resources": []}),
+    );
     // null is a value.
     yes(json!({"a": [{"exists": true}]}), &json!({"a": null}));
 }
@@ -168,24 +299,80 @@ fn malformed_patterns_name_their_path_and_rule() {
         (json!([1]), "$", "JSON object"),
         (json!({}), "$", "not be empty"),
         (json!({"source": []}), "source", "not be empty"),
-        (json!({"source": "aws.ec2"}), "source", "array of match values"),
+        (
+            json!({"source": "aws.ec2"}),
+            "source",
+            "array of match values",
+        ),
         (json!({"detail": {}}), "detail", "not be empty"),
         (json!({"source": [["x"]]}), "source[0]", "match value"),
-        (json!({"source": [{"prefix": 1}]}), "source[0].prefix", "string"),
-        (json!({"source": [{"starts": "x"}]}), "source[0]", "unknown operator"),
-        (json!({"source": [{"prefix": "a", "suffix": "b"}]}), "source[0]", "exactly one"),
-        (json!({"n": [{"numeric": ["<"]}]}), "n[0].numeric", "comparison"),
-        (json!({"n": [{"numeric": ["<", 5, ">", 1]}]}), "n[0].numeric", "lower bound"),
-        (json!({"n": [{"numeric": [">", 5, "<", 1]}]}), "n[0].numeric", "below"),
-        (json!({"n": [{"numeric": ["<", 6e9]}]}), "n[0].numeric", "5.0e9"),
-        (json!({"n": [{"exists": "yes"}]}), "n[0].exists", "true or false"),
-        (json!({"n": [{"cidr": "10.0.0.0/33"}]}), "n[0].cidr", "network"),
-        (json!({"n": [{"wildcard": "a**b"}]}), "n[0].wildcard", "consecutive"),
-        (json!({"n": [{"anything-but": [1, "a"]}]}), "n[0].anything-but", "list of strings"),
-        (json!({"n": [{"anything-but": {"numeric": [">", 1]}}]}), "n[0].anything-but", "one of"),
+        (
+            json!({"source": [{"prefix": 1}]}),
+            "source[0].prefix",
+            "string",
+        ),
+        (
+            json!({"source": [{"starts": "x"}]}),
+            "source[0]",
+            "unknown operator",
+        ),
+        (
+            json!({"source": [{"prefix": "a", "suffix": "b"}]}),
+            "source[0]",
+            "exactly one",
+        ),
+        (
+            json!({"n": [{"numeric": ["<"]}]}),
+            "n[0].numeric",
+            "comparison",
+        ),
+        (
+            json!({"n": [{"numeric": ["<", 5, ">", 1]}]}),
+            "n[0].numeric",
+            "lower bound",
+        ),
+        (
+            json!({"n": [{"numeric": [">", 5, "<", 1]}]}),
+            "n[0].numeric",
+            "below",
+        ),
+        (
+            json!({"n": [{"numeric": ["<", 6e9]}]}),
+            "n[0].numeric",
+            "5.0e9",
+        ),
+        (
+            json!({"n": [{"exists": "yes"}]}),
+            "n[0].exists",
+            "true or false",
+        ),
+        (
+            json!({"n": [{"cidr": "10.0.0.0/33"}]}),
+            "n[0].cidr",
+            "network",
+        ),
+        (
+            json!({"n": [{"wildcard": "a**b"}]}),
+            "n[0].wildcard",
+            "consecutive",
+        ),
+        (
+            json!({"n": [{"anything-but": [1, "a"]}]}),
+            "n[0].anything-but",
+            "list of strings",
+        ),
+        (
+            json!({"n": [{"anything-but": {"numeric": [">", 1]}}]}),
+            "n[0].anything-but",
+            "one of",
+        ),
         (json!({"$or": [{"a": ["x"]}]}), "$or", "at least two"),
         (json!({"$or": [{"a": ["x"]}, 1]}), "$or[1]", "object"),
-        (json!({"detail": {"odd key": ["x"], "n": [{"exists": 1}]}}), "detail.n[0].exists", "true or false"),
+        (
+            json!({"detail": {"odd key": ["x"], "n": [{"exists": 1}]}}),
+            "detail.n[0].exists",
+            "true or false",
+        ),
     ];
     for (pattern, path, reason) in cases {
         let err = matches(&pattern, &json!({})).unwrap_err();

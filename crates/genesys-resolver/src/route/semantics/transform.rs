@@ -190,7 +190,11 @@ fn next_step(rest: &str) -> Result<(Step<'_>, &str), String> {
             return Err("a JSON path's `.` is followed by a name".to_owned());
         }
         let name = &after[..end];
-        let step = if name == "*" { Step::All } else { Step::Name(name) };
+        let step = if name == "*" {
+            Step::All
+        } else {
+            Step::Name(name)
+        };
         return Ok((step, &after[end..]));
     }
     if let Some(after) = rest.strip_prefix('[') {
@@ -297,7 +301,7 @@ fn fill(template: &str, values: &[(&str, Option<Value>)]) -> String {
             let name = &template[i + 1..end];
             if let Some((_, value)) = values.iter().find(|(n, _)| *n == name) {
                 match (value, json_mode, in_string) {
-                    (None, false, _) | (None, true, true) | (Some(Value::Null), true, true) => {}
+                    (None, false, _) | (None | Some(Value::Null), true, true) => {}
                     (Some(v), false, _) | (Some(v), true, true) => out.push_str(&text(v)),
                     (None, true, false) => out.push_str("null"),
                     (Some(v), true, false) => write_json(v, &mut out),
@@ -373,7 +377,12 @@ fn write_string(s: &str, out: &mut String) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[(c as usize) >> 4]));
+                out.push(char::from(HEX[(c as usize) & 0xf]));
+            }
             c => out.push(c),
         }
     }
@@ -399,7 +408,7 @@ fn float_text(f: f64) -> String {
         let body = if point <= 0 {
             format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
         } else {
-            let point = point as usize;
+            let point = point.unsigned_abs() as usize;
             if digits.len() <= point {
                 format!("{digits}{}.0", "0".repeat(point - digits.len()))
             } else {
@@ -409,9 +418,16 @@ fn float_text(f: f64) -> String {
         return format!("{sign}{body}");
     }
     let (first, rest) = digits.split_at(1.min(digits.len()));
-    let fraction = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+    let fraction = if rest.is_empty() {
+        String::new()
+    } else {
+        format!(".{rest}")
+    };
     let exp_sign = if exponent < 0 { '-' } else { '+' };
-    format!("{sign}{first}{fraction}e{exp_sign}{:02}", exponent.unsigned_abs())
+    format!(
+        "{sign}{first}{fraction}e{exp_sign}{:02}",
+        exponent.unsigned_abs()
+    )
 }
 
 #[cfg(test)]

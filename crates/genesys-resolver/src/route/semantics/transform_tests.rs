@@ -7,11 +7,11 @@ use super::*;
 use crate::document::route::Route;
 use crate::payload::ResolvePayload;
 
-const OUT0: &str = r###"{"topicName": "v2.routing.queues.6c1a2a3b-0000-4000-8000-00000000000a.conversations", "timestamp": "2026-01-01T10:00:00.123Z", "correlationId": "corr-1", "eventBody": {"divisions": null, "id": "c-1", "missing": null, "participants": [{"purpose":"customer","name":"Zoë \"Z\" </b>\n","attributes":{"n":1.5e-07,"big":1e+16,"i":42}}]}}"###;
-const OUT1: &str = r###""[{"purpose":"customer","name":"Zoë \"Z\" </b>\n","attributes":{"n":1.5e-07,"big":1e+16,"i":42}}] at 2026-01-01T10:00:00.123Z ||r""###;
-const OUT2: &str = r###" plain c-1 [{"purpose":"customer","name":"Zoë \"Z\" </b>\n","attributes":{"n":1.5e-07,"big":1e+16,"i":42}}]  null <unknown> arn"###;
-const OUT3: &str = r###"{"version":"0","id":"4cbedb0f-0000-4000-8000-000000000001","detail-type":"v2.routing.queues.{id}.conversations","source":"aws.partner/genesys.com/cloud/org-1/orders","account":"123456789012","time":"2026-01-01T10:00:00Z","region":"eu-west-1","resources":[],"detail":{"topicName":"v2.routing.queues.6c1a2a3b-0000-4000-8000-00000000000a.conversations","version":"2","eventBody":{"id":"c-1","participants":[{"purpose":"customer","name":"Zoë \"Z\" </b>\n","attributes":{"n":1.5e-07,"big":1e+16,"i":42}}],"conversationStart":"2026-01-01T09:59:00.000Z","divisions":null},"metadata":{"CorrelationId":"corr-1"},"timestamp":"2026-01-01T10:00:00.123Z"}}"###;
-const OUT4: &str = r###"{"e": {"version":"0","id":"4cbedb0f-0000-4000-8000-000000000001","detail-type":"v2.routing.queues.{id}.conversations","source":"aws.partner/genesys.com/cloud/org-1/orders","account":"123456789012","time":"2026-01-01T10:00:00Z","region":"eu-west-1","resources":[]}, "t": "1970-01-01T00:00:00Z", "q": "a\\""c-1"\"b"}"###;
+const OUT0: &str = r#"{"topicName": "v2.routing.queues.6c1a2a3b-0000-4000-8000-00000000000a.conversations", "timestamp": "2026-01-01T10:00:00.123Z", "correlationId": "corr-1", "eventBody": {"divisions": null, "id": "c-1", "missing": null, "participants": [{"purpose":"customer","name":"Zoë \"Z\" </b>\n","attributes":{"n":1.5e-07,"big":1e+16,"i":42}}]}}"#;
+const OUT1: &str = r#""[{"purpose":"customer","name":"Zoë \"Z\" </b>\n","attributes":{"n":1.5e-07,"big":1e+16,"i":42}}] at 2026-01-01T10:00:00.123Z ||r""#;
+const OUT2: &str = r#" plain c-1 [{"purpose":"customer","name":"Zoë \"Z\" </b>\n","attributes":{"n":1.5e-07,"big":1e+16,"i":42}}]  null <unknown> arn"#;
+const OUT3: &str = r#"{"version":"0","id":"4cbedb0f-0000-4000-8000-000000000001","detail-type":"v2.routing.queues.{id}.conversations","source":"aws.partner/genesys.com/cloud/org-1/orders","account":"123456789012","time":"2026-01-01T10:00:00Z","region":"eu-west-1","resources":[],"detail":{"topicName":"v2.routing.queues.6c1a2a3b-0000-4000-8000-00000000000a.conversations","version":"2","eventBody":{"id":"c-1","participants":[{"purpose":"customer","name":"Zoë \"Z\" </b>\n","attributes":{"n":1.5e-07,"big":1e+16,"i":42}}],"conversationStart":"2026-01-01T09:59:00.000Z","divisions":null},"metadata":{"CorrelationId":"corr-1"},"timestamp":"2026-01-01T10:00:00.123Z"}}"#;
+const OUT4: &str = r#"{"e": {"version":"0","id":"4cbedb0f-0000-4000-8000-000000000001","detail-type":"v2.routing.queues.{id}.conversations","source":"aws.partner/genesys.com/cloud/org-1/orders","account":"123456789012","time":"2026-01-01T10:00:00Z","region":"eu-west-1","resources":[]}, "t": "1970-01-01T00:00:00Z", "q": "a\\""c-1"\"b"}"#;
 
 const RULE: RuleContext<'static> = RuleContext {
     rule_name: "r",
@@ -51,7 +51,10 @@ fn spec(template: &str) -> InputTransformerSpec {
         ("f_divisions", "$.detail.eventBody.divisions"),
     ];
     InputTransformerSpec {
-        paths: paths.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        paths: paths
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
         template: template.to_owned(),
     }
 }
@@ -64,10 +67,20 @@ fn the_routes_own_transformer_renders_to_the_emulators_bytes() {
         .event_types(["v2.routing.queues.{id}.conversations"])
         .build()
         .unwrap();
-    let mut route = Route::new(payload, "123456789012", "eu-west-1", "orders", "org-1",
-        "arn:aws:iam::123456789012:role/r");
-    route.payload.event_filters[0].fields =
-        vec!["participants".into(), "id".into(), "missing".into(), "divisions".into()];
+    let mut route = Route::new(
+        payload,
+        "123456789012",
+        "eu-west-1",
+        "orders",
+        "org-1",
+        "arn:aws:iam::123456789012:role/r",
+    );
+    route.payload.event_filters[0].fields = vec![
+        "participants".into(),
+        "id".into(),
+        "missing".into(),
+        "divisions".into(),
+    ];
     let projections = route.projections();
     let transformer = projections[0].transformer.clone().unwrap();
     assert_eq!(transformer, spec(&transformer.template));
@@ -77,13 +90,29 @@ fn the_routes_own_transformer_renders_to_the_emulators_bytes() {
 #[test]
 fn placeholders_inside_strings_and_plain_templates_render_as_the_emulator_does() {
     let cases = [
-        (r#""<f_participants> at <timestamp> <f_missing>|<f_divisions>|<aws.events.rule-name>""#, OUT1),
-        (" plain <f_id> <f_participants> <f_missing> <f_divisions> <unknown> <aws.events.rule-arn>", OUT2),
-        (r#"{"e": <aws.events.event>, "t": "<aws.events.event.ingestion-time>", "q": "a\\"<f_id>\"b"}"#, OUT4),
+        (
+            r#""<f_participants> at <timestamp> <f_missing>|<f_divisions>|<aws.events.rule-name>""#,
+            OUT1,
+        ),
+        (
+            " plain <f_id> <f_participants> <f_missing> <f_divisions> <unknown> <aws.events.rule-arn>",
+            OUT2,
+        ),
+        (
+            r#"{"e": <aws.events.event>, "t": "<aws.events.event.ingestion-time>", "q": "a\\"<f_id>\"b"}"#,
+            OUT4,
+        ),
     ];
-    let rule = RuleContext { rule_arn: "arn", ..RULE };
+    let rule = RuleContext {
+        rule_arn: "arn",
+        ..RULE
+    };
     for (template, expected) in cases {
-        assert_eq!(render(&spec(template), &event(), &rule).unwrap(), expected, "{template}");
+        assert_eq!(
+            render(&spec(template), &event(), &rule).unwrap(),
+            expected,
+            "{template}"
+        );
     }
 }
 
@@ -102,25 +131,58 @@ fn the_user_guides_examples() {
         "account": "123456789012", "time": "2015-11-11T21:29:54Z", "region": "us-east-1",
         "resources": ["arn:aws:ec2:us-east-1:123456789012:instance/i-abcd1111"],
         "detail": {"instance-id": "i-0123456789", "state": "RUNNING"}});
-    let paths: BTreeMap<String, String> = [("timestamp", "$.time"), ("instance", "$.detail.instance-id"),
-        ("state", "$.detail.state")].iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-    let rule = RuleContext { rule_name: "example",
-        rule_arn: "arn:aws:events:us-east-2:123456789012:rule/example", ingestion_time: "t" };
+    let paths: BTreeMap<String, String> = [
+        ("timestamp", "$.time"),
+        ("instance", "$.detail.instance-id"),
+        ("state", "$.detail.state"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let rule = RuleContext {
+        rule_name: "example",
+        rule_arn: "arn:aws:events:us-east-2:123456789012:rule/example",
+        ingestion_time: "t",
+    };
     let cases = [
-        (r#""instance <instance> is in <state>""#, r#""instance i-0123456789 is in RUNNING""#),
-        (r#""instance \"<instance>\" is in <state>""#, r#""instance \"i-0123456789\" is in RUNNING""#),
-        (r#"{"instance" : <instance>, "state": <state>}"#, r#"{"instance" : "i-0123456789", "state": "RUNNING"}"#),
-        (r#"{"instance" : <instance>, "state": "<state>", "instanceStatus": "instance \"<instance>\" is in <state>"}"#,
-         r#"{"instance" : "i-0123456789", "state": "RUNNING", "instanceStatus": "instance \"i-0123456789\" is in RUNNING"}"#),
-        (r#"{"instance" : <instance>, "state": [ 9, <state>, true ], "Transformed" : "Yes"}"#,
-         r#"{"instance" : "i-0123456789", "state": [ 9, "RUNNING", true ], "Transformed" : "Yes"}"#),
-        (r#"{"ruleArn" : <aws.events.rule-arn>, "ruleName" : <aws.events.rule-name>}"#,
-         r#"{"ruleArn" : "arn:aws:events:us-east-2:123456789012:rule/example", "ruleName" : "example"}"#),
-        (r#""<aws.events.rule-name> triggered""#, r#""example triggered""#),
-        ("<instance> is in state <state>", "i-0123456789 is in state RUNNING"),
+        (
+            r#""instance <instance> is in <state>""#,
+            r#""instance i-0123456789 is in RUNNING""#,
+        ),
+        (
+            r#""instance \"<instance>\" is in <state>""#,
+            r#""instance \"i-0123456789\" is in RUNNING""#,
+        ),
+        (
+            r#"{"instance" : <instance>, "state": <state>}"#,
+            r#"{"instance" : "i-0123456789", "state": "RUNNING"}"#,
+        ),
+        (
+            r#"{"instance" : <instance>, "state": "<state>", "instanceStatus": "instance \"<instance>\" is in <state>"}"#,
+            r#"{"instance" : "i-0123456789", "state": "RUNNING", "instanceStatus": "instance \"i-0123456789\" is in RUNNING"}"#,
+        ),
+        (
+            r#"{"instance" : <instance>, "state": [ 9, <state>, true ], "Transformed" : "Yes"}"#,
+            r#"{"instance" : "i-0123456789", "state": [ 9, "RUNNING", true ], "Transformed" : "Yes"}"#,
+        ),
+        (
+            r#"{"ruleArn" : <aws.events.rule-arn>, "ruleName" : <aws.events.rule-name>}"#,
+            r#"{"ruleArn" : "arn:aws:events:us-east-2:123456789012:rule/example", "ruleName" : "example"}"#,
+        ),
+        (
+            r#""<aws.events.rule-name> triggered""#,
+            r#""example triggered""#,
+        ),
+        (
+            "<instance> is in state <state>",
+            "i-0123456789 is in state RUNNING",
+        ),
     ];
     for (template, expected) in cases {
-        let t = InputTransformerSpec { paths: paths.clone(), template: template.to_owned() };
+        let t = InputTransformerSpec {
+            paths: paths.clone(),
+            template: template.to_owned(),
+        };
         assert_eq!(render(&t, &event, &rule).unwrap(), expected, "{template}");
     }
 }
@@ -134,13 +196,24 @@ fn json_paths_read_names_indexes_and_wildcards() {
         ("$.detail.list[1].x", Some(json!(2))),
         ("$.detail.list[2]", None),
         ("$.detail.list[*].x", Some(json!([1, 2]))),
-        ("$.detail.*", Some(json!([1, [{"x": 1}, {"x": 2}], {"p": true}]))),
+        (
+            "$.detail.*",
+            Some(json!([1, [{"x": 1}, {"x": 2}], {"p": true}])),
+        ),
         ("$.detail.nothing.deeper", None),
         ("$.detail.o.p", Some(json!(true))),
     ] {
         assert_eq!(json_path(path, &doc), Ok(expected), "{path}");
     }
-    for bad in ["detail", "$detail", "$.", "$.a[", "$.a[x]", "$.a[99999999999999999999999]", "$..a"] {
+    for bad in [
+        "detail",
+        "$detail",
+        "$.",
+        "$.a[",
+        "$.a[x]",
+        "$.a[99999999999999999999999]",
+        "$..a",
+    ] {
         assert!(json_path(bad, &doc).is_err(), "{bad}");
     }
 }
@@ -149,9 +222,15 @@ fn json_paths_read_names_indexes_and_wildcards() {
 fn transformers_eventbridge_refuses_are_typed_errors() {
     let mut t = spec("{}");
     t.template = String::new();
-    assert_eq!(render(&t, &event(), &RULE).unwrap_err().field, "InputTemplate");
+    assert_eq!(
+        render(&t, &event(), &RULE).unwrap_err().field,
+        "InputTemplate"
+    );
     t.template = "x".repeat(MAX_INPUT_TEMPLATE_CHARS + 1);
-    assert_eq!(render(&t, &event(), &RULE).unwrap_err().field, "InputTemplate");
+    assert_eq!(
+        render(&t, &event(), &RULE).unwrap_err().field,
+        "InputTemplate"
+    );
     let mut t = spec("{}");
     t.paths.insert("bad".into(), "detail.x".into());
     let err = render(&t, &event(), &RULE).unwrap_err();
@@ -159,21 +238,38 @@ fn transformers_eventbridge_refuses_are_typed_errors() {
     assert!(err.to_string().contains("starts with $"));
     let mut t = spec("{}");
     t.paths.insert("aws.events.rule-name".into(), "$.x".into());
-    assert_eq!(render(&t, &event(), &RULE).unwrap_err().field, "InputPathsMap");
+    assert_eq!(
+        render(&t, &event(), &RULE).unwrap_err().field,
+        "InputPathsMap"
+    );
     let mut t = spec("{}");
     for i in 0..=MAX_INPUT_PATHS {
         t.paths.insert(format!("v{i}"), "$.x".into());
     }
-    assert_eq!(render(&t, &event(), &RULE).unwrap_err().field, "InputPathsMap");
+    assert_eq!(
+        render(&t, &event(), &RULE).unwrap_err().field,
+        "InputPathsMap"
+    );
 }
 
 #[test]
+#[allow(clippy::unreadable_literal)] // the digits as Python prints them
 fn floats_are_written_as_python_writes_them() {
     for (f, expected) in [
-        (1e16, "1e+16"), (1.5e-7, "1.5e-07"), (0.0001, "0.0001"), (123.0, "123.0"), (-0.0, "-0.0"),
-        (1e-5, "1e-05"), (1.2345678901234568e17, "1.2345678901234568e+17"), (301.8, "301.8"),
-        (5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"), (0.1, "0.1"),
-        (100.0, "100.0"), (1e15, "1000000000000000.0"), (123456789012345.6, "123456789012345.6"),
+        (1e16, "1e+16"),
+        (1.5e-7, "1.5e-07"),
+        (0.0001, "0.0001"),
+        (123.0, "123.0"),
+        (-0.0, "-0.0"),
+        (1e-5, "1e-05"),
+        (1.2345678901234568e17, "1.2345678901234568e+17"),
+        (301.8, "301.8"),
+        (5e-324, "5e-324"),
+        (1.7976931348623157e308, "1.7976931348623157e+308"),
+        (0.1, "0.1"),
+        (100.0, "100.0"),
+        (1e15, "1000000000000000.0"),
+        (123456789012345.6, "123456789012345.6"),
         (-2.5e-5, "-2.5e-05"),
     ] {
         assert_eq!(float_text(f), expected, "{f}");
