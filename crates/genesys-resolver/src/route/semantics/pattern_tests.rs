@@ -200,6 +200,40 @@ fn the_user_guides_examples() {
     );
 }
 
+/// The strict emulator's own table (bindings/python/tests/test_aws_emulator.py): both sides
+/// agree on it.
+#[test]
+fn the_emulators_table() {
+    let event = json!({"source": "aws.partner/genesys.com/cloud/o/s",
+        "detail-type": "v2.users.{id}.presence",
+        "detail": {"n": 5, "ip": "10.0.0.7", "tags": ["a", "b"], "changes": [{"p": "PRESENCE"}],
+                   "nil": null}});
+    for pattern in [
+        json!({"source": [{"prefix": "aws.partner/genesys.com"}]}),
+        json!({"detail-type": ["v2.users.{id}.presence"]}),
+        json!({"detail": {"changes": {"p": ["PRESENCE"]}}}),
+        json!({"detail": {"n": [{"numeric": [">", 1, "<=", 5]}], "tags": ["b"]}}),
+        json!({"detail": {"missing": [{"exists": false}], "n": [{"exists": true}]}}),
+        json!({"detail": {"ip": [{"cidr": "10.0.0.0/24"}], "nil": [null]}}),
+        json!({"detail-type": [{"anything-but": {"prefix": "v2.routing"}}]}),
+        json!({"$or": [{"detail": {"n": [6]}}, {"detail": {"n": [5]}}]}),
+        json!({"source": [{"wildcard": "aws.partner/*/cloud/*"}],
+               "detail-type": [{"equals-ignore-case": "V2.USERS.{ID}.PRESENCE"}]}),
+    ] {
+        yes(pattern, &event);
+    }
+    for pattern in [
+        json!({"detail-type": ["v2.users.{id}.activity"]}),
+        json!({"detail": {"changes": {"p": ["OTHER"]}}}),
+        json!({"detail": {"missing": ["x"]}}),
+        json!({"detail": {"n": ["5"]}}),
+        json!({"source": [{"suffix": "/x"}]}),
+        json!({"detail": {"n": [5.0]}}),
+    ] {
+        no(pattern, &event);
+    }
+}
+
 #[test]
 fn the_newer_operators() {
     let event = json!({"source": "aws.partner/genesys.com/cloud/o/s",
