@@ -13,6 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+pub use super::samples::{body_from_schema, builtin_body};
 use super::transform::ENVELOPE_KEYS;
 use crate::document::{Format, ReadLimits, parse_value};
 use crate::violation::key_path;
@@ -188,6 +189,45 @@ pub enum Sample {
     /// A whole EventBridge event (`version`, `id`, `detail-type`, `source`, `account`, `time`,
     /// `region`, `resources`, `detail`), as EventBridge would deliver it.
     Envelope(Value),
+}
+
+impl Sample {
+    /// The EventBridge event for this sample on the subscribed `topic_pattern`: a body or a
+    /// notification wrapped in Genesys' [`envelope`] (a body on the pattern's
+    /// [`concrete_topic`]), an envelope as it is.
+    pub fn into_envelope(
+        self,
+        topic_pattern: &str,
+        source: &str,
+        account: &str,
+        region: &str,
+        id: &str,
+        time: &str,
+    ) -> Value {
+        let event = match self {
+            Self::Envelope(value) => return value,
+            Self::Body(body) => GenesysEvent::new(topic_pattern, body),
+            Self::Notification(n) => n.into_event(topic_pattern),
+        };
+        envelope(&event, source, account, region, id, time)
+    }
+
+    /// The concrete topic the sample names (`detail.topicName`), when it names one.
+    pub fn topic(&self) -> Option<&str> {
+        match self {
+            Self::Body(_) => None,
+            Self::Notification(n) => Some(&n.topic),
+            Self::Envelope(value) => value.pointer("/detail/topicName").and_then(Value::as_str),
+        }
+    }
+
+    /// The topic pattern an envelope sample was subscribed under (its `detail-type`).
+    pub fn topic_pattern(&self) -> Option<&str> {
+        match self {
+            Self::Envelope(value) => value.get("detail-type").and_then(Value::as_str),
+            _ => None,
+        }
+    }
 }
 
 /// A sample or schema that cannot be used: where it came from, the field (a JSON path, `$` for

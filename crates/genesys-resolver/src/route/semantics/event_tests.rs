@@ -146,6 +146,34 @@ fn samples_are_told_apart() {
         panic!()
     };
     assert_eq!(back, env);
+    let sample = Sample::Envelope(back);
+    assert_eq!(
+        sample.topic(),
+        Some(concrete_topic("v2.users.{id}.presence").as_str())
+    );
+    assert_eq!(sample.topic_pattern(), Some("v2.users.{id}.presence"));
+    assert_eq!(sample.into_envelope("other", "s", "a", "r", "i", "t"), env);
+
+    // A body or a notification is wrapped for the topic it is rehearsed under.
+    let wrapped = Sample::Body(json!({"k": 1})).into_envelope(
+        "v2.users.{id}.presence",
+        SOURCE,
+        "1",
+        "us-east-1",
+        "i",
+        "2026-01-01T10:00:00Z",
+    );
+    assert_eq!(wrapped["detail"]["eventBody"], json!({"k": 1}));
+    assert_eq!(wrapped["detail-type"], "v2.users.{id}.presence");
+    let n = Sample::Notification(Notification {
+        topic: "v2.users.u-9.presence".into(),
+        event_body: json!({}),
+        correlation_id: None,
+        timestamp: None,
+    });
+    assert_eq!(n.topic(), Some("v2.users.u-9.presence"));
+    let wrapped = n.into_envelope("v2.users.{id}.presence", SOURCE, "1", "r", "i", "t");
+    assert_eq!(wrapped["detail"]["topicName"], "v2.users.u-9.presence");
 }
 
 #[cfg(feature = "yaml")]
