@@ -1,7 +1,7 @@
 //! EventBridge's semantics as pure functions (no I/O, no async): what a Genesys -> EventBridge
 //! -> HTTPS route does with an event, for rehearsing a delivery before any event flows.
 //!
-//! - [`pattern`]: whether a rule's event pattern matches an event ([`matches`]), with the
+//! - [`pattern`]: whether a rule's event pattern matches an event ([`matches()`]), with the
 //!   checks `PutRule` makes of a pattern ([`validate`]);
 //! - [`transform`]: the body EventBridge sends an API destination: an input transformer
 //!   rendered for an event ([`render`]) or the whole event ([`whole_event`]), written byte for

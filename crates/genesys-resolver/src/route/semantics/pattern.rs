@@ -1,5 +1,5 @@
 //! EventBridge event patterns: the checks `PutRule` makes of a pattern ([`validate`]) and
-//! matching with EventBridge's semantics ([`matches`]), from the User Guide's "Event patterns",
+//! matching with EventBridge's semantics ([`matches()`]), from the User Guide's "Event patterns",
 //! "Matching null values and empty strings", "Arrays" and "Content filtering" pages.
 //!
 //! - A pattern is a non-empty JSON object. A field's value is either an object (it descends into
