@@ -149,3 +149,7 @@ mod route_layout;
 #[cfg(feature = "external-tests")]
 #[path = "it/route_moto.rs"]
 mod route_moto;
+/// The library's EventBridge semantics against the strict emulator's, case by case.
+#[cfg(feature = "external-tests")]
+#[path = "it/semantics_parity.rs"]
+mod semantics_parity;
