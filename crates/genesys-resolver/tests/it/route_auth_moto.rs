@@ -14,7 +14,9 @@ use genesys_resolver::audit::MemoryAudit;
 use genesys_resolver::document::OAuthClientCredentials;
 use genesys_resolver::error::OperationError;
 use genesys_resolver::payload::{EventFilter, ResolvePayload};
-use genesys_resolver::route::{CredentialKey, ResourceKind, Route, RouteDeployer, RouteError};
+use genesys_resolver::route::{
+    CredentialKey, ResourceKind, Route, RouteDeployer, RouteError, RoutePlan,
+};
 use genesys_resolver::settings::{RouteSettings, vars};
 use genesys_resolver::testkit::destination::{CertKind, TestCa, TlsDestination, prober_for};
 use genesys_resolver::testkit::genesys::MockGenesys;
@@ -323,14 +325,7 @@ async fn bearer_basic_and_oauth_reach_the_destination_and_stay_out_of_everything
         .headers
         .insert("Authorization".into(), ROTATED.into());
     let plan = s.deployer.plan(&rotated).await.unwrap();
-    let changed: Vec<_> = plan
-        .aws_changes()
-        .flat_map(|c| c.changes.iter().map(move |f| (c.kind, f.field.clone())))
-        .collect();
-    assert_eq!(
-        changed,
-        [(ResourceKind::Connection, "description".to_owned())]
-    );
+    assert_only_descriptions_change(&plan);
     let report = s.deployer.apply(&rotated).await.unwrap();
     assert_eq!(report.writes(), 1);
     put_event(&s.events, "bearer").await;
@@ -389,6 +384,18 @@ async fn bearer_basic_and_oauth_reach_the_destination_and_stay_out_of_everything
     common::assert_clean("deployer", &format!("{:?}", s.deployer), &secrets);
 }
 
+/// The plan changes the connection's description (its keyed digest) and nothing else.
+fn assert_only_descriptions_change(plan: &RoutePlan) {
+    let changed: Vec<_> = plan
+        .aws_changes()
+        .flat_map(|c| c.changes.iter().map(move |f| (c.kind, f.field.clone())))
+        .collect();
+    assert_eq!(
+        changed,
+        [(ResourceKind::Connection, "description".to_owned())]
+    );
+}
+
 /// A deployer of `settings` over the setup's world.
 fn deployer_of(s: &Setup, settings: RouteSettings) -> RouteDeployer {
     RouteDeployer::builder(common::deployer(&s.mock), events_client(&s.moto.url()))
@@ -426,14 +433,7 @@ async fn the_credential_key_comes_from_the_settings_and_another_key_is_seen() {
         .unwrap(),
     ] {
         let plan = deployer_of(&s, settings).plan(&bearer).await.unwrap();
-        let changed: Vec<_> = plan
-            .aws_changes()
-            .flat_map(|c| c.changes.iter().map(move |f| (c.kind, f.field.clone())))
-            .collect();
-        assert_eq!(
-            changed,
-            [(ResourceKind::Connection, "description".to_owned())]
-        );
+        assert_only_descriptions_change(&plan);
     }
     // A short key is refused, naming the variable and never the value.
     let err = RouteSettings::from_lookup(|name| {
