@@ -157,3 +157,7 @@ mod route_moto;
 #[cfg(feature = "external-tests")]
 #[path = "it/route_rehearse_moto.rs"]
 mod route_rehearse_moto;
+/// The library's EventBridge semantics against the strict emulator's, case by case.
+#[cfg(feature = "external-tests")]
+#[path = "it/semantics_parity.rs"]
+mod semantics_parity;

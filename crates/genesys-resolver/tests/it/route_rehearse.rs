@@ -402,8 +402,15 @@ async fn samples_are_used_as_given_and_an_unmatched_or_oversized_event_is_report
     assert!(!report.delivered());
     assert!(report.to_string().contains("matches no rule"), "{report}");
 
-    // A body over EventBridge's 256 KiB (but within the reader's 1 MiB).
-    let big = json!({"blob": "x".repeat(300 * 1024)});
+    // A sample over EventBridge's 256 KiB is refused as it is read.
+    let over = json!({"blob": "x".repeat(300 * 1024)});
+    let options = RehearseOptions::sending().event("over.json", over.to_string());
+    match w.deployer.rehearse(&route, &options).await {
+        Err(RouteError::Rehearse(e)) => assert_eq!(e.field(), "event"),
+        other => panic!("{other:?}"),
+    }
+    // A sample just within it, whose envelope takes the event over.
+    let big = json!({"blob": "x".repeat(256 * 1024 - 100)});
     let options = RehearseOptions::sending()
         .topic(PRESENCE)
         .event("big.json", big.to_string());

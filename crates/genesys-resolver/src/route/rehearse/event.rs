@@ -8,7 +8,6 @@ use super::super::semantics::{self, GenesysEvent, Sample};
 use super::error::RehearseError;
 use super::report::EventSource;
 use crate::api::PlatformApi;
-use crate::document::MAX_DOCUMENT_BYTES;
 
 /// One event to rehearse.
 #[derive(Debug, Clone)]
@@ -49,12 +48,6 @@ impl Origin<'_> {
     }
 }
 
-/// Whether the concrete `topic` is an instance of `pattern` (`{id}` stands for one segment).
-fn fits(pattern: &str, topic: &str) -> bool {
-    let (p, t): (Vec<_>, Vec<_>) = (pattern.split('.').collect(), topic.split('.').collect());
-    p.len() == t.len() && p.iter().zip(&t).all(|(p, t)| *p == "{id}" || p == t)
-}
-
 /// The events of `sample` for the topics `topics`.
 pub(super) fn from_sample(
     bytes: &[u8],
@@ -66,36 +59,34 @@ pub(super) fn from_sample(
         origin: origin_name.to_owned(),
         reason,
     };
-    if bytes.len() > MAX_DOCUMENT_BYTES {
+    if bytes.len() > semantics::MAX_SAMPLE_BYTES {
         return Err(refuse(format!(
-            "the file is larger than {MAX_DOCUMENT_BYTES} bytes"
+            "the file is larger than {} bytes, EventBridge's largest event",
+            semantics::MAX_SAMPLE_BYTES
         )));
     }
-    let sample = semantics::read_sample(bytes, origin_name).map_err(|e| refuse(e.to_string()))?;
+    let sample = semantics::read_sample(bytes, origin_name)
+        .map_err(|e| refuse(format!("{}: {}", e.field, e.reason)))?;
     let wrap = |event: GenesysEvent| origin.wrap(&event, EventSource::Sample);
     Ok(match sample {
         Sample::Body(body) => topics
             .iter()
             .map(|t| wrap(event_of(t, body.clone(), origin)))
             .collect(),
-        Sample::Notification(mut n) => {
-            if n.topic_pattern.is_empty() {
-                n.topic_pattern = topics
-                    .iter()
-                    .find(|t| fits(t, &n.topic))
-                    .cloned()
-                    .unwrap_or_else(|| n.topic.clone());
-            }
-            if n.topic.is_empty() {
-                n.topic = semantics::concrete_topic(&n.topic_pattern);
-            }
-            if n.correlation_id.is_empty() {
-                origin.id.clone_into(&mut n.correlation_id);
-            }
-            if n.timestamp.is_empty() {
-                origin.timestamp.clone_into(&mut n.timestamp);
-            }
-            vec![wrap(n)]
+        Sample::Notification(n) => {
+            // The subscribed pattern its topic fits (a topic of none is rehearsed under its
+            // own name, and matches no rule).
+            let pattern = topics
+                .iter()
+                .find(|t| semantics::topic_fits(t, &n.topic))
+                .cloned()
+                .unwrap_or_else(|| n.topic.clone());
+            let (correlation_id, timestamp) = (n.correlation_id.clone(), n.timestamp.clone());
+            let mut event = n.into_event(pattern);
+            // What the sample leaves out: the rehearsal's id and time.
+            event.correlation_id = correlation_id.unwrap_or_else(|| origin.id.to_owned());
+            event.timestamp = timestamp.unwrap_or_else(|| origin.timestamp.to_owned());
+            vec![wrap(event)]
         }
         Sample::Envelope(event) => {
             let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -169,16 +160,4 @@ pub(super) async fn from_topics(
         out.push(origin.wrap(&event_of(topic, body, origin), source));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_concrete_topic_fits_its_pattern() {
-        assert!(fits("v2.users.{id}.presence", "v2.users.abc.presence"));
-        assert!(!fits("v2.users.{id}.presence", "v2.users.abc.activity"));
-        assert!(!fits("v2.users.{id}.presence", "v2.users.presence"));
-    }
 }
