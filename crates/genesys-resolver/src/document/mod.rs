@@ -55,7 +55,7 @@ pub use crate::payload::ResolvePayload;
 pub use crate::violation::{Violation, ViolationCode};
 pub use eventbridge::{EventBridgeIntegration, INTEGRATION_KEYS};
 pub use files::{Inputs, SkipReason, Skipped, expand, read_bounded};
-pub use route::{ROUTE_KEYS, Route};
+pub use route::{Connectivity, ROUTE_KEYS, Route};
 pub use route_auth::{
     AuthorizationHeader, BasicError, MAX_CONNECTION_VALUE_CHARS, MAX_OAUTH_ENDPOINT_CHARS,
     OAUTH_HTTP_METHODS, OAUTH_KEYS, OAuthClientCredentials, authorization_header,

@@ -5,7 +5,7 @@
 //! A route document is flat: the payload's keys (`name`, `type`, `uri`, `uris`, `retryPolicy`,
 //! `eventFilters`, `headers`) with the route's beside them ([`ROUTE_KEYS`]: `awsAccountId`,
 //! `awsRegion`, `eventSourceSuffix` and `roleArn`, required; `organizationId`, `deadLetterArn`,
-//! `invocationRateLimit` and `oauth`, optional), as the command line and the Python package take
+//! `invocationRateLimit`, `oauth` and `connectivity`, optional), as the command line and the Python package take
 //! it. Unlike the seed's payload, a route may set `Authorization`: it becomes the connection's
 //! auth ([`super::route_auth`]).
 
@@ -39,7 +39,7 @@ pub const MAX_INPUT_PATH_CHARS: usize = 256;
 pub const DEFAULT_INVOCATION_RATE_QUOTA: i32 = 300;
 
 /// The route's own keys in a route document; every other key is the payload's.
-pub const ROUTE_KEYS: [&str; 8] = [
+pub const ROUTE_KEYS: [&str; 9] = [
     "awsAccountId",
     "awsRegion",
     "eventSourceSuffix",
@@ -48,10 +48,11 @@ pub const ROUTE_KEYS: [&str; 8] = [
     "deadLetterArn",
     "invocationRateLimit",
     "oauth",
+    "connectivity",
 ];
 
 /// Every key of a route document: the payload's, then the route's.
-const ALL_KEYS: [&str; 15] = [
+const ALL_KEYS: [&str; 16] = [
     PAYLOAD_KEYS[0],
     PAYLOAD_KEYS[1],
     PAYLOAD_KEYS[2],
@@ -67,6 +68,7 @@ const ALL_KEYS: [&str; 15] = [
     ROUTE_KEYS[5],
     ROUTE_KEYS[6],
     ROUTE_KEYS[7],
+    ROUTE_KEYS[8],
 ];
 
 /// The keys a route document must have: the payload's and the route's.
@@ -120,6 +122,44 @@ pub struct Route {
     /// OAuth client credentials for the connections (instead of an `Authorization` header).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth: Option<Box<OAuthClientCredentials>>,
+    /// How EventBridge reaches the destinations (`connectivity`: `public`, the default, or
+    /// `private`). `route check` judges each destination as EventBridge will reach it; with
+    /// `private` its public-address rule is skipped (reported so, not passed).
+    #[serde(skip_serializing_if = "Connectivity::is_public")]
+    pub connectivity: Connectivity,
+}
+
+/// How EventBridge reaches a route's destinations: the route document's `connectivity`.
+///
+/// An API destination on a public connection refuses private, loopback, link-local and other
+/// non-public addresses; one reached through EventBridge's private connectivity (a VPC Lattice
+/// resource configuration on the connection, set up outside this tool) may resolve to them.
+/// The deployer writes the same connections either way; the setting tells `route check` which
+/// address rule EventBridge will apply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Connectivity {
+    /// Over the internet: every address the name resolves to must be public (the default).
+    #[default]
+    Public,
+    /// Through private connectivity: private addresses are reachable; the public-address rule
+    /// of `route check` is skipped.
+    Private,
+}
+
+impl Connectivity {
+    /// Its name in a route document: `public` or `private`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Private => "private",
+        }
+    }
+
+    /// Whether it is [`Connectivity::Public`].
+    pub fn is_public(&self) -> bool {
+        *self == Self::Public
+    }
 }
 
 impl<'de> Deserialize<'de> for Route {
@@ -149,6 +189,7 @@ impl std::fmt::Debug for Route {
             .field("dead_letter_arn", &self.dead_letter_arn)
             .field("invocation_rate_limit", &self.invocation_rate_limit)
             .field("oauth", &self.oauth)
+            .field("connectivity", &self.connectivity)
             .finish()
     }
 }
@@ -182,6 +223,7 @@ impl Route {
             dead_letter_arn: None,
             invocation_rate_limit: None,
             oauth: None,
+            connectivity: Connectivity::Public,
         }
     }
 
@@ -204,6 +246,13 @@ impl Route {
     #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.payload.headers.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets how EventBridge reaches the destinations (default [`Connectivity::Public`]).
+    #[must_use]
+    pub fn connectivity(mut self, connectivity: Connectivity) -> Self {
+        self.connectivity = connectivity;
         self
     }
 
@@ -265,6 +314,7 @@ impl Route {
             dead_letter_arn: w.optional_string("deadLetterArn".into(), get("deadLetterArn")),
             invocation_rate_limit: rate(&mut w, get("invocationRateLimit")),
             oauth: read_oauth(&mut w, get("oauth")),
+            connectivity: connectivity(&mut w, get("connectivity")),
         };
         w.finish(route)
     }
@@ -545,6 +595,29 @@ fn rate(w: &mut Walker, value: Option<&Value>) -> Option<i32> {
     }
 }
 
+/// The connectivity: `public` when absent or `null`; a string other than `public` or `private`
+/// is `connectivity_unknown` (its value not echoed), another type `wrong_type`.
+fn connectivity(w: &mut Walker, value: Option<&Value>) -> Connectivity {
+    let path = "connectivity".to_owned();
+    match value {
+        None | Some(Value::Null) => Connectivity::Public,
+        Some(Value::String(s)) if s == "public" => Connectivity::Public,
+        Some(Value::String(s)) if s == "private" => Connectivity::Private,
+        Some(Value::String(_)) => {
+            w.unreadable(
+                path,
+                ViolationCode::ConnectivityUnknown,
+                "expected `public` (the default) or `private`".to_owned(),
+            );
+            Connectivity::Public
+        }
+        Some(other) => {
+            w.wrong_type(path, "a string (`public` or `private`)", other);
+            Connectivity::Public
+        }
+    }
+}
+
 /// Whether `arn` looks like an IAM role ARN: `arn:{partition}:iam::{12 digits}:role/{path+name}`.
 pub fn is_role_arn(arn: &str) -> bool {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
@@ -664,6 +737,40 @@ pub(crate) mod tests {
             codes.contains(&ViolationCode::InputTemplateTooLong),
             "{codes:?}"
         );
+    }
+
+    #[test]
+    fn connectivity_is_read_strictly() {
+        let mut doc = serde_json::to_value(route()).unwrap();
+        assert!(doc.get("connectivity").is_none(), "public is the default");
+        assert_eq!(
+            Route::from_value(&doc).unwrap().connectivity,
+            Connectivity::Public
+        );
+        doc["connectivity"] = json!("private");
+        let read = Route::from_value(&doc).unwrap();
+        assert_eq!(read.connectivity, Connectivity::Private);
+        assert_eq!(
+            serde_json::to_value(&read).unwrap()["connectivity"],
+            "private"
+        );
+        for (bad, code) in [
+            (json!("vpc-lattice"), ViolationCode::ConnectivityUnknown),
+            (json!("Private"), ViolationCode::ConnectivityUnknown),
+            (json!(true), ViolationCode::WrongType),
+            (json!({"private": true}), ViolationCode::WrongType),
+            (json!(["private"]), ViolationCode::WrongType),
+        ] {
+            doc["connectivity"] = bad.clone();
+            let err = Route::from_value(&doc).unwrap_err();
+            let found: Vec<_> = err
+                .violations()
+                .iter()
+                .map(|v| (v.path.as_str(), v.code))
+                .collect();
+            assert_eq!(found, [("connectivity", code)], "{bad}");
+            assert!(!err.violations()[0].message.contains("vpc-lattice"));
+        }
     }
 
     #[test]
