@@ -19,7 +19,8 @@ use crate::envelope::Envelope;
 use crate::error::BuildError;
 use crate::eventbridge::EventBridgeDeployer;
 use crate::metrics::{MetricsSink, NoopMetrics};
-use crate::probe::EndpointProber;
+use crate::policy::AddressPolicy;
+use crate::probe::{EndpointProber, ReachChecker};
 use crate::settings::{DEFAULT_LEASE_WAIT, RouteSettings};
 use crate::tls::TrustConfig;
 
@@ -43,6 +44,7 @@ pub struct RouteDeployerBuilder {
     sts: Option<aws_sdk_sts::Client>,
     settings: RouteSettings,
     prober: Option<Arc<dyn EndpointProber>>,
+    reach: Option<ReachChecker>,
     dns: Option<Arc<dyn DnsResolver>>,
     metrics: Option<Arc<dyn MetricsSink>>,
     audit: Option<Arc<dyn AuditSink>>,
@@ -195,6 +197,15 @@ impl RouteDeployerBuilder {
         self
     }
 
+    /// What judges destinations as EventBridge will reach them in
+    /// [`check`](RouteDeployer::check) (default: a [`ReachChecker`] on the public roots,
+    /// resolving with [`dns_resolver`](Self::dns_resolver) when given, connecting where the
+    /// settings' probe policy allows; the probe's trust settings never apply to it).
+    pub fn reach_checker(mut self, checker: ReachChecker) -> Self {
+        self.reach = Some(checker);
+        self
+    }
+
     /// The key of the digest of each connection's credentials in its description (default: a
     /// public key, under which a weak credential can be guessed from its digest; see
     /// [`CredentialKey`]). Keep it stable: another key rewrites every connection's auth once.
@@ -286,6 +297,17 @@ impl RouteDeployerBuilder {
         let events = self.events.ok_or(BuildError::Missing(
             "events (give the EventBridge client, or use build_async)",
         ))?;
+        let reach = if let Some(r) = self.reach {
+            r
+        } else {
+            let policy = AddressPolicy::default()
+                .with_allowed(self.settings.probe.allow_cidrs.iter().copied());
+            let mut b = ReachChecker::builder().connect_policy(policy);
+            if let Some(dns) = &self.dns {
+                b = b.resolver(Arc::clone(dns));
+            }
+            b.build()?
+        };
         let prober = match self.prober {
             Some(p) => p,
             None => compose::prober(
@@ -320,6 +342,7 @@ impl RouteDeployerBuilder {
             events,
             sts,
             prober,
+            reach,
             waits,
             envelope,
             coordinator,
