@@ -259,7 +259,7 @@ impl ReachChecker {
                     ProbeFailure::InvalidUri { reason } => reason,
                     other => other.to_string(),
                 };
-                return report.push(ReachReason::InvalidUri { message });
+                return report.push(ReachReason::InvalidUri { detail: message });
             }
         };
         let addresses = match &target.host {
@@ -287,13 +287,13 @@ impl ReachChecker {
         }
         let tcp = match connect(&allowed, target.port).await {
             Ok(tcp) => tcp,
-            Err(message) => return report.push(ReachReason::Unreachable { message }),
+            Err(message) => return report.push(ReachReason::Unreachable { detail: message }),
         };
         let server_name = match target.server_name() {
             Ok(n) => n,
             Err(e) => {
                 let message = e.to_string();
-                return report.push(ReachReason::InvalidUri { message });
+                return report.push(ReachReason::InvalidUri { detail: message });
             }
         };
         self.handshake(tcp, server_name, report).await;
@@ -333,7 +333,7 @@ impl ReachChecker {
                 .with_client_cert_resolver(Arc::clone(&asked) as Arc<dyn ResolvesClientCert>),
             Err(e) => {
                 let message = e.to_string();
-                return report.push(ReachReason::TlsFailed { message });
+                return report.push(ReachReason::TlsFailed { detail: message });
             }
         };
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -354,10 +354,10 @@ impl ReachChecker {
                 let mut byte = [0u8; 1];
                 match tokio::time::timeout(CLIENT_CERT_VERDICT_WAIT, stream.read(&mut byte)).await {
                     Ok(Err(e)) => report.push(ReachReason::ClientCertificateRequired {
-                        message: e.to_string(),
+                        detail: e.to_string(),
                     }),
                     Ok(Ok(0)) => report.push(ReachReason::ClientCertificateRequired {
-                        message: "the destination closed the connection".to_owned(),
+                        detail: "the destination closed the connection".to_owned(),
                     }),
                     Ok(Ok(_)) | Err(_) => report.push(ReachReason::ClientCertificateRequested),
                 }
@@ -369,9 +369,9 @@ impl ReachChecker {
                 }
                 let message = io.to_string();
                 if asked.asked() {
-                    report.push(ReachReason::ClientCertificateRequired { message });
+                    report.push(ReachReason::ClientCertificateRequired { detail: message });
                 } else {
-                    report.push(ReachReason::TlsFailed { message });
+                    report.push(ReachReason::TlsFailed { detail: message });
                 }
             }
         }
@@ -413,11 +413,13 @@ impl ReachChecker {
                 let kind = inspect::classify(&e);
                 let message = e.to_string();
                 report.push(match kind {
-                    TlsFailureKind::HostnameMismatch => ReachReason::HostnameMismatch { message },
+                    TlsFailureKind::HostnameMismatch => {
+                        ReachReason::HostnameMismatch { detail: message }
+                    }
                     _ => ReachReason::NotPubliclyTrusted {
                         issuer: info.as_ref().map(|i| i.issuer.clone()),
                         kind,
-                        message,
+                        detail: message,
                     },
                 });
             }

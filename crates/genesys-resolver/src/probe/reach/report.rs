@@ -134,7 +134,7 @@ pub enum ReachReason {
     /// The URI is not one EventBridge calls (not `https`, no host, user-info).
     InvalidUri {
         /// What is wrong.
-        message: String,
+        detail: String,
     },
     /// The name did not resolve.
     Dns {
@@ -159,12 +159,12 @@ pub enum ReachReason {
     /// No TCP connection could be made.
     Unreachable {
         /// What went wrong (address and error).
-        message: String,
+        detail: String,
     },
     /// The TLS handshake failed for another reason than the certificate.
     TlsFailed {
         /// What went wrong.
-        message: String,
+        detail: String,
     },
     /// The certificate does not chain to a public root: a private CA, a self-signed
     /// certificate, a missing intermediate.
@@ -174,12 +174,12 @@ pub enum ReachReason {
         /// The verifier's classification.
         kind: TlsFailureKind,
         /// The verifier's message.
-        message: String,
+        detail: String,
     },
     /// The certificate is not valid for the host name.
     HostnameMismatch {
         /// The verifier's message.
-        message: String,
+        detail: String,
     },
     /// The certificate has expired.
     CertificateExpired {
@@ -202,7 +202,7 @@ pub enum ReachReason {
     /// it requires mutual TLS, which EventBridge does not do.
     ClientCertificateRequired {
         /// What the server answered, when it said.
-        message: String,
+        detail: String,
     },
     /// The destination asked for a client certificate but went on without one (a warning:
     /// EventBridge presents none).
@@ -264,8 +264,8 @@ impl ReachReason {
 impl fmt::Display for ReachReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidUri { message } => {
-                write!(f, "EventBridge cannot call this URI: {message}")
+            Self::InvalidUri { detail } => {
+                write!(f, "EventBridge cannot call this URI: {detail}")
             }
             Self::Dns { error } => write!(f, "the name does not resolve: {error}"),
             Self::PrivateAddress {
@@ -282,21 +282,19 @@ impl fmt::Display for ReachReason {
                 "not contacted: the resolver's address policy refuses {}",
                 join(addresses)
             ),
-            Self::Unreachable { message } => write!(f, "cannot connect: {message}"),
-            Self::TlsFailed { message } => write!(f, "TLS handshake failed: {message}"),
-            Self::NotPubliclyTrusted {
-                issuer, message, ..
-            } => write!(
+            Self::Unreachable { detail } => write!(f, "cannot connect: {detail}"),
+            Self::TlsFailed { detail } => write!(f, "TLS handshake failed: {detail}"),
+            Self::NotPubliclyTrusted { issuer, detail, .. } => write!(
                 f,
-                "EventBridge cannot deliver here: the certificate does not chain to a public root{} ({message})",
+                "EventBridge cannot deliver here: the certificate does not chain to a public root{} ({detail})",
                 issuer
                     .as_deref()
                     .map(|i| format!(" (issuer {i})"))
                     .unwrap_or_default()
             ),
-            Self::HostnameMismatch { message } => write!(
+            Self::HostnameMismatch { detail } => write!(
                 f,
-                "EventBridge cannot deliver here: the certificate is not valid for the host ({message})"
+                "EventBridge cannot deliver here: the certificate is not valid for the host ({detail})"
             ),
             Self::CertificateExpired { not_after } => {
                 write!(f, "the certificate expired at {}", rfc3339(*not_after))
@@ -312,10 +310,10 @@ impl fmt::Display for ReachReason {
                 f,
                 "the certificate expires in {days_left} days (renew it: under 30 days left)"
             ),
-            Self::ClientCertificateRequired { message } => write!(
+            Self::ClientCertificateRequired { detail } => write!(
                 f,
                 "EventBridge cannot deliver here: the destination requires a client certificate \
-                 (mutual TLS), and EventBridge presents none ({message})"
+                 (mutual TLS), and EventBridge presents none ({detail})"
             ),
             Self::ClientCertificateRequested => f.write_str(
                 "the destination asks for a client certificate; EventBridge presents none (it \
@@ -479,6 +477,11 @@ mod tests {
             class: "rfc1918-private".into(),
         });
         report.push(ReachReason::CertificateExpiresSoon { days_left: 3 });
+        report.push(ReachReason::NotPubliclyTrusted {
+            issuer: Some("CN=private".into()),
+            kind: TlsFailureKind::UnknownIssuer,
+            detail: "invalid peer certificate: UnknownIssuer".into(),
+        });
         report.conclude();
         assert_eq!(report.verdict, ReachVerdict::Fail);
         assert_eq!(
@@ -494,6 +497,13 @@ mod tests {
         assert_eq!(json["reasons"][0]["reason"], "private_address");
         assert_eq!(json["reasons"][0]["severity"], "failure");
         assert_eq!(json["reasons"][1]["days_left"], 3);
+        // The reason's own detail and the finding's message are two keys, never one twice.
+        let text = serde_json::to_string(&report).unwrap();
+        assert_eq!(text.matches("\"message\"").count(), 3, "{text}");
+        assert_eq!(
+            json["reasons"][2]["detail"],
+            "invalid peer certificate: UnknownIssuer"
+        );
         let back: ReachReport = serde_json::from_value(json).unwrap();
         assert_eq!(back, report);
     }
