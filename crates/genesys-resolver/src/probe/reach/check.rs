@@ -148,7 +148,9 @@ impl ReachCheckerBuilder {
         self
     }
 
-    /// Builds the checker (loading the public root store now).
+    /// Builds the checker (loading the public root store now). Without a resolver and without a
+    /// readable system DNS configuration it is still built: each name lookup then fails with
+    /// the reason (a `dns` reason in the report).
     pub fn build(self) -> Result<ReachChecker, ProberBuildError> {
         let provider = crate::tls::provider();
         #[cfg(feature = "testkit")]
@@ -169,9 +171,17 @@ impl ReachCheckerBuilder {
             WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
                 .build()
                 .map_err(|e| ProberBuildError::Verifier(e.to_string()))?;
-        let resolver = match self.resolver {
+        let resolver: Arc<dyn DnsResolver> = match self.resolver {
             Some(r) => r,
-            None => Arc::new(SystemResolver::new()?),
+            None => match SystemResolver::new() {
+                Ok(r) => Arc::new(r),
+                // The check judges; it does not refuse to be built: every name lookup then
+                // reports why (an IP-literal destination is still judged).
+                Err(e) => {
+                    tracing::warn!(error = %e, "no system DNS for the EventBridge reach check");
+                    Arc::new(NoSystemDns(e.to_string()))
+                }
+            },
         };
         Ok(ReachChecker {
             inner: Arc::new(Inner {
@@ -182,6 +192,20 @@ impl ReachCheckerBuilder {
                 verifier,
                 stand_in,
             }),
+        })
+    }
+}
+
+/// The resolver when the system DNS configuration cannot be read: every lookup fails with why.
+#[derive(Debug)]
+struct NoSystemDns(String);
+
+#[async_trait::async_trait]
+impl DnsResolver for NoSystemDns {
+    async fn lookup(&self, host: &str) -> Result<Vec<IpAddr>, crate::dns::DnsError> {
+        Err(crate::dns::DnsError::Other {
+            host: host.to_owned(),
+            message: format!("the system DNS configuration cannot be read: {}", self.0),
         })
     }
 }
