@@ -48,6 +48,7 @@ mod files;
 mod payload;
 pub(crate) mod route;
 pub(crate) mod route_auth;
+mod route_connectivity;
 mod text;
 mod walk;
 
@@ -55,12 +56,13 @@ pub use crate::payload::ResolvePayload;
 pub use crate::violation::{Violation, ViolationCode};
 pub use eventbridge::{EventBridgeIntegration, INTEGRATION_KEYS};
 pub use files::{Inputs, SkipReason, Skipped, expand, read_bounded};
-pub use route::{Connectivity, ROUTE_KEYS, Route};
+pub use route::{ROUTE_KEYS, Route};
 pub use route_auth::{
     AuthorizationHeader, BasicError, MAX_CONNECTION_VALUE_CHARS, MAX_OAUTH_ENDPOINT_CHARS,
     OAUTH_HTTP_METHODS, OAUTH_KEYS, OAuthClientCredentials, authorization_header,
     is_secret_parameter,
 };
+pub use route_connectivity::Connectivity;
 pub use walk::Reading;
 
 /// The default [`ReadLimits::max_bytes`]: 1 MiB, as the service's request bodies.

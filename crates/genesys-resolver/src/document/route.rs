@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use super::eventbridge::{EventBridgeIntegration, check_aws};
 use super::payload::{PAYLOAD_REQUIRED, payload_fields};
 use super::route_auth::{OAuthClientCredentials, check_connection, read_oauth};
+use super::route_connectivity::{Connectivity, read_connectivity};
 use super::walk::{Reading, Walker};
 use super::{DocumentError, DocumentKind, Format, read_text_as};
 use crate::payload::{PAYLOAD_KEYS, ResolvePayload};
@@ -127,39 +128,6 @@ pub struct Route {
     /// `private` its public-address rule is skipped (reported so, not passed).
     #[serde(skip_serializing_if = "Connectivity::is_public")]
     pub connectivity: Connectivity,
-}
-
-/// How EventBridge reaches a route's destinations: the route document's `connectivity`.
-///
-/// An API destination on a public connection refuses private, loopback, link-local and other
-/// non-public addresses; one reached through EventBridge's private connectivity (a VPC Lattice
-/// resource configuration on the connection, set up outside this tool) may resolve to them.
-/// The deployer writes the same connections either way; the setting tells `route check` which
-/// address rule EventBridge will apply.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Connectivity {
-    /// Over the internet: every address the name resolves to must be public (the default).
-    #[default]
-    Public,
-    /// Through private connectivity: private addresses are reachable; the public-address rule
-    /// of `route check` is skipped.
-    Private,
-}
-
-impl Connectivity {
-    /// Its name in a route document: `public` or `private`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Public => "public",
-            Self::Private => "private",
-        }
-    }
-
-    /// Whether it is [`Connectivity::Public`].
-    pub fn is_public(&self) -> bool {
-        *self == Self::Public
-    }
 }
 
 impl<'de> Deserialize<'de> for Route {
@@ -314,7 +282,7 @@ impl Route {
             dead_letter_arn: w.optional_string("deadLetterArn".into(), get("deadLetterArn")),
             invocation_rate_limit: rate(&mut w, get("invocationRateLimit")),
             oauth: read_oauth(&mut w, get("oauth")),
-            connectivity: connectivity(&mut w, get("connectivity")),
+            connectivity: read_connectivity(&mut w, get("connectivity")),
         };
         w.finish(route)
     }
@@ -595,29 +563,6 @@ fn rate(w: &mut Walker, value: Option<&Value>) -> Option<i32> {
     }
 }
 
-/// The connectivity: `public` when absent or `null`; a string other than `public` or `private`
-/// is `connectivity_unknown` (its value not echoed), another type `wrong_type`.
-fn connectivity(w: &mut Walker, value: Option<&Value>) -> Connectivity {
-    let path = "connectivity".to_owned();
-    match value {
-        None | Some(Value::Null) => Connectivity::Public,
-        Some(Value::String(s)) if s == "public" => Connectivity::Public,
-        Some(Value::String(s)) if s == "private" => Connectivity::Private,
-        Some(Value::String(_)) => {
-            w.unreadable(
-                path,
-                ViolationCode::ConnectivityUnknown,
-                "expected `public` (the default) or `private`".to_owned(),
-            );
-            Connectivity::Public
-        }
-        Some(other) => {
-            w.wrong_type(path, "a string (`public` or `private`)", other);
-            Connectivity::Public
-        }
-    }
-}
-
 /// Whether `arn` looks like an IAM role ARN: `arn:{partition}:iam::{12 digits}:role/{path+name}`.
 pub fn is_role_arn(arn: &str) -> bool {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
@@ -737,40 +682,6 @@ pub(crate) mod tests {
             codes.contains(&ViolationCode::InputTemplateTooLong),
             "{codes:?}"
         );
-    }
-
-    #[test]
-    fn connectivity_is_read_strictly() {
-        let mut doc = serde_json::to_value(route()).unwrap();
-        assert!(doc.get("connectivity").is_none(), "public is the default");
-        assert_eq!(
-            Route::from_value(&doc).unwrap().connectivity,
-            Connectivity::Public
-        );
-        doc["connectivity"] = json!("private");
-        let read = Route::from_value(&doc).unwrap();
-        assert_eq!(read.connectivity, Connectivity::Private);
-        assert_eq!(
-            serde_json::to_value(&read).unwrap()["connectivity"],
-            "private"
-        );
-        for (bad, code) in [
-            (json!("vpc-lattice"), ViolationCode::ConnectivityUnknown),
-            (json!("Private"), ViolationCode::ConnectivityUnknown),
-            (json!(true), ViolationCode::WrongType),
-            (json!({"private": true}), ViolationCode::WrongType),
-            (json!(["private"]), ViolationCode::WrongType),
-        ] {
-            doc["connectivity"] = bad.clone();
-            let err = Route::from_value(&doc).unwrap_err();
-            let found: Vec<_> = err
-                .violations()
-                .iter()
-                .map(|v| (v.path.as_str(), v.code))
-                .collect();
-            assert_eq!(found, [("connectivity", code)], "{bad}");
-            assert!(!err.violations()[0].message.contains("vpc-lattice"));
-        }
     }
 
     #[test]

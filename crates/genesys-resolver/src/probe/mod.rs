@@ -54,7 +54,6 @@ pub use self::prober::{
     AcceptedStatuses, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT, DEFAULT_EXPIRY_WARNING,
     DEFAULT_HEALTH_TIMEOUT, DEFAULT_RESOLVE_TIMEOUT, DEFAULT_TLS_TIMEOUT, Prober,
 };
-pub use self::reach::{ReachChecker, ReachReport, ReachVerdict};
 pub use self::report::{
     CertificateInfo, HealthReport, PhaseTimings, ProbeFailure, ProbeReport, TlsFailureKind,
     TlsReport, failure_kind,

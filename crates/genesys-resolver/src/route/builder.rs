@@ -20,7 +20,8 @@ use crate::error::BuildError;
 use crate::eventbridge::EventBridgeDeployer;
 use crate::metrics::{MetricsSink, NoopMetrics};
 use crate::policy::AddressPolicy;
-use crate::probe::{EndpointProber, ReachChecker};
+use crate::probe::EndpointProber;
+use crate::probe::reach::ReachChecker;
 use crate::settings::{DEFAULT_LEASE_WAIT, RouteSettings};
 use crate::tls::TrustConfig;
 

@@ -21,7 +21,8 @@ use crate::coordination::{Coordinator, LeaseKey};
 use crate::envelope::{Envelope, OperationReport, Subject, stage};
 use crate::eventbridge::EventBridgeDeployer;
 use crate::outcome::{Action, Stage};
-use crate::probe::{EndpointProber, ProbeReport, ReachChecker};
+use crate::probe::reach::ReachChecker;
+use crate::probe::{EndpointProber, ProbeReport};
 
 /// Deploys routes: the Genesys EventBridge integration through an [`EventBridgeDeployer`], the
 /// AWS half through the official SDK's EventBridge [`Client`]. Cheap to clone; `Send + Sync`.

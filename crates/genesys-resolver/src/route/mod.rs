@@ -87,9 +87,10 @@ mod spec;
 mod turn;
 
 // The route document (model, rules, strict reader) lives with the other documents.
+pub use crate::document::Connectivity;
 pub use crate::document::aws_limits;
 pub use crate::document::route::{
-    Connectivity, DEFAULT_INVOCATION_RATE_QUOTA, GENESYS_SOURCE_PREFIX, InputTransformerSpec,
+    DEFAULT_INVOCATION_RATE_QUOTA, GENESYS_SOURCE_PREFIX, InputTransformerSpec,
     MAX_INPUT_PATH_CHARS, MAX_INPUT_PATHS, MAX_INPUT_TEMPLATE_CHARS, MAX_RETRY_ATTEMPTS,
     Projection, ROUTE_KEYS, Route, is_role_arn, is_sqs_arn, partner_source_name,
 };

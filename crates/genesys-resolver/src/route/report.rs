@@ -13,7 +13,8 @@ use crate::error::ErrorReport;
 use crate::eventbridge::{Plan, ReportedState};
 use crate::outcome::Action;
 use crate::outcome::Stage;
-use crate::probe::{ProbeReport, ReachReport};
+use crate::probe::ProbeReport;
+use crate::probe::reach::ReachReport;
 
 /// What [`apply`](super::RouteDeployer::apply) would do on both sides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

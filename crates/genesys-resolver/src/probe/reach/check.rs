@@ -21,9 +21,10 @@ use crate::dns::{DnsResolver, SystemResolver};
 use crate::document::Connectivity;
 use crate::payload::ResolvePayload;
 use crate::policy::AddressPolicy;
+use crate::probe::builder::ProberBuildError;
 use crate::probe::inspect::{self, Captured};
+use crate::probe::report::{ProbeFailure, TlsFailureKind};
 use crate::probe::target::Target;
-use crate::probe::{ProbeFailure, ProberBuildError, TlsFailureKind};
 
 use super::report::ReachRule;
 
@@ -56,7 +57,7 @@ const CONCURRENCY: usize = 8;
 ///
 /// ```no_run
 /// use genesys_resolver::document::Connectivity;
-/// use genesys_resolver::probe::ReachChecker;
+/// use genesys_resolver::probe::reach::ReachChecker;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -13,7 +13,7 @@ use crate::dns::DnsError;
 use crate::document::Connectivity;
 use crate::durations::duration_ms;
 use crate::outcome::ErrorKind;
-use crate::probe::TlsFailureKind;
+use crate::probe::report::TlsFailureKind;
 
 /// The verdict on one destination: whether EventBridge can deliver there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
