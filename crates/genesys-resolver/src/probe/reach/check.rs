@@ -237,9 +237,9 @@ impl ReachChecker {
     pub async fn check(&self, uri: &str, connectivity: Connectivity) -> ReachReport {
         let started = Instant::now();
         let mut report = ReachReport::new(uri, connectivity);
-        let span = tracing::info_span!("eventbridge.reach", uri = %report.uri);
+        let span = crate::spans::eventbridge_reach(uri);
         let within = tokio::time::timeout(EVENTBRIDGE_TIMEOUT, self.steps(uri, &mut report))
-            .instrument(span)
+            .instrument(span.clone())
             .await;
         match within {
             Ok(()) => report.set(ReachRule::TimeBudget, RuleOutcome::Passed),
@@ -249,6 +249,8 @@ impl ReachChecker {
         }
         report.elapsed = started.elapsed();
         report.conclude();
+        span.record("outcome", report.verdict.as_str());
+        span.record("otel.status_code", if report.ok() { "ok" } else { "error" });
         tracing::debug!(uri = %report.uri, verdict = report.verdict.as_str(), "eventbridge reach judged");
         report
     }
