@@ -310,15 +310,17 @@ impl PyRouteDeployer {
     /// `EventBridgeDeployer`'s (`redis_url`: a lease per name shared with every process);
     /// AWS credentials come from the standard chain (environment variables, profile, ...),
     /// `region` and `endpoint_url` (an emulator) override it. `loopback=True` allows probes of
-    /// `127.0.0.0/8` and `::1`; `hosts` maps names to addresses for the probes. Bad settings
-    /// raise `ConfigError` naming the setting.
+    /// `127.0.0.0/8` and `::1`; `hosts` maps names to addresses for the probes;
+    /// `credential_key` keys the digest of connection credentials in their descriptions (at
+    /// least 16 bytes; `RESOLVER_ROUTE_CREDENTIAL_KEY`). Bad settings raise `ConfigError`
+    /// naming the setting.
     #[new]
     #[pyo3(signature = (
         environment, client_id, client_secret, *,
         region=None, endpoint_url=None, ca_file=None, ca_pem=None, activation_timeout=None,
         poll_interval=None, source_timeout=None, source_poll_interval=None,
         request_timeout=None, max_attempts=None, loopback=false, hosts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None, audit=None,
+        lease_ttl=None, lease_wait=None, audit=None, credential_key=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -343,6 +345,7 @@ impl PyRouteDeployer {
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
         audit: Option<Bound<'_, PyAny>>,
+        credential_key: Option<String>,
     ) -> PyResult<Self> {
         let shown = environment.clone();
         let identity = Identity {
@@ -371,6 +374,7 @@ impl PyRouteDeployer {
             source_timeout,
             source_poll_interval,
             loopback,
+            credential_key,
         };
         let base = RouteSettings::default();
         let settings = checked_route(py, base, identity, client, (deploy, route))?;
@@ -389,7 +393,7 @@ impl PyRouteDeployer {
         region=None, endpoint_url=None, ca_file=None, ca_pem=None, activation_timeout=None,
         poll_interval=None, source_timeout=None, source_poll_interval=None,
         request_timeout=None, max_attempts=None, loopback=false, hosts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None, audit=None,
+        lease_ttl=None, lease_wait=None, audit=None, credential_key=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -414,6 +418,7 @@ impl PyRouteDeployer {
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
         audit: Option<Bound<'_, PyAny>>,
+        credential_key: Option<String>,
     ) -> PyResult<Self> {
         let py = cls.py();
         let shown = environment.clone();
@@ -443,6 +448,7 @@ impl PyRouteDeployer {
             source_timeout,
             source_poll_interval,
             loopback,
+            credential_key,
         };
         let base = settings::from_env(py, RouteSettings::from_env)?;
         let settings = checked_route(py, base, identity, client, (deploy, route))?;

@@ -155,3 +155,7 @@ mod route_moto;
 #[cfg(feature = "external-tests")]
 #[path = "it/route_reach.rs"]
 mod route_reach;
+/// The library's EventBridge semantics against the strict emulator's, case by case.
+#[cfg(feature = "external-tests")]
+#[path = "it/semantics_parity.rs"]
+mod semantics_parity;

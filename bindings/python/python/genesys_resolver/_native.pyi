@@ -928,7 +928,9 @@ class RouteDeployer:
     ``endpoint_url`` (an emulator) override it. ``loopback=True`` allows probes of loopback
     destinations; ``hosts`` maps names to addresses for the probes; ``redis_url`` shares the
     turn on each name with every other process; ``audit`` is a callable given each operation's
-    ``genesys_resolver.audit.AuditRecord``. Bad options raise ``ConfigError``; a bad route
+    ``genesys_resolver.audit.AuditRecord``; ``credential_key`` (at least 16 bytes; else
+    ``RESOLVER_ROUTE_CREDENTIAL_KEY``) keys the digest of connection credentials kept in their
+    descriptions. Bad options raise ``ConfigError``; a bad route
     ``ValidationError`` naming each field; an AWS failure ``AwsError``."""
 
     def __new__(
@@ -953,6 +955,7 @@ class RouteDeployer:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         audit: Optional[AuditCallback] = None,
+        credential_key: Optional[str] = None,
     ) -> RouteDeployer: ...
     @classmethod
     def from_env(
@@ -977,6 +980,7 @@ class RouteDeployer:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         audit: Optional[AuditCallback] = None,
+        credential_key: Optional[str] = None,
     ) -> RouteDeployer:
         """A deployer configured from the environment (``GENESYS_*``, ``RESOLVER_*``: client,
         trust, coordination with ``RESOLVER_REDIS_URL``, deploy waits, probes; AWS's own through

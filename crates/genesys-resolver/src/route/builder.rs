@@ -207,8 +207,9 @@ impl RouteDeployerBuilder {
         self
     }
 
-    /// The key of the digest of each connection's credentials in its description (default: a
-    /// public key, under which a weak credential can be guessed from its digest; see
+    /// The key of the digest of each connection's credentials in its description, over
+    /// [`RouteSettings::credential_key`] (`RESOLVER_ROUTE_CREDENTIAL_KEY`); with neither, a
+    /// public key, under which a weak credential can be guessed from its digest (see
     /// [`CredentialKey`]). Keep it stable: another key rewrites every connection's auth once.
     pub fn credential_key(mut self, key: CredentialKey) -> Self {
         self.credential_key = Some(key);
@@ -348,7 +349,12 @@ impl RouteDeployerBuilder {
             envelope,
             coordinator,
             lease_wait,
-            credential_key: self.credential_key,
+            credential_key: self.credential_key.or_else(|| {
+                let key = self.settings.credential_key.as_ref()?;
+                // Scrubbed from every line the process writes, as the client secret is.
+                crate::redact::register_secret(key.expose());
+                CredentialKey::new(key.expose())
+            }),
         }))
     }
 

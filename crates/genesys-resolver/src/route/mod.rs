@@ -83,6 +83,7 @@ mod deploy;
 mod error;
 mod identity;
 mod report;
+pub mod semantics;
 mod spec;
 mod turn;
 
