@@ -162,12 +162,32 @@ report_class!(
 });
 
 report_class!(
-    /// What `RouteDeployer.check` found: every probe and the plan; nothing was written.
+    /// What `RouteDeployer.check` found: every probe, every destination judged as EventBridge
+    /// will reach it, and the plan; nothing was written.
     PyRouteCheckReport, CheckReport, "RouteCheckReport", {
     /// Whether every destination passed its probe.
     #[getter]
     fn probes_ok(&self) -> bool {
         self.report.probes_ok()
+    }
+
+    /// Each destination judged as EventBridge will reach it, in payload order, as dicts:
+    /// `verdict`, `rules`, `reasons` (each naming its rule), `days_left`, ...
+    #[getter]
+    fn reach<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.reach)
+    }
+
+    /// Whether EventBridge can deliver to every destination (warnings allowed).
+    #[getter]
+    fn reach_ok(&self) -> bool {
+        self.report.reach_ok()
+    }
+
+    /// Whether every probe passed and EventBridge can deliver to every destination.
+    #[getter]
+    fn ok(&self) -> bool {
+        self.report.ok()
     }
 
     /// The plan.
@@ -178,9 +198,10 @@ report_class!(
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
-            "RouteCheckReport(name={}, probes_ok={})",
+            "RouteCheckReport(name={}, probes_ok={}, reach_ok={})",
             repr(py, &self.report.plan.name)?,
             if self.report.probes_ok() { "True" } else { "False" },
+            if self.report.reach_ok() { "True" } else { "False" },
         ))
     }
 });

@@ -326,7 +326,15 @@ destinations, rule and targets. Ctrl-C stops starting new files and exits 130.")
     Apply(BatchArgs),
     /// Delete each route's AWS resources and its Genesys integration
     Destroy(BatchArgs),
-    /// A dry run: validate, probe every destination and plan
+    /// A dry run: validate, probe every destination, judge each as EventBridge will reach it and
+    /// plan
+    #[command(
+        long_about = "A dry run: validate, probe every destination, judge each as \
+EventBridge will reach it (public trust roots only, public addresses only unless the route \
+declares `connectivity: private`, no client certificate, 5 seconds, 30 days or more of \
+certificate lifetime) and plan; nothing is written. A failing probe, or a destination EventBridge \
+cannot deliver to, fails the file (exit 1) with its reasons; a warning does not."
+    )]
     Check(RoutePlanArgs),
     /// Show (or, with --send, make) the requests EventBridge would make, with its verdicts
     #[command(long_about = "\

@@ -93,6 +93,9 @@ mod probe_redaction;
 #[path = "it/probe_tls.rs"]
 mod probe_tls;
 #[cfg(feature = "testkit")]
+#[path = "it/reach.rs"]
+mod reach;
+#[cfg(feature = "testkit")]
 #[path = "it/redaction_pinning.rs"]
 mod redaction_pinning;
 #[cfg(feature = "testkit")]
@@ -153,6 +156,9 @@ mod route_layout;
 #[cfg(feature = "external-tests")]
 #[path = "it/route_moto.rs"]
 mod route_moto;
+#[cfg(feature = "external-tests")]
+#[path = "it/route_reach.rs"]
+mod route_reach;
 /// `route rehearse --send` makes the request the strict emulator's delivery makes.
 #[cfg(feature = "external-tests")]
 #[path = "it/route_rehearse_moto.rs"]

@@ -19,6 +19,7 @@ from .reports import (
     PlanDict,
     ProbeFailure,
     ProbeReportDict,
+    ReachReportDict,
     ReportedState,
     ResolveReportDict,
     ResourceChange,
@@ -881,7 +882,18 @@ class RouteCheckReport:
     """What ``RouteDeployer.check`` found; nothing was written."""
 
     @property
-    def probes_ok(self) -> bool: ...
+    def probes_ok(self) -> bool:
+        """Whether every destination passed the resolver's probe."""
+    @property
+    def reach(self) -> list[ReachReportDict]:
+        """Each destination judged as EventBridge will reach it, in payload order: verdict,
+        each rule's outcome, the reasons naming their rule, the certificate's days left."""
+    @property
+    def reach_ok(self) -> bool:
+        """Whether EventBridge can deliver to every destination (warnings allowed)."""
+    @property
+    def ok(self) -> bool:
+        """``probes_ok`` and ``reach_ok``: what ``route check`` on the command line exits 0 on."""
     @property
     def plan(self) -> RoutePlan: ...
     def to_dict(self) -> RouteCheckReportDict:

@@ -18,7 +18,7 @@ rename one.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, TypedDict, Union
+from typing import Dict, List, Literal, Optional, TypedDict, Union
 
 from .types import (
     Action,
@@ -53,6 +53,9 @@ __all__ = [
     "PlanDict",
     "ProbeFailure",
     "ProbeReportDict",
+    "ReachFinding",
+    "ReachReportDict",
+    "ReachRuleResult",
     "RehearseReportDict",
     "ReportedState",
     "RequestViewDict",
@@ -388,10 +391,88 @@ class RouteReportDict(TypedDict):
     elapsed_ms: float
 
 
+ReachRule = Literal[
+    "reachable",
+    "public_address",
+    "public_trust",
+    "certificate_lifetime",
+    "no_mutual_tls",
+    "time_budget",
+]
+"""A rule of EventBridge's delivery to an API destination (see the routes guide)."""
+
+
+class ReachRuleResult(TypedDict):
+    """How one rule came out for one destination."""
+
+    rule: ReachRule
+    outcome: Literal["passed", "warned", "failed", "skipped", "not_judged"]
+    """``skipped``: the route's ``connectivity: private`` lifts the public-address rule."""
+
+
+class _ReachFindingRequired(TypedDict):
+    rule: ReachRule
+    severity: Literal["warning", "failure"]
+    reason: str
+    """``invalid_uri``, ``dns``, ``private_address``, ``not_contacted``, ``unreachable``,
+    ``tls_failed``, ``not_publicly_trusted``, ``hostname_mismatch``, ``certificate_expired``,
+    ``certificate_not_yet_valid``, ``certificate_expires_soon``,
+    ``client_certificate_required``, ``client_certificate_requested``, ``timed_out``; the
+    other keys are those of that reason."""
+    message: str
+    """The reason for people."""
+
+
+class ReachFinding(_ReachFindingRequired, total=False):
+    """Why a rule failed or warned, tagged by ``reason``; only that reason's keys are present
+    (see the error reference)."""
+
+    detail: str
+    """The underlying error (``invalid_uri``, ``unreachable``, ``tls_failed``,
+    ``not_publicly_trusted``, ``hostname_mismatch``, ``client_certificate_required``)."""
+    error: Dict[str, JsonValue]
+    """``dns``: the DNS error (``kind``, ``host``, ...)."""
+    address: str
+    """``private_address``: the address, its non-public ``range`` and ``class``."""
+    range: str
+    # `class` is a keyword: read it as finding.get("class").
+    addresses: List[str]
+    """``not_contacted``: the addresses the resolver's address policy refused."""
+    issuer: Optional[str]
+    """``not_publicly_trusted``: the leaf's issuer, and the verifier's ``kind``."""
+    kind: str
+    not_after: str
+    """``certificate_expired``, RFC 3339."""
+    not_before: str
+    """``certificate_not_yet_valid``, RFC 3339."""
+    days_left: int
+    """``certificate_expires_soon``."""
+    limit_ms: float
+    """``timed_out``: EventBridge's limit (5,000)."""
+
+
+class ReachReportDict(TypedDict):
+    """One destination judged as EventBridge will reach it (``RouteCheckReport.reach``)."""
+
+    path: str
+    """The payload path: ``uri``, ``uris[0]``, ..."""
+    uri: str
+    """Redacted: no user-info, no secret query value."""
+    connectivity: Literal["public", "private"]
+    verdict: Literal["pass", "warn", "fail"]
+    rules: List[ReachRuleResult]
+    reasons: List[ReachFinding]
+    days_left: Optional[int]
+    """Whole days until the certificate expires (negative once expired)."""
+    addresses: List[str]
+    elapsed_ms: float
+
+
 class RouteCheckReportDict(TypedDict):
     """``RouteCheckReport.to_dict()``."""
 
     probes: List[ProbeReportDict]
+    reach: List[ReachReportDict]
     plan: RoutePlanDict
 
 

@@ -144,6 +144,10 @@ class Route(_RouteRequired, total=False):
     invocationRateLimit: int
     # OAuth client credentials as the connections' auth.
     oauth: RouteOAuth
+    # How EventBridge reaches the destinations: "public" (the default) or "private" (private
+    # connectivity: `check` skips its public-address rule). Anything else is a
+    # ``connectivity_unknown`` violation.
+    connectivity: Literal["public", "private"]
 
 
 ResourceKind = Literal["integration", "event_bus", "connection", "api_destination", "rule", "target"]

@@ -22,6 +22,7 @@ use crate::eventbridge::EventBridgeDeployer;
 use crate::metrics::{MetricsSink, NoopMetrics};
 use crate::policy::AddressPolicy;
 use crate::probe::EndpointProber;
+use crate::probe::reach::ReachChecker;
 use crate::settings::{DEFAULT_LEASE_WAIT, RouteSettings};
 use crate::tls::TrustConfig;
 
@@ -45,6 +46,7 @@ pub struct RouteDeployerBuilder {
     sts: Option<aws_sdk_sts::Client>,
     settings: RouteSettings,
     prober: Option<Arc<dyn EndpointProber>>,
+    reach: Option<ReachChecker>,
     dns: Option<Arc<dyn DnsResolver>>,
     metrics: Option<Arc<dyn MetricsSink>>,
     audit: Option<Arc<dyn AuditSink>>,
@@ -198,6 +200,15 @@ impl RouteDeployerBuilder {
         self
     }
 
+    /// What judges destinations as EventBridge will reach them in
+    /// [`check`](RouteDeployer::check) (default: a [`ReachChecker`] on the public roots,
+    /// resolving with [`dns_resolver`](Self::dns_resolver) when given, connecting where the
+    /// settings' probe policy allows; the probe's trust settings never apply to it).
+    pub fn reach_checker(mut self, checker: ReachChecker) -> Self {
+        self.reach = Some(checker);
+        self
+    }
+
     /// The key of the digest of each connection's credentials in its description, over
     /// [`RouteSettings::credential_key`] (`RESOLVER_ROUTE_CREDENTIAL_KEY`); with neither, a
     /// public key, under which a weak credential can be guessed from its digest (see
@@ -302,6 +313,17 @@ impl RouteDeployerBuilder {
         let events = self.events.ok_or(BuildError::Missing(
             "events (give the EventBridge client, or use build_async)",
         ))?;
+        let reach = if let Some(r) = self.reach {
+            r
+        } else {
+            let policy = AddressPolicy::default()
+                .with_allowed(self.settings.probe.allow_cidrs.iter().copied());
+            let mut b = ReachChecker::builder().connect_policy(policy);
+            if let Some(dns) = &self.dns {
+                b = b.resolver(Arc::clone(dns));
+            }
+            b.build()?
+        };
         let prober = match self.prober {
             Some(p) => p,
             None => compose::prober(
@@ -336,6 +358,7 @@ impl RouteDeployerBuilder {
             events,
             sts,
             prober,
+            reach,
             waits,
             envelope,
             coordinator,

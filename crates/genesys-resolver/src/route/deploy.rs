@@ -22,6 +22,7 @@ use crate::coordination::{Coordinator, LeaseKey};
 use crate::envelope::{Envelope, OperationReport, Subject, stage};
 use crate::eventbridge::EventBridgeDeployer;
 use crate::outcome::{Action, Stage};
+use crate::probe::reach::ReachChecker;
 use crate::probe::{EndpointProber, ProbeReport};
 
 /// Deploys routes: the Genesys EventBridge integration through an [`EventBridgeDeployer`], the
@@ -42,6 +43,7 @@ struct Inner {
     events: Client,
     account: Account,
     prober: Arc<dyn EndpointProber>,
+    reach: ReachChecker,
     source_timeout: Duration,
     source_poll: Duration,
     envelope: Envelope,
@@ -57,6 +59,8 @@ pub(super) struct Parts {
     pub(super) events: Client,
     pub(super) sts: aws_sdk_sts::Client,
     pub(super) prober: Arc<dyn EndpointProber>,
+    /// Judges destinations as EventBridge will reach them (check only).
+    pub(super) reach: ReachChecker,
     /// How long apply waits for the partner event source, and its first pause.
     pub(super) waits: (Duration, Duration),
     pub(super) envelope: Envelope,
@@ -73,6 +77,7 @@ impl fmt::Debug for RouteDeployer {
         f.debug_struct("RouteDeployer")
             .field("genesys", &self.inner.genesys)
             .field("prober", &self.inner.prober)
+            .field("reach", &self.inner.reach)
             .field("source_timeout", &self.inner.source_timeout)
             .field("source_poll", &self.inner.source_poll)
             .field("coordinator", &self.inner.coordinator)
@@ -91,6 +96,7 @@ impl RouteDeployer {
                 events: parts.events,
                 account: Account::new(parts.sts),
                 prober: parts.prober,
+                reach: parts.reach,
                 source_timeout,
                 source_poll,
                 envelope: parts.envelope,
@@ -201,8 +207,10 @@ impl RouteDeployer {
         })
     }
 
-    /// Validates, probes every destination and plans both sides; writes nothing. A failing probe
-    /// is reported, not an error.
+    /// Validates, probes every destination, judges each as EventBridge will reach it
+    /// ([`ReachChecker`]: public roots and addresses, no mutual TLS, 5 seconds, certificate
+    /// lifetime; beside the probe, at the same time) and plans both sides; writes nothing. A
+    /// failing probe or an unreachable destination is reported, not an error.
     pub async fn check(&self, route: &Route) -> Result<CheckReport, RouteError> {
         self.recorded(
             "check",
@@ -211,11 +219,19 @@ impl RouteDeployer {
             Box::pin(async {
                 let spec = stage(Stage::Validate, self.spec(route)).await?;
                 let probes = stage(Stage::Probe, async {
-                    Ok::<_, RouteError>(self.probe(route).await)
+                    let reach = self
+                        .inner
+                        .reach
+                        .check_payload(&route.payload, route.connectivity);
+                    Ok::<_, RouteError>(tokio::join!(self.probe(route), reach))
                 });
-                let probes = probes.await?;
+                let (probes, reach) = probes.await?;
                 let plan = stage(Stage::RouteMapping, self.read_plan(route, &spec)).await?;
-                Ok(CheckReport { probes, plan })
+                Ok(CheckReport {
+                    probes,
+                    reach,
+                    plan,
+                })
             }),
         )
         .await

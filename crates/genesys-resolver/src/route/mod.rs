@@ -89,6 +89,7 @@ mod spec;
 mod turn;
 
 // The route document (model, rules, strict reader) lives with the other documents.
+pub use crate::document::Connectivity;
 pub use crate::document::aws_limits;
 pub use crate::document::route::{
     DEFAULT_INVOCATION_RATE_QUOTA, GENESYS_SOURCE_PREFIX, InputTransformerSpec,
