@@ -312,12 +312,13 @@ fn rehearse_options(
     event: Option<&Bound<'_, PyAny>>,
     topic: Option<String>,
     destination: Option<String>,
-    send: bool,
+    (send, test_event_pattern): (bool, bool),
 ) -> PyResult<RehearseOptions> {
     let mut options = RehearseOptions {
         topic,
         destination,
         send,
+        test_event_pattern,
         ..RehearseOptions::default()
     };
     let Some(event) = event else {
@@ -605,7 +606,10 @@ impl PyRouteDeployer {
     /// (`topic` and `destination` narrow it). Nothing is sent unless `send`; then each
     /// destination gets EventBridge's verdict. A `RehearseReport`; an unusable option raises
     /// `ValidationError` naming it.
-    #[pyo3(signature = (route, *, event=None, topic=None, destination=None, send=false))]
+    #[pyo3(signature = (
+        route, *, event=None, topic=None, destination=None, send=false, test_event_pattern=false,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one keyword per option, as Python callers expect
     fn rehearse(
         &self,
         py: Python<'_>,
@@ -614,9 +618,10 @@ impl PyRouteDeployer {
         topic: Option<String>,
         destination: Option<String>,
         send: bool,
+        test_event_pattern: bool,
     ) -> PyResult<PyRehearseReport> {
         let route = crate::document::route(route)?;
-        let options = rehearse_options(py, event, topic, destination, send)?;
+        let options = rehearse_options(py, event, topic, destination, (send, test_event_pattern))?;
         let d = self.inner.get(py)?.0;
         let result = block_on(
             py,
@@ -626,7 +631,10 @@ impl PyRouteDeployer {
     }
 
     /// `rehearse` as an asyncio awaitable.
-    #[pyo3(signature = (route, *, event=None, topic=None, destination=None, send=false))]
+    #[pyo3(signature = (
+        route, *, event=None, topic=None, destination=None, send=false, test_event_pattern=false,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one keyword per option, as Python callers expect
     fn rehearse_async<'py>(
         &self,
         py: Python<'py>,
@@ -635,9 +643,10 @@ impl PyRouteDeployer {
         topic: Option<String>,
         destination: Option<String>,
         send: bool,
+        test_event_pattern: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let route = crate::document::route(route)?;
-        let options = rehearse_options(py, event, topic, destination, send)?;
+        let options = rehearse_options(py, event, topic, destination, (send, test_event_pattern))?;
         let d = self.inner.get(py)?.0;
         future_into_py(py, async move {
             let result = d.rehearse(&route, &options).await;

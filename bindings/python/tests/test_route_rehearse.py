@@ -81,7 +81,19 @@ def test_shown_not_sent(deployer: gr.RouteDeployer, ca: TestCa) -> None:
     assert_clean(report)
     doc: RehearseReportDict = report.to_dict()
     assert doc["events"][0]["topic"] == TOPIC
+    assert doc["events"][0]["aws_rules"] is None  # AWS was not asked
     assert pickle.loads(pickle.dumps(report)) == report
+
+
+def test_aws_test_event_pattern_when_it_cannot_answer_is_a_warning(deployer: gr.RouteDeployer, ca: TestCa) -> None:
+    # The deployer's EventBridge endpoint is a closed port: TestEventPattern fails, named by
+    # its error, and the local matching stands.
+    with TlsDestination(ca) as dest:
+        report = deployer.rehearse(route_to(dest), test_event_pattern=True)
+    doc = report.to_dict()
+    assert doc["events"][0]["rules"] and doc["events"][0]["aws_rules"] is None
+    assert any("TestEventPattern failed" in w for w in report.warnings), report.warnings
+    assert_clean(report)
 
 
 def test_sent_and_judged_without_a_credential(deployer: gr.RouteDeployer, ca: TestCa) -> None:

@@ -346,7 +346,9 @@ connection's auth and header parameters, EventBridge's headers, and \
 X-Genesys-Resolver-Rehearsal). Without --send nothing is sent and the requests are printed, \
 credentials redacted. With --send each is sent once (5-second limit, the address policy) and \
 judged as EventBridge would: delivered (2xx), retried (429, 5xx, timeout), dropped or \
-dead-lettered (other answers). With --detailed-exitcode the exit status is 0 when every event \
+dead-lettered (other answers). With --test-event-pattern AWS's TestEventPattern (the AWS \
+credentials of the other route commands) also judges each rule's pattern against each event; a \
+disagreement is a warning and the event counts as not delivered. With --detailed-exitcode the exit status is 0 when every event \
 is delivered, 2 when some would not be, 1 on error.")]
     Rehearse(RehearseArgs),
 }
@@ -369,6 +371,9 @@ pub(crate) struct RehearseArgs {
     /// Send the requests (otherwise they are only shown)
     #[arg(long)]
     pub(crate) send: bool,
+    /// Also ask AWS's TestEventPattern (AWS credentials needed) whether each rule matches
+    #[arg(long)]
+    pub(crate) test_event_pattern: bool,
     /// Exit 0 when every event is delivered, 2 when some would not be, 1 on error
     #[arg(long)]
     pub(crate) detailed_exitcode: bool,

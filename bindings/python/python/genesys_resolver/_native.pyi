@@ -1030,6 +1030,7 @@ class RouteDeployer:
         topic: Optional[str] = None,
         destination: Optional[str] = None,
         send: bool = False,
+        test_event_pattern: bool = False,
     ) -> RehearseReport:
         """The requests EventBridge would make per subscribed topic and matching destination
         (``event``: a sample file or dict; ``topic``, ``destination``: narrow it), sent only with
@@ -1042,6 +1043,7 @@ class RouteDeployer:
         topic: Optional[str] = None,
         destination: Optional[str] = None,
         send: bool = False,
+        test_event_pattern: bool = False,
     ) -> Awaitable[RehearseReport]: ...
     def plan_async(self, route: _RouteIn) -> Awaitable[RoutePlan]: ...
     def check_async(self, route: _RouteIn) -> Awaitable[RouteCheckReport]: ...

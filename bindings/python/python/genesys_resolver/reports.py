@@ -530,6 +530,8 @@ class EventRehearsalDict(TypedDict):
     event_bytes: int
     too_large: bool
     rules: List[str]
+    #: The rules AWS's TestEventPattern matched, when asked (``test_event_pattern=True``).
+    aws_rules: Optional[List[str]]
     destinations: List[DestinationRehearsalDict]
 
 

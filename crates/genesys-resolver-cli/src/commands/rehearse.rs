@@ -45,6 +45,7 @@ fn options(args: &RehearseArgs) -> Result<RehearseOptions, CliError> {
         topic: args.topic.clone(),
         destination: args.destination.clone(),
         send: args.send,
+        test_event_pattern: args.test_event_pattern,
         ..RehearseOptions::default()
     };
     if let Some(path) = &args.event {

@@ -287,8 +287,17 @@ impl RouteDeployer {
                 };
                 let events = stage(stage_of, async {
                     let client = &self.inner.rehearsal;
+                    let aws = options.test_event_pattern.then_some(&self.inner.events);
                     let done = rehearse::rehearse_events(
-                        route, &spec, client, options, &selection, &id, events,
+                        route,
+                        &spec,
+                        client,
+                        aws,
+                        options,
+                        &selection,
+                        &id,
+                        events,
+                        &mut warnings,
                     );
                     Ok::<_, RouteError>(done.await?)
                 })

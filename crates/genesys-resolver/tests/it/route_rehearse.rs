@@ -532,3 +532,27 @@ async fn a_429_and_a_failed_oauth_token_are_retried() {
     assert!(ok.received().is_empty());
     assert_no_credential(&report);
 }
+
+#[tokio::test]
+async fn an_unanswered_test_event_pattern_is_a_warning_not_a_verdict() {
+    let w = world().await;
+    let rx = Receiver::start(&w.ca, Answer::status(200)).await;
+    let route = route_to(&[rx.uri("/hook")], vec![presence()]);
+    // The world's EventBridge client points at a closed port.
+    let report = w
+        .deployer
+        .rehearse(&route, &RehearseOptions::default().with_aws_pattern_test())
+        .await
+        .unwrap();
+    let event = &report.events[0];
+    assert!(!event.rules.is_empty());
+    assert_eq!(event.aws_rules, None);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.starts_with(PRESENCE) && w.contains("TestEventPattern failed")),
+        "{:?}",
+        report.warnings
+    );
+}

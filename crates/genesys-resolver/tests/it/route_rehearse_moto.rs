@@ -129,6 +129,31 @@ async fn the_rehearsed_request_is_the_emulators_delivery() {
             );
         }
     }
+    // AWS's own matching (the emulator's TestEventPattern) agrees with the library's for every
+    // subscribed topic; asked only when the caller wants it.
+    let asked = deployer
+        .rehearse(&route, &RehearseOptions::default().with_aws_pattern_test())
+        .await
+        .unwrap();
+    assert_eq!(asked.events.len(), 2);
+    for event in &asked.events {
+        assert!(!event.rules.is_empty(), "{event:?}");
+        assert_eq!(event.aws_rules.as_ref(), Some(&event.rules), "{event:?}");
+    }
+    assert!(
+        !asked
+            .warnings
+            .iter()
+            .any(|w| w.contains("TestEventPattern")),
+        "{:?}",
+        asked.warnings
+    );
+    assert!(asked.to_string().contains("AWS TestEventPattern agrees"));
+    let unasked = deployer
+        .rehearse(&route, &RehearseOptions::default())
+        .await
+        .unwrap();
+    assert!(unasked.events.iter().all(|e| e.aws_rules.is_none()));
 }
 
 /// The `n`th POST the receiver got (1-based), waiting for it.

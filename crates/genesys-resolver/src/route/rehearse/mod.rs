@@ -69,6 +69,10 @@ pub struct RehearseOptions {
     pub destination: Option<String>,
     /// Send the requests (otherwise they are only shown).
     pub send: bool,
+    /// Also ask AWS (`TestEventPattern`, with the deployer's EventBridge client and its
+    /// credentials) whether each rule's pattern matches each event, beside the local matching;
+    /// a disagreement or a failed call is a warning in the report.
+    pub test_event_pattern: bool,
 }
 
 impl fmt::Debug for RehearseOptions {
@@ -84,6 +88,7 @@ impl fmt::Debug for RehearseOptions {
             .field("topic", &self.topic)
             .field("destination", &self.destination)
             .field("send", &self.send)
+            .field("test_event_pattern", &self.test_event_pattern)
             .finish()
     }
 }
@@ -117,6 +122,57 @@ impl RehearseOptions {
         self.destination = Some(destination.into());
         self
     }
+
+    /// Also ask AWS's `TestEventPattern` ([`test_event_pattern`](Self::test_event_pattern)).
+    #[must_use]
+    pub fn with_aws_pattern_test(mut self) -> Self {
+        self.test_event_pattern = true;
+        self
+    }
+}
+
+/// The longest wait for one `TestEventPattern` answer.
+pub const TEST_EVENT_PATTERN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// AWS's own verdict on the rules an event matches (`TestEventPattern`, one call per rule):
+/// the rules it matched, or why it could not be asked (a warning, never the call's text beyond
+/// its error code: the event may hold a sample's values).
+pub(super) async fn aws_rules(
+    events: &aws_sdk_eventbridge::Client,
+    spec: &AwsSpec,
+    event: &str,
+) -> Result<Vec<String>, String> {
+    let mut matched = Vec::new();
+    for rule in &spec.rules {
+        let call = events
+            .test_event_pattern()
+            .event_pattern(rule.event_pattern.to_string())
+            .event(event)
+            .send();
+        let answer = tokio::time::timeout(TEST_EVENT_PATTERN_TIMEOUT, call)
+            .await
+            .map_err(|_| {
+                format!(
+                    "TestEventPattern did not answer within {} s",
+                    TEST_EVENT_PATTERN_TIMEOUT.as_secs()
+                )
+            })?
+            .map_err(|e| {
+                let e = super::aws::call_error("TestEventPattern", &e);
+                format!(
+                    "TestEventPattern failed ({})",
+                    e.code.as_deref().unwrap_or(if e.no_response {
+                        "no response"
+                    } else {
+                        "no error code"
+                    })
+                )
+            })?;
+        if answer.result() {
+            matched.push(rule.name.clone());
+        }
+    }
+    Ok(matched)
 }
 
 /// The topics and destinations the options keep, checked against the route.
@@ -217,14 +273,17 @@ pub(super) fn rehearsal_id() -> String {
 }
 
 /// Matches each event against the rules, builds each request, and (when asked) sends it.
+#[allow(clippy::too_many_arguments)] // the rehearsal's parts, each used once
 pub(super) async fn rehearse_events(
     route: &Route,
     spec: &AwsSpec,
     client: &RehearsalClient,
+    aws: Option<&aws_sdk_eventbridge::Client>,
     options: &RehearseOptions,
     selection: &Selection,
     rehearsal_id: &str,
     events: Vec<Prepared>,
+    warnings: &mut Vec<String>,
 ) -> Result<Vec<EventRehearsal>, RehearseError> {
     let budget = budget(spec);
     let mut tokens: HashMap<String, Result<String, String>> = HashMap::new();
@@ -239,6 +298,7 @@ pub(super) async fn rehearse_events(
             event_bytes: whole.len(),
             too_large,
             rules: Vec::new(),
+            aws_rules: None,
             destinations: Vec::new(),
         };
         for rule in &spec.rules {
@@ -287,6 +347,23 @@ pub(super) async fn rehearse_events(
                     .await;
                 }
                 rehearsal.destinations.push(d);
+            }
+        }
+        if let Some(events) = aws {
+            match aws_rules(events, spec, &whole).await {
+                Ok(matched) => {
+                    if matched != rehearsal.rules {
+                        warnings.push(format!(
+                            "{}: AWS's TestEventPattern matched rules [{}] where the local \
+                             matching matched [{}]; AWS decides delivery",
+                            rehearsal.topic,
+                            matched.join(", "),
+                            rehearsal.rules.join(", ")
+                        ));
+                    }
+                    rehearsal.aws_rules = Some(matched);
+                }
+                Err(why) => warnings.push(format!("{}: {why}", rehearsal.topic)),
             }
         }
         out.push(rehearsal);

@@ -74,6 +74,10 @@ pub struct EventRehearsal {
     pub too_large: bool,
     /// The rules whose pattern matched it; empty: it reaches no destination.
     pub rules: Vec<String>,
+    /// The rules AWS's `TestEventPattern` matched, when asked and answered
+    /// ([`RehearseOptions::test_event_pattern`](super::RehearseOptions::test_event_pattern)).
+    #[serde(default)]
+    pub aws_rules: Option<Vec<String>>,
     /// Every matching rule's destinations (those `--destination` keeps).
     pub destinations: Vec<DestinationRehearsal>,
 }
@@ -83,6 +87,7 @@ impl EventRehearsal {
     pub fn delivered(&self) -> bool {
         !self.too_large
             && !self.rules.is_empty()
+            && self.aws_rules.as_ref().is_none_or(|aws| *aws == self.rules)
             && self.destinations.iter().all(|d| d.verdict.is_delivered())
     }
 }
@@ -148,7 +153,16 @@ impl fmt::Display for RehearseReport {
                 writeln!(f, ": matches no rule: never delivered")?;
                 continue;
             }
-            writeln!(f, ": rules {}", event.rules.join(", "))?;
+            write!(f, ": rules {}", event.rules.join(", "))?;
+            match &event.aws_rules {
+                Some(aws) if *aws == event.rules => writeln!(f, " (AWS TestEventPattern agrees)")?,
+                Some(aws) => writeln!(
+                    f,
+                    " (AWS TestEventPattern matched [{}] instead)",
+                    aws.join(", ")
+                )?,
+                None => writeln!(f)?,
+            }
             for d in &event.destinations {
                 write!(f, "    {} {} [{}]", d.path, d.uri, d.verdict)?;
                 if let Some(latency) = d.latency {
