@@ -82,6 +82,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<route::PyRouteReport>()?;
     m.add_class::<route::PyRouteCheckReport>()?;
     m.add_class::<route::PyRouteDestroyReport>()?;
+    m.add_class::<route::PyRehearseReport>()?;
     m.add_class::<testing::PyMockGenesys>()?;
     m.add_class::<testing::PyTestCa>()?;
     m.add_class::<testing::PyTlsDestination>()?;

@@ -20,7 +20,8 @@ use std::sync::Arc;
 use genesys_resolver::dns::DnsResolver;
 use genesys_resolver::metrics::Metrics;
 use genesys_resolver::route::{
-    CheckReport, DestroyReport, RouteDeployer, RouteError, RoutePlan, RouteReport,
+    CheckReport, DestroyReport, RehearseError, RehearseOptions, RehearseReport, RouteDeployer,
+    RouteError, RoutePlan, RouteReport,
 };
 use genesys_resolver::settings::RouteSettings;
 use pyo3::prelude::*;
@@ -161,12 +162,32 @@ report_class!(
 });
 
 report_class!(
-    /// What `RouteDeployer.check` found: every probe and the plan; nothing was written.
+    /// What `RouteDeployer.check` found: every probe, every destination judged as EventBridge
+    /// will reach it, and the plan; nothing was written.
     PyRouteCheckReport, CheckReport, "RouteCheckReport", {
     /// Whether every destination passed its probe.
     #[getter]
     fn probes_ok(&self) -> bool {
         self.report.probes_ok()
+    }
+
+    /// Each destination judged as EventBridge will reach it, in payload order, as dicts:
+    /// `verdict`, `rules`, `reasons` (each naming its rule), `days_left`, ...
+    #[getter]
+    fn reach<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.reach)
+    }
+
+    /// Whether EventBridge can deliver to every destination (warnings allowed).
+    #[getter]
+    fn reach_ok(&self) -> bool {
+        self.report.reach_ok()
+    }
+
+    /// Whether every probe passed and EventBridge can deliver to every destination.
+    #[getter]
+    fn ok(&self) -> bool {
+        self.report.ok()
     }
 
     /// The plan.
@@ -177,9 +198,10 @@ report_class!(
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
-            "RouteCheckReport(name={}, probes_ok={})",
+            "RouteCheckReport(name={}, probes_ok={}, reach_ok={})",
             repr(py, &self.report.plan.name)?,
             if self.report.probes_ok() { "True" } else { "False" },
+            if self.report.reach_ok() { "True" } else { "False" },
         ))
     }
 });
@@ -220,6 +242,115 @@ report_class!(
         ))
     }
 });
+
+report_class!(
+    /// What `RouteDeployer.rehearse` found: per event the rules it matched and per destination
+    /// the request (credentials redacted) and EventBridge's verdict.
+    PyRehearseReport, RehearseReport, "RehearseReport", {
+    /// The route's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.report.name
+    }
+
+    /// The rehearsal's id, sent in every request's `X-Genesys-Resolver-Rehearsal` header.
+    #[getter]
+    fn rehearsal_id(&self) -> &str {
+        &self.report.rehearsal_id
+    }
+
+    /// Whether the requests were sent.
+    #[getter]
+    fn sent(&self) -> bool {
+        self.report.sent
+    }
+
+    /// Whether every event reaches every destination kept (matched by a rule, within
+    /// EventBridge's size and, when sent, answered 2xx).
+    #[getter]
+    fn delivered(&self) -> bool {
+        self.report.delivered()
+    }
+
+    /// One dict per event: topic, source, rules, destinations.
+    #[getter]
+    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.report.events)
+    }
+
+    /// Every destination's rehearsal, event by event, as dicts.
+    #[getter]
+    fn destinations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let all: Vec<_> = self.report.destinations().collect();
+        serde_to_py(py, &all)
+    }
+
+    /// Notes worth a look.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.report.warnings.clone()
+    }
+
+    fn __str__(&self) -> String {
+        self.report.to_string()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "RehearseReport(name={}, sent={}, delivered={})",
+            repr(py, &self.report.name)?,
+            if self.report.sent { "True" } else { "False" },
+            if self.report.delivered() { "True" } else { "False" },
+        ))
+    }
+});
+
+/// The core's rehearsal options from the keywords; a sample that cannot be read is the core's
+/// `event` error.
+fn rehearse_options(
+    py: Python<'_>,
+    event: Option<&Bound<'_, PyAny>>,
+    topic: Option<String>,
+    destination: Option<String>,
+    (send, test_event_pattern): (bool, bool),
+) -> PyResult<RehearseOptions> {
+    let mut options = RehearseOptions {
+        topic,
+        destination,
+        send,
+        test_event_pattern,
+        ..RehearseOptions::default()
+    };
+    let Some(event) = event else {
+        return Ok(options);
+    };
+    let refused = |origin: String, reason: String| {
+        ErrorInfo::from(RouteError::Rehearse(RehearseError::Event {
+            origin,
+            reason,
+        }))
+        .into_pyerr(py)
+    };
+    if event.is_instance_of::<PyDict>() {
+        // Python's own encoder: a sample may nest deeper than a route, and the core reads it
+        // back strictly and boundedly.
+        let text: String = py
+            .import("json")?
+            .call_method1("dumps", (event,))?
+            .extract()?;
+        options = options.event("event.json", text.into_bytes());
+    } else {
+        let path: PathBuf = event.extract()?;
+        let origin = path.display().to_string();
+        let bytes = genesys_resolver::document::read_bounded(
+            &path,
+            genesys_resolver::document::MAX_DOCUMENT_BYTES,
+        )
+        .map_err(|e| refused(origin.clone(), e.to_string()))?;
+        options = options.event(origin, bytes);
+    }
+    Ok(options)
+}
 
 /// Deploys routes: the Genesys EventBridge integration and the AWS event bus, connections, API
 /// destinations, rule and targets, idempotently. Safe to share between threads.
@@ -289,15 +420,17 @@ impl PyRouteDeployer {
     /// `EventBridgeDeployer`'s (`redis_url`: a lease per name shared with every process);
     /// AWS credentials come from the standard chain (environment variables, profile, ...),
     /// `region` and `endpoint_url` (an emulator) override it. `loopback=True` allows probes of
-    /// `127.0.0.0/8` and `::1`; `hosts` maps names to addresses for the probes. Bad settings
-    /// raise `ConfigError` naming the setting.
+    /// `127.0.0.0/8` and `::1`; `hosts` maps names to addresses for the probes;
+    /// `credential_key` keys the digest of connection credentials in their descriptions (at
+    /// least 16 bytes; `RESOLVER_ROUTE_CREDENTIAL_KEY`). Bad settings raise `ConfigError`
+    /// naming the setting.
     #[new]
     #[pyo3(signature = (
         environment, client_id, client_secret, *,
         region=None, endpoint_url=None, ca_file=None, ca_pem=None, activation_timeout=None,
         poll_interval=None, source_timeout=None, source_poll_interval=None,
         request_timeout=None, max_attempts=None, loopback=false, hosts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None, audit=None,
+        lease_ttl=None, lease_wait=None, audit=None, credential_key=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -322,6 +455,7 @@ impl PyRouteDeployer {
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
         audit: Option<Bound<'_, PyAny>>,
+        credential_key: Option<String>,
     ) -> PyResult<Self> {
         let shown = environment.clone();
         let identity = Identity {
@@ -350,6 +484,7 @@ impl PyRouteDeployer {
             source_timeout,
             source_poll_interval,
             loopback,
+            credential_key,
         };
         let base = RouteSettings::default();
         let settings = checked_route(py, base, identity, client, (deploy, route))?;
@@ -368,7 +503,7 @@ impl PyRouteDeployer {
         region=None, endpoint_url=None, ca_file=None, ca_pem=None, activation_timeout=None,
         poll_interval=None, source_timeout=None, source_poll_interval=None,
         request_timeout=None, max_attempts=None, loopback=false, hosts=None, redis_url=None,
-        lease_ttl=None, lease_wait=None, audit=None,
+        lease_ttl=None, lease_wait=None, audit=None, credential_key=None,
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     #[allow(clippy::needless_pass_by_value)] // pyo3 hands arguments over by value
@@ -393,6 +528,7 @@ impl PyRouteDeployer {
         lease_ttl: Option<f64>,
         lease_wait: Option<f64>,
         audit: Option<Bound<'_, PyAny>>,
+        credential_key: Option<String>,
     ) -> PyResult<Self> {
         let py = cls.py();
         let shown = environment.clone();
@@ -422,6 +558,7 @@ impl PyRouteDeployer {
             source_timeout,
             source_poll_interval,
             loopback,
+            credential_key,
         };
         let base = settings::from_env(py, RouteSettings::from_env)?;
         let settings = checked_route(py, base, identity, client, (deploy, route))?;
@@ -461,6 +598,60 @@ impl PyRouteDeployer {
         let d = self.inner.get(py)?.0;
         let result = block_on(py, move || async move { d.destroy(&route).await })?;
         outcome(py, result)
+    }
+
+    /// Rehearses the route's delivery as EventBridge will make it: per subscribed topic an
+    /// event (`event`: a sample file's path or a dict; else from the topic's schema; else
+    /// built in), matched against the route's rules, and per matching destination the request
+    /// (`topic` and `destination` narrow it). Nothing is sent unless `send`; then each
+    /// destination gets EventBridge's verdict. A `RehearseReport`; an unusable option raises
+    /// `ValidationError` naming it.
+    #[pyo3(signature = (
+        route, *, event=None, topic=None, destination=None, send=false, test_event_pattern=false,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one keyword per option, as Python callers expect
+    fn rehearse(
+        &self,
+        py: Python<'_>,
+        route: &Bound<'_, PyAny>,
+        event: Option<&Bound<'_, PyAny>>,
+        topic: Option<String>,
+        destination: Option<String>,
+        send: bool,
+        test_event_pattern: bool,
+    ) -> PyResult<PyRehearseReport> {
+        let route = crate::document::route(route)?;
+        let options = rehearse_options(py, event, topic, destination, (send, test_event_pattern))?;
+        let d = self.inner.get(py)?.0;
+        let result = block_on(
+            py,
+            move || async move { d.rehearse(&route, &options).await },
+        )?;
+        outcome(py, result)
+    }
+
+    /// `rehearse` as an asyncio awaitable.
+    #[pyo3(signature = (
+        route, *, event=None, topic=None, destination=None, send=false, test_event_pattern=false,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one keyword per option, as Python callers expect
+    fn rehearse_async<'py>(
+        &self,
+        py: Python<'py>,
+        route: &Bound<'py, PyAny>,
+        event: Option<&Bound<'py, PyAny>>,
+        topic: Option<String>,
+        destination: Option<String>,
+        send: bool,
+        test_event_pattern: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let route = crate::document::route(route)?;
+        let options = rehearse_options(py, event, topic, destination, (send, test_event_pattern))?;
+        let d = self.inner.get(py)?.0;
+        future_into_py(py, async move {
+            let result = d.rehearse(&route, &options).await;
+            Python::attach(|py| outcome::<_, PyRehearseReport>(py, result))
+        })
     }
 
     /// `plan` as an asyncio awaitable.

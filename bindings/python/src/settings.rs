@@ -317,10 +317,15 @@ pub(crate) struct RouteOptions {
     pub(crate) source_timeout: Option<f64>,
     pub(crate) source_poll_interval: Option<f64>,
     pub(crate) loopback: bool,
+    /// The key of the digest of connection credentials (`credential_key=`).
+    pub(crate) credential_key: Option<String>,
 }
 
 impl RouteOptions {
     fn apply(self, py: Python<'_>, s: &mut RouteSettings) -> PyResult<()> {
+        if let Some(key) = self.credential_key {
+            s.credential_key = Some(genesys_resolver::settings::SecretValue::new(key));
+        }
         s.aws_region = self.region.or(s.aws_region.take());
         s.aws_endpoint_url = self.endpoint_url.or(s.aws_endpoint_url.take());
         if let Some(t) = opt_seconds(py, "source_timeout", self.source_timeout)? {

@@ -526,7 +526,7 @@ struct Counts {
 }
 
 /// A small HTTPS server on loopback answering every request with `health_status` after
-/// `response_delay` seconds, with a certificate of the chosen kind issued by `ca`. Counts
+/// `response_delay` seconds (with `response_body`, else `status N`), with a certificate of the chosen kind issued by `ca`. Counts
 /// connections, handshakes and requests. Started on construction; stopped by `stop()`, at the
 /// end of a `with` block, or when garbage collected.
 #[pyclass(frozen, module = "genesys_resolver.testing", name = "TlsDestination")]
@@ -557,7 +557,7 @@ impl PyTlsDestination {
 #[pymethods]
 impl PyTlsDestination {
     #[new]
-    #[pyo3(signature = (ca, *, certificate="valid", expiring_in_days=None, names=None, health_status=200, redirect_to=None, response_delay=None, tls_versions="1.2+1.3", bind="127.0.0.1", port=0))]
+    #[pyo3(signature = (ca, *, certificate="valid", expiring_in_days=None, names=None, health_status=200, redirect_to=None, response_delay=None, tls_versions="1.2+1.3", bind="127.0.0.1", port=0, response_body=None))]
     #[allow(clippy::too_many_arguments)] // one keyword per setting, as Python callers expect
     fn new(
         py: Python<'_>,
@@ -571,6 +571,7 @@ impl PyTlsDestination {
         tls_versions: &str,
         bind: &str,
         port: u16,
+        response_body: Option<String>,
     ) -> PyResult<Self> {
         let kind = cert_kind(certificate, expiring_in_days)?;
         let versions = self::tls_versions(tls_versions)?;
@@ -597,6 +598,9 @@ impl PyTlsDestination {
         }
         if let Some(location) = redirect_to {
             builder = builder.redirect_to(location);
+        }
+        if let Some(body) = response_body {
+            builder = builder.response_body(body);
         }
         if let Some(d) = delay {
             builder = builder.response_delay(d);

@@ -27,6 +27,7 @@ import trustme
 
 from genesys_resolver.aws_emulator import AwsEmulator
 from genesys_resolver.aws_emulator import _patterns, _transform
+from genesys_resolver.aws_emulator._model import RequestRefused
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -599,7 +600,7 @@ def test_patterns_match_as_eventbridge() -> None:
         {"detail": {"missing": [{"exists": False}], "n": [{"exists": True}]}},
         {"detail": {"ip": [{"cidr": "10.0.0.0/24"}], "nil": [None]}},
         {"detail-type": [{"anything-but": {"prefix": "v2.routing"}}]},
-        {"$or": [{"detail": {"n": [6]}}, {"detail": {"n": [5.0]}}]},
+        {"$or": [{"detail": {"n": [6]}}, {"detail": {"n": [5]}}]},
         {"source": [{"wildcard": "aws.partner/*/cloud/*"}], "detail-type": [{"equals-ignore-case": "V2.USERS.{ID}.PRESENCE"}]},
     ]
     no = [
@@ -608,11 +609,42 @@ def test_patterns_match_as_eventbridge() -> None:
         {"detail": {"missing": ["x"]}},
         {"detail": {"n": ["5"]}},
         {"source": [{"suffix": "/x"}]},
+        {"detail": {"n": [5.0]}},
     ]
     for pattern in yes:
         assert _patterns.matches(_patterns.parse(json.dumps(pattern)), event), pattern
     for pattern in no:
         assert not _patterns.matches(_patterns.parse(json.dumps(pattern)), event), pattern
+
+
+def test_patterns_follow_the_user_guides_leaf_and_number_rules() -> None:
+    """"Exists matching only works on leaf nodes" (an object, an empty array or a field under a
+    missing parent does not exist), and numbers match by representation ("300, 300.0, and
+    3.0e2 are not considered equal")."""
+    def match(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+        return _patterns.matches(_patterns.parse(json.dumps(pattern)), event)
+
+    with_object = {"detail": {"state": ["initializing"], "c-count": {"c1": 100}}}
+    assert match({"detail": {"c-count": [{"exists": False}]}}, with_object)
+    assert not match({"detail": {"c-count": [{"exists": True}]}}, with_object)
+    assert match({"detail": {"c-count": [{"exists": False}]}}, {"source": "x"})
+    assert not match({"detail": {"c-count": [{"anything-but": "x"}]}}, {"source": "x"})
+    assert match({"resources": [{"exists": False}]}, {"resources": []})
+    assert not match({"resources": [{"exists": True}]}, {"resources": []})
+    assert match({"a": [{"exists": True}]}, {"a": None})
+    assert match({"x": [300]}, {"x": 300})
+    assert not match({"x": [300.0]}, {"x": 300})
+    assert not match({"x": [300]}, {"x": 300.0})
+    assert match({"x": [{"anything-but": [300.0]}]}, {"x": 300})
+    for bad in (
+        {"n": [{"numeric": ["<", 5, ">", 1]}]},
+        {"n": [{"numeric": [">", 5, "<", 1]}]},
+        {"n": [{"numeric": ["<", 6e9]}]},
+        {"n": [{"wildcard": "a**b"}]},
+        {"n": [{"anything-but": [1, "a"]}]},
+    ):
+        with pytest.raises(RequestRefused):
+            _patterns.parse(json.dumps(bad))
 
 
 def test_retry_on_503_then_success_honours_retry_after(events: Any, aws_emulator: AwsEmulator, receiver: Receiver) -> None:

@@ -83,7 +83,10 @@ def test_route_reports(
     assert_conforms(plan.to_dict(), reports.RoutePlanDict)
     assert_conforms(plan.changes, list[reports.ResourceChange])
     assert_conforms(plan.aws_changes, list[reports.ResourceChange])
-    assert_conforms(deployer.check(route).to_dict(), reports.RouteCheckReportDict)
+    check = deployer.check(route)
+    assert_conforms(check.to_dict(), reports.RouteCheckReportDict)
+    assert_conforms(check.reach, list[reports.ReachReportDict])
+    assert check.reach and check.reach[0]["reasons"]  # the reasons' shapes are checked too
     report = deployer.apply(route)
     assert_conforms(report.to_dict(), reports.RouteReportDict)
     assert_conforms(report.changes, list[reports.ResourceChange])

@@ -194,6 +194,50 @@ def test_async_variants(deployer: gr.RouteDeployer, aws: Any, dest: TlsDestinati
     assert resources(aws)["connections"] == []
 
 
+def test_check_judges_each_destination_as_eventbridge_will_reach_it(
+    deployer: gr.RouteDeployer, aws: Any, route_mock: MockGenesys, dest: TlsDestination
+) -> None:
+    # The resolver's probe trusts the test CA and allows loopback (``loopback=True``): it
+    # passes. EventBridge trusts public roots only and calls public addresses only: it cannot
+    # deliver here, and the check says which rule and why.
+    route = route_for(dest, uris=[dest.uri("/hook/b?token=q-secret-7c1d")])
+    check = deployer.check(route)
+    assert check.probes_ok and not check.reach_ok and not check.ok
+    assert "reach_ok=False" in repr(check)
+    assert [r["path"] for r in check.reach] == ["uri", "uris[0]"]
+    for reach in check.reach:
+        assert reach["verdict"] == "fail"
+        assert reach["connectivity"] == "public"
+        found = [(r["rule"], r["reason"]) for r in reach["reasons"]]
+        assert found == [("public_address", "private_address"), ("public_trust", "not_publicly_trusted")]
+        first = reach["reasons"][0]
+        assert first["address"] == "127.0.0.1" and first["range"] == "127.0.0.0/8"
+        assert cast("dict[str, Any]", first)["class"] == "loopback"
+        assert "EventBridge cannot deliver here" in first["message"]
+        days = reach["days_left"]
+        assert days is not None and days > 80
+        outcomes = {r["rule"]: r["outcome"] for r in reach["rules"]}
+        assert outcomes["reachable"] == "passed" and outcomes["time_budget"] == "passed"
+    assert check.to_dict()["reach"] == check.reach
+    assert "q-secret-7c1d" not in repr(check.to_dict())
+    assert pickle.loads(pickle.dumps(check)) == check
+
+    # Declared private connectivity: the address rule is skipped (not passed); the CA still fails.
+    private = deployer.check(route_for(dest, connectivity="private"))
+    outcomes = {r["rule"]: r["outcome"] for r in private.reach[0]["rules"]}
+    assert outcomes["public_address"] == "skipped" and outcomes["public_trust"] == "failed"
+    assert private.reach[0]["connectivity"] == "private"
+
+    # The async variant reports the same.
+    async def check_async() -> gr.RouteCheckReport:
+        return await deployer.check_async(route)
+
+    later = asyncio.run(check_async())
+    assert [r["verdict"] for r in later.reach] == ["fail", "fail"]
+    assert route_mock.write_requests() == []
+    assert resources(aws)["connections"] == []
+
+
 def test_reports_pickle_and_hide_the_secret(
     deployer: gr.RouteDeployer, aws: Any, dest: TlsDestination
 ) -> None:
@@ -222,6 +266,9 @@ def test_reports_pickle_and_hide_the_secret(
         # Not the credentials' account, not the client's region: refused before any write.
         ({"awsAccountId": "210987654321"}, "awsAccountId", "aws_account_mismatch"),
         ({"awsRegion": "eu-west-1"}, "awsRegion", "aws_region_mismatch"),
+        # How EventBridge reaches the destinations: public or private, nothing else.
+        ({"connectivity": "vpc-lattice"}, "connectivity", "connectivity_unknown"),
+        ({"connectivity": True}, "connectivity", "wrong_type"),
     ],
 )
 def test_bad_route_raises_validation_error_naming_the_field(

@@ -220,6 +220,29 @@ def test_a_bad_variable_is_a_config_error_naming_it(
         assert mock.client_secret not in str(err)
 
 
+def test_the_route_credential_key_is_checked_and_never_shown(env: pytest.MonkeyPatch, mock: MockGenesys) -> None:
+    point_at(env, mock)
+    env.setenv("RESOLVER_ROUTE_CREDENTIAL_KEY", "tiny-key-7")
+    for cls in (gr.Resolver, gr.RouteDeployer):
+        err = config_error(cls.from_env)
+        assert "RESOLVER_ROUTE_CREDENTIAL_KEY" in str(err) and "16 bytes" in str(err), str(err)
+        assert "tiny-key-7" not in str(err)
+    env.delenv("RESOLVER_ROUTE_CREDENTIAL_KEY")
+    err = config_error(
+        lambda: gr.RouteDeployer(
+            mock.environment, mock.client_id, mock.client_secret, region="us-east-1", credential_key="tiny-key-7"
+        )
+    )
+    assert "credential_key" in str(err) and "tiny-key-7" not in str(err), str(err)
+    key = "k3y-" * 8
+    deployer = gr.RouteDeployer(
+        mock.environment, mock.client_id, mock.client_secret, region="us-east-1", credential_key=key
+    )
+    assert key not in repr(deployer)
+    env.setenv("RESOLVER_ROUTE_CREDENTIAL_KEY", key)
+    assert key not in repr(gr.RouteDeployer.from_env(region="us-east-1"))
+
+
 def test_deployer_from_env_plans_against_the_organisation(env: pytest.MonkeyPatch, mock: MockGenesys) -> None:
     point_at(env, mock)
     deployer = gr.EventBridgeDeployer.from_env(check_topics=False, page_size=50)

@@ -326,8 +326,57 @@ destinations, rule and targets. Ctrl-C stops starting new files and exits 130.")
     Apply(BatchArgs),
     /// Delete each route's AWS resources and its Genesys integration
     Destroy(BatchArgs),
-    /// A dry run: validate, probe every destination and plan
+    /// A dry run: validate, probe every destination, judge each as EventBridge will reach it and
+    /// plan
+    #[command(
+        long_about = "A dry run: validate, probe every destination, judge each as \
+EventBridge will reach it (public trust roots only, public addresses only unless the route \
+declares `connectivity: private`, no client certificate, 5 seconds, 30 days or more of \
+certificate lifetime) and plan; nothing is written. A failing probe, or a destination EventBridge \
+cannot deliver to, fails the file (exit 1) with its reasons; a warning does not."
+    )]
     Check(RoutePlanArgs),
+    /// Show (or, with --send, make) the requests EventBridge would make, with its verdicts
+    #[command(long_about = "\
+Rehearses each route FILE's delivery as EventBridge will make it: for each subscribed topic a \
+Genesys event (--event FILE, else one built from the topic's schema in Genesys, else a built-in \
+sample) in Genesys' EventBridge envelope, matched against the route's rules; for each matching \
+destination the exact request (POST, the input transformer's body or the whole event, the \
+connection's auth and header parameters, EventBridge's headers, and \
+X-Genesys-Resolver-Rehearsal). Without --send nothing is sent and the requests are printed, \
+credentials redacted. With --send each is sent once (5-second limit, the address policy) and \
+judged as EventBridge would: delivered (2xx), retried (429, 5xx, timeout), dropped or \
+dead-lettered (other answers). With --test-event-pattern AWS's TestEventPattern (the AWS \
+credentials of the other route commands) also judges each rule's pattern against each event; a \
+disagreement is a warning and the event counts as not delivered. With --detailed-exitcode the exit status is 0 when every event \
+is delivered, 2 when some would not be, 1 on error.")]
+    Rehearse(RehearseArgs),
+}
+
+/// `route rehearse`.
+#[derive(Debug, Args)]
+pub(crate) struct RehearseArgs {
+    /// Files or directories
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// A sample event (JSON or YAML): a Genesys eventBody, a notification or an EventBridge event
+    #[arg(long, value_name = "FILE")]
+    pub(crate) event: Option<PathBuf>,
+    /// Only this subscribed topic (as in eventFilters)
+    #[arg(long, value_name = "TOPIC")]
+    pub(crate) topic: Option<String>,
+    /// Only this destination: `uri`, `uris[N]`, or its API destination's name
+    #[arg(long, value_name = "N")]
+    pub(crate) destination: Option<String>,
+    /// Send the requests (otherwise they are only shown)
+    #[arg(long)]
+    pub(crate) send: bool,
+    /// Also ask AWS's TestEventPattern (AWS credentials needed) whether each rule matches
+    #[arg(long)]
+    pub(crate) test_event_pattern: bool,
+    /// Exit 0 when every event is delivered, 2 when some would not be, 1 on error
+    #[arg(long)]
+    pub(crate) detailed_exitcode: bool,
 }
 
 /// `route plan` and `route check`.

@@ -127,6 +127,19 @@ async fn async_main(cli: &Cli, layers: Layers) -> ExitCode {
             let report = commands::lifecycle::sync(args, &layers).await;
             finish(cli, report, args.plan && args.detailed_exitcode)
         }
+        Command::Route(RouteCommand::Rehearse(args)) => {
+            let paint = Paint::new(render::use_color(cli.global.color));
+            match commands::rehearse::run(args, &layers, cli.global.output, paint).await {
+                Ok(code) => ExitCode::from(code),
+                Err(e) => {
+                    if cli.global.output == Output::Json {
+                        let doc = serde_json::json!({ "error": e.to_string() }).to_string();
+                        println!("{}", render::json_text(&doc));
+                    }
+                    fail(&e)
+                }
+            }
+        }
         Command::Route(command) => {
             let (mode, files, concurrency, detailed) = match command {
                 RouteCommand::Plan(a) => (
@@ -143,6 +156,7 @@ async fn async_main(cli: &Cli, layers: Layers) -> ExitCode {
                 ),
                 RouteCommand::Apply(a) => (RouteMode::Apply, &a.files, a.concurrency, false),
                 RouteCommand::Destroy(a) => (RouteMode::Destroy, &a.files, a.concurrency, false),
+                RouteCommand::Rehearse(_) => unreachable!("handled above"),
             };
             let report = commands::route::run(mode, &layers, files, concurrency.into()).await;
             finish(cli, report, detailed)

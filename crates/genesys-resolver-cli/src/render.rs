@@ -10,6 +10,7 @@ use std::io::IsTerminal;
 use genesys_resolver::redact::escape_controls;
 
 use genesys_resolver::change::{Change, ChangeAction, FieldChange, ResourceKind};
+use genesys_resolver::probe::reach::{ReachReport, ReachRule, ReachVerdict, RuleOutcome};
 use serde_json::Value;
 
 use crate::args::ColorChoice;
@@ -215,6 +216,39 @@ fn field_lines(paint: Paint, sign: Sign, indent: &str, changes: &[FieldChange]) 
             ),
         })
         .collect()
+}
+
+/// The lines of `route check`'s judgement of each destination as EventBridge will reach it:
+/// the verdict and the certificate's days left, then each reason under its rule (and a skipped
+/// public-address rule, so it is never read as passed).
+pub(crate) fn reach_lines(paint: Paint, reach: &[ReachReport]) -> Vec<String> {
+    let mut lines = Vec::new();
+    if reach.is_empty() {
+        return lines;
+    }
+    lines.push("      EventBridge delivery:".to_owned());
+    for r in reach {
+        let verdict = match r.verdict {
+            ReachVerdict::Pass => paint.green("pass"),
+            ReachVerdict::Warn => paint.yellow("warn"),
+            ReachVerdict::Fail => paint.red("cannot deliver"),
+        };
+        let days = r
+            .days_left
+            .map(|d| format!(" (certificate: {d} days left)"))
+            .unwrap_or_default();
+        lines.push(format!("        {} {}: {verdict}{days}", r.path, r.uri));
+        if r.outcome(ReachRule::PublicAddress) == RuleOutcome::Skipped {
+            lines.push(format!(
+                "          {}: skipped (the route declares private connectivity)",
+                ReachRule::PublicAddress
+            ));
+        }
+        for f in &r.reasons {
+            lines.push(format!("          {}: {}", f.rule, f.message));
+        }
+    }
+    lines
 }
 
 /// The plan's summary line.

@@ -22,6 +22,7 @@ use genesys_resolver::change::{Change, ChangeAction};
 use genesys_resolver::document::{SkipReason, Skipped};
 use genesys_resolver::error::{ErrorReport, OperationError};
 use genesys_resolver::outcome::{Action, ErrorKind, Stage};
+use genesys_resolver::probe::reach::ReachReport;
 use genesys_resolver::validate::Violation;
 use serde::Serialize;
 use serde_json::Value;
@@ -156,8 +157,13 @@ impl FileReport {
 
     /// This file's work failed with `error`: its report, with the violations also at the
     /// file's level (as for an invalid file).
-    pub(crate) fn failed(mut self, error: &dyn OperationError) -> Self {
-        let report = error.report();
+    pub(crate) fn failed(self, error: &dyn OperationError) -> Self {
+        self.failed_with(error.report())
+    }
+
+    /// The report failed with the core's error `report` (one a core report made, such as
+    /// `CheckReport::reach_error`).
+    pub(crate) fn failed_with(mut self, report: ErrorReport) -> Self {
         self.status = Status::Failed;
         self.violations.clone_from(&report.violations);
         self.violation_count = report.violation_count;
@@ -385,6 +391,7 @@ fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
                 paint.dim(&f.file)
             ));
             lines.extend(render::change_lines(paint, name, &f.changes));
+            lines.extend(render::reach_lines(paint, &reach_of(f)));
         }
         Status::Failed => {
             let e = f.error.as_ref();
@@ -401,6 +408,7 @@ fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
             for v in &f.violations {
                 lines.push(format!("      {v}"));
             }
+            lines.extend(render::reach_lines(paint, &reach_of(f)));
         }
         Status::NotStarted => lines.push(format!(
             "  {} {name} not started  {}",
@@ -413,6 +421,16 @@ fn file_lines(f: &FileReport, paint: Paint, lines: &mut Vec<String>) {
             paint.dim(&f.file)
         )),
     }
+}
+
+/// `route check`'s judgement of each destination as EventBridge will reach it, from the core's
+/// report in `detail` (empty for every other report).
+fn reach_of(f: &FileReport) -> Vec<ReachReport> {
+    f.detail
+        .as_ref()
+        .and_then(|d| d.get("reach"))
+        .and_then(|r| serde_json::from_value(r.clone()).ok())
+        .unwrap_or_default()
 }
 
 fn kind_name(kind: Kind) -> &'static str {

@@ -32,6 +32,8 @@ mod mock_public;
 mod resolve;
 #[path = "it/route_batch.rs"]
 mod route_batch;
+#[path = "it/route_rehearse.rs"]
+mod route_rehearse;
 #[path = "it/serve.rs"]
 mod serve;
 #[path = "it/traces.rs"]

@@ -15,6 +15,7 @@
 //! | `stage.validate`, `stage.probe`, `stage.token`, `stage.route_mapping`, `stage.submit` | `resolve`, or a route's `deploy` | `stage`, then `error.kind` and `otel.status_code` on failure |
 //! | `probe` | `stage.probe` (or the caller's, for a direct probe) | `url.full`, then `server.address`, `server.port`, `outcome` (`ok` or `failed`), `probe.failure`, `probe.failed_phase`, `otel.status_code` |
 //! | `probe.resolve`, `probe.connect`, `probe.tls`, `probe.first_byte` | `probe` | `phase` |
+//! | `eventbridge.reach` | a route check's `stage.probe` (or the caller's) | `url.full`, then `outcome` (`pass`, `warn` or `fail`: whether EventBridge can deliver there), `otel.status_code` |
 //! | `genesys.request` | whatever stage sent it | `otel.kind` (`client`), `http.request.method`, `url.path`, then `http.response.status_code` (of the last attempt), `genesys.correlation_id`, `attempts`, `otel.status_code` |
 //!
 //! `outcome` is the [`Action`]'s name (`created`, `updated`, `unchanged`) or `failed`;
@@ -208,6 +209,17 @@ pub fn probe(uri: &str) -> Span {
         outcome = Empty,
         probe.failure = Empty,
         probe.failed_phase = Empty,
+        otel.status_code = Empty,
+    )
+}
+
+/// The span of one destination judged as EventBridge will reach it; `uri` is shown redacted.
+pub fn eventbridge_reach(uri: &str) -> Span {
+    tracing::info_span!(
+        target: TARGET,
+        "eventbridge.reach",
+        url.full = %crate::redact::uri(uri),
+        outcome = Empty,
         otel.status_code = Empty,
     )
 }

@@ -143,6 +143,8 @@ named_enum! {
         OauthEndpointInvalid = "oauth_endpoint_invalid",
         /// An OAuth token-request method other than `GET`, `POST` or `PUT`.
         OauthHttpMethodInvalid = "oauth_http_method_invalid",
+        /// A route's `connectivity` other than `public` or `private`.
+        ConnectivityUnknown = "connectivity_unknown",
     }
 }
 

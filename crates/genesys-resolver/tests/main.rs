@@ -93,6 +93,9 @@ mod probe_redaction;
 #[path = "it/probe_tls.rs"]
 mod probe_tls;
 #[cfg(feature = "testkit")]
+#[path = "it/reach.rs"]
+mod reach;
+#[cfg(feature = "testkit")]
 #[path = "it/redaction_pinning.rs"]
 mod redaction_pinning;
 #[cfg(feature = "testkit")]
@@ -102,6 +105,10 @@ mod retry;
 #[cfg(all(feature = "testkit", feature = "aws"))]
 #[path = "it/route_mocks.rs"]
 mod route_mocks;
+/// `route rehearse`: requests, verdicts and redaction against local HTTPS receivers.
+#[cfg(all(feature = "testkit", feature = "aws"))]
+#[path = "it/route_rehearse.rs"]
+mod route_rehearse;
 #[cfg(feature = "testkit")]
 #[path = "it/secrets.rs"]
 mod secrets;
@@ -149,3 +156,14 @@ mod route_layout;
 #[cfg(feature = "external-tests")]
 #[path = "it/route_moto.rs"]
 mod route_moto;
+#[cfg(feature = "external-tests")]
+#[path = "it/route_reach.rs"]
+mod route_reach;
+/// `route rehearse --send` makes the request the strict emulator's delivery makes.
+#[cfg(feature = "external-tests")]
+#[path = "it/route_rehearse_moto.rs"]
+mod route_rehearse_moto;
+/// The library's EventBridge semantics against the strict emulator's, case by case.
+#[cfg(feature = "external-tests")]
+#[path = "it/semantics_parity.rs"]
+mod semantics_parity;

@@ -19,10 +19,14 @@ from .reports import (
     PlanDict,
     ProbeFailure,
     ProbeReportDict,
+    ReachReportDict,
     ReportedState,
     ResolveReportDict,
     ResourceChange,
     RouteCheckReportDict,
+    RehearseReportDict,
+    EventRehearsalDict,
+    DestinationRehearsalDict,
     RouteDestroyReportDict,
     RoutePlanDict,
     RouteReportDict,
@@ -78,6 +82,7 @@ __all__ = [
     "Resolver",
     "ResolverError",
     "RouteCheckReport",
+    "RehearseReport",
     "RouteDeployer",
     "RouteDestroyReport",
     "RoutePlan",
@@ -877,7 +882,18 @@ class RouteCheckReport:
     """What ``RouteDeployer.check`` found; nothing was written."""
 
     @property
-    def probes_ok(self) -> bool: ...
+    def probes_ok(self) -> bool:
+        """Whether every destination passed the resolver's probe."""
+    @property
+    def reach(self) -> list[ReachReportDict]:
+        """Each destination judged as EventBridge will reach it, in payload order: verdict,
+        each rule's outcome, the reasons naming their rule, the certificate's days left."""
+    @property
+    def reach_ok(self) -> bool:
+        """Whether EventBridge can deliver to every destination (warnings allowed)."""
+    @property
+    def ok(self) -> bool:
+        """``probes_ok`` and ``reach_ok``: what ``route check`` on the command line exits 0 on."""
     @property
     def plan(self) -> RoutePlan: ...
     def to_dict(self) -> RouteCheckReportDict:
@@ -886,6 +902,35 @@ class RouteCheckReport:
         """Pickles and copies through the core's JSON form."""
     @classmethod
     def _from_json(cls, text: str) -> RouteCheckReport: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class RehearseReport:
+    """What ``RouteDeployer.rehearse`` found: per event the rules it matched, per destination the
+    request (credentials redacted) and EventBridge's verdict."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def rehearsal_id(self) -> str:
+        """Sent in every request's ``X-Genesys-Resolver-Rehearsal`` header."""
+    @property
+    def sent(self) -> bool: ...
+    @property
+    def delivered(self) -> bool:
+        """Every event matched, within EventBridge's size and, when sent, answered 2xx."""
+    @property
+    def events(self) -> list[EventRehearsalDict]: ...
+    @property
+    def destinations(self) -> list[DestinationRehearsalDict]: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    def to_dict(self) -> RehearseReportDict:
+        """The core's JSON form; credentials never appear."""
+    def __reduce__(self) -> tuple[Callable[[str], RehearseReport], tuple[str]]:
+        """Pickles and copies through the core's JSON form."""
+    @classmethod
+    def _from_json(cls, text: str) -> RehearseReport: ...
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -916,7 +961,9 @@ class RouteDeployer:
     ``endpoint_url`` (an emulator) override it. ``loopback=True`` allows probes of loopback
     destinations; ``hosts`` maps names to addresses for the probes; ``redis_url`` shares the
     turn on each name with every other process; ``audit`` is a callable given each operation's
-    ``genesys_resolver.audit.AuditRecord``. Bad options raise ``ConfigError``; a bad route
+    ``genesys_resolver.audit.AuditRecord``; ``credential_key`` (at least 16 bytes; else
+    ``RESOLVER_ROUTE_CREDENTIAL_KEY``) keys the digest of connection credentials kept in their
+    descriptions. Bad options raise ``ConfigError``; a bad route
     ``ValidationError`` naming each field; an AWS failure ``AwsError``."""
 
     def __new__(
@@ -941,6 +988,7 @@ class RouteDeployer:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         audit: Optional[AuditCallback] = None,
+        credential_key: Optional[str] = None,
     ) -> RouteDeployer: ...
     @classmethod
     def from_env(
@@ -965,6 +1013,7 @@ class RouteDeployer:
         lease_ttl: Optional[float] = None,
         lease_wait: Optional[float] = None,
         audit: Optional[AuditCallback] = None,
+        credential_key: Optional[str] = None,
     ) -> RouteDeployer:
         """A deployer configured from the environment (``GENESYS_*``, ``RESOLVER_*``: client,
         trust, coordination with ``RESOLVER_REDIS_URL``, deploy waits, probes; AWS's own through
@@ -973,6 +1022,29 @@ class RouteDeployer:
     def check(self, route: _RouteIn) -> RouteCheckReport: ...
     def apply(self, route: _RouteIn) -> RouteReport: ...
     def destroy(self, route: _RouteIn) -> RouteDestroyReport: ...
+    def rehearse(
+        self,
+        route: _RouteIn,
+        *,
+        event: Union[str, os.PathLike[str], Mapping[str, Any], None] = None,
+        topic: Optional[str] = None,
+        destination: Optional[str] = None,
+        send: bool = False,
+        test_event_pattern: bool = False,
+    ) -> RehearseReport:
+        """The requests EventBridge would make per subscribed topic and matching destination
+        (``event``: a sample file or dict; ``topic``, ``destination``: narrow it), sent only with
+        ``send``, with EventBridge's verdict per destination."""
+    def rehearse_async(
+        self,
+        route: _RouteIn,
+        *,
+        event: Union[str, os.PathLike[str], Mapping[str, Any], None] = None,
+        topic: Optional[str] = None,
+        destination: Optional[str] = None,
+        send: bool = False,
+        test_event_pattern: bool = False,
+    ) -> Awaitable[RehearseReport]: ...
     def plan_async(self, route: _RouteIn) -> Awaitable[RoutePlan]: ...
     def check_async(self, route: _RouteIn) -> Awaitable[RouteCheckReport]: ...
     def apply_async(self, route: _RouteIn) -> Awaitable[RouteReport]: ...
@@ -1099,6 +1171,7 @@ class TlsDestination:
         tls_versions: TlsVersions = "1.2+1.3",
         bind: str = "127.0.0.1",
         port: int = 0,
+        response_body: Optional[str] = None,
     ) -> TlsDestination: ...
     @property
     def addr(self) -> str: ...

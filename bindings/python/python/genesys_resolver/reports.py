@@ -18,17 +18,30 @@ rename one.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, TypedDict, Union
+from typing import Dict, List, Literal, Optional, TypedDict, Union
 
-from .types import Action, ChangeAction, DeployStep, ErrorKind, ResourceKind, Stage, Upstream
+from .types import (
+    Action,
+    ChangeAction,
+    DeployStep,
+    ErrorKind,
+    EventSource,
+    ResourceKind,
+    Stage,
+    Upstream,
+    Verdict,
+)
 
 __all__ = [
     "CertificateInfo",
     "DeployReportDict",
     "DeployStats",
+    "DestinationRehearsalDict",
     "DestinationReport",
     "ErrorReportDict",
     "EventBridgeIntegrationDict",
+    "EventRehearsalDict",
+    "HeaderViewDict",
     "FieldChange",
     "HealthReport",
     "IntegrationProperties",
@@ -40,7 +53,13 @@ __all__ = [
     "PlanDict",
     "ProbeFailure",
     "ProbeReportDict",
+    "ReachFinding",
+    "ReachReportDict",
+    "ReachRuleResult",
+    "RehearseReportDict",
     "ReportedState",
+    "RequestViewDict",
+    "RetryBudgetDict",
     "ResolveReportDict",
     "ResourceChange",
     "RouteCheckReportDict",
@@ -372,11 +391,159 @@ class RouteReportDict(TypedDict):
     elapsed_ms: float
 
 
+ReachRule = Literal[
+    "reachable",
+    "public_address",
+    "public_trust",
+    "certificate_lifetime",
+    "no_mutual_tls",
+    "time_budget",
+]
+"""A rule of EventBridge's delivery to an API destination (see the routes guide)."""
+
+
+class ReachRuleResult(TypedDict):
+    """How one rule came out for one destination."""
+
+    rule: ReachRule
+    outcome: Literal["passed", "warned", "failed", "skipped", "not_judged"]
+    """``skipped``: the route's ``connectivity: private`` lifts the public-address rule."""
+
+
+class _ReachFindingRequired(TypedDict):
+    rule: ReachRule
+    severity: Literal["warning", "failure"]
+    reason: str
+    """``invalid_uri``, ``dns``, ``private_address``, ``not_contacted``, ``unreachable``,
+    ``tls_failed``, ``not_publicly_trusted``, ``hostname_mismatch``, ``certificate_expired``,
+    ``certificate_not_yet_valid``, ``certificate_expires_soon``,
+    ``client_certificate_required``, ``client_certificate_requested``, ``timed_out``; the
+    other keys are those of that reason."""
+    message: str
+    """The reason for people."""
+
+
+class ReachFinding(_ReachFindingRequired, total=False):
+    """Why a rule failed or warned, tagged by ``reason``; only that reason's keys are present
+    (see the error reference)."""
+
+    detail: str
+    """The underlying error (``invalid_uri``, ``unreachable``, ``tls_failed``,
+    ``not_publicly_trusted``, ``hostname_mismatch``, ``client_certificate_required``)."""
+    error: Dict[str, JsonValue]
+    """``dns``: the DNS error (``kind``, ``host``, ...)."""
+    address: str
+    """``private_address``: the address, its non-public ``range`` and ``class``."""
+    range: str
+    # `class` is a keyword: read it as finding.get("class").
+    addresses: List[str]
+    """``not_contacted``: the addresses the resolver's address policy refused."""
+    issuer: Optional[str]
+    """``not_publicly_trusted``: the leaf's issuer, and the verifier's ``kind``."""
+    kind: str
+    not_after: str
+    """``certificate_expired``, RFC 3339."""
+    not_before: str
+    """``certificate_not_yet_valid``, RFC 3339."""
+    days_left: int
+    """``certificate_expires_soon``."""
+    limit_ms: float
+    """``timed_out``: EventBridge's limit (5,000)."""
+
+
+class ReachReportDict(TypedDict):
+    """One destination judged as EventBridge will reach it (``RouteCheckReport.reach``)."""
+
+    path: str
+    """The payload path: ``uri``, ``uris[0]``, ..."""
+    uri: str
+    """Redacted: no user-info, no secret query value."""
+    connectivity: Literal["public", "private"]
+    verdict: Literal["pass", "warn", "fail"]
+    rules: List[ReachRuleResult]
+    reasons: List[ReachFinding]
+    days_left: Optional[int]
+    """Whole days until the certificate expires (negative once expired)."""
+    addresses: List[str]
+    elapsed_ms: float
+
+
 class RouteCheckReportDict(TypedDict):
     """``RouteCheckReport.to_dict()``."""
 
     probes: List[ProbeReportDict]
+    reach: List[ReachReportDict]
     plan: RoutePlanDict
+
+
+class HeaderViewDict(TypedDict):
+    """One header of a rehearsed request."""
+
+    name: str
+    value: str
+    """The value, or ``[REDACTED]`` for a credential."""
+
+
+class RequestViewDict(TypedDict):
+    """A rehearsed request as shown: credentials and secret query values redacted."""
+
+    method: str
+    url: str
+    headers: List[HeaderViewDict]
+    body: str
+    body_bytes: int
+
+
+class RetryBudgetDict(TypedDict):
+    """The route targets' retry policy, which the verdicts apply."""
+
+    max_attempts: int
+    max_event_age_secs: int
+    dead_letter_queue: bool
+
+
+class DestinationRehearsalDict(TypedDict):
+    """One destination's rehearsal of one event."""
+
+    path: str
+    uri: str
+    api_destination: str
+    rule: str
+    topic: str
+    source: EventSource
+    request: RequestViewDict
+    request_bytes: int
+    status: Optional[int]
+    latency_ms: Optional[float]
+    response_bytes: Optional[int]
+    """Bytes of the answer read (its body is never shown)."""
+    verdict: Verdict
+    reason: str
+
+
+class EventRehearsalDict(TypedDict):
+    """One rehearsed event: the rules it matched and each destination's verdict."""
+
+    topic: str
+    topic_name: str
+    source: EventSource
+    event_bytes: int
+    too_large: bool
+    rules: List[str]
+    #: The rules AWS's TestEventPattern matched, when asked (``test_event_pattern=True``).
+    aws_rules: Optional[List[str]]
+    destinations: List[DestinationRehearsalDict]
+
+
+class RehearseReportDict(TypedDict):
+    """``RehearseReport.to_dict()``."""
+
+    name: str
+    rehearsal_id: str
+    sent: bool
+    retry_policy: RetryBudgetDict
+    events: List[EventRehearsalDict]
+    warnings: List[str]
 
 
 class RouteDestroyReportDict(TypedDict):

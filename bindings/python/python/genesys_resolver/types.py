@@ -27,6 +27,7 @@ __all__ = [
     "DeployStep",
     "ErrorKind",
     "EventFilter",
+    "EventSource",
     "MockRoute",
     "Operation",
     "Payload",
@@ -37,7 +38,18 @@ __all__ = [
     "Stage",
     "TlsVersions",
     "Upstream",
+    "Verdict",
 ]
+
+Verdict = Literal[
+    "not_sent", "delivered", "retried", "dropped", "dead_lettered", "too_large", "refused"
+]
+"""EventBridge's verdict for one destination's delivery of a rehearsed event: ``delivered``
+(2xx), ``retried`` (429, 5xx, a timeout, no connection), ``dropped`` or ``dead_lettered`` (other
+answers), ``too_large`` (over 256 KiB, never sent), ``refused`` (the address policy), ``not_sent``."""
+
+EventSource = Literal["sample", "schema", "builtin"]
+"""Where a rehearsed event came from."""
 
 
 class RetryPolicy(TypedDict):
@@ -132,6 +144,10 @@ class Route(_RouteRequired, total=False):
     invocationRateLimit: int
     # OAuth client credentials as the connections' auth.
     oauth: RouteOAuth
+    # How EventBridge reaches the destinations: "public" (the default) or "private" (private
+    # connectivity: `check` skips its public-address rule). Anything else is a
+    # ``connectivity_unknown`` violation.
+    connectivity: Literal["public", "private"]
 
 
 ResourceKind = Literal["integration", "event_bus", "connection", "api_destination", "rule", "target"]

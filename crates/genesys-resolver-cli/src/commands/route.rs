@@ -3,7 +3,7 @@
 //!
 //! A route file is the seed's payload with the route's fields beside it, JSON or YAML:
 //! `awsAccountId`, `awsRegion`, `eventSourceSuffix`, `roleArn`, and optionally
-//! `organizationId`, `deadLetterArn`, `invocationRateLimit`. AWS credentials, region and
+//! `organizationId`, `deadLetterArn`, `invocationRateLimit`, `oauth`, `connectivity`. AWS credentials, region and
 //! endpoint come from the SDK's standard chain (`AWS_REGION`, `AWS_ENDPOINT_URL`, ...).
 
 use std::path::PathBuf;
@@ -25,7 +25,8 @@ use crate::settings::Layers;
 /// What to do with each route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RouteMode {
-    /// `route check`: validate, probe, plan.
+    /// `route check`: validate, probe, judge each destination as EventBridge will reach it,
+    /// plan.
     Check,
     /// `route plan`.
     Plan,
@@ -191,11 +192,14 @@ fn planned(file: &str, name: &str, plan: &RoutePlan, detail: Option<Value>) -> F
     r
 }
 
+/// A check fails when a probe fails (the error apply would meet) or, the probes passing, when
+/// EventBridge cannot deliver to a destination (the core's reach error); warnings do not fail.
 fn checked(file: &str, name: &str, check: &CheckReport) -> FileReport {
     let r = planned(file, name, &check.plan, serde_json::to_value(check).ok());
-    match check.probe_error() {
-        Some(e) => r.failed(&e),
-        None => r,
+    match (check.probe_error(), check.reach_error()) {
+        (Some(e), _) => r.failed(&e),
+        (None, Some(report)) => r.failed_with(report),
+        (None, None) => r,
     }
 }
 

@@ -294,3 +294,62 @@ async fn secret_files_others_could_change_are_refused_and_loose_ones_warned() {
     assert_eq!(out.code, Some(1), "{out:?}");
     assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn the_route_credential_key_is_the_operators_and_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "orders.json",
+        &crate::common::route_json(
+            "orders",
+            "https://hooks.example.com/orders",
+            "orders",
+            "bb14bed0-f8f9-445d-b9d1-10cecb8569d6",
+        ),
+    );
+    let key = "repo-key-0123456789abcdef";
+    // From a repository's config file: refused, naming the key, never its value.
+    let config = write(
+        dir.path(),
+        "c.toml",
+        &format!(
+            "GENESYS_ENVIRONMENT = \"eu_west_1\"\nRESOLVER_ROUTE_CREDENTIAL_KEY = \"{key}\"\n"
+        ),
+    );
+    let mut cmd = clean();
+    cmd.env("GENESYS_CLIENT_ID", CLIENT_ID)
+        .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
+        .args(["--config", &config, "route", "plan", &file]);
+    let out = run(cmd).await;
+    assert_ne!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("RESOLVER_ROUTE_CREDENTIAL_KEY is not accepted in a config file"),
+        "{}",
+        out.stderr
+    );
+    // From the environment, too short: refused, naming the variable, never the value.
+    let mut cmd = clean();
+    cmd.env("GENESYS_ENVIRONMENT", "eu_west_1")
+        .env("GENESYS_CLIENT_ID", CLIENT_ID)
+        .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
+        .env("RESOLVER_ROUTE_CREDENTIAL_KEY", "tiny-key-7")
+        .args(["route", "plan", &file]);
+    let short = run(cmd).await;
+    assert_eq!(short.code, Some(1), "{short:?}");
+    assert!(
+        short.stderr.contains("RESOLVER_ROUTE_CREDENTIAL_KEY")
+            && short.stderr.contains("at least 16 bytes"),
+        "{}",
+        short.stderr
+    );
+    for (text, secret) in [
+        (&out.stdout, key),
+        (&out.stderr, key),
+        (&short.stdout, "tiny-key-7"),
+        (&short.stderr, "tiny-key-7"),
+    ] {
+        assert!(!text.contains(secret), "{text}");
+    }
+}

@@ -218,3 +218,37 @@ async fn a_file_over_the_size_cap_or_too_deep_is_refused() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_route_connectivity_other_than_public_or_private_is_named_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    for (value, code, message) in [
+        (
+            "connectivity: vpc-lattice-secret-7731\n",
+            "connectivity_unknown",
+            "expected `public` (the default) or `private`",
+        ),
+        (
+            "connectivity: true\n",
+            "wrong_type",
+            "expected a string (`public` or `private`), found a boolean",
+        ),
+        (
+            "connectivity:\n  private: true\n",
+            "wrong_type",
+            "expected a string (`public` or `private`), found an object",
+        ),
+    ] {
+        let text = format!("{}{value}", route_yaml("  X-Tenant: t1\n"));
+        let file = write(dir.path(), "route.yaml", &text);
+        let (code_seen, doc, output) = route_plan(&file).await;
+        assert_eq!(code_seen, Some(1), "{doc}");
+        assert_eq!(
+            pairs(&doc),
+            [("connectivity".to_owned(), code.to_owned())],
+            "{doc}"
+        );
+        assert_eq!(doc["files"][0]["violations"][0]["message"], message);
+        assert!(!output.contains("vpc-lattice-secret-7731"), "{output}");
+    }
+}

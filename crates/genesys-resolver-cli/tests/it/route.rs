@@ -1,7 +1,8 @@
 //! `route plan` and `route check` against the standalone mock Genesys and moto as the AWS
 //! account (region and endpoint from the standard AWS variables): a new route plans creates on
-//! both sides (exit 2 with --detailed-exitcode), an invalid route file is refused with its
-//! violations.
+//! both sides (exit 2 with --detailed-exitcode), check refuses a destination EventBridge cannot
+//! deliver to (a private CA on a loopback address) with its reasons, an invalid route file is
+//! refused with its violations.
 
 use crate::common::{self, moto};
 
@@ -63,19 +64,87 @@ async fn route_plan_and_check_against_moto() {
     assert_eq!(doc["files"][0]["action"], "create");
     assert_eq!(doc["summary"]["create"], 1);
 
-    // check probes the destination too (and it answers), then plans the same.
+    // check probes the destination too (and it answers: the CA file and the allow-list are the
+    // resolver's), then judges it as EventBridge will reach it: a private CA on a loopback
+    // address, so EventBridge cannot deliver there. The file fails (exit 1), with its reasons.
     let out = run(cli(&["--output", "json", "route", "check", &file])).await;
-    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(out.code, Some(1), "{out:?}");
     let doc = out.json();
-    assert_eq!(doc["files"][0]["status"], "planned", "{doc}");
+    let report = &doc["files"][0];
+    assert_eq!(report["status"], "failed", "{doc}");
     assert_eq!(
-        doc["files"][0]["detail"]["probes"][0]["failure"],
+        report["detail"]["probes"][0]["failure"],
         Value::Null,
         "{doc}"
     );
+    assert_eq!(report["detail"]["probes"][0]["health"]["status"], 200);
+    let reach = &report["detail"]["reach"][0];
+    assert_eq!(reach["verdict"], "fail", "{doc}");
+    assert_eq!(reach["path"], "uri");
+    let rules: Vec<(&str, &str)> = reach["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["rule"].as_str().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
     assert_eq!(
-        doc["files"][0]["detail"]["probes"][0]["health"]["status"],
-        200
+        rules,
+        [
+            ("public_address", "private_address"),
+            ("public_trust", "not_publicly_trusted")
+        ],
+        "{doc}"
+    );
+    assert!(reach["days_left"].as_i64().is_some_and(|d| d > 80), "{doc}");
+    assert_eq!(report["error"]["kind"], "address_policy", "{doc}");
+    assert_eq!(report["error"]["stage"], "probe", "{doc}");
+    assert_eq!(report["action"], "create", "the plan is still shown: {doc}");
+    // The text report names each rule and reason under the destination.
+    let out = run(cli(&["route", "check", &file])).await;
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(
+        out.stdout.contains("EventBridge delivery:"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(": cannot deliver (certificate: "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("public_address: EventBridge cannot deliver here: 127.0.0.1 is in the non-public range 127.0.0.0/8 (loopback)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("public_trust: EventBridge cannot deliver here: the certificate does not chain to a public root"),
+        "{}",
+        out.stdout
+    );
+    // Declared private connectivity: the address rule is skipped (and said so), the private
+    // CA still fails.
+    let mut private: Value = serde_json::from_str(&route_json(
+        "orders",
+        &destination.ip_uri("/orders"),
+        "orders",
+        ORG,
+    ))
+    .unwrap();
+    private["connectivity"] = "private".into();
+    let private = write(dir.path(), "private.json", &private.to_string());
+    let out = run(cli(&["route", "check", &private])).await;
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("public_address: skipped (the route declares private connectivity)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("public_address: EventBridge"),
+        "{}",
+        out.stdout
     );
 
     // Nothing was written anywhere.

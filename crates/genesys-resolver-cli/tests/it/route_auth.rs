@@ -129,10 +129,20 @@ async fn route_plan_and_check_print_no_credential_nor_query_secret() {
         // The endpoint is shown, its secret query value redacted.
         assert!(out.stdout.contains("?token=[REDACTED]"), "{}", out.stdout);
         clean("route plan --output json", &out);
+        // The probe passes; EventBridge cannot deliver to a loopback destination behind a
+        // test CA, so the check fails, and neither its reasons nor its URIs carry a secret.
         let out = run(cli(&["--output", "json", "route", "check", file])).await;
-        assert_eq!(out.code, Some(0), "{out:?}");
-        assert_eq!(out.json()["files"][0]["status"], "planned", "{out:?}");
+        assert_eq!(out.code, Some(1), "{out:?}");
+        let doc = out.json();
+        assert_eq!(doc["files"][0]["status"], "failed", "{out:?}");
+        assert_eq!(
+            doc["files"][0]["detail"]["reach"][0]["verdict"], "fail",
+            "{out:?}"
+        );
         clean("route check --output json", &out);
+        let out = run(cli(&["route", "check", file])).await;
+        assert_eq!(out.code, Some(1), "{out:?}");
+        clean("route check", &out);
     }
 
     // A malformed Basic: refused, naming the field and the rule, never the value.

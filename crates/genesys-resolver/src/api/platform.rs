@@ -112,6 +112,11 @@ pub trait PlatformApi: Send + Sync + std::fmt::Debug {
     /// may carry the `transports` it can be delivered over (older organisations omit them).
     async fn available_topics(&self) -> Result<Reply<Value>, ClientError>;
 
+    /// The organisation's available topics with each topic's `schema` (the JSON schema of its
+    /// notifications' `eventBody`), as returned
+    /// (`GET /api/v2/notifications/availabletopics?expand=schema`).
+    async fn topic_schemas(&self) -> Result<Reply<Value>, ClientError>;
+
     /// Every integration whose `integrationType.id` is `integration_type`, walking every page
     /// of `GET /api/v2/integrations` at `page_size`, those being deleted included (callers tell
     /// them apart with [`is_being_deleted`]).
@@ -243,6 +248,11 @@ impl PlatformApi for GenesysClient {
 
     async fn available_topics(&self) -> Result<Reply<Value>, ClientError> {
         let request = ApiRequest::get(TOPICS_PATH).query("expand", &"transports");
+        json_reply(&self.execute(&request).await?)
+    }
+
+    async fn topic_schemas(&self) -> Result<Reply<Value>, ClientError> {
+        let request = ApiRequest::get(TOPICS_PATH).query("expand", &"schema");
         json_reply(&self.execute(&request).await?)
     }
 

@@ -48,6 +48,7 @@ mod files;
 mod payload;
 pub(crate) mod route;
 pub(crate) mod route_auth;
+mod route_connectivity;
 mod text;
 mod walk;
 
@@ -61,6 +62,7 @@ pub use route_auth::{
     OAUTH_HTTP_METHODS, OAUTH_KEYS, OAuthClientCredentials, authorization_header,
     is_secret_parameter,
 };
+pub use route_connectivity::Connectivity;
 pub use walk::Reading;
 
 /// The default [`ReadLimits::max_bytes`]: 1 MiB, as the service's request bodies.

@@ -5,7 +5,7 @@
 //! A route document is flat: the payload's keys (`name`, `type`, `uri`, `uris`, `retryPolicy`,
 //! `eventFilters`, `headers`) with the route's beside them ([`ROUTE_KEYS`]: `awsAccountId`,
 //! `awsRegion`, `eventSourceSuffix` and `roleArn`, required; `organizationId`, `deadLetterArn`,
-//! `invocationRateLimit` and `oauth`, optional), as the command line and the Python package take
+//! `invocationRateLimit`, `oauth` and `connectivity`, optional), as the command line and the Python package take
 //! it. Unlike the seed's payload, a route may set `Authorization`: it becomes the connection's
 //! auth ([`super::route_auth`]).
 
@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use super::eventbridge::{EventBridgeIntegration, check_aws};
 use super::payload::{PAYLOAD_REQUIRED, payload_fields};
 use super::route_auth::{OAuthClientCredentials, check_connection, read_oauth};
+use super::route_connectivity::{Connectivity, read_connectivity};
 use super::walk::{Reading, Walker};
 use super::{DocumentError, DocumentKind, Format, read_text_as};
 use crate::payload::{PAYLOAD_KEYS, ResolvePayload};
@@ -39,7 +40,7 @@ pub const MAX_INPUT_PATH_CHARS: usize = 256;
 pub const DEFAULT_INVOCATION_RATE_QUOTA: i32 = 300;
 
 /// The route's own keys in a route document; every other key is the payload's.
-pub const ROUTE_KEYS: [&str; 8] = [
+pub const ROUTE_KEYS: [&str; 9] = [
     "awsAccountId",
     "awsRegion",
     "eventSourceSuffix",
@@ -48,10 +49,11 @@ pub const ROUTE_KEYS: [&str; 8] = [
     "deadLetterArn",
     "invocationRateLimit",
     "oauth",
+    "connectivity",
 ];
 
 /// Every key of a route document: the payload's, then the route's.
-const ALL_KEYS: [&str; 15] = [
+const ALL_KEYS: [&str; 16] = [
     PAYLOAD_KEYS[0],
     PAYLOAD_KEYS[1],
     PAYLOAD_KEYS[2],
@@ -67,6 +69,7 @@ const ALL_KEYS: [&str; 15] = [
     ROUTE_KEYS[5],
     ROUTE_KEYS[6],
     ROUTE_KEYS[7],
+    ROUTE_KEYS[8],
 ];
 
 /// The keys a route document must have: the payload's and the route's.
@@ -120,6 +123,11 @@ pub struct Route {
     /// OAuth client credentials for the connections (instead of an `Authorization` header).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth: Option<Box<OAuthClientCredentials>>,
+    /// How EventBridge reaches the destinations (`connectivity`: `public`, the default, or
+    /// `private`). `route check` judges each destination as EventBridge will reach it; with
+    /// `private` its public-address rule is skipped (reported so, not passed).
+    #[serde(skip_serializing_if = "Connectivity::is_public")]
+    pub connectivity: Connectivity,
 }
 
 impl<'de> Deserialize<'de> for Route {
@@ -149,6 +157,7 @@ impl std::fmt::Debug for Route {
             .field("dead_letter_arn", &self.dead_letter_arn)
             .field("invocation_rate_limit", &self.invocation_rate_limit)
             .field("oauth", &self.oauth)
+            .field("connectivity", &self.connectivity)
             .finish()
     }
 }
@@ -182,6 +191,7 @@ impl Route {
             dead_letter_arn: None,
             invocation_rate_limit: None,
             oauth: None,
+            connectivity: Connectivity::Public,
         }
     }
 
@@ -204,6 +214,13 @@ impl Route {
     #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.payload.headers.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets how EventBridge reaches the destinations (default [`Connectivity::Public`]).
+    #[must_use]
+    pub fn connectivity(mut self, connectivity: Connectivity) -> Self {
+        self.connectivity = connectivity;
         self
     }
 
@@ -265,6 +282,7 @@ impl Route {
             dead_letter_arn: w.optional_string("deadLetterArn".into(), get("deadLetterArn")),
             invocation_rate_limit: rate(&mut w, get("invocationRateLimit")),
             oauth: read_oauth(&mut w, get("oauth")),
+            connectivity: read_connectivity(&mut w, get("connectivity")),
         };
         w.finish(route)
     }

@@ -13,7 +13,8 @@
 //!
 //! The module is cut along its seams: `builder` ([`ProberBuilder`]), `flight` (single flight
 //! and the cache), `phases` (DNS and policy, connect, TLS, health), `target` (URI to host, port
-//! and path), `inspect` (certificate capture) and `report` ([`ProbeReport`], [`ProbeFailure`]).
+//! and path), `inspect` (certificate capture) and `report` ([`ProbeReport`], [`ProbeFailure`]);
+//! [`reach`] judges destinations as EventBridge will reach them (`route check`).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -40,6 +41,7 @@ mod http1;
 mod inspect;
 mod phases;
 mod prober;
+pub mod reach;
 mod report;
 mod target;
 mod verified;

@@ -80,7 +80,7 @@ pub struct CredentialKey(Vec<u8>);
 
 impl CredentialKey {
     /// The shortest key accepted, in bytes.
-    pub const MIN_BYTES: usize = 16;
+    pub const MIN_BYTES: usize = crate::settings::MIN_CREDENTIAL_KEY_BYTES;
 
     /// A key of at least [`MIN_BYTES`](Self::MIN_BYTES) bytes (a random 32-byte key, or a
     /// long passphrase), or `None` when shorter.

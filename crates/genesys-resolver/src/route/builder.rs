@@ -11,15 +11,18 @@ use aws_sdk_eventbridge::Client;
 
 use super::auth::CredentialKey;
 use super::deploy::{Parts, RouteDeployer};
+use super::rehearse::RehearsalClient;
 use crate::audit::{AuditSink, NoopAudit};
 use crate::compose;
 use crate::coordination::Coordinator;
-use crate::dns::DnsResolver;
+use crate::dns::{DnsResolver, SystemResolver};
 use crate::envelope::Envelope;
 use crate::error::BuildError;
 use crate::eventbridge::EventBridgeDeployer;
 use crate::metrics::{MetricsSink, NoopMetrics};
+use crate::policy::AddressPolicy;
 use crate::probe::EndpointProber;
+use crate::probe::reach::ReachChecker;
 use crate::settings::{DEFAULT_LEASE_WAIT, RouteSettings};
 use crate::tls::TrustConfig;
 
@@ -43,11 +46,13 @@ pub struct RouteDeployerBuilder {
     sts: Option<aws_sdk_sts::Client>,
     settings: RouteSettings,
     prober: Option<Arc<dyn EndpointProber>>,
+    reach: Option<ReachChecker>,
     dns: Option<Arc<dyn DnsResolver>>,
     metrics: Option<Arc<dyn MetricsSink>>,
     audit: Option<Arc<dyn AuditSink>>,
     coordinator: Option<Arc<dyn Coordinator>>,
     credential_key: Option<CredentialKey>,
+    rehearsal: Option<RehearsalClient>,
 }
 
 impl fmt::Debug for RouteDeployerBuilder {
@@ -195,15 +200,33 @@ impl RouteDeployerBuilder {
         self
     }
 
-    /// The key of the digest of each connection's credentials in its description (default: a
-    /// public key, under which a weak credential can be guessed from its digest; see
+    /// What judges destinations as EventBridge will reach them in
+    /// [`check`](RouteDeployer::check) (default: a [`ReachChecker`] on the public roots,
+    /// resolving with [`dns_resolver`](Self::dns_resolver) when given, connecting where the
+    /// settings' probe policy allows; the probe's trust settings never apply to it).
+    pub fn reach_checker(mut self, checker: ReachChecker) -> Self {
+        self.reach = Some(checker);
+        self
+    }
+
+    /// The key of the digest of each connection's credentials in its description, over
+    /// [`RouteSettings::credential_key`] (`RESOLVER_ROUTE_CREDENTIAL_KEY`); with neither, a
+    /// public key, under which a weak credential can be guessed from its digest (see
     /// [`CredentialKey`]). Keep it stable: another key rewrites every connection's auth once.
     pub fn credential_key(mut self, key: CredentialKey) -> Self {
         self.credential_key = Some(key);
         self
     }
 
-    /// Replaces the DNS resolver of the default prober.
+    /// The client a rehearsal sends with (default: trusting `genesys.trust`, the default
+    /// address policy with the settings' `probe.allow_cidrs`, the DNS resolver given to
+    /// [`dns_resolver`](Self::dns_resolver) or the system's).
+    pub fn rehearsal_client(mut self, client: RehearsalClient) -> Self {
+        self.rehearsal = Some(client);
+        self
+    }
+
+    /// Replaces the DNS resolver of the default prober (and of the default rehearsal client).
     pub fn dns_resolver(mut self, dns: Arc<dyn DnsResolver>) -> Self {
         self.dns = Some(dns);
         self
@@ -280,12 +303,27 @@ impl RouteDeployerBuilder {
         self.settings.validate()?;
         let metrics = self.metrics_sink();
         let audit = self.audit_sink();
+        let rehearsal = match self.rehearsal.clone() {
+            Some(c) => c,
+            None => self.default_rehearsal()?,
+        };
         let genesys = self.genesys.ok_or(BuildError::Missing(
             "genesys (give the EventBridge deployer, or use build_async)",
         ))?;
         let events = self.events.ok_or(BuildError::Missing(
             "events (give the EventBridge client, or use build_async)",
         ))?;
+        let reach = if let Some(r) = self.reach {
+            r
+        } else {
+            let policy = AddressPolicy::default()
+                .with_allowed(self.settings.probe.allow_cidrs.iter().copied());
+            let mut b = ReachChecker::builder().connect_policy(policy);
+            if let Some(dns) = &self.dns {
+                b = b.resolver(Arc::clone(dns));
+            }
+            b.build()?
+        };
         let prober = match self.prober {
             Some(p) => p,
             None => compose::prober(
@@ -320,12 +358,32 @@ impl RouteDeployerBuilder {
             events,
             sts,
             prober,
+            reach,
             waits,
             envelope,
             coordinator,
             lease_wait,
-            credential_key: self.credential_key,
+            credential_key: self.credential_key.or_else(|| {
+                let key = self.settings.credential_key.as_ref()?;
+                // Scrubbed from every line the process writes, as the client secret is.
+                crate::redact::register_secret(key.expose());
+                CredentialKey::new(key.expose())
+            }),
+            rehearsal,
         }))
+    }
+
+    /// The rehearsal client of the settings: their trust, the default address policy with
+    /// their allowed ranges, the DNS resolver given or the system's.
+    fn default_rehearsal(&self) -> Result<RehearsalClient, BuildError> {
+        let dns: Arc<dyn DnsResolver> = match &self.dns {
+            Some(dns) => dns.clone(),
+            None => Arc::new(SystemResolver::new().map_err(|e| BuildError::Prober(e.into()))?),
+        };
+        let policy =
+            AddressPolicy::default().with_allowed(self.settings.probe.allow_cidrs.iter().copied());
+        let trust = TrustConfig::from_settings(&self.settings.genesys.trust);
+        RehearsalClient::new(&trust, policy, dns).map_err(|e| BuildError::Prober(e.into()))
     }
 
     fn metrics_sink(&self) -> Arc<dyn MetricsSink> {

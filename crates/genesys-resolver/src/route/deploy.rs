@@ -13,6 +13,7 @@ use super::account::Account;
 use super::auth::CredentialKey;
 use super::aws::{Aws, Observed, plan as aws_plan};
 use super::error::RouteError;
+use super::rehearse::{self, RehearsalClient, RehearseOptions, RehearseReport};
 use super::report::{CheckReport, DestinationReport, DestroyReport, RoutePlan, RouteReport};
 use super::spec::AwsSpec;
 use super::turn::{ROUTE_SCOPE, Turn};
@@ -21,6 +22,7 @@ use crate::coordination::{Coordinator, LeaseKey};
 use crate::envelope::{Envelope, OperationReport, Subject, stage};
 use crate::eventbridge::EventBridgeDeployer;
 use crate::outcome::{Action, Stage};
+use crate::probe::reach::ReachChecker;
 use crate::probe::{EndpointProber, ProbeReport};
 
 /// Deploys routes: the Genesys EventBridge integration through an [`EventBridgeDeployer`], the
@@ -41,12 +43,14 @@ struct Inner {
     events: Client,
     account: Account,
     prober: Arc<dyn EndpointProber>,
+    reach: ReachChecker,
     source_timeout: Duration,
     source_poll: Duration,
     envelope: Envelope,
     coordinator: Arc<dyn Coordinator>,
     lease_wait: Duration,
     credential_key: CredentialKey,
+    rehearsal: RehearsalClient,
 }
 
 /// The parts of a route deployer, as its builder made them.
@@ -55,6 +59,8 @@ pub(super) struct Parts {
     pub(super) events: Client,
     pub(super) sts: aws_sdk_sts::Client,
     pub(super) prober: Arc<dyn EndpointProber>,
+    /// Judges destinations as EventBridge will reach them (check only).
+    pub(super) reach: ReachChecker,
     /// How long apply waits for the partner event source, and its first pause.
     pub(super) waits: (Duration, Duration),
     pub(super) envelope: Envelope,
@@ -62,6 +68,8 @@ pub(super) struct Parts {
     pub(super) lease_wait: Duration,
     /// The key of the connections' credential digest (`None`: the public one).
     pub(super) credential_key: Option<CredentialKey>,
+    /// Sends rehearsals' requests.
+    pub(super) rehearsal: RehearsalClient,
 }
 
 impl fmt::Debug for RouteDeployer {
@@ -69,6 +77,7 @@ impl fmt::Debug for RouteDeployer {
         f.debug_struct("RouteDeployer")
             .field("genesys", &self.inner.genesys)
             .field("prober", &self.inner.prober)
+            .field("reach", &self.inner.reach)
             .field("source_timeout", &self.inner.source_timeout)
             .field("source_poll", &self.inner.source_poll)
             .field("coordinator", &self.inner.coordinator)
@@ -87,12 +96,14 @@ impl RouteDeployer {
                 events: parts.events,
                 account: Account::new(parts.sts),
                 prober: parts.prober,
+                reach: parts.reach,
                 source_timeout,
                 source_poll,
                 envelope: parts.envelope,
                 coordinator: parts.coordinator,
                 lease_wait: parts.lease_wait,
                 credential_key: parts.credential_key.unwrap_or_else(CredentialKey::public),
+                rehearsal: parts.rehearsal,
             }),
         }
     }
@@ -196,8 +207,10 @@ impl RouteDeployer {
         })
     }
 
-    /// Validates, probes every destination and plans both sides; writes nothing. A failing probe
-    /// is reported, not an error.
+    /// Validates, probes every destination, judges each as EventBridge will reach it
+    /// ([`ReachChecker`]: public roots and addresses, no mutual TLS, 5 seconds, certificate
+    /// lifetime; beside the probe, at the same time) and plans both sides; writes nothing. A
+    /// failing probe or an unreachable destination is reported, not an error.
     pub async fn check(&self, route: &Route) -> Result<CheckReport, RouteError> {
         self.recorded(
             "check",
@@ -206,11 +219,97 @@ impl RouteDeployer {
             Box::pin(async {
                 let spec = stage(Stage::Validate, self.spec(route)).await?;
                 let probes = stage(Stage::Probe, async {
-                    Ok::<_, RouteError>(self.probe(route).await)
+                    let reach = self
+                        .inner
+                        .reach
+                        .check_payload(&route.payload, route.connectivity);
+                    Ok::<_, RouteError>(tokio::join!(self.probe(route), reach))
                 });
-                let probes = probes.await?;
+                let (probes, reach) = probes.await?;
                 let plan = stage(Stage::RouteMapping, self.read_plan(route, &spec)).await?;
-                Ok(CheckReport { probes, plan })
+                Ok(CheckReport {
+                    probes,
+                    reach,
+                    plan,
+                })
+            }),
+        )
+        .await
+    }
+
+    /// Rehearses the route's delivery as EventBridge will make it (see
+    /// [`rehearse`](super::rehearse)): per subscribed topic a Genesys event in EventBridge's
+    /// envelope, matched against the route's rules, and per matching destination the exact
+    /// request, sent only with [`RehearseOptions::send`], with EventBridge's verdict for the
+    /// answer. Reads the Genesys organisation (when the route leaves it empty) and the topics'
+    /// schemas; never writes, never calls AWS.
+    pub async fn rehearse(
+        &self,
+        route: &Route,
+        options: &RehearseOptions,
+    ) -> Result<RehearseReport, RouteError> {
+        self.recorded(
+            "rehearse",
+            route,
+            true,
+            Box::pin(async {
+                let (spec, selection) = stage(Stage::Validate, async {
+                    route.validate()?;
+                    let organization_id = self.organization_id(route).await?;
+                    let mut spec = route.aws_spec_with(&self.inner.credential_key);
+                    spec.bus_name =
+                        super::partner_source_name(&organization_id, &route.event_source_suffix);
+                    spec.validate()?;
+                    let selection = rehearse::select(route, &spec, options)?;
+                    Ok::<_, RouteError>((spec, selection))
+                })
+                .await?;
+                let id = rehearse::rehearsal_id();
+                let mut warnings = Vec::new();
+                let events = stage(Stage::RouteMapping, async {
+                    let platform = self.inner.genesys.platform_api().as_ref();
+                    let events = rehearse::events(
+                        route,
+                        &spec,
+                        platform,
+                        options,
+                        &selection,
+                        &id,
+                        &mut warnings,
+                    );
+                    Ok::<_, RouteError>(events.await?)
+                })
+                .await?;
+                let stage_of = if options.send {
+                    Stage::Probe
+                } else {
+                    Stage::RouteMapping
+                };
+                let events = stage(stage_of, async {
+                    let client = &self.inner.rehearsal;
+                    let aws = options.test_event_pattern.then_some(&self.inner.events);
+                    let done = rehearse::rehearse_events(
+                        route,
+                        &spec,
+                        client,
+                        aws,
+                        options,
+                        &selection,
+                        &id,
+                        events,
+                        &mut warnings,
+                    );
+                    Ok::<_, RouteError>(done.await?)
+                })
+                .await?;
+                Ok(RehearseReport {
+                    name: route.payload.name.clone(),
+                    rehearsal_id: id,
+                    sent: options.send,
+                    retry_policy: rehearse::budget(&spec),
+                    events,
+                    warnings,
+                })
             }),
         )
         .await

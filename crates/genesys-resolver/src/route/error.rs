@@ -170,6 +170,10 @@ pub enum RouteError {
         #[source]
         source: crate::coordination::CoordinationError,
     },
+    /// A rehearsal's options or sample cannot be used (the sample event, the topic or the
+    /// destination asked for); the error names the option at fault. Nothing was sent.
+    #[error("rehearse: {0}")]
+    Rehearse(#[source] super::rehearse::RehearseError),
     /// EventBridge answered success with a body the deployer cannot use (no ARN, a rule
     /// pattern that is not JSON, a failed target entry).
     #[error("{resource}: unexpected response: {reason}")]
@@ -236,7 +240,8 @@ impl RouteError {
             Self::Validation(_)
             | Self::InvalidResponse { .. }
             | Self::NotOwned { .. }
-            | Self::EventSourceUnusable { .. } => false,
+            | Self::EventSourceUnusable { .. }
+            | Self::Rehearse(_) => false,
             Self::Probe { reports } => reports
                 .iter()
                 .filter_map(|r| r.failure.as_ref())
@@ -264,7 +269,7 @@ impl RouteError {
     /// has one).
     pub fn stage(&self) -> Stage {
         match self {
-            Self::Validation(_) => Stage::Validate,
+            Self::Validation(_) | Self::Rehearse(_) => Stage::Validate,
             Self::Probe { .. } => Stage::Probe,
             Self::Genesys(e) => e.stage(),
             Self::Incomplete { source, .. } => source.stage(),
@@ -276,7 +281,7 @@ impl RouteError {
     /// failure, an address-policy refusal first).
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Validation(_) => ErrorKind::Validation,
+            Self::Validation(_) | Self::Rehearse(_) => ErrorKind::Validation,
             Self::Probe { reports } => crate::probe::failure_kind(reports),
             Self::Genesys(e) => e.kind(),
             Self::EventSourceTimeout { .. } => ErrorKind::ActivationTimeout,
@@ -311,9 +316,10 @@ impl RouteError {
             | Self::EventSourceUnusable { .. }
             | Self::Aws { .. }
             | Self::InvalidResponse { .. } => Upstream::Aws,
-            Self::Validation(_) | Self::Probe { .. } | Self::Coordination { .. } => {
-                self.kind().upstream()
-            }
+            Self::Validation(_)
+            | Self::Probe { .. }
+            | Self::Coordination { .. }
+            | Self::Rehearse(_) => self.kind().upstream(),
         }
     }
 
@@ -391,6 +397,9 @@ impl OperationError for RouteError {
                 report.operation = Some(source.operation.to_owned());
                 report.resource = Some(resource.clone());
             }
+            Self::Rehearse(e) => {
+                report.resource = Some(e.field().to_owned());
+            }
             Self::InvalidResponse { resource, .. } | Self::NotOwned { resource, .. } => {
                 report.resource = Some(resource.clone());
             }
@@ -418,5 +427,11 @@ impl From<ValidationErrors> for RouteError {
 impl From<DeployError> for RouteError {
     fn from(e: DeployError) -> Self {
         Self::Genesys(e)
+    }
+}
+
+impl From<super::rehearse::RehearseError> for RouteError {
+    fn from(e: super::rehearse::RehearseError) -> Self {
+        Self::Rehearse(e)
     }
 }

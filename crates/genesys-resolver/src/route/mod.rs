@@ -82,11 +82,14 @@ mod builder;
 mod deploy;
 mod error;
 mod identity;
+pub mod rehearse;
 mod report;
+pub mod semantics;
 mod spec;
 mod turn;
 
 // The route document (model, rules, strict reader) lives with the other documents.
+pub use crate::document::Connectivity;
 pub use crate::document::aws_limits;
 pub use crate::document::route::{
     DEFAULT_INVOCATION_RATE_QUOTA, GENESYS_SOURCE_PREFIX, InputTransformerSpec,
@@ -101,6 +104,10 @@ pub use builder::{
 };
 pub use deploy::RouteDeployer;
 pub use error::{AwsCallError, RouteError, TargetFailure};
+pub use rehearse::{
+    DestinationRehearsal, EventRehearsal, EventSource, RehearsalClient, RehearseError,
+    RehearseOptions, RehearseReport, RequestView, RetryBudget, Verdict,
+};
 pub use report::{
     ChangeAction, CheckReport, DestinationReport, DestroyReport, ResourceKind, RoutePlan,
     RouteReport,

@@ -9,9 +9,12 @@ use crate::change::Change;
 pub use crate::change::{ChangeAction, ResourceKind};
 use crate::document::is_secret_parameter;
 use crate::durations::duration_ms;
+use crate::error::ErrorReport;
 use crate::eventbridge::{Plan, ReportedState};
 use crate::outcome::Action;
+use crate::outcome::Stage;
 use crate::probe::ProbeReport;
+use crate::probe::reach::ReachReport;
 
 /// What [`apply`](super::RouteDeployer::apply) would do on both sides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -127,13 +130,17 @@ impl RouteReport {
     }
 }
 
-/// What [`check`](super::RouteDeployer::check) found: every probe and both plans. Nothing was
-/// written.
+/// What [`check`](super::RouteDeployer::check) found: every probe, every destination judged as
+/// EventBridge will reach it, and both plans. Nothing was written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CheckReport {
     /// Every destination's probe report, in payload order.
     pub probes: Vec<ProbeReport>,
+    /// Every destination judged as EventBridge will reach it, in payload order: verdict, each
+    /// rule's outcome, the reasons naming their rule, the certificate's days left.
+    #[serde(default)]
+    pub reach: Vec<ReachReport>,
     /// What apply would do.
     pub plan: RoutePlan,
 }
@@ -147,6 +154,39 @@ impl CheckReport {
     /// What apply would do to the route as a whole ([`RoutePlan::action`]).
     pub fn action(&self) -> ChangeAction {
         self.plan.action()
+    }
+
+    /// Whether EventBridge can deliver to every destination (warnings allowed).
+    pub fn reach_ok(&self) -> bool {
+        self.reach.iter().all(ReachReport::ok)
+    }
+
+    /// Whether every destination passed its probe and EventBridge can deliver to each.
+    pub fn ok(&self) -> bool {
+        self.probes_ok() && self.reach_ok()
+    }
+
+    /// The destinations EventBridge cannot deliver to, as an error report for a front end
+    /// (stage `probe`; the kind of the first failing reason; the message names each
+    /// destination's path and reasons), or `None` when it can deliver to every one. Apply does
+    /// not refuse on these (see the routes guide): a check reports them.
+    pub fn reach_error(&self) -> Option<ErrorReport> {
+        let failing: Vec<&ReachReport> = self.reach.iter().filter(|r| !r.ok()).collect();
+        let kind = failing.first()?.failures().next()?.reason.error_kind();
+        let lines: Vec<String> = failing
+            .iter()
+            .map(|r| {
+                let why: Vec<&str> = r.failures().map(|f| f.message.as_str()).collect();
+                format!("{} ({}): {}", r.path, r.uri, why.join("; "))
+            })
+            .collect();
+        let message = format!(
+            "EventBridge cannot deliver to {} of {} destinations: {}",
+            failing.len(),
+            self.reach.len(),
+            lines.join(" | ")
+        );
+        Some(ErrorReport::new(kind, message).with_stage(Stage::Probe))
     }
 
     /// The failed probes as the error an apply would meet (kind and stage `probe`, every

@@ -143,6 +143,14 @@ pub struct RouteSettings {
     pub aws_region: Option<String>,
     /// The EventBridge endpoint (an emulator's), over the standard chain's.
     pub aws_endpoint_url: Option<String>,
+    /// The key of the keyed digest of each connection's credentials in its description
+    /// ([`vars::ROUTE_CREDENTIAL_KEY`], at least [`MIN_CREDENTIAL_KEY_BYTES`](super::MIN_CREDENTIAL_KEY_BYTES)
+    /// bytes); never serialized, `[redacted]` in `Debug`. Unset: a fixed public key, which
+    /// still detects a changed credential but lets whoever may read the connection test
+    /// guesses of a weak credential against the digest. Keep it stable: a new key rewrites
+    /// every connection's auth once.
+    #[serde(skip_serializing)]
+    pub credential_key: Option<super::SecretValue>,
 }
 
 impl RouteSettings {
@@ -162,6 +170,7 @@ impl RouteSettings {
             source_poll_interval: seconds(&var, vars::SOURCE_POLL_INTERVAL_SECS)?,
             aws_region: None,
             aws_endpoint_url: None,
+            credential_key: super::identity::route_credential_key_from(&var)?,
         };
         s.validate().map_err(|mut errors| errors.0.remove(0))?;
         Ok(s)
@@ -190,6 +199,13 @@ impl RouteSettings {
         }
         if self.aws_region.as_deref() == Some("") {
             out.push(SettingsError::new("aws_region", "must not be empty"));
+        }
+        if let Some(reason) = self
+            .credential_key
+            .as_ref()
+            .and_then(super::identity::credential_key_problem)
+        {
+            out.push(SettingsError::new("credential_key", reason));
         }
         into_result(out)
     }
@@ -265,5 +281,80 @@ mod tests {
         let s: RouteSettings = serde_json::from_value(json).unwrap();
         assert_eq!(s.genesys.activation_timeout, Some(Duration::from_secs(5)));
         assert!(serde_json::from_value::<DeploySettings>(serde_json::json!({"chek": 1})).is_err());
+    }
+
+    #[test]
+    fn the_route_credential_key_comes_from_its_variable_or_file_and_is_never_shown() {
+        let key = "k3y-of-thirty-two-bytes-0123456789";
+        let s = RouteSettings::from_lookup(lookup(&[(vars::ROUTE_CREDENTIAL_KEY, key)])).unwrap();
+        assert_eq!(
+            s.credential_key
+                .as_ref()
+                .map(super::super::SecretValue::expose),
+            Some(key)
+        );
+        assert!(!format!("{s:?}").contains(key));
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(
+            !json.contains(key) && !json.contains("credential_key"),
+            "{json}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("key");
+        std::fs::write(&file, format!("{key}\n")).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let path = file.to_string_lossy().into_owned();
+        let s = RouteSettings::from_lookup(lookup(&[(vars::ROUTE_CREDENTIAL_KEY_FILE, &path)]))
+            .unwrap();
+        assert_eq!(
+            s.credential_key
+                .as_ref()
+                .map(super::super::SecretValue::expose),
+            Some(key)
+        );
+
+        // Too short, from either place: the variable is named, the value never.
+        std::fs::write(&file, "short\n").unwrap();
+        for vars in [
+            [(vars::ROUTE_CREDENTIAL_KEY, "short")],
+            [(vars::ROUTE_CREDENTIAL_KEY_FILE, path.as_str())],
+        ] {
+            let err = RouteSettings::from_lookup(lookup(&vars)).unwrap_err();
+            assert_eq!(err.setting, vars[0].0);
+            assert!(err.reason.contains("at least 16 bytes"), "{err}");
+            assert!(!err.to_string().contains("short"), "{err}");
+        }
+        // Set in data: checked by validate, named by its field.
+        let s = RouteSettings {
+            credential_key: Some(super::super::SecretValue::new("short")),
+            ..RouteSettings::default()
+        };
+        assert_eq!(s.validate().unwrap_err().0[0].setting, "credential_key");
+        // The resolver's route target carries it to the route deployer's settings.
+        let r = super::super::ResolverSettings::from_lookup(lookup(&[(
+            vars::ROUTE_CREDENTIAL_KEY,
+            key,
+        )]))
+        .unwrap();
+        assert_eq!(
+            r.route_settings()
+                .credential_key
+                .as_ref()
+                .map(super::super::SecretValue::expose),
+            Some(key)
+        );
+        assert!(super::super::is_operator_only(
+            vars::ROUTE_CREDENTIAL_KEY,
+            key
+        ));
+        assert!(super::super::is_operator_only(
+            vars::ROUTE_CREDENTIAL_KEY_FILE,
+            &path
+        ));
     }
 }

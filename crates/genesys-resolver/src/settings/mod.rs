@@ -45,6 +45,8 @@
 //! | `RESOLVER_ROUTE_DEAD_LETTER_ARN` | [`RouteTargetSettings::dead_letter_arn`] (an SQS queue ARN) | none |
 //! | `RESOLVER_ROUTE_EVENT_SOURCE_SUFFIX` | [`RouteTargetSettings::event_source_suffix`]: the rule of each payload's partner event source suffix, `{name}` once | `{name}` |
 //! | `RESOLVER_ROUTE_ORGANIZATION_ID` | [`RouteTargetSettings::organization_id`] | read from Genesys |
+//! | `RESOLVER_ROUTE_CREDENTIAL_KEY` | [`RouteSettings::credential_key`], [`RouteTargetSettings::credential_key`]: the key of the digest of connection credentials in their descriptions (16 bytes at least) | a fixed public key |
+//! | `RESOLVER_ROUTE_CREDENTIAL_KEY_FILE` | the route credential key's file (first line), when `RESOLVER_ROUTE_CREDENTIAL_KEY` is unset ([`SecretFile`]) | none |
 //!
 //! A resolver reads the client, trust, probe, coordination and target variables (with target
 //! `route`, also the deploy and source waits); an EventBridge deployer the client, trust,
@@ -90,6 +92,7 @@ pub use deploy::{DeploySettings, RouteSettings};
 use env::present;
 #[cfg(feature = "config-file")]
 pub use file::{ConfigFileError, MAX_CONFIG_BYTES, read_config_file};
+pub use identity::{MIN_CREDENTIAL_KEY_BYTES, SecretValue};
 pub use operator::{OPERATOR_ONLY_VARS, is_operator_only};
 pub use secret_file::{CLIENT_SECRET_FILE_VAR, MAX_SECRET_FILE_BYTES, SecretFile, SecretFileError};
 pub(crate) use setters::client_setters;
@@ -307,6 +310,7 @@ impl ResolverSettings {
         s.source_poll_interval = r.source_poll_interval;
         s.aws_region.clone_from(&r.aws_region);
         s.aws_endpoint_url.clone_from(&r.aws_endpoint_url);
+        s.credential_key.clone_from(&r.credential_key);
         s
     }
 }

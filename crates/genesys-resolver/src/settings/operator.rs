@@ -7,7 +7,8 @@ use super::{CLIENT_SECRET_FILE_VAR, CLIENT_SECRET_VAR, GENESYSCLOUD_CLIENT_SECRE
 /// is a secret, names a file to read a secret or trust anchors from, widens where credentials
 /// go or what is trusted, or loosens how the service faces its network:
 ///
-/// - the client secret, its file and the ecosystem's name for it;
+/// - the client secret, its file and the ecosystem's name for it; the route credential key and
+///   its file;
 /// - the deploy target, the route's AWS account and its role
 ///   ([`vars::DEPLOY_TARGET`], [`vars::ROUTE_AWS_ACCOUNT_ID`], [`vars::ROUTE_ROLE_ARN`]): they
 ///   decide where the organisation's events go and which role delivers them;
@@ -40,6 +41,8 @@ pub const OPERATOR_ONLY_VARS: &[&str] = &[
     vars::DEPLOY_TARGET,
     vars::ROUTE_AWS_ACCOUNT_ID,
     vars::ROUTE_ROLE_ARN,
+    vars::ROUTE_CREDENTIAL_KEY,
+    vars::ROUTE_CREDENTIAL_KEY_FILE,
 ];
 
 /// The prefix of the service's TLS variables, every one of them the operator's.

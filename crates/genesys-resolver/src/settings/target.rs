@@ -103,6 +103,10 @@ pub struct RouteTargetSettings {
     /// The first pause between looks for the partner event source (default 0.25 s).
     #[serde(with = "opt_duration_secs")]
     pub source_poll_interval: Option<Duration>,
+    /// The key of the digest of connection credentials in their descriptions
+    /// ([`vars::ROUTE_CREDENTIAL_KEY`]); never serialized. Unset: a fixed public key.
+    #[serde(skip_serializing)]
+    pub credential_key: Option<super::SecretValue>,
 }
 
 impl TargetSettings {
@@ -130,6 +134,7 @@ impl TargetSettings {
             max_poll_interval: genesys.max_poll_interval,
             source_timeout: seconds(var, vars::SOURCE_TIMEOUT_SECS)?,
             source_poll_interval: seconds(var, vars::SOURCE_POLL_INTERVAL_SECS)?,
+            credential_key: super::identity::route_credential_key_from(var)?,
         };
         Ok(Self { kind, route })
     }

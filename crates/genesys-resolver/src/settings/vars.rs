@@ -106,8 +106,16 @@ pub const ROUTE_EVENT_SOURCE_SUFFIX: &str = "RESOLVER_ROUTE_EVENT_SOURCE_SUFFIX"
 /// Genesys).
 pub const ROUTE_ORGANIZATION_ID: &str = "RESOLVER_ROUTE_ORGANIZATION_ID";
 
+/// The key of the keyed digest of a route's connection credentials, kept in each connection's
+/// description so a changed credential is seen without AWS returning it (at least 16 bytes; a
+/// random 32-byte key, or a long passphrase). Unset: a fixed public key, so anyone who may read
+/// the connection can test guesses of a weak credential against the digest.
+pub const ROUTE_CREDENTIAL_KEY: &str = "RESOLVER_ROUTE_CREDENTIAL_KEY";
+/// A file whose first line is [`ROUTE_CREDENTIAL_KEY`] (read when that variable is unset).
+pub const ROUTE_CREDENTIAL_KEY_FILE: &str = "RESOLVER_ROUTE_CREDENTIAL_KEY_FILE";
+
 /// Every variable of this module, in the order of the settings tables.
-pub const ALL: [&str; 34] = [
+pub const ALL: [&str; 36] = [
     ENVIRONMENT,
     ALLOW_CUSTOM_ENVIRONMENT,
     CLIENT_ID,
@@ -142,6 +150,8 @@ pub const ALL: [&str; 34] = [
     ROUTE_DEAD_LETTER_ARN,
     ROUTE_EVENT_SOURCE_SUFFIX,
     ROUTE_ORGANIZATION_ID,
+    ROUTE_CREDENTIAL_KEY,
+    ROUTE_CREDENTIAL_KEY_FILE,
 ];
 
 #[cfg(test)]

@@ -273,9 +273,17 @@ pub struct TlsDestinationBuilder<'a> {
     versions: TlsVersions,
     bind: IpAddr,
     port: u16,
+    body: Option<String>,
 }
 
 impl TlsDestinationBuilder<'_> {
+    /// The body every response carries (default `status N`): a test of what is done with an
+    /// answer that quotes the request's credentials back.
+    pub fn response_body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
     /// The kind of certificate presented (default [`CertKind::Valid`]).
     pub fn certificate(mut self, kind: CertKind) -> Self {
         self.kind = kind;
@@ -349,6 +357,7 @@ impl TlsDestinationBuilder<'_> {
         let counters = Arc::new(Counters::default());
         let response = Arc::new(Response {
             status: self.status,
+            body: self.body,
             location: self.location,
             delay: self.delay,
         });
@@ -372,6 +381,7 @@ struct Counters {
 #[derive(Debug)]
 struct Response {
     status: u16,
+    body: Option<String>,
     location: Option<String>,
     delay: Duration,
 }
@@ -439,7 +449,7 @@ async fn handle(
     if !response.delay.is_zero() {
         tokio::time::sleep(response.delay).await;
     }
-    let body = format!("status {}\n", response.status);
+    let body = (response.body.clone()).unwrap_or_else(|| format!("status {}\n", response.status));
     let mut out = format!(
         "HTTP/1.1 {} {}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n",
         response.status,
@@ -501,6 +511,7 @@ impl TlsDestination {
             versions: TlsVersions::default(),
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
+            body: None,
         }
     }
 

@@ -27,6 +27,8 @@ pub(crate) use loopback::Loopback;
 
 #[cfg(feature = "external-tests")]
 pub(crate) mod moto;
+#[cfg(all(feature = "testkit", feature = "aws"))]
+pub(crate) mod receiver;
 #[cfg(feature = "external-tests")]
 mod redis_server;
 #[cfg(feature = "external-tests")]

@@ -18,7 +18,8 @@ pub(crate) struct Moto {
     url: String,
 }
 
-fn python() -> PathBuf {
+/// The Python that runs the emulator: `MOTO_PYTHON`, else the workspace's `.venv`.
+pub(crate) fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("MOTO_PYTHON") {
         return PathBuf::from(p);
     }

@@ -185,6 +185,10 @@ impl PlatformApi for FakePlatform {
         })
     }
 
+    async fn topic_schemas(&self) -> Result<Reply<Value>, ClientError> {
+        self.with("schemas", |_| Ok(reply(json!({"entities": []}))))
+    }
+
     async fn integrations_of_type(
         &self,
         integration_type: &str,

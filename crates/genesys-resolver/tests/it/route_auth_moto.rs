@@ -14,7 +14,10 @@ use genesys_resolver::audit::MemoryAudit;
 use genesys_resolver::document::OAuthClientCredentials;
 use genesys_resolver::error::OperationError;
 use genesys_resolver::payload::{EventFilter, ResolvePayload};
-use genesys_resolver::route::{CredentialKey, ResourceKind, Route, RouteDeployer, RouteError};
+use genesys_resolver::route::{
+    CredentialKey, ResourceKind, Route, RouteDeployer, RouteError, RoutePlan,
+};
+use genesys_resolver::settings::{RouteSettings, vars};
 use genesys_resolver::testkit::destination::{CertKind, TestCa, TlsDestination, prober_for};
 use genesys_resolver::testkit::genesys::MockGenesys;
 use genesys_resolver::validate::ViolationCode;
@@ -40,7 +43,7 @@ const QUERY_SECRET: &str = "query-secret-3d19aa";
 struct Setup {
     moto: moto::Moto,
     _dir: tempfile::TempDir,
-    _mock: MockGenesys,
+    mock: MockGenesys,
     dest: TlsDestination,
     ca: TestCa,
     deployer: RouteDeployer,
@@ -70,7 +73,7 @@ async fn setup() -> Setup {
         events: events_client(&moto.url()),
         moto,
         _dir: dir,
-        _mock: mock,
+        mock,
         dest,
         ca,
         deployer,
@@ -322,14 +325,7 @@ async fn bearer_basic_and_oauth_reach_the_destination_and_stay_out_of_everything
         .headers
         .insert("Authorization".into(), ROTATED.into());
     let plan = s.deployer.plan(&rotated).await.unwrap();
-    let changed: Vec<_> = plan
-        .aws_changes()
-        .flat_map(|c| c.changes.iter().map(move |f| (c.kind, f.field.clone())))
-        .collect();
-    assert_eq!(
-        changed,
-        [(ResourceKind::Connection, "description".to_owned())]
-    );
+    assert_only_descriptions_change(&plan);
     let report = s.deployer.apply(&rotated).await.unwrap();
     assert_eq!(report.writes(), 1);
     put_event(&s.events, "bearer").await;
@@ -386,6 +382,67 @@ async fn bearer_basic_and_oauth_reach_the_destination_and_stay_out_of_everything
     assert!(!s.audit.is_empty());
     common::assert_clean("audit", &audit, &secrets);
     common::assert_clean("deployer", &format!("{:?}", s.deployer), &secrets);
+}
+
+/// The plan changes the connection's description (its keyed digest) and nothing else.
+fn assert_only_descriptions_change(plan: &RoutePlan) {
+    let changed: Vec<_> = plan
+        .aws_changes()
+        .flat_map(|c| c.changes.iter().map(move |f| (c.kind, f.field.clone())))
+        .collect();
+    assert_eq!(
+        changed,
+        [(ResourceKind::Connection, "description".to_owned())]
+    );
+}
+
+/// A deployer of `settings` over the setup's world.
+fn deployer_of(s: &Setup, settings: RouteSettings) -> RouteDeployer {
+    RouteDeployer::builder(common::deployer(&s.mock), events_client(&s.moto.url()))
+        .settings(settings)
+        .sts(common::sts_client(&s.moto.url()))
+        .prober(Arc::new(prober_for(&s.ca).build().unwrap()))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_credential_key_comes_from_the_settings_and_another_key_is_seen() {
+    let s = setup().await;
+    let bearer = route(&s, "keyed", &[("Authorization", BEARER)]);
+    s.deployer.apply(&bearer).await.unwrap();
+    // The setup's key ([0x5a; 32], 32 `Z`s) given as RESOLVER_ROUTE_CREDENTIAL_KEY: the same
+    // digest, nothing to write.
+    let key = "Z".repeat(32);
+    let settings = RouteSettings::from_lookup(|name| {
+        (name == vars::ROUTE_CREDENTIAL_KEY).then(|| key.clone())
+    })
+    .unwrap();
+    assert!(!format!("{settings:?}").contains(&key));
+    assert!(!serde_json::to_string(&settings).unwrap().contains(&key));
+    let same = deployer_of(&s, settings);
+    assert!(same.plan(&bearer).await.unwrap().is_nothing());
+    // Without a key (the public one) or with another, the digest differs: the connection's
+    // description would be rewritten, never its credential read back.
+    let other = "another-key-of-enough-bytes";
+    for settings in [
+        RouteSettings::default(),
+        RouteSettings::from_lookup(|name| {
+            (name == vars::ROUTE_CREDENTIAL_KEY).then(|| other.to_owned())
+        })
+        .unwrap(),
+    ] {
+        let plan = deployer_of(&s, settings).plan(&bearer).await.unwrap();
+        assert_only_descriptions_change(&plan);
+    }
+    // A short key is refused, naming the variable and never the value.
+    let err = RouteSettings::from_lookup(|name| {
+        (name == vars::ROUTE_CREDENTIAL_KEY).then(|| "short-key".to_owned())
+    })
+    .unwrap_err();
+    assert_eq!(err.setting, vars::ROUTE_CREDENTIAL_KEY);
+    assert!(!err.to_string().contains("short-key"), "{err}");
+    s.deployer.destroy(&bearer).await.unwrap();
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -8,10 +8,13 @@ with EventBridge's semantics (User Guide, "Event patterns", "Content filtering",
 - Arrays of objects in the event are looked into: a nested pattern matches when one element of
   the array matches all of it (fields from one element, as EventBridge's engine, Event Ruler,
   requires). moto does not look into arrays of objects.
-- Matchers: exact strings, numbers (by value), ``true``/``false``, ``null``; ``prefix``,
+- Matchers: exact strings, numbers (by representation: "300, 300.0, and 3.0e2 are not considered
+  equal", so an integer never equals a float), ``true``/``false``, ``null``; ``prefix``,
   ``suffix``, ``equals-ignore-case``, ``anything-but``, ``numeric``, ``exists``, ``cidr``,
   ``wildcard``; ``$or`` between sub-patterns.
-- A missing field matches only ``{"exists": false}``.
+- ``exists`` works on leaves only ("Exists matching only works on leaf nodes"): a field that is
+  missing, an object or an empty array (or whose parents are missing) does not exist, so only
+  ``{"exists": false}`` matches it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ _OPERATORS = (
     "wildcard",
 )
 _NUMERIC_OPS = ("<", "<=", "=", ">=", ">")
+_NUMERIC_LIMIT = 5.0e9
 _MISSING = object()
 
 
@@ -108,6 +112,8 @@ def _check_matcher(key: str, matcher: Any) -> None:
     elif op in ("equals-ignore-case", "wildcard"):
         if not isinstance(arg, str):
             raise _invalid(f'"{op}" match pattern must be a string')
+        if op == "wildcard" and "**" in arg:
+            raise _invalid('"wildcard" match pattern has consecutive wildcard characters')
     elif op == "exists":
         if not isinstance(arg, bool):
             raise _invalid('"exists" match pattern must be true or false')
@@ -122,10 +128,18 @@ def _check_matcher(key: str, matcher: Any) -> None:
         for i in range(0, len(arg), 2):
             if arg[i] not in _NUMERIC_OPS or not _is_number(arg[i + 1]):
                 raise _invalid('"numeric" match pattern has a bad comparison')
+            if not -_NUMERIC_LIMIT <= arg[i + 1] <= _NUMERIC_LIMIT:
+                raise _invalid('"numeric" bounds lie between -5.0e9 and 5.0e9')
+        if len(arg) == 4 and not (
+            arg[0] in (">", ">=") and arg[2] in ("<", "<=") and arg[1] < arg[3]
+        ):
+            raise _invalid('"numeric" with two comparisons takes a lower bound then a greater upper bound')
     elif op == "anything-but":
         if isinstance(arg, (str,)) or _is_number(arg):
             return
-        if isinstance(arg, list) and arg and all(isinstance(v, str) or _is_number(v) for v in arg):
+        if isinstance(arg, list) and arg and (
+            all(isinstance(v, str) for v in arg) or all(_is_number(v) for v in arg)
+        ):
             return
         if isinstance(arg, dict) and len(arg) == 1:
             ((inner, inner_arg),) = arg.items()
@@ -144,8 +158,16 @@ def matches(pattern: dict[str, Any], event: Any) -> bool:
 
 def _match_object(pattern: dict[str, Any], node: Any) -> bool:
     if isinstance(node, list):
-        # A nested pattern against an array of objects: one element must match all of it.
-        return any(_match_object(pattern, item) for item in node if isinstance(item, dict))
+        # A nested pattern against an array of objects: one element must match all of it. An
+        # array without objects has no fields below it.
+        objects = [item for item in node if isinstance(item, dict)]
+        if not objects:
+            return _match_fields(pattern, _MISSING)
+        return any(_match_fields(pattern, item) for item in objects)
+    return _match_fields(pattern, node)
+
+
+def _match_fields(pattern: dict[str, Any], node: Any) -> bool:
     for key, sub in pattern.items():
         if key == "$or":
             if not any(_match_object(alternative, node) for alternative in sub):
@@ -153,25 +175,33 @@ def _match_object(pattern: dict[str, Any], node: Any) -> bool:
             continue
         value = node.get(key, _MISSING) if isinstance(node, dict) else _MISSING
         if isinstance(sub, dict):
-            if value is _MISSING or not _match_object(sub, value):
+            if not _match_object(sub, value):
                 return False
         elif not _match_leaf(sub, value):
             return False
     return True
 
 
+def _leaves(value: Any) -> list[Any]:
+    """The leaves a field holds: itself when scalar, its scalar elements when an array, none
+    when missing or an object."""
+    if value is _MISSING or isinstance(value, dict):
+        return []
+    if isinstance(value, list):
+        return [v for v in value if not isinstance(v, (dict, list))]
+    return [value]
+
+
 def _match_leaf(matchers: list[Any], value: Any) -> bool:
-    if value is _MISSING:
-        return any(m == {"exists": False} for m in matchers)
-    values = value if isinstance(value, list) else [value]
+    values = _leaves(value)
     for matcher in matchers:
         if isinstance(matcher, dict):
             ((op, arg),) = matcher.items()
             if op == "exists":
-                if arg:
+                if arg == bool(values):
                     return True
                 continue
-            if any(_match_operator(op, arg, v) for v in values if not isinstance(v, (dict, list))):
+            if any(_match_operator(op, arg, v) for v in values):
                 return True
         elif any(_equal(matcher, v) for v in values):
             return True
@@ -184,7 +214,8 @@ def _equal(matcher: Any, value: Any) -> bool:
     if isinstance(matcher, bool) or isinstance(value, bool):
         return isinstance(matcher, bool) and isinstance(value, bool) and matcher == value
     if _is_number(matcher) and _is_number(value):
-        return float(matcher) == float(value)
+        # By representation: an integer never equals a float (300 is not 300.0).
+        return isinstance(matcher, int) == isinstance(value, int) and matcher == value
     return isinstance(matcher, str) and isinstance(value, str) and matcher == value
 
 

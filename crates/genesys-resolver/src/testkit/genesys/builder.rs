@@ -54,6 +54,7 @@ pub struct MockGenesysBuilder {
     deleting_lag: Duration,
     topic_transports: HashMap<String, Vec<String>>,
     omit_transports: bool,
+    topic_schemas: HashMap<String, serde_json::Value>,
     /// What happens when an integration becomes ACTIVE (see `activation_hooks`).
     pub(super) hooks: super::activation_hooks::ActivationHooks,
     /// The AWS emulator linked under the mock's own organisation id (see `activation_hooks`).
@@ -83,6 +84,7 @@ impl Default for MockGenesysBuilder {
             deleting_lag: Duration::ZERO,
             topic_transports: HashMap::new(),
             omit_transports: false,
+            topic_schemas: HashMap::new(),
             hooks: super::activation_hooks::ActivationHooks::default(),
             linked_emulator: None,
         }
@@ -215,6 +217,13 @@ impl MockGenesysBuilder {
         self
     }
 
+    /// The JSON schema `topic` shows at `availabletopics?expand=schema` (default
+    /// [`default_topic_schema`](super::default_topic_schema)).
+    pub fn topic_schema(mut self, topic: impl Into<String>, schema: serde_json::Value) -> Self {
+        self.topic_schemas.insert(topic.into(), schema);
+        self
+    }
+
     /// Whether `expand=transports` is ignored, so topics carry no `transports` field (an
     /// older organisation; default false).
     pub fn omit_topic_transports(mut self, on: bool) -> Self {
@@ -251,6 +260,7 @@ impl MockGenesysBuilder {
             deleting_lag: self.deleting_lag,
             topic_transports: self.topic_transports.clone(),
             omit_transports: self.omit_transports,
+            topic_schemas: self.topic_schemas.clone(),
         };
         let shared = Arc::new(Shared::new(
             Config {
@@ -272,6 +282,7 @@ impl MockGenesysBuilder {
                 deleting_lag: self.deleting_lag,
                 topic_transports: self.topic_transports,
                 omit_transports: self.omit_transports,
+                topic_schemas: self.topic_schemas,
                 ..Data::default()
             },
         ));

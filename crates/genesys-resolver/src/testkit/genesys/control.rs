@@ -62,6 +62,7 @@ pub(super) struct Initial {
     pub(super) deleting_lag: Duration,
     pub(super) topic_transports: HashMap<String, Vec<String>>,
     pub(super) omit_transports: bool,
+    pub(super) topic_schemas: HashMap<String, serde_json::Value>,
 }
 
 /// One fault to queue, as `POST /_mock/faults` takes it.
@@ -312,6 +313,7 @@ pub(super) fn routes(initial: Initial, guard: Guard) -> Router<Arc<Shared>> {
                         deleting_lag: initial.deleting_lag,
                         topic_transports: initial.topic_transports.clone(),
                         omit_transports: initial.omit_transports,
+                        topic_schemas: initial.topic_schemas.clone(),
                         ..Data::default()
                     };
                     StatusCode::NO_CONTENT

@@ -67,7 +67,7 @@ pub use activation_hooks::Activated;
 pub use builder::MockGenesysBuilder;
 pub use types::{
     Activation, DEFAULT_AVAILABLE_TOPICS, DEFAULT_ORGANIZATION_ID, DEFAULT_TOPIC_TRANSPORTS, Fault,
-    RecordedRequest, Route, TokenRequest,
+    RecordedRequest, Route, TokenRequest, default_topic_schema,
 };
 
 /// The retry policy of [`MockGenesys::client_builder`], for tests: the default number of
@@ -303,6 +303,15 @@ impl MockGenesys {
             topic.into(),
             transports.into_iter().map(Into::into).collect(),
         );
+    }
+
+    /// Sets the JSON schema `topic` shows at `availabletopics?expand=schema` (see
+    /// [`MockGenesysBuilder::topic_schema`]).
+    pub fn set_topic_schema(&self, topic: impl Into<String>, schema: serde_json::Value) {
+        self.shared
+            .data()
+            .topic_schemas
+            .insert(topic.into(), schema);
     }
 
     /// Sets how long a deleted platform integration stays listed with `intendedState`

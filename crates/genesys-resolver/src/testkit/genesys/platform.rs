@@ -413,7 +413,8 @@ fn expands(raw_query: Option<&str>, field: &str) -> bool {
 }
 
 /// `GET /api/v2/notifications/availabletopics`: with `expand=transports`, each topic lists the
-/// transports it can be delivered over (unless the mock plays an older organisation).
+/// transports it can be delivered over (unless the mock plays an older organisation); with
+/// `expand=schema`, the JSON schema of its notifications' `eventBody`.
 pub(super) async fn available_topics(
     State(shared): State<Arc<Shared>>,
     Extension(CorrelationId(corr)): Extension<CorrelationId>,
@@ -421,6 +422,7 @@ pub(super) async fn available_topics(
 ) -> Response {
     let data = shared.data();
     let transports = expands(raw.as_deref(), "transports") && !data.omit_transports;
+    let schemas = expands(raw.as_deref(), "schema");
     let entities: Vec<Value> = data
         .available_topics
         .iter()
@@ -428,6 +430,9 @@ pub(super) async fn available_topics(
             let mut topic = json!({"id": t, "description": format!("Notifications of {t}")});
             if transports {
                 topic["transports"] = json!(data.transports_of(t));
+            }
+            if schemas {
+                topic["schema"] = data.schema_of(t);
             }
             topic
         })

@@ -96,6 +96,8 @@ pub(super) struct Data {
     pub(super) topic_transports: HashMap<String, Vec<String>>,
     /// Whether `expand=transports` is ignored (an older organisation: no `transports` field).
     pub(super) omit_transports: bool,
+    /// Schemas of topics other than [`default_topic_schema`](super::default_topic_schema)'s.
+    pub(super) topic_schemas: HashMap<String, serde_json::Value>,
 }
 
 impl Data {
@@ -179,6 +181,14 @@ impl Data {
             }
         }
         true
+    }
+
+    /// The schema `availabletopics?expand=schema` shows for `topic`.
+    pub(super) fn schema_of(&self, topic: &str) -> serde_json::Value {
+        self.topic_schemas
+            .get(topic)
+            .cloned()
+            .unwrap_or_else(|| super::default_topic_schema(topic))
     }
 
     /// The transports of `topic`.

@@ -126,6 +126,24 @@ pub const DEFAULT_ORGANIZATION_ID: &str = "6d5f0c3e-1b2a-4c4d-9e8f-0a1b2c3d4e5f"
 /// EventBridge included).
 pub const DEFAULT_TOPIC_TRANSPORTS: &[&str] = &["All"];
 
+/// The JSON schema a topic shows by default at `GET
+/// /api/v2/notifications/availabletopics?expand=schema`: an object with an `id`, an `eventTime`
+/// and, for topics of conversations, a `conversationId` and `participants`, titled after the topic.
+pub fn default_topic_schema(topic: &str) -> serde_json::Value {
+    let mut properties = serde_json::json!({
+        "id": {"type": "string", "format": "uuid"},
+        "eventTime": {"type": "string", "format": "date-time"},
+    });
+    if topic.contains("conversation") {
+        properties["conversationId"] = serde_json::json!({"type": "string", "format": "uuid"});
+        properties["participants"] = serde_json::json!({
+            "type": "array",
+            "items": {"type": "object", "properties": {"purpose": {"type": "string"}}},
+        });
+    }
+    serde_json::json!({"type": "object", "title": topic, "properties": properties})
+}
+
 /// The topics the mock lists by default at `GET /api/v2/notifications/availabletopics`.
 pub const DEFAULT_AVAILABLE_TOPICS: &[&str] = &[
     "v2.routing.queues.{id}.conversations",
