@@ -349,7 +349,11 @@ impl ReachChecker {
         server_name: ServerName<'static>,
         report: &mut ReachReport,
     ) {
-        let (verifier, seen) = inspect::CapturingVerifier::new(Arc::clone(&self.inner.verifier));
+        // A fresh memory of accepted chains: every reach judgement verifies the chain anew.
+        let (verifier, seen) = inspect::CapturingVerifier::new(
+            Arc::clone(&self.inner.verifier),
+            Arc::new(crate::probe::verified::VerifiedChains::default()),
+        );
         let asked = Arc::new(ClientCertAsked::default());
         let config = rustls::ClientConfig::builder_with_provider(Arc::clone(&self.inner.provider))
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12]);
