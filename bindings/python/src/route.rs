@@ -20,8 +20,8 @@ use std::sync::Arc;
 use genesys_resolver::dns::DnsResolver;
 use genesys_resolver::metrics::Metrics;
 use genesys_resolver::route::{
-    CheckReport, DestroyReport, RehearseError, RehearseOptions, RehearseReport, RouteDeployer,
-    RouteError, RoutePlan, RouteReport,
+    CheckReport, DestroyReport, RehearseOptions, RehearseReport, RouteDeployer, RouteError,
+    RoutePlan, RouteReport,
 };
 use genesys_resolver::settings::RouteSettings;
 use pyo3::prelude::*;
@@ -324,13 +324,6 @@ fn rehearse_options(
     let Some(event) = event else {
         return Ok(options);
     };
-    let refused = |origin: String, reason: String| {
-        ErrorInfo::from(RouteError::Rehearse(RehearseError::Event {
-            origin,
-            reason,
-        }))
-        .into_pyerr(py)
-    };
     if event.is_instance_of::<PyDict>() {
         // Python's own encoder: a sample may nest deeper than a route, and the core reads it
         // back strictly and boundedly.
@@ -341,13 +334,9 @@ fn rehearse_options(
         options = options.event("event.json", text.into_bytes());
     } else {
         let path: PathBuf = event.extract()?;
-        let origin = path.display().to_string();
-        let bytes = genesys_resolver::document::read_bounded(
-            &path,
-            genesys_resolver::document::MAX_DOCUMENT_BYTES,
-        )
-        .map_err(|e| refused(origin.clone(), e.to_string()))?;
-        options = options.event(origin, bytes);
+        options = options
+            .event_file(&path)
+            .map_err(|e| ErrorInfo::from(RouteError::Rehearse(e)).into_pyerr(py))?;
     }
     Ok(options)
 }

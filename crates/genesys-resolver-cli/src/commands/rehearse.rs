@@ -7,9 +7,8 @@
 //! answered 2xx); otherwise 0.
 
 use std::io::Write as _;
-use std::path::Path;
 
-use genesys_resolver::document::{DocumentReader, MAX_DOCUMENT_BYTES, read_bounded};
+use genesys_resolver::document::DocumentReader;
 use genesys_resolver::error::OperationError;
 use genesys_resolver::route::{RehearseOptions, RehearseReport, RouteDeployer};
 use serde::Serialize;
@@ -49,15 +48,11 @@ fn options(args: &RehearseArgs) -> Result<RehearseOptions, CliError> {
         ..RehearseOptions::default()
     };
     if let Some(path) = &args.event {
-        let bytes = read_bounded(path, MAX_DOCUMENT_BYTES)
-            .map_err(|e| CliError::Usage(format!("--event {}: {e}", path.display())))?;
-        options = options.event(file_name(path), bytes);
+        options = options
+            .event_file(path)
+            .map_err(|e| CliError::Usage(format!("--{e}")))?;
     }
     Ok(options)
-}
-
-fn file_name(path: &Path) -> String {
-    path.display().to_string()
 }
 
 /// Rehearses every route file; prints the reports; returns the exit status.

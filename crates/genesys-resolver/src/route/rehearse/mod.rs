@@ -109,6 +109,25 @@ impl RehearseOptions {
         self
     }
 
+    /// The sample event of the file at `path`, read boundedly as every document is (at most
+    /// [`MAX_DOCUMENT_BYTES`](crate::document::MAX_DOCUMENT_BYTES); the sample's own reader then
+    /// takes at most [`MAX_EVENT_BYTES`]); its name is the origin errors give.
+    ///
+    /// # Errors
+    ///
+    /// [`RehearseError::Event`] when the file cannot be read (missing, not a regular file, too
+    /// large), naming the file, never its contents.
+    pub fn event_file(self, path: &std::path::Path) -> Result<Self, RehearseError> {
+        let origin = path.display().to_string();
+        match crate::document::read_bounded(path, crate::document::MAX_DOCUMENT_BYTES) {
+            Ok(bytes) => Ok(self.event(origin, bytes)),
+            Err(e) => Err(RehearseError::Event {
+                origin,
+                reason: e.to_string(),
+            }),
+        }
+    }
+
     /// Only `topic`.
     #[must_use]
     pub fn topic(mut self, topic: impl Into<String>) -> Self {
