@@ -5,13 +5,16 @@ use super::headers::is_sensitive_header;
 use super::scrub::text;
 
 /// Query parameter names that hold secrets: the sensitive header names, plus `sig` (shared access
-/// signatures).
+/// signatures) and `code` (Azure Functions' function keys on webhook URLs, OAuth authorization
+/// codes).
 fn is_sensitive_query_param(name: &str) -> bool {
-    is_sensitive_header(name) || name.eq_ignore_ascii_case("sig")
+    is_sensitive_header(name)
+        || name.eq_ignore_ascii_case("sig")
+        || name.eq_ignore_ascii_case("code")
 }
 
 /// `uri` without user-info (`https://user:pass@host/` becomes `https://host/`) and with the value
-/// of every query parameter whose name is sensitive (as for headers, plus `sig`)
+/// of every query parameter whose name is sensitive (as for headers, plus `sig` and `code`)
 /// replaced by [`REDACTED`]; URLs nested in the query lose their user-info too. Works on text, so
 /// it also cleans a URI that does not parse; the rest of the string is kept as it was.
 pub fn uri(uri: &str) -> String {
@@ -89,6 +92,11 @@ mod tests {
         assert_eq!(
             uri("https://h/cb?next=https://u:p@x.example/&sig=abc"),
             "https://h/cb?next=https://x.example/&sig=[REDACTED]"
+        );
+        // An Azure Functions webhook's function key, an OAuth authorization code.
+        assert_eq!(
+            uri("https://fn.azurewebsites.net/api/hook?code=k3y==&clientId=default"),
+            "https://fn.azurewebsites.net/api/hook?code=[REDACTED]&clientId=default"
         );
     }
 

@@ -25,6 +25,9 @@ use crate::outcome::{Action, Stage};
 use crate::probe::reach::ReachChecker;
 use crate::probe::{EndpointProber, ProbeReport};
 
+/// The path under which `check` reports the reach of an OAuth connection's token endpoint.
+pub const OAUTH_ENDPOINT_PATH: &str = "oauth.authorizationEndpoint";
+
 /// Deploys routes: the Genesys EventBridge integration through an [`EventBridgeDeployer`], the
 /// AWS half through the official SDK's EventBridge [`Client`]. Cheap to clone; `Send + Sync`.
 ///
@@ -207,7 +210,8 @@ impl RouteDeployer {
         })
     }
 
-    /// Validates, probes every destination, judges each as EventBridge will reach it
+    /// Validates, probes every destination, judges each (and an OAuth connection's token
+    /// endpoint, as [`OAUTH_ENDPOINT_PATH`]) as EventBridge will reach it
     /// ([`ReachChecker`]: public roots and addresses, no mutual TLS, 5 seconds, certificate
     /// lifetime; beside the probe, at the same time) and plans both sides; writes nothing. A
     /// failing probe or an unreachable destination is reported, not an error.
@@ -219,10 +223,21 @@ impl RouteDeployer {
             Box::pin(async {
                 let spec = stage(Stage::Validate, self.spec(route)).await?;
                 let probes = stage(Stage::Probe, async {
-                    let reach = self
-                        .inner
-                        .reach
-                        .check_payload(&route.payload, route.connectivity);
+                    let reach = async {
+                        let checker = &self.inner.reach;
+                        let mut reach = checker
+                            .check_payload(&route.payload, route.connectivity)
+                            .await;
+                        // EventBridge fetches an OAuth connection's token itself: it must
+                        // reach the token endpoint as it reaches a destination.
+                        if let Some(oauth) = &route.oauth {
+                            let endpoint = &oauth.authorization_endpoint;
+                            let mut report = checker.check(endpoint, route.connectivity).await;
+                            OAUTH_ENDPOINT_PATH.clone_into(&mut report.path);
+                            reach.push(report);
+                        }
+                        reach
+                    };
                     Ok::<_, RouteError>(tokio::join!(self.probe(route), reach))
                 });
                 let (probes, reach) = probes.await?;

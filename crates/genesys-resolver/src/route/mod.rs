@@ -102,7 +102,7 @@ pub use builder::{
     AWS_ATTEMPT_TIMEOUT, AWS_OPERATION_TIMEOUT, DEFAULT_SOURCE_POLL_INTERVAL,
     DEFAULT_SOURCE_TIMEOUT, RouteDeployerBuilder,
 };
-pub use deploy::RouteDeployer;
+pub use deploy::{OAUTH_ENDPOINT_PATH, RouteDeployer};
 pub use error::{AwsCallError, RouteError, TargetFailure};
 pub use rehearse::{
     DestinationRehearsal, EventRehearsal, EventSource, RehearsalClient, RehearseError,

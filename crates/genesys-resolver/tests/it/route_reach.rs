@@ -9,13 +9,13 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use genesys_resolver::document::Connectivity;
+use genesys_resolver::document::{Connectivity, OAuthClientCredentials};
 use genesys_resolver::outcome::{ErrorKind, Stage};
 use genesys_resolver::payload::{EventFilter, ResolvePayload};
 use genesys_resolver::probe::reach::{
     PublicStandIn, ReachChecker, ReachReason, ReachRule, ReachVerdict, RuleOutcome,
 };
-use genesys_resolver::route::{Route, RouteDeployer};
+use genesys_resolver::route::{OAUTH_ENDPOINT_PATH, Route, RouteDeployer};
 use genesys_resolver::settings::RouteSettings;
 use genesys_resolver::testkit::destination::{localhost_resolver, loopback_policy, prober_for};
 
@@ -165,4 +165,35 @@ async fn check_passes_a_destination_that_stands_in_for_a_public_one() {
     // The same route, public: loopback is not public.
     let check = deployer.check(&route).await.unwrap();
     assert!(!check.reach_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_judges_an_oauth_token_endpoint_as_eventbridge_will_reach_it() {
+    let world = RouteWorld::start(ORG).await;
+    let deployer = deployer(&world, None);
+    let secret = "reach-client-secret-6b1d";
+    let route = route(&world).oauth(OAuthClientCredentials::new(
+        world.dest.uri("/token?code=tok-secret-29af"),
+        "POST",
+        "client-1",
+        secret,
+    ));
+    let check = deployer.check(&route).await.unwrap();
+    assert_eq!(check.reach.len(), 3);
+    let token = &check.reach[2];
+    assert_eq!(token.path, OAUTH_ENDPOINT_PATH);
+    assert_eq!(token.verdict, ReachVerdict::Fail);
+    assert!(
+        token
+            .reasons
+            .iter()
+            .any(|f| matches!(f.reason, ReachReason::PrivateAddress { .. })),
+        "{token:?}"
+    );
+    let shown = format!("{check:?} {}", serde_json::to_string(&check).unwrap());
+    for s in [secret, "tok-secret-29af"] {
+        if let Some(at) = shown.find(s) {
+            panic!("{s} leaked: {}", &shown[at.saturating_sub(300)..at + 40]);
+        }
+    }
 }
