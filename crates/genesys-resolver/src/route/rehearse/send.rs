@@ -276,13 +276,15 @@ impl RehearsalClient {
             Ok(pair) => pair,
             Err(e) => return failed(format!("HTTP: {e}")),
         };
-        let driver = tokio::spawn(async move {
+        // Aborted however this exchange ends: its answer, an error, or the attempt's time
+        // limit dropping this future (the connection is not left open behind it).
+        let driver = AbortOnDrop(tokio::spawn(async move {
             let _ = conn.await;
-        });
+        }));
         let response = match sender.send_request(request).await {
             Ok(r) => r,
             Err(e) => {
-                driver.abort();
+                drop(driver);
                 return failed(format!("HTTP: {e}"));
             }
         };
@@ -299,12 +301,21 @@ impl RehearsalClient {
                 }
             }
         }
-        driver.abort();
+        drop(driver);
         Outcome::Answered {
             status,
             bytes: kept.len(),
             body: kept,
         }
+    }
+}
+
+/// A spawned task aborted when this guard is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
