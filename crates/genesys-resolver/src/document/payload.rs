@@ -49,6 +49,11 @@ impl ResolvePayload {
     /// [`ResolvePayload::from_json`] (except for duplicate keys, which a parsed value no longer
     /// holds).
     pub fn from_value(value: &Value) -> Result<Self, ValidationErrors> {
+        // The derive first, as for text (see `fast`): the walker builds a path for every key
+        // it visits, which a well-formed payload (every entity Genesys returns) never needs.
+        if let Ok(payload) = ResolvePayload::deserialize(strict::MapOnly(value)) {
+            return Ok(payload);
+        }
         Self::read_value(value).into_result()
     }
 

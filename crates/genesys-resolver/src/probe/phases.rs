@@ -324,8 +324,11 @@ impl Inner {
                 .await
                 .map_err(|message| ProbeFailure::Http { message })?;
             // The server closes after answering (`Connection: close`); a failure to say
-            // goodbye changes nothing about its health.
-            let _ = tls.shutdown().await;
+            // goodbye changes nothing about its health. The `close_notify` goes out on its own
+            // and the socket is then closed by dropping it: no `shutdown(SHUT_WR)` on a
+            // connection the server has already closed (it fails with `ENOTCONN`).
+            tls.get_mut().1.send_close_notify();
+            let _ = tls.flush().await;
             Ok::<_, ProbeFailure>(head)
         };
         let head = tokio::time::timeout(self.health_timeout, exchange)

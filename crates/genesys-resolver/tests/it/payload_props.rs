@@ -86,14 +86,20 @@ proptest! {
 
     #[test]
     fn fast_path_agrees_with_the_walker(v in arb_json()) {
-        // `from_json` tries serde's derive first; the walker (`from_value`) is the reference.
+        // `from_json` and `from_value` try serde's derive first; the walker (`read_value`) is
+        // the reference for both.
         let text = v.to_string();
         let fast = ResolvePayload::from_json(text.as_bytes());
-        let walked = ResolvePayload::from_value(&v);
-        match (fast, walked) {
+        let walked = ResolvePayload::read_value(&v).into_result();
+        match (&fast, &walked) {
             (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
             (Err(a), Err(b)) => prop_assert_eq!(a.violations(), b.violations()),
             (a, b) => return Err(TestCaseError::fail(format!("fast {a:?} vs walker {b:?}"))),
+        }
+        match (ResolvePayload::from_value(&v), walked) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => prop_assert_eq!(a.violations(), b.violations()),
+            (a, b) => return Err(TestCaseError::fail(format!("value {a:?} vs walker {b:?}"))),
         }
     }
 
@@ -144,8 +150,10 @@ proptest! {
         prop_assert_eq!(&back, &payload);
         // The fast path (derive) and the walker agree on valid payloads too.
         let value: serde_json::Value = serde_json::from_str(&wire).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let walked = ResolvePayload::from_value(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let walked = ResolvePayload::read_value(&value).into_result().map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&walked, &payload);
+        let from_value = ResolvePayload::from_value(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&from_value, &payload);
         prop_assert_eq!(back.to_wire_json(), wire);
         prop_assert!(validate(&back).is_ok());
     }
