@@ -98,8 +98,10 @@ CAUSES_INCL = [
 
 # Self costs grouped by component: first match wins.
 COMPONENTS = [
+    # glibc's malloc and, in the service binary, mimalloc (its `mi_`/`_mi_` functions and the
+    # `GlobalAlloc` impl that calls them).
     ("allocator (malloc, free, realloc)",
-     r"(^|::)(malloc|free|realloc|calloc|_int_malloc|_int_free|_int_realloc|malloc_consolidate|unlink_chunk.*|tcache_.*|__libc_.*alloc.*|__rdl_.*|__rust_(alloc|dealloc|realloc|alloc_zeroed))$"),
+     r"(^|::)(malloc|free|realloc|calloc|_int_malloc|_int_free|_int_realloc|malloc_consolidate|unlink_chunk.*|tcache_.*|__libc_.*alloc.*|__rdl_.*|__rust_(alloc|dealloc|realloc|alloc_zeroed))$|^_?mi_\w+|^<mimalloc::MiMalloc as core::alloc::global::GlobalAlloc>"),
     ("memcpy, memmove, memset, memcmp", r"^__(mem|str)\w+"),
     ("crypto (ring)", r"ring"),
     ("rustls, webpki", r"rustls|webpki"),
